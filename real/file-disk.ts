@@ -1,0 +1,184 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { assertValidFileName, DiskError, type Disk, type DiskOperation, type SyncCallback } from '../core/env';
+
+/**
+ * The real Disk: one directory on the local filesystem, through node:fs.
+ *
+ * Data-plane calls are synchronous (readSync/writeSync against the page cache); `sync` is a real fsync(2)
+ * and `syncDirectory` a real fsync of the directory, both on libuv's thread pool so the event loop keeps
+ * accepting writes while one is in flight — that is what lets the WAL group-commit.
+ *
+ * File descriptors are opened lazily and cached. A descriptor is closed only when no fsync is in flight on
+ * it, so removing or replacing a file never pulls a descriptor out from under a running fsync.
+ */
+interface OpenFile {
+  fd: number;
+  size: number;
+  pendingSyncs: number;
+  closeWhenIdle: boolean;
+}
+
+export class FileDisk implements Disk {
+  private readonly open = new Map<string, OpenFile>();
+
+  constructor(readonly directory: string) {
+    fs.mkdirSync(directory, { recursive: true });
+  }
+
+  list(): string[] {
+    return fs
+      .readdirSync(this.directory)
+      .filter((name) => /^[A-Za-z0-9._-]{1,128}$/.test(name))
+      .filter((name) => fs.statSync(path.join(this.directory, name)).isFile())
+      .sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  }
+
+  exists(name: string): boolean {
+    assertValidFileName('exists', name);
+    return this.open.has(name) || fs.existsSync(this.pathOf(name));
+  }
+
+  size(name: string): number {
+    return this.handle('size', name).size;
+  }
+
+  create(name: string): void {
+    assertValidFileName('create', name);
+    const existing = this.open.get(name);
+    if (existing !== undefined) {
+      this.wrap('create', name, () => fs.ftruncateSync(existing.fd, 0));
+      existing.size = 0;
+      return;
+    }
+    const fd = this.wrap('create', name, () => fs.openSync(this.pathOf(name), 'w+'));
+    this.open.set(name, { fd, size: 0, pendingSyncs: 0, closeWhenIdle: false });
+  }
+
+  append(name: string, data: Uint8Array): void {
+    const file = this.handle('append', name);
+    this.writeFully('append', name, file, data, file.size);
+  }
+
+  writeAt(name: string, offset: number, data: Uint8Array): void {
+    const file = this.handle('writeAt', name);
+    if (!Number.isInteger(offset) || offset < 0 || offset > file.size) {
+      throw new DiskError('writeAt', name, `offset ${offset} is outside 0..${file.size}`);
+    }
+    this.writeFully('writeAt', name, file, data, offset);
+  }
+
+  read(name: string, offset: number, length: number): Uint8Array {
+    const file = this.handle('read', name);
+    if (!Number.isInteger(offset) || offset < 0 || !Number.isInteger(length) || length < 0) {
+      throw new DiskError('read', name, `bad range offset=${offset} length=${length}`);
+    }
+    const wanted = Math.max(0, Math.min(length, file.size - offset));
+    const buffer = new Uint8Array(wanted);
+    let done = 0;
+    while (done < wanted) {
+      const n = this.wrap('read', name, () => fs.readSync(file.fd, buffer, done, wanted - done, offset + done));
+      if (n === 0) break;
+      done += n;
+    }
+    return done === wanted ? buffer : buffer.subarray(0, done);
+  }
+
+  readAll(name: string): Uint8Array {
+    const file = this.handle('readAll', name);
+    return this.read(name, 0, file.size);
+  }
+
+  truncate(name: string, size: number): void {
+    const file = this.handle('truncate', name);
+    if (!Number.isInteger(size) || size < 0) throw new DiskError('truncate', name, `bad size ${size}`);
+    this.wrap('truncate', name, () => fs.ftruncateSync(file.fd, size));
+    file.size = size;
+  }
+
+  rename(from: string, to: string): void {
+    const file = this.handle('rename', from);
+    assertValidFileName('rename', to);
+    this.wrap('rename', from, () => fs.renameSync(this.pathOf(from), this.pathOf(to)));
+    const replaced = this.open.get(to);
+    if (replaced !== undefined) this.release(replaced);
+    this.open.delete(from);
+    this.open.set(to, file);
+  }
+
+  remove(name: string): void {
+    const file = this.handle('remove', name);
+    this.wrap('remove', name, () => fs.unlinkSync(this.pathOf(name)));
+    this.open.delete(name);
+    this.release(file);
+  }
+
+  sync(name: string, done: SyncCallback): void {
+    const file = this.handle('sync', name);
+    file.pendingSyncs++;
+    fs.fsync(file.fd, (error) => {
+      file.pendingSyncs--;
+      if (file.closeWhenIdle && file.pendingSyncs === 0) fs.closeSync(file.fd);
+      done(error ? new DiskError('sync', name, error.message) : null);
+    });
+  }
+
+  syncDirectory(done: SyncCallback): void {
+    fs.open(this.directory, 'r', (openError, fd) => {
+      if (openError) return done(new DiskError('syncDirectory', this.directory, openError.message));
+      fs.fsync(fd, (syncError) => {
+        fs.close(fd, () => done(syncError ? new DiskError('syncDirectory', this.directory, syncError.message) : null));
+      });
+    });
+  }
+
+  /** Closes every descriptor (after in-flight fsyncs finish). The disk must not be used afterwards. */
+  close(): void {
+    for (const file of this.open.values()) this.release(file);
+    this.open.clear();
+  }
+
+  private pathOf(name: string): string {
+    return path.join(this.directory, name);
+  }
+
+  private handle(operation: DiskOperation, name: string): OpenFile {
+    assertValidFileName(operation, name);
+    const cached = this.open.get(name);
+    if (cached !== undefined) return cached;
+    let fd: number;
+    try {
+      fd = fs.openSync(this.pathOf(name), 'r+');
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      throw new DiskError(operation, name, code === 'ENOENT' ? 'no such file' : String((error as Error).message));
+    }
+    const file: OpenFile = { fd, size: fs.fstatSync(fd).size, pendingSyncs: 0, closeWhenIdle: false };
+    this.open.set(name, file);
+    return file;
+  }
+
+  private writeFully(operation: DiskOperation, name: string, file: OpenFile, data: Uint8Array, offset: number): void {
+    let written = 0;
+    while (written < data.length) {
+      written += this.wrap(operation, name, () =>
+        fs.writeSync(file.fd, data, written, data.length - written, offset + written),
+      );
+    }
+    file.size = Math.max(file.size, offset + data.length);
+  }
+
+  private release(file: OpenFile): void {
+    if (file.pendingSyncs === 0) fs.closeSync(file.fd);
+    else file.closeWhenIdle = true;
+  }
+
+  private wrap<T>(operation: DiskOperation, name: string, action: () => T): T {
+    try {
+      return action();
+    } catch (error) {
+      if (error instanceof DiskError) throw error;
+      throw new DiskError(operation, name, (error as Error).message);
+    }
+  }
+}

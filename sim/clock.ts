@@ -1,0 +1,104 @@
+import type { Clock, TimerId } from '../core/env';
+import type { SimHost } from './host';
+import { EventTag, type SimEvent, type Simulator } from './simulator';
+
+/**
+ * A node's simulated clock: true virtual time seen through a skew (offset) and a drift rate.
+ *
+ *     local(t) = baseLocal + (t − anchorTrue) × (1 + driftPpm / 1e6)
+ *
+ * Changing the drift re-anchors at the current instant so local time stays continuous; a jump (step) adds
+ * to the offset at once, as an NTP step or an operator's `date -s` would. Timers are set in local time and
+ * converted to true time at the current rate (a later drift change does not move timers already set —
+ * real kernels behave the same way for relative timers, near enough).
+ */
+export class SimClock implements Clock {
+  private baseLocalMicros: number;
+  private anchorTrueMicros: number;
+  private rate: number;
+  private nextTimerId = 1;
+  private readonly timers = new Map<TimerId, SimEvent>();
+
+  constructor(
+    private readonly simulator: Simulator,
+    private readonly host: SimHost,
+    options: { offsetMicros?: number; driftPpm?: number } = {},
+  ) {
+    this.anchorTrueMicros = simulator.nowMicros;
+    this.baseLocalMicros = simulator.nowMicros + (options.offsetMicros ?? 0);
+    this.rate = 1 + (options.driftPpm ?? 0) / 1e6;
+    assertRate(this.rate);
+  }
+
+  nowMicros(): number {
+    return Math.floor(this.baseLocalMicros + (this.simulator.nowMicros - this.anchorTrueMicros) * this.rate);
+  }
+
+  /** Current offset from true time, in microseconds. */
+  get offsetMicros(): number {
+    return this.nowMicros() - this.simulator.nowMicros;
+  }
+
+  get driftPpm(): number {
+    return (this.rate - 1) * 1e6;
+  }
+
+  /** Steps the clock by `deltaMicros` (positive: jumps ahead). */
+  jump(deltaMicros: number): void {
+    this.reanchor();
+    this.baseLocalMicros += deltaMicros;
+  }
+
+  /** Sets the skew so that local − true = `offsetMicros` now. */
+  setOffset(offsetMicros: number): void {
+    this.reanchor();
+    this.baseLocalMicros = this.simulator.nowMicros + offsetMicros;
+  }
+
+  setDriftPpm(driftPpm: number): void {
+    this.reanchor();
+    this.rate = 1 + driftPpm / 1e6;
+    assertRate(this.rate);
+  }
+
+  setTimer(delayMicros: number, callback: () => void): TimerId {
+    const id = this.nextTimerId++;
+    const incarnation = this.host.incarnation;
+    const host = this.host;
+    const trueDelay = Math.max(0, delayMicros) / this.rate;
+    const event = this.simulator.schedule(
+      trueDelay,
+      EventTag.Timer,
+      () => {
+        this.timers.delete(id);
+        if (host.isCurrent(incarnation)) callback();
+      },
+      host.index,
+      id,
+    );
+    this.timers.set(id, event);
+    return id;
+  }
+
+  cancelTimer(id: TimerId): void {
+    const event = this.timers.get(id);
+    if (event === undefined) return;
+    this.simulator.cancel(event);
+    this.timers.delete(id);
+  }
+
+  /** Drops every pending timer (called when the host crashes). */
+  cancelAll(): void {
+    for (const event of this.timers.values()) this.simulator.cancel(event);
+    this.timers.clear();
+  }
+
+  private reanchor(): void {
+    this.baseLocalMicros = this.nowMicros();
+    this.anchorTrueMicros = this.simulator.nowMicros;
+  }
+}
+
+function assertRate(rate: number): void {
+  if (!(rate > 0.5 && rate < 2)) throw new RangeError(`clock drift must stay within ±500000 ppm, got rate ${rate}`);
+}

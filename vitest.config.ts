@@ -1,0 +1,12 @@
+import { defineConfig } from 'vitest/config';
+
+// Long soak / 500-node tests read DYNALAB_LONG; the default run stays well under 10 minutes on 2 cores.
+export default defineConfig({
+  test: {
+    include: ['test/**/*.test.ts'],
+    testTimeout: 60_000,
+    hookTimeout: 60_000,
+    pool: 'forks',
+    reporters: ['default'],
+  },
+});
