@@ -1,0 +1,189 @@
+import type * as net from 'node:net';
+import type { NodeId } from '../core/env';
+import { encodeFrame, FrameDecoder, FrameError, FrameType, type Frame } from './frame-codec';
+import {
+  computeProof,
+  decodeHello,
+  decodeProof,
+  encodeChallenge,
+  HANDSHAKE_MAX_FRAME_BYTES,
+  HANDSHAKE_VERSION,
+  HandshakeError,
+  newNonce,
+  verifyProof,
+  type HandshakeTranscript,
+} from './peer-handshake';
+import type { TransportCounters } from './transport-counters';
+import type { TransportLogger } from './transport-logger';
+
+/**
+ * The receiving half: one accepted socket, taken through the server side of the handshake
+ * (peer-handshake.ts), then turned into a stream of messages attributed to the authenticated peer.
+ *
+ * Until the peer has proven the cluster secret, the frame limit is the handshake's (512 bytes) rather than
+ * the data limit (16 MiB by default), so an unauthenticated stranger cannot make us buffer more than that.
+ * Anything wrong — garbage, an unknown frame type, an oversize length, data before the handshake, a bad
+ * proof, a frame cut off by end of stream, silence past the handshake deadline — closes this socket and
+ * nothing else; it is counted and logged.
+ */
+export interface InboundConnectionOptions {
+  self: NodeId;
+  secret: string;
+  maxFrameBytes: number;
+  handshakeTimeoutMs: number;
+  counters: TransportCounters;
+  logger: TransportLogger;
+  /** Called with every data message, attributed to the authenticated peer. */
+  deliver: (from: NodeId, message: Uint8Array) => void;
+  /** Called once, when the socket has closed. */
+  onClosed: (connection: InboundConnection) => void;
+}
+
+type Phase = 'hello' | 'proof' | 'ready' | 'closed';
+
+export class InboundConnection {
+  private phase: Phase = 'hello';
+  private readonly decoder = new FrameDecoder(HANDSHAKE_MAX_FRAME_BYTES);
+  private transcript: HandshakeTranscript | null = null;
+  private peerId: NodeId | null = null;
+  private timer: NodeJS.Timeout | null;
+  /** Why we hung up, when it was us; otherwise null. */
+  private failure: string | null = null;
+  private readonly remote: string;
+
+  constructor(
+    readonly socket: net.Socket,
+    private readonly options: InboundConnectionOptions,
+  ) {
+    this.remote = `${socket.remoteAddress ?? '?'}:${socket.remotePort ?? '?'}`;
+    this.timer = setTimeout(() => {
+      options.counters.handshakeFailures++;
+      this.hangUp('handshake timed out');
+    }, options.handshakeTimeoutMs);
+    this.timer.unref();
+
+    socket.setNoDelay(true);
+    socket.setKeepAlive(true, 10_000);
+    socket.on('data', (chunk: Buffer) => this.onData(chunk));
+    socket.on('end', () => this.onEnd());
+    // 'close' always follows 'error'; the error itself (a reset, usually) needs no handling of its own, but
+    // an 'error' event without a listener would crash the process.
+    socket.on('error', () => {});
+    socket.on('close', () => this.onClose());
+  }
+
+  /** The authenticated peer, once the handshake has completed. */
+  get peer(): NodeId | null {
+    return this.peerId;
+  }
+
+  /** Hangs up; `close` handlers run asynchronously. */
+  destroy(): void {
+    this.socket.destroy();
+  }
+
+  private onData(chunk: Buffer): void {
+    if (this.phase === 'closed' || this.failure !== null) return;
+    try {
+      this.decoder.push(chunk, (frame) => this.onFrame(frame));
+    } catch (error) {
+      if (!(error instanceof FrameError) && !(error instanceof HandshakeError)) throw error;
+      if (this.phase === 'ready') this.options.counters.protocolErrors++;
+      else this.options.counters.handshakeFailures++;
+      this.hangUp(error.message);
+    }
+  }
+
+  private onFrame(frame: Frame): void {
+    // A hang-up earlier in the same chunk: ignore the rest of it.
+    if (this.failure !== null) return;
+    const { options } = this;
+    switch (this.phase) {
+      case 'hello': {
+        if (frame.type !== FrameType.Hello) throw new HandshakeError(`expected HELLO, got frame type ${frame.type}`);
+        const hello = decodeHello(frame.payload);
+        if (hello.version !== HANDSHAKE_VERSION) {
+          throw new HandshakeError(`unsupported handshake version ${hello.version} from ${hello.clientId}`);
+        }
+        this.transcript = {
+          clientNonce: hello.nonce,
+          serverNonce: newNonce(),
+          clientId: hello.clientId,
+          serverId: options.self,
+        };
+        const proof = computeProof(options.secret, 'server', this.transcript);
+        this.socket.write(
+          encodeFrame(
+            FrameType.Challenge,
+            encodeChallenge({ nonce: this.transcript.serverNonce, proof, serverId: options.self }),
+          ),
+        );
+        this.phase = 'proof';
+        return;
+      }
+      case 'proof': {
+        if (frame.type !== FrameType.Proof) throw new HandshakeError(`expected PROOF, got frame type ${frame.type}`);
+        const transcript = this.transcript!;
+        if (!verifyProof(options.secret, 'client', transcript, decodeProof(frame.payload))) {
+          options.counters.authFailures++;
+          this.hangUp(`${transcript.clientId} failed to prove the cluster secret (auth failure)`);
+          return;
+        }
+        if (this.timer !== null) clearTimeout(this.timer);
+        this.timer = null;
+        this.peerId = transcript.clientId;
+        this.phase = 'ready';
+        this.decoder.setMaxLength(options.maxFrameBytes);
+        options.counters.inboundAuthenticated++;
+        this.socket.write(encodeFrame(FrameType.Welcome, new Uint8Array(0)));
+        return;
+      }
+      case 'ready': {
+        if (frame.type !== FrameType.Data) {
+          throw new FrameError(`unexpected frame type ${frame.type} from ${this.peerId} after the handshake`);
+        }
+        options.counters.framesReceived++;
+        options.counters.bytesReceived += frame.payload.length;
+        options.deliver(this.peerId!, frame.payload);
+        return;
+      }
+      case 'closed':
+        return;
+    }
+  }
+
+  /** The peer finished sending. A partial frame at this point means it was truncated. */
+  private onEnd(): void {
+    if (this.failure === null && this.decoder.hasPartialFrame) {
+      if (this.phase === 'ready') this.options.counters.protocolErrors++;
+      else this.options.counters.handshakeFailures++;
+      this.hangUp('stream ended inside a frame (truncated frame)');
+      return;
+    }
+    // Half-open connections are no use to a one-way link; close our side too.
+    this.socket.end();
+  }
+
+  private hangUp(reason: string): void {
+    if (this.failure === null) {
+      this.failure = reason;
+      const who = this.transcript?.clientId ?? 'unauthenticated peer';
+      this.options.logger.warn(`closing inbound connection from ${who} at ${this.remote}: ${reason}`);
+    }
+    this.socket.destroy();
+  }
+
+  private onClose(): void {
+    if (this.phase === 'closed') return;
+    const wasAuthenticating = this.phase === 'hello' || this.phase === 'proof';
+    this.phase = 'closed';
+    if (this.timer !== null) clearTimeout(this.timer);
+    this.timer = null;
+    // A peer that hangs up mid-handshake without us having judged it (e.g. it rejected *our* proof).
+    if (wasAuthenticating && this.failure === null && this.transcript !== null) {
+      this.options.counters.handshakeFailures++;
+      this.options.logger.warn(`${this.transcript.clientId} at ${this.remote} hung up during the handshake`);
+    }
+    this.options.onClosed(this);
+  }
+}

@@ -1,0 +1,285 @@
+import * as net from 'node:net';
+import type { MessageHandler, NodeId, Transport } from '../core/env';
+import { InboundConnection } from './inbound-connection';
+import { OutboundLink, type LinkState, type PeerAddress } from './outbound-link';
+import type { BackoffOptions } from './reconnect-backoff';
+import type { SendQueueLimits } from './send-queue';
+import { newTransportCounters, type TransportCounters } from './transport-counters';
+import { consoleTransportLogger, type TransportLogger } from './transport-logger';
+
+export type { PeerAddress } from './outbound-link';
+export type { TransportLogger } from './transport-logger';
+export type { TransportCounters } from './transport-counters';
+
+/**
+ * The real-mode Transport: the core's opaque messages carried between node processes over TCP.
+ *
+ * - Framing: u32 length | u8 type | payload (frame-codec.ts), at most `maxFrameBytes` per frame.
+ * - Authentication: a challenge-response handshake over a shared cluster secret (peer-handshake.ts); after
+ *   it, the session is trusted (no per-frame MAC, no encryption — use TLS or a VPN across untrusted networks).
+ * - Outbound: one lazily opened connection per peer, reconnect with capped, jittered exponential backoff,
+ *   and a bounded queue that drops the oldest messages when full (outbound-link.ts, send-queue.ts).
+ * - Inbound: accepted connections are authenticated, then their frames are handed to the core's handler
+ *   with the peer's authenticated id (inbound-connection.ts).
+ * - Any bad connection is closed on its own; the node and its other connections keep going.
+ *
+ * `send` never throws and never blocks: like the simulated network, the transport is best-effort, and the
+ * counters in `stats()` say what it dropped and why. Messages are held by reference until written, so the
+ * caller must not mutate a message after sending it.
+ */
+export interface TcpTransportOptions {
+  self: NodeId;
+  /** Where to accept peer connections. Defaults to 127.0.0.1 and port 0 (any free port; see `address()`). */
+  listen?: { host?: string; port?: number };
+  /** Known peers. More can be added (or moved) later with `setPeer`. */
+  peers?: ReadonlyMap<NodeId, PeerAddress> | Readonly<Record<NodeId, PeerAddress>>;
+  /** Shared by every node of the cluster; proves membership in the handshake. */
+  clusterSecret: string;
+  logger?: TransportLogger;
+  /** Largest frame (type byte + message). Default 16 MiB: values are at most 1 MiB plus message overhead. */
+  maxFrameBytes?: number;
+  /** Per-peer outbound queue bounds. Default 10 000 messages and 64 MiB. */
+  queue?: Partial<SendQueueLimits>;
+  /** Reconnect backoff. Default 50 ms doubling up to 5 s, with jitter. */
+  backoff?: Partial<BackoffOptions>;
+  /** Time allowed for connect + handshake, in either direction. Default 5 s. */
+  handshakeTimeoutMs?: number;
+  /** Inbound connections beyond this are refused by the server. Default 1024. */
+  maxInboundConnections?: number;
+}
+
+export interface PeerLinkStats {
+  address: PeerAddress;
+  state: LinkState;
+  queuedMessages: number;
+  queuedBytes: number;
+  consecutiveFailures: number;
+}
+
+export interface TcpTransportStats extends TransportCounters {
+  /** Sum of every drop counter. */
+  drops: number;
+  openInboundConnections: number;
+  peers: Record<NodeId, PeerLinkStats>;
+}
+
+export const DEFAULT_MAX_FRAME_BYTES = 16 * 1024 * 1024;
+const DEFAULT_QUEUE: SendQueueLimits = { maxMessages: 10_000, maxBytes: 64 * 1024 * 1024 };
+const DEFAULT_BACKOFF: BackoffOptions = { initialMs: 50, maxMs: 5_000 };
+const DEFAULT_HANDSHAKE_TIMEOUT_MS = 5_000;
+const DEFAULT_MAX_INBOUND = 1024;
+
+type Lifecycle = 'new' | 'starting' | 'running' | 'closed';
+
+export class TcpTransport implements Transport {
+  readonly self: NodeId;
+  private readonly secret: string;
+  private readonly logger: TransportLogger;
+  private readonly counters = newTransportCounters();
+  private readonly maxFrameBytes: number;
+  private readonly queueLimits: SendQueueLimits;
+  private readonly backoff: BackoffOptions;
+  private readonly handshakeTimeoutMs: number;
+  private readonly listenHost: string;
+  private readonly listenPort: number;
+  private readonly addresses = new Map<NodeId, PeerAddress>();
+  private readonly links = new Map<NodeId, OutboundLink>();
+  private readonly inbound = new Set<InboundConnection>();
+  private readonly server: net.Server;
+  private handler: MessageHandler | null = null;
+  private lifecycle: Lifecycle = 'new';
+  private boundAddress: PeerAddress | null = null;
+
+  constructor(options: TcpTransportOptions) {
+    if (options.clusterSecret.length === 0) throw new Error('TcpTransport: clusterSecret must not be empty');
+    this.self = options.self;
+    this.secret = options.clusterSecret;
+    this.logger = options.logger ?? consoleTransportLogger(options.self);
+    this.maxFrameBytes = options.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES;
+    this.queueLimits = { ...DEFAULT_QUEUE, ...options.queue };
+    this.backoff = { ...DEFAULT_BACKOFF, ...options.backoff };
+    this.handshakeTimeoutMs = options.handshakeTimeoutMs ?? DEFAULT_HANDSHAKE_TIMEOUT_MS;
+    this.listenHost = options.listen?.host ?? '127.0.0.1';
+    this.listenPort = options.listen?.port ?? 0;
+    const peers = options.peers instanceof Map ? options.peers : new Map(Object.entries(options.peers ?? {}));
+    for (const [id, address] of peers) this.setPeer(id, address);
+
+    this.server = net.createServer({ noDelay: true }, (socket) => this.accept(socket));
+    this.server.maxConnections = options.maxInboundConnections ?? DEFAULT_MAX_INBOUND;
+    this.server.on('drop', () => {
+      this.counters.inboundRefused++;
+      this.logger.warn(`refused an inbound connection: limit of ${this.server.maxConnections} reached`);
+    });
+  }
+
+  /** Starts listening; resolves with the bound address (useful with port 0). */
+  start(): Promise<PeerAddress> {
+    if (this.lifecycle !== 'new') return Promise.reject(new Error(`TcpTransport ${this.self}: start() called twice`));
+    this.lifecycle = 'starting';
+    return new Promise((resolve, reject) => {
+      const onError = (error: Error): void => {
+        this.lifecycle = 'closed';
+        reject(error);
+      };
+      this.server.once('error', onError);
+      this.server.listen(this.listenPort, this.listenHost, () => {
+        this.server.off('error', onError);
+        this.server.on('error', (error) => this.logger.warn(`server error: ${error.message}`));
+        const bound = this.server.address() as net.AddressInfo;
+        this.boundAddress = { host: bound.address, port: bound.port };
+        if (this.lifecycle === 'closed') {
+          // close() raced start(): the server is listening now, so close it again.
+          this.server.close();
+          reject(new Error(`TcpTransport ${this.self}: closed while starting`));
+          return;
+        }
+        this.lifecycle = 'running';
+        resolve(this.boundAddress);
+      });
+    });
+  }
+
+  /** The address peers should dial; only known once `start()` has resolved. */
+  address(): PeerAddress {
+    if (this.boundAddress === null) throw new Error(`TcpTransport ${this.self}: not started`);
+    return this.boundAddress;
+  }
+
+  /** Adds a peer or changes its address (an existing connection to the old address is dropped). */
+  setPeer(id: NodeId, address: PeerAddress): void {
+    this.addresses.set(id, { host: address.host, port: address.port });
+    this.links.get(id)?.setAddress(address);
+  }
+
+  /** Forgets a peer: its queue is discarded and its connection closed. Inbound connections are unaffected. */
+  removePeer(id: NodeId): Promise<void> {
+    this.addresses.delete(id);
+    const link = this.links.get(id);
+    this.links.delete(id);
+    return link?.close() ?? Promise.resolve();
+  }
+
+  send(to: NodeId, message: Uint8Array): void {
+    if (this.lifecycle === 'closed') {
+      this.counters.dropsClosed++;
+      return;
+    }
+    if (to === this.self) {
+      this.deliverLocally(message);
+      return;
+    }
+    let link = this.links.get(to);
+    if (link === undefined) {
+      const address = this.addresses.get(to);
+      if (address === undefined) {
+        this.counters.dropsUnknownPeer++;
+        return;
+      }
+      link = new OutboundLink({
+        self: this.self,
+        peer: to,
+        address,
+        secret: this.secret,
+        queue: this.queueLimits,
+        backoff: this.backoff,
+        handshakeTimeoutMs: this.handshakeTimeoutMs,
+        maxFrameBytes: this.maxFrameBytes,
+        counters: this.counters,
+        logger: this.logger,
+      });
+      this.links.set(to, link);
+    }
+    link.send(message);
+  }
+
+  onMessage(handler: MessageHandler): void {
+    this.handler = handler;
+  }
+
+  stats(): TcpTransportStats {
+    const c = this.counters;
+    const peers: Record<NodeId, PeerLinkStats> = {};
+    for (const [id, address] of this.addresses) {
+      const link = this.links.get(id);
+      peers[id] = {
+        address: { ...address },
+        state: link?.linkState ?? 'idle',
+        queuedMessages: link?.queuedMessages ?? 0,
+        queuedBytes: link?.queuedBytes ?? 0,
+        consecutiveFailures: link?.consecutiveFailures ?? 0,
+      };
+    }
+    return {
+      ...c,
+      drops: c.dropsQueueFull + c.dropsOversize + c.dropsUnknownPeer + c.dropsClosed + c.dropsNoHandler,
+      openInboundConnections: this.inbound.size,
+      peers,
+    };
+  }
+
+  /**
+   * Stops listening, closes every connection and timer, and resolves when all handles are released, so a
+   * process (or a test) can exit. Messages still queued are discarded (counted as dropsClosed).
+   */
+  async close(): Promise<void> {
+    if (this.lifecycle === 'closed') return;
+    const wasListening = this.lifecycle !== 'new';
+    this.lifecycle = 'closed';
+    const serverClosed = wasListening
+      ? new Promise<void>((resolve) => this.server.close(() => resolve()))
+      : Promise.resolve();
+    const inboundClosed = [...this.inbound].map(
+      (connection) =>
+        new Promise<void>((resolve) => {
+          if (connection.socket.closed) resolve();
+          else connection.socket.once('close', () => resolve());
+          connection.destroy();
+        }),
+    );
+    const linksClosed = [...this.links.values()].map((link) => link.close());
+    await Promise.all([serverClosed, ...inboundClosed, ...linksClosed]);
+  }
+
+  private accept(socket: net.Socket): void {
+    if (this.lifecycle === 'closed') {
+      socket.destroy();
+      return;
+    }
+    this.counters.inboundAccepted++;
+    const connection = new InboundConnection(socket, {
+      self: this.self,
+      secret: this.secret,
+      maxFrameBytes: this.maxFrameBytes,
+      handshakeTimeoutMs: this.handshakeTimeoutMs,
+      counters: this.counters,
+      logger: this.logger,
+      deliver: (from, message) => this.deliver(from, message),
+      onClosed: (closed) => this.inbound.delete(closed),
+    });
+    this.inbound.add(connection);
+  }
+
+  private deliverLocally(message: Uint8Array): void {
+    // Off the caller's stack, as a network delivery would be: a handler that sends to itself must not recurse.
+    queueMicrotask(() => {
+      if (this.lifecycle === 'closed') return;
+      this.counters.localDeliveries++;
+      this.deliver(this.self, message);
+    });
+  }
+
+  private deliver(from: NodeId, message: Uint8Array): void {
+    const handler = this.handler;
+    if (handler === null) {
+      this.counters.dropsNoHandler++;
+      return;
+    }
+    try {
+      handler(from, message);
+    } catch (error) {
+      // A bug in the message handler is not the peer's fault: log it and keep the connection.
+      const detail = error instanceof Error ? (error.stack ?? error.message) : String(error);
+      this.logger.warn(`message handler threw on a message from ${from}: ${detail}`);
+    }
+  }
+}
