@@ -1,0 +1,406 @@
+import { randomBytes } from 'node:crypto';
+import * as net from 'node:net';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { NodeId } from '../../core/env';
+import { encodeFrame, encodeFrameHeader, FrameDecoder, FrameType, type Frame } from '../../real/frame-codec';
+import {
+  computeProof,
+  decodeChallenge,
+  encodeHello,
+  HANDSHAKE_VERSION,
+  newNonce,
+} from '../../real/peer-handshake';
+import { TcpTransport, type PeerAddress, type TcpTransportOptions, type TransportLogger } from '../../real/tcp-transport';
+import { pingPong } from './transport-contract';
+
+// Real sockets on 127.0.0.1. Every wait is bounded; backoff is shortened so reconnects happen in tens of ms.
+
+const SECRET = 'test-cluster-secret';
+const FAST_BACKOFF = { initialMs: 20, maxMs: 200 };
+
+interface Received {
+  from: NodeId;
+  bytes: Uint8Array;
+}
+
+interface Harness {
+  transport: TcpTransport;
+  address: PeerAddress;
+  inbox: Received[];
+  log: string[];
+}
+
+const open: TcpTransport[] = [];
+const rawSockets: net.Socket[] = [];
+
+afterEach(async () => {
+  const rawClosed = rawSockets.splice(0).map(
+    (socket) =>
+      new Promise<void>((resolve) => {
+        if (socket.closed) return resolve();
+        socket.once('close', () => resolve());
+        socket.destroy();
+      }),
+  );
+  await Promise.all([...rawClosed, ...open.splice(0).map((t) => t.close())]);
+});
+
+function capturingLogger(log: string[]): TransportLogger {
+  return { info: (m) => log.push(`info ${m}`), warn: (m) => log.push(`warn ${m}`) };
+}
+
+async function startNode(self: NodeId, options: Partial<TcpTransportOptions> = {}): Promise<Harness> {
+  const log: string[] = [];
+  const transport = new TcpTransport({
+    self,
+    clusterSecret: SECRET,
+    backoff: FAST_BACKOFF,
+    logger: capturingLogger(log),
+    ...options,
+  });
+  open.push(transport);
+  const inbox: Received[] = [];
+  transport.onMessage((from, bytes) => inbox.push({ from, bytes }));
+  const address = await transport.start();
+  return { transport, address, inbox, log };
+}
+
+/** Tells every harness about every other one. */
+function connectAll(...nodes: Harness[]): void {
+  for (const a of nodes) for (const b of nodes) if (a !== b) a.transport.setPeer(b.transport.self, b.address);
+}
+
+async function waitFor(what: string, predicate: () => boolean, timeoutMs = 3000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!predicate()) {
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+const text = (s: string): Uint8Array => new TextEncoder().encode(s);
+const str = (b: Uint8Array): string => new TextDecoder().decode(b);
+
+/** A port that was free a moment ago (for a node that starts later). */
+async function freePort(): Promise<number> {
+  const server = net.createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as net.AddressInfo;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
+
+/** A plain TCP socket to a node's port, plus a promise for its close. */
+async function rawConnect(address: PeerAddress): Promise<{ socket: net.Socket; closed: Promise<void> }> {
+  const socket = net.connect(address.port, address.host);
+  rawSockets.push(socket);
+  socket.on('error', () => {});
+  const closed = new Promise<void>((resolve) => socket.once('close', () => resolve()));
+  await new Promise<void>((resolve, reject) => {
+    socket.once('connect', resolve);
+    socket.once('error', reject);
+  });
+  return { socket, closed };
+}
+
+async function closesWithin(closed: Promise<void>, ms: number): Promise<boolean> {
+  return Promise.race([closed.then(() => true), sleep(ms).then(() => false)]);
+}
+
+/**
+ * Runs the client side of the handshake by hand, with `secret`, over a raw socket; resolves with the socket
+ * once WELCOME arrives (or once the server has replied to PROOF, when the proof is expected to fail).
+ */
+async function rawHandshake(
+  address: PeerAddress,
+  self: NodeId,
+  serverId: NodeId,
+  secret: string,
+): Promise<{ socket: net.Socket; closed: Promise<void>; welcomed: Promise<boolean> }> {
+  const { socket, closed } = await rawConnect(address);
+  const decoder = new FrameDecoder(1024);
+  const clientNonce = newNonce();
+  const welcomed = new Promise<boolean>((resolve) => {
+    closed.then(() => resolve(false));
+    socket.on('data', (chunk: Buffer) =>
+      decoder.push(chunk, (frame: Frame) => {
+        if (frame.type === FrameType.Challenge) {
+          const challenge = decodeChallenge(frame.payload);
+          const transcript = { clientNonce, serverNonce: challenge.nonce, clientId: self, serverId };
+          socket.write(encodeFrame(FrameType.Proof, computeProof(secret, 'client', transcript)));
+        } else if (frame.type === FrameType.Welcome) {
+          resolve(true);
+        }
+      }),
+    );
+  });
+  socket.write(encodeFrame(FrameType.Hello, encodeHello({ version: HANDSHAKE_VERSION, nonce: clientNonce, clientId: self })));
+  return { socket, closed, welcomed };
+}
+
+describe('TcpTransport', () => {
+  it('exchanges messages both ways, in order, including a 1 MiB message', async () => {
+    const a = await startNode('a');
+    const b = await startNode('b');
+    connectAll(a, b);
+
+    const big = new Uint8Array(randomBytes(1024 * 1024));
+    a.transport.send('b', text('first'));
+    a.transport.send('b', big);
+    for (let i = 0; i < 500; i++) a.transport.send('b', text(`a${i}`));
+    for (let i = 0; i < 500; i++) b.transport.send('a', text(`b${i}`));
+
+    await waitFor('b to receive 502 messages', () => b.inbox.length === 502);
+    await waitFor('a to receive 500 messages', () => a.inbox.length === 500);
+
+    expect(b.inbox.every((m) => m.from === 'a')).toBe(true);
+    expect(str(b.inbox[0]!.bytes)).toBe('first');
+    expect(Buffer.from(b.inbox[1]!.bytes).equals(Buffer.from(big))).toBe(true);
+    expect(b.inbox.slice(2).map((m) => str(m.bytes))).toEqual(Array.from({ length: 500 }, (_, i) => `a${i}`));
+    expect(a.inbox.every((m) => m.from === 'b')).toBe(true);
+    expect(a.inbox.map((m) => str(m.bytes))).toEqual(Array.from({ length: 500 }, (_, i) => `b${i}`));
+
+    const sa = a.transport.stats();
+    const sb = b.transport.stats();
+    expect(sa.framesSent).toBe(502);
+    expect(sb.framesReceived).toBe(502);
+    expect(sb.bytesReceived).toBe(sa.bytesSent);
+    expect(sa.bytesSent).toBeGreaterThan(1024 * 1024);
+    expect(sa.framesReceived).toBe(500);
+    expect(sa.drops + sb.drops).toBe(0);
+    expect(sa.authFailures + sb.authFailures + sa.protocolErrors + sb.protocolErrors).toBe(0);
+    expect(sa.peers['b']?.state).toBe('ready');
+  });
+
+  it('connects three nodes all-to-all, keeping per-sender order', async () => {
+    const nodes = await Promise.all(['n1', 'n2', 'n3'].map((id) => startNode(id)));
+    connectAll(...nodes);
+    for (const from of nodes)
+      for (const to of nodes)
+        if (from !== to) for (let i = 0; i < 50; i++) from.transport.send(to.transport.self, text(`${from.transport.self}:${i}`));
+
+    for (const node of nodes) await waitFor(`${node.transport.self} to receive 100`, () => node.inbox.length === 100);
+    for (const node of nodes) {
+      for (const other of nodes) {
+        if (other === node) continue;
+        const fromOther = node.inbox.filter((m) => m.from === other.transport.self).map((m) => str(m.bytes));
+        expect(fromOther).toEqual(Array.from({ length: 50 }, (_, i) => `${other.transport.self}:${i}`));
+      }
+    }
+  });
+
+  it('passes the ping-pong contract', async () => {
+    const a = await startNode('ping');
+    const b = await startNode('pong');
+    connectAll(a, b);
+    await pingPong(a.transport, b.transport, 200, 3000);
+  });
+
+  it('delivers a message to itself without a socket, off the caller stack', async () => {
+    const a = await startNode('solo');
+    let sentReturned = false;
+    a.transport.onMessage((from, bytes) => {
+      expect(sentReturned).toBe(true);
+      a.inbox.push({ from, bytes });
+    });
+    a.transport.send('solo', text('me'));
+    sentReturned = true;
+    await waitFor('local delivery', () => a.inbox.length === 1);
+    expect(a.inbox[0]!.from).toBe('solo');
+    expect(a.transport.stats().localDeliveries).toBe(1);
+    expect(a.transport.stats().connectAttempts).toBe(0);
+  });
+
+  it('reaches a peer that starts later, after reconnecting with backoff', async () => {
+    const port = await freePort();
+    const a = await startNode('a');
+    a.transport.setPeer('late', { host: '127.0.0.1', port });
+    for (let i = 0; i < 5; i++) a.transport.send('late', text(`m${i}`));
+
+    await waitFor('a few failed attempts', () => a.transport.stats().connectFailures >= 3);
+    expect(a.transport.stats().peers['late']?.queuedMessages).toBe(5);
+
+    const late = await startNode('late', { listen: { port } });
+    await waitFor('late to receive the queued messages', () => late.inbox.length === 5);
+    expect(late.inbox.map((m) => str(m.bytes))).toEqual(['m0', 'm1', 'm2', 'm3', 'm4']);
+    const stats = a.transport.stats();
+    expect(stats.reconnects).toBeGreaterThanOrEqual(3);
+    expect(stats.drops).toBe(0);
+    expect(stats.peers['late']?.state).toBe('ready');
+    expect(stats.peers['late']?.consecutiveFailures).toBe(0);
+    expect(a.log.some((line) => line.includes('cannot reach late'))).toBe(true);
+  });
+
+  it('re-dials a peer that restarts, and keeps sending', async () => {
+    const a = await startNode('a');
+    let b = await startNode('b');
+    connectAll(a, b);
+    a.transport.send('b', text('before'));
+    await waitFor('first delivery', () => b.inbox.length === 1);
+
+    const port = b.address.port;
+    await b.transport.close();
+    await waitFor('a to notice', () => a.transport.stats().peers['b']?.state !== 'ready');
+    b = await startNode('b', { listen: { port } });
+    a.transport.send('b', text('after'));
+    await waitFor('delivery after restart', () => b.inbox.length === 1);
+    expect(str(b.inbox[0]!.bytes)).toBe('after');
+  });
+
+  it('refuses a node with the wrong secret, in both directions, and counts the auth failures', async () => {
+    const a = await startNode('a');
+    const intruder = await startNode('x', { clusterSecret: 'wrong-secret' });
+    connectAll(a, intruder);
+    a.transport.send('x', text('for x'));
+    intruder.transport.send('a', text('from x'));
+
+    await waitFor('auth failures on both sides', () =>
+      a.transport.stats().authFailures >= 2 && intruder.transport.stats().authFailures >= 2,
+    );
+    await sleep(50);
+    expect(a.inbox).toHaveLength(0);
+    expect(intruder.inbox).toHaveLength(0);
+    expect(a.transport.stats().inboundAuthenticated).toBe(0);
+    expect(a.transport.stats().peers['x']?.queuedMessages).toBe(1);
+    expect(a.log.some((line) => line.startsWith('warn') && line.includes('auth failure'))).toBe(true);
+  });
+
+  it('refuses a raw client whose proof is wrong, and a client that sends data before the handshake', async () => {
+    const a = await startNode('a');
+    const bad = await rawHandshake(a.address, 'mallory', 'a', 'guessed-secret');
+    expect(await bad.welcomed).toBe(false);
+    expect(await closesWithin(bad.closed, 1000)).toBe(true);
+    expect(a.transport.stats().authFailures).toBe(1);
+
+    const eager = await rawConnect(a.address);
+    eager.socket.write(encodeFrame(FrameType.Data, text('let me in')));
+    expect(await closesWithin(eager.closed, 1000)).toBe(true);
+    expect(a.inbox).toHaveLength(0);
+    expect(a.transport.stats().handshakeFailures).toBeGreaterThanOrEqual(1);
+  });
+
+  it('closes a connection that never completes the handshake', async () => {
+    const a = await startNode('a', { handshakeTimeoutMs: 200 });
+    const silent = await rawConnect(a.address);
+    expect(await closesWithin(silent.closed, 1500)).toBe(true);
+    expect(a.log.some((line) => line.includes('handshake timed out'))).toBe(true);
+  });
+
+  it('closes only the offending connection on garbage, truncated and oversize frames, and keeps serving', async () => {
+    const a = await startNode('a', { maxFrameBytes: 64 * 1024 });
+    const b = await startNode('b');
+    connectAll(a, b);
+    b.transport.send('a', text('hello'));
+    await waitFor('b → a works', () => a.inbox.length === 1);
+
+    // Garbage before any handshake.
+    const garbage = await rawConnect(a.address);
+    garbage.socket.write(randomBytes(4096));
+    expect(await closesWithin(garbage.closed, 1000)).toBe(true);
+
+    // An oversize length prefix: refused on the prefix alone, without sending the body.
+    const huge = await rawConnect(a.address);
+    huge.socket.write(Buffer.from([0xff, 0xff, 0xff, 0xff, FrameType.Hello]));
+    expect(await closesWithin(huge.closed, 1000)).toBe(true);
+
+    // A truncated frame: the peer ends the stream in the middle of a frame.
+    const truncated = await rawConnect(a.address);
+    truncated.socket.end(encodeFrame(FrameType.Hello, new Uint8Array(100)).subarray(0, 30));
+    expect(await closesWithin(truncated.closed, 1000)).toBe(true);
+
+    // An authenticated peer (right secret) that then misbehaves is cut off too.
+    const member = await rawHandshake(a.address, 'm', 'a', SECRET);
+    expect(await member.welcomed).toBe(true);
+    member.socket.write(encodeFrame(FrameType.Data, text('legit')));
+    await waitFor('the member’s good frame', () => a.inbox.length === 2);
+    expect(a.inbox[1]!.from).toBe('m');
+    member.socket.write(encodeFrameHeader(FrameType.Data, 64 * 1024));
+    expect(await closesWithin(member.closed, 1000)).toBe(true);
+
+    const memberTruncating = await rawHandshake(a.address, 'm2', 'a', SECRET);
+    expect(await memberTruncating.welcomed).toBe(true);
+    memberTruncating.socket.end(Buffer.concat([encodeFrameHeader(FrameType.Data, 1000), Buffer.alloc(10)]));
+    expect(await closesWithin(memberTruncating.closed, 1000)).toBe(true);
+
+    const memberWrongType = await rawHandshake(a.address, 'm3', 'a', SECRET);
+    expect(await memberWrongType.welcomed).toBe(true);
+    memberWrongType.socket.write(encodeFrame(FrameType.Hello, new Uint8Array(40)));
+    expect(await closesWithin(memberWrongType.closed, 1000)).toBe(true);
+
+    const stats = a.transport.stats();
+    expect(stats.protocolErrors).toBe(3);
+    expect(stats.handshakeFailures).toBeGreaterThanOrEqual(3);
+    expect(a.log.filter((line) => line.startsWith('warn')).length).toBeGreaterThanOrEqual(6);
+
+    // The good peer's existing connection was never touched, and both directions still work.
+    const reconnectsBefore = b.transport.stats().reconnects;
+    b.transport.send('a', text('still here'));
+    a.transport.send('b', text('and you'));
+    await waitFor('b → a after the abuse', () => a.inbox.some((m) => str(m.bytes) === 'still here'));
+    await waitFor('a → b after the abuse', () => b.inbox.length === 1);
+    expect(b.transport.stats().reconnects).toBe(reconnectsBefore);
+    expect(a.inbox.filter((m) => m.from === 'b').map((m) => str(m.bytes))).toEqual(['hello', 'still here']);
+  });
+
+  it('bounds the queue for a down peer, dropping (and counting) the oldest messages', async () => {
+    const port = await freePort();
+    const a = await startNode('a', { queue: { maxMessages: 10, maxBytes: 1 << 20 } });
+    a.transport.setPeer('down', { host: '127.0.0.1', port });
+    for (let i = 0; i < 100; i++) a.transport.send('down', text(`m${i}`));
+    let stats = a.transport.stats();
+    expect(stats.dropsQueueFull).toBe(90);
+    expect(stats.drops).toBe(90);
+    expect(stats.peers['down']?.queuedMessages).toBe(10);
+
+    // The survivors are the newest ten, delivered once the peer appears.
+    const down = await startNode('down', { listen: { port } });
+    await waitFor('the surviving messages', () => down.inbox.length === 10);
+    expect(down.inbox.map((m) => str(m.bytes))).toEqual(Array.from({ length: 10 }, (_, i) => `m${90 + i}`));
+    stats = a.transport.stats();
+    expect(stats.peers['down']?.queuedMessages).toBe(0);
+  });
+
+  it('bounds the queue by bytes too, and drops messages it could never send', async () => {
+    const a = await startNode('a', { queue: { maxMessages: 1000, maxBytes: 1000 }, maxFrameBytes: 500 });
+    a.transport.setPeer('down', { host: '127.0.0.1', port: await freePort() });
+    for (let i = 0; i < 10; i++) a.transport.send('down', new Uint8Array(300));
+    a.transport.send('down', new Uint8Array(600)); // over the frame limit
+    a.transport.send('nobody', text('?')); // no address
+    const stats = a.transport.stats();
+    expect(stats.dropsQueueFull).toBe(7);
+    expect(stats.peers['down']?.queuedBytes).toBe(900);
+    expect(stats.dropsOversize).toBe(1);
+    expect(stats.dropsUnknownPeer).toBe(1);
+    expect(stats.drops).toBe(9);
+  });
+
+  it('never throws from send, and counts what it drops after close', async () => {
+    const a = await startNode('a');
+    a.transport.setPeer('b', { host: '127.0.0.1', port: await freePort() });
+    a.transport.send('b', text('queued'));
+    await a.transport.close();
+    expect(() => a.transport.send('b', text('late'))).not.toThrow();
+    expect(a.transport.stats().dropsClosed).toBe(2);
+  });
+
+  it('releases every socket, server and timer on close', async () => {
+    const count = (): number =>
+      process.getActiveResourcesInfo().filter((r) => r === 'TCPSocketWrap' || r === 'TCPServerWrap').length;
+    // A closed handle stays listed until the event loop's close phase, just after its 'close' callback:
+    // let the previous test's handles finish going before taking the baseline.
+    await sleep(20);
+    const baseline = count();
+    const a = await startNode('a');
+    const b = await startNode('b');
+    connectAll(a, b);
+    a.transport.setPeer('ghost', { host: '127.0.0.1', port: await freePort() });
+    a.transport.send('ghost', text('into the void'));
+    a.transport.send('b', text('x'));
+    b.transport.send('a', text('y'));
+    await waitFor('traffic', () => a.inbox.length === 1 && b.inbox.length === 1);
+    expect(count()).toBeGreaterThan(baseline);
+    await Promise.all([a.transport.close(), b.transport.close()]);
+    await waitFor('handles released', () => count() === baseline, 1000);
+  });
+});
