@@ -1,0 +1,147 @@
+import { z } from 'zod';
+import { duration, size } from './units';
+
+/**
+ * The scenario file schema: one schema for every file in scenarios/. Unknown keys are errors (a typo must
+ * not silently fall back to a default), and every error names the field; the loader adds the line.
+ *
+ * Durations accept "250ms" / "30s" / "2m" / "3h" and come out in microseconds; sizes accept "4KiB" /
+ * "64MiB" and come out in bytes; probabilities are plain numbers in [0, 1].
+ */
+const probability = z.number().min(0).max(1);
+
+const latency = z.discriminatedUnion('kind', [
+  z.strictObject({ kind: z.literal('fixed'), ms: z.number().nonnegative() }),
+  z.strictObject({ kind: z.literal('uniform'), minMs: z.number().nonnegative(), maxMs: z.number().nonnegative() }),
+  z.strictObject({ kind: z.literal('lognormal'), medianMs: z.number().positive(), sigma: z.number().nonnegative() }),
+  z.strictObject({ kind: z.literal('pareto'), scaleMs: z.number().positive(), shape: z.number().gt(1), capMs: z.number().positive().optional() }),
+]);
+
+const storage = z.strictObject({
+  memtableBytes: size.default(4 * 1024 * 1024),
+  compaction: z.enum(['leveled', 'size-tiered']).default('leveled'),
+  syncLatency: latency.default({ kind: 'fixed', ms: 0.2 }),
+});
+
+const cluster = z
+  .strictObject({
+    nodes: z.number().int().min(1).max(5000),
+    vnodes: z.number().int().min(1).max(4096).default(256),
+    n: z.number().int().min(1).default(3),
+    r: z.number().int().min(1).default(2),
+    w: z.number().int().min(1).default(2),
+    conflict: z.enum(['vclock', 'lww']).default('vclock'),
+    sloppyQuorum: z.boolean().default(true),
+    hintedHandoff: z.boolean().default(true),
+    readRepair: z.boolean().default(true),
+    requestTimeout: duration.default(500_000),
+    hintWindow: duration.default(3 * 3_600_000_000),
+    storage: storage.default({ memtableBytes: 4 * 1024 * 1024, compaction: 'leveled', syncLatency: { kind: 'fixed', ms: 0.2 } }),
+  })
+  .superRefine((value, context) => {
+    for (const knob of ['r', 'w'] as const) {
+      if (value[knob] > value.n) context.addIssue({ code: 'custom', path: [knob], message: `${knob}=${value[knob]} cannot exceed n=${value.n}` });
+    }
+    if (value.n > value.nodes) context.addIssue({ code: 'custom', path: ['n'], message: `n=${value.n} replicas need at least ${value.n} nodes, cluster has ${value.nodes}` });
+  });
+
+const network = z.strictObject({
+  latency: latency.default({ kind: 'lognormal', medianMs: 0.5, sigma: 0.4 }),
+  loss: probability.default(0),
+  duplicate: probability.default(0),
+  reorder: z.boolean().default(false),
+});
+
+const clocks = z.strictObject({
+  /** Each node's offset is drawn uniformly within ±skewMs. */
+  skewMs: z.number().nonnegative().default(0),
+  /** Each node's drift is drawn uniformly within ±driftPpm. */
+  driftPpm: z.number().nonnegative().max(100_000).default(0),
+  /** Fixed per-node settings, overriding the draws. */
+  nodes: z.record(z.string(), z.strictObject({ offsetMs: z.number().optional(), driftPpm: z.number().optional() })).default({}),
+});
+
+const mix = z
+  .strictObject({ get: probability.default(0), put: probability.default(0), delete: probability.default(0), cas: probability.default(0) })
+  .refine((m) => Math.abs(m.get + m.put + m.delete + m.cas - 1) < 1e-9, { message: 'operation mix must add up to 1 (get + put + delete + cas)' });
+
+const workload = z.strictObject({
+  /** Open-loop arrival rate, operations per simulated second across all clients. */
+  rate: z.number().positive(),
+  clients: z.number().int().min(1).default(10),
+  keys: z.number().int().min(1).default(1000),
+  distribution: z.enum(['uniform', 'zipf', 'hot']).default('uniform'),
+  zipfExponent: z.number().positive().default(0.99),
+  /** For 'hot': the fraction of operations that go to key 0. */
+  hotFraction: probability.default(0.5),
+  mix: mix.default({ get: 0.5, put: 0.5, delete: 0, cas: 0 }),
+  valueBytes: z.strictObject({ min: z.number().int().min(1), max: z.number().int().max(1024 * 1024) }).default({ min: 16, max: 256 }),
+  /** Fraction of puts/deletes that first read the key and pass its causal context back (read-modify-write). */
+  readModifyWrite: probability.default(0.5),
+  /** When the workload stops (default: at the end of `duration` minus `quiescence`). */
+  stopAt: duration.optional(),
+});
+
+const nodeSelector = z.union([
+  z.strictObject({ nodes: z.array(z.string()).min(1) }),
+  z.strictObject({ count: z.number().int().min(1) }),
+  z.strictObject({ fraction: z.number().gt(0).lt(1) }),
+]);
+
+const partition = z.union([
+  z.strictObject({ fraction: z.number().gt(0).lt(1) }),
+  z.strictObject({ halves: z.literal(true) }),
+  z.strictObject({ isolate: z.string() }),
+  z.strictObject({ groups: z.array(z.array(z.string()).min(1)).min(1) }),
+  z.strictObject({ oneWay: z.strictObject({ from: z.array(z.string()).min(1), to: z.array(z.string()).min(1) }) }),
+]);
+
+const fault = z
+  .strictObject({
+    at: duration,
+    partition: partition.optional(),
+    heal: z.literal(true).optional(),
+    crash: nodeSelector.optional(),
+    /** What a crash does to unsynced bytes. */
+    mode: z.enum(['drop-unsynced', 'tear-unsynced']).optional(),
+    restart: z.union([z.strictObject({ nodes: z.array(z.string()).min(1) }), z.literal('all')]).optional(),
+    clock: z.strictObject({ nodes: z.array(z.string()).min(1), jumpMs: z.number().optional(), driftPpm: z.number().optional() }).optional(),
+    disk: z
+      .strictObject({
+        nodes: z.array(z.string()).min(1),
+        readFaultProbability: probability.default(0),
+        writeFaultProbability: probability.default(0),
+        syncFaultProbability: probability.default(0),
+        bitFlipProbability: probability.default(0),
+      })
+      .optional(),
+    loss: z.strictObject({ probability, for: duration }).optional(),
+  })
+  .superRefine((value, context) => {
+    const actions = ['partition', 'heal', 'crash', 'restart', 'clock', 'disk', 'loss'].filter((k) => (value as Record<string, unknown>)[k] !== undefined);
+    if (actions.length !== 1) {
+      context.addIssue({ code: 'custom', message: `a fault needs exactly one action (partition, heal, crash, restart, clock, disk, loss); found ${actions.length === 0 ? 'none' : actions.join(', ')}` });
+    }
+  });
+
+const checkName = z.enum(['lost-writes', 'stale-reads', 'linearizability', 'session', 'convergence', 'siblings', 'lww-lost-overwrites']);
+const check = z.union([checkName, z.record(checkName, z.record(z.string(), z.union([z.number(), z.string(), z.boolean()])))]);
+
+export const scenarioSchema = z.strictObject({
+  name: z.string().min(1),
+  description: z.string().default(''),
+  seed: z.number().int().nonnegative().default(1),
+  duration: duration,
+  /** Time at the end with no faults and no new client load before the final read phase. */
+  quiescence: duration.default(10_000_000),
+  cluster,
+  network: network.default({ latency: { kind: 'lognormal', medianMs: 0.5, sigma: 0.4 }, loss: 0, duplicate: 0, reorder: false }),
+  clocks: clocks.default({ skewMs: 0, driftPpm: 0, nodes: {} }),
+  workload,
+  faults: z.array(fault).default([]),
+  checks: z.array(check).default(['lost-writes']),
+});
+
+export type Scenario = z.output<typeof scenarioSchema>;
+export type ScenarioFault = Scenario['faults'][number];
+export type CheckName = z.output<typeof checkName>;
