@@ -177,7 +177,8 @@ export class OutboundLink {
       counted: false,
     };
     this.attempt = attempt;
-    attempt.timer = setTimeout(() => this.hangUp(attempt, 'handshake timed out'), this.options.handshakeTimeoutMs);
+    // Quiet: an unreachable address times out on every attempt, and onClose already logs those sparingly.
+    attempt.timer = setTimeout(() => this.hangUp(attempt, 'handshake timed out', 'quiet'), this.options.handshakeTimeoutMs);
     attempt.timer.unref();
 
     socket.setKeepAlive(true, 10_000);
@@ -230,7 +231,7 @@ export class OutboundLink {
         if (!verifyProof(options.secret, 'server', transcript, challenge.proof)) {
           options.counters.authFailures++;
           attempt.counted = true;
-          this.hangUp(attempt, 'peer failed to prove the cluster secret (auth failure)', 'warn');
+          this.hangUp(attempt, 'peer failed to prove the cluster secret (auth failure)');
           return;
         }
         attempt.socket.write(encodeFrame(FrameType.Proof, computeProof(options.secret, 'client', transcript)));
@@ -281,7 +282,7 @@ export class OutboundLink {
     }
   }
 
-  private hangUp(attempt: Attempt, reason: string, level: 'info' | 'warn' = 'warn'): void {
+  private hangUp(attempt: Attempt, reason: string, level: 'warn' | 'quiet' = 'warn'): void {
     if (attempt.failure === null) {
       attempt.failure = reason;
       if (level === 'warn') this.options.logger.warn(`connection to ${this.options.peer}: ${reason}`);

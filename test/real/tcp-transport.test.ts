@@ -280,6 +280,36 @@ describe('TcpTransport', () => {
     expect(a.transport.stats().handshakeFailures).toBeGreaterThanOrEqual(1);
   });
 
+  it('abandons a dial whose server never answers the handshake, and keeps retrying', async () => {
+    const blackHole = net.createServer((socket) => socket.on('error', () => {}));
+    const held: net.Socket[] = [];
+    blackHole.on('connection', (socket) => held.push(socket));
+    await new Promise<void>((resolve) => blackHole.listen(0, '127.0.0.1', resolve));
+    try {
+      const a = await startNode('a', { handshakeTimeoutMs: 100 });
+      a.transport.setPeer('hole', { host: '127.0.0.1', port: (blackHole.address() as net.AddressInfo).port });
+      a.transport.send('hole', text('anyone?'));
+      await waitFor('two timed-out handshakes', () => a.transport.stats().handshakeFailures >= 2);
+      const stats = a.transport.stats();
+      expect(stats.connectFailures).toBeGreaterThanOrEqual(2);
+      expect(stats.peers['hole']?.queuedMessages).toBe(1);
+      expect(stats.framesSent).toBe(0);
+    } finally {
+      for (const socket of held) socket.destroy();
+      await new Promise<void>((resolve) => blackHole.close(() => resolve()));
+    }
+  });
+
+  it('will not send to a node that answers under a different id', async () => {
+    const a = await startNode('a');
+    const c = await startNode('c');
+    a.transport.setPeer('b', c.address); // misconfigured: b's address is really c's
+    a.transport.send('b', text('for b only'));
+    await waitFor('a handshake failure', () => a.transport.stats().handshakeFailures >= 1);
+    expect(c.inbox).toHaveLength(0);
+    expect(a.log.some((line) => line.includes('reached a node calling itself c'))).toBe(true);
+  });
+
   it('closes a connection that never completes the handshake', async () => {
     const a = await startNode('a', { handshakeTimeoutMs: 200 });
     const silent = await rawConnect(a.address);
