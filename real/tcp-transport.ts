@@ -145,8 +145,18 @@ export class TcpTransport implements Transport {
     return this.boundAddress;
   }
 
-  /** Adds a peer or changes its address (an existing connection to the old address is dropped). */
+  /**
+   * Adds a peer or changes its address (an existing connection to the old address is dropped). A malformed
+   * address throws here, at configuration time, so that `send` itself never can (net.connect throws
+   * synchronously on a bad port).
+   */
   setPeer(id: NodeId, address: PeerAddress): void {
+    if (typeof address.host !== 'string' || address.host.length === 0) {
+      throw new Error(`TcpTransport ${this.self}: peer ${id} needs a host`);
+    }
+    if (!Number.isInteger(address.port) || address.port < 1 || address.port > 65_535) {
+      throw new Error(`TcpTransport ${this.self}: peer ${id} has invalid port ${address.port}`);
+    }
     this.addresses.set(id, { host: address.host, port: address.port });
     this.links.get(id)?.setAddress(address);
   }

@@ -411,6 +411,7 @@ describe('TcpTransport', () => {
     a.transport.send('b', text('queued'));
     await a.transport.close();
     expect(() => a.transport.send('b', text('late'))).not.toThrow();
+    expect(() => a.transport.setPeer('bad', { host: '127.0.0.1', port: 70_000 })).toThrow(/invalid port/);
     expect(a.transport.stats().dropsClosed).toBe(2);
   });
 
