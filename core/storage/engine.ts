@@ -1,0 +1,835 @@
+import type { Clock, Disk, TimerId } from '../env';
+import { BlockCache } from './block-cache';
+import { bloomHash } from './bloom';
+import { compareBytes, hasPrefix, prefixEnd } from './bytes';
+import { isBottommost, pickCompaction, planFullCompaction, type CompactionPlan, type PickerOptions } from './compaction-picker';
+import { isInvisible, KIND_DELETE, KIND_PUT, type Entry } from './entry';
+import { StorageClosedError, StorageCorruptionError, StorageInputError } from './errors';
+import {
+  emptyManifest,
+  ManifestWriter,
+  MANIFEST_TEMP_FILE,
+  readManifest,
+  type ManifestState,
+} from './manifest';
+import { Memtable } from './memtable';
+import { MergingCursor, type EntryCursor } from './merge';
+import { resolveOptions, type StorageOptions } from './options';
+import { TableReader, type DecodedBlock } from './sstable-reader';
+import { TableBuilder } from './sstable-writer';
+import { computeStats, type EngineCounters, type StorageStats, type WalCounters } from './stats';
+import { parseFileName, tableFileName, walFileName, type TableMeta } from './table-meta';
+import { buildLevels, checkLevels } from './version';
+import { readWal, WalWriter } from './wal';
+
+/**
+ * The LSM storage engine: WAL + memtable + SSTables + manifest + background flush and compaction.
+ *
+ * ## Threading model
+ * Everything runs on the caller's event loop (the simulator's or Node's). Reads are synchronous. Writes
+ * append to the WAL and insert into the memtable synchronously, then acknowledge through a callback after
+ * the group-committed fsync (or at once, with syncWrites false — then `done` may run before `put` returns).
+ * Flush and compaction are chopped into steps of ~backgroundStepBytes run from zero-delay timers, so writes
+ * and reads interleave with them; only manifest installs and fsyncs are waited on.
+ *
+ * ## Opening
+ * `StorageEngine.open` is synchronous: it reads the manifest, deletes orphan files, replays the WAL into a
+ * memtable (which is then flushed in the background) and returns. It throws StorageCorruptionError if the
+ * manifest or a WAL record in the middle of a log fails to verify; a torn WAL tail is accepted and reported in
+ * `engine.recovery.droppedWalBytes`.
+ *
+ * ## Errors
+ * Invalid arguments throw StorageInputError synchronously. A failed WAL fsync or manifest install puts the
+ * engine into a failed state: the failing writes and every later write get the error (retrying an fsync after
+ * failure is unsafe — the kernel may have dropped the dirty pages). Reads that meet a block that fails its
+ * checksum throw StorageCorruptionError; they never return unverified bytes.
+ */
+export type WriteCallback = (error: Error | null) => void;
+
+export type WriteOp =
+  | { readonly type: 'put'; readonly key: Uint8Array; readonly value: Uint8Array; readonly ttlMicros?: number }
+  | { readonly type: 'delete'; readonly key: Uint8Array };
+
+export type ScanRange = { readonly prefix: Uint8Array } | { readonly start?: Uint8Array; readonly end?: Uint8Array };
+
+export interface KeyValue {
+  readonly key: Uint8Array;
+  readonly value: Uint8Array;
+}
+
+export interface StorageEnvironment {
+  disk: Disk;
+  clock: Clock;
+  options?: Partial<StorageOptions>;
+}
+
+export interface RecoveryReport {
+  walFilesReplayed: number;
+  walRecordsReplayed: number;
+  /** Bytes dropped from torn WAL tails (writes never acknowledged, or acknowledged only without syncWrites). */
+  droppedWalBytes: number;
+  orphanFilesRemoved: string[];
+}
+
+interface PendingWrite {
+  readonly entries: Entry[];
+  readonly done: WriteCallback;
+}
+
+export class StorageEngine {
+  readonly options: StorageOptions;
+  private readonly disk: Disk;
+  private readonly clock: Clock;
+  private readonly manifest: ManifestWriter;
+  private readonly cache: BlockCache<DecodedBlock>;
+  private readonly readers = new Map<number, TableReader>();
+  private readonly pickerOptions: PickerOptions;
+  private levels: TableMeta[][];
+  private active: Memtable;
+  private wal: WalWriter;
+  /** Full memtables waiting for flush, oldest first. */
+  private readonly immutables: Memtable[] = [];
+  /** WAL file numbers that may still hold unflushed writes. */
+  private liveWals: number[];
+  private lastSeq: number;
+  private nextFileNumber: number;
+  private flushing = false;
+  private compacting = false;
+  private readonly stalled: PendingWrite[] = [];
+  /** Memtables sealed so far (including a replayed one) and flushed so far; flush() waits for the first to catch up. */
+  private sealedCount = 0;
+  private flushedCount = 0;
+  private flushWaiters: { upTo: number; done: WriteCallback }[] = [];
+  private manualCompactionWaiters: WriteCallback[] = [];
+  private idleWaiters: WriteCallback[] = [];
+  private idleCheckPending = false;
+  private readonly walCounters: WalCounters = { bytesWritten: 0, syncs: 0, syncedWrites: 0 };
+  private readonly timers = new Set<TimerId>();
+  private failure: Error | null = null;
+  /** A corruption met by background compaction: compaction stops, reads of healthy tables continue. */
+  private backgroundError: Error | null = null;
+  private closed = false;
+  readonly recovery: RecoveryReport;
+  private readonly counters: EngineCounters = {
+    userBytesWritten: 0,
+    writes: 0,
+    flushBytesWritten: 0,
+    compactionBytesWritten: 0,
+    compactionBytesRead: 0,
+    gets: 0,
+    tablesProbed: 0,
+    bloomNegatives: 0,
+    bloomFalsePositives: 0,
+    bloomTruePositives: 0,
+    flushes: 0,
+    compactions: 0,
+    trivialMoves: 0,
+    writeStalls: 0,
+  };
+
+  private constructor(env: StorageEnvironment, options: StorageOptions, state: ManifestState, recovery: RecoveryReport, replayed: Memtable | null, liveWals: number[], lastSeq: number, nextFileNumber: number) {
+    this.disk = env.disk;
+    this.clock = env.clock;
+    this.options = options;
+    this.recovery = recovery;
+    this.pickerOptions = {
+      strategy: options.compaction,
+      maxLevels: options.maxLevels,
+      l0CompactionTrigger: options.l0CompactionTrigger,
+      levelBaseBytes: options.levelBaseBytes,
+      levelSizeMultiplier: options.levelSizeMultiplier,
+      targetFileBytes: options.targetFileBytes,
+      tieredMinThreshold: options.tieredMinThreshold,
+      tieredMaxThreshold: options.tieredMaxThreshold,
+      tieredSmallRunBytes: options.tieredSmallRunBytes,
+    };
+    this.manifest = new ManifestWriter(this.disk, state);
+    this.cache = new BlockCache(options.blockCacheBytes);
+    this.levels = buildLevels(state.tables, options.maxLevels);
+    checkLevels(this.levels, options.compaction);
+    this.lastSeq = lastSeq;
+    this.nextFileNumber = nextFileNumber;
+    this.liveWals = liveWals;
+    const walNumber = this.nextFileNumber++;
+    this.wal = WalWriter.create(this.disk, walFileName(walNumber), walNumber, this.walCounters);
+    this.liveWals.push(walNumber);
+    this.active = new Memtable(walNumber);
+    if (replayed !== null && !replayed.isEmpty) {
+      this.immutables.push(replayed);
+      this.sealedCount++;
+      this.scheduleFlush();
+    } else {
+      this.scheduleCompaction();
+    }
+  }
+
+  /** Opens (or creates) the store on `disk`; synchronous recovery, see the class comment. */
+  static open(env: StorageEnvironment): StorageEngine {
+    const options = resolveOptions(env.options);
+    const disk = env.disk;
+    const state = readManifest(disk) ?? emptyManifest(options.compaction);
+    if (state.strategy !== options.compaction) {
+      throw new StorageInputError(
+        `this store was created with '${state.strategy}' compaction; reopen it with compaction: '${state.strategy}'`,
+      );
+    }
+    const live = new Set(state.tables.map((t) => t.fileNumber));
+    const recovery: RecoveryReport = { walFilesReplayed: 0, walRecordsReplayed: 0, droppedWalBytes: 0, orphanFilesRemoved: [] };
+    let maxNumber = 0;
+    const wals: number[] = [];
+    for (const name of disk.list()) {
+      if (name === MANIFEST_TEMP_FILE) {
+        disk.remove(name);
+        recovery.orphanFilesRemoved.push(name);
+        continue;
+      }
+      const parsed = parseFileName(name);
+      if (parsed === undefined) continue;
+      maxNumber = Math.max(maxNumber, parsed.fileNumber);
+      const orphan = parsed.kind === 'sst' ? !live.has(parsed.fileNumber) : parsed.fileNumber < state.logNumber;
+      if (orphan) {
+        disk.remove(name);
+        recovery.orphanFilesRemoved.push(name);
+      } else if (parsed.kind === 'log') {
+        wals.push(parsed.fileNumber);
+      }
+    }
+    let lastSeq = state.lastSequence;
+    for (const table of state.tables) {
+      if (!disk.exists(tableFileName(table.fileNumber))) {
+        throw new StorageCorruptionError('MANIFEST', 0, `table ${tableFileName(table.fileNumber)} named by the manifest is missing`);
+      }
+      lastSeq = Math.max(lastSeq, table.maxSeq);
+    }
+    wals.sort((a, b) => a - b);
+    const replayed = new Memtable(wals[0] ?? state.logNumber);
+    for (const number of wals) {
+      const replay = readWal(disk, walFileName(number));
+      recovery.walFilesReplayed++;
+      recovery.droppedWalBytes += replay.droppedTailBytes;
+      for (const batch of replay.batches) {
+        recovery.walRecordsReplayed++;
+        for (const entry of batch.entries) {
+          // Older logs can overlap flushed tables only for sequence numbers the manifest already covers;
+          // applying them again is harmless (same key, same seq), and newer ones must win — they do, by seq.
+          replayed.apply(entry);
+          lastSeq = Math.max(lastSeq, entry.seq);
+        }
+      }
+    }
+    const nextFileNumber = Math.max(state.nextFileNumber, maxNumber + 1);
+    return new StorageEngine(env, options, state, recovery, replayed, wals, lastSeq, nextFileNumber);
+  }
+
+  // ───────────────────────────── writes ─────────────────────────────
+
+  put(key: Uint8Array, value: Uint8Array, options: { ttlMicros?: number } | undefined, done: WriteCallback): void {
+    const op: WriteOp = options?.ttlMicros === undefined ? { type: 'put', key, value } : { type: 'put', key, value, ttlMicros: options.ttlMicros };
+    this.writeBatch([op], done);
+  }
+
+  delete(key: Uint8Array, done: WriteCallback): void {
+    this.writeBatch([{ type: 'delete', key }], done);
+  }
+
+  /** Applies `ops` atomically (one WAL record: after a crash either all are present or none). */
+  writeBatch(ops: readonly WriteOp[], done: WriteCallback): void {
+    this.assertOpen('write');
+    if (ops.length === 0) throw new StorageInputError('writeBatch needs at least one operation');
+    const now = this.clock.nowMicros();
+    const entries: Entry[] = [];
+    for (const op of ops) {
+      this.validateKey(op.key);
+      if (op.type === 'put') {
+        if (op.value.length > this.options.maxValueBytes) {
+          throw new StorageInputError(`value of ${op.value.length} bytes exceeds maxValueBytes ${this.options.maxValueBytes}`);
+        }
+        let time = 0;
+        if (op.ttlMicros !== undefined) {
+          if (!(op.ttlMicros > 0) || !Number.isFinite(op.ttlMicros)) throw new StorageInputError(`ttlMicros must be a positive finite number, got ${op.ttlMicros}`);
+          time = Math.max(1, now + Math.ceil(op.ttlMicros));
+        }
+        // Copies: the caller may reuse its buffers once put returns.
+        entries.push({ kind: KIND_PUT, seq: 0, time, key: op.key.slice(), value: op.value.slice() });
+      } else if (op.type === 'delete') {
+        entries.push({ kind: KIND_DELETE, seq: 0, time: Math.max(0, now), key: op.key.slice(), value: new Uint8Array(0) });
+      } else {
+        throw new StorageInputError(`unknown write op type '${String((op as { type: unknown }).type)}'`);
+      }
+    }
+    if (this.failure !== null) {
+      const failure = this.failure;
+      this.defer(() => done(failure));
+      return;
+    }
+    if (this.stalled.length > 0 || this.immutables.length >= this.options.maxImmutableMemtables) {
+      this.counters.writeStalls++;
+      this.stalled.push({ entries, done });
+      return;
+    }
+    this.applyWrite(entries, done);
+  }
+
+  private applyWrite(entries: Entry[], done: WriteCallback): void {
+    const firstSeq = this.lastSeq + 1;
+    const sequenced = entries.map((e, i) => ({ ...e, seq: firstSeq + i }));
+    // Captured before a possible rotation below: the ack must wait for *this* log's fsync.
+    const wal = this.wal;
+    try {
+      wal.appendBatch(firstSeq, sequenced);
+    } catch (error) {
+      this.fail(error as Error);
+      this.defer(() => done(error as Error));
+      return;
+    }
+    this.lastSeq += sequenced.length;
+    for (const entry of sequenced) {
+      this.active.apply(entry);
+      this.counters.userBytesWritten += entry.key.length + entry.value.length;
+    }
+    this.counters.writes += sequenced.length;
+    if (this.active.approximateBytes >= this.options.memtableBytes) this.rotateMemtable();
+    if (this.options.syncWrites) {
+      wal.sync((error) => {
+        if (error !== null) this.fail(error);
+        done(error);
+      });
+    } else {
+      done(null);
+    }
+  }
+
+  private validateKey(key: Uint8Array): void {
+    if (!(key instanceof Uint8Array)) throw new StorageInputError('key must be a Uint8Array');
+    if (key.length === 0) throw new StorageInputError('key must not be empty');
+    if (key.length > this.options.maxKeyBytes) {
+      throw new StorageInputError(`key of ${key.length} bytes exceeds maxKeyBytes ${this.options.maxKeyBytes}`);
+    }
+  }
+
+  /** Seals the active memtable and starts a new WAL; the sealed one is flushed in the background. */
+  private rotateMemtable(): void {
+    if (this.active.isEmpty) return;
+    const walNumber = this.nextFileNumber++;
+    this.wal = WalWriter.create(this.disk, walFileName(walNumber), walNumber, this.walCounters);
+    this.liveWals.push(walNumber);
+    this.immutables.push(this.active);
+    this.active = new Memtable(walNumber);
+    this.sealedCount++;
+    this.scheduleFlush();
+  }
+
+  private fail(error: Error): void {
+    if (this.failure === null) this.failure = error;
+  }
+
+  // ───────────────────────────── reads ─────────────────────────────
+
+  /** The live value of `key`, or undefined (absent, deleted or expired). Throws StorageCorruptionError. */
+  get(key: Uint8Array): Uint8Array | undefined {
+    this.assertOpen('get');
+    this.counters.gets++;
+    const entry = this.lookup(key);
+    if (entry === undefined || isInvisible(entry, this.clock.nowMicros())) return undefined;
+    return entry.value.slice();
+  }
+
+  private lookup(key: Uint8Array): Entry | undefined {
+    let entry = this.active.get(key);
+    if (entry !== undefined) return entry;
+    for (let i = this.immutables.length - 1; i >= 0; i--) {
+      entry = this.immutables[i]!.get(key);
+      if (entry !== undefined) return entry;
+    }
+    const hash = bloomHash(key);
+    const l0 = this.levels[0]!;
+    for (const table of l0) {
+      if (compareBytes(key, table.smallest) < 0 || compareBytes(key, table.largest) > 0) continue;
+      entry = this.probe(table, key, hash);
+      if (entry !== undefined) return entry;
+    }
+    for (let level = 1; level < this.levels.length; level++) {
+      const tables = this.levels[level]!;
+      let lo = 0;
+      let hi = tables.length;
+      while (lo < hi) {
+        const mid = (lo + hi) >>> 1;
+        if (compareBytes(tables[mid]!.largest, key) < 0) lo = mid + 1;
+        else hi = mid;
+      }
+      const table = tables[lo];
+      if (table === undefined || compareBytes(key, table.smallest) < 0) continue;
+      entry = this.probe(table, key, hash);
+      if (entry !== undefined) return entry;
+    }
+    return undefined;
+  }
+
+  private probe(table: TableMeta, key: Uint8Array, hash: number): Entry | undefined {
+    this.counters.tablesProbed++;
+    const reader = this.reader(table);
+    if (!reader.mayContainHash(hash)) {
+      this.counters.bloomNegatives++;
+      return undefined;
+    }
+    const entry = reader.find(key);
+    if (entry === undefined) this.counters.bloomFalsePositives++;
+    else this.counters.bloomTruePositives++;
+    return entry;
+  }
+
+  private reader(table: TableMeta): TableReader {
+    let reader = this.readers.get(table.fileNumber);
+    if (reader === undefined) {
+      reader = new TableReader(this.disk, tableFileName(table.fileNumber), table.fileNumber, this.cache);
+      this.readers.set(table.fileNumber, reader);
+    }
+    return reader;
+  }
+
+  /**
+   * Live entries in key order: all keys starting with `prefix`, or in [start, end). Merges the memtables and
+   * every table overlapping the range; the newest version of each key wins, deleted and expired keys are
+   * skipped. Returns at most `limit` entries.
+   */
+  scan(range: ScanRange, limit = Number.POSITIVE_INFINITY): KeyValue[] {
+    this.assertOpen('scan');
+    let start: Uint8Array | undefined;
+    let end: Uint8Array | undefined;
+    let prefix: Uint8Array | undefined;
+    if ('prefix' in range) {
+      prefix = range.prefix;
+      start = prefix.length > 0 ? prefix : undefined;
+      end = prefixEnd(prefix);
+    } else {
+      start = range.start;
+      end = range.end;
+    }
+    const results: KeyValue[] = [];
+    if (limit <= 0 || (start !== undefined && end !== undefined && compareBytes(start, end) >= 0)) return results;
+    const sources: EntryCursor[] = [this.active.cursor()];
+    for (const m of this.immutables) sources.push(m.cursor());
+    for (const level of this.levels) {
+      for (const table of level) {
+        if (start !== undefined && compareBytes(table.largest, start) < 0) continue;
+        if (end !== undefined && compareBytes(table.smallest, end) >= 0) continue;
+        sources.push(this.reader(table).cursor(true));
+      }
+    }
+    const merged = new MergingCursor(sources);
+    merged.seek(start);
+    const now = this.clock.nowMicros();
+    while (merged.valid() && results.length < limit) {
+      const entry = merged.entry();
+      if (end !== undefined && compareBytes(entry.key, end) >= 0) break;
+      if (prefix !== undefined && !hasPrefix(entry.key, prefix)) break;
+      if (!isInvisible(entry, now)) results.push({ key: entry.key.slice(), value: entry.value.slice() });
+      merged.next();
+    }
+    return results;
+  }
+
+  // ───────────────────────────── flush ─────────────────────────────
+
+  /** Seals the memtable and calls back once it (and any older sealed one) is in a durable table. */
+  flush(done: WriteCallback): void {
+    this.assertOpen('flush');
+    this.rotateMemtable();
+    if (this.immutables.length === 0) {
+      this.defer(() => done(this.failure));
+      return;
+    }
+    this.flushWaiters.push({ upTo: this.sealedCount, done });
+  }
+
+  private scheduleFlush(): void {
+    if (this.flushing || this.closed || this.failure !== null || this.immutables.length === 0) return;
+    this.flushing = true;
+    const memtable = this.immutables[0]!;
+    const fileNumber = this.nextFileNumber++;
+    const builder = new TableBuilder(this.disk, tableFileName(fileNumber), fileNumber, this.options);
+    const cursor = memtable.cursor();
+    cursor.seek(undefined);
+    const step = (): void => {
+      if (this.closed) return;
+      try {
+        let budget = this.options.backgroundStepBytes;
+        while (cursor.valid() && budget > 0) {
+          const entry = cursor.entry();
+          builder.add(entry);
+          budget -= TableBuilder.entryBytes(entry);
+          cursor.next();
+        }
+        if (cursor.valid()) {
+          this.defer(step);
+          return;
+        }
+        const meta = builder.finish(0);
+        this.counters.flushBytesWritten += meta.size;
+        if (this.options.paranoidChecks) this.verifyTable(meta);
+        this.disk.sync(builder.name, (error) => {
+          if (this.closed) return;
+          if (error !== null) return this.backgroundFailure(error);
+          const nextWal = this.immutables[1]?.firstWalNumber ?? this.active.firstWalNumber;
+          this.install({ add: [meta], remove: [], logNumber: nextWal }, (installError) => {
+            if (installError !== null) return this.backgroundFailure(installError);
+            this.immutables.shift();
+            this.flushing = false;
+            this.flushedCount++;
+            this.counters.flushes++;
+            this.removeRetiredWals(nextWal);
+            this.drainStalled();
+            this.notifyFlushWaiters();
+            this.scheduleFlush();
+            this.scheduleCompaction();
+          });
+        });
+      } catch (error) {
+        this.backgroundFailure(error as Error);
+      }
+    };
+    this.defer(step);
+  }
+
+  private removeRetiredWals(logNumber: number): void {
+    const keep: number[] = [];
+    for (const number of this.liveWals) {
+      if (number < logNumber) {
+        try {
+          this.disk.remove(walFileName(number));
+        } catch {
+          // Already gone (e.g. removed as an orphan): nothing to do.
+        }
+      } else {
+        keep.push(number);
+      }
+    }
+    this.liveWals = keep;
+  }
+
+  private notifyFlushWaiters(): void {
+    const waiting = this.flushWaiters;
+    this.flushWaiters = [];
+    for (const waiter of waiting) {
+      if (this.flushedCount >= waiter.upTo) waiter.done(null);
+      else this.flushWaiters.push(waiter);
+    }
+  }
+
+  private drainStalled(): void {
+    while (this.stalled.length > 0 && this.immutables.length < this.options.maxImmutableMemtables && this.failure === null) {
+      const write = this.stalled.shift()!;
+      this.applyWrite(write.entries, write.done);
+    }
+    if (this.failure !== null) {
+      for (const write of this.stalled.splice(0)) write.done(this.failure);
+    }
+  }
+
+  // ─────────────────────────── compaction ───────────────────────────
+
+  /** Runs a full compaction (after flushing), merging every table into the bottom; calls back when done. */
+  compact(done: WriteCallback): void {
+    this.assertOpen('compact');
+    this.flush((error) => {
+      if (error !== null) return done(error);
+      this.manualCompactionWaiters.push(done);
+      this.scheduleCompaction();
+    });
+  }
+
+  /** Calls back when no flush or compaction is running or pending (useful for tests and benchmarks). */
+  waitForIdle(done: WriteCallback): void {
+    this.assertOpen('waitForIdle');
+    this.idleWaiters.push(done);
+    this.checkIdleSoon();
+  }
+
+  private checkIdleSoon(): void {
+    if (this.idleWaiters.length === 0 || this.idleCheckPending) return;
+    this.idleCheckPending = true;
+    this.defer(() => {
+      this.idleCheckPending = false;
+      this.checkIdle();
+    });
+  }
+
+  private checkIdle(): void {
+    const error = this.failure ?? this.backgroundError;
+    if (error === null) {
+      if (this.flushing || this.compacting || this.immutables.length > 0 || this.manualCompactionWaiters.length > 0) return;
+      if (this.options.autoCompaction && pickCompaction(this.levels, this.manifest.state.compactPointers, this.pickerOptions) !== null) {
+        this.scheduleCompaction();
+        return;
+      }
+    }
+    for (const waiter of this.idleWaiters.splice(0)) waiter(error);
+  }
+
+  /** Starts the next compaction if none is running: a requested full compaction first, else the picker's plan. */
+  private scheduleCompaction(): void {
+    if (this.compacting || this.closed) return;
+    const error = this.failure ?? this.backgroundError;
+    if (error !== null) {
+      for (const waiter of this.manualCompactionWaiters.splice(0)) this.defer(() => waiter(error));
+      this.checkIdleSoon();
+      return;
+    }
+    if (this.manualCompactionWaiters.length > 0) {
+      const waiters = this.manualCompactionWaiters.splice(0);
+      const plan = planFullCompaction(this.levels, this.pickerOptions);
+      if (plan === null) {
+        for (const waiter of waiters) this.defer(() => waiter(null));
+        this.scheduleCompaction();
+        return;
+      }
+      this.compacting = true;
+      this.runCompaction(plan, (compactionError) => {
+        this.compacting = false;
+        for (const waiter of waiters) waiter(compactionError);
+        this.scheduleCompaction();
+      });
+      return;
+    }
+    const plan = this.options.autoCompaction ? pickCompaction(this.levels, this.manifest.state.compactPointers, this.pickerOptions) : null;
+    if (plan === null) {
+      this.checkIdleSoon();
+      return;
+    }
+    this.compacting = true;
+    this.runCompaction(plan, () => {
+      this.compacting = false;
+      this.scheduleCompaction();
+    });
+  }
+
+  /** Executes a plan in background steps: merge inputs → output tables → fsync → manifest install → delete inputs. */
+  private runCompaction(plan: CompactionPlan, done: WriteCallback): void {
+    if (plan.kind === 'move') {
+      const table = plan.inputs[0]!;
+      this.install(
+        { add: [{ ...table, level: plan.outputLevel }], remove: [table], pointer: plan.compactPointer },
+        (error) => {
+          if (error !== null) this.backgroundFailure(error);
+          else this.counters.trivialMoves++;
+          done(error);
+        },
+      );
+      return;
+    }
+    const dropAllowed = isBottommost(plan, this.levels);
+    const grace = this.options.tombstoneGraceMicros;
+    let merged: MergingCursor;
+    try {
+      merged = new MergingCursor(plan.inputs.map((t) => this.reader(t).cursor(false)));
+      merged.seek(undefined);
+    } catch (error) {
+      this.compactionCorruption(error as Error);
+      return done(error as Error);
+    }
+    const outputs: TableMeta[] = [];
+    const builders: TableBuilder[] = [];
+    let builder: TableBuilder | null = null;
+    const step = (): void => {
+      if (this.closed) return;
+      try {
+        const now = this.clock.nowMicros();
+        let budget = this.options.backgroundStepBytes;
+        while (merged.valid() && budget > 0) {
+          let entry: Entry | null = merged.entry();
+          const size = TableBuilder.entryBytes(entry);
+          budget -= size;
+          this.counters.compactionBytesRead += size;
+          if (entry.kind === KIND_PUT && entry.time !== 0 && entry.time <= now) {
+            // Expired: purge the value. The key still needs a tombstone unless nothing older can lie below.
+            entry = dropAllowed ? null : { key: entry.key, seq: entry.seq, kind: KIND_DELETE, time: entry.time, value: new Uint8Array(0) };
+          } else if (entry.kind === KIND_DELETE && dropAllowed && entry.time + grace <= now) {
+            entry = null;
+          }
+          if (entry !== null) {
+            if (builder === null) {
+              const fileNumber = this.nextFileNumber++;
+              builder = new TableBuilder(this.disk, tableFileName(fileNumber), fileNumber, this.options);
+              builders.push(builder);
+            }
+            builder.add(entry);
+            if (builder.estimatedBytes >= plan.targetFileBytes) {
+              outputs.push(builder.finish(plan.outputLevel));
+              builder = null;
+            }
+          }
+          merged.next();
+        }
+        if (merged.valid()) {
+          this.defer(step);
+          return;
+        }
+        if (builder !== null) outputs.push(builder.finish(plan.outputLevel));
+        for (const meta of outputs) {
+          this.counters.compactionBytesWritten += meta.size;
+          if (this.options.paranoidChecks) this.verifyTable(meta);
+        }
+        // Empty output tables cannot exist (builders are created on the first surviving entry); files of an
+        // all-dropped compaction simply are none.
+        this.syncAll(builders.map((b) => b.name), (error) => {
+          if (this.closed) return;
+          if (error !== null) {
+            this.backgroundFailure(error);
+            return done(error);
+          }
+          this.install({ add: outputs, remove: [...plan.inputs], pointer: plan.compactPointer }, (installError) => {
+            if (installError !== null) {
+              this.backgroundFailure(installError);
+              return done(installError);
+            }
+            this.counters.compactions++;
+            for (const table of plan.inputs) this.removeTable(table);
+            done(null);
+          });
+        });
+      } catch (error) {
+        for (const b of builders) b.abandon();
+        if (error instanceof StorageCorruptionError) this.compactionCorruption(error);
+        else this.backgroundFailure(error as Error);
+        done(error as Error);
+      }
+    };
+    this.defer(step);
+  }
+
+  private compactionCorruption(error: Error): void {
+    if (this.backgroundError === null) this.backgroundError = error;
+  }
+
+  private removeTable(table: TableMeta): void {
+    const reader = this.readers.get(table.fileNumber);
+    if (reader !== undefined) reader.evictFromCache();
+    this.readers.delete(table.fileNumber);
+    try {
+      this.disk.remove(tableFileName(table.fileNumber));
+    } catch {
+      // Missing already: nothing to reclaim.
+    }
+  }
+
+  private syncAll(names: string[], done: (error: Error | null) => void): void {
+    if (names.length === 0) return this.defer(() => done(null));
+    let remaining = names.length;
+    let firstError: Error | null = null;
+    for (const name of names) {
+      this.disk.sync(name, (error) => {
+        if (error !== null && firstError === null) firstError = error;
+        if (--remaining === 0) done(firstError);
+      });
+    }
+  }
+
+  /** Re-reads a freshly written table end to end (paranoidChecks). */
+  private verifyTable(meta: TableMeta): void {
+    const reader = new TableReader(this.disk, tableFileName(meta.fileNumber), meta.fileNumber, new BlockCache(0));
+    const cursor = reader.cursor(false);
+    cursor.seek(undefined);
+    let previous: Uint8Array | null = null;
+    let count = 0;
+    while (cursor.valid()) {
+      const key = cursor.entry().key;
+      if (previous !== null && compareBytes(previous, key) >= 0) throw new Error(`table ${meta.fileNumber} not sorted`);
+      previous = key;
+      count++;
+      cursor.next();
+    }
+    if (count !== meta.entries) throw new Error(`table ${meta.fileNumber}: ${count} entries read back, ${meta.entries} written`);
+  }
+
+  private install(
+    edit: { add: TableMeta[]; remove: TableMeta[]; logNumber?: number; pointer?: { level: number; key: Uint8Array } | undefined },
+    done: (error: Error | null) => void,
+  ): void {
+    const removed = new Set(edit.remove.map((t) => t.fileNumber));
+    this.manifest.install(
+      (current) => {
+        const pointers = [...current.compactPointers];
+        if (edit.pointer !== undefined) {
+          while (pointers.length <= edit.pointer.level) pointers.push(null);
+          pointers[edit.pointer.level] = edit.pointer.key;
+        }
+        return {
+          strategy: current.strategy,
+          nextFileNumber: Math.max(current.nextFileNumber, this.nextFileNumber),
+          logNumber: edit.logNumber ?? current.logNumber,
+          lastSequence: Math.max(current.lastSequence, this.lastSeq),
+          tables: [...current.tables.filter((t) => !removed.has(t.fileNumber)), ...edit.add],
+          compactPointers: pointers,
+        };
+      },
+      (error, state) => {
+        if (error === null) {
+          this.levels = buildLevels(state.tables, this.options.maxLevels);
+          checkLevels(this.levels, this.options.compaction);
+        }
+        done(error);
+      },
+    );
+  }
+
+  private backgroundFailure(error: Error): void {
+    this.fail(error);
+    this.flushing = false;
+    this.compacting = false;
+    for (const write of this.stalled.splice(0)) write.done(error);
+    for (const waiter of this.flushWaiters.splice(0)) waiter.done(error);
+    for (const waiter of this.manualCompactionWaiters.splice(0)) waiter(error);
+    for (const waiter of this.idleWaiters.splice(0)) waiter(error);
+  }
+
+  // ─────────────────────────── lifecycle ───────────────────────────
+
+  /** Stats (see stats.ts for definitions). */
+  stats(): StorageStats {
+    return computeStats({
+      counters: this.counters,
+      levels: this.levels,
+      wal: this.walCounters,
+      strategy: this.options.compaction,
+      manifestBytes: this.manifest.bytesWritten,
+      memtableBytes: this.active.approximateBytes,
+      immutableMemtables: this.immutables.length,
+      cache: { hits: this.cache.hits, misses: this.cache.misses, bytes: this.cache.usedBytes },
+      failure: this.failure,
+      backgroundError: this.backgroundError,
+    });
+  }
+
+  /**
+   * Stops background work and calls back once pending WAL syncs and manifest installs have finished.
+   * Unflushed memtable contents stay in the WAL and are replayed on the next open.
+   */
+  close(done: WriteCallback): void {
+    if (this.closed) return this.defer(() => done(null));
+    const wal = this.wal;
+    const finish = (): void => {
+      this.closed = true;
+      for (const id of this.timers) this.clock.cancelTimer(id);
+      this.timers.clear();
+      for (const write of this.stalled.splice(0)) write.done(new StorageClosedError('write'));
+      this.manifest.whenIdle(() => done(this.failure));
+    };
+    if (wal.syncInFlight) wal.sync(() => finish());
+    else {
+      this.closed = true;
+      finish();
+    }
+  }
+
+  private assertOpen(operation: string): void {
+    if (this.closed) throw new StorageClosedError(operation);
+  }
+
+  private defer(callback: () => void): void {
+    const id: TimerId = this.clock.setTimer(0, () => {
+      this.timers.delete(id);
+      callback();
+    });
+    this.timers.add(id);
+  }
+}

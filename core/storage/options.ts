@@ -1,0 +1,103 @@
+import { StorageInputError } from './errors';
+import type { CompactionStrategy } from './manifest';
+
+/**
+ * Engine options. Defaults follow the seeds (64 MiB memtable, 10 bits/key bloom ≈ 1 % false positives,
+ * 10× level multiplier) and LevelDB/RocksDB practice where the seeds are silent.
+ */
+export interface StorageOptions {
+  /** Memtable size that triggers a switch to a fresh memtable and a background flush. */
+  memtableBytes: number;
+  /** Immutable memtables allowed to wait for flush before writes stall (backpressure). */
+  maxImmutableMemtables: number;
+  /** Target uncompressed size of an SSTable data block. */
+  blockBytes: number;
+  bloomBitsPerKey: number;
+  compaction: CompactionStrategy;
+  /** Leveled: size ratio between adjacent levels. */
+  levelSizeMultiplier: number;
+  /** Leveled: size target of level 1 (default 4 × memtableBytes, as RocksDB's 256 MiB / 64 MiB). */
+  levelBaseBytes: number;
+  /** Leveled: level-0 table count that triggers a level 0 → 1 compaction. */
+  l0CompactionTrigger: number;
+  maxLevels: number;
+  /** Leveled: compaction output is split into tables of about this size (default memtableBytes). */
+  targetFileBytes: number;
+  /** Size-tiered: minimum and maximum number of similar-sized runs merged at once. */
+  tieredMinThreshold: number;
+  tieredMaxThreshold: number;
+  /** Size-tiered: runs smaller than this all count as one size bucket (default memtableBytes). */
+  tieredSmallRunBytes: number;
+  /**
+   * How long a tombstone must survive before a bottom-level compaction may drop it, so replicas that missed
+   * the delete learn of it (anti-entropy, read repair) before it disappears — Cassandra's gc_grace.
+   */
+  tombstoneGraceMicros: number;
+  blockCacheBytes: number;
+  /** true: a write is acknowledged after the WAL fsync that covers it. false: after the append (page cache). */
+  syncWrites: boolean;
+  /** Input bytes a background flush/compaction processes per step before yielding to other events. */
+  backgroundStepBytes: number;
+  /** Run compactions automatically after flushes (tests turn this off to drive compaction by hand). */
+  autoCompaction: boolean;
+  maxKeyBytes: number;
+  maxValueBytes: number;
+  /** Costly self-checks: re-read and verify every table after writing it. For tests. */
+  paranoidChecks: boolean;
+}
+
+const MiB = 1024 * 1024;
+
+export function resolveOptions(partial: Partial<StorageOptions> = {}): StorageOptions {
+  const memtableBytes = partial.memtableBytes ?? 64 * MiB;
+  const options: StorageOptions = {
+    memtableBytes,
+    maxImmutableMemtables: 2,
+    blockBytes: 4096,
+    bloomBitsPerKey: 10,
+    compaction: 'leveled',
+    levelSizeMultiplier: 10,
+    levelBaseBytes: 4 * memtableBytes,
+    l0CompactionTrigger: 4,
+    maxLevels: 7,
+    targetFileBytes: memtableBytes,
+    tieredMinThreshold: 4,
+    tieredMaxThreshold: 32,
+    tieredSmallRunBytes: memtableBytes,
+    tombstoneGraceMicros: 10 * 24 * 3600 * 1e6,
+    blockCacheBytes: 8 * MiB,
+    syncWrites: true,
+    backgroundStepBytes: 1 * MiB,
+    autoCompaction: true,
+    maxKeyBytes: 256,
+    maxValueBytes: 1 * MiB,
+    paranoidChecks: false,
+    ...stripUndefined(partial),
+  };
+  const positive: (keyof StorageOptions)[] = [
+    'memtableBytes', 'blockBytes', 'levelSizeMultiplier', 'levelBaseBytes', 'l0CompactionTrigger', 'targetFileBytes',
+    'backgroundStepBytes', 'maxKeyBytes', 'maxValueBytes', 'tieredSmallRunBytes',
+  ];
+  for (const name of positive) {
+    const value = options[name] as number;
+    if (!(value > 0) || !Number.isFinite(value)) throw new StorageInputError(`storage option ${name} must be a positive number, got ${value}`);
+  }
+  if (!(options.bloomBitsPerKey >= 1 && options.bloomBitsPerKey <= 64)) throw new StorageInputError(`bloomBitsPerKey must be within 1..64`);
+  if (!(options.maxLevels >= 2 && options.maxLevels <= 20)) throw new StorageInputError(`maxLevels must be within 2..20`);
+  if (!(options.tieredMinThreshold >= 2 && options.tieredMaxThreshold >= options.tieredMinThreshold)) {
+    throw new StorageInputError(`need 2 ≤ tieredMinThreshold ≤ tieredMaxThreshold`);
+  }
+  if (!(options.maxImmutableMemtables >= 1)) throw new StorageInputError('maxImmutableMemtables must be ≥ 1');
+  if (!(options.tombstoneGraceMicros >= 0)) throw new StorageInputError('tombstoneGraceMicros must be ≥ 0');
+  if (!(options.blockCacheBytes >= 0)) throw new StorageInputError('blockCacheBytes must be ≥ 0');
+  if (options.compaction !== 'leveled' && options.compaction !== 'size-tiered') {
+    throw new StorageInputError(`compaction must be 'leveled' or 'size-tiered', got '${String(options.compaction)}'`);
+  }
+  return options;
+}
+
+function stripUndefined<T extends object>(value: T): Partial<T> {
+  const out: Partial<T> = {};
+  for (const [k, v] of Object.entries(value)) if (v !== undefined) (out as Record<string, unknown>)[k] = v;
+  return out;
+}

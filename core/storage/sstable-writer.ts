@@ -1,0 +1,191 @@
+import type { Disk } from '../env';
+import { bloomHash, buildBloom } from './bloom';
+import { ByteWriter, compareBytes, toHex } from './bytes';
+import { crc32c } from './crc32c';
+import { encodeEntry, encodedSize, KIND_DELETE, type Entry } from './entry';
+import type { TableMeta } from './table-meta';
+
+/**
+ * SSTable file format (version 1). All integers little-endian; every block ends in a CRC-32C of its bytes.
+ *
+ *   offset 0
+ *   +------------------------------------------------------------+
+ *   | data block 0   entry … entry                  | crc32c u32 |   entries sorted by key, one version per key,
+ *   | data block 1                                  | crc32c u32 |   a block is cut once it reaches blockBytes
+ *   | …                                             |            |   (entry codec: see entry.ts)
+ *   +------------------------------------------------------------+ filterOffset
+ *   | filter block   k u8 | bloom bits               | crc32c u32 |
+ *   +------------------------------------------------------------+ indexOffset
+ *   | index block    count varint,                  | crc32c u32 |
+ *   |                count × (lastKeyLen varint, lastKey,        |   lastKey = largest key in that data block;
+ *   |                         offset u64, length varint)         |   length includes the block's crc
+ *   +------------------------------------------------------------+ propertiesOffset
+ *   | properties     entries u64 | tombstones u64 | minSeq u64 |   |
+ *   |                maxSeq u64 | smallest (len varint, bytes) | |
+ *   |                largest (len varint, bytes)   | crc32c u32 |
+ *   +------------------------------------------------------------+ size − 52
+ *   | footer         filterOffset u64 | filterLength u32 |       |
+ *   |  (52 bytes)    indexOffset u64  | indexLength u32  |       |
+ *   |                propsOffset u64  | propsLength u32  |       |
+ *   |                formatVersion u32 | crc32c u32 of the 40 bytes before it |
+ *   |                magic u64 = ASCII "DYNALAB1"                 |
+ *   +------------------------------------------------------------+ size
+ *
+ * The footer is fixed-size at the end so a reader finds everything from one read at size − 52; the magic
+ * rejects files that are not SSTables at all, the version lets the format evolve, the footer's own checksum
+ * catches a flipped bit in the offsets before they send the reader somewhere wrong.
+ */
+export const FOOTER_BYTES = 52;
+export const FORMAT_VERSION = 1;
+/** "DYNALAB1" read as two little-endian u32 words. */
+export const MAGIC_LOW = 0x414e5944; // "DYNA"
+export const MAGIC_HIGH = 0x3142414c; // "LAB1"
+
+export interface TableBuilderOptions {
+  blockBytes: number;
+  bloomBitsPerKey: number;
+}
+
+/**
+ * Writes one SSTable incrementally: `add` entries in strictly increasing key order (asserted — a misordered
+ * table would make binary search silently miss keys), then `finish`. Output is appended to the file in
+ * chunks of ~64 KiB so a flush or compaction step does a few large writes rather than many small ones.
+ */
+export class TableBuilder {
+  private readonly block = new ByteWriter(8192);
+  private readonly out = new ByteWriter(1 << 17);
+  private readonly index = new ByteWriter(4096);
+  private readonly hashes: number[] = [];
+  private blockCount = 0;
+  private blockLastKey: Uint8Array | null = null;
+  private offset = 0;
+  private entries = 0;
+  private tombstones = 0;
+  private minSeq = Number.POSITIVE_INFINITY;
+  private maxSeq = 0;
+  private smallest: Uint8Array | null = null;
+  private lastKey: Uint8Array | null = null;
+  private finished = false;
+
+  constructor(
+    private readonly disk: Disk,
+    readonly name: string,
+    readonly fileNumber: number,
+    private readonly options: TableBuilderOptions,
+  ) {
+    disk.create(name);
+  }
+
+  add(entry: Entry): void {
+    if (this.lastKey !== null && compareBytes(this.lastKey, entry.key) >= 0) {
+      throw new Error(
+        `SSTable ${this.name}: keys out of order (${toHex(entry.key)} after ${toHex(this.lastKey)}) — engine bug`,
+      );
+    }
+    if (this.smallest === null) this.smallest = entry.key;
+    this.lastKey = entry.key;
+    encodeEntry(this.block, entry);
+    this.blockLastKey = entry.key;
+    this.hashes.push(bloomHash(entry.key));
+    this.entries++;
+    if (entry.kind === KIND_DELETE || entry.time !== 0) this.tombstones++;
+    if (entry.seq < this.minSeq) this.minSeq = entry.seq;
+    if (entry.seq > this.maxSeq) this.maxSeq = entry.seq;
+    if (this.block.length >= this.options.blockBytes) this.finishBlock();
+  }
+
+  /** Bytes this table will occupy so far (used to split compaction output at a target file size). */
+  get estimatedBytes(): number {
+    return this.offset + this.out.length + this.block.length;
+  }
+
+  get entryCount(): number {
+    return this.entries;
+  }
+
+  static entryBytes(entry: Entry): number {
+    return encodedSize(entry);
+  }
+
+  private finishBlock(): void {
+    if (this.block.length === 0) return;
+    const content = this.block.peek();
+    const crc = crc32c(content);
+    const blockOffset = this.offset + this.out.length;
+    this.out.bytes(content);
+    this.out.u32(crc);
+    this.index.varint(this.blockLastKey!.length);
+    this.index.bytes(this.blockLastKey!);
+    this.index.u64(blockOffset);
+    this.index.varint(content.length + 4);
+    this.blockCount++;
+    this.block.reset();
+    if (this.out.length >= 1 << 16) this.drain();
+  }
+
+  private drain(): void {
+    if (this.out.length === 0) return;
+    this.disk.append(this.name, this.out.peek());
+    this.offset += this.out.length;
+    this.out.reset();
+  }
+
+  private writeMetaBlock(content: Uint8Array): { offset: number; length: number } {
+    const offset = this.offset + this.out.length;
+    this.out.bytes(content);
+    this.out.u32(crc32c(content));
+    return { offset, length: content.length + 4 };
+  }
+
+  /** Writes filter, index, properties and footer; returns the table's metadata. The file is not yet synced. */
+  finish(level: number): TableMeta {
+    if (this.finished) throw new Error(`SSTable ${this.name} finished twice`);
+    if (this.entries === 0) throw new Error(`SSTable ${this.name}: refusing to write an empty table — engine bug`);
+    this.finished = true;
+    this.finishBlock();
+    const filter = this.writeMetaBlock(buildBloom(this.hashes, this.options.bloomBitsPerKey));
+    const indexContent = new ByteWriter(this.index.length + 8);
+    indexContent.varint(this.blockCount);
+    indexContent.bytes(this.index.peek());
+    const index = this.writeMetaBlock(indexContent.peek());
+    const props = new ByteWriter(64 + this.smallest!.length + this.lastKey!.length);
+    props.u64(this.entries);
+    props.u64(this.tombstones);
+    props.u64(this.minSeq);
+    props.u64(this.maxSeq);
+    props.varint(this.smallest!.length);
+    props.bytes(this.smallest!);
+    props.varint(this.lastKey!.length);
+    props.bytes(this.lastKey!);
+    const properties = this.writeMetaBlock(props.peek());
+    const footer = new ByteWriter(FOOTER_BYTES);
+    footer.u64(filter.offset);
+    footer.u32(filter.length);
+    footer.u64(index.offset);
+    footer.u32(index.length);
+    footer.u64(properties.offset);
+    footer.u32(properties.length);
+    footer.u32(FORMAT_VERSION);
+    footer.u32(crc32c(footer.peek()));
+    footer.u32(MAGIC_LOW);
+    footer.u32(MAGIC_HIGH);
+    this.out.bytes(footer.peek());
+    this.drain();
+    return {
+      fileNumber: this.fileNumber,
+      level,
+      size: this.offset,
+      smallest: this.smallest!.slice(),
+      largest: this.lastKey!.slice(),
+      minSeq: this.minSeq,
+      maxSeq: this.maxSeq,
+      entries: this.entries,
+      tombstones: this.tombstones,
+    };
+  }
+
+  /** Abandons a partly written table (the file is removed by the caller or as an orphan on next open). */
+  abandon(): void {
+    this.finished = true;
+  }
+}
