@@ -1,0 +1,154 @@
+/**
+ * Byte writer/reader for the versioning codecs: LEB128 varints extended to 53 bits (JavaScript's safe integers,
+ * so no BigInt), sign-folded varints for timestamps, and length-prefixed byte strings. Every read is bounds
+ * checked and throws a CodecError naming what was being read and where.
+ */
+import { CodecError } from './errors';
+
+const decoder = new TextDecoder('utf-8', { fatal: true });
+const encoder = new TextEncoder();
+
+/** Timestamps are limited to ±2^52 µs (±142 years around the epoch) so the sign fold stays a safe integer. */
+export const MAX_ABS_MICROS = 2 ** 52;
+
+export class ByteWriter {
+  private buf = new Uint8Array(256);
+  private len = 0;
+
+  private ensure(extra: number): void {
+    if (this.len + extra <= this.buf.length) return;
+    let size = this.buf.length * 2;
+    while (size < this.len + extra) size *= 2;
+    const next = new Uint8Array(size);
+    next.set(this.buf.subarray(0, this.len));
+    this.buf = next;
+  }
+
+  byte(b: number): void {
+    this.ensure(1);
+    this.buf[this.len++] = b & 0xff;
+  }
+
+  /** Unsigned varint of a safe integer ≥ 0. */
+  uvarint(n: number): void {
+    if (!Number.isSafeInteger(n) || n < 0) throw new RangeError(`uvarint needs a safe integer ≥ 0, got ${n}`);
+    this.ensure(8);
+    while (n >= 0x80) {
+      this.buf[this.len++] = (n % 0x80) | 0x80;
+      n = Math.floor(n / 0x80);
+    }
+    this.buf[this.len++] = n;
+  }
+
+  /** Signed varint (sign folded into the low bit) of an integer within ±2^52. */
+  svarint(n: number): void {
+    if (!Number.isSafeInteger(n) || Math.abs(n) > MAX_ABS_MICROS) throw new RangeError(`svarint out of range: ${n}`);
+    this.uvarint(n >= 0 ? n * 2 : -n * 2 - 1);
+  }
+
+  bytes(data: Uint8Array): void {
+    this.uvarint(data.length);
+    this.raw(data);
+  }
+
+  raw(data: Uint8Array): void {
+    this.ensure(data.length);
+    this.buf.set(data, this.len);
+    this.len += data.length;
+  }
+
+  string(text: string): void {
+    this.bytes(encoder.encode(text));
+  }
+
+  u32le(n: number): void {
+    this.ensure(4);
+    this.buf[this.len++] = n & 0xff;
+    this.buf[this.len++] = (n >>> 8) & 0xff;
+    this.buf[this.len++] = (n >>> 16) & 0xff;
+    this.buf[this.len++] = (n >>> 24) & 0xff;
+  }
+
+  get length(): number {
+    return this.len;
+  }
+
+  /** The written bytes (a view into the internal buffer — copy if the writer will be reused). */
+  finish(): Uint8Array {
+    return this.buf.subarray(0, this.len);
+  }
+}
+
+export class ByteReader {
+  private pos = 0;
+
+  constructor(
+    private readonly data: Uint8Array,
+    private readonly what: string,
+    private readonly end = data.length,
+  ) {}
+
+  fail(reason: string, at = this.pos): never {
+    throw new CodecError(this.what, at, reason);
+  }
+
+  get offset(): number {
+    return this.pos;
+  }
+
+  get remaining(): number {
+    return this.end - this.pos;
+  }
+
+  byte(field: string): number {
+    if (this.pos >= this.end) this.fail(`truncated reading ${field}`);
+    return this.data[this.pos++]!;
+  }
+
+  uvarint(field: string): number {
+    const start = this.pos;
+    let result = 0;
+    let scale = 1;
+    for (let i = 0; ; i++) {
+      if (this.pos >= this.end) this.fail(`truncated reading ${field}`, start);
+      const b = this.data[this.pos++]!;
+      result += (b & 0x7f) * scale;
+      if ((b & 0x80) === 0) {
+        if (b === 0 && i > 0) this.fail(`non-canonical varint for ${field}`, start);
+        break;
+      }
+      scale *= 0x80;
+      if (i >= 7) this.fail(`varint too long for ${field}`, start);
+    }
+    if (!Number.isSafeInteger(result)) this.fail(`${field} exceeds 2^53`, start);
+    return result;
+  }
+
+  svarint(field: string): number {
+    const start = this.pos;
+    const z = this.uvarint(field);
+    const n = z % 2 === 0 ? z / 2 : -(z + 1) / 2;
+    if (Math.abs(n) > MAX_ABS_MICROS) this.fail(`${field} out of range`, start);
+    return n;
+  }
+
+  bytes(field: string, maxLength: number): Uint8Array {
+    const start = this.pos;
+    const length = this.uvarint(`${field} length`);
+    if (length > maxLength) this.fail(`${field} length ${length} exceeds ${maxLength}`, start);
+    if (length > this.remaining) this.fail(`truncated: ${field} needs ${length} bytes, ${this.remaining} left`, start);
+    const out = this.data.slice(this.pos, this.pos + length); // a copy: decoded values must not alias the input
+    this.pos += length;
+    return out;
+  }
+
+  string(field: string, maxBytes: number): string {
+    const start = this.pos;
+    const raw = this.bytes(field, maxBytes);
+    try {
+      return decoder.decode(raw);
+    } catch {
+      return this.fail(`${field} is not valid UTF-8`, start);
+    }
+  }
+}

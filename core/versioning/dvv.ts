@@ -1,0 +1,109 @@
+/**
+ * Dotted version vector sets — the server-side causality of `mode: 'dvv'`.
+ *
+ * State per key at a replica: `clock` (every event seen) and `versions` (values not yet superseded, each tagged
+ * with the dot that created it). Two rules give all of Dynamo's behaviour without Riak's sibling explosion:
+ *
+ * - **update** (a write at the coordinating replica): the new value gets a fresh dot from the writer; the
+ *   siblings covered by the client's context are superseded; the rest stay as siblings — they are concurrent
+ *   with this write. Because the dot, not the whole clock, identifies the value, a client that writes blindly
+ *   (no context) over and over adds *one* sibling per write, not one per (actor × history) as classic vector
+ *   clocks with client ids did.
+ * - **merge** (read repair, hinted handoff, anti-entropy, replication): union of clocks; a version survives
+ *   iff the other side also holds it or has never seen its dot. So a value is dropped only when some replica
+ *   *saw* it and then superseded it — never because a peer merely lacks it. This is a lattice join:
+ *   commutative, associative, idempotent (the tests check all three).
+ *
+ * ## The writer (actor) contract — read this before calling `update`
+ * Dots must be unique: one (actor, counter) must never name two different values. `update` takes counters
+ * from the replica's *stored* state for the key, so:
+ * 1. the writer id must be the node whose stored state `local` is, and updates for one key at that node must
+ *    be serialised (read-modify-write, then store the result before the next update);
+ * 2. a node that may have lost its state for a key (wiped disk, or a fallback that handed its hinted data off
+ *    and deleted it) must not reuse dots. Counters here skip ahead to the writer's clock — counter =
+ *    max(local + 1, context + 1, write timestamp µs) — so a writer whose clock moves forward never reuses a
+ *    counter even after forgetting its entry (and pruning, prune.ts, is safe for the same reason). If clocks
+ *    can step back, give the node an incarnation in its actor id (e.g. `${nodeId}#${epoch}`).
+ * `merge` throws a VersioningError if it ever meets one dot carrying two different values, rather than
+ * silently keep one of them.
+ *
+ * Contexts come from the store (a get's `contextOf`); a forged context with inflated counters can hide writes.
+ */
+import { VersioningError } from './errors';
+import type { SiblingSet, Version, Write } from './sibling-set';
+import { sameContent } from './sibling-set';
+import {
+  type ActorId, type VersionVector, compareDots, counterOf, covers, mergeVV, withEntry,
+} from './version-vector';
+
+const EMPTY_VALUE = new Uint8Array(0);
+
+/** Normalises and validates a write (safe-integer times; tombstones carry no value). */
+export function versionOf(write: Write, actor: ActorId, counter: number): Version {
+  if (!(write.value instanceof Uint8Array)) throw new VersioningError('write value must be a Uint8Array');
+  if (!Number.isSafeInteger(write.timestampMicros)) {
+    throw new VersioningError(`write timestamp must be a safe integer of µs, got ${write.timestampMicros}`);
+  }
+  const expires = write.expiresAtMicros ?? null;
+  if (expires !== null && !Number.isSafeInteger(expires)) {
+    throw new VersioningError(`write expiry must be a safe integer of µs or null, got ${expires}`);
+  }
+  const deleted = write.deleted === true;
+  if (deleted && write.value.length > 0) throw new VersioningError('a tombstone carries no value');
+  return {
+    dot: { actor, counter },
+    value: deleted ? EMPTY_VALUE : write.value,
+    deleted,
+    timestampMicros: write.timestampMicros,
+    expiresAtMicros: expires,
+  };
+}
+
+/** The dot counter for a new event of `writer` (see the writer contract above). */
+export function nextCounter(local: VersionVector, context: VersionVector, writer: ActorId, timestampMicros: number): number {
+  const counter = Math.max(counterOf(local, writer) + 1, counterOf(context, writer) + 1, timestampMicros);
+  if (!Number.isSafeInteger(counter)) throw new VersioningError(`dot counter overflow for ${writer}`);
+  return counter;
+}
+
+/**
+ * A write at the coordinating replica: `local` is its stored set, `context` what the client read (empty for a
+ * blind write). Returns the new set to store and replicate. The new version is always present in the result.
+ */
+export function dvvUpdate(local: SiblingSet, context: VersionVector, write: Write, writer: ActorId): SiblingSet {
+  if (local.mode !== 'dvv') throw new VersioningError(`dvvUpdate on a ${local.mode} set`);
+  if (writer.length === 0) throw new VersioningError('writer id must be non-empty');
+  const counter = nextCounter(local.clock, context, writer, write.timestampMicros);
+  const fresh = versionOf(write, writer, counter);
+  const kept = local.versions.filter((v) => !covers(context, v.dot));
+  const versions = [...kept, fresh].sort((a, b) => compareDots(a.dot, b.dot));
+  const clock = withEntry(mergeVV(local.clock, context), writer, counter, write.timestampMicros);
+  return { mode: 'dvv', clock, versions };
+}
+
+/** Join of two replicas' sets for the same key (see the module comment for the survival rule). */
+export function dvvMerge(a: SiblingSet, b: SiblingSet): SiblingSet {
+  if (a.mode !== 'dvv' || b.mode !== 'dvv') throw new VersioningError(`dvvMerge of ${a.mode} and ${b.mode} sets`);
+  if (a === b) return a;
+  const out: Version[] = [];
+  const av = a.versions, bv = b.versions;
+  let i = 0, j = 0;
+  while (i < av.length || j < bv.length) {
+    const x = av[i], y = bv[j];
+    const c = x === undefined ? 1 : y === undefined ? -1 : compareDots(x.dot, y.dot);
+    if (c === 0) {
+      if (!sameContent(x!, y!)) {
+        throw new VersioningError(`dot ${x!.dot.actor}:${x!.dot.counter} names two different versions (dot reuse)`);
+      }
+      out.push(x!);
+      i++; j++;
+    } else if (c < 0) {
+      if (!covers(b.clock, x!.dot)) out.push(x!);
+      i++;
+    } else {
+      if (!covers(a.clock, y!.dot)) out.push(y!);
+      j++;
+    }
+  }
+  return { mode: 'dvv', clock: mergeVV(a.clock, b.clock), versions: out };
+}

@@ -1,0 +1,114 @@
+/**
+ * What a replica stores for one key: a sibling set.
+ *
+ * - `mode: 'dvv'` — a dotted version vector set (Preguiça et al.; Riak 2.0's dvvset): `clock` is everything this
+ *   replica has seen of the key; `versions` are the values not yet superseded, each tagged with the dot (event)
+ *   that created it. Concurrent writes are siblings; a write whose context covers a sibling's dot supersedes it.
+ * - `mode: 'lww'` — last-writer-wins: at most one version, the one with the highest (timestamp, writer, …);
+ *   `clock` is empty. Simple and small, and it silently loses writes under clock skew (lww.ts).
+ *
+ * A delete is a version with `deleted: true` and an empty value (a tombstone): it carries the causal context of
+ * the delete, so it supersedes exactly what the deleting client had seen and stays a sibling of anything
+ * concurrent. TTL: a version may carry `expiresAtMicros`; once a reader's clock passes it, it reads as deleted.
+ */
+import type { Dot, VersionVector } from './version-vector';
+import { EMPTY_VV } from './version-vector';
+
+export type ConflictMode = 'dvv' | 'lww';
+
+export interface Version {
+  /** The event that created this version. In LWW mode: the writer with counter 0. */
+  readonly dot: Dot;
+  /** The value bytes; empty for a tombstone. */
+  readonly value: Uint8Array;
+  /** A tombstone (delete marker). */
+  readonly deleted: boolean;
+  /** The coordinating writer's local clock (µs) when the version was created — LWW's ordering key. */
+  readonly timestampMicros: number;
+  /** When the version expires (writer's clock, µs), or null for never. */
+  readonly expiresAtMicros: number | null;
+}
+
+export interface SiblingSet {
+  readonly mode: ConflictMode;
+  /** dvv: the causal context (everything seen); lww: always empty. */
+  readonly clock: VersionVector;
+  /** Sorted by dot (actor, counter); dots unique; dvv: each dot covered by `clock`; lww: at most one. */
+  readonly versions: readonly Version[];
+}
+
+/** A new write as the coordinator sees it. */
+export interface Write {
+  readonly value: Uint8Array;
+  readonly deleted?: boolean;
+  readonly timestampMicros: number;
+  readonly expiresAtMicros?: number | null;
+}
+
+const EMPTY_VALUE = new Uint8Array(0);
+
+/** The state of a key nobody has written (or whose record was purged). */
+export function emptySet(mode: ConflictMode): SiblingSet {
+  return { mode, clock: EMPTY_VV, versions: [] };
+}
+
+/** A delete as a Write: a tombstone stamped at `timestampMicros`. */
+export function tombstone(timestampMicros: number): Write {
+  return { value: EMPTY_VALUE, deleted: true, timestampMicros, expiresAtMicros: null };
+}
+
+export function isExpired(version: Version, nowMicros: number): boolean {
+  return version.expiresAtMicros !== null && nowMicros >= version.expiresAtMicros;
+}
+
+/** Versions a reader should see: not tombstones, not expired at `nowMicros`. */
+export function liveVersions(set: SiblingSet, nowMicros: number): Version[] {
+  return set.versions.filter((v) => !v.deleted && !isExpired(v, nowMicros));
+}
+
+/** The live sibling values (one for LWW or a resolved key, several for concurrent writes). */
+export function liveValues(set: SiblingSet, nowMicros: number): Uint8Array[] {
+  return liveVersions(set, nowMicros).map((v) => v.value);
+}
+
+/** True if the key reads as absent: no versions, or only tombstones and expired versions. */
+export function isDeleted(set: SiblingSet, nowMicros: number): boolean {
+  return liveVersions(set, nowMicros).length === 0;
+}
+
+/** Some (but not necessarily all) siblings are tombstones: a delete raced with a write. */
+export function hasTombstone(set: SiblingSet): boolean {
+  return set.versions.some((v) => v.deleted);
+}
+
+/**
+ * True if the whole record may be dropped: it reads as deleted and every version died (tombstone written, or
+ * TTL passed) at least `graceMicros` ago. The grace period must outlast hinted handoff and anti-entropy, or a
+ * replica that missed the delete resurrects the value — the classic tombstone trade-off.
+ */
+export function purgeable(set: SiblingSet, nowMicros: number, graceMicros: number): boolean {
+  if (!isDeleted(set, nowMicros)) return false;
+  return set.versions.every((v) => {
+    const diedAt = v.deleted ? v.timestampMicros : (v.expiresAtMicros ?? Infinity);
+    return diedAt + graceMicros <= nowMicros;
+  });
+}
+
+/** Byte-wise equality of two versions' content (dot excluded). */
+export function sameContent(a: Version, b: Version): boolean {
+  if (a.deleted !== b.deleted || a.timestampMicros !== b.timestampMicros || a.expiresAtMicros !== b.expiresAtMicros) return false;
+  return bytesEqual(a.value, b.value);
+}
+
+export function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+/** Lexicographic byte comparison (a total order). */
+export function compareBytes(a: Uint8Array, b: Uint8Array): number {
+  const n = Math.min(a.length, b.length);
+  for (let i = 0; i < n; i++) if (a[i] !== b[i]) return a[i]! - b[i]!;
+  return a.length - b.length;
+}
