@@ -1,0 +1,692 @@
+import type { NodeEnvironment, NodeId } from './env';
+import { decodeMessage, encodeMessage, MessageDecodeError, type CoordinateMessage, type Message } from './replication/messages';
+import { checkKey, checkValue } from './replication/limits';
+import { dataKey, decodeMicros, encodeMicros, HINT_PREFIX, hintKey, parseHintKey } from './replication/keys';
+import { validateQuorum } from './replication/quorum';
+import { ReadRequest, type ReadOutcome } from './replication/read-coordinator';
+import { Suspicion } from './replication/suspicion';
+import { planTargets, type Target } from './replication/targets';
+import { WriteRequest, type WriteOutcome } from './replication/write-coordinator';
+import { buildRing, walkDistinct, type Member, type PartitionStrategy, type Ring } from './ring';
+import { StorageEngine } from './storage/engine';
+import type { StorageOptions } from './storage/options';
+import {
+  contextOf, decodeContext, decodeSiblingSet, EMPTY_CONTEXT, emptySet, encodeContext, encodeSiblingSet, etag, liveValues,
+  merge, tombstone, update, type ConflictMode, type Context, type SiblingSet, type Write,
+} from './versioning';
+
+/**
+ * One storage node: the LSM engine, the ring, and the replication protocol, wired to the four things a node
+ * is built from — clock, random, disk, transport. The simulator and real mode construct it identically.
+ *
+ * ## Request paths
+ * - **put / delete / cas** arrive at any node. The write must be coordinated by a node that stores the key
+ *   (its dotted version vector counters live with the data), so a node outside the key's preference list
+ *   forwards the request to the first owner it does not suspect. The coordinator applies the write locally
+ *   (new dot, siblings resolved against the client's context), sends the resulting sibling set to the other
+ *   targets, and answers after W fsynced acknowledgements.
+ * - **get** is coordinated by whichever node receives it: it asks the targets, answers after R replies with
+ *   the merged siblings and their causal context, and read-repairs replicas that were behind.
+ * - **Sloppy quorum**: targets are the first N *healthy* nodes clockwise; a stand-in for a suspected owner
+ *   stores the write plus a durable hint and hands it back when the owner answers again (hinted handoff).
+ *
+ * Everything is callbacks on the injected clock and transport: no promises, no wall time.
+ */
+export interface NodeConfig {
+  id: NodeId;
+  members: readonly Member[];
+  partitioning?: PartitionStrategy;
+  n: number;
+  r: number;
+  w: number;
+  conflict: 'vclock' | 'lww';
+  sloppyQuorum?: boolean;
+  hintedHandoff?: boolean;
+  readRepair?: boolean;
+  /** Give up on a request after this long (µs). Default 500 ms. */
+  requestTimeoutMicros?: number;
+  /** Send to a stand-in when a target has not answered after this long. Default requestTimeout / 4. */
+  substituteAfterMicros?: number;
+  /** How long a silent node stays suspected. Default 2 s. */
+  suspectForMicros?: number;
+  /** Hints older than this are dropped undelivered (Cassandra's max_hint_window). Default 3 h. */
+  hintWindowMicros?: number;
+  /** How often the hint store is scanned for deliveries. Default 1 s. */
+  hintIntervalMicros?: number;
+  /** Hints offered per scan. Default 64. */
+  hintBatch?: number;
+  storage?: Partial<StorageOptions>;
+}
+
+export interface WriteOptions {
+  /** The context from an earlier get (opaque bytes); empty for a blind write. */
+  context?: Uint8Array;
+  ttlMicros?: number;
+  w?: number;
+}
+
+export interface WriteResult {
+  status: 'ok' | 'fail' | 'info';
+  /** Causal context of the written version (pass it to the next write to supersede it). */
+  context: Uint8Array;
+  acks: number;
+  error: string;
+  /** Machine-readable reason for 'fail' (maps to HTTP status codes in real mode). */
+  code: 'ok' | 'key-too-large' | 'value-too-large' | 'bad-request' | 'conflict' | 'quorum' | 'unavailable';
+}
+
+export interface ReadResult {
+  status: 'ok' | 'fail';
+  /** Live sibling values: one normally, several after concurrent writes, none if absent or deleted. */
+  values: Uint8Array[];
+  context: Uint8Array;
+  /** Fingerprint of the version read; a cas succeeds only while the key still has this etag. */
+  etag: string;
+  replies: number;
+  error: string;
+  code: 'ok' | 'key-too-large' | 'bad-request' | 'quorum' | 'unavailable';
+}
+
+export interface NodeCounters {
+  writesCoordinated: number;
+  writesForwarded: number;
+  readsCoordinated: number;
+  replicaWrites: number;
+  replicaReads: number;
+  hintsStored: number;
+  hintsDelivered: number;
+  hintsExpired: number;
+  readRepairs: number;
+  substitutions: number;
+  malformedMessages: number;
+  casConflicts: number;
+}
+
+const EPOCH_FILE = 'node-epoch';
+const EPOCH_TEMP = 'node-epoch.tmp';
+const decoder = new TextDecoder();
+const encoder = new TextEncoder();
+
+export class StorageNode {
+  readonly id: NodeId;
+  readonly ring: Ring;
+  readonly engine: StorageEngine;
+  readonly mode: ConflictMode;
+  readonly counters: NodeCounters = {
+    writesCoordinated: 0, writesForwarded: 0, readsCoordinated: 0, replicaWrites: 0, replicaReads: 0, hintsStored: 0,
+    hintsDelivered: 0, hintsExpired: 0, readRepairs: 0, substitutions: 0, malformedMessages: 0, casConflicts: 0,
+  };
+  private readonly env: NodeEnvironment;
+  private readonly config: Required<Omit<NodeConfig, 'partitioning' | 'storage' | 'members'>> & { members: readonly Member[] };
+  private readonly suspicion: Suspicion;
+  private readonly pendingWrites = new Map<number, WriteRequest>();
+  private readonly pendingReads = new Map<number, ReadRequest>();
+  private readonly pendingForwards = new Map<number, (reply: Extract<Message, { type: 'coordinate-reply' }>) => void>();
+  private readonly pendingHints = new Map<number, { owner: NodeId; key: Uint8Array; storedAtMicros: number }>();
+  private readonly hintsInFlight = new Set<string>();
+  private nextRequestId = 1;
+  private actor = '';
+  private hintTimer: number | undefined;
+  private stopped = false;
+
+  private constructor(env: NodeEnvironment, config: NodeConfig) {
+    this.env = env;
+    this.id = config.id;
+    if (env.transport.self !== config.id) throw new Error(`transport belongs to '${env.transport.self}', node is '${config.id}'`);
+    if (!config.members.some((member) => member.id === config.id)) throw new Error(`node '${config.id}' is not in its own member list`);
+    validateQuorum(config, config.members.length);
+    const requestTimeoutMicros = config.requestTimeoutMicros ?? 500_000;
+    this.config = {
+      id: config.id,
+      members: config.members,
+      n: config.n,
+      r: config.r,
+      w: config.w,
+      conflict: config.conflict,
+      sloppyQuorum: config.sloppyQuorum ?? true,
+      hintedHandoff: config.hintedHandoff ?? true,
+      readRepair: config.readRepair ?? true,
+      requestTimeoutMicros,
+      substituteAfterMicros: config.substituteAfterMicros ?? Math.floor(requestTimeoutMicros / 4),
+      suspectForMicros: config.suspectForMicros ?? 2_000_000,
+      hintWindowMicros: config.hintWindowMicros ?? 3 * 3_600_000_000,
+      hintIntervalMicros: config.hintIntervalMicros ?? 1_000_000,
+      hintBatch: config.hintBatch ?? 64,
+    };
+    this.mode = config.conflict === 'lww' ? 'lww' : 'dvv';
+    this.ring = buildRing(config.members, config.partitioning);
+    this.suspicion = new Suspicion(env.clock, this.config.suspectForMicros);
+    // Sibling sets can exceed one client value (several siblings of up to 1 MiB each): the engine's own value
+    // limit is raised so only the client-facing limit in limits.ts applies.
+    this.engine = StorageEngine.open({
+      disk: env.disk,
+      clock: env.clock,
+      options: { maxValueBytes: 64 * 1024 * 1024, maxKeyBytes: 1024, ...config.storage },
+    });
+  }
+
+  /**
+   * Opens the engine (replaying its WAL), bumps the durable node epoch, then starts serving. The epoch makes
+   * this incarnation's version-vector actor (`id#epoch`) new: a restarted node that lost unsynced writes can
+   * never reuse a dot an earlier incarnation handed out.
+   */
+  static start(env: NodeEnvironment, config: NodeConfig, done: (error: Error | null, node: StorageNode | null) => void): void {
+    let node: StorageNode;
+    try {
+      node = new StorageNode(env, config);
+    } catch (error) {
+      env.clock.setTimer(0, () => done(error as Error, null));
+      return;
+    }
+    node.bumpEpoch((error) => {
+      if (error) return done(error, null);
+      env.transport.onMessage((from, bytes) => node.receive(from, bytes));
+      node.scheduleHints();
+      done(null, node);
+    });
+  }
+
+  /** Stops timers and closes the engine. Pending requests are abandoned (their clients time out). */
+  stop(done: (error: Error | null) => void): void {
+    this.stopped = true;
+    if (this.hintTimer !== undefined) this.env.clock.cancelTimer(this.hintTimer);
+    this.engine.close(done);
+  }
+
+  get actorId(): string {
+    return this.actor;
+  }
+
+  // ---------------------------------------------------------------------------------------------- client API
+
+  put(key: Uint8Array, value: Uint8Array, options: WriteOptions, done: (result: WriteResult) => void): void {
+    const problem = checkKey(key) ?? checkValue(value);
+    if (problem) return this.failLater(done, problem.code, problem.message);
+    this.clientWrite({ op: 'put', key, value, options, expectedEtag: null }, done);
+  }
+
+  delete(key: Uint8Array, options: WriteOptions, done: (result: WriteResult) => void): void {
+    const problem = checkKey(key);
+    if (problem) return this.failLater(done, problem.code, problem.message);
+    this.clientWrite({ op: 'delete', key, value: null, options, expectedEtag: null }, done);
+  }
+
+  /**
+   * Conditional put: succeeds only if the key's current version (as a read quorum at the coordinator sees it)
+   * has etag `expectedEtag` (from an earlier get; the etag of an absent key for "create if absent"). Not a
+   * linearizable compare-and-set: under sloppy quorum or a partition, two coordinators can both see the old
+   * etag and both succeed — their writes then become siblings (vclock) or one silently wins (lww).
+   */
+  cas(key: Uint8Array, value: Uint8Array, expectedEtag: string, options: WriteOptions, done: (result: WriteResult) => void): void {
+    const problem = checkKey(key) ?? checkValue(value);
+    if (problem) return this.failLater(done, problem.code, problem.message);
+    this.clientWrite({ op: 'cas', key, value, options, expectedEtag }, done);
+  }
+
+  get(key: Uint8Array, options: { r?: number }, done: (result: ReadResult) => void): void {
+    const problem = checkKey(key);
+    if (problem) {
+      this.env.clock.setTimer(0, () => done({ status: 'fail', values: [], context: new Uint8Array(0), etag: '', replies: 0, error: problem.message, code: problem.code === 'value-too-large' ? 'bad-request' : problem.code }));
+      return;
+    }
+    const r = options.r ?? this.config.r;
+    if (!(Number.isInteger(r) && r >= 1 && r <= this.config.n)) {
+      this.env.clock.setTimer(0, () => done({ status: 'fail', values: [], context: new Uint8Array(0), etag: '', replies: 0, error: `r=${r} must be between 1 and n=${this.config.n}`, code: 'bad-request' }));
+      return;
+    }
+    this.coordinateRead(key, r, (outcome) => {
+      const now = this.env.clock.nowMicros();
+      done({
+        status: outcome.status,
+        values: liveValues(outcome.merged, now),
+        context: encodeContext(contextOf(outcome.merged)),
+        etag: etag(outcome.merged),
+        replies: outcome.replies,
+        error: outcome.error,
+        code: outcome.status === 'ok' ? 'ok' : 'quorum',
+      });
+    });
+  }
+
+  /** Etag of a key nobody has written: pass it to cas for "create only if absent". */
+  absentEtag(): string {
+    return etag(emptySet(this.mode));
+  }
+
+  /** The key's preference list (first N distinct nodes clockwise). */
+  preferenceList(key: Uint8Array): NodeId[] {
+    return this.walk(key).slice(0, this.config.n);
+  }
+
+  /** This replica's stored sibling set for `key` (no network): for checkers, tests and anti-entropy. */
+  localSiblings(key: Uint8Array): SiblingSet {
+    return this.loadSet(key);
+  }
+
+  /** Hints this node holds for other owners. */
+  pendingHintCount(): number {
+    return this.engine.scan({ prefix: HINT_PREFIX }).length;
+  }
+
+  suspectedPeers(): NodeId[] {
+    return this.suspicion.suspected();
+  }
+
+  // ---------------------------------------------------------------------------------------------- writes
+
+  private clientWrite(
+    request: { op: 'put' | 'delete' | 'cas'; key: Uint8Array; value: Uint8Array | null; options: WriteOptions; expectedEtag: string | null },
+    done: (result: WriteResult) => void,
+  ): void {
+    const w = request.options.w ?? this.config.w;
+    if (!(Number.isInteger(w) && w >= 1 && w <= this.config.n)) {
+      return this.failLater(done, 'bad-request', `w=${w} must be between 1 and n=${this.config.n}`);
+    }
+    let context: Context;
+    try {
+      context = request.options.context && request.options.context.length > 0 ? decodeContext(request.options.context) : EMPTY_CONTEXT;
+    } catch (error) {
+      return this.failLater(done, 'bad-request', `malformed causal context: ${(error as Error).message}`);
+    }
+    const ttlMicros = request.options.ttlMicros ?? 0;
+    if (!(Number.isInteger(ttlMicros) && ttlMicros >= 0)) return this.failLater(done, 'bad-request', `ttl must be a whole number of µs ≥ 0, got ${ttlMicros}`);
+    const walk = this.walk(request.key);
+    const owners = walk.slice(0, this.config.n);
+    const message: CoordinateMessage = {
+      type: 'coordinate',
+      requestId: 0,
+      op: request.op,
+      key: request.key,
+      value: request.value,
+      context: request.options.context ?? new Uint8Array(0),
+      ttlMicros,
+      w,
+      expectedContext: request.expectedEtag === null ? null : encoder.encode(request.expectedEtag),
+    };
+    if (owners.includes(this.id)) {
+      this.coordinateWrite(message, context, false, done);
+      return;
+    }
+    const coordinator = owners.find((owner) => !this.suspicion.isSuspected(owner));
+    if (coordinator === undefined) {
+      if (!this.config.sloppyQuorum) return this.failLater(done, 'unavailable', `all ${owners.length} owners of the key are unreachable and sloppy quorum is off`);
+      // No owner reachable: this node coordinates as a stand-in, so the write is still accepted (Dynamo's
+      // "always writable"), and keeps a hint so the owners get it later.
+      this.coordinateWrite(message, context, true, done);
+      return;
+    }
+    this.forward(coordinator, message, done);
+  }
+
+  private forward(coordinator: NodeId, message: CoordinateMessage, done: (result: WriteResult) => void): void {
+    const requestId = this.nextRequestId++;
+    this.counters.writesForwarded++;
+    const timer = this.env.clock.setTimer(this.config.requestTimeoutMicros * 2, () => {
+      if (!this.pendingForwards.delete(requestId)) return;
+      this.suspicion.suspect(coordinator);
+      done({ status: 'info', context: new Uint8Array(0), acks: 0, error: `coordinator ${coordinator} did not answer within ${(this.config.requestTimeoutMicros * 2) / 1000} ms`, code: 'quorum' });
+    });
+    this.pendingForwards.set(requestId, (reply) => {
+      this.env.clock.cancelTimer(timer);
+      done({
+        status: reply.status,
+        context: reply.context,
+        acks: reply.acks,
+        error: reply.error,
+        code: reply.status === 'ok' ? 'ok' : reply.error.startsWith('conflict') ? 'conflict' : 'quorum',
+      });
+    });
+    this.send(coordinator, { ...message, requestId });
+  }
+
+  private coordinateWrite(message: CoordinateMessage, context: Context, asStandIn: boolean, done: (result: WriteResult) => void): void {
+    if (message.op === 'cas') {
+      const expected = decoder.decode(message.expectedContext ?? new Uint8Array(0));
+      // Read a majority first so the etag is compared against more than this replica's possibly stale copy.
+      const r = Math.floor(this.config.n / 2) + 1;
+      this.coordinateRead(message.key, r, (outcome) => {
+        if (outcome.status !== 'ok') {
+          return done({ status: 'fail', context: new Uint8Array(0), acks: 0, error: `cas could not read the current version: ${outcome.error}`, code: 'quorum' });
+        }
+        const current = etag(outcome.merged);
+        if (current !== expected) {
+          this.counters.casConflicts++;
+          return done({ status: 'fail', context: encodeContext(contextOf(outcome.merged)), acks: 0, error: `conflict: the key's version is ${current}, not the expected ${expected}`, code: 'conflict' });
+        }
+        this.applyWrite(message, contextOf(outcome.merged), asStandIn, outcome.merged, done);
+      });
+      return;
+    }
+    this.applyWrite(message, context, asStandIn, null, done);
+  }
+
+  private applyWrite(message: CoordinateMessage, context: Context, asStandIn: boolean, alsoMerge: SiblingSet | null, done: (result: WriteResult) => void): void {
+    this.counters.writesCoordinated++;
+    const now = this.env.clock.nowMicros();
+    const write: Write = message.value === null
+      ? tombstone(now)
+      : { value: message.value, timestampMicros: now, expiresAtMicros: message.ttlMicros > 0 ? now + message.ttlMicros : null };
+    let local = this.loadSet(message.key);
+    if (alsoMerge !== null) local = merge(local, alsoMerge);
+    const next = update(local, context, write, this.actor);
+    const walk = this.walk(message.key);
+    const plan = planTargets(walk, this.config.n, this.config.sloppyQuorum, (node) => node !== this.id && this.suspicion.isSuspected(node));
+    let targets = plan.targets;
+    if (!targets.some((t) => t.node === this.id)) {
+      // Coordinating without being a target (every owner suspected): stand in for the first owner.
+      const replaced = targets.find((t) => t.hintFor !== '') ?? targets[0];
+      const hintFor = replaced?.hintFor || replaced?.node || plan.owners[0]!;
+      targets = [{ node: this.id, hintFor: asStandIn ? hintFor : '' }, ...targets.filter((t) => t !== replaced)].slice(0, this.config.n);
+    }
+    const requestId = this.nextRequestId++;
+    const resultContext = encodeContext(contextOf(next));
+    const request = new WriteRequest(requestId, message.w, plan.spares, (outcome: WriteOutcome) => {
+      this.pendingWrites.delete(requestId);
+      done({ status: outcome.status, context: resultContext, acks: outcome.acks, error: outcome.error, code: outcome.status === 'ok' ? 'ok' : 'quorum' });
+    });
+    this.pendingWrites.set(requestId, request);
+    const encoded = encodeSiblingSet(next);
+    for (const target of targets) this.sendReplicaWrite(request, target, message.key, encoded, next);
+    this.env.clock.setTimer(this.config.substituteAfterMicros, () => this.substituteWriteTargets(request, message.key, encoded, next));
+    this.env.clock.setTimer(this.config.requestTimeoutMicros, () => {
+      request.timeout(this.config.requestTimeoutMicros);
+      this.pendingWrites.delete(requestId);
+    });
+  }
+
+  private sendReplicaWrite(request: WriteRequest, target: Target, key: Uint8Array, encoded: Uint8Array, set: SiblingSet): void {
+    request.asking(target);
+    if (target.node === this.id) {
+      this.storeReplica(key, set, target.hintFor, (error) => request.reply(this.id, error === null, error?.message ?? ''));
+      return;
+    }
+    this.send(target.node, { type: 'replica-write', requestId: request.requestId, key, siblings: encoded, hintFor: target.hintFor, ttlMicros: 0 });
+  }
+
+  /** Owners that stay silent past substituteAfter are suspected and replaced by stand-ins (sloppy quorum). */
+  private substituteWriteTargets(request: WriteRequest, key: Uint8Array, encoded: Uint8Array, set: SiblingSet): void {
+    if (request.done) return;
+    for (const silent of request.silent()) {
+      if (silent.node === this.id) continue;
+      this.suspicion.suspect(silent.node);
+      if (!this.config.sloppyQuorum) continue;
+      const spare = request.takeSpare();
+      if (spare === undefined) break;
+      this.counters.substitutions++;
+      this.sendReplicaWrite(request, { node: spare, hintFor: silent.hintFor || silent.node }, key, encoded, set);
+    }
+  }
+
+  // ---------------------------------------------------------------------------------------------- reads
+
+  private coordinateRead(key: Uint8Array, r: number, done: (outcome: ReadOutcome) => void): void {
+    this.counters.readsCoordinated++;
+    const walk = this.walk(key);
+    const plan = planTargets(walk, this.config.n, this.config.sloppyQuorum, (node) => node !== this.id && this.suspicion.isSuspected(node));
+    const requestId = this.nextRequestId++;
+    const request = new ReadRequest(requestId, r, this.mode, plan.spares, done, (merged, stale) => {
+      this.pendingReads.delete(requestId);
+      if (this.config.readRepair) this.readRepair(key, merged, stale);
+    });
+    this.pendingReads.set(requestId, request);
+    for (const target of plan.targets) this.askRead(request, target.node, key);
+    this.env.clock.setTimer(this.config.substituteAfterMicros, () => {
+      if (request.done) return;
+      for (const silent of request.silent()) {
+        this.suspicion.suspect(silent);
+        const spare = request.takeSpare();
+        if (spare === undefined) break;
+        this.counters.substitutions++;
+        this.askRead(request, spare, key);
+      }
+    });
+    this.env.clock.setTimer(this.config.requestTimeoutMicros, () => {
+      request.timeout(this.config.requestTimeoutMicros);
+      this.pendingReads.delete(requestId);
+    });
+  }
+
+  private askRead(request: ReadRequest, node: NodeId, key: Uint8Array): void {
+    request.asking(node);
+    if (node === this.id) {
+      const set = this.loadSet(key);
+      this.env.clock.setTimer(0, () => request.reply(this.id, set));
+      return;
+    }
+    this.send(node, { type: 'replica-read', requestId: request.requestId, key });
+  }
+
+  private readRepair(key: Uint8Array, merged: SiblingSet, stale: NodeId[]): void {
+    if (stale.length === 0) return;
+    const encoded = encodeSiblingSet(merged);
+    for (const node of stale) {
+      this.counters.readRepairs++;
+      if (node === this.id) this.storeReplica(key, merged, '', () => {});
+      else this.send(node, { type: 'replica-write', requestId: 0, key, siblings: encoded, hintFor: '', ttlMicros: 0 });
+    }
+  }
+
+  // ---------------------------------------------------------------------------------------------- replica side
+
+  private loadSet(key: Uint8Array): SiblingSet {
+    const stored = this.engine.get(dataKey(key));
+    return stored === undefined ? emptySet(this.mode) : decodeSiblingSet(stored);
+  }
+
+  /**
+   * Merges `incoming` into this replica's copy and makes it durable; with `hintFor`, also records a durable
+   * hint to hand the key to that owner. `done` runs after the fsync that covers both.
+   */
+  private storeReplica(key: Uint8Array, incoming: SiblingSet, hintFor: NodeId, done: (error: Error | null) => void): void {
+    this.counters.replicaWrites++;
+    let merged: SiblingSet;
+    try {
+      merged = merge(this.loadSet(key), incoming);
+    } catch (error) {
+      this.env.clock.setTimer(0, () => done(error as Error));
+      return;
+    }
+    const ops: Parameters<StorageEngine['writeBatch']>[0][number][] = [{ type: 'put', key: dataKey(key), value: encodeSiblingSet(merged), ...this.recordTtl(merged) }];
+    if (hintFor !== '' && hintFor !== this.id && this.config.hintedHandoff) {
+      this.counters.hintsStored++;
+      ops.push({ type: 'put', key: hintKey(hintFor, key), value: encodeMicros(this.env.clock.nowMicros()) });
+    }
+    try {
+      this.engine.writeBatch(ops, done);
+    } catch (error) {
+      this.env.clock.setTimer(0, () => done(error as Error));
+    }
+  }
+
+  /** The whole record may expire only when every version in it has a TTL. */
+  private recordTtl(set: SiblingSet): { ttlMicros?: number } {
+    if (set.versions.length === 0 || set.versions.some((v) => v.expiresAtMicros === null)) return {};
+    const latest = Math.max(...set.versions.map((v) => v.expiresAtMicros ?? 0));
+    const remaining = latest - this.env.clock.nowMicros();
+    // Keep an expired record a little longer than the hint window would need: versions are filtered at read
+    // time anyway; the engine TTL only lets compaction purge the bytes.
+    return remaining > 0 ? { ttlMicros: remaining + this.config.hintWindowMicros } : {};
+  }
+
+  // ---------------------------------------------------------------------------------------------- hinted handoff
+
+  private scheduleHints(): void {
+    if (this.stopped) return;
+    const jitter = this.env.random.int(Math.max(1, Math.floor(this.config.hintIntervalMicros / 4)));
+    this.hintTimer = this.env.clock.setTimer(this.config.hintIntervalMicros + jitter, () => {
+      this.deliverHints();
+      this.scheduleHints();
+    });
+  }
+
+  private deliverHints(): void {
+    if (!this.config.hintedHandoff) return;
+    const now = this.env.clock.nowMicros();
+    let offered = 0;
+    for (const record of this.engine.scan({ prefix: HINT_PREFIX })) {
+      if (offered >= this.config.hintBatch) break;
+      const marker = hexKey(record.key);
+      if (this.hintsInFlight.has(marker)) continue;
+      const { owner, key } = parseHintKey(record.key);
+      const storedAtMicros = decodeMicros(record.value);
+      if (now - storedAtMicros > this.config.hintWindowMicros) {
+        this.counters.hintsExpired++;
+        this.dropHint(record.key, owner, key.slice());
+        continue;
+      }
+      offered++;
+      const requestId = this.nextRequestId++;
+      this.hintsInFlight.add(marker);
+      this.pendingHints.set(requestId, { owner, key: key.slice(), storedAtMicros });
+      this.env.clock.setTimer(this.config.requestTimeoutMicros, () => {
+        if (this.pendingHints.delete(requestId)) this.hintsInFlight.delete(marker);
+      });
+      this.send(owner, { type: 'hint-delivery', requestId, key: key.slice(), siblings: encodeSiblingSet(this.loadSet(key)), ttlMicros: 0 });
+    }
+  }
+
+  private hintDelivered(requestId: number, ok: boolean): void {
+    const hint = this.pendingHints.get(requestId);
+    if (hint === undefined) return;
+    this.pendingHints.delete(requestId);
+    const stored = hintKey(hint.owner, hint.key);
+    this.hintsInFlight.delete(hexKey(stored));
+    if (!ok) return;
+    const current = this.engine.get(stored);
+    // A newer hinted write for the same key re-stamped the hint after we sent: keep it for the next round.
+    if (current === undefined || decodeMicros(current) !== hint.storedAtMicros) return;
+    this.counters.hintsDelivered++;
+    this.dropHint(stored, hint.owner, hint.key);
+  }
+
+  /** Removes a hint and, once no hint for the key remains and this node does not own it, the stand-in copy. */
+  private dropHint(stored: Uint8Array, owner: NodeId, key: Uint8Array): void {
+    const owners = this.preferenceList(key);
+    const otherHints = owners.some((o) => o !== owner && this.engine.get(hintKey(o, key)) !== undefined);
+    const ops: Parameters<StorageEngine['writeBatch']>[0][number][] = [{ type: 'delete', key: stored }];
+    if (!owners.includes(this.id) && !otherHints) ops.push({ type: 'delete', key: dataKey(key) });
+    this.engine.writeBatch(ops, () => {});
+  }
+
+  // ---------------------------------------------------------------------------------------------- messages
+
+  private send(to: NodeId, message: Message): void {
+    this.env.transport.send(to, encodeMessage(message));
+  }
+
+  private receive(from: NodeId, bytes: Uint8Array): void {
+    if (this.stopped) return;
+    let message: Message;
+    try {
+      message = decodeMessage(bytes);
+    } catch (error) {
+      if (!(error instanceof MessageDecodeError)) throw error;
+      this.counters.malformedMessages++;
+      return;
+    }
+    this.suspicion.heardFrom(from);
+    switch (message.type) {
+      case 'coordinate': {
+        let context: Context = EMPTY_CONTEXT;
+        try {
+          if (message.context.length > 0) context = decodeContext(message.context);
+        } catch (error) {
+          this.send(from, { type: 'coordinate-reply', requestId: message.requestId, status: 'fail', error: `malformed causal context: ${(error as Error).message}`, context: new Uint8Array(0), acks: 0 });
+          return;
+        }
+        this.coordinateWrite(message, context, false, (result) => {
+          this.send(from, { type: 'coordinate-reply', requestId: message.requestId, status: result.status, error: result.error, context: result.context, acks: result.acks });
+        });
+        return;
+      }
+      case 'coordinate-reply': {
+        const callback = this.pendingForwards.get(message.requestId);
+        if (callback === undefined) return;
+        this.pendingForwards.delete(message.requestId);
+        callback(message);
+        return;
+      }
+      case 'replica-write':
+      case 'hint-delivery': {
+        let set: SiblingSet;
+        try {
+          set = decodeSiblingSet(message.siblings);
+        } catch {
+          this.counters.malformedMessages++;
+          if (message.requestId !== 0) this.send(from, { type: 'replica-write-ack', requestId: message.requestId, ok: false, error: 'malformed sibling set' });
+          return;
+        }
+        const hintFor = message.type === 'replica-write' ? message.hintFor : '';
+        this.storeReplica(message.key, set, hintFor, (error) => {
+          if (message.requestId === 0) return; // read repair: fire and forget
+          this.send(from, { type: 'replica-write-ack', requestId: message.requestId, ok: error === null, error: error?.message ?? '' });
+        });
+        return;
+      }
+      case 'replica-write-ack': {
+        const request = this.pendingWrites.get(message.requestId);
+        if (request !== undefined) request.reply(from, message.ok, message.error);
+        else this.hintDelivered(message.requestId, message.ok);
+        return;
+      }
+      case 'replica-read': {
+        this.counters.replicaReads++;
+        let siblings: Uint8Array;
+        try {
+          siblings = this.engine.get(dataKey(message.key)) ?? new Uint8Array(0);
+        } catch {
+          return; // a corrupt block: stay silent, the coordinator asks another replica
+        }
+        this.send(from, { type: 'replica-read-reply', requestId: message.requestId, found: siblings.length > 0, siblings });
+        return;
+      }
+      case 'replica-read-reply': {
+        const request = this.pendingReads.get(message.requestId);
+        if (request === undefined) return;
+        try {
+          request.reply(from, message.found ? decodeSiblingSet(message.siblings) : emptySet(this.mode));
+        } catch {
+          this.counters.malformedMessages++;
+        }
+        return;
+      }
+    }
+  }
+
+  // ---------------------------------------------------------------------------------------------- helpers
+
+  private walk(key: Uint8Array): NodeId[] {
+    return [...walkDistinct(this.ring, key)];
+  }
+
+  private failLater(done: (result: WriteResult) => void, code: WriteResult['code'], error: string): void {
+    this.env.clock.setTimer(0, () => done({ status: 'fail', context: new Uint8Array(0), acks: 0, error, code }));
+  }
+
+  private bumpEpoch(done: (error: Error | null) => void): void {
+    const disk = this.env.disk;
+    let epoch = 0;
+    if (disk.exists(EPOCH_FILE)) {
+      const text = decoder.decode(disk.readAll(EPOCH_FILE)).trim();
+      epoch = /^\d+$/.test(text) ? Number(text) : 0;
+    }
+    epoch++;
+    disk.create(EPOCH_TEMP);
+    disk.append(EPOCH_TEMP, encoder.encode(`${epoch}\n`));
+    disk.sync(EPOCH_TEMP, (syncError) => {
+      if (syncError) return done(syncError);
+      disk.rename(EPOCH_TEMP, EPOCH_FILE);
+      disk.syncDirectory((dirError) => {
+        if (dirError) return done(dirError);
+        this.actor = `${this.id}#${epoch}`;
+        done(null);
+      });
+    });
+  }
+}
+
+function hexKey(bytes: Uint8Array): string {
+  let out = '';
+  for (let i = 0; i < bytes.length; i++) out += bytes[i]!.toString(16).padStart(2, '0');
+  return out;
+}

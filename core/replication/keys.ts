@@ -1,0 +1,58 @@
+import type { NodeId } from '../env';
+
+/**
+ * How a node lays its records out in its local LSM engine. One engine holds two key spaces:
+ *
+ *     'd' | user key                               → encoded sibling set (the replica's data)
+ *     'h' | u8 ownerLength | owner | user key      → u64 storedAtMicros (a hint: "hand this key to owner")
+ *
+ * Hints live in the same engine, so they are exactly as durable as data (WAL + fsync before the ack) and a
+ * restarted stand-in still delivers them.
+ */
+const DATA = 0x64; // 'd'
+const HINT = 0x68; // 'h'
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+
+export const HINT_PREFIX = new Uint8Array([HINT]);
+export const DATA_PREFIX = new Uint8Array([DATA]);
+
+export function dataKey(key: Uint8Array): Uint8Array {
+  const out = new Uint8Array(key.length + 1);
+  out[0] = DATA;
+  out.set(key, 1);
+  return out;
+}
+
+export function userKeyOfData(stored: Uint8Array): Uint8Array {
+  if (stored[0] !== DATA) throw new Error('not a data key');
+  return stored.subarray(1);
+}
+
+export function hintKey(owner: NodeId, key: Uint8Array): Uint8Array {
+  const ownerBytes = encoder.encode(owner);
+  if (ownerBytes.length > 255) throw new RangeError(`node id '${owner}' is longer than 255 bytes`);
+  const out = new Uint8Array(2 + ownerBytes.length + key.length);
+  out[0] = HINT;
+  out[1] = ownerBytes.length;
+  out.set(ownerBytes, 2);
+  out.set(key, 2 + ownerBytes.length);
+  return out;
+}
+
+export function parseHintKey(stored: Uint8Array): { owner: NodeId; key: Uint8Array } {
+  if (stored[0] !== HINT || stored.length < 2) throw new Error('not a hint key');
+  const ownerLength = stored[1]!;
+  return { owner: decoder.decode(stored.subarray(2, 2 + ownerLength)), key: stored.subarray(2 + ownerLength) };
+}
+
+export function encodeMicros(micros: number): Uint8Array {
+  const out = new Uint8Array(8);
+  new DataView(out.buffer).setFloat64(0, micros, true);
+  return out;
+}
+
+export function decodeMicros(bytes: Uint8Array): number {
+  if (bytes.length !== 8) throw new Error(`hint record is ${bytes.length} bytes, expected 8`);
+  return new DataView(bytes.buffer, bytes.byteOffset, 8).getFloat64(0, true);
+}

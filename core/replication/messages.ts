@@ -1,0 +1,242 @@
+import type { NodeId } from '../env';
+import { ByteReader, ByteWriter } from '../storage/bytes';
+
+/**
+ * Every message one node sends another, as one discriminated union, and its binary codec. The simulator
+ * delivers exactly these bytes; real mode frames them over TCP.
+ *
+ * Sibling sets travel as opaque bytes (the versioning codec's encoding), so this layer never needs to know
+ * how versions are represented.
+ *
+ * Wire format (little-endian; str = varint length + UTF-8; bin = varint length + bytes):
+ *
+ *     +----------+---------+-----------------------------------------------+
+ *     | u8 magic | u8 type | fields of that type, in the order listed below |
+ *     |   0xD1   |         |                                               |
+ *     +----------+---------+-----------------------------------------------+
+ *
+ *   1 Coordinate       u32 requestId, u8 op, bin key, u8 hasValue, bin value, bin context, u64 ttlMicros,
+ *                      u8 w, u8 hasExpected, bin expectedContext
+ *   2 CoordinateReply  u32 requestId, u8 status, str error, bin context, u8 acks
+ *   3 ReplicaWrite     u32 requestId, bin key, bin siblings, str hintFor, u64 ttlMicros
+ *   4 ReplicaWriteAck  u32 requestId, u8 ok, str error
+ *   5 ReplicaRead      u32 requestId, bin key
+ *   6 ReplicaReadReply u32 requestId, u8 found, bin siblings
+ *   7 HintDelivery     u32 requestId, bin key, bin siblings, u64 ttlMicros
+ */
+export const MESSAGE_MAGIC = 0xd1;
+
+export type WriteOperation = 'put' | 'delete' | 'cas';
+export type ReplyStatus = 'ok' | 'fail' | 'info';
+
+export interface CoordinateMessage {
+  type: 'coordinate';
+  requestId: number;
+  op: WriteOperation;
+  key: Uint8Array;
+  /** The new value; null for a delete. */
+  value: Uint8Array | null;
+  /** The causal context the client passed (empty = blind write). */
+  context: Uint8Array;
+  ttlMicros: number;
+  w: number;
+  /** For cas: the context the key's current version must equal. */
+  expectedContext: Uint8Array | null;
+}
+
+export interface CoordinateReplyMessage {
+  type: 'coordinate-reply';
+  requestId: number;
+  status: ReplyStatus;
+  error: string;
+  context: Uint8Array;
+  acks: number;
+}
+
+export interface ReplicaWriteMessage {
+  type: 'replica-write';
+  requestId: number;
+  key: Uint8Array;
+  siblings: Uint8Array;
+  /** When non-empty, the receiver is a stand-in for this owner and must keep a durable hint. */
+  hintFor: NodeId;
+  ttlMicros: number;
+}
+
+export interface ReplicaWriteAckMessage {
+  type: 'replica-write-ack';
+  requestId: number;
+  ok: boolean;
+  error: string;
+}
+
+export interface ReplicaReadMessage {
+  type: 'replica-read';
+  requestId: number;
+  key: Uint8Array;
+}
+
+export interface ReplicaReadReplyMessage {
+  type: 'replica-read-reply';
+  requestId: number;
+  found: boolean;
+  siblings: Uint8Array;
+}
+
+export interface HintDeliveryMessage {
+  type: 'hint-delivery';
+  requestId: number;
+  key: Uint8Array;
+  siblings: Uint8Array;
+  ttlMicros: number;
+}
+
+export type Message =
+  | CoordinateMessage
+  | CoordinateReplyMessage
+  | ReplicaWriteMessage
+  | ReplicaWriteAckMessage
+  | ReplicaReadMessage
+  | ReplicaReadReplyMessage
+  | HintDeliveryMessage;
+
+const TYPE_CODES = {
+  coordinate: 1,
+  'coordinate-reply': 2,
+  'replica-write': 3,
+  'replica-write-ack': 4,
+  'replica-read': 5,
+  'replica-read-reply': 6,
+  'hint-delivery': 7,
+} as const satisfies Record<Message['type'], number>;
+
+const OPS: WriteOperation[] = ['put', 'delete', 'cas'];
+const STATUSES: ReplyStatus[] = ['ok', 'fail', 'info'];
+const encoder = new TextEncoder();
+const decoder = new TextDecoder('utf-8', { fatal: true });
+
+export class MessageDecodeError extends Error {
+  constructor(reason: string) {
+    super(`malformed node message: ${reason}`);
+    this.name = 'MessageDecodeError';
+  }
+}
+
+export function encodeMessage(message: Message): Uint8Array {
+  const out = new ByteWriter(64);
+  out.u8(MESSAGE_MAGIC);
+  out.u8(TYPE_CODES[message.type]);
+  out.u32(message.requestId);
+  const bin = (data: Uint8Array) => {
+    out.varint(data.length);
+    out.bytes(data);
+  };
+  const str = (text: string) => bin(encoder.encode(text));
+  switch (message.type) {
+    case 'coordinate':
+      out.u8(OPS.indexOf(message.op));
+      bin(message.key);
+      out.u8(message.value === null ? 0 : 1);
+      bin(message.value ?? new Uint8Array(0));
+      bin(message.context);
+      out.u64(message.ttlMicros);
+      out.u8(message.w);
+      out.u8(message.expectedContext === null ? 0 : 1);
+      bin(message.expectedContext ?? new Uint8Array(0));
+      break;
+    case 'coordinate-reply':
+      out.u8(STATUSES.indexOf(message.status));
+      str(message.error);
+      bin(message.context);
+      out.u8(message.acks);
+      break;
+    case 'replica-write':
+      bin(message.key);
+      bin(message.siblings);
+      str(message.hintFor);
+      out.u64(message.ttlMicros);
+      break;
+    case 'replica-write-ack':
+      out.u8(message.ok ? 1 : 0);
+      str(message.error);
+      break;
+    case 'replica-read':
+      bin(message.key);
+      break;
+    case 'replica-read-reply':
+      out.u8(message.found ? 1 : 0);
+      bin(message.siblings);
+      break;
+    case 'hint-delivery':
+      bin(message.key);
+      bin(message.siblings);
+      out.u64(message.ttlMicros);
+      break;
+  }
+  return out.finish();
+}
+
+export function decodeMessage(bytes: Uint8Array): Message {
+  try {
+    return decodeUnchecked(bytes);
+  } catch (error) {
+    if (error instanceof MessageDecodeError) throw error;
+    throw new MessageDecodeError((error as Error).message);
+  }
+}
+
+function decodeUnchecked(bytes: Uint8Array): Message {
+  const input = new ByteReader(bytes);
+  if (input.u8() !== MESSAGE_MAGIC) throw new MessageDecodeError('bad magic byte');
+  const typeCode = input.u8();
+  const requestId = input.u32();
+  const bin = () => input.bytes(input.varint()).slice();
+  const str = () => decoder.decode(input.bytes(input.varint()));
+  const flag = () => {
+    const value = input.u8();
+    if (value > 1) throw new MessageDecodeError(`flag byte ${value} is not 0 or 1`);
+    return value === 1;
+  };
+  let message: Message;
+  switch (typeCode) {
+    case 1: {
+      const op = OPS[input.u8()];
+      if (op === undefined) throw new MessageDecodeError('unknown write operation');
+      const key = bin();
+      const hasValue = flag();
+      const value = bin();
+      const context = bin();
+      const ttlMicros = input.u64();
+      const w = input.u8();
+      const hasExpected = flag();
+      const expected = bin();
+      message = { type: 'coordinate', requestId, op, key, value: hasValue ? value : null, context, ttlMicros, w, expectedContext: hasExpected ? expected : null };
+      break;
+    }
+    case 2: {
+      const status = STATUSES[input.u8()];
+      if (status === undefined) throw new MessageDecodeError('unknown reply status');
+      message = { type: 'coordinate-reply', requestId, status, error: str(), context: bin(), acks: input.u8() };
+      break;
+    }
+    case 3:
+      message = { type: 'replica-write', requestId, key: bin(), siblings: bin(), hintFor: str(), ttlMicros: input.u64() };
+      break;
+    case 4:
+      message = { type: 'replica-write-ack', requestId, ok: flag(), error: str() };
+      break;
+    case 5:
+      message = { type: 'replica-read', requestId, key: bin() };
+      break;
+    case 6:
+      message = { type: 'replica-read-reply', requestId, found: flag(), siblings: bin() };
+      break;
+    case 7:
+      message = { type: 'hint-delivery', requestId, key: bin(), siblings: bin(), ttlMicros: input.u64() };
+      break;
+    default:
+      throw new MessageDecodeError(`unknown message type ${typeCode}`);
+  }
+  if (input.remaining !== 0) throw new MessageDecodeError(`${input.remaining} trailing bytes after ${message.type}`);
+  return message;
+}

@@ -1,0 +1,88 @@
+import type { NodeId } from '../env';
+import { mergeAll, needsRepair, type ConflictMode, type SiblingSet } from '../versioning';
+
+/**
+ * One read in flight at its coordinator. It answers the client after R replies with the merge of what they
+ * returned (siblings included), then keeps listening until every asked replica answered or the deadline
+ * passes, and finally names the replicas that are behind the merged result, so the node can read-repair them.
+ */
+export interface ReadOutcome {
+  status: 'ok' | 'fail';
+  merged: SiblingSet;
+  replies: number;
+  error: string;
+}
+
+export class ReadRequest {
+  private readonly asked = new Set<NodeId>();
+  private readonly replies = new Map<NodeId, SiblingSet>();
+  private answered = false;
+  private settled = false;
+
+  constructor(
+    readonly requestId: number,
+    readonly r: number,
+    private readonly mode: ConflictMode,
+    private readonly spares: NodeId[],
+    private readonly onAnswer: (outcome: ReadOutcome) => void,
+    private readonly onSettled: (merged: SiblingSet, stale: NodeId[]) => void,
+  ) {
+    if (!(Number.isInteger(r) && r >= 1)) throw new RangeError(`r must be a positive integer, got ${r}`);
+  }
+
+  get done(): boolean {
+    return this.settled;
+  }
+
+  asking(node: NodeId): void {
+    this.asked.add(node);
+  }
+
+  askedCount(): number {
+    return this.asked.size;
+  }
+
+  reply(from: NodeId, set: SiblingSet): void {
+    if (!this.asked.has(from) || this.replies.has(from) || this.settled) return;
+    this.replies.set(from, set);
+    if (!this.answered && this.replies.size >= this.r) {
+      this.answered = true;
+      this.onAnswer({ status: 'ok', merged: this.merged(), replies: this.replies.size, error: '' });
+    }
+    if (this.replies.size === this.asked.size) this.settle();
+  }
+
+  silent(): NodeId[] {
+    return [...this.asked].filter((node) => !this.replies.has(node));
+  }
+
+  takeSpare(): NodeId | undefined {
+    return this.spares.shift();
+  }
+
+  timeout(timeoutMicros: number): void {
+    if (!this.answered) {
+      this.answered = true;
+      this.onAnswer({
+        status: 'fail',
+        merged: this.merged(),
+        replies: this.replies.size,
+        error: `quorum not met: ${this.replies.size} of R=${this.r} replicas replied within ${(timeoutMicros / 1000).toFixed(0)} ms`,
+      });
+    }
+    this.settle();
+  }
+
+  private merged(): SiblingSet {
+    return mergeAll([...this.replies.values()], this.mode);
+  }
+
+  private settle(): void {
+    if (this.settled) return;
+    this.settled = true;
+    if (this.replies.size === 0) return;
+    const merged = this.merged();
+    const stale = [...this.replies].filter(([, set]) => needsRepair(set, merged)).map(([node]) => node);
+    this.onSettled(merged, stale);
+  }
+}

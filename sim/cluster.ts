@@ -1,0 +1,215 @@
+import type { NodeId } from '../core/env';
+import { StorageNode, type NodeConfig, type ReadResult, type WriteOptions, type WriteResult } from '../core/node';
+import type { CrashMode } from './disk';
+import type { LinkConditions } from './network';
+import { EventTag } from './simulator';
+import { SimWorld, type MachineOptions } from './world';
+
+/**
+ * A simulated cluster: M storage nodes on one SimWorld, each built from its machine's environment exactly as
+ * real mode builds a node from files and sockets. Crash and restart act on the machine (losing unsynced
+ * bytes) and rebuild the node from what its disk kept.
+ *
+ * The client driver (`put`/`get`/… and the blocking `await*` helpers for tests) calls a node's API
+ * in-process, like a client library colocated with that node; requests between nodes cross the simulated
+ * network.
+ */
+export interface SimClusterOptions {
+  seed: number | string;
+  nodes: number;
+  n?: number;
+  r?: number;
+  w?: number;
+  conflict?: 'vclock' | 'lww';
+  vnodes?: number;
+  sloppyQuorum?: boolean;
+  hintedHandoff?: boolean;
+  readRepair?: boolean;
+  requestTimeoutMicros?: number;
+  hintWindowMicros?: number;
+  hintIntervalMicros?: number;
+  network?: Partial<LinkConditions>;
+  /** Per-node machine options (clock skew, disk latency, disk faults), by node index. */
+  machine?: (index: number, id: NodeId) => MachineOptions;
+  storage?: NodeConfig['storage'];
+}
+
+export class SimCluster {
+  readonly world: SimWorld;
+  readonly ids: NodeId[];
+  private readonly nodes = new Map<NodeId, StorageNode | null>();
+  private readonly config: Omit<NodeConfig, 'id'>;
+  readonly startErrors: { node: NodeId; error: string }[] = [];
+
+  constructor(readonly options: SimClusterOptions) {
+    if (!(Number.isInteger(options.nodes) && options.nodes >= 1)) throw new RangeError(`nodes must be a positive integer, got ${options.nodes}`);
+    this.world = new SimWorld(options.seed, options.network);
+    this.ids = Array.from({ length: options.nodes }, (_, i) => `n${i}`);
+    this.config = {
+      members: this.ids.map((id) => ({ id })),
+      partitioning: { kind: 'random-tokens', vnodes: options.vnodes ?? 64 },
+      n: options.n ?? Math.min(3, options.nodes),
+      r: options.r ?? Math.min(2, options.nodes),
+      w: options.w ?? Math.min(2, options.nodes),
+      conflict: options.conflict ?? 'vclock',
+      sloppyQuorum: options.sloppyQuorum ?? true,
+      hintedHandoff: options.hintedHandoff ?? true,
+      readRepair: options.readRepair ?? true,
+      requestTimeoutMicros: options.requestTimeoutMicros ?? 500_000,
+      hintWindowMicros: options.hintWindowMicros ?? 3 * 3_600_000_000,
+      hintIntervalMicros: options.hintIntervalMicros ?? 1_000_000,
+      storage: { memtableBytes: 1024 * 1024, ...options.storage },
+    };
+    this.ids.forEach((id, index) => this.world.addMachine(id, options.machine?.(index, id) ?? {}));
+    for (const id of this.ids) this.boot(id);
+    // Let every node finish opening (epoch fsyncs) before the caller starts issuing requests.
+    this.world.simulator.run({ untilMicros: this.world.simulator.nowMicros + 10_000 });
+  }
+
+  get simulator() {
+    return this.world.simulator;
+  }
+
+  get network() {
+    return this.world.network;
+  }
+
+  /** The running node, or undefined while it is down or still starting. */
+  node(id: NodeId): StorageNode | undefined {
+    return this.nodes.get(id) ?? undefined;
+  }
+
+  isUp(id: NodeId): boolean {
+    return this.nodes.get(id) != null;
+  }
+
+  upNodes(): NodeId[] {
+    return this.ids.filter((id) => this.isUp(id));
+  }
+
+  crash(id: NodeId, mode: CrashMode = 'drop-unsynced'): void {
+    this.world.crash(id, mode);
+    this.nodes.set(id, null);
+  }
+
+  restart(id: NodeId): void {
+    if (this.world.machine(id).host.alive) throw new Error(`node ${id} is running; crash it first`);
+    this.world.restart(id);
+    this.boot(id);
+  }
+
+  private boot(id: NodeId): void {
+    this.nodes.set(id, null);
+    const machine = this.world.machine(id);
+    const incarnation = machine.host.incarnation;
+    StorageNode.start(machine.environment(), { ...this.config, id }, (error, node) => {
+      if (!machine.host.isCurrent(incarnation)) return;
+      if (error || node === null) {
+        this.startErrors.push({ node: id, error: error?.message ?? 'unknown' });
+        return;
+      }
+      this.nodes.set(id, node);
+    });
+  }
+
+  // ------------------------------------------------------------------------------------------ client driver
+
+  put(via: NodeId, key: string, value: string | Uint8Array, options: WriteOptions, done: (result: WriteResult) => void): void {
+    const node = this.node(via);
+    if (node === undefined) return this.unavailable(via, done);
+    node.put(bytes(key), typeof value === 'string' ? bytes(value) : value, options, done);
+  }
+
+  delete(via: NodeId, key: string, options: WriteOptions, done: (result: WriteResult) => void): void {
+    const node = this.node(via);
+    if (node === undefined) return this.unavailable(via, done);
+    node.delete(bytes(key), options, done);
+  }
+
+  cas(via: NodeId, key: string, value: string, expectedEtag: string, options: WriteOptions, done: (result: WriteResult) => void): void {
+    const node = this.node(via);
+    if (node === undefined) return this.unavailable(via, done);
+    node.cas(bytes(key), bytes(value), expectedEtag, options, done);
+  }
+
+  get(via: NodeId, key: string, options: { r?: number }, done: (result: ReadResult) => void): void {
+    const node = this.node(via);
+    if (node === undefined) {
+      this.simulator.schedule(0, EventTag.Workload, () => done({ status: 'fail', values: [], context: new Uint8Array(0), etag: '', replies: 0, error: `node ${via} is down`, code: 'unavailable' }));
+      return;
+    }
+    node.get(bytes(key), options, done);
+  }
+
+  /** Runs the simulation until `start`'s callback fires (or `limitMicros` of simulated time pass). */
+  await<T>(start: (done: (value: T) => void) => void, limitMicros = 30_000_000): T {
+    let result: { value: T } | undefined;
+    start((value) => {
+      result = { value };
+      this.simulator.stop();
+    });
+    const deadline = this.simulator.nowMicros + limitMicros;
+    while (result === undefined && this.simulator.nowMicros < deadline) {
+      const ran = this.simulator.run({ untilMicros: deadline });
+      if (ran === 0 && this.simulator.pendingEvents === 0) break;
+    }
+    if (result === undefined) throw new Error(`no answer within ${limitMicros / 1e6} simulated seconds (seed ${this.options.seed})`);
+    return result.value;
+  }
+
+  awaitPut(via: NodeId, key: string, value: string, options: WriteOptions = {}): WriteResult {
+    return this.await((done) => this.put(via, key, value, options, done));
+  }
+
+  awaitDelete(via: NodeId, key: string, options: WriteOptions = {}): WriteResult {
+    return this.await((done) => this.delete(via, key, options, done));
+  }
+
+  awaitCas(via: NodeId, key: string, value: string, expectedEtag: string, options: WriteOptions = {}): WriteResult {
+    return this.await((done) => this.cas(via, key, value, expectedEtag, options, done));
+  }
+
+  awaitGet(via: NodeId, key: string, options: { r?: number } = {}): ReadResult & { strings: string[] } {
+    const result = this.await<ReadResult>((done) => this.get(via, key, options, done));
+    return { ...result, strings: result.values.map((v) => text(v)).sort() };
+  }
+
+  /** Advances simulated time by `micros`, running everything due. */
+  advance(micros: number): void {
+    this.simulator.run({ untilMicros: this.simulator.nowMicros + micros });
+  }
+
+  /** The key's preference list, as any node computes it. */
+  owners(key: string): NodeId[] {
+    const node = this.upNodes().map((id) => this.node(id)!)[0];
+    if (node === undefined) throw new Error('no node is up');
+    return node.preferenceList(bytes(key));
+  }
+
+  /** The live values each listed node holds locally for `key` (no network), sorted. */
+  localValues(id: NodeId, key: string): string[] {
+    const node = this.node(id);
+    if (node === undefined) throw new Error(`node ${id} is down`);
+    const now = this.world.machine(id).clock.nowMicros();
+    return node
+      .localSiblings(bytes(key))
+      .versions.filter((v) => !v.deleted && (v.expiresAtMicros === null || v.expiresAtMicros > now))
+      .map((v) => text(v.value))
+      .sort();
+  }
+
+  private unavailable(via: NodeId, done: (result: WriteResult) => void): void {
+    this.simulator.schedule(0, EventTag.Workload, () => done({ status: 'fail', context: new Uint8Array(0), acks: 0, error: `node ${via} is down`, code: 'unavailable' }));
+  }
+}
+
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+
+export function bytes(value: string): Uint8Array {
+  return encoder.encode(value);
+}
+
+export function text(value: Uint8Array): string {
+  return decoder.decode(value);
+}
