@@ -91,6 +91,8 @@ export class StorageEngine {
   private readonly immutables: Memtable[] = [];
   /** WAL file numbers that may still hold unflushed writes. */
   private liveWals: number[];
+  /** Writers of logs created by this engine instance, so a log is deleted only once its fsyncs are done. */
+  private readonly walWriters = new Map<number, WalWriter>();
   private lastSeq: number;
   private nextFileNumber: number;
   private flushing = false;
@@ -152,6 +154,7 @@ export class StorageEngine {
     this.liveWals = liveWals;
     const walNumber = this.nextFileNumber++;
     this.wal = WalWriter.create(this.disk, walFileName(walNumber), walNumber, this.walCounters);
+    this.walWriters.set(walNumber, this.wal);
     this.liveWals.push(walNumber);
     this.active = new Memtable(walNumber);
     if (replayed !== null && !replayed.isEmpty) {
@@ -312,6 +315,7 @@ export class StorageEngine {
     if (this.active.isEmpty) return;
     const walNumber = this.nextFileNumber++;
     this.wal = WalWriter.create(this.disk, walFileName(walNumber), walNumber, this.walCounters);
+    this.walWriters.set(walNumber, this.wal);
     this.liveWals.push(walNumber);
     this.immutables.push(this.active);
     this.active = new Memtable(walNumber);
@@ -495,11 +499,19 @@ export class StorageEngine {
     const keep: number[] = [];
     for (const number of this.liveWals) {
       if (number < logNumber) {
-        try {
-          this.disk.remove(walFileName(number));
-        } catch {
-          // Already gone (e.g. removed as an orphan): nothing to do.
-        }
+        const remove = (): void => {
+          this.walWriters.delete(number);
+          try {
+            this.disk.remove(walFileName(number));
+          } catch {
+            // Already gone (e.g. removed as an orphan): nothing to do.
+          }
+        };
+        // Writers still waiting on this log's group commit get their fsync first (their data is in a table
+        // by now, but the acknowledgement path stays the same).
+        const writer = this.walWriters.get(number);
+        if (writer === undefined) remove();
+        else writer.whenIdle(remove);
       } else {
         keep.push(number);
       }
@@ -783,6 +795,11 @@ export class StorageEngine {
   }
 
   // ─────────────────────────── lifecycle ───────────────────────────
+
+  /** The live table set by level (level 0 newest first; levels ≥ 1 by key). A snapshot for tests and tools. */
+  tableSet(): readonly (readonly TableMeta[])[] {
+    return this.levels.map((level) => [...level]);
+  }
 
   /** Stats (see stats.ts for definitions). */
   stats(): StorageStats {

@@ -37,6 +37,7 @@ export type WalCallback = (error: DiskError | Error | null) => void;
 
 export class WalWriter {
   private waiting: WalCallback[] = [];
+  private idleWaiters: (() => void)[] = [];
   private inFlight = false;
   private directoryDurable: boolean;
   private readonly writer = new ByteWriter(4096);
@@ -97,14 +98,28 @@ export class WalWriter {
       this.inFlight = false;
       for (const callback of batch) callback(error);
       if (this.waiting.length > 0) this.startSync();
+      else for (const idle of this.idleWaiters.splice(0)) idle();
     };
-    this.disk.sync(this.name, (error) => {
-      if (error !== null || this.directoryDurable) return finish(error);
-      this.disk.syncDirectory((dirError) => {
-        if (dirError === null) this.directoryDurable = true;
-        finish(dirError);
+    try {
+      this.disk.sync(this.name, (error) => {
+        if (error !== null || this.directoryDurable) return finish(error);
+        this.disk.syncDirectory((dirError) => {
+          if (dirError === null) this.directoryDurable = true;
+          finish(dirError);
+        });
       });
-    });
+    } catch (error) {
+      // A synchronous failure (e.g. the file is gone) is reported like a failed fsync, never thrown at a writer.
+      // Delivered through the next sync attempt's path would hide it; delivering inline is safe because
+      // `sync` callers never hold state across the call.
+      finish(error as DiskError);
+    }
+  }
+
+  /** Calls back once no fsync is running or waiting on this log (before the engine deletes the file). */
+  whenIdle(callback: () => void): void {
+    if (!this.syncInFlight) callback();
+    else this.idleWaiters.push(callback);
   }
 }
 
