@@ -70,7 +70,7 @@ function buildRandomTokens(
   const total = counts.reduce((a, b) => a + b, 0);
   // Sort (token, owner) pairs as single float64 keys: one typed-array sort, no comparator, total order.
   const packed = new Float64Array(total);
-  const scratch = new Uint32Array(Math.max(0, ...counts));
+  const scratch = new Uint32Array(counts.reduce((a, b) => Math.max(a, b), 0));
   let k = 0;
   for (let n = 0; n < canon.length; n++) {
     const count = counts[n]!;
