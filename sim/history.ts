@@ -33,6 +33,13 @@ export interface HistoryEvent {
   time: number;
   /** On invoke of put/delete/cas: values this write supersedes (the siblings in the context it passed). */
   context?: string[];
+  /**
+   * On invoke of cas: the value the client expects to be current, or `null` for "the key is absent". The
+   * cas writes `value` only if the register holds `expected`; a cas that finds something else completes with
+   * `fail` (it certainly did not write). Absent on other operations. The linearizability checker's register
+   * model reads it; the other checkers treat a non-failed cas as also superseding `expected`.
+   */
+  expected?: string | null;
   /** The node that coordinated the request. */
   node?: string;
   /** Why it failed or is unknown. */

@@ -1,0 +1,87 @@
+import type { HistoryEvent } from '../history';
+import type { CheckedOperation } from './operations';
+import { describeWrite, operationsByKey, showValues } from './operations';
+import type { CheckerResult } from './result';
+import { CounterexampleList } from './result';
+import type { ConflictMode, WriteRecord } from './supersession';
+import { KeyWrites } from './supersession';
+
+/**
+ * Lost acknowledged writes: the durability promise. After heal and quiescence, the final read of a key must
+ * reflect every write the store acknowledged — show it, or show something that supersedes it (causally, or in
+ * LWW mode a write that may legitimately have won; see supersession.ts). An acknowledged write that no final
+ * read reflects was lost: the client was told "stored" and the store forgot.
+ *
+ * Every `ok` final get of a key is checked (after quiescence they should agree; one that disagrees and
+ * misses a write is exactly the evidence we want). A write acknowledged after a final read was invoked is not
+ * held against that read. Keys with acknowledged writes but no completed final read are skipped and counted:
+ * they cannot be judged, and if nothing could be judged the verdict is `unknown`.
+ */
+export interface LostWritesOptions {
+  mode: ConflictMode;
+  maxCounterexamples?: number;
+}
+
+export function checkLostWrites(history: readonly HistoryEvent[], options: LostWritesOptions): CheckerResult {
+  const counterexamples = new CounterexampleList(options.maxCounterexamples);
+  let acknowledged = 0;
+  let acknowledgedChecked = 0;
+  let lost = 0;
+  let keysChecked = 0;
+  let keysWithoutFinalRead = 0;
+  for (const [key, operations] of operationsByKey(history)) {
+    const finalReads = operations.filter((o) => o.f === 'get' && o.final && o.outcome === 'ok');
+    const writes = new KeyWrites(key, operations, options.mode);
+    const acked = writes.writes.filter((w) => w.operation.outcome === 'ok');
+    acknowledged += acked.length;
+    if (finalReads.length === 0) {
+      if (acked.length > 0) keysWithoutFinalRead++;
+      continue;
+    }
+    keysChecked++;
+    acknowledgedChecked += acked.length;
+    const lostHere = new Set<number>();
+    for (const read of finalReads) {
+      const values = read.readValues as string[];
+      const readTime = read.invoke.time;
+      const isReflected = writes.reflected(writes.explainers(values, (read.completion as HistoryEvent).time));
+      for (const write of acked) {
+        if (write.okTime >= readTime || isReflected(write.id) || lostHere.has(write.id)) continue;
+        lostHere.add(write.id);
+        if (counterexamples.wantsMore) reportLost(counterexamples, key, write, read, values);
+        else counterexamples.total++;
+      }
+    }
+    lost += lostHere.size;
+  }
+  const figures = { acknowledgedWrites: acknowledged, acknowledgedWritesChecked: acknowledgedChecked, lost, keysChecked, keysWithoutFinalRead };
+  if (lost > 0) {
+    return {
+      checker: 'lost-writes',
+      verdict: 'fail',
+      summary: `${lost} of ${acknowledgedChecked} acknowledged writes lost (final reads on ${keysChecked} keys; ${options.mode} mode)`,
+      counterexamples: counterexamples.kept,
+      figures,
+    };
+  }
+  const nothingJudged = acknowledgedChecked === 0 && keysWithoutFinalRead > 0;
+  return {
+    checker: 'lost-writes',
+    verdict: nothingJudged ? 'unknown' : 'ok',
+    summary: nothingJudged
+      ? `no key with acknowledged writes had a completed final read (${keysWithoutFinalRead} keys skipped)`
+      : `all ${acknowledgedChecked} acknowledged writes reflected in the final reads of ${keysChecked} keys` +
+        (keysWithoutFinalRead > 0 ? ` (${keysWithoutFinalRead} keys had no final read and were skipped)` : ''),
+    counterexamples: [],
+    figures,
+  };
+}
+
+function reportLost(list: CounterexampleList, key: string, write: WriteRecord, read: CheckedOperation, values: string[]): void {
+  list.add(
+    key,
+    [write.operation.invoke.index, write.operation.completion?.index, read.invoke.index, read.completion?.index],
+    `${describeWrite(write.operation)} acknowledged at ${write.okTime} µs is missing from the final read ${showValues(values)} ` +
+      `(event ${read.completion?.index}), and nothing that read shows supersedes it`,
+  );
+}

@@ -1,0 +1,79 @@
+import type { HistoryEvent, Operation } from '../history';
+import { pairOperations } from '../history';
+
+/**
+ * The history as the checkers see it: invoke/completion pairs, grouped by key, with each pair's outcome and
+ * (for reads) the sibling values it returned. Every checker starts here, so the history's conventions
+ * (sim/history.ts) are interpreted in one place.
+ */
+export type Outcome = 'ok' | 'fail' | 'info';
+
+/** One invoke and its completion; `outcome` is `info` when the run ended before it completed. */
+export interface CheckedOperation extends Operation {
+  outcome: Outcome;
+  /** Whether it is a put, delete or cas. */
+  isWrite: boolean;
+  /** Completed (ok) gets: the sibling values returned, as a sorted, de-duplicated list. Otherwise undefined. */
+  readValues: string[] | undefined;
+  /** Whether this read is part of the final read phase (`final: true` on its invoke or completion). */
+  final: boolean;
+}
+
+export function outcomeOf(operation: Operation): Outcome {
+  return operation.completion === undefined ? 'info' : (operation.completion.type as Outcome);
+}
+
+function toChecked(operation: Operation): CheckedOperation {
+  const outcome = outcomeOf(operation);
+  const isWrite = operation.f !== 'get';
+  let readValues: string[] | undefined;
+  if (!isWrite && outcome === 'ok') {
+    const raw = operation.completion?.value;
+    if (!Array.isArray(raw)) {
+      throw new Error(`history event ${operation.completion?.index}: an ok get must carry the list of sibling values, got ${JSON.stringify(raw)}`);
+    }
+    readValues = [...new Set(raw)].sort();
+  }
+  const final = operation.invoke.final === true || operation.completion?.final === true;
+  return { ...operation, outcome, isWrite, readValues, final };
+}
+
+/** Pairs the history and groups operations by key, keys in order of first appearance (deterministic). */
+export function operationsByKey(history: readonly HistoryEvent[]): Map<string, CheckedOperation[]> {
+  const byKey = new Map<string, CheckedOperation[]>();
+  for (const operation of pairOperations(history)) {
+    const checked = toChecked(operation);
+    if (checked.completion !== undefined) {
+      if (checked.completion.key !== checked.key || checked.completion.f !== checked.f) {
+        throw new Error(`history event ${checked.completion.index}: completion (${checked.completion.f} ${checked.completion.key}) does not match its invoke (event ${checked.invoke.index}: ${checked.f} ${checked.key})`);
+      }
+      if (checked.completion.time < checked.invoke.time) {
+        throw new Error(`history event ${checked.completion.index}: completes at ${checked.completion.time} µs, before its invoke at ${checked.invoke.time} µs`);
+      }
+    }
+    let list = byKey.get(checked.key);
+    if (list === undefined) {
+      list = [];
+      byKey.set(checked.key, list);
+    }
+    list.push(checked);
+  }
+  return byKey;
+}
+
+/** Time of an operation's completion; +∞ for one that never completed (so "completed before t" is false). */
+export function completionTime(operation: Operation): number {
+  return operation.completion === undefined ? Number.POSITIVE_INFINITY : operation.completion.time;
+}
+
+/** Renders a sibling list the way the history shows it, for explanations. */
+export function showValues(values: readonly string[]): string {
+  return `[${values.join(', ')}]`;
+}
+
+/** "put p3-7", "delete", "cas p1-2→p3-9" — the write as a person would name it. */
+export function describeWrite(operation: Operation): string {
+  if (operation.f === 'delete') return `delete (event ${operation.invoke.index})`;
+  if (operation.f === 'cas') return `cas ${String(operation.invoke.expected ?? 'absent')}→${String(operation.invoke.value)}`;
+  return `put ${String(operation.invoke.value)}`;
+}

@@ -1,0 +1,205 @@
+import type { CheckedOperation } from './operations';
+
+/**
+ * Which writes of one key a read "reflects": the writes it shows, plus every write that something it shows
+ * supersedes. Lost writes, stale reads, session guarantees and LWW overwrites are all the question "does this
+ * read reflect that write?", so the answer lives here, once.
+ *
+ * Supersession (Y supersedes W) is the transitive closure of:
+ * - causal: W's value is in Y's `context` (or is the `expected` of a cas Y) — Y's client saw W and replaced it;
+ * - in LWW mode only: Y was *not completed before W was invoked* (concurrent or later in real time), so Y may
+ *   have received the higher timestamp and legitimately won. This is a "may": the checkers must not accuse
+ *   the store when a correct LWW store could have produced the history. (The classic skew anomaly — a write
+ *   losing to one that completed before it started — is exactly what this rule does not excuse.)
+ *
+ * Only writes that may have happened take part: `ok`, `info` and never-completed writes. A write that
+ * certainly failed supersedes nothing and is never reflected.
+ *
+ * Deletes have no value of their own (the history writes `value: null`), so nothing can name them in a
+ * context. A delete D *explains* a read S — i.e. S may be showing D's effect — when:
+ * - S is empty (not found), and D was invoked before S completed; or
+ * - vclock mode only: S is non-empty but no value in S is a causal ancestor of D. D is then a hidden
+ *   tombstone sibling of what S shows (a delete concurrent with a put stays a sibling; reads hide tombstones).
+ *   In LWW mode a non-empty read means a put won, and that put already reaches whatever D would.
+ */
+export type ConflictMode = 'vclock' | 'lww';
+
+export interface WriteRecord {
+  /** Dense id within the key, in invoke order. */
+  id: number;
+  operation: CheckedOperation;
+  /** put/cas: the value written; delete: null. */
+  value: string | null;
+  invokeTime: number;
+  /** Completion time if acknowledged (`ok`), else +∞ (info / never completed: it may complete any time). */
+  okTime: number;
+  /** Ids of the writes this one causally supersedes (its context, plus a cas's expected value). */
+  parents: number[];
+}
+
+export class KeyWrites {
+  /** Writes that may have happened (not failed), in invoke order. */
+  readonly writes: WriteRecord[] = [];
+  /** Values written by writes that certainly failed: if a read shows one, the read is a phantom. */
+  readonly failedValues = new Set<string>();
+  private readonly byValue = new Map<string, WriteRecord>();
+  /** For each write, the writes whose context names it (the forward causal edges). */
+  private readonly children: number[][] = [];
+  private readonly deleteIds: number[] = [];
+  /** Scratch marks, stamped per query so a query costs O(writes reached), not O(writes) to clear. */
+  private readonly marks: Uint32Array;
+  private stamp = 0;
+
+  constructor(
+    readonly key: string,
+    operations: readonly CheckedOperation[],
+    readonly mode: ConflictMode,
+  ) {
+    // Ids follow invoke time (stable for ties), which the LWW sweep in `reflected` relies on.
+    const inInvokeOrder = operations.filter((o) => o.isWrite).sort((a, b) => a.invoke.time - b.invoke.time);
+    for (const operation of inInvokeOrder) {
+      const value = operation.f === 'delete' ? null : operation.invoke.value;
+      if (value !== null && typeof value !== 'string') {
+        throw new Error(`history event ${operation.invoke.index}: ${operation.f} must write a single string value, got ${JSON.stringify(value)}`);
+      }
+      if (operation.outcome === 'fail') {
+        if (value !== null) this.failedValues.add(value);
+        continue;
+      }
+      const record: WriteRecord = {
+        id: this.writes.length,
+        operation,
+        value,
+        invokeTime: operation.invoke.time,
+        okTime: operation.outcome === 'ok' ? (operation.completion as { time: number }).time : Number.POSITIVE_INFINITY,
+        parents: [],
+      };
+      if (value !== null) {
+        const previous = this.byValue.get(value);
+        if (previous !== undefined) {
+          throw new Error(`history events ${previous.operation.invoke.index} and ${operation.invoke.index}: value '${value}' written twice on key '${key}' (written values must be unique)`);
+        }
+        this.byValue.set(value, record);
+      } else {
+        this.deleteIds.push(record.id);
+      }
+      this.writes.push(record);
+      this.children.push([]);
+    }
+    for (const record of this.writes) {
+      const invoke = record.operation.invoke;
+      const superseded = [...(invoke.context ?? [])];
+      if (record.operation.f === 'cas' && typeof invoke.expected === 'string') superseded.push(invoke.expected);
+      for (const value of new Set(superseded)) {
+        const parent = this.byValue.get(value);
+        // A context value never written to this key (or written by a failed write) supersedes nothing.
+        if (parent === undefined || parent.id === record.id) continue;
+        record.parents.push(parent.id);
+        (this.children[parent.id] as number[]).push(record.id);
+      }
+    }
+    this.marks = new Uint32Array(this.writes.length);
+  }
+
+  writeOf(value: string): WriteRecord | undefined {
+    return this.byValue.get(value);
+  }
+
+  /**
+   * The writes whose effect `values` (a completed read) may be showing: puts/cases whose value it contains,
+   * and deletes per the rule in the file comment. `readCompleteTime` bounds which deletes could be seen.
+   */
+  explainers(values: readonly string[], readCompleteTime: number): WriteRecord[] {
+    const found: WriteRecord[] = [];
+    for (const value of values) {
+      const record = this.byValue.get(value);
+      if (record !== undefined) found.push(record);
+    }
+    if (this.deleteIds.length === 0) return found;
+    if (values.length === 0) {
+      for (const id of this.deleteIds) {
+        const record = this.writes[id] as WriteRecord;
+        if (record.invokeTime <= readCompleteTime) found.push(record);
+      }
+    } else if (this.mode === 'vclock') {
+      const descendants = this.causalDescendants(found);
+      for (const id of this.deleteIds) {
+        const record = this.writes[id] as WriteRecord;
+        if (record.invokeTime <= readCompleteTime && !descendants.has(id)) found.push(record);
+      }
+    }
+    return found;
+  }
+
+  /**
+   * All writes reflected by a read whose explainers are `start`: the start set and everything it supersedes
+   * (transitively, with the LWW rule in LWW mode). Returns a membership test valid until the next query.
+   */
+  reflected(start: readonly WriteRecord[]): (id: number) => boolean {
+    const stamp = this.nextStamp();
+    const marks = this.marks;
+    const stack: number[] = [];
+    const visit = (id: number) => {
+      if (marks[id] === stamp) return;
+      marks[id] = stamp;
+      stack.push(id);
+    };
+    for (const record of start) visit(record.id);
+    // LWW sweep: every write invoked at or before `bound` (the latest ok time reached so far) is superseded by
+    // something reached — it was not completed before that write was invoked. Writes are in invoke order,
+    // so one forward pointer covers all the LWW edges in O(writes).
+    let bound = Number.NEGATIVE_INFINITY;
+    let sweep = 0;
+    while (stack.length > 0) {
+      const id = stack.pop() as number;
+      const record = this.writes[id] as WriteRecord;
+      for (const parent of record.parents) visit(parent);
+      if (this.mode === 'lww' && record.okTime > bound) {
+        bound = record.okTime;
+        while (sweep < this.writes.length && (this.writes[sweep] as WriteRecord).invokeTime <= bound) visit(sweep++);
+      }
+    }
+    return (id: number) => marks[id] === stamp;
+  }
+
+  /** Writes that causally supersede any of `start` (transitively), excluding the start set itself. */
+  causalDescendants(start: readonly WriteRecord[]): Set<number> {
+    const seen = new Set<number>();
+    const stack = start.map((r) => r.id);
+    while (stack.length > 0) {
+      const id = stack.pop() as number;
+      for (const child of this.children[id] as number[]) {
+        if (!seen.has(child)) {
+          seen.add(child);
+          stack.push(child);
+        }
+      }
+    }
+    return seen;
+  }
+
+  /** Writes that `start` causally supersedes (transitively), excluding the start set itself unless reached. */
+  causalAncestors(start: readonly WriteRecord[]): Set<number> {
+    const seen = new Set<number>();
+    const stack = start.map((r) => r.id);
+    while (stack.length > 0) {
+      const id = stack.pop() as number;
+      for (const parent of (this.writes[id] as WriteRecord).parents) {
+        if (!seen.has(parent)) {
+          seen.add(parent);
+          stack.push(parent);
+        }
+      }
+    }
+    return seen;
+  }
+
+  private nextStamp(): number {
+    this.stamp++;
+    if (this.stamp === 0xffffffff) {
+      this.marks.fill(0);
+      this.stamp = 1;
+    }
+    return this.stamp;
+  }
+}
