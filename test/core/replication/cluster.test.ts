@@ -1,0 +1,261 @@
+import { describe, expect, it } from 'vitest';
+import { SimCluster } from '../../../sim/cluster';
+
+/**
+ * The replication protocol on the simulator. Each mechanism is shown working, then switched off or broken on
+ * purpose to show that the test notices.
+ */
+
+/** A key whose preference list starts with the given pattern, found by trying key names. */
+function keyOwnedBy(cluster: SimCluster, predicate: (owners: string[]) => boolean, prefix = 'key'): string {
+  for (let i = 0; i < 10_000; i++) {
+    const key = `${prefix}-${i}`;
+    if (predicate(cluster.owners(key))) return key;
+  }
+  throw new Error('no such key');
+}
+
+describe('quorum reads and writes without faults', () => {
+  function staleReads(r: number, w: number, seed: number): number {
+    // Slow, jittery links make replicas apply writes at visibly different times.
+    const cluster = new SimCluster({ seed, nodes: 5, n: 3, r, w, readRepair: false, network: { latency: { kind: 'uniform', minMs: 1, maxMs: 40 }, reorder: true } });
+    let stale = 0;
+    for (let i = 0; i < 40; i++) {
+      const via = cluster.ids[i % 5]!;
+      const readVia = cluster.ids[(i * 3 + 1) % 5]!;
+      const value = `v${i}`;
+      const written = cluster.awaitPut(via, 'register', value, { context: cluster.awaitGet(via, 'register', { r: 3 }).context });
+      expect(written.status).toBe('ok');
+      const read = cluster.awaitGet(readVia, 'register');
+      expect(read.status).toBe('ok');
+      if (!read.strings.includes(value)) stale++;
+    }
+    return stale;
+  }
+
+  it('R + W > N: every read returns the latest acknowledged write', () => {
+    for (const seed of [1, 2, 3]) expect(staleReads(2, 2, seed), `seed ${seed}`).toBe(0);
+  });
+
+  it('broken on purpose, R + W ≤ N (R=1, W=1): stale reads appear', () => {
+    const total = [1, 2, 3].reduce((sum, seed) => sum + staleReads(1, 1, seed), 0);
+    expect(total).toBeGreaterThan(0);
+  });
+
+  it('any node coordinates, and the value lands on all N owners', () => {
+    const cluster = new SimCluster({ seed: 4, nodes: 6 });
+    for (const via of cluster.ids) {
+      const key = `k-${via}`;
+      expect(cluster.awaitPut(via, key, `from-${via}`).status).toBe('ok');
+      cluster.advance(100_000);
+      for (const owner of cluster.owners(key)) expect(cluster.localValues(owner, key)).toEqual([`from-${via}`]);
+      for (const reader of cluster.ids) expect(cluster.awaitGet(reader, key).strings).toEqual([`from-${via}`]);
+    }
+  });
+});
+
+describe('sloppy quorum and hinted handoff', () => {
+  function isolateTwoOwners(hintedHandoff: boolean) {
+    const cluster = new SimCluster({ seed: 5, nodes: 6, hintedHandoff, readRepair: false });
+    const key = keyOwnedBy(cluster, () => true);
+    const [first, second, third] = cluster.owners(key) as [string, string, string];
+    cluster.network.partition([[first, second]]);
+    const result = cluster.awaitPut(third, key, 'written-during-partition');
+    return { cluster, key, owners: [first, second, third], result };
+  }
+
+  it('a W=2 write succeeds with two owners cut off, and the hints reach them after the heal', () => {
+    const { cluster, key, owners, result } = isolateTwoOwners(true);
+    expect(result.status).toBe('ok');
+    const standIns = cluster.ids.filter((id) => !owners.includes(id) && cluster.node(id)!.pendingHintCount() > 0);
+    expect(standIns.length).toBeGreaterThan(0);
+    for (const owner of owners.slice(0, 2)) expect(cluster.localValues(owner, key)).toEqual([]);
+    cluster.network.heal();
+    cluster.advance(5_000_000);
+    for (const owner of owners) expect(cluster.localValues(owner, key), owner).toEqual(['written-during-partition']);
+    for (const standIn of standIns) {
+      expect(cluster.node(standIn)!.pendingHintCount()).toBe(0);
+      expect(cluster.node(standIn)!.counters.hintsDelivered).toBeGreaterThan(0);
+      // The stand-in's copy is dropped once its hints are delivered.
+      expect(cluster.localValues(standIn, key)).toEqual([]);
+    }
+  });
+
+  it('with hinted handoff switched off, the cut-off owners still lack the write after the heal', () => {
+    const { cluster, key, owners, result } = isolateTwoOwners(false);
+    expect(result.status).toBe('ok');
+    cluster.network.heal();
+    cluster.advance(5_000_000);
+    const missing = owners.filter((owner) => cluster.localValues(owner, key).length === 0);
+    expect(missing.length).toBe(2);
+  });
+
+  it('hints survive a crash of the stand-in and are delivered after it restarts', () => {
+    const { cluster, key, owners, result } = isolateTwoOwners(true);
+    expect(result.status).toBe('ok');
+    const standIn = cluster.ids.find((id) => !owners.includes(id) && cluster.node(id)!.pendingHintCount() > 0)!;
+    cluster.crash(standIn, 'tear-unsynced');
+    cluster.restart(standIn);
+    cluster.advance(100_000);
+    expect(cluster.node(standIn)!.pendingHintCount()).toBeGreaterThan(0);
+    cluster.network.heal();
+    cluster.advance(5_000_000);
+    for (const owner of owners) expect(cluster.localValues(owner, key)).toEqual(['written-during-partition']);
+  });
+
+  it('with sloppy quorum off, the same write cannot meet W=2 and says how many acknowledged', () => {
+    const cluster = new SimCluster({ seed: 5, nodes: 6, sloppyQuorum: false });
+    const key = keyOwnedBy(cluster, () => true);
+    const [first, second, third] = cluster.owners(key) as [string, string, string];
+    cluster.network.partition([[first, second]]);
+    const result = cluster.awaitPut(third, key, 'v');
+    expect(result.status).toBe('info');
+    expect(result.error).toMatch(/quorum not met: 1 of W=2/);
+  });
+});
+
+describe('conflicts: vector clocks keep siblings, LWW loses a write under skew', () => {
+  it('two concurrent writes come back as siblings; a put with the merged context replaces both', () => {
+    const cluster = new SimCluster({ seed: 6, nodes: 5 });
+    const results: string[] = [];
+    cluster.put('n1', 'cart', 'milk', {}, (r) => results.push(r.status));
+    cluster.put('n2', 'cart', 'eggs', {}, (r) => results.push(r.status));
+    cluster.advance(1_000_000);
+    expect(results).toEqual(['ok', 'ok']);
+    const read = cluster.awaitGet('n3', 'cart');
+    expect(read.strings).toEqual(['eggs', 'milk']);
+    expect(cluster.awaitPut('n4', 'cart', 'eggs+milk', { context: read.context }).status).toBe('ok');
+    expect(cluster.awaitGet('n0', 'cart').strings).toEqual(['eggs+milk']);
+  });
+
+  function skewedOverwrite(conflict: 'vclock' | 'lww') {
+    // Two owners of the key coordinate one write each; the first one's clock runs 50 ms ahead.
+    const probe = new SimCluster({ seed: 7, nodes: 5, conflict });
+    const key = keyOwnedBy(probe, () => true);
+    const [fast, slow] = probe.owners(key) as [string, string];
+    const cluster = new SimCluster({
+      seed: 7, nodes: 5, conflict,
+      machine: (_index, id) => (id === fast ? { clockOffsetMicros: 50_000 } : {}),
+    });
+    const first = cluster.awaitPut(fast, key, 'first');
+    cluster.advance(10_000); // 10 ms later in true time, well after the first write was acknowledged
+    const second = cluster.awaitPut(slow, key, 'second');
+    cluster.advance(1_000_000);
+    return { first, second, final: cluster.awaitGet(cluster.ids[4]!, key, { r: 3 }).strings };
+  }
+
+  it('LWW with 50 ms skew: the later acknowledged write is silently lost', () => {
+    const { first, second, final } = skewedOverwrite('lww');
+    expect(first.status).toBe('ok');
+    expect(second.status).toBe('ok');
+    expect(final).toEqual(['first']);
+  });
+
+  it('vector clocks on the same schedule keep both writes (as siblings)', () => {
+    const { final } = skewedOverwrite('vclock');
+    expect(final).toEqual(['first', 'second']);
+  });
+});
+
+describe('read repair', () => {
+  function staleReplicaAfterRead(readRepair: boolean): string[] {
+    const cluster = new SimCluster({ seed: 8, nodes: 5, sloppyQuorum: false, readRepair });
+    const key = keyOwnedBy(cluster, () => true);
+    const [behind, a, b] = cluster.owners(key) as [string, string, string];
+    cluster.network.partition([[behind]]);
+    expect(cluster.awaitPut(a, key, 'fresh').status).toBe('ok');
+    cluster.network.heal();
+    cluster.advance(3_000_000);
+    expect(cluster.localValues(behind, key)).toEqual([]);
+    expect(cluster.awaitGet(b, key, { r: 2 }).strings).toEqual(['fresh']);
+    cluster.advance(1_000_000);
+    return cluster.localValues(behind, key);
+  }
+
+  it('one read brings a stale replica up to date', () => {
+    expect(staleReplicaAfterRead(true)).toEqual(['fresh']);
+  });
+
+  it('with read repair switched off, the replica stays stale', () => {
+    expect(staleReplicaAfterRead(false)).toEqual([]);
+  });
+});
+
+describe('deletes, TTL, compare-and-set and limits', () => {
+  it('a delete with context removes the value; a concurrent write survives as a sibling', () => {
+    const cluster = new SimCluster({ seed: 9, nodes: 5 });
+    cluster.awaitPut('n0', 'k', 'v1');
+    const read = cluster.awaitGet('n1', 'k');
+    expect(cluster.awaitDelete('n2', 'k', { context: read.context }).status).toBe('ok');
+    expect(cluster.awaitGet('n3', 'k').strings).toEqual([]);
+    cluster.awaitPut('n0', 'k2', 'base');
+    const base = cluster.awaitGet('n0', 'k2');
+    cluster.awaitDelete('n1', 'k2', { context: base.context });
+    cluster.awaitPut('n2', 'k2', 'concurrent', { context: base.context });
+    expect(cluster.awaitGet('n3', 'k2').strings).toEqual(['concurrent']);
+  });
+
+  it('a value with a TTL disappears once it expires', () => {
+    const cluster = new SimCluster({ seed: 10, nodes: 5 });
+    expect(cluster.awaitPut('n0', 'session', 'token', { ttlMicros: 2_000_000 }).status).toBe('ok');
+    expect(cluster.awaitGet('n1', 'session').strings).toEqual(['token']);
+    cluster.advance(2_500_000);
+    expect(cluster.awaitGet('n1', 'session').strings).toEqual([]);
+  });
+
+  it('cas succeeds with the current etag, then refuses the stale one with a conflict', () => {
+    const cluster = new SimCluster({ seed: 11, nodes: 5 });
+    const absent = cluster.node('n0')!.absentEtag();
+    expect(cluster.awaitCas('n0', 'lock', 'owner-a', absent).status).toBe('ok');
+    const again = cluster.awaitCas('n1', 'lock', 'owner-b', absent);
+    expect(again.status).toBe('fail');
+    expect(again.code).toBe('conflict');
+    const current = cluster.awaitGet('n2', 'lock');
+    expect(current.strings).toEqual(['owner-a']);
+    expect(cluster.awaitCas('n3', 'lock', 'owner-c', current.etag).status).toBe('ok');
+    expect(cluster.awaitGet('n4', 'lock').strings).toEqual(['owner-c']);
+  });
+
+  it('rejects a key over 256 bytes and a value over 1 MiB, naming the limit, and writes nothing', () => {
+    const cluster = new SimCluster({ seed: 12, nodes: 3 });
+    const longKey = 'k'.repeat(257);
+    const tooLong = cluster.awaitPut('n0', longKey, 'v');
+    expect(tooLong).toMatchObject({ status: 'fail', code: 'key-too-large' });
+    expect(tooLong.error).toMatch(/257 bytes; the limit is 256/);
+    const big = new Uint8Array(1024 * 1024 + 1);
+    const tooBig = cluster.await<import('../../../core/node').WriteResult>((done) => cluster.put('n0', 'k', big, {}, done));
+    expect(tooBig).toMatchObject({ status: 'fail', code: 'value-too-large' });
+    expect(tooBig.error).toMatch(/1048577 bytes; the limit is 1048576/);
+    expect(cluster.awaitGet('n1', 'k').strings).toEqual([]);
+    expect(cluster.awaitPut('n0', 'k'.repeat(256), 'max key').status).toBe('ok');
+  });
+});
+
+describe('durability across crashes', () => {
+  it('every acknowledged write survives all nodes crashing with torn tails', () => {
+    const cluster = new SimCluster({ seed: 13, nodes: 5, storage: { memtableBytes: 16 * 1024 } });
+    const acknowledged = new Map<string, string>();
+    let pending = 0;
+    for (let i = 0; i < 200; i++) {
+      const key = `k${i % 50}`;
+      const value = `v${i}`;
+      pending++;
+      cluster.simulator.schedule(i * 2_000, 5, () =>
+        cluster.put(cluster.ids[i % 5]!, key, value, { context: new Uint8Array(0) }, (r) => {
+          pending--;
+          if (r.status === 'ok') acknowledged.set(`${key}=${value}`, key);
+        }),
+      );
+    }
+    cluster.advance(250_000); // crash in the middle of the load
+    for (const id of cluster.ids) cluster.crash(id, 'tear-unsynced');
+    for (const id of cluster.ids) cluster.restart(id);
+    cluster.advance(2_000_000);
+    expect(acknowledged.size).toBeGreaterThan(50);
+    for (const [entry, key] of acknowledged) {
+      const value = entry.split('=')[1]!;
+      expect(cluster.awaitGet('n0', key, { r: 3 }).strings, `${entry} (seed 13)`).toContain(value);
+    }
+    expect(pending).toBeGreaterThan(0);
+  });
+});
