@@ -141,12 +141,17 @@ export function pickSizeTiered(levels: Levels, options: PickerOptions): Compacti
   return null;
 }
 
-/** A plan that merges every table into one sorted place (manual full compaction), or null if ≤ 1 table. */
+/**
+ * A plan that merges every table into one sorted place (manual full compaction), or null when that is
+ * already the case. A lone table is still rewritten if it holds tombstones or TTL'd values, so a full
+ * compaction is also the way to purge them.
+ */
 export function planFullCompaction(levels: Levels, options: PickerOptions): CompactionPlan | null {
   const all = levels.flat();
   if (all.length === 0) return null;
+  const settled = all.length === 1 && all[0]!.tombstones === 0;
   if (options.strategy === 'size-tiered') {
-    if (all.length === 1) return null;
+    if (settled) return null;
     return { kind: 'merge', inputs: all, outputLevel: 0, targetFileBytes: Number.POSITIVE_INFINITY, reason: 'full compaction' };
   }
   const total = levelBytes(all);
@@ -154,7 +159,7 @@ export function planFullCompaction(levels: Levels, options: PickerOptions): Comp
   for (let level = 1; level < levels.length; level++) if (levels[level]!.length > 0) deepest = level;
   let outputLevel = deepest;
   while (outputLevel < options.maxLevels - 1 && total > levelTargetBytes(outputLevel, options)) outputLevel++;
-  if (all.length === 1 && all[0]!.level === outputLevel) return null;
+  if (settled && all[0]!.level === outputLevel) return null;
   return { kind: 'merge', inputs: all, outputLevel, targetFileBytes: options.targetFileBytes, reason: 'full compaction' };
 }
 
