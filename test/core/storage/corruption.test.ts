@@ -1,0 +1,204 @@
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { Disk } from '../../../core/env';
+import { StorageCorruptionError, StorageEngine, type StorageOptions } from '../../../core/storage';
+import { FileDisk } from '../../../real/file-disk';
+import { WallClock } from '../../../real/wall-clock';
+import { FaultyDisk } from '../../../sim/faulty-disk';
+import { dec, enc, World } from './world';
+
+/**
+ * Corruption: a flipped byte in a WAL record, a data block, an index block, the footer or the manifest must
+ * give a StorageCorruptionError naming the file and offset — never a wrong value. The same contract is
+ * checked on the simulated disk and on real files.
+ */
+const options: Partial<StorageOptions> = { memtableBytes: 1 << 20, blockBytes: 256, blockCacheBytes: 0 };
+
+function flip(disk: Disk, name: string, offset: number): void {
+  const byte = disk.read(name, offset, 1);
+  disk.writeAt(name, offset, new Uint8Array([byte[0]! ^ 0x5a]));
+}
+
+function walRecordOffsets(disk: Disk, name: string): number[] {
+  const data = disk.readAll(name);
+  const view = new DataView(data.buffer, data.byteOffset);
+  const offsets: number[] = [];
+  for (let offset = 0; offset < data.length; offset += 13 + view.getUint32(offset + 4, true)) offsets.push(offset);
+  return offsets;
+}
+
+function tableFiles(disk: Disk): string[] {
+  return disk.list().filter((n) => n.endsWith('.sst'));
+}
+
+function footerFields(disk: Disk, name: string): { size: number; indexOffset: number; filterOffset: number } {
+  const size = disk.size(name);
+  const footer = disk.read(name, size - 52, 52);
+  const view = new DataView(footer.buffer, footer.byteOffset);
+  return { size, filterOffset: view.getUint32(0, true), indexOffset: view.getUint32(12, true) };
+}
+
+function expectCorruption(action: () => unknown, file: string, offset?: number): StorageCorruptionError {
+  let caught: unknown;
+  try {
+    const value = action();
+    caught = new Error(`expected StorageCorruptionError, got a result: ${JSON.stringify(value)}`);
+  } catch (error) {
+    caught = error;
+  }
+  expect(caught).toBeInstanceOf(StorageCorruptionError);
+  const corruption = caught as StorageCorruptionError;
+  expect(corruption.file).toBe(file);
+  if (offset !== undefined) expect(corruption.offset).toBe(offset);
+  expect(corruption.message).toContain(file);
+  return corruption;
+}
+
+/** Writes 40 keys of ~100 B each (several blocks) and, if `flush`, puts them in a table. */
+function populate(world: World, flush: boolean): void {
+  const engine = world.open(options);
+  for (let i = 0; i < 40; i++) world.await((done) => engine.put(enc(`key-${String(i).padStart(2, '0')}`), enc(`value-${i}-${'x'.repeat(90)}`), undefined, done));
+  if (flush) world.await((done) => engine.flush(done));
+  world.await((done) => engine.close(done));
+}
+
+describe('corruption on the simulated disk', () => {
+  it('WAL: a bad record in the middle is refused, naming file and offset', () => {
+    for (const where of ['payload', 'header'] as const) {
+      const world = new World(31);
+      populate(world, false);
+      const log = world.disk.list().find((n) => n.endsWith('.log') && world.disk.size(n) > 0)!;
+      const offsets = walRecordOffsets(world.disk, log);
+      expect(offsets.length).toBe(40);
+      flip(world.disk, log, offsets[17]! + (where === 'payload' ? 20 : 5));
+      expectCorruption(() => world.open(options), log, offsets[17]);
+    }
+  });
+
+  it('WAL: a torn tail is accepted, reported, and everything before it survives', () => {
+    const world = new World(32);
+    populate(world, false);
+    const log = world.disk.list().find((n) => n.endsWith('.log') && world.disk.size(n) > 0)!;
+    const offsets = walRecordOffsets(world.disk, log);
+    world.disk.truncate(log, offsets[39]! + 30);
+    const engine = world.open(options);
+    expect(engine.recovery.droppedWalBytes).toBe(30);
+    expect(dec(engine.get(enc('key-38')))).toContain('value-38');
+    expect(engine.get(enc('key-39'))).toBeUndefined();
+  });
+
+  it('SSTable: data block, index block, footer checksum and magic each give a clear error', () => {
+    const cases: { name: string; offset: (f: ReturnType<typeof footerFields>) => number; reported: (f: ReturnType<typeof footerFields>) => number; message: RegExp }[] = [
+      { name: 'data block', offset: () => 7, reported: () => 0, message: /data block checksum/ },
+      { name: 'index block', offset: (f) => f.indexOffset + 3, reported: (f) => f.indexOffset, message: /index block checksum/ },
+      { name: 'footer', offset: (f) => f.size - 52 + 2, reported: (f) => f.size - 52, message: /footer checksum/ },
+      { name: 'magic', offset: (f) => f.size - 3, reported: (f) => f.size - 8, message: /magic/ },
+    ];
+    for (const c of cases) {
+      const world = new World(33);
+      populate(world, true);
+      const [table] = tableFiles(world.disk);
+      const fields = footerFields(world.disk, table!);
+      flip(world.disk, table!, c.offset(fields));
+      const engine = world.open(options);
+      const error = expectCorruption(() => engine.get(enc('key-00')), table!, c.reported(fields));
+      expect(error.message, c.name).toMatch(c.message);
+      expectCorruption(() => engine.scan({ prefix: enc('key-') }), table!);
+    }
+  });
+
+  it('manifest: a damaged manifest refuses to open', () => {
+    const world = new World(34);
+    populate(world, true);
+    flip(world.disk, 'MANIFEST', world.disk.size('MANIFEST') - 10);
+    expectCorruption(() => world.open(options), 'MANIFEST');
+  });
+
+  it('random bit flips on every read: each get is the right value or a corruption error, never a wrong value', () => {
+    const world = new World(35);
+    populate(world, true);
+    const faulty = new FaultyDisk(world.disk, world.sim.random.fork('flips'), { bitFlipProbability: 0.3 });
+    const engine = StorageEngine.open({ disk: faulty, clock: world.clock, options });
+    let errors = 0;
+    for (let round = 0; round < 400; round++) {
+      const i = round % 40;
+      try {
+        const value = dec(engine.get(enc(`key-${String(i).padStart(2, '0')}`)));
+        expect(value).toBe(`value-${i}-${'x'.repeat(90)}`);
+      } catch (error) {
+        expect(error).toBeInstanceOf(StorageCorruptionError);
+        errors++;
+      }
+    }
+    expect(errors).toBeGreaterThan(0);
+    expect(faulty.counters.bitFlips).toBeGreaterThan(0);
+  });
+});
+
+describe('corruption on the file disk', () => {
+  const dirs: string[] = [];
+  afterEach(() => {
+    for (const dir of dirs.splice(0)) fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  const call = (start: (done: (error: Error | null) => void) => void): Promise<void> =>
+    new Promise((resolve, reject) => start((error) => (error === null ? resolve() : reject(error))));
+
+  async function populateFiles(dir: string, flush: boolean): Promise<void> {
+    const disk = new FileDisk(dir);
+    const clock = new WallClock();
+    const engine = StorageEngine.open({ disk, clock, options });
+    await Promise.all(
+      Array.from({ length: 40 }, (_, i) => call((done) => engine.put(enc(`key-${String(i).padStart(2, '0')}`), enc(`value-${i}-${'x'.repeat(90)}`), undefined, done))),
+    );
+    if (flush) await call((done) => engine.flush(done));
+    await call((done) => engine.close(done));
+    clock.cancelAll();
+    disk.close();
+  }
+
+  function flipFile(file: string, offset: number): void {
+    const fd = fs.openSync(file, 'r+');
+    const byte = Buffer.alloc(1);
+    fs.readSync(fd, byte, 0, 1, offset);
+    byte[0]! ^= 0x5a;
+    fs.writeSync(fd, byte, 0, 1, offset);
+    fs.closeSync(fd);
+  }
+
+  it('WAL record, data block, index block and footer: clear errors on real files', async () => {
+    const walDir = fs.mkdtempSync(path.join(os.tmpdir(), 'dynalab-corrupt-'));
+    dirs.push(walDir);
+    await populateFiles(walDir, false);
+    let disk = new FileDisk(walDir);
+    const log = disk.list().find((n) => n.endsWith('.log') && disk.size(n) > 0)!;
+    const offsets = walRecordOffsets(disk, log);
+    disk.close();
+    flipFile(path.join(walDir, log), offsets[5]! + 25);
+    disk = new FileDisk(walDir);
+    const clock = new WallClock();
+    expectCorruption(() => StorageEngine.open({ disk, clock, options }), log, offsets[5]);
+    disk.close();
+
+    for (const target of ['data', 'index', 'footer'] as const) {
+      const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dynalab-corrupt-'));
+      dirs.push(dir);
+      await populateFiles(dir, true);
+      let tableDisk = new FileDisk(dir);
+      const [table] = tableFiles(tableDisk);
+      const fields = footerFields(tableDisk, table!);
+      tableDisk.close();
+      const offset = target === 'data' ? 7 : target === 'index' ? fields.indexOffset + 3 : fields.size - 52 + 2;
+      flipFile(path.join(dir, table!), offset);
+      tableDisk = new FileDisk(dir);
+      const engine = StorageEngine.open({ disk: tableDisk, clock, options });
+      const error = expectCorruption(() => engine.get(enc('key-00')), table!);
+      expect(error.message).toMatch(target === 'footer' ? /footer/ : new RegExp(`${target} block`));
+      await call((done) => engine.close(done));
+      tableDisk.close();
+    }
+    clock.cancelAll();
+  });
+});
