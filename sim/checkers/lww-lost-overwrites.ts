@@ -1,0 +1,81 @@
+import type { HistoryEvent } from '../history';
+import { describeWrite, operationsByKey, showValues } from './operations';
+import type { CheckerResult } from './result';
+import { CounterexampleList } from './result';
+import { ratio } from './stats';
+import type { WriteRecord } from './supersession';
+import { KeyWrites } from './supersession';
+
+/**
+ * LWW overwrites lost to clock skew: an acknowledged write W that the store silently discarded in favour of a
+ * write X that had *completed before W was even invoked*. With honest clocks X's timestamp is lower and W
+ * must win; when X's coordinator's clock ran ahead, X keeps the higher timestamp and W vanishes — acknowledged,
+ * never an error, and never visible again.
+ *
+ * Judged on the final read phase, with LWW supersession (supersession.ts): W is a lost overwrite when a final
+ * read does not reflect W although it shows something — the writes it shows are then all ones that completed
+ * before W started (anything concurrent or later would reflect W), so one of them won over W; the counterexample
+ * names it. (A final read that shows nothing and has no delete to explain it is a plain lost write — the
+ * lost-writes checker's business, not counted here.)
+ *
+ * Figures: acknowledged writes checked (on keys with a final read), lost overwrites, and their fraction.
+ * Verdict `fail` when the count exceeds `maxLost` (default 0).
+ */
+export interface LwwLostOverwritesOptions {
+  /** Lost overwrites still judged `ok` (default 0). */
+  maxLost?: number;
+  maxCounterexamples?: number;
+}
+
+export function checkLwwLostOverwrites(history: readonly HistoryEvent[], options: LwwLostOverwritesOptions = {}): CheckerResult {
+  const maxLost = options.maxLost ?? 0;
+  if (!(maxLost >= 0)) throw new Error(`lww-lost-overwrites: maxLost must be ≥ 0, got ${maxLost}`);
+  const counterexamples = new CounterexampleList(options.maxCounterexamples);
+  let checked = 0;
+  let lost = 0;
+  let keysWithoutFinalRead = 0;
+  for (const [key, operations] of operationsByKey(history)) {
+    const finalReads = operations.filter((o) => o.f === 'get' && o.final && o.outcome === 'ok');
+    const writes = new KeyWrites(key, operations, 'lww');
+    const acked = writes.writes.filter((w) => w.operation.outcome === 'ok');
+    if (finalReads.length === 0) {
+      if (acked.length > 0) keysWithoutFinalRead++;
+      continue;
+    }
+    checked += acked.length;
+    const counted = new Set<number>();
+    for (const read of finalReads) {
+      const values = read.readValues as string[];
+      const explainers = writes.explainers(values, (read.completion as HistoryEvent).time);
+      if (explainers.length === 0) continue;
+      const isReflected = writes.reflected(explainers);
+      for (const write of acked) {
+        if (write.okTime >= read.invoke.time || isReflected(write.id) || counted.has(write.id)) continue;
+        // Invariant: every explainer completed before W was invoked, or the LWW rule would have reached W.
+        const winner = explainers.find((x) => x.okTime < write.invokeTime) as WriteRecord | undefined;
+        if (winner === undefined) throw new Error(`lww-lost-overwrites(${key}): write at event ${write.operation.invoke.index} unreflected but no earlier winner`);
+        counted.add(write.id);
+        counterexamples.add(
+          key,
+          [winner.operation.invoke.index, winner.operation.completion?.index, write.operation.invoke.index, write.operation.completion?.index, read.completion?.index],
+          `${describeWrite(write.operation)} (invoked ${write.invokeTime} µs, acknowledged) lost to the earlier ${describeWrite(winner.operation)} ` +
+            `(acknowledged ${winner.okTime} µs, before it started): final read ${showValues(values)}`,
+        );
+      }
+    }
+    lost += counted.size;
+  }
+  const fraction = ratio(lost, checked);
+  const figures = { acknowledgedWritesChecked: checked, lostOverwrites: lost, fraction, keysWithoutFinalRead };
+  const fail = lost > maxLost;
+  return {
+    checker: 'lww-lost-overwrites',
+    verdict: fail ? 'fail' : checked === 0 && keysWithoutFinalRead > 0 ? 'unknown' : 'ok',
+    summary:
+      lost === 0
+        ? `no acknowledged write lost to an earlier one (${checked} checked)`
+        : `${lost} of ${checked} acknowledged writes (${fraction}) silently lost to writes that completed before they started`,
+    counterexamples: counterexamples.kept,
+    figures,
+  };
+}

@@ -1,0 +1,135 @@
+import type { HistoryEvent } from '../history';
+import type { CheckedOperation } from './operations';
+import { describeWrite, operationsByKey, showValues } from './operations';
+import type { CheckerResult } from './result';
+import { CounterexampleList } from './result';
+import type { ConflictMode, WriteRecord } from './supersession';
+import { KeyWrites } from './supersession';
+
+/**
+ * Session guarantees per client process and key (Terry et al.), the two a Dynamo client most often assumes:
+ *
+ * - **Read your writes**: after a process's own write W is acknowledged, each of its later reads must reflect
+ *   W (show it, or show something that supersedes it; supersession.ts).
+ * - **Monotonic reads**: a process's reads never go back in time. A later read R2 violates it when
+ *   (a) it shows a value that something an earlier read showed causally supersedes (strictly older), or
+ *   (b) it fails to reflect a write an earlier read showed (the earlier value vanished with nothing newer in
+ *   its place — e.g. a found key reads "not found" again without any delete that could explain it).
+ *
+ * "Later" is process order: a process has one operation in flight, so history order is its program order.
+ * In LWW mode supersession includes "not completed before W was invoked" (the newer write may have won), so
+ * a session is only accused when it sees a write that finished before the one it is owed even started.
+ *
+ * Figures carry the two sub-verdicts (`readYourWritesOk`, `monotonicReadsOk`: 1 or 0) and violation counts
+ * (each violating read counted once per guarantee); the verdict fails if either fails.
+ */
+export interface SessionOptions {
+  mode: ConflictMode;
+  maxCounterexamples?: number;
+}
+
+interface SessionState {
+  ownAcked: WriteRecord[];
+  /** Writes whose values earlier reads showed, with the read that showed each first. */
+  observed: Map<number, CheckedOperation>;
+  /** Strict causal ancestors of everything observed: values that must never be read again. */
+  superseded: Set<number>;
+}
+
+export function checkSession(history: readonly HistoryEvent[], options: SessionOptions): CheckerResult {
+  const counterexamples = new CounterexampleList(options.maxCounterexamples);
+  let reads = 0;
+  let rywViolations = 0;
+  let monotonicViolations = 0;
+  for (const [key, operations] of operationsByKey(history)) {
+    const writes = new KeyWrites(key, operations, options.mode);
+    const recordOf = new Map<CheckedOperation, WriteRecord>(writes.writes.map((w) => [w.operation, w]));
+    const sessions = new Map<number, SessionState>();
+    for (const operation of operations) {
+      let session = sessions.get(operation.process);
+      if (session === undefined) {
+        session = { ownAcked: [], observed: new Map(), superseded: new Set() };
+        sessions.set(operation.process, session);
+      }
+      if (operation.isWrite) {
+        const record = recordOf.get(operation);
+        if (record !== undefined && operation.outcome === 'ok') session.ownAcked.push(record);
+        continue;
+      }
+      if (operation.outcome !== 'ok') continue;
+      reads++;
+      const values = operation.readValues as string[];
+      const explainers = writes.explainers(values, (operation.completion as HistoryEvent).time);
+      const isReflected = writes.reflected(explainers);
+
+      const missedOwn = session.ownAcked.find((w) => !isReflected(w.id));
+      if (missedOwn !== undefined) {
+        rywViolations++;
+        counterexamples.add(
+          key,
+          [missedOwn.operation.invoke.index, missedOwn.operation.completion?.index, operation.invoke.index, operation.completion?.index],
+          `read-your-writes: process ${operation.process} read ${showValues(values)} after its own ${describeWrite(missedOwn.operation)} ` +
+            `was acknowledged, and nothing it read supersedes that write`,
+        );
+      }
+
+      const older = values.map((v) => writes.writeOf(v)).find((w) => w !== undefined && session.superseded.has(w.id) && !session.observed.has(w.id));
+      let vanished: [number, CheckedOperation] | undefined;
+      if (older === undefined) {
+        for (const seen of session.observed) {
+          if (!isReflected(seen[0])) {
+            vanished = seen;
+            break;
+          }
+        }
+      }
+      if (older !== undefined || vanished !== undefined) {
+        monotonicViolations++;
+        if (older !== undefined) {
+          counterexamples.add(
+            key,
+            [older.operation.invoke.index, operation.invoke.index, operation.completion?.index],
+            `monotonic reads: process ${operation.process} read ${showValues(values)}, but ${older.value} is superseded by what it had already read`,
+          );
+        } else {
+          const [id, earlier] = vanished as [number, CheckedOperation];
+          const write = writes.writes[id] as WriteRecord;
+          counterexamples.add(
+            key,
+            [earlier.invoke.index, earlier.completion?.index, operation.invoke.index, operation.completion?.index],
+            `monotonic reads: process ${operation.process} read ${showValues(earlier.readValues as string[])} (event ${earlier.completion?.index}) ` +
+              `then ${showValues(values)}, which neither shows ${describeWrite(write.operation)} nor anything superseding it`,
+          );
+        }
+      }
+
+      // Only values the read certainly showed become observations. A delete "explains" an empty read only as
+      // a possibility (it may be an info delete that never happened), and holding a possibility against a
+      // later read would accuse a correct store. So a value that comes back after a delete is not a
+      // monotonic-read violation here; lost-writes and stale-reads catch it when the delete was acknowledged.
+      const fresh = explainers.filter((w) => w.value !== null && values.includes(w.value) && !session.observed.has(w.id));
+      for (const w of fresh) session.observed.set(w.id, operation);
+      for (const id of writes.causalAncestors(fresh)) session.superseded.add(id);
+    }
+  }
+  const rywOk = rywViolations === 0;
+  const monotonicOk = monotonicViolations === 0;
+  const figures = {
+    reads,
+    readYourWritesOk: rywOk ? 1 : 0,
+    readYourWritesViolations: rywViolations,
+    monotonicReadsOk: monotonicOk ? 1 : 0,
+    monotonicReadsViolations: monotonicViolations,
+  };
+  const parts = [
+    rywOk ? 'read-your-writes held' : `read-your-writes violated by ${rywViolations} reads`,
+    monotonicOk ? 'monotonic reads held' : `monotonic reads violated by ${monotonicViolations} reads`,
+  ];
+  return {
+    checker: 'session',
+    verdict: rywOk && monotonicOk ? 'ok' : 'fail',
+    summary: `${parts.join('; ')} (${reads} reads, ${options.mode} mode)`,
+    counterexamples: counterexamples.kept,
+    figures,
+  };
+}
