@@ -1,7 +1,7 @@
 import type { NodeEnvironment, NodeId } from './env';
 import { decodeMessage, encodeMessage, MessageDecodeError, type CoordinateMessage, type Message } from './replication/messages';
 import { checkKey, checkValue } from './replication/limits';
-import { dataKey, decodeMicros, encodeMicros, HINT_PREFIX, hintKey, parseHintKey } from './replication/keys';
+import { dataKey, decodeMicros, encodeMicros, HINT_PREFIX, hintKey, parseHintKey, userKeyOfData } from './replication/keys';
 import { validateQuorum } from './replication/quorum';
 import { ReadRequest, type ReadOutcome } from './replication/read-coordinator';
 import { Suspicion } from './replication/suspicion';
@@ -36,6 +36,8 @@ export interface NodeConfig {
   id: NodeId;
   members: readonly Member[];
   partitioning?: PartitionStrategy;
+  /** A ring already built from `members` and `partitioning` (the simulator shares one among 500 nodes). */
+  ring?: Ring;
   n: number;
   r: number;
   w: number;
@@ -87,6 +89,18 @@ export interface ReadResult {
   code: 'ok' | 'key-too-large' | 'bad-request' | 'quorum' | 'unavailable';
 }
 
+/** What a prefix scan found: the union of every answering member's live keys, sorted bytewise. */
+export interface ScanResult {
+  keys: Uint8Array[];
+  /** Members asked (every member: hash placement scatters a prefix over the whole ring). */
+  asked: number;
+  answered: number;
+  /** Members that did not answer before the deadline; keys only they hold are missing from `keys`. */
+  missing: NodeId[];
+  /** More keys matched than `limit` (on some replica or in the union). */
+  truncated: boolean;
+}
+
 export interface NodeCounters {
   writesCoordinated: number;
   writesForwarded: number;
@@ -117,13 +131,14 @@ export class StorageNode {
     hintsDelivered: 0, hintsExpired: 0, readRepairs: 0, substitutions: 0, malformedMessages: 0, casConflicts: 0,
   };
   private readonly env: NodeEnvironment;
-  private readonly config: Required<Omit<NodeConfig, 'partitioning' | 'storage' | 'members'>> & { members: readonly Member[] };
+  private readonly config: Required<Omit<NodeConfig, 'partitioning' | 'storage' | 'members' | 'ring'>> & { members: readonly Member[] };
   private readonly suspicion: Suspicion;
   private readonly pendingWrites = new Map<number, WriteRequest>();
   private readonly pendingReads = new Map<number, ReadRequest>();
   private readonly pendingForwards = new Map<number, (reply: Extract<Message, { type: 'coordinate-reply' }>) => void>();
   private readonly pendingHints = new Map<number, { owner: NodeId; key: Uint8Array; storedAtMicros: number }>();
   private readonly hintsInFlight = new Set<string>();
+  private readonly pendingScans = new Map<number, (from: NodeId, keys: Uint8Array[], truncated: boolean) => void>();
   private nextRequestId = 1;
   private actor = '';
   private hintTimer: number | undefined;
@@ -154,7 +169,7 @@ export class StorageNode {
       hintBatch: config.hintBatch ?? 64,
     };
     this.mode = config.conflict === 'lww' ? 'lww' : 'dvv';
-    this.ring = buildRing(config.members, config.partitioning);
+    this.ring = config.ring ?? buildRing(config.members, config.partitioning);
     this.suspicion = new Suspicion(env.clock, this.config.suspectForMicros);
     // Sibling sets can exceed one client value (several siblings of up to 1 MiB each): the engine's own value
     // limit is raised so only the client-facing limit in limits.ts applies.
@@ -270,6 +285,70 @@ export class StorageNode {
 
   suspectedPeers(): NodeId[] {
     return this.suspicion.suspected();
+  }
+
+  /**
+   * Keys starting with `prefix` that hold a live value, by scatter-gather: consistent hashing places keys by
+   * hash, so a prefix has no range on the ring and every member is asked for its local keys. The answer is the
+   * union of what answered within the request timeout — eventually consistent: a key deleted on some replicas
+   * but not yet on others may still be listed, and keys held only by silent members are missing (`missing`
+   * names those). Returns at most `limit` keys (default 1000), sorted bytewise.
+   */
+  scanKeys(prefix: Uint8Array, options: { limit?: number }, done: (result: ScanResult) => void): void {
+    const limit = options.limit ?? 1000;
+    const members = this.config.members.map((member) => member.id);
+    if (!(Number.isInteger(limit) && limit >= 1 && limit <= 100_000) || prefix.length > 256) {
+      this.env.clock.setTimer(0, () => done({ keys: [], asked: 0, answered: 0, missing: members, truncated: false }));
+      return;
+    }
+    const requestId = this.nextRequestId++;
+    const found = new Map<string, Uint8Array>();
+    const answered = new Set<NodeId>();
+    let truncated = false;
+    let finished = false;
+    const finish = () => {
+      if (finished) return;
+      finished = true;
+      this.pendingScans.delete(requestId);
+      this.env.clock.cancelTimer(timer);
+      const keys = [...found.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, key]) => key);
+      if (keys.length > limit) truncated = true;
+      done({ keys: keys.slice(0, limit), asked: members.length, answered: answered.size, missing: members.filter((m) => !answered.has(m)), truncated });
+    };
+    const timer = this.env.clock.setTimer(this.config.requestTimeoutMicros, finish);
+    this.pendingScans.set(requestId, (from, keys, replicaTruncated) => {
+      if (answered.has(from) || !members.includes(from)) return;
+      answered.add(from);
+      truncated ||= replicaTruncated;
+      for (const key of keys) found.set(hexKey(key), key);
+      if (answered.size === members.length) finish();
+    });
+    for (const member of members) {
+      if (member === this.id) {
+        const local = this.localKeys(prefix, limit);
+        this.env.clock.setTimer(0, () => this.pendingScans.get(requestId)?.(this.id, local.keys, local.truncated));
+      } else {
+        this.send(member, { type: 'key-scan', requestId, prefix, limit });
+      }
+    }
+  }
+
+  /** This replica's keys under `prefix` whose sibling set still has a live value. */
+  private localKeys(prefix: Uint8Array, limit: number): { keys: Uint8Array[]; truncated: boolean } {
+    const now = this.env.clock.nowMicros();
+    const keys: Uint8Array[] = [];
+    for (const record of this.engine.scan({ prefix: dataKey(prefix) })) {
+      let live: boolean;
+      try {
+        live = liveValues(decodeSiblingSet(record.value), now).length > 0;
+      } catch {
+        continue; // an undecodable record is anti-entropy's business, not a listing's
+      }
+      if (!live) continue;
+      if (keys.length === limit) return { keys, truncated: true };
+      keys.push(userKeyOfData(record.key).slice());
+    }
+    return { keys, truncated: false };
   }
 
   // ---------------------------------------------------------------------------------------------- writes
@@ -650,13 +729,37 @@ export class StorageNode {
         }
         return;
       }
+      case 'key-scan': {
+        let local: { keys: Uint8Array[]; truncated: boolean };
+        try {
+          local = this.localKeys(message.prefix, Math.max(1, Math.min(message.limit, 100_000)));
+        } catch {
+          return; // a corrupt block: stay silent, the scan reports this node as missing
+        }
+        this.send(from, { type: 'key-scan-reply', requestId: message.requestId, truncated: local.truncated, keys: local.keys });
+        return;
+      }
+      case 'key-scan-reply':
+        this.pendingScans.get(message.requestId)?.(from, message.keys, message.truncated);
+        return;
     }
   }
 
   // ---------------------------------------------------------------------------------------------- helpers
 
+  /**
+   * The key's clockwise walk, cut short: the N owners, then enough further nodes to hold N healthy stand-ins.
+   * Walking the whole ring would cost O(cluster size) per request — 500 nodes in a big simulation.
+   */
   private walk(key: Uint8Array): NodeId[] {
-    return [...walkDistinct(this.ring, key)];
+    const n = this.config.n;
+    const nodes: NodeId[] = [];
+    let healthyBeyond = 0;
+    for (const node of walkDistinct(this.ring, key)) {
+      nodes.push(node);
+      if (nodes.length > n && (node === this.id || !this.suspicion.isSuspected(node)) && ++healthyBeyond >= n) break;
+    }
+    return nodes;
   }
 
   private failLater(done: (result: WriteResult) => void, code: WriteResult['code'], error: string): void {

@@ -23,6 +23,8 @@ import { ByteReader, ByteWriter } from '../storage/bytes';
  *   5 ReplicaRead      u32 requestId, bin key
  *   6 ReplicaReadReply u32 requestId, u8 found, bin siblings
  *   7 HintDelivery     u32 requestId, bin key, bin siblings, u64 ttlMicros
+ *   8 KeyScan          u32 requestId, bin prefix, u32 limit
+ *   9 KeyScanReply     u32 requestId, u8 truncated, varint count, bin key × count
  */
 export const MESSAGE_MAGIC = 0xd1;
 
@@ -91,6 +93,22 @@ export interface HintDeliveryMessage {
   ttlMicros: number;
 }
 
+/** Prefix scan (scatter-gather): "which keys starting with `prefix` do you hold live values for?" */
+export interface KeyScanMessage {
+  type: 'key-scan';
+  requestId: number;
+  prefix: Uint8Array;
+  limit: number;
+}
+
+export interface KeyScanReplyMessage {
+  type: 'key-scan-reply';
+  requestId: number;
+  /** The replica had more matching keys than `limit`. */
+  truncated: boolean;
+  keys: Uint8Array[];
+}
+
 export type Message =
   | CoordinateMessage
   | CoordinateReplyMessage
@@ -98,7 +116,9 @@ export type Message =
   | ReplicaWriteAckMessage
   | ReplicaReadMessage
   | ReplicaReadReplyMessage
-  | HintDeliveryMessage;
+  | HintDeliveryMessage
+  | KeyScanMessage
+  | KeyScanReplyMessage;
 
 const TYPE_CODES = {
   coordinate: 1,
@@ -108,6 +128,8 @@ const TYPE_CODES = {
   'replica-read': 5,
   'replica-read-reply': 6,
   'hint-delivery': 7,
+  'key-scan': 8,
+  'key-scan-reply': 9,
 } as const satisfies Record<Message['type'], number>;
 
 const OPS: WriteOperation[] = ['put', 'delete', 'cas'];
@@ -172,6 +194,15 @@ export function encodeMessage(message: Message): Uint8Array {
       bin(message.siblings);
       out.u64(message.ttlMicros);
       break;
+    case 'key-scan':
+      bin(message.prefix);
+      out.u32(message.limit);
+      break;
+    case 'key-scan-reply':
+      out.u8(message.truncated ? 1 : 0);
+      out.varint(message.keys.length);
+      for (const key of message.keys) bin(key);
+      break;
   }
   return out.finish();
 }
@@ -234,6 +265,19 @@ function decodeUnchecked(bytes: Uint8Array): Message {
     case 7:
       message = { type: 'hint-delivery', requestId, key: bin(), siblings: bin(), ttlMicros: input.u64() };
       break;
+    case 8:
+      message = { type: 'key-scan', requestId, prefix: bin(), limit: input.u32() };
+      break;
+    case 9: {
+      const truncated = flag();
+      const count = input.varint();
+      // Each key costs at least its length byte: a count beyond the remaining bytes is a lie, not a loop bound.
+      if (count > input.remaining) throw new MessageDecodeError(`key-scan-reply claims ${count} keys in ${input.remaining} bytes`);
+      const keys: Uint8Array[] = [];
+      for (let i = 0; i < count; i++) keys.push(bin());
+      message = { type: 'key-scan-reply', requestId, truncated, keys };
+      break;
+    }
     default:
       throw new MessageDecodeError(`unknown message type ${typeCode}`);
   }
