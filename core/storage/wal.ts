@@ -95,8 +95,10 @@ export class WalWriter {
     this.counters.syncs++;
     this.counters.syncedWrites += batch.length;
     const finish = (error: DiskError | null): void => {
-      this.inFlight = false;
+      // Still "in flight" while acknowledging: writers that react to their ack by writing again join the
+      // waiting batch instead of each starting a one-write fsync — that is what keeps batches large.
       for (const callback of batch) callback(error);
+      this.inFlight = false;
       if (this.waiting.length > 0) this.startSync();
       else for (const idle of this.idleWaiters.splice(0)) idle();
     };
