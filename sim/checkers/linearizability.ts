@@ -251,7 +251,7 @@ function searchKey(key: string, ops: readonly SearchOp[], budget: number): KeySe
   let required = ops.filter((op) => op.required).length;
   let entry: Entry | null = head.next;
   let steps = 0;
-  let deepest: { linearized: number; blocking: number; candidates: number[]; state: RegisterState; setter: number | undefined } | undefined;
+  let deepest: Deepest | undefined;
 
   while (required > 0) {
     if (steps >= budget) return { verdict: 'unknown', steps };
@@ -281,12 +281,15 @@ function searchKey(key: string, ops: readonly SearchOp[], budget: number): KeySe
         const candidates: number[] = [];
         for (let e = head.next; e !== null && e !== entry; e = e.next) if (e.call) candidates.push(e.op);
         // The operation that gave the register its current state: the last placed write (gets change nothing).
+        // The reads placed after it are the evidence that pins the state (they saw it).
         let setter: number | undefined;
+        const witnesses: number[] = [];
         for (let i = stack.length - 1; i >= 0 && setter === undefined; i--) {
           const placed = (stack[i] as { entry: Entry }).entry.op;
           if ((ops[placed] as SearchOp).model.kind !== 'get') setter = placed;
+          else witnesses.unshift(placed);
         }
-        deepest = { linearized: stack.length, blocking: entry.op, candidates, state, setter };
+        deepest = { linearized: stack.length, blocking: entry.op, candidates, state, setter, witnesses };
       }
       const top = stack.pop();
       if (top === undefined) break;
@@ -308,26 +311,47 @@ function sameBits(a: Uint32Array, b: Uint32Array): boolean {
   return true;
 }
 
-function explainFailure(
-  ops: readonly SearchOp[],
-  deepest: { linearized: number; blocking: number; candidates: number[]; state: RegisterState; setter: number | undefined },
-): { events: number[]; explanation: string } {
-  const blocking = ops[deepest.blocking] as SearchOp;
+/** Where the search got furthest: what it had placed, and the operation it could not place next. */
+interface Deepest {
+  linearized: number;
+  /** The operation whose return was reached unplaced. */
+  blocking: number;
+  /** Unplaced operations invoked before that return (the ones the search tried to put first). */
+  candidates: number[];
+  state: RegisterState;
+  /** The last placed write (it set `state`); undefined if the register still held its initial state. */
+  setter: number | undefined;
+  /** Reads placed after `setter`: they observed `state`. */
+  witnesses: number[];
+}
+
+function explainFailure(ops: readonly SearchOp[], deepest: Deepest): { events: number[]; explanation: string } {
   // The nearest candidates in time are the interesting ones; far-back info writes that never took effect are noise.
-  const candidates = deepest.candidates.filter((i) => i !== deepest.blocking).slice(-(MAX_WINDOW - 2));
-  const window = [...new Set([...(deepest.setter === undefined ? [] : [deepest.setter]), ...candidates, deepest.blocking])];
+  const witnesses = deepest.witnesses.slice(-3);
+  const room = Math.max(0, MAX_WINDOW - 2 - witnesses.length);
+  const candidates = room === 0 ? [] : deepest.candidates.filter((i) => i !== deepest.blocking).slice(-room);
+  const window = [...new Set([...(deepest.setter === undefined ? [] : [deepest.setter]), ...witnesses, ...candidates, deepest.blocking])];
   const events: number[] = [];
   for (const i of window) {
     const source = (ops[i] as SearchOp).source;
     events.push(source.invoke.index);
     if (source.completion !== undefined) events.push(source.completion.index);
   }
-  const name = (i: number) => `${describeRegisterOp((ops[i] as SearchOp).model)} (event ${(ops[i] as SearchOp).source.invoke.index})`;
+  const name = (i: number) => {
+    const source = (ops[i] as SearchOp).source;
+    const span = source.completion === undefined ? `event ${source.invoke.index}, no completion` : `events ${source.invoke.index}–${source.completion.index}`;
+    return `${describeRegisterOp((ops[i] as SearchOp).model)} (${span})`;
+  };
   const register = deepest.state === null ? 'absent' : deepest.state;
-  const setter = deepest.setter === undefined ? 'initially' : `after ${name(deepest.setter)}`;
+  const how =
+    (deepest.setter === undefined ? 'initially' : `after ${name(deepest.setter)}`) +
+    (witnesses.length > 0 ? `, seen by ${witnesses.map(name).join(', ')}` : '');
+  const others = deepest.candidates.filter((i) => i !== deepest.blocking).length;
   const explanation =
-    `${name(deepest.blocking)}, completed at event ${blocking.source.completion?.index}, cannot be linearized: ` +
-    `with ${deepest.linearized} of ${ops.length} operations placed, the register is ${register} (${setter}), and no order of the ` +
-    `${candidates.length} operations that could precede it (${candidates.map(name).join('; ') || 'none'}) makes it valid`;
+    `${name(deepest.blocking)} cannot be linearized: with ${deepest.linearized} of ${ops.length} operations placed the register is ` +
+    `${register} (${how}), and ` +
+    (others === 0
+      ? 'no other operation can still come before it'
+      : `no order of the ${others} operations that could still come before it (${candidates.map(name).join('; ')}${others > candidates.length ? '; …' : ''}) makes it valid`);
   return { events, explanation };
 }

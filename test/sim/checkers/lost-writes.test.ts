@@ -1,0 +1,99 @@
+import { describe, expect, it } from 'vitest';
+import { checkLostWrites } from '../../../sim/checkers/lost-writes';
+import { HistoryBuilder, indexesOf } from './history-builder';
+
+describe('lost-writes checker', () => {
+  it('passes when the final read shows the last write and it supersedes the earlier ones (vclock)', () => {
+    const h = new HistoryBuilder();
+    h.put(1, 'k', 'p1-0', 0, 10);
+    h.put(2, 'k', 'p2-0', 20, 30, { context: ['p1-0'] });
+    h.put(1, 'k', 'p1-1', 40, 50, { context: ['p2-0'] });
+    h.get(9, 'k', ['p1-1'], 100, 110, { final: true });
+    const result = checkLostWrites(h.build(), { mode: 'vclock' });
+    expect(result.verdict).toBe('ok');
+    expect(result.figures).toMatchObject({ acknowledgedWrites: 3, lost: 0, keysChecked: 1 });
+  });
+
+  it('catches an acknowledged blind write that vanished in vclock mode, naming the write and the final read', () => {
+    const h = new HistoryBuilder();
+    h.put(1, 'k', 'p1-0', 0, 10);
+    const lost = h.put(2, 'k', 'p2-0', 5, 15); // concurrent, blind: must survive as a sibling
+    const final = h.get(9, 'k', ['p1-0'], 100, 110, { final: true });
+    const result = checkLostWrites(h.build(), { mode: 'vclock' });
+    expect(result.verdict).toBe('fail');
+    expect(result.figures.lost).toBe(1);
+    expect(result.counterexamples).toHaveLength(1);
+    expect(result.counterexamples[0]?.key).toBe('k');
+    expect(result.counterexamples[0]?.events).toEqual(indexesOf(lost, final));
+    expect(result.counterexamples[0]?.explanation).toContain('put p2-0');
+  });
+
+  it('in lww mode a concurrent write may win, but not a write that completed before the lost one was invoked', () => {
+    const concurrent = new HistoryBuilder();
+    concurrent.put(1, 'k', 'p1-0', 0, 10);
+    concurrent.put(2, 'k', 'p2-0', 5, 15);
+    concurrent.get(9, 'k', ['p1-0'], 100, 110, { final: true });
+    expect(checkLostWrites(concurrent.build(), { mode: 'lww' }).verdict).toBe('ok');
+
+    const sequential = new HistoryBuilder();
+    sequential.put(1, 'k', 'p1-0', 0, 10);
+    sequential.put(2, 'k', 'p2-0', 20, 30);
+    sequential.get(9, 'k', ['p1-0'], 100, 110, { final: true });
+    const result = checkLostWrites(sequential.build(), { mode: 'lww' });
+    expect(result.verdict).toBe('fail');
+    expect(result.counterexamples[0]?.explanation).toContain('p2-0');
+  });
+
+  it('a write superseded transitively, by an info write, or by a never-completed write is not lost; by a failed one it is', () => {
+    const h = new HistoryBuilder();
+    h.put(1, 'k', 'a', 0, 10);
+    h.put(2, 'k', 'b', 20, 30, { context: ['a'], type: 'info' });
+    h.put(3, 'k', 'c', 40, 50, { context: ['b'], type: 'open' });
+    h.get(9, 'k', ['c'], 100, 110, { final: true });
+    expect(checkLostWrites(h.build(), { mode: 'vclock' }).verdict).toBe('ok');
+
+    const failed = new HistoryBuilder();
+    failed.put(1, 'k', 'a', 0, 10);
+    failed.put(2, 'k', 'b', 20, 30, { context: ['a'], type: 'fail' });
+    failed.get(9, 'k', ['b'], 100, 110, { final: true });
+    expect(checkLostWrites(failed.build(), { mode: 'vclock' }).figures.lost).toBe(1);
+  });
+
+  it('deletes: an acknowledged delete whose deleted value comes back is lost; an empty final read reflects it', () => {
+    const resurrected = new HistoryBuilder();
+    resurrected.put(1, 'k', 'a', 0, 10);
+    const del = resurrected.del(1, 'k', 20, 30, { context: ['a'] });
+    resurrected.get(9, 'k', ['a'], 100, 110, { final: true });
+    const result = checkLostWrites(resurrected.build(), { mode: 'vclock' });
+    expect(result.verdict).toBe('fail');
+    expect(result.counterexamples[0]?.events).toContain(del.invoke.index);
+
+    const deleted = new HistoryBuilder();
+    deleted.put(1, 'k', 'a', 0, 10);
+    deleted.del(1, 'k', 20, 30, { context: ['a'] });
+    deleted.get(9, 'k', [], 100, 110, { final: true });
+    expect(checkLostWrites(deleted.build(), { mode: 'vclock' }).verdict).toBe('ok');
+  });
+
+  it('skips and counts keys without a final read; with nothing judged the verdict is unknown', () => {
+    const h = new HistoryBuilder();
+    h.put(1, 'k', 'a', 0, 10);
+    h.put(1, 'j', 'b', 20, 30);
+    h.get(9, 'j', ['b'], 100, 110, { final: true });
+    const result = checkLostWrites(h.build(), { mode: 'vclock' });
+    expect(result.verdict).toBe('ok');
+    expect(result.figures).toMatchObject({ keysChecked: 1, keysWithoutFinalRead: 1, acknowledgedWrites: 2, acknowledgedWritesChecked: 1 });
+
+    const none = new HistoryBuilder();
+    none.put(1, 'k', 'a', 0, 10);
+    none.get(1, 'k', [], 20, 30); // not final
+    expect(checkLostWrites(none.build(), { mode: 'vclock' }).verdict).toBe('unknown');
+  });
+
+  it('rejects a history that writes the same value twice (the uniqueness convention)', () => {
+    const h = new HistoryBuilder();
+    h.put(1, 'k', 'a', 0, 10);
+    h.put(2, 'k', 'a', 20, 30);
+    expect(() => checkLostWrites(h.build(), { mode: 'vclock' })).toThrow(/written twice/);
+  });
+});

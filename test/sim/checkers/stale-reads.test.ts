@@ -1,0 +1,80 @@
+import { describe, expect, it } from 'vitest';
+import { checkStaleReads } from '../../../sim/checkers/stale-reads';
+import { HistoryBuilder, indexesOf } from './history-builder';
+
+describe('stale-reads checker', () => {
+  it('passes fresh reads; a read concurrent with a write may return either value', () => {
+    const h = new HistoryBuilder();
+    h.put(1, 'k', 'a', 0, 10);
+    h.get(2, 'k', ['a'], 20, 30);
+    h.put(1, 'k', 'b', 40, 60, { context: ['a'] });
+    h.get(2, 'k', ['a'], 45, 50); // concurrent with put b: old value allowed
+    h.get(3, 'k', ['b'], 50, 55); // concurrent: new value allowed
+    h.get(2, 'k', ['b'], 70, 80);
+    const result = checkStaleReads(h.build(), { mode: 'vclock' });
+    expect(result.verdict).toBe('ok');
+    expect(result.figures).toMatchObject({ reads: 4, staleReads: 0, staleRate: 0, worstStalenessMicros: 0 });
+  });
+
+  it('catches a read that misses a write acknowledged before it started, with rate and staleness', () => {
+    const h = new HistoryBuilder();
+    h.put(1, 'k', 'a', 0, 10);
+    const b = h.put(1, 'k', 'b', 20, 30, { context: ['a'] });
+    h.get(2, 'k', ['b'], 40, 45);
+    const stale = h.get(3, 'k', ['a'], 130, 140); // b was acknowledged at 30: 100 µs stale
+    const result = checkStaleReads(h.build(), { mode: 'vclock' });
+    expect(result.verdict).toBe('fail');
+    expect(result.figures).toMatchObject({ reads: 2, staleReads: 1, staleRate: 0.5, worstStalenessMicros: 100, p99StalenessMicros: 100 });
+    expect(result.counterexamples[0]?.events).toEqual(indexesOf(b, stale));
+    expect(result.counterexamples[0]?.explanation).toContain('put b');
+  });
+
+  it('reports worst and p99 staleness over many stale reads, and honours maxStaleRate', () => {
+    const h = new HistoryBuilder();
+    h.put(1, 'k', 'a', 0, 10);
+    h.put(1, 'k', 'b', 20, 30, { context: ['a'] });
+    for (let i = 0; i < 100; i++) h.get(2, 'k', ['a'], 40 + 10 * i, 45 + 10 * i);
+    const result = checkStaleReads(h.build(), { mode: 'vclock', maxCounterexamples: 2 });
+    expect(result.figures.staleReads).toBe(100);
+    expect(result.figures.worstStalenessMicros).toBe(40 + 990 - 30);
+    expect(result.figures.p99StalenessMicros).toBe(40 + 980 - 30);
+    expect(result.counterexamples).toHaveLength(2);
+    expect(checkStaleReads(h.build(), { mode: 'vclock', maxStaleRate: 1 }).verdict).toBe('ok');
+  });
+
+  it('a missing write excused by a causally newer value is not stale; a failed write never counts', () => {
+    const h = new HistoryBuilder();
+    h.put(1, 'k', 'a', 0, 10);
+    h.put(2, 'k', 'b', 20, 30, { context: ['a'] });
+    h.put(3, 'k', 'x', 35, 38, { type: 'fail' });
+    h.get(2, 'k', ['b'], 40, 45);
+    expect(checkStaleReads(h.build(), { mode: 'vclock' }).verdict).toBe('ok');
+  });
+
+  it('lww: a concurrent-or-later write shown instead is fresh; an earlier one is stale', () => {
+    const ok = new HistoryBuilder();
+    ok.put(2, 'k', 'b', 5, 25); // invoked before a, completed after a was invoked: may carry the later timestamp
+    ok.put(1, 'k', 'a', 10, 20);
+    ok.get(3, 'k', ['b'], 30, 40);
+    expect(checkStaleReads(ok.build(), { mode: 'lww' }).verdict).toBe('ok');
+
+    const bad = new HistoryBuilder();
+    bad.put(2, 'k', 'b', 0, 5);
+    bad.put(1, 'k', 'a', 10, 20);
+    bad.get(3, 'k', ['b'], 30, 40);
+    expect(checkStaleReads(bad.build(), { mode: 'lww' }).verdict).toBe('fail');
+  });
+
+  it('a not-found read after an acknowledged write, with no delete, is stale; after a delete it is fresh', () => {
+    const h = new HistoryBuilder();
+    h.put(1, 'k', 'a', 0, 10);
+    h.get(2, 'k', [], 20, 30);
+    expect(checkStaleReads(h.build(), { mode: 'vclock' }).figures.staleReads).toBe(1);
+    const d = new HistoryBuilder();
+    d.put(1, 'k', 'a', 0, 10);
+    d.del(1, 'k', 12, 15, { context: ['a'] });
+    d.get(2, 'k', [], 20, 30);
+    expect(checkStaleReads(d.build(), { mode: 'vclock' }).verdict).toBe('ok');
+    expect(checkStaleReads(d.build(), { mode: 'lww' }).verdict).toBe('ok');
+  });
+});
