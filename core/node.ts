@@ -459,8 +459,9 @@ export class StorageNode {
     }
     const requestId = this.nextRequestId++;
     const resultContext = encodeContext(contextOf(next));
+    // The request stays registered until its deadline even after it answered, so late acknowledgements are
+    // still counted and only truly silent replicas get a stand-in.
     const request = new WriteRequest(requestId, message.w, plan.spares, (outcome: WriteOutcome) => {
-      this.pendingWrites.delete(requestId);
       done({ status: outcome.status, context: resultContext, acks: outcome.acks, error: outcome.error, code: outcome.status === 'ok' ? 'ok' : 'quorum' });
     });
     this.pendingWrites.set(requestId, request);
@@ -484,7 +485,8 @@ export class StorageNode {
 
   /** Owners that stay silent past substituteAfter are suspected and replaced by stand-ins (sloppy quorum). */
   private substituteWriteTargets(request: WriteRequest, key: Uint8Array, encoded: Uint8Array, set: SiblingSet): void {
-    if (request.done) return;
+    // This runs even when W was already met: an owner that missed the write would otherwise stay behind
+    // until a read repaired it (Cassandra writes hints for late replicas regardless of consistency level).
     for (const silent of request.silent()) {
       if (silent.node === this.id) continue;
       this.suspicion.suspect(silent.node);

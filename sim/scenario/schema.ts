@@ -124,8 +124,34 @@ const fault = z
     }
   });
 
-const checkName = z.enum(['lost-writes', 'stale-reads', 'linearizability', 'session', 'convergence', 'siblings', 'lww-lost-overwrites']);
-const check = z.union([checkName, z.record(checkName, z.record(z.string(), z.union([z.number(), z.string(), z.boolean()])))]);
+export const checkName = z.enum(['lost-writes', 'stale-reads', 'linearizability', 'session', 'convergence', 'siblings', 'lww-lost-overwrites']);
+export type CheckName = z.output<typeof checkName>;
+const CHECK_NAMES = checkName.options;
+type CheckSetting = number | string | boolean;
+/** A check is a checker name, or `{ name: { setting: value, … } }`; errors list the known names. */
+const check = z.unknown().transform((value, context): CheckName | Partial<Record<CheckName, Record<string, CheckSetting>>> => {
+  const known = `known checks: ${CHECK_NAMES.join(', ')}`;
+  if (typeof value === 'string') {
+    if ((CHECK_NAMES as readonly string[]).includes(value)) return value as CheckName;
+    context.addIssue({ code: 'custom', message: `unknown check '${value}' (${known})` });
+    return z.NEVER;
+  }
+  if (value === null || typeof value !== 'object' || Array.isArray(value) || Object.keys(value).length !== 1) {
+    context.addIssue({ code: 'custom', message: `a check is a name or { name: { setting: value } } (${known})` });
+    return z.NEVER;
+  }
+  const [name, settings] = Object.entries(value)[0]!;
+  if (!(CHECK_NAMES as readonly string[]).includes(name)) {
+    context.addIssue({ code: 'custom', message: `unknown check '${name}' (${known})` });
+    return z.NEVER;
+  }
+  const parsed = z.record(z.string(), z.union([z.number(), z.string(), z.boolean()])).safeParse(settings ?? {});
+  if (!parsed.success) {
+    context.addIssue({ code: 'custom', message: `settings of check '${name}' must be a map of numbers, strings or booleans` });
+    return z.NEVER;
+  }
+  return { [name]: parsed.data } as Partial<Record<CheckName, Record<string, CheckSetting>>>;
+});
 
 export const scenarioSchema = z.strictObject({
   name: z.string().min(1),
@@ -144,4 +170,4 @@ export const scenarioSchema = z.strictObject({
 
 export type Scenario = z.output<typeof scenarioSchema>;
 export type ScenarioFault = Scenario['faults'][number];
-export type CheckName = z.output<typeof checkName>;
+

@@ -1,0 +1,188 @@
+import type { NodeId, Random } from '../core/env';
+import type { SimCluster } from './cluster';
+import type { ScenarioFault } from './scenario/schema';
+import { EventTag } from './simulator';
+
+/**
+ * The nemesis: plays a scenario's timed fault list against a simulated cluster — partitions (a fraction, random
+ * halves, one node, explicit groups, one-way), heal, crash and restart (losing unsynced bytes), clock jumps and
+ * drift changes, disk faults, loss bursts. Random choices (which nodes a "fraction" cuts off, which nodes a
+ * "count" crashes) draw from the nemesis's own stream, so the same seed picks the same victims.
+ *
+ * It also keeps a log of what it did and the intervals during which any fault was active, for the run
+ * summary's "availability during faults".
+ */
+export interface NemesisLogEntry {
+  time: number;
+  action: string;
+}
+
+export class Nemesis {
+  readonly log: NemesisLogEntry[] = [];
+  /** [start, end) intervals with at least one fault active (end = Infinity while open). */
+  readonly faultWindows: { start: number; end: number }[] = [];
+  private partitioned = false;
+  private readonly crashed = new Set<NodeId>();
+  private readonly diskFaulty = new Set<NodeId>();
+  private lossUntil = 0;
+  private baseLoss: number;
+  lastHealMicros = 0;
+
+  constructor(
+    private readonly cluster: SimCluster,
+    private readonly random: Random,
+  ) {
+    this.baseLoss = cluster.network.defaultConditions.lossProbability;
+  }
+
+  schedule(faults: readonly ScenarioFault[]): void {
+    for (const fault of faults) {
+      this.cluster.simulator.scheduleAt(fault.at, EventTag.Fault, () => this.apply(fault));
+    }
+  }
+
+  /** Ends every fault: heal the network, restart crashed nodes, clear disk faults and loss. */
+  healAll(): void {
+    const anythingToHeal = this.activeFaults || this.cluster.network.partitioned;
+    this.cluster.network.heal();
+    this.partitioned = false;
+    for (const id of [...this.crashed]) this.restart(id);
+    for (const id of [...this.diskFaulty]) this.cluster.world.machine(id).disk.setFaults({});
+    this.diskFaulty.clear();
+    this.cluster.network.setDefaults({ lossProbability: this.baseLoss });
+    this.lossUntil = 0;
+    if (anythingToHeal) {
+      this.lastHealMicros = this.cluster.simulator.nowMicros;
+      this.note('heal everything still faulty (end of fault schedule)');
+    }
+  }
+
+  get activeFaults(): boolean {
+    return this.partitioned || this.crashed.size > 0 || this.diskFaulty.size > 0 || this.cluster.simulator.nowMicros < this.lossUntil;
+  }
+
+  private apply(fault: ScenarioFault): void {
+    const network = this.cluster.network;
+    if (fault.partition !== undefined) {
+      const p = fault.partition;
+      if ('fraction' in p) {
+        const cut = this.pick(this.cluster.ids, Math.max(1, Math.round(this.cluster.ids.length * p.fraction)));
+        network.partition([cut]);
+        this.note(`partition: ${cut.length} nodes (${Math.round(p.fraction * 100)} %) cut off: ${preview(cut)}`);
+      } else if ('halves' in p) {
+        const half = this.pick(this.cluster.ids, Math.floor(this.cluster.ids.length / 2));
+        network.partition([half]);
+        this.note(`partition: random halves (${half.length} | ${this.cluster.ids.length - half.length})`);
+      } else if ('isolate' in p) {
+        this.requireNodes([p.isolate]);
+        network.partition([[p.isolate]]);
+        this.note(`partition: isolate ${p.isolate}`);
+      } else if ('groups' in p) {
+        this.requireNodes(p.groups.flat());
+        network.partition(p.groups);
+        this.note(`partition: groups ${p.groups.map((g) => `[${preview(g)}]`).join(' ')}`);
+      } else {
+        this.requireNodes([...p.oneWay.from, ...p.oneWay.to]);
+        network.blockOneWay(p.oneWay.from, p.oneWay.to);
+        this.note(`partition: one-way ${preview(p.oneWay.from)} ↛ ${preview(p.oneWay.to)}`);
+      }
+      this.partitioned = true;
+    } else if (fault.heal !== undefined) {
+      network.heal();
+      this.partitioned = false;
+      this.lastHealMicros = this.cluster.simulator.nowMicros;
+      this.note('heal network');
+    } else if (fault.crash !== undefined) {
+      const up = this.cluster.ids.filter((id) => !this.crashed.has(id));
+      const victims = 'nodes' in fault.crash ? fault.crash.nodes
+        : 'count' in fault.crash ? this.pick(up, Math.min(up.length, fault.crash.count))
+        : this.pick(up, Math.max(1, Math.round(up.length * fault.crash.fraction)));
+      this.requireNodes(victims);
+      const mode = fault.mode ?? 'drop-unsynced';
+      for (const id of victims) {
+        this.cluster.crash(id, mode);
+        this.crashed.add(id);
+      }
+      this.note(`crash ${victims.length} (${mode}): ${preview(victims)}`);
+    } else if (fault.restart !== undefined) {
+      const targets = fault.restart === 'all' ? [...this.crashed] : fault.restart.nodes;
+      this.requireNodes(targets);
+      for (const id of targets) if (this.crashed.has(id)) this.restart(id);
+      this.note(`restart ${preview(targets)}`);
+    } else if (fault.clock !== undefined) {
+      this.requireNodes(fault.clock.nodes);
+      for (const id of fault.clock.nodes) {
+        const clock = this.cluster.world.machine(id).clock;
+        if (fault.clock.jumpMs !== undefined) clock.jump(Math.round(fault.clock.jumpMs * 1000));
+        if (fault.clock.driftPpm !== undefined) clock.setDriftPpm(fault.clock.driftPpm);
+      }
+      this.note(`clock ${preview(fault.clock.nodes)}: ${fault.clock.jumpMs !== undefined ? `jump ${fault.clock.jumpMs} ms ` : ''}${fault.clock.driftPpm !== undefined ? `drift ${fault.clock.driftPpm} ppm` : ''}`);
+    } else if (fault.disk !== undefined) {
+      const { nodes, ...knobs } = fault.disk;
+      this.requireNodes(nodes);
+      const active = Object.values(knobs).some((v) => v > 0);
+      for (const id of nodes) {
+        this.cluster.world.machine(id).disk.setFaults(knobs);
+        if (active) this.diskFaulty.add(id);
+        else this.diskFaulty.delete(id);
+      }
+      this.note(`disk faults on ${preview(nodes)}: ${JSON.stringify(knobs)}`);
+    } else if (fault.loss !== undefined) {
+      network.setDefaults({ lossProbability: fault.loss.probability });
+      const until = this.cluster.simulator.nowMicros + fault.loss.for;
+      this.lossUntil = until;
+      this.cluster.simulator.scheduleAt(until, EventTag.Fault, () => {
+        network.setDefaults({ lossProbability: this.baseLoss });
+        this.note('loss burst over');
+        this.updateWindow();
+      });
+      this.note(`loss burst: ${fault.loss.probability * 100} % for ${fault.loss.for / 1e6} s`);
+    }
+    this.updateWindow();
+  }
+
+  private restart(id: NodeId): void {
+    this.cluster.restart(id);
+    this.crashed.delete(id);
+  }
+
+  private updateWindow(): void {
+    const now = this.cluster.simulator.nowMicros;
+    const open = this.faultWindows.at(-1);
+    const isOpen = open !== undefined && open.end === Number.POSITIVE_INFINITY;
+    if (this.activeFaults && !isOpen) this.faultWindows.push({ start: now, end: Number.POSITIVE_INFINITY });
+    if (!this.activeFaults && isOpen) open.end = now;
+  }
+
+  /** Closes an open fault window (at the end of the fault schedule). */
+  closeWindows(): void {
+    this.updateWindow();
+    const open = this.faultWindows.at(-1);
+    if (open !== undefined && open.end === Number.POSITIVE_INFINITY) open.end = this.cluster.simulator.nowMicros;
+  }
+
+  private pick(from: readonly NodeId[], count: number): NodeId[] {
+    const pool = [...from];
+    for (let i = pool.length - 1; i > 0; i--) {
+      const j = this.random.int(i + 1);
+      [pool[i], pool[j]] = [pool[j]!, pool[i]!];
+    }
+    return pool.slice(0, count);
+  }
+
+  private requireNodes(ids: readonly NodeId[]): void {
+    for (const id of ids) {
+      if (!this.cluster.ids.includes(id)) {
+        throw new Error(`fault names unknown node '${id}' (this cluster has ${this.cluster.ids[0]}..${this.cluster.ids.at(-1)})`);
+      }
+    }
+  }
+
+  private note(action: string): void {
+    this.log.push({ time: this.cluster.simulator.nowMicros, action });
+  }
+}
+
+function preview(ids: readonly string[]): string {
+  return ids.length <= 6 ? ids.join(', ') : `${ids.slice(0, 6).join(', ')}, … (${ids.length})`;
+}

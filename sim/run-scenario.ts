@@ -1,0 +1,299 @@
+import { etag } from '../core/versioning';
+import { runChecker, type CheckerResult, type ConvergenceSample } from './checkers';
+import { percentile } from './checkers/stats';
+import { bytes, SimCluster } from './cluster';
+import { HistoryRecorder } from './history';
+import { Nemesis, type NemesisLogEntry } from './nemesis';
+import { ScenarioError } from './scenario/load';
+import type { Scenario } from './scenario/schema';
+import { EventTag } from './simulator';
+import { Workload } from './workload';
+
+/**
+ * Runs one scenario on the simulator, start to finish:
+ *
+ *   0 ─── workload + scheduled faults ─── stopAt ─ heal all ─ quiescence ─── duration ─ final reads ─ checks
+ *
+ * At `stopAt` (default: duration − quiescence) the client load stops and every fault is ended (network healed,
+ * crashed nodes restarted, disk faults and loss cleared). The quiescence period lets hinted handoff and
+ * in-flight repairs finish; then every written key is read once more with R = N (the final read phase the
+ * lost-writes checker judges). Replica agreement is sampled every 500 ms after the last heal for the
+ * convergence checker. Everything is driven by the seed; `wallMicros` is the only figure from the real world
+ * and is supplied by the caller, so this module stays deterministic.
+ */
+export interface RunOptions {
+  /** Overrides the scenario's seed. */
+  seed?: number;
+  /** Called roughly once per simulated second. */
+  onProgress?: (simulatedMicros: number, totalMicros: number, operations: number) => void;
+}
+
+export interface LatencySummary {
+  count: number;
+  p50Ms: number;
+  p99Ms: number;
+  p999Ms: number;
+}
+
+export interface RunResult {
+  scenario: string;
+  seed: number;
+  verdict: 'ok' | 'fail' | 'unknown';
+  checks: CheckerResult[];
+  figures: {
+    operations: { arrivals: number; shed: number; completed: number; ok: number; fail: number; info: number };
+    latency: Record<'all' | 'get' | 'put' | 'delete' | 'cas', LatencySummary>;
+    availability: { duringFaults: number | null; outsideFaults: number | null; faultSeconds: number };
+    hints: { stored: number; delivered: number; expired: number; pendingAtEnd: number };
+    readRepairs: number;
+    substitutions: number;
+    casConflicts: number;
+    network: { sent: number; delivered: number; droppedPartition: number; droppedLoss: number; droppedDeadHost: number; bytesSent: number };
+    disk: { bytesWritten: number; syncs: number };
+    events: number;
+    simulatedSeconds: number;
+  };
+  nemesis: NemesisLogEntry[];
+  traceHash: string;
+}
+
+export interface ScenarioRun {
+  result: RunResult;
+  history: HistoryRecorder;
+}
+
+export function runScenario(scenario: Scenario, options: RunOptions = {}): ScenarioRun {
+  const seed = options.seed ?? scenario.seed;
+  validateNodeNames(scenario);
+  const stopAt = scenario.workload.stopAt ?? scenario.duration - scenario.quiescence;
+  if (!(stopAt > 0 && stopAt <= scenario.duration)) {
+    throw new ScenarioError([`workload stops at ${stopAt / 1e6} s, outside the run (duration ${scenario.duration / 1e6} s, quiescence ${scenario.quiescence / 1e6} s)`]);
+  }
+  const c = scenario.cluster;
+  const clockRandom = `${seed}/clocks`;
+  const cluster = new SimCluster({
+    seed,
+    nodes: c.nodes,
+    n: c.n,
+    r: c.r,
+    w: c.w,
+    conflict: c.conflict,
+    vnodes: c.vnodes,
+    sloppyQuorum: c.sloppyQuorum,
+    hintedHandoff: c.hintedHandoff,
+    readRepair: c.readRepair,
+    requestTimeoutMicros: c.requestTimeout,
+    hintWindowMicros: c.hintWindow,
+    network: {
+      latency: scenario.network.latency,
+      lossProbability: scenario.network.loss,
+      duplicateProbability: scenario.network.duplicate,
+      reorder: scenario.network.reorder,
+    },
+    storage: { memtableBytes: c.storage.memtableBytes, compaction: c.storage.compaction, blockCacheBytes: 256 * 1024 },
+    machine: (index, id) => {
+      const fixed = scenario.clocks.nodes[id];
+      const draw = seededUnit(clockRandom, index);
+      const offsetMs = fixed?.offsetMs ?? (draw[0] * 2 - 1) * scenario.clocks.skewMs;
+      const driftPpm = fixed?.driftPpm ?? (draw[1] * 2 - 1) * scenario.clocks.driftPpm;
+      return { clockOffsetMicros: Math.round(offsetMs * 1000), clockDriftPpm: driftPpm, disk: { syncLatency: c.storage.syncLatency } };
+    },
+  });
+  if (cluster.startErrors.length > 0) throw new Error(`nodes failed to start: ${JSON.stringify(cluster.startErrors)}`);
+  const simulator = cluster.simulator;
+  const history = new HistoryRecorder();
+  const workload = new Workload(cluster, scenario.workload, simulator.random.fork('workload'), history, stopAt);
+  const nemesis = new Nemesis(cluster, simulator.random.fork('nemesis'));
+  nemesis.schedule(scenario.faults.filter((fault) => fault.at < stopAt));
+  workload.start();
+
+  simulator.scheduleAt(stopAt, EventTag.Control, () => {
+    workload.stop();
+    nemesis.healAll();
+    nemesis.closeWindows();
+  });
+
+  // Replica agreement after the last heal, sampled over (at most) 300 written keys.
+  const samples: ConvergenceSample[] = [];
+  const sampleEvery = 500_000;
+  const sample = () => {
+    if (simulator.nowMicros >= nemesis.lastHealMicros && nemesis.lastHealMicros > 0) {
+      samples.push({ time: simulator.nowMicros, divergentKeys: divergentKeys(cluster, [...workload.touchedKeys].slice(0, 300)) });
+    }
+    if (simulator.nowMicros + sampleEvery <= scenario.duration) simulator.schedule(sampleEvery, EventTag.Control, sample);
+  };
+  simulator.scheduleAt(sampleEvery, EventTag.Control, sample);
+
+  for (let t = 1_000_000; t < scenario.duration; t += 1_000_000) {
+    simulator.run({ untilMicros: t });
+    options.onProgress?.(t, scenario.duration, workload.figures.operations);
+  }
+  simulator.run({ untilMicros: scenario.duration });
+
+  // Final read phase: every written key, R = N, one reader per key in parallel.
+  let outstanding = 0;
+  let index = 0;
+  for (const key of [...workload.touchedKeys].sort()) {
+    outstanding++;
+    workload.doGet(workload.finalReader(index++), key, true, () => outstanding--, c.n);
+  }
+  const finalDeadline = simulator.nowMicros + 10 * c.requestTimeout + 1_000_000;
+  while (outstanding > 0 && simulator.nowMicros < finalDeadline) {
+    if (simulator.run({ untilMicros: Math.min(finalDeadline, simulator.nowMicros + 100_000) }) === 0 && simulator.pendingEvents === 0) break;
+  }
+
+  const checks = scenario.checks.map((check) => {
+    const [name, settings] = typeof check === 'string' ? [check, {}] : (Object.entries(check)[0] as [string, Record<string, unknown>]);
+    return runChecker(name, history.events, {
+      mode: c.conflict,
+      samples,
+      healTime: nemesis.lastHealMicros,
+      thresholdMicros: scenario.quiescence,
+      ...settings,
+    });
+  });
+  const verdict = checks.some((check) => check.verdict === 'fail') ? 'fail' : checks.some((check) => check.verdict === 'unknown') ? 'unknown' : 'ok';
+
+  const result: RunResult = {
+    scenario: scenario.name,
+    seed,
+    verdict,
+    checks,
+    figures: figures(cluster, workload, nemesis),
+    nemesis: nemesis.log,
+    traceHash: simulator.traceHash(),
+  };
+  return { result, history };
+}
+
+function figures(cluster: SimCluster, workload: Workload, nemesis: Nemesis): RunResult['figures'] {
+  const w = workload.figures;
+  const summary = (samples: number[]): LatencySummary => {
+    const ms = (p: number) => Math.round(percentile(samples, p) / 10) / 100;
+    return { count: samples.length, p50Ms: ms(50), p99Ms: ms(99), p999Ms: ms(99.9) };
+  };
+  const all = [...w.latencyMicros.get, ...w.latencyMicros.put, ...w.latencyMicros.delete, ...w.latencyMicros.cas];
+  const inFault = (time: number) => nemesis.faultWindows.some((window) => time >= window.start && time < window.end);
+  let faultOk = 0;
+  let faultTotal = 0;
+  let calmOk = 0;
+  let calmTotal = 0;
+  for (const outcome of w.outcomes) {
+    if (inFault(outcome.time)) {
+      faultTotal++;
+      if (outcome.ok) faultOk++;
+    } else {
+      calmTotal++;
+      if (outcome.ok) calmOk++;
+    }
+  }
+  let stored = 0, delivered = 0, expired = 0, pending = 0, readRepairs = 0, substitutions = 0, casConflicts = 0;
+  let bytesWritten = 0, syncs = 0;
+  for (const id of cluster.ids) {
+    const node = cluster.node(id);
+    if (node !== undefined) {
+      stored += node.counters.hintsStored;
+      delivered += node.counters.hintsDelivered;
+      expired += node.counters.hintsExpired;
+      pending += node.pendingHintCount();
+      readRepairs += node.counters.readRepairs;
+      substitutions += node.counters.substitutions;
+      casConflicts += node.counters.casConflicts;
+    }
+    const disk = cluster.world.machine(id).rawDisk.counters;
+    bytesWritten += disk.bytesWritten;
+    syncs += disk.syncs;
+  }
+  const completions = w.outcomes.length;
+  const okCount = w.outcomes.filter((o) => o.ok).length;
+  const n = cluster.network.counters;
+  const infoCount = w.info;
+  return {
+    operations: { arrivals: w.arrivals, shed: w.shed, completed: completions, ok: okCount, fail: completions - okCount - infoCount, info: infoCount },
+    latency: {
+      all: summary(all),
+      get: summary(w.latencyMicros.get),
+      put: summary(w.latencyMicros.put),
+      delete: summary(w.latencyMicros.delete),
+      cas: summary(w.latencyMicros.cas),
+    },
+    availability: {
+      duringFaults: faultTotal === 0 ? null : faultOk / faultTotal,
+      outsideFaults: calmTotal === 0 ? null : calmOk / calmTotal,
+      faultSeconds: nemesis.faultWindows.reduce((sum, window) => sum + (window.end - window.start), 0) / 1e6,
+    },
+    hints: { stored, delivered, expired, pendingAtEnd: pending },
+    readRepairs,
+    substitutions,
+    casConflicts,
+    network: { sent: n.sent, delivered: n.delivered, droppedPartition: n.droppedPartition, droppedLoss: n.droppedLoss, droppedDeadHost: n.droppedDeadHost, bytesSent: n.bytesSent },
+    disk: { bytesWritten, syncs },
+    events: cluster.simulator.deliveredEvents,
+    simulatedSeconds: cluster.simulator.nowMicros / 1e6,
+  };
+}
+
+/** How many of `keys` have owners that disagree (compared by etag of each owner's local sibling set). */
+function divergentKeys(cluster: SimCluster, keys: readonly string[]): number {
+  let divergent = 0;
+  for (const key of keys) {
+    const owners = cluster.owners(key);
+    let first: string | undefined;
+    for (const owner of owners) {
+      const node = cluster.node(owner);
+      if (node === undefined) {
+        first = '\u0000down';
+        break;
+      }
+      const tag = etag(node.localSiblings(bytes(key)));
+      if (first === undefined) first = tag;
+      else if (tag !== first) {
+        divergent++;
+        break;
+      }
+    }
+  }
+  return divergent;
+}
+
+/** Two uniform draws in [0, 1) for node `index`, from a stream keyed by `path` (no shared state). */
+function seededUnit(path: string, index: number): [number, number] {
+  let h = 2166136261;
+  const text = `${path}/${index}`;
+  for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 16777619);
+  const a = mix(h);
+  const b = mix(a ^ 0x9e3779b9);
+  return [(a >>> 0) / 4294967296, (b >>> 0) / 4294967296];
+}
+
+function mix(value: number): number {
+  let h = value | 0;
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  return h ^ (h >>> 16);
+}
+
+function validateNodeNames(scenario: Scenario): void {
+  const known = new Set(Array.from({ length: scenario.cluster.nodes }, (_, i) => `n${i}`));
+  const problems: string[] = [];
+  const check = (where: string, ids: readonly string[]) => {
+    for (const id of ids) if (!known.has(id)) problems.push(`${where}: unknown node '${id}' (nodes are n0..n${scenario.cluster.nodes - 1})`);
+  };
+  scenario.faults.forEach((fault, i) => {
+    const where = `faults.${i}`;
+    const p = fault.partition;
+    if (p !== undefined) {
+      if ('isolate' in p) check(where, [p.isolate]);
+      if ('groups' in p) check(where, p.groups.flat());
+      if ('oneWay' in p) check(where, [...p.oneWay.from, ...p.oneWay.to]);
+    }
+    if (fault.crash !== undefined && 'nodes' in fault.crash) check(where, fault.crash.nodes);
+    if (fault.restart !== undefined && fault.restart !== 'all') check(where, fault.restart.nodes);
+    if (fault.clock !== undefined) check(where, fault.clock.nodes);
+    if (fault.disk !== undefined) check(where, fault.disk.nodes);
+  });
+  check('clocks.nodes', Object.keys(scenario.clocks.nodes));
+  if (problems.length > 0) throw new ScenarioError(problems);
+}

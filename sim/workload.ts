@@ -1,0 +1,237 @@
+import type { Random } from '../core/env';
+import type { ReadResult, WriteResult } from '../core/node';
+import type { SimCluster } from './cluster';
+import type { HistoryRecorder } from './history';
+import { KeyChooser, type KeyDistribution } from './key-chooser';
+import type { Scenario } from './scenario/schema';
+import { EventTag } from './simulator';
+
+/**
+ * The client workload: an open-loop stream of operations at a fixed rate (arrivals are a Poisson process in
+ * simulated time), served by a fixed pool of client processes. Each process runs one operation at a time, as
+ * in Jepsen; an arrival that finds every process busy is shed and counted (that is what overload looks like
+ * from the client's side, and it keeps the history well-formed).
+ *
+ * Every write carries a value unique in the run — `p<process>-<n>` plus padding to the drawn size — so the
+ * history names exactly which writes each read saw. A read-modify-write first reads the key (recorded as its
+ * own get) and passes the causal context back with the write; the write's `context` in the history lists the
+ * values it supersedes.
+ */
+export interface WorkloadFigures {
+  arrivals: number;
+  shed: number;
+  operations: number;
+  /** Completion latency samples per operation type, µs (ok completions only). */
+  latencyMicros: Record<'get' | 'put' | 'delete' | 'cas', number[]>;
+  /** Per completion: (time it completed, whether it was ok) — for availability during fault windows. */
+  outcomes: { time: number; ok: boolean }[];
+  /** Completions whose outcome is unknown ('info'). */
+  info: number;
+}
+
+interface ClientProcess {
+  id: number;
+  busy: boolean;
+  written: number;
+}
+
+export class Workload {
+  private readonly processes: ClientProcess[];
+  private readonly keys: KeyChooser;
+  private readonly mix: { get: number; put: number; delete: number; cas: number };
+  private stopped = false;
+  private nextProcess = 0;
+  readonly figures: WorkloadFigures = { arrivals: 0, shed: 0, operations: 0, latencyMicros: { get: [], put: [], delete: [], cas: [] }, outcomes: [], info: 0 };
+  /** Keys that were written at least once (for the final read phase and convergence sampling). */
+  readonly touchedKeys = new Set<string>();
+
+  constructor(
+    private readonly cluster: SimCluster,
+    private readonly spec: Scenario['workload'],
+    private readonly random: Random,
+    private readonly history: HistoryRecorder,
+    private readonly stopAtMicros: number,
+  ) {
+    this.processes = Array.from({ length: spec.clients }, (_, id) => ({ id, busy: false, written: 0 }));
+    const distribution: KeyDistribution =
+      spec.distribution === 'zipf' ? { kind: 'zipf', keys: spec.keys, exponent: spec.zipfExponent }
+      : spec.distribution === 'hot' ? { kind: 'hot', keys: spec.keys, hotFraction: spec.hotFraction }
+      : { kind: 'uniform', keys: spec.keys };
+    this.keys = new KeyChooser(distribution, random.fork('keys'));
+    this.mix = spec.mix;
+    if (spec.valueBytes.min > spec.valueBytes.max) throw new RangeError('workload.valueBytes: min must not exceed max');
+  }
+
+  start(): void {
+    this.scheduleArrival();
+  }
+
+  stop(): void {
+    this.stopped = true;
+  }
+
+  private scheduleArrival(): void {
+    const meanGapMicros = 1_000_000 / this.spec.rate;
+    const gap = -Math.log(1 - this.random.next()) * meanGapMicros;
+    const simulator = this.cluster.simulator;
+    if (simulator.nowMicros + gap >= this.stopAtMicros) return;
+    simulator.schedule(gap, EventTag.Workload, () => {
+      if (this.stopped) return;
+      this.arrive();
+      this.scheduleArrival();
+    });
+  }
+
+  private arrive(): void {
+    this.figures.arrivals++;
+    const process = this.idleProcess();
+    if (process === undefined) {
+      this.figures.shed++;
+      return;
+    }
+    const key = `k${this.keys.next()}`;
+    const roll = this.random.next();
+    const { get, put, delete: del } = this.mix;
+    process.busy = true;
+    if (roll < get) this.doGet(process, key, false, () => this.release(process));
+    else if (roll < get + put) this.doWrite(process, key, 'put');
+    else if (roll < get + put + del) this.doWrite(process, key, 'delete');
+    else this.doCas(process, key);
+  }
+
+  private idleProcess(): ClientProcess | undefined {
+    for (let i = 0; i < this.processes.length; i++) {
+      const candidate = this.processes[(this.nextProcess + i) % this.processes.length]!;
+      if (!candidate.busy) {
+        this.nextProcess = (this.nextProcess + i + 1) % this.processes.length;
+        return candidate;
+      }
+    }
+    return undefined;
+  }
+
+  private release(process: ClientProcess): void {
+    process.busy = false;
+  }
+
+  /** The node a process talks to: its own, or the next one up if that is down (a client-side failover). */
+  private via(process: ClientProcess): string | undefined {
+    const ids = this.cluster.ids;
+    for (let i = 0; i < ids.length; i++) {
+      const id = ids[(process.id + i) % ids.length]!;
+      if (this.cluster.isUp(id)) return id;
+    }
+    return undefined;
+  }
+
+  /** Reads `key`; `then` gets the values read (ids), the context and etag, or undefined if the read failed. */
+  doGet(process: ClientProcess, key: string, final: boolean, then: (read?: { ids: string[]; result: ReadResult }) => void, r?: number): void {
+    const simulator = this.cluster.simulator;
+    const start = simulator.nowMicros;
+    const via = this.via(process);
+    this.history.record({ process: process.id, type: 'invoke', f: 'get', key, value: null, time: start, ...(final ? { final } : {}) });
+    const finish = (result: ReadResult) => {
+      const now = simulator.nowMicros;
+      this.figures.operations++;
+      this.figures.outcomes.push({ time: now, ok: result.status === 'ok' });
+      if (result.status === 'ok') {
+        const ids = result.values.map(valueId).sort();
+        this.figures.latencyMicros.get.push(now - start);
+        this.history.record({ process: process.id, type: 'ok', f: 'get', key, value: ids, time: now, ...(via ? { node: via } : {}), ...(final ? { final } : {}) });
+        then({ ids, result });
+      } else {
+        this.history.record({ process: process.id, type: 'fail', f: 'get', key, value: null, time: now, error: result.error, ...(via ? { node: via } : {}), ...(final ? { final } : {}) });
+        then(undefined);
+      }
+    };
+    if (via === undefined) {
+      simulator.schedule(0, EventTag.Workload, () => finish({ status: 'fail', values: [], context: new Uint8Array(0), etag: '', replies: 0, error: 'no node is up', code: 'unavailable' }));
+      return;
+    }
+    this.cluster.get(via, key, r === undefined ? {} : { r }, finish);
+  }
+
+  private doWrite(process: ClientProcess, key: string, f: 'put' | 'delete'): void {
+    if (this.random.next() < this.spec.readModifyWrite) {
+      this.doGet(process, key, false, (read) => {
+        if (read === undefined) return this.release(process);
+        this.write(process, key, f, read.ids, read.result.context);
+      });
+    } else {
+      this.write(process, key, f, [], new Uint8Array(0));
+    }
+  }
+
+  private write(process: ClientProcess, key: string, f: 'put' | 'delete', supersedes: string[], context: Uint8Array): void {
+    const simulator = this.cluster.simulator;
+    const start = simulator.nowMicros;
+    const id = `p${process.id}-${++process.written}`;
+    const via = this.via(process);
+    this.touchedKeys.add(key);
+    this.history.record({ process: process.id, type: 'invoke', f, key, value: f === 'put' ? id : null, time: start, context: supersedes });
+    const finish = (result: WriteResult) => this.completeWrite(process, f, key, f === 'put' ? id : null, start, via, result);
+    if (via === undefined) return this.unavailable(finish);
+    if (f === 'put') this.cluster.put(via, key, this.payload(id), { context }, finish);
+    else this.cluster.delete(via, key, { context }, finish);
+  }
+
+  private doCas(process: ClientProcess, key: string): void {
+    this.doGet(process, key, false, (read) => {
+      if (read === undefined) return this.release(process);
+      if (read.ids.length > 1) {
+        // A cas against siblings has no single expected value; resolve them with a plain write instead.
+        this.write(process, key, 'put', read.ids, read.result.context);
+        return;
+      }
+      const simulator = this.cluster.simulator;
+      const start = simulator.nowMicros;
+      const id = `p${process.id}-${++process.written}`;
+      const via = this.via(process);
+      this.touchedKeys.add(key);
+      const expected = read.ids[0] ?? null;
+      this.history.record({ process: process.id, type: 'invoke', f: 'cas', key, value: id, time: start, context: read.ids, expected });
+      const finish = (result: WriteResult) => this.completeWrite(process, 'cas', key, id, start, via, result);
+      if (via === undefined) return this.unavailable(finish);
+      this.cluster.cas(via, key, this.payloadString(id), read.result.etag, { context: read.result.context }, finish);
+    });
+  }
+
+  private completeWrite(process: ClientProcess, f: 'put' | 'delete' | 'cas', key: string, value: string | null, start: number, via: string | undefined, result: WriteResult): void {
+    const now = this.cluster.simulator.nowMicros;
+    this.figures.operations++;
+    this.figures.outcomes.push({ time: now, ok: result.status === 'ok' });
+    if (result.status === 'ok') this.figures.latencyMicros[f].push(now - start);
+    if (result.status === 'info') this.figures.info++;
+    this.history.record({
+      process: process.id, type: result.status, f, key, value, time: now,
+      ...(via ? { node: via } : {}), ...(result.status !== 'ok' ? { error: result.error } : {}),
+    });
+    this.release(process);
+  }
+
+  private unavailable(finish: (result: WriteResult) => void): void {
+    this.cluster.simulator.schedule(0, EventTag.Workload, () => finish({ status: 'fail', context: new Uint8Array(0), acks: 0, error: 'no node is up', code: 'unavailable' }));
+  }
+
+  private payload(id: string): Uint8Array {
+    return new TextEncoder().encode(this.payloadString(id));
+  }
+
+  private payloadString(id: string): string {
+    const { min, max } = this.spec.valueBytes;
+    const size = min + this.random.int(max - min + 1);
+    return size > id.length + 1 ? `${id}|${'x'.repeat(size - id.length - 1)}` : id;
+  }
+
+  /** A process for the final read phase (reads run one per process at a time, like any other). */
+  finalReader(index: number): ClientProcess {
+    return { id: this.processes.length + index, busy: true, written: 0 };
+  }
+}
+
+/** The unique id at the front of a workload value (`p3-17|xxxx…` → `p3-17`). */
+export function valueId(value: Uint8Array): string {
+  const text = new TextDecoder().decode(value.length > 40 ? value.subarray(0, 40) : value);
+  const bar = text.indexOf('|');
+  return bar === -1 ? text : text.slice(0, bar);
+}
