@@ -4,14 +4,15 @@
  * the most-recent end and the first key is always the least recently used.
  */
 export class BlockCache<T> {
-  private readonly map = new Map<string, { value: T; bytes: number }>();
+  /** Keyed by a number (table file number × 2^24 + block index): cheaper than building a string per lookup. */
+  private readonly map = new Map<number, { value: T; bytes: number }>();
   private used = 0;
   hits = 0;
   misses = 0;
 
   constructor(readonly capacityBytes: number) {}
 
-  get(key: string): T | undefined {
+  get(key: number): T | undefined {
     const slot = this.map.get(key);
     if (slot === undefined) {
       this.misses++;
@@ -23,7 +24,7 @@ export class BlockCache<T> {
     return slot.value;
   }
 
-  set(key: string, value: T, bytes: number): void {
+  set(key: number, value: T, bytes: number): void {
     if (bytes > this.capacityBytes) return;
     const old = this.map.get(key);
     if (old !== undefined) {
@@ -41,9 +42,11 @@ export class BlockCache<T> {
   }
 
   /** Drops every block of one table (after compaction deletes it), so the cache holds only live data. */
-  evictPrefix(prefix: string): void {
+  evictTable(fileNumber: number): void {
+    const low = blockCacheKey(fileNumber, 0);
+    const high = blockCacheKey(fileNumber + 1, 0);
     for (const [key, slot] of this.map) {
-      if (key.startsWith(prefix)) {
+      if (key >= low && key < high) {
         this.used -= slot.bytes;
         this.map.delete(key);
       }
@@ -57,4 +60,8 @@ export class BlockCache<T> {
   get size(): number {
     return this.map.size;
   }
+}
+
+export function blockCacheKey(fileNumber: number, blockIndex: number): number {
+  return fileNumber * 0x100_0000 + blockIndex;
 }

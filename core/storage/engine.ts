@@ -153,7 +153,7 @@ export class StorageEngine {
     this.nextFileNumber = nextFileNumber;
     this.liveWals = liveWals;
     const walNumber = this.nextFileNumber++;
-    this.wal = WalWriter.create(this.disk, walFileName(walNumber), walNumber, this.walCounters);
+    this.wal = WalWriter.create(this.disk, walFileName(walNumber), walNumber, this.walCounters, this.options.syncWrites);
     this.walWriters.set(walNumber, this.wal);
     this.liveWals.push(walNumber);
     this.active = new Memtable(walNumber);
@@ -314,7 +314,7 @@ export class StorageEngine {
   private rotateMemtable(): void {
     if (this.active.isEmpty) return;
     const walNumber = this.nextFileNumber++;
-    this.wal = WalWriter.create(this.disk, walFileName(walNumber), walNumber, this.walCounters);
+    this.wal = WalWriter.create(this.disk, walFileName(walNumber), walNumber, this.walCounters, this.options.syncWrites);
     this.walWriters.set(walNumber, this.wal);
     this.liveWals.push(walNumber);
     this.immutables.push(this.active);

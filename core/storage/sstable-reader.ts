@@ -1,5 +1,5 @@
 import type { Disk } from '../env';
-import type { BlockCache } from './block-cache';
+import { blockCacheKey, type BlockCache } from './block-cache';
 import { BloomFilter } from './bloom';
 import { ByteReader, compareBytes } from './bytes';
 import { crc32c } from './crc32c';
@@ -29,7 +29,6 @@ export class TableReader {
   readonly maxSeq: number;
   readonly smallest: Uint8Array;
   readonly largest: Uint8Array;
-  private readonly cachePrefix: string;
 
   constructor(
     private readonly disk: Disk,
@@ -37,7 +36,6 @@ export class TableReader {
     readonly fileNumber: number,
     private readonly cache: BlockCache<DecodedBlock>,
   ) {
-    this.cachePrefix = `${fileNumber}:`;
     const size = disk.size(name);
     if (size < FOOTER_BYTES) throw new StorageCorruptionError(name, 0, `file is ${size} bytes, too short for a footer`);
     const footerOffset = size - FOOTER_BYTES;
@@ -156,7 +154,7 @@ export class TableReader {
 
   /** Loads a data block through the cache (`fillCache` false for compaction, which reads each block once). */
   block(blockIndex: number, fillCache: boolean): DecodedBlock {
-    const cacheKey = this.cachePrefix + blockIndex;
+    const cacheKey = blockCacheKey(this.fileNumber, blockIndex);
     const cached = this.cache.get(cacheKey);
     if (cached !== undefined) return cached;
     const offset = this.offsets[blockIndex]!;
@@ -188,7 +186,7 @@ export class TableReader {
   }
 
   evictFromCache(): void {
-    this.cache.evictPrefix(this.cachePrefix);
+    this.cache.evictTable(this.fileNumber);
   }
 }
 

@@ -41,6 +41,13 @@ export class WalWriter {
   private inFlight = false;
   private directoryDurable: boolean;
   private readonly writer = new ByteWriter(4096);
+  /**
+   * With `bufferUntilSync`, records collect here and reach the file in one write just before the fsync that
+   * covers them: a batch of 64 group-committed writers then costs one write(2) + one fsync instead of 64 + 1.
+   * Nothing is acknowledged before that fsync, so holding the bytes in process memory loses nothing that was
+   * promised. Without it (syncWrites false) each record is written at once, so an ack means "in the page cache".
+   */
+  private readonly pending = new ByteWriter(1 << 16);
 
   constructor(
     private readonly disk: Disk,
@@ -48,15 +55,18 @@ export class WalWriter {
     readonly fileNumber: number,
     /** Shared across the engine's successive logs, so figures survive log rotation. */
     private readonly counters: WalCounters,
-    options: { directoryDurable: boolean },
+    options: { directoryDurable: boolean; bufferUntilSync: boolean },
   ) {
     this.directoryDurable = options.directoryDurable;
+    this.bufferUntilSync = options.bufferUntilSync;
   }
 
+  private readonly bufferUntilSync: boolean;
+
   /** Creates a fresh, empty log file. Its directory entry is made durable by the first sync. */
-  static create(disk: Disk, name: string, fileNumber: number, counters: WalCounters): WalWriter {
+  static create(disk: Disk, name: string, fileNumber: number, counters: WalCounters, bufferUntilSync: boolean): WalWriter {
     disk.create(name);
-    return new WalWriter(disk, name, fileNumber, counters, { directoryDurable: false });
+    return new WalWriter(disk, name, fileNumber, counters, { directoryDurable: false, bufferUntilSync });
   }
 
   /** Appends one batch record (synchronously, to the page cache). Throws DiskError on failure. */
@@ -73,7 +83,8 @@ export class WalWriter {
     record[8] = RECORD_BATCH;
     w.patchU32(0, crc32c(record, 4, 9));
     w.patchU32(9, crc32c(record, WAL_HEADER_BYTES, record.length));
-    this.disk.append(this.name, record);
+    if (this.bufferUntilSync) this.pending.bytes(record);
+    else this.disk.append(this.name, record);
     this.counters.bytesWritten += record.length;
     return record.length;
   }
@@ -103,6 +114,11 @@ export class WalWriter {
       else for (const idle of this.idleWaiters.splice(0)) idle();
     };
     try {
+      if (this.pending.length > 0) {
+        const bytes = this.pending.peek();
+        this.pending.reset();
+        this.disk.append(this.name, bytes);
+      }
       this.disk.sync(this.name, (error) => {
         if (error !== null || this.directoryDurable) return finish(error);
         this.disk.syncDirectory((dirError) => {
