@@ -1,0 +1,157 @@
+import { encodeKeyPath } from './key-path';
+
+/**
+ * A small client for the HTTP API (fetch, keep-alive). Used by `dynalab kv` and the tests.
+ *
+ * Expected outcomes come back as values — a found value, siblings, an absent key — and everything else
+ * (412 conflict, 413, 503 quorum, 401, …) throws a DynalabHttpError carrying the status, the server's
+ * machine-readable `code` and its message. The causal context is handled as the opaque base64 string the
+ * server sends; pass it back on the next write to supersede what you read.
+ */
+export interface GetResult {
+  found: boolean;
+  /** One value normally; several when concurrent writes left siblings (HTTP 300); none when absent. */
+  values: Uint8Array[];
+  siblings: boolean;
+  /** Base64 causal context (X-Dynalab-Context). */
+  context: string;
+  /** The version's fingerprint, for `ifMatch`. */
+  etag: string;
+  replies: number;
+}
+
+export interface WriteReply {
+  context: string;
+  acks: number;
+}
+
+export interface PutOptions {
+  context?: string;
+  w?: number;
+  /** Time to live in seconds (fractions allowed). */
+  ttlSeconds?: number;
+  /** Compare-and-set: only if the key's current etag is this one (HTTP If-Match). */
+  ifMatch?: string;
+  /** Only if the key has no value (HTTP If-None-Match: *). */
+  ifAbsent?: boolean;
+}
+
+export interface ListResult {
+  /** Keys, percent-encoded as in URLs (readable keys read as themselves). */
+  keys: string[];
+  complete: boolean;
+  truncated: boolean;
+  asked: number;
+  answered: number;
+  missing: string[];
+}
+
+export class DynalabHttpError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+  ) {
+    super(`HTTP ${status} ${code}: ${message}`);
+    this.name = 'DynalabHttpError';
+  }
+}
+
+export class DynalabClient {
+  readonly endpoint: string;
+
+  constructor(
+    endpoint: string,
+    private readonly options: { token?: string; timeoutMs?: number } = {},
+  ) {
+    this.endpoint = (/^https?:\/\//.test(endpoint) ? endpoint : `http://${endpoint}`).replace(/\/+$/, '');
+  }
+
+  async get(key: Uint8Array | string, options: { r?: number } = {}): Promise<GetResult> {
+    const response = await this.request('GET', keyUrl(key, { r: options.r }));
+    const context = response.headers.get('x-dynalab-context') ?? '';
+    const etag = unquote(response.headers.get('etag') ?? '');
+    const replies = Number(response.headers.get('x-dynalab-replies') ?? 0);
+    if (response.status === 404 && context !== '') return { found: false, values: [], siblings: false, context, etag, replies };
+    if (response.status === 200) {
+      return { found: true, values: [new Uint8Array(await response.arrayBuffer())], siblings: false, context, etag, replies };
+    }
+    if (response.status === 300) {
+      const body = (await response.json()) as { siblings: string[] };
+      return { found: true, values: body.siblings.map((b) => new Uint8Array(Buffer.from(b, 'base64'))), siblings: true, context, etag, replies };
+    }
+    throw await errorOf(response);
+  }
+
+  async put(key: Uint8Array | string, value: Uint8Array | string, options: PutOptions = {}): Promise<WriteReply> {
+    const headers: Record<string, string> = { 'Content-Type': 'application/octet-stream' };
+    if (options.context) headers['X-Dynalab-Context'] = options.context;
+    if (options.ifMatch !== undefined) headers['If-Match'] = `"${options.ifMatch}"`;
+    if (options.ifAbsent) headers['If-None-Match'] = '*';
+    const body = typeof value === 'string' ? new TextEncoder().encode(value) : value;
+    return this.write('PUT', keyUrl(key, { w: options.w, ttl: options.ttlSeconds }), headers, body);
+  }
+
+  async delete(key: Uint8Array | string, options: { context?: string; w?: number } = {}): Promise<WriteReply> {
+    const headers: Record<string, string> = {};
+    if (options.context) headers['X-Dynalab-Context'] = options.context;
+    return this.write('DELETE', keyUrl(key, { w: options.w }), headers);
+  }
+
+  async list(prefix: string, options: { limit?: number } = {}): Promise<ListResult> {
+    const query = new URLSearchParams({ prefix });
+    if (options.limit !== undefined) query.set('limit', String(options.limit));
+    const response = await this.request('GET', `/v1/keys?${query}`);
+    if (response.status !== 200) throw await errorOf(response);
+    return (await response.json()) as ListResult;
+  }
+
+  async status(): Promise<Record<string, unknown>> {
+    const response = await this.request('GET', '/v1/status');
+    if (response.status !== 200) throw await errorOf(response);
+    return (await response.json()) as Record<string, unknown>;
+  }
+
+  private async write(method: string, url: string, headers: Record<string, string>, body?: Uint8Array): Promise<WriteReply> {
+    const response = await this.request(method, url, headers, body);
+    if (response.status !== 204) throw await errorOf(response);
+    return { context: response.headers.get('x-dynalab-context') ?? '', acks: Number(response.headers.get('x-dynalab-acks') ?? 0) };
+  }
+
+  private async request(method: string, url: string, headers: Record<string, string> = {}, body?: Uint8Array): Promise<Response> {
+    if (this.options.token !== undefined) headers['Authorization'] = `Bearer ${this.options.token}`;
+    try {
+      return await fetch(this.endpoint + url, {
+        method,
+        headers,
+        redirect: 'manual',
+        signal: AbortSignal.timeout(this.options.timeoutMs ?? 10_000),
+        ...(body !== undefined ? { body } : {}),
+      });
+    } catch (error) {
+      const cause = (error as { cause?: { message?: string } }).cause?.message;
+      throw new Error(`cannot reach ${this.endpoint} (${method} ${url}): ${cause ?? (error as Error).message}`);
+    }
+  }
+}
+
+function keyUrl(key: Uint8Array | string, query: Record<string, number | undefined>): string {
+  const params = new URLSearchParams();
+  for (const [name, value] of Object.entries(query)) if (value !== undefined) params.set(name, String(value));
+  const qs = params.toString();
+  return `/v1/keys/${encodeKeyPath(key)}${qs ? `?${qs}` : ''}`;
+}
+
+function unquote(etag: string): string {
+  return etag.startsWith('"') && etag.endsWith('"') && etag.length >= 2 ? etag.slice(1, -1) : etag;
+}
+
+async function errorOf(response: Response): Promise<DynalabHttpError> {
+  const text = await response.text();
+  try {
+    const body = JSON.parse(text) as { error?: string; code?: string };
+    return new DynalabHttpError(response.status, body.code ?? 'error', body.error ?? text);
+  } catch {
+    return new DynalabHttpError(response.status, 'error', text.trim() || response.statusText);
+  }
+}

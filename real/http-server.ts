@@ -1,0 +1,305 @@
+import * as http from 'node:http';
+import { timingSafeEqual } from 'node:crypto';
+import type { ReadResult, StorageNode, WriteOptions, WriteResult } from '../core/node';
+import { MAX_KEY_BYTES, MAX_VALUE_BYTES } from '../core/replication/limits';
+import { decodeKeyPath, encodeKeyPath, KeyPathError } from './key-path';
+
+/**
+ * The client HTTP API of one real node (node:http). Any node answers any key: writes are forwarded to an
+ * owner by the core, reads are coordinated where they arrive.
+ *
+ * | request | answer |
+ * | --- | --- |
+ * | `GET /v1/keys/{key}?r=` | 200 + raw value; 300 + JSON `{"siblings":[base64…]}` when concurrent versions exist; 404 if absent or deleted |
+ * | `PUT /v1/keys/{key}?w=&ttl=` body = value | 204; with `If-Match: <etag>` a compare-and-set (412 on mismatch); `If-None-Match: *` = create only if absent |
+ * | `DELETE /v1/keys/{key}?w=` | 204 |
+ * | `GET /v1/keys?prefix=&limit=` | JSON: keys under the prefix, gathered from every member (scatter-gather) |
+ * | `GET /v1/status` | JSON: node id, members, quorum settings, counters |
+ *
+ * - `{key}` is percent-decoded to bytes (binary-safe; see key-path.ts).
+ * - The causal context travels base64 in `X-Dynalab-Context` (as Riak's X-Riak-Vclock): GET returns it; send it
+ *   back on PUT/DELETE to supersede what you read. Without it a write is blind and, in vclock mode, becomes a
+ *   sibling of whatever it did not see.
+ * - `ETag` (GET) is the version's fingerprint, for `If-Match`.
+ * - `ttl` is in **seconds** (fractions allowed: `ttl=0.5`), like Redis's EX and Cassandra's USING TTL.
+ * - Errors are JSON `{"error": "...", "code": "..."}`: 400 malformed, 401 missing/wrong bearer token,
+ *   413 key > 256 B or value > 1 MiB, 412 cas conflict, 503 quorum not met (says how many replicas answered).
+ */
+export interface HttpApiOptions {
+  /** When set, every request needs `Authorization: Bearer <token>`. */
+  token?: string;
+  /** Extra fields for GET /v1/status (node process details). */
+  status?: () => Record<string, unknown>;
+}
+
+export const CONTEXT_HEADER = 'x-dynalab-context';
+const JSON_TYPE = 'application/json; charset=utf-8';
+
+export function createHttpApi(node: StorageNode, options: HttpApiOptions = {}): http.Server {
+  const counters = { requests: 0, byStatus: {} as Record<string, number> };
+  const server = http.createServer({ keepAliveTimeout: 30_000 }, (req, res) => {
+    counters.requests++;
+    res.on('finish', () => {
+      counters.byStatus[res.statusCode] = (counters.byStatus[res.statusCode] ?? 0) + 1;
+    });
+    try {
+      route(req, res);
+    } catch (error) {
+      // A bug here must cost one request, not the node.
+      if (!res.headersSent) sendError(res, 500, 'internal', `internal error: ${(error as Error).message}`);
+      else res.destroy();
+    }
+  });
+  // A client that sends garbage gets a 400 from node:http and its connection closed; the node is unaffected.
+  server.on('clientError', (_error, socket) => {
+    if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n');
+    else socket.destroy();
+  });
+
+  function route(req: http.IncomingMessage, res: http.ServerResponse): void {
+    if (options.token !== undefined && !authorized(req.headers.authorization, options.token)) {
+      res.setHeader('WWW-Authenticate', 'Bearer realm="dynalab"');
+      return sendError(res, 401, 'unauthorized', 'missing or wrong bearer token (send "Authorization: Bearer <token>")');
+    }
+    const url = req.url ?? '/';
+    const question = url.indexOf('?');
+    const pathname = question < 0 ? url : url.slice(0, question);
+    const query = new URLSearchParams(question < 0 ? '' : url.slice(question + 1));
+    if (pathname === '/v1/status') {
+      if (req.method !== 'GET') return methodNotAllowed(res, 'GET');
+      return sendJson(res, 200, {
+        id: node.id,
+        actor: node.actorId,
+        mode: node.mode,
+        suspected: node.suspectedPeers(),
+        pendingHints: node.pendingHintCount(),
+        counters: node.counters,
+        http: counters,
+        ...options.status?.(),
+      });
+    }
+    if (pathname === '/v1/keys') {
+      if (req.method !== 'GET') return methodNotAllowed(res, 'GET');
+      return listKeys(query, res);
+    }
+    if (pathname.startsWith('/v1/keys/')) {
+      let key: Uint8Array;
+      try {
+        key = decodeKeyPath(pathname.slice('/v1/keys/'.length));
+      } catch (error) {
+        if (error instanceof KeyPathError) return sendError(res, 400, 'bad-request', error.message);
+        throw error;
+      }
+      if (key.length === 0) return sendError(res, 400, 'bad-request', 'empty key: use /v1/keys/{key}');
+      if (key.length > MAX_KEY_BYTES) return sendError(res, 413, 'key-too-large', `key is ${key.length} bytes; the limit is ${MAX_KEY_BYTES} bytes`);
+      switch (req.method) {
+        case 'GET':
+        case 'HEAD':
+          return getKey(key, query, res, req.method === 'HEAD');
+        case 'PUT':
+          return putKey(key, query, req, res);
+        case 'DELETE':
+          return deleteKey(key, query, req, res);
+        default:
+          return methodNotAllowed(res, 'GET, HEAD, PUT, DELETE');
+      }
+    }
+    sendError(res, 404, 'not-found', `no such endpoint: ${req.method} ${pathname} (see /v1/keys/{key}, /v1/keys?prefix=, /v1/status)`);
+  }
+
+  function getKey(key: Uint8Array, query: URLSearchParams, res: http.ServerResponse, head: boolean): void {
+    const r = intParam(query, 'r');
+    if (r instanceof Error) return sendError(res, 400, 'bad-request', r.message);
+    node.get(key, r === undefined ? {} : { r }, (result: ReadResult) => {
+      if (result.status !== 'ok') {
+        const status = result.code === 'bad-request' || result.code === 'key-too-large' ? (result.code === 'bad-request' ? 400 : 413) : 503;
+        const error = status === 503 ? `read quorum not met: ${result.replies} of ${r ?? 'r'} replicas answered (${result.error})` : result.error;
+        return sendError(res, status, result.code, error, { replies: result.replies });
+      }
+      res.setHeader(CONTEXT_HEADER, Buffer.from(result.context).toString('base64'));
+      res.setHeader('ETag', `"${result.etag}"`);
+      res.setHeader('X-Dynalab-Replies', String(result.replies));
+      if (result.values.length === 0) return sendError(res, 404, 'not-found', 'no value for this key (absent, deleted or expired)', {}, head);
+      if (result.values.length === 1) {
+        const value = result.values[0]!;
+        res.writeHead(200, { 'Content-Type': 'application/octet-stream', 'Content-Length': value.length });
+        res.end(head ? undefined : value);
+        return;
+      }
+      // Concurrent versions: all of them, base64 in JSON (values are binary); write back with the context
+      // from the header to resolve them.
+      sendJson(res, 300, { siblings: result.values.map((v) => Buffer.from(v).toString('base64')) }, head);
+    });
+  }
+
+  function putKey(key: Uint8Array, query: URLSearchParams, req: http.IncomingMessage, res: http.ServerResponse): void {
+    const options = writeOptions(query, req, true);
+    if (options instanceof Error) return drainThen(req, () => sendError(res, 400, 'bad-request', options.message));
+    const declared = Number(req.headers['content-length'] ?? 0);
+    if (declared > MAX_VALUE_BYTES) return refuseBody(req, res, declared);
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let refused = false;
+    req.on('data', (chunk: Buffer) => {
+      if (refused) return;
+      size += chunk.length;
+      if (size > MAX_VALUE_BYTES) {
+        refused = true;
+        refuseBody(req, res, size);
+        return;
+      }
+      chunks.push(chunk);
+    });
+    req.on('error', () => res.destroy());
+    req.on('end', () => {
+      if (refused) return;
+      if (res.headersSent) return;
+      const value = new Uint8Array(Buffer.concat(chunks, size));
+      const done = (result: WriteResult) => sendWrite(res, result, options.w);
+      const ifMatch = req.headers['if-match'];
+      const ifNoneMatch = req.headers['if-none-match'];
+      if (ifMatch !== undefined) node.cas(key, value, unquote(ifMatch), options, done);
+      else if (ifNoneMatch === '*') node.cas(key, value, node.absentEtag(), options, done);
+      else node.put(key, value, options, done);
+    });
+  }
+
+  function deleteKey(key: Uint8Array, query: URLSearchParams, req: http.IncomingMessage, res: http.ServerResponse): void {
+    const options = writeOptions(query, req, false);
+    drainThen(req, () => {
+      if (options instanceof Error) return sendError(res, 400, 'bad-request', options.message);
+      node.delete(key, options, (result) => sendWrite(res, result, options.w));
+    });
+  }
+
+  function listKeys(query: URLSearchParams, res: http.ServerResponse): void {
+    const prefix = query.get('prefix') ?? '';
+    const limit = intParam(query, 'limit');
+    if (limit instanceof Error) return sendError(res, 400, 'bad-request', limit.message);
+    if (limit !== undefined && (limit < 1 || limit > 100_000)) return sendError(res, 400, 'bad-request', `limit=${limit} must be between 1 and 100000`);
+    const prefixBytes = new TextEncoder().encode(prefix);
+    if (prefixBytes.length > MAX_KEY_BYTES) return sendError(res, 413, 'key-too-large', `prefix is ${prefixBytes.length} bytes; keys are at most ${MAX_KEY_BYTES}`);
+    node.scanKeys(prefixBytes, limit === undefined ? {} : { limit }, (result) => {
+      sendJson(res, 200, {
+        keys: result.keys.map((k) => encodeKeyPath(k)),
+        complete: result.missing.length === 0 && !result.truncated,
+        truncated: result.truncated,
+        asked: result.asked,
+        answered: result.answered,
+        missing: result.missing,
+        note: 'scatter-gather: every member lists its local keys; the union is eventually consistent',
+      });
+    });
+  }
+
+  function sendWrite(res: http.ServerResponse, result: WriteResult, w: number | undefined): void {
+    if (result.context.length > 0) res.setHeader(CONTEXT_HEADER, Buffer.from(result.context).toString('base64'));
+    res.setHeader('X-Dynalab-Acks', String(result.acks));
+    if (result.status === 'ok') {
+      res.writeHead(204);
+      res.end();
+      return;
+    }
+    switch (result.code) {
+      case 'key-too-large':
+      case 'value-too-large':
+        return sendError(res, 413, result.code, result.error);
+      case 'bad-request':
+        return sendError(res, 400, result.code, result.error);
+      case 'conflict':
+        return sendError(res, 412, result.code, result.error);
+      default: {
+        const outcome = result.status === 'info' ? 'the outcome is unknown (it may still be applied)' : 'the write was not acknowledged by enough replicas';
+        const need = w === undefined ? 'w' : String(w);
+        sendError(res, 503, result.code, `write quorum not met: ${result.acks} of ${need} replicas acknowledged; ${outcome} (${result.error})`, { acks: result.acks });
+      }
+    }
+  }
+
+  return server;
+}
+
+function writeOptions(query: URLSearchParams, req: http.IncomingMessage, allowTtl: boolean): (WriteOptions & { w?: number }) | Error {
+  const options: WriteOptions = {};
+  const w = intParam(query, 'w');
+  if (w instanceof Error) return w;
+  if (w !== undefined) options.w = w;
+  const ttl = query.get('ttl');
+  if (ttl !== null) {
+    if (!allowTtl) return new Error('ttl applies to PUT only');
+    const seconds = Number(ttl);
+    if (ttl.trim() === '' || !Number.isFinite(seconds) || seconds <= 0) return new Error(`ttl=${ttl} must be a positive number of seconds (fractions allowed)`);
+    options.ttlMicros = Math.round(seconds * 1e6);
+  }
+  const context = req.headers[CONTEXT_HEADER];
+  if (typeof context === 'string' && context.length > 0) {
+    if (!/^[A-Za-z0-9+/]*={0,2}$/.test(context)) return new Error(`${CONTEXT_HEADER} must be base64 (as returned by GET)`);
+    options.context = new Uint8Array(Buffer.from(context, 'base64'));
+  }
+  return options;
+}
+
+function intParam(query: URLSearchParams, name: string): number | undefined | Error {
+  const raw = query.get(name);
+  if (raw === null) return undefined;
+  if (!/^\d{1,3}$/.test(raw)) return new Error(`${name}=${raw} must be a small positive integer`);
+  return Number(raw);
+}
+
+function unquote(etag: string): string {
+  const trimmed = etag.trim();
+  return trimmed.startsWith('"') && trimmed.endsWith('"') && trimmed.length >= 2 ? trimmed.slice(1, -1) : trimmed;
+}
+
+function authorized(header: string | undefined, token: string): boolean {
+  if (header === undefined || !header.startsWith('Bearer ')) return false;
+  const given = Buffer.from(header.slice('Bearer '.length).trim());
+  const expected = Buffer.from(token);
+  return given.length === expected.length && timingSafeEqual(given, expected);
+}
+
+/**
+ * Refuses an oversized body. The rest of the body is read and discarded first (up to 16 MiB), so the client
+ * gets its 413 rather than a reset connection from a socket closed with unread data; beyond that the
+ * connection is cut.
+ */
+function refuseBody(req: http.IncomingMessage, res: http.ServerResponse, size: number): void {
+  const message = `value is more than ${MAX_VALUE_BYTES} bytes (${size} seen); the limit is ${MAX_VALUE_BYTES} bytes (1 MiB)`;
+  if (size > DISCARD_LIMIT) {
+    res.setHeader('Connection', 'close');
+    sendError(res, 413, 'value-too-large', message);
+    res.on('finish', () => req.destroy());
+    return;
+  }
+  let discarded = size;
+  req.removeAllListeners('data');
+  req.on('data', (chunk: Buffer) => {
+    discarded += chunk.length;
+    if (discarded > DISCARD_LIMIT) req.destroy();
+  });
+  req.on('end', () => sendError(res, 413, 'value-too-large', message));
+  req.resume();
+}
+
+const DISCARD_LIMIT = 16 * 1024 * 1024;
+
+function drainThen(req: http.IncomingMessage, then: () => void): void {
+  if (req.complete) return then();
+  req.resume();
+  req.on('end', then);
+}
+
+function methodNotAllowed(res: http.ServerResponse, allow: string): void {
+  res.setHeader('Allow', allow);
+  sendError(res, 405, 'method-not-allowed', `method not allowed here; use ${allow}`);
+}
+
+function sendError(res: http.ServerResponse, status: number, code: string, error: string, extra: Record<string, unknown> = {}, head = false): void {
+  sendJson(res, status, { error, code, ...extra }, head);
+}
+
+function sendJson(res: http.ServerResponse, status: number, body: unknown, head = false): void {
+  const text = Buffer.from(JSON.stringify(body) + '\n');
+  res.writeHead(status, { 'Content-Type': JSON_TYPE, 'Content-Length': text.length });
+  res.end(head ? undefined : text);
+}

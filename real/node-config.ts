@@ -1,0 +1,136 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { isMap, isNode, isScalar, LineCounter, parseDocument, stringify } from 'yaml';
+import { z } from 'zod';
+
+/**
+ * One real node's configuration file (YAML), validated with zod. A bad file is rejected with every problem
+ * at once, each naming the file, line, field and what is wrong, e.g.
+ * `node-a.yaml:7:3: members.1.tcp: expected host:port, got "localhost"`.
+ *
+ * ```yaml
+ * id: a                       # this node; must appear in members
+ * listen:
+ *   http: 127.0.0.1:8001      # client API (binds loopback unless told otherwise)
+ *   tcp: 127.0.0.1:9001       # node-to-node transport
+ * dataDir: ./data/a           # relative to this file's directory
+ * secret: change-me-please    # shared by every member (≥ 16 characters); proves membership
+ * token: s3cr3t               # optional: clients must send "Authorization: Bearer s3cr3t"
+ * members:                    # the static member list (no gossip yet): every node, same list everywhere
+ *   - { id: a, tcp: 127.0.0.1:9001, http: 127.0.0.1:8001 }
+ *   - { id: b, tcp: 127.0.0.1:9002, http: 127.0.0.1:8002 }
+ *   - { id: c, tcp: 127.0.0.1:9003, http: 127.0.0.1:8003 }
+ * n: 3
+ * r: 2
+ * w: 2
+ * conflict: vclock            # or lww
+ * ```
+ * Every member must be configured with the same members, vnodes, n and conflict mode: the ring is computed
+ * from them, and nodes that disagree would place keys differently.
+ */
+const hostPort = z
+  .string()
+  .regex(/^(\[[0-9a-fA-F:]+\]|[A-Za-z0-9.-]+):\d{1,5}$/, { message: 'expected host:port, e.g. 127.0.0.1:9001' })
+  .refine((value) => {
+    const port = Number(value.slice(value.lastIndexOf(':') + 1));
+    return port >= 1 && port <= 65_535;
+  }, { message: 'port must be between 1 and 65535' });
+
+const nodeId = z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, { message: 'node ids are 1–64 characters of A-Z a-z 0-9 _ . -' });
+
+export const nodeConfigSchema = z
+  .strictObject({
+    id: nodeId,
+    listen: z.strictObject({ http: hostPort, tcp: hostPort }),
+    dataDir: z.string().min(1),
+    secret: z.string().min(16, { message: 'the cluster secret must be at least 16 characters' }),
+    token: z.string().min(1).optional(),
+    members: z
+      .array(z.strictObject({ id: nodeId, tcp: hostPort, http: hostPort.optional(), weight: z.number().positive().optional() }))
+      .min(1),
+    n: z.number().int().min(1).default(3),
+    r: z.number().int().min(1).default(2),
+    w: z.number().int().min(1).default(2),
+    conflict: z.enum(['vclock', 'lww']).default('vclock'),
+    vnodes: z.number().int().min(1).max(4096).default(64),
+    requestTimeoutMs: z.number().int().min(10).max(60_000).default(500),
+  })
+  .superRefine((config, ctx) => {
+    const ids = config.members.map((m) => m.id);
+    ids.forEach((id, i) => {
+      if (ids.indexOf(id) !== i) ctx.addIssue({ code: 'custom', path: ['members', i, 'id'], message: `member '${id}' is listed twice` });
+    });
+    if (!ids.includes(config.id)) ctx.addIssue({ code: 'custom', path: ['id'], message: `node '${config.id}' is not in members (${ids.join(', ')})` });
+    if (config.n > config.members.length) ctx.addIssue({ code: 'custom', path: ['n'], message: `n=${config.n} exceeds the ${config.members.length} members` });
+    if (config.r > config.n) ctx.addIssue({ code: 'custom', path: ['r'], message: `r=${config.r} cannot exceed n=${config.n}` });
+    if (config.w > config.n) ctx.addIssue({ code: 'custom', path: ['w'], message: `w=${config.w} cannot exceed n=${config.n}` });
+  });
+
+export type RealNodeConfig = z.output<typeof nodeConfigSchema>;
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`invalid node config:\n  ${problems.join('\n  ')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+/** Parses a config's text; `dataDir` is resolved against `baseDir` (the config file's directory). */
+export function parseNodeConfig(text: string, fileName = 'node.yaml', baseDir = '.'): RealNodeConfig {
+  const lineCounter = new LineCounter();
+  const document = parseDocument(text, { lineCounter, prettyErrors: false });
+  if (document.errors.length > 0) {
+    throw new ConfigError(document.errors.map((error) => {
+      const p = lineCounter.linePos(error.pos[0]);
+      return `${fileName}:${p.line}:${p.col}: YAML: ${error.message.split('\n')[0]}`;
+    }));
+  }
+  const parsed = nodeConfigSchema.safeParse(document.toJS());
+  if (!parsed.success) {
+    throw new ConfigError(parsed.error.issues.map((issue) => {
+      const where = (fieldPath: (string | number)[]): string => {
+        for (let depth = fieldPath.length; depth >= 0; depth--) {
+          const node = document.getIn(fieldPath.slice(0, depth), true);
+          if (isNode(node) && node.range) {
+            const p = lineCounter.linePos(node.range[0]);
+            return `:${p.line}:${p.col}`;
+          }
+        }
+        return '';
+      };
+      const fieldPath = issue.path.map((part) => (typeof part === 'symbol' ? String(part) : part));
+      let located = where(fieldPath);
+      if (issue.code === 'unrecognized_keys') {
+        const map = fieldPath.length === 0 ? document.contents : document.getIn(fieldPath, true);
+        const pair = isMap(map) ? map.items.find((item) => isScalar(item.key) && item.key.value === issue.keys[0]) : undefined;
+        if (pair && isScalar(pair.key) && pair.key.range) {
+          const p = lineCounter.linePos(pair.key.range[0]);
+          located = `:${p.line}:${p.col}`;
+        }
+      }
+      const field = fieldPath.length > 0 ? fieldPath.join('.') : '(top level)';
+      return `${fileName}${located}: ${field}: ${issue.message}`;
+    }));
+  }
+  return { ...parsed.data, dataDir: path.resolve(baseDir, parsed.data.dataDir) };
+}
+
+export function loadNodeConfig(file: string): RealNodeConfig {
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch (error) {
+    throw new ConfigError([`${file}: cannot read the config file: ${(error as Error).message}`]);
+  }
+  return parseNodeConfig(text, file, path.dirname(path.resolve(file)));
+}
+
+export function formatNodeConfig(config: z.input<typeof nodeConfigSchema>): string {
+  return stringify(config, { flowCollectionPadding: true });
+}
+
+/** Splits "host:port" (already validated); IPv6 brackets are removed. */
+export function splitHostPort(address: string): { host: string; port: number } {
+  const colon = address.lastIndexOf(':');
+  return { host: address.slice(0, colon).replace(/^\[(.*)\]$/, '$1'), port: Number(address.slice(colon + 1)) };
+}

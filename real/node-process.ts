@@ -1,0 +1,135 @@
+import type * as http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { NodeEnvironment } from '../core/env';
+import { StorageNode, type NodeConfig } from '../core/node';
+import { FileDisk } from './file-disk';
+import { createHttpApi } from './http-server';
+import { splitHostPort, type RealNodeConfig } from './node-config';
+import { SystemRandom } from './system-random';
+import { TcpTransport, type TransportLogger } from './tcp-transport';
+import { WallClock } from './wall-clock';
+
+/**
+ * One real node: the core StorageNode built from `{ clock, random, disk, transport }` exactly as
+ * sim/cluster.ts builds it — a FileDisk on `dataDir`, the wall clock, OS-seeded randomness and the TCP
+ * transport to the static member list — plus its HTTP API. Used by `dynalab serve` (one per process) and
+ * by tests (several in one process, each on its own directory and ports).
+ */
+export interface RealNode {
+  readonly config: RealNodeConfig;
+  readonly node: StorageNode;
+  readonly transport: TcpTransport;
+  readonly clock: WallClock;
+  readonly http: http.Server;
+  /** Bound addresses (useful when the config asked for port 0). */
+  readonly httpAddress: { host: string; port: number };
+  readonly tcpAddress: { host: string; port: number };
+  /** Stops accepting clients, closes peer connections, then closes the engine (flushing nothing unsynced). */
+  stop(): Promise<void>;
+}
+
+export interface StartOptions {
+  logger?: TransportLogger;
+  /** Reconnect backoff for the transport (tests shorten it). */
+  backoff?: { initialMs?: number; maxMs?: number };
+  /** Overrides for the core config (tests). */
+  core?: Partial<Omit<NodeConfig, 'id' | 'members'>>;
+}
+
+/** The core configuration a real config implies; the simulator-vs-real test builds its SimCluster to match. */
+export function coreConfigOf(config: RealNodeConfig): NodeConfig {
+  return {
+    id: config.id,
+    members: config.members.map((m) => (m.weight === undefined ? { id: m.id } : { id: m.id, weight: m.weight })),
+    partitioning: { kind: 'random-tokens', vnodes: config.vnodes },
+    n: config.n,
+    r: config.r,
+    w: config.w,
+    conflict: config.conflict,
+    requestTimeoutMicros: config.requestTimeoutMs * 1000,
+  };
+}
+
+export async function startRealNode(config: RealNodeConfig, options: StartOptions = {}): Promise<RealNode> {
+  const clock = new WallClock();
+  const random = new SystemRandom();
+  const disk = new FileDisk(config.dataDir);
+  const peers: Record<string, { host: string; port: number }> = {};
+  for (const member of config.members) if (member.id !== config.id) peers[member.id] = splitHostPort(member.tcp);
+  const transport = new TcpTransport({
+    self: config.id,
+    listen: splitHostPort(config.listen.tcp),
+    peers,
+    clusterSecret: config.secret,
+    ...(options.logger ? { logger: options.logger } : {}),
+    ...(options.backoff ? { backoff: options.backoff } : {}),
+  });
+  const tcpAddress = await transport.start();
+  const env: NodeEnvironment = { clock, random: random.fork('node'), disk, transport };
+  let node: StorageNode;
+  try {
+    node = await new Promise<StorageNode>((resolve, reject) => {
+      StorageNode.start(env, { ...coreConfigOf(config), ...options.core }, (error, started) => {
+        if (error || started === null) reject(new Error(`node ${config.id} failed to start on ${config.dataDir}: ${error?.message ?? 'unknown error'}`));
+        else resolve(started);
+      });
+    });
+  } catch (error) {
+    await transport.close();
+    clock.cancelAll();
+    throw error;
+  }
+  const startedAt = Date.now();
+  const server = createHttpApi(node, {
+    ...(config.token !== undefined ? { token: config.token } : {}),
+    status: () => ({
+      http: config.listen.http,
+      tcp: config.listen.tcp,
+      dataDir: config.dataDir,
+      members: config.members.map((m) => ({ id: m.id, tcp: m.tcp, ...(m.http ? { http: m.http } : {}) })),
+      membership: 'static member list from the config file (no gossip yet)',
+      quorum: { n: config.n, r: config.r, w: config.w, conflict: config.conflict },
+      uptimeSeconds: Math.round((Date.now() - startedAt) / 1000),
+      transport: transport.stats(),
+      storage: node.engine.stats(),
+    }),
+  });
+  const httpListen = splitHostPort(config.listen.http);
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(httpListen.port, httpListen.host, () => {
+        server.off('error', reject);
+        resolve();
+      });
+    });
+  } catch (error) {
+    await new Promise<void>((resolve) => node.stop(() => resolve()));
+    await transport.close();
+    clock.cancelAll();
+    throw new Error(`node ${config.id}: cannot listen for HTTP on ${config.listen.http}: ${(error as Error).message}`);
+  }
+  const bound = server.address() as AddressInfo;
+  let stopping: Promise<void> | null = null;
+  return {
+    config,
+    node,
+    transport,
+    clock,
+    http: server,
+    httpAddress: { host: bound.address, port: bound.port },
+    tcpAddress,
+    stop() {
+      stopping ??= (async () => {
+        const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+        server.closeAllConnections();
+        await closed;
+        await transport.close();
+        await new Promise<void>((resolve) => node.stop(() => resolve()));
+        clock.cancelAll();
+        disk.close();
+      })();
+      return stopping;
+    },
+  };
+}

@@ -1,0 +1,174 @@
+import * as http from 'node:http';
+import * as net from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DynalabClient, DynalabHttpError } from '../../real/client';
+import { startCluster, text, waitFor, type TestCluster } from './harness';
+
+// A 3-node in-process real cluster (files, TCP, HTTP on loopback), N=3 R=W=2, driven through HTTP.
+
+let cluster: TestCluster;
+
+beforeAll(async () => {
+  cluster = await startCluster({ nodes: 3 });
+});
+
+afterAll(async () => {
+  await cluster?.close();
+});
+
+async function raw(port: number, method: string, path: string, headers: Record<string, string> = {}, body?: Buffer) {
+  return new Promise<{ status: number; headers: http.IncomingHttpHeaders; body: Buffer }>((resolve, reject) => {
+    const req = http.request({ host: '127.0.0.1', port, method, path, headers, agent: false }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }));
+    });
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+const port = (i: number) => Number(cluster.configs[i]!.listen.http.split(':')[1]);
+
+describe('HTTP API on a 3-node real cluster', () => {
+  it('put on one node, get from every node; delete with the context; 404 after', async () => {
+    const [a, b, c] = cluster.clients as [DynalabClient, DynalabClient, DynalabClient];
+    await a.put('user:42:avatar', 'v1');
+    for (const client of [a, b, c]) {
+      const got = await client.get('user:42:avatar', { r: 2 });
+      expect(got.found).toBe(true);
+      expect(got.values.map(text)).toEqual(['v1']);
+      expect(got.etag).not.toBe('');
+    }
+    const got = await c.get('user:42:avatar');
+    await b.delete('user:42:avatar', { context: got.context });
+    const after = await a.get('user:42:avatar', { r: 3 });
+    expect(after.found).toBe(false);
+    const status = await raw(port(2), 'GET', '/v1/keys/user:42:avatar');
+    expect(status.status).toBe(404);
+  });
+
+  it('binary-safe keys and values through percent-encoding', async () => {
+    const key = new Uint8Array([0, 1, 0x2f, 0xff, 0x3f, 0x25, 0x20]);
+    const value = new Uint8Array(4096).map((_, i) => (i * 7) % 256);
+    await cluster.clients[0]!.put(key, value);
+    const got = await cluster.clients[1]!.get(key);
+    expect(Buffer.from(got.values[0]!).equals(Buffer.from(value))).toBe(true);
+  });
+
+  it('concurrent blind writes become siblings: 300 with every version; a write with the context resolves them', async () => {
+    const [a, b] = cluster.clients as [DynalabClient, DynalabClient];
+    await a.put('cart:7', 'apple');
+    await b.put('cart:7', 'pear');
+    const res = await raw(port(2), 'GET', '/v1/keys/cart:7?r=3');
+    expect(res.status).toBe(300);
+    const body = JSON.parse(res.body.toString()) as { siblings: string[] };
+    expect(body.siblings.map((s) => Buffer.from(s, 'base64').toString()).sort()).toEqual(['apple', 'pear']);
+    expect(res.headers['x-dynalab-context']).toBeTruthy();
+    const siblings = await a.get('cart:7', { r: 3 });
+    expect(siblings.siblings).toBe(true);
+    await a.put('cart:7', 'apple+pear', { context: siblings.context });
+    expect((await b.get('cart:7', { r: 3 })).values.map(text)).toEqual(['apple+pear']);
+  });
+
+  it('conditional put: If-Match with the current etag succeeds, a stale one gets 412; If-None-Match: * creates once', async () => {
+    const [a, b] = cluster.clients as [DynalabClient, DynalabClient];
+    await a.put('counter', '1');
+    const first = await b.get('counter');
+    await a.put('counter', '2', { ifMatch: first.etag });
+    const stale = await b.put('counter', '3', { ifMatch: first.etag }).catch((e: unknown) => e);
+    expect(stale).toBeInstanceOf(DynalabHttpError);
+    expect((stale as DynalabHttpError).status).toBe(412);
+    expect((await a.get('counter', { r: 3 })).values.map(text)).toEqual(['2']);
+    await a.put('lock', 'mine', { ifAbsent: true });
+    const again = await b.put('lock', 'yours', { ifAbsent: true }).catch((e: unknown) => e);
+    expect((again as DynalabHttpError).status).toBe(412);
+  });
+
+  it('ttl (seconds) expires a key', async () => {
+    await cluster.clients[0]!.put('session:1', 'x', { ttlSeconds: 0.3 });
+    expect((await cluster.clients[1]!.get('session:1')).found).toBe(true);
+    await waitFor('the ttl to expire', async () => !(await cluster.clients[2]!.get('session:1')).found, 3000);
+  });
+
+  it('413 for a key over 256 bytes or a value over 1 MiB, 400 for malformed requests', async () => {
+    const longKey = 'k'.repeat(257);
+    expect((await raw(port(0), 'PUT', `/v1/keys/${longKey}`, {}, Buffer.from('v'))).status).toBe(413);
+    expect((await raw(port(0), 'GET', `/v1/keys/${longKey}`)).status).toBe(413);
+    const big = await cluster.clients[1]!.put('big', new Uint8Array(1024 * 1024 + 1)).catch((e: unknown) => e);
+    expect((big as DynalabHttpError).status).toBe(413);
+    await cluster.clients[1]!.put('exactly-1MiB', new Uint8Array(1024 * 1024));
+    expect((await cluster.clients[2]!.get('exactly-1MiB')).values[0]!.length).toBe(1024 * 1024);
+    expect((await raw(port(0), 'GET', '/v1/keys/x?r=abc')).status).toBe(400);
+    expect((await raw(port(0), 'GET', '/v1/keys/x?r=4')).status).toBe(400);
+    expect((await raw(port(0), 'PUT', '/v1/keys/x?ttl=-1', {}, Buffer.from('v'))).status).toBe(400);
+    expect((await raw(port(0), 'PUT', '/v1/keys/x', { 'X-Dynalab-Context': 'not base64!' }, Buffer.from('v'))).status).toBe(400);
+    expect((await raw(port(0), 'PUT', '/v1/keys/x', { 'X-Dynalab-Context': 'AAAA' }, Buffer.from('v'))).status).toBe(400);
+    expect((await raw(port(0), 'GET', '/v1/keys/bad%zz')).status).toBe(400);
+    expect((await raw(port(0), 'POST', '/v1/keys/x')).status).toBe(405);
+    expect((await raw(port(0), 'GET', '/v2/nothing')).status).toBe(404);
+  });
+
+  it('prefix listing gathers keys from every node', async () => {
+    for (let i = 0; i < 12; i++) await cluster.clients[i % 3]!.put(`scan:${i}`, `${i}`);
+    const listed = await cluster.clients[1]!.list('scan:');
+    expect(listed.answered).toBe(3);
+    expect(listed.complete).toBe(true);
+    expect(listed.keys).toEqual(Array.from({ length: 12 }, (_, i) => `scan:${i}`).sort());
+    const limited = await cluster.clients[2]!.list('scan:', { limit: 5 });
+    expect(limited.keys).toHaveLength(5);
+    expect(limited.truncated).toBe(true);
+  });
+
+  it('status names the node, its members and counters', async () => {
+    const status = await cluster.clients[0]!.status();
+    expect(status.id).toBe('n0');
+    expect((status.members as unknown[]).length).toBe(3);
+    expect((status.counters as Record<string, number>).readsCoordinated).toBeGreaterThan(0);
+  });
+
+  it('garbage on the HTTP port closes that connection only', async () => {
+    const socket = net.connect(port(0), '127.0.0.1');
+    await new Promise((resolve) => socket.once('connect', resolve));
+    let answer = '';
+    socket.on('data', (chunk: Buffer) => (answer += chunk.toString()));
+    socket.write('\x00\x01garbage\r\n\r\n');
+    await new Promise((resolve) => socket.once('close', resolve));
+    expect(answer).toMatch(/^HTTP\/1.1 400/);
+    await cluster.clients[0]!.put('still-up', 'yes');
+    expect((await cluster.clients[0]!.get('still-up')).values.map(text)).toEqual(['yes']);
+  });
+});
+
+describe('quorum failures and the bearer token', () => {
+  it('503 says how many replicas answered when too few nodes are up', async () => {
+    const small = await startCluster({ nodes: 3, requestTimeoutMs: 200 });
+    try {
+      await small.clients[0]!.put('q', 'v', { w: 3 });
+      await small.stop(1);
+      await small.stop(2);
+      const write = await small.clients[0]!.put('q', 'v2', { w: 2 }).catch((e: unknown) => e);
+      expect((write as DynalabHttpError).status).toBe(503);
+      expect((write as DynalabHttpError).message).toMatch(/1 of 2 replicas acknowledged/);
+      const read = await small.clients[0]!.get('q', { r: 2 }).catch((e: unknown) => e);
+      expect((read as DynalabHttpError).status).toBe(503);
+      expect((read as DynalabHttpError).message).toMatch(/1 of 2 replicas answered/);
+    } finally {
+      await small.close();
+    }
+  });
+
+  it('401 without the token, 200 with it', async () => {
+    const guarded = await startCluster({ nodes: 1, token: 'hunter2' });
+    try {
+      const anonymous = new DynalabClient(guarded.configs[0]!.listen.http);
+      expect(((await anonymous.status().catch((e: unknown) => e)) as DynalabHttpError).status).toBe(401);
+      const wrong = new DynalabClient(guarded.configs[0]!.listen.http, { token: 'hunter3' });
+      expect(((await wrong.get('k').catch((e: unknown) => e)) as DynalabHttpError).status).toBe(401);
+      await guarded.clients[0]!.put('k', 'v');
+      expect((await guarded.clients[0]!.get('k')).values.map(text)).toEqual(['v']);
+    } finally {
+      await guarded.close();
+    }
+  });
+});
