@@ -5,12 +5,19 @@ import type { CheckedOperation } from './operations';
  * supersedes. Lost writes, stale reads, session guarantees and LWW overwrites are all the question "does this
  * read reflect that write?", so the answer lives here, once.
  *
- * Supersession (Y supersedes W) is the transitive closure of:
- * - causal: W's value is in Y's `context` (or is the `expected` of a cas Y) — Y's client saw W and replaced it;
- * - in LWW mode only: Y was *not completed before W was invoked* (concurrent or later in real time), so Y may
- *   have received the higher timestamp and legitimately won. This is a "may": the checkers must not accuse
- *   the store when a correct LWW store could have produced the history. (The classic skew anomaly — a write
- *   losing to one that completed before it started — is exactly what this rule does not excuse.)
+ * Supersession ("Y supersedes W") depends on the conflict mode:
+ * - vclock: causal, transitively — W's value is in Y's `context` (or is the `expected` of a cas Y): Y's
+ *   client saw W and replaced it; and so on down the chain.
+ * - lww: Y was *not completed before W was invoked* (concurrent or later in real time), so with honest clocks
+ *   Y may have received the higher timestamp and legitimately won. This is a "may": the checkers must not
+ *   accuse the store when a correct LWW store could have produced the history. (The classic skew anomaly —
+ *   a write losing to one that completed before it started — is exactly what this rule does not excuse.)
+ *   Causal supersession adds nothing here: a write in Y's context was visible before Y was invoked, so it was
+ *   invoked before Y completed, and the rule already covers it (an LWW store ignores contexts anyway). And the
+ *   relation is deliberately *not* transitive: the shown write must out-stamp W itself. A chain X ~ Y ~ W of
+ *   pairwise-concurrent writes does not excuse X hiding W when X completed before W began — timestamps within
+ *   [invoke, completion] cannot give X > Y > W there. (An earlier draft took the closure and missed exactly
+ *   such lost writes; the property tests caught it.)
  *
  * Only writes that may have happened take part: `ok`, `info` and never-completed writes. A write that
  * certainly failed supersedes nothing and is never reflected.
@@ -20,7 +27,7 @@ import type { CheckedOperation } from './operations';
  * - S is empty (not found), and D was invoked before S completed; or
  * - vclock mode only: S is non-empty but no value in S is a causal ancestor of D. D is then a hidden
  *   tombstone sibling of what S shows (a delete concurrent with a put stays a sibling; reads hide tombstones).
- *   In LWW mode a non-empty read means a put won, and that put already reaches whatever D would.
+ *   In LWW mode a non-empty read means a put out-stamped every delete, so deletes explain nothing there.
  */
 export type ConflictMode = 'vclock' | 'lww';
 
@@ -55,7 +62,7 @@ export class KeyWrites {
     operations: readonly CheckedOperation[],
     readonly mode: ConflictMode,
   ) {
-    // Ids follow invoke time (stable for ties), which the LWW sweep in `reflected` relies on.
+    // Ids follow invoke time (stable for ties): deterministic, and the order people read histories in.
     const inInvokeOrder = operations.filter((o) => o.isWrite).sort((a, b) => a.invoke.time - b.invoke.time);
     for (const operation of inInvokeOrder) {
       const value = operation.f === 'delete' ? null : operation.invoke.value;
@@ -133,11 +140,20 @@ export class KeyWrites {
 
   /**
    * All writes reflected by a read whose explainers are `start`: the start set and everything it supersedes
-   * (transitively, with the LWW rule in LWW mode). Returns a membership test valid until the next query.
+   * (see the file comment for each mode). Returns a membership test valid until the next query.
    */
   reflected(start: readonly WriteRecord[]): (id: number) => boolean {
     const stamp = this.nextStamp();
     const marks = this.marks;
+    if (this.mode === 'lww') {
+      // W is reflected if some shown write was not completed before W was invoked: W.invoke ≤ latest ok time.
+      let bound = Number.NEGATIVE_INFINITY;
+      for (const record of start) {
+        marks[record.id] = stamp;
+        if (record.okTime > bound) bound = record.okTime;
+      }
+      return (id: number) => marks[id] === stamp || (this.writes[id] as WriteRecord).invokeTime <= bound;
+    }
     const stack: number[] = [];
     const visit = (id: number) => {
       if (marks[id] === stamp) return;
@@ -145,19 +161,9 @@ export class KeyWrites {
       stack.push(id);
     };
     for (const record of start) visit(record.id);
-    // LWW sweep: every write invoked at or before `bound` (the latest ok time reached so far) is superseded by
-    // something reached — it was not completed before that write was invoked. Writes are in invoke order,
-    // so one forward pointer covers all the LWW edges in O(writes).
-    let bound = Number.NEGATIVE_INFINITY;
-    let sweep = 0;
     while (stack.length > 0) {
-      const id = stack.pop() as number;
-      const record = this.writes[id] as WriteRecord;
+      const record = this.writes[stack.pop() as number] as WriteRecord;
       for (const parent of record.parents) visit(parent);
-      if (this.mode === 'lww' && record.okTime > bound) {
-        bound = record.okTime;
-        while (sweep < this.writes.length && (this.writes[sweep] as WriteRecord).invokeTime <= bound) visit(sweep++);
-      }
     }
     return (id: number) => marks[id] === stamp;
   }

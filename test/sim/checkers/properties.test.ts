@@ -1,0 +1,179 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { checkLinearizability } from '../../../sim/checkers/linearizability';
+import { checkLostWrites } from '../../../sim/checkers/lost-writes';
+import { checkSession } from '../../../sim/checkers/session';
+import { checkStaleReads } from '../../../sim/checkers/stale-reads';
+import type { HistoryEvent } from '../../../sim/history';
+import { pairOperations } from '../../../sim/history';
+import { HistoryBuilder } from './history-builder';
+import { buildHistory, historySpec } from './register-histories';
+
+const modes = ['vclock', 'lww'] as const;
+
+/**
+ * Mutates one completed get to return an older value: the value of an acknowledged write that another
+ * acknowledged write overwrote entirely before the get started. Returns undefined if the history has no such
+ * get. (Values are unique, so nothing can legitimately bring the old value back.)
+ */
+function mutateOneRead(history: HistoryEvent[], pick: number): HistoryEvent[] | undefined {
+  const ops = pairOperations(history);
+  const candidates: { get: HistoryEvent; older: string }[] = [];
+  for (const g of ops) {
+    if (g.f !== 'get' || g.completion?.type !== 'ok') continue;
+    const current = (g.completion.value as string[])[0];
+    for (const w1 of ops) {
+      if (w1.key !== g.key || w1.f === 'get' || w1.f === 'delete' || w1.completion?.type !== 'ok') continue;
+      const value = w1.invoke.value as string;
+      if (value === current) continue;
+      const overwritten = ops.some(
+        (w2) => w2.key === g.key && w2.f !== 'get' && w2.completion?.type === 'ok' && w2.invoke.time > w1.completion!.time && w2.completion.time < g.invoke.time,
+      );
+      if (overwritten) candidates.push({ get: g.completion, older: value });
+    }
+  }
+  if (candidates.length === 0) return undefined;
+  const chosen = candidates[pick % candidates.length]!;
+  return history.map((event) => (event === chosen.get ? { ...event, value: [chosen.older] } : event));
+}
+
+describe('checker properties over histories from a correct register', () => {
+  for (const mode of modes) {
+    for (const overlap of [false, true]) {
+      it(`${mode}, ${overlap ? 'overlapping' : 'non-overlapping'} operations: lost-writes, stale-reads, linearizability and session all pass`, () => {
+        fc.assert(
+          fc.property(historySpec(), (spec) => {
+            const history = buildHistory(spec, { mode, overlap });
+            for (const result of [
+              checkLostWrites(history, { mode }),
+              checkStaleReads(history, { mode }),
+              checkLinearizability(history),
+              checkSession(history, { mode }),
+            ]) {
+              expect(result.verdict, `${result.checker}: ${result.summary}\n${JSON.stringify(result.counterexamples)}`).toBe('ok');
+            }
+          }),
+          { numRuns: 150 },
+        );
+      });
+    }
+  }
+
+  it('mutating one read to an older overwritten value makes linearizability fail (any outcome mix, overlapping)', () => {
+    fc.assert(
+      fc.property(historySpec({ minOps: 8, kinds: ['put', 'put', 'get', 'get', 'cas', 'delete'] }), fc.nat(), fc.boolean(), (spec, pick, overlap) => {
+        const mutated = mutateOneRead(buildHistory(spec, { mode: 'vclock', overlap }), pick);
+        fc.pre(mutated !== undefined);
+        const result = checkLinearizability(mutated!);
+        expect(result.verdict).toBe('fail');
+        expect(result.counterexamples.length).toBeGreaterThan(0);
+      }),
+      { numRuns: 150 },
+    );
+  });
+
+  it('with certain outcomes the same mutation is also a stale read, in both modes', () => {
+    fc.assert(
+      fc.property(historySpec({ minOps: 8, uncertain: false, kinds: ['put', 'get', 'get', 'cas', 'delete'] }), fc.nat(), fc.constantFrom(...modes), (spec, pick, mode) => {
+        const mutated = mutateOneRead(buildHistory(spec, { mode, overlap: true }), pick);
+        fc.pre(mutated !== undefined);
+        expect(checkStaleReads(mutated!, { mode }).verdict).toBe('fail');
+      }),
+      { numRuns: 150 },
+    );
+  });
+});
+
+/** Independent brute force for small histories: try every order (info ops optional) respecting real time. */
+function bruteForceLinearizable(history: HistoryEvent[]): boolean {
+  interface Op { f: string; value: unknown; expected: string | null | undefined; result: string | null; inv: number; ret: number; required: boolean }
+  const ops: Op[] = [];
+  for (const o of pairOperations(history)) {
+    const type = o.completion?.type ?? 'info';
+    if (type === 'fail' || (o.f === 'get' && type !== 'ok')) continue;
+    const result = o.f === 'get' ? ((o.completion!.value as string[])[0] ?? null) : null;
+    ops.push({ f: o.f, value: o.invoke.value, expected: o.invoke.expected, result, inv: o.invoke.time, ret: type === 'ok' ? o.completion!.time : Infinity, required: type === 'ok' });
+  }
+  const placed = new Array<boolean>(ops.length).fill(false);
+  const search = (state: string | null): boolean => {
+    if (ops.every((op, i) => placed[i] || !op.required)) return true;
+    for (let i = 0; i < ops.length; i++) {
+      if (placed[i]) continue;
+      const x = ops[i]!;
+      if (ops.some((y, j) => !placed[j] && j !== i && y.ret < x.inv)) continue;
+      let next: string | null;
+      if (x.f === 'get') {
+        if (state !== x.result) continue;
+        next = state;
+      } else if (x.f === 'delete') next = null;
+      else if (x.f === 'cas' && x.expected !== undefined) {
+        if (state !== x.expected) continue;
+        next = x.value as string;
+      } else next = x.value as string;
+      placed[i] = true;
+      const ok = search(next);
+      placed[i] = false;
+      if (ok) return true;
+    }
+    return false;
+  };
+  return search(null);
+}
+
+describe('linearizability search agrees with brute force on small arbitrary histories', () => {
+  const op = fc.record({
+    kind: fc.constantFrom('put', 'get', 'delete', 'cas'),
+    start: fc.nat(30),
+    length: fc.nat(30),
+    outcome: fc.constantFrom('ok', 'ok', 'ok', 'info', 'fail', 'open'),
+    read: fc.nat(4),
+    expected: fc.nat(4),
+  });
+  it('same verdict as exhaustive search', () => {
+    fc.assert(
+      fc.property(fc.array(op, { maxLength: 7 }), (draws) => {
+        const h = new HistoryBuilder();
+        const pool = (n: number) => (n === 0 ? null : `v${n - 1}`);
+        let written = 0;
+        draws.forEach((d, process) => {
+          const type = d.outcome as 'ok' | 'info' | 'fail' | 'open';
+          const end = d.start + d.length;
+          if (d.kind === 'get') h.get(process, 'k', type === 'ok' && pool(d.read) !== null ? [pool(d.read)!] : [], d.start, end, { type });
+          else if (d.kind === 'delete') h.del(process, 'k', d.start, end, { type });
+          else if (d.kind === 'put') h.put(process, 'k', `v${written++}`, d.start, end, { type });
+          else h.cas(process, 'k', pool(d.expected), `v${written++}`, d.start, end, { type });
+        });
+        const history = h.build();
+        const expected = bruteForceLinearizable(history);
+        expect(checkLinearizability(history).verdict).toBe(expected ? 'ok' : 'fail');
+      }),
+      { numRuns: 1500 },
+    );
+  });
+});
+
+describe('linearizability budget', () => {
+  it('a budget smaller than the operations to place is never ok', () => {
+    fc.assert(
+      fc.property(historySpec({ minOps: 5 }), fc.boolean(), (spec, overlap) => {
+        const history = buildHistory(spec, { mode: 'vclock', overlap });
+        const required = pairOperations(history).filter((o) => o.completion?.type === 'ok').length;
+        const result = checkLinearizability(history, { maxSteps: Math.max(0, required - 1) });
+        expect(result.verdict).not.toBe('ok');
+      }),
+      { numRuns: 100 },
+    );
+  });
+
+  it('a huge ambiguous history with a tiny budget is unknown, and the step count stays within budget', () => {
+    // 300 fully concurrent writes and 300 reads that each demand a different order among them: the search
+    // space is enormous and the verdict cannot be established in 5 000 steps.
+    const h = new HistoryBuilder();
+    for (let i = 0; i < 300; i++) h.put(i, 'k', `w${i}`, 0, 1_000_000, { type: i % 3 === 0 ? 'info' : 'ok' });
+    for (let i = 0; i < 300; i++) h.get(1000 + i, 'k', [`w${(i * 7) % 300}`], 1 + i, 999_999 - i);
+    const result = checkLinearizability(h.build(), { maxStepsPerKey: 5_000 });
+    expect(result.verdict).toBe('unknown');
+    expect(result.figures.steps).toBeLessThanOrEqual(5_000);
+    expect(result.figures.keysUnknown).toBe(1);
+  });
+});
