@@ -1,6 +1,11 @@
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { kernelDemoCommand } from './commands/kernel-demo';
+import { deployCommand } from './commands/deploy';
+import { kvCommand } from './commands/kv';
+import { serveCommand } from './commands/serve';
+import { simCompareCommand } from './commands/sim-compare';
+import { simRunCommand } from './commands/sim-run';
 
 /**
  * The dynalab command line. Verbs whose issue has not landed say so and exit with status 2 rather than
@@ -17,16 +22,14 @@ await yargs(hideBin(process.argv))
   .scriptName('dynalab')
   .usage('$0 <command> [options]')
   .command('sim', 'run the deterministic simulator', (y) =>
-    kernelDemoCommand(y)
-      .command('run <scenario>', 'run a scenario file and print verdicts, figures and the trace hash', {}, notYet('sim run', 5))
-      .command('compare <scenario>', 'run one scenario across variants, side by side', {}, notYet('sim compare', 5))
+    simCompareCommand(simRunCommand(kernelDemoCommand(y)))
       .demandCommand(1, 'name a sim command: kernel-demo, run, compare'),
   )
   .command('check', 'property-based consistency checks over drawn fault schedules', {}, notYet('check', 5))
   .command('report', 'capacity reports (Markdown/HTML + charts)', {}, notYet('report', 5))
-  .command('serve', 'run one real node from a config file', {}, notYet('serve', 6))
-  .command('deploy', 'start a local real cluster on loopback', {}, notYet('deploy', 6))
-  .command('kv', 'get/put/delete against a real cluster', {}, notYet('kv', 6))
+  .command(serveCommand)
+  .command(deployCommand)
+  .command(kvCommand)
   .demandCommand(1, 'name a command (see --help)')
   .strict()
   .help()

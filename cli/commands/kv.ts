@@ -1,0 +1,126 @@
+import * as fs from 'node:fs';
+import type { Argv, CommandModule } from 'yargs';
+import { DynalabClient, DynalabHttpError, type GetResult } from '../../real/client';
+
+/**
+ * `dynalab kv get|put|delete|list|status`: the HTTP client from the command line. The endpoint comes from
+ * --endpoint, else $DYNALAB_ENDPOINT, else 127.0.0.1:8001 (deploy's first node); the token from --token or
+ * $DYNALAB_TOKEN. Exit status: 0 done, 1 not found / refused / failed.
+ */
+export const kvCommand: CommandModule = {
+  command: 'kv',
+  describe: 'get/put/delete/list against a real cluster over HTTP',
+  builder: (y: Argv) =>
+    y
+      .option('endpoint', { type: 'string', default: process.env.DYNALAB_ENDPOINT ?? '127.0.0.1:8001', describe: 'any node\'s HTTP address' })
+      .option('token', { type: 'string', default: process.env.DYNALAB_TOKEN, describe: 'bearer token, if the cluster needs one' })
+      .option('json', { type: 'boolean', default: false, describe: 'print results as JSON' })
+      .command(
+        'get <key>',
+        'read a key: its value (or siblings) and causal context',
+        (c) => c.positional('key', { type: 'string', demandOption: true }).option('r', { type: 'number', describe: 'read quorum' })
+          .option('raw', { type: 'boolean', default: false, describe: 'write only the value bytes to stdout' }),
+        (argv) => run(async () => {
+          const result = await client(argv).get(argv.key, argv.r === undefined ? {} : { r: argv.r });
+          if (argv.json) return printJson(getJson(result));
+          if (!result.found) {
+            console.error(`not found${result.context ? ` (context ${result.context})` : ''}`);
+            process.exitCode = 1;
+            return;
+          }
+          if (argv.raw && !result.siblings) return void process.stdout.write(result.values[0]!);
+          if (result.siblings) {
+            console.log(`siblings ${result.values.length} (concurrent writes; put with --context to resolve them)`);
+            result.values.forEach((v, i) => console.log(`  [${i + 1}] ${show(v)}`));
+          } else {
+            console.log(`value    ${show(result.values[0]!)}`);
+          }
+          console.log(`context  ${result.context}`);
+          console.log(`etag     ${result.etag}`);
+          console.log(`replies  ${result.replies}`);
+        }),
+      )
+      .command(
+        'put <key> [value]',
+        'write a key (value from the argument, --file, or stdin)',
+        (c) => c.positional('key', { type: 'string', demandOption: true }).positional('value', { type: 'string' })
+          .option('file', { type: 'string', describe: 'read the value from this file' })
+          .option('context', { type: 'string', describe: 'causal context from a get (supersedes what you read)' })
+          .option('w', { type: 'number', describe: 'write quorum' })
+          .option('ttl', { type: 'number', describe: 'time to live, seconds' })
+          .option('if-match', { type: 'string', describe: 'compare-and-set: only if the current etag is this' })
+          .option('if-absent', { type: 'boolean', default: false, describe: 'only if the key has no value' }),
+        (argv) => run(async () => {
+          const value = argv.value !== undefined ? argv.value : argv.file !== undefined ? fs.readFileSync(argv.file) : fs.readFileSync(0);
+          const reply = await client(argv).put(argv.key, typeof value === 'string' ? value : new Uint8Array(value), {
+            ...(argv.context ? { context: argv.context } : {}),
+            ...(argv.w !== undefined ? { w: argv.w } : {}),
+            ...(argv.ttl !== undefined ? { ttlSeconds: argv.ttl } : {}),
+            ...(argv.ifMatch !== undefined ? { ifMatch: argv.ifMatch } : {}),
+            ...(argv.ifAbsent ? { ifAbsent: true } : {}),
+          });
+          if (argv.json) return printJson(reply);
+          console.log(`ok       ${reply.acks} replica${reply.acks === 1 ? '' : 's'} acknowledged (fsynced)`);
+          console.log(`context  ${reply.context}`);
+        }),
+      )
+      .command(
+        'delete <key>',
+        'delete a key (pass --context from a get, or the delete is concurrent with what it did not see)',
+        (c) => c.positional('key', { type: 'string', demandOption: true })
+          .option('context', { type: 'string', describe: 'causal context from a get' })
+          .option('w', { type: 'number', describe: 'write quorum' }),
+        (argv) => run(async () => {
+          const reply = await client(argv).delete(argv.key, { ...(argv.context ? { context: argv.context } : {}), ...(argv.w !== undefined ? { w: argv.w } : {}) });
+          if (argv.json) return printJson(reply);
+          console.log(`deleted  ${reply.acks} replica${reply.acks === 1 ? '' : 's'} acknowledged`);
+        }),
+      )
+      .command(
+        'list [prefix]',
+        'list keys under a prefix (scatter-gather over every node)',
+        (c) => c.positional('prefix', { type: 'string', default: '' }).option('limit', { type: 'number' }),
+        (argv) => run(async () => {
+          const result = await client(argv).list(argv.prefix, argv.limit === undefined ? {} : { limit: argv.limit });
+          if (argv.json) return printJson(result);
+          for (const key of result.keys) console.log(key);
+          console.error(`${result.keys.length} keys from ${result.answered} of ${result.asked} nodes${result.truncated ? ' (truncated)' : ''}${result.missing.length ? `; no answer from ${result.missing.join(', ')}` : ''}`);
+        }),
+      )
+      .command('status', 'a node\'s status and counters', (c) => c, (argv) => run(async () => printJson(await client(argv).status())))
+      .demandCommand(1, 'name a kv command: get, put, delete, list, status'),
+  handler: () => {},
+};
+
+function client(argv: { endpoint: string; token?: string | undefined }): DynalabClient {
+  return new DynalabClient(argv.endpoint, argv.token ? { token: argv.token } : {});
+}
+
+async function run(body: () => Promise<void>): Promise<void> {
+  try {
+    await body();
+  } catch (error) {
+    console.error(`dynalab kv: ${error instanceof DynalabHttpError ? error.message : (error as Error).message}`);
+    process.exitCode = 1;
+  }
+}
+
+/** A value as text when it is printable UTF-8, else its size and base64. */
+function show(value: Uint8Array): string {
+  try {
+    const text = new TextDecoder('utf-8', { fatal: true }).decode(value);
+    // eslint-disable-next-line no-control-regex
+    if (!/[\x00-\x08\x0e-\x1f]/.test(text) && text.length <= 4096) return text;
+  } catch {
+    // not UTF-8: fall through
+  }
+  return `<${value.length} bytes, base64 ${Buffer.from(value.subarray(0, 48)).toString('base64')}${value.length > 48 ? '…' : ''}>`;
+}
+
+function getJson(result: GetResult) {
+  return { ...result, values: result.values.map((v) => Buffer.from(v).toString('base64')) };
+}
+
+function printJson(value: unknown): void {
+  console.log(JSON.stringify(value, null, 2));
+}
