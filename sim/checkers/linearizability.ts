@@ -5,6 +5,7 @@ import type { RegisterOp, RegisterState } from './register-model';
 import { describeRegisterOp, stateKey, stepRegister } from './register-model';
 import type { CheckerResult } from './result';
 import { CounterexampleList } from './result';
+import { LinearizedSet } from './linearized-set';
 
 /**
  * Per-key linearizability: is there a total order of each key's operations, consistent with real time (an
@@ -27,6 +28,7 @@ import { CounterexampleList } from './result';
  *   returned nothing tells nothing).
  * - A get returning two or more siblings is a violation by itself (a register holds one value).
  * - A cas without `expected` (older histories) is treated as an unconditional put.
+ * - Uncertain writes nothing observed are dropped first (dropUnobservedUncertainWrites: provably harmless).
  *
  * Budget. The simulator's world may not read wall time (sim/ is deterministic), so the "time budget" is a
  * **step budget**: one step is one iteration of the search loop. A key that exhausts `maxStepsPerKey`, or any
@@ -100,7 +102,8 @@ export function checkLinearizability(history: readonly HistoryEvent[], options: 
         ops.push(op);
       }
     }
-    operations += ops.length;
+    const searched = dropUnobservedUncertainWrites(ops);
+    operations += searched.length;
     if (siblingRead !== undefined) {
       keysFailed++;
       counterexamples.add(
@@ -111,7 +114,7 @@ export function checkLinearizability(history: readonly HistoryEvent[], options: 
       continue;
     }
     const budget = Math.min(maxStepsPerKey, stepsLeft);
-    const outcome = searchKey(key, ops, budget);
+    const outcome = searchKey(key, searched, budget);
     stepsLeft -= outcome.steps;
     if (outcome.verdict === 'fail') {
       keysFailed++;
@@ -163,15 +166,33 @@ function toSearchOp(source: CheckedOperation): SearchOp | undefined | 'sibling' 
   }
 }
 
-/** murmur3's 32-bit finalizer: per-operation hash constants for the incremental set hash. */
-function mix32(x: number): number {
-  let h = x | 0;
-  h ^= h >>> 16;
-  h = Math.imul(h, 0x85ebca6b);
-  h ^= h >>> 13;
-  h = Math.imul(h, 0xc2b2ae35);
-  h ^= h >>> 16;
-  return h >>> 0;
+/**
+ * Drops uncertain (info / never-completed) writes whose effect nothing could have observed: a put or cas whose
+ * value no get returned and no cas expected, or — when no get returned "absent" and no cas expected absence — a
+ * delete. They never need to be linearized: in any valid order containing such a write W, the operation right
+ * after W cannot be a read (it would observe W) or a cas (it would expect W's result), so it is a put or delete
+ * that ignores the state W left; removing W leaves every later state unchanged. Dropping them matters because
+ * uncertain writes never leave the entry list (they have no return), so each one otherwise costs a step on
+ * every rescan, and a branch of the search everywhere after its invoke.
+ */
+function dropUnobservedUncertainWrites(ops: readonly SearchOp[]): SearchOp[] {
+  const observed = new Set<string>();
+  let absenceObserved = false;
+  for (const { model } of ops) {
+    if (model.kind === 'get') {
+      if (model.result === null) absenceObserved = true;
+      else observed.add(model.result);
+    } else if (model.kind === 'cas') {
+      if (model.expected === null) absenceObserved = true;
+      else observed.add(model.expected);
+    }
+  }
+  return ops.filter(({ model, required }) => {
+    if (required) return true;
+    if (model.kind === 'delete') return absenceObserved;
+    if (model.kind === 'put' || model.kind === 'cas') return observed.has(model.value);
+    return true;
+  });
 }
 
 function buildEntries(ops: readonly SearchOp[]): Entry {
@@ -222,27 +243,18 @@ function unlift(entry: Entry): void {
 function searchKey(key: string, ops: readonly SearchOp[], budget: number): KeySearch {
   const n = ops.length;
   const head = buildEntries(ops);
-  const bits = new Uint32Array(Math.ceil(n / 32));
-  const zobristA = ops.map((_, i) => mix32(2 * i + 1));
-  const zobristB = ops.map((_, i) => mix32(2 * i + 0x9e3779b9));
-  let hashA = 0;
-  let hashB = 0;
-  const memo = new Map<string, Uint32Array[]>();
-  const toggle = (i: number) => {
-    bits[i >>> 5] = (bits[i >>> 5] as number) ^ (1 << (i & 31));
-    hashA = (hashA ^ (zobristA[i] as number)) >>> 0;
-    hashB = (hashB ^ (zobristB[i] as number)) >>> 0;
-  };
-  /** Records (linearized set, state); false if it was already explored. Bit sets are compared, not trusted to the hash. */
+  const placed = new LinearizedSet(n);
+  const memo = new Map<string, Int32Array[]>();
+  /** Records (placed set, state); false if that configuration was already explored. Hash hits are verified. */
   const remember = (s: RegisterState): boolean => {
-    const memoKey = `${hashA}.${hashB}.${stateKey(s)}`;
+    const memoKey = `${placed.hashA}.${placed.hashB}.${stateKey(s)}`;
     const seen = memo.get(memoKey);
     if (seen === undefined) {
-      memo.set(memoKey, [bits.slice()]);
+      memo.set(memoKey, [placed.snapshot()]);
       return true;
     }
-    for (const other of seen) if (sameBits(other, bits)) return false;
-    seen.push(bits.slice());
+    for (const other of seen) if (placed.matches(other)) return false;
+    seen.push(placed.snapshot());
     return true;
   };
 
@@ -263,7 +275,7 @@ function searchKey(key: string, ops: readonly SearchOp[], budget: number): KeySe
       const op = ops[entry.op] as SearchOp;
       const next = stepRegister(state, op.model);
       if (next !== undefined) {
-        toggle(entry.op);
+        placed.add(entry.op);
         if (remember(next)) {
           stack.push({ entry, before: state });
           state = next;
@@ -272,7 +284,7 @@ function searchKey(key: string, ops: readonly SearchOp[], budget: number): KeySe
           entry = head.next;
           continue;
         }
-        toggle(entry.op);
+        placed.remove(entry.op);
       }
       entry = entry.next;
     } else {
@@ -295,7 +307,7 @@ function searchKey(key: string, ops: readonly SearchOp[], budget: number): KeySe
       if (top === undefined) break;
       const op = ops[top.entry.op] as SearchOp;
       state = top.before;
-      toggle(top.entry.op);
+      placed.remove(top.entry.op);
       unlift(top.entry);
       if (op.required) required++;
       entry = top.entry.next;
@@ -304,11 +316,6 @@ function searchKey(key: string, ops: readonly SearchOp[], budget: number): KeySe
   if (required === 0) return { verdict: 'ok', steps };
   if (deepest === undefined) throw new Error(`linearizability(${key}): failed without reaching a blocking return`);
   return { verdict: 'fail', steps, ...explainFailure(ops, deepest) };
-}
-
-function sameBits(a: Uint32Array, b: Uint32Array): boolean {
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
 }
 
 /** Where the search got furthest: what it had placed, and the operation it could not place next. */

@@ -73,8 +73,14 @@ describe('checker properties over histories from a correct register', () => {
   });
 
   it('with certain outcomes the same mutation is also a stale read, in both modes', () => {
+    // vclock without deletes: after a delete the generator's next write is blind (nothing to name in its
+    // context), and a blind write does not overwrite under vector clocks — it adds a sibling, so reading the
+    // older value there is legitimately fresh (linearizability still fails: a register has no siblings).
+    const modeAndSpec = fc.constantFrom(...modes).chain((mode) =>
+      fc.tuple(fc.constant(mode), historySpec({ minOps: 8, uncertain: false, kinds: mode === 'vclock' ? ['put', 'get', 'get', 'cas'] : ['put', 'get', 'get', 'cas', 'delete'] })),
+    );
     fc.assert(
-      fc.property(historySpec({ minOps: 8, uncertain: false, kinds: ['put', 'get', 'get', 'cas', 'delete'] }), fc.nat(), fc.constantFrom(...modes), (spec, pick, mode) => {
+      fc.property(modeAndSpec, fc.nat(), ([mode, spec], pick) => {
         const mutated = mutateOneRead(buildHistory(spec, { mode, overlap: true }), pick);
         fc.pre(mutated !== undefined);
         expect(checkStaleReads(mutated!, { mode }).verdict).toBe('fail');
