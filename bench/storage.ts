@@ -110,6 +110,8 @@ function openDynalab(dir: string, options: Partial<StorageOptions>): { store: St
   return { store, engine };
 }
 
+let levelDb!: ClassicLevel<Uint8Array, Uint8Array>;
+
 async function openLevel(dir: string, sync: boolean): Promise<Store> {
   const db = new ClassicLevel<Uint8Array, Uint8Array>(dir, {
     keyEncoding: 'view',
@@ -118,6 +120,7 @@ async function openLevel(dir: string, sync: boolean): Promise<Store> {
     cacheSize: 8 * MiB,
   });
   await db.open();
+  levelDb = db;
   return {
     put: (i, done) => {
       db.put(keyOf(i, KEYS), value, { sync }).then(() => done(null), (error: Error) => done(error));
@@ -221,6 +224,9 @@ async function main(): Promise<void> {
     const dGets = await timeGets(d, GETS, CONCURRENCY);
     const lGets = await timeGets(l, GETS, CONCURRENCY);
     report(`(c) random gets (${fmt(GETS)})`, dGets, lGets);
+    // Context, not the reference: LevelDB's synchronous get on the main thread, like dynalab's get.
+    const lSyncGets = await timeGets({ ...l, get: (key) => levelDb.getSync(key) }, GETS, 1);
+    console.log(`    classic-level getSync (one thread, like dynalab's get): ${fmt(lSyncGets)} ops/s; dynalab ratio to it ${(dGets / lSyncGets).toFixed(2)}×`);
     const after = engine.stats();
     console.log(`    dynalab read amplification ${after.readAmplification.toFixed(2)} tables/get, block cache hit rate ${(after.blockCache.hits / Math.max(1, after.blockCache.hits + after.blockCache.misses) * 100).toFixed(1)} %`);
 
