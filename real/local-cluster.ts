@@ -161,7 +161,7 @@ export class LocalCluster {
 }
 
 async function pickPorts(count: number, base?: number): Promise<{ http: number[]; tcp: number[] }> {
-  if (base !== undefined) {
+  if (base !== undefined && base > 0) {
     const wanted = { http: Array.from({ length: count }, (_, i) => base + i), tcp: Array.from({ length: count }, (_, i) => base + 1000 + i) };
     if (await allFree([...wanted.http, ...wanted.tcp])) return wanted;
   }

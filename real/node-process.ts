@@ -83,6 +83,7 @@ export async function startRealNode(config: RealNodeConfig, options: StartOption
   const server = createHttpApi(node, {
     ...(config.token !== undefined ? { token: config.token } : {}),
     status: () => ({
+      pid: process.pid,
       http: config.listen.http,
       tcp: config.listen.tcp,
       dataDir: config.dataDir,

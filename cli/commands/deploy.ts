@@ -15,7 +15,7 @@ const builder = (y: Argv) =>
       .option('w', { type: 'number', describe: 'default write quorum (default 2)' })
       .option('conflict', { choices: ['vclock', 'lww'] as const, describe: 'conflict resolution (default vclock)' })
       .option('token', { type: 'string', describe: 'require this bearer token from clients' })
-      .option('port', { type: 'number', default: 8001, describe: 'first HTTP port to try (TCP = port + 1000); random free ports if busy' });
+      .option('port', { type: 'number', default: 8001, describe: 'first HTTP port to try (TCP = port + 1000); random free ports if busy or 0' });
 
 type Args = ArgumentsCamelCase<Awaited<ReturnType<typeof builder>['argv']>>;
 
