@@ -24,6 +24,8 @@ import { Workload } from './workload';
 export interface RunOptions {
   /** Overrides the scenario's seed. */
   seed?: number;
+  /** Judge the history as this conflict mode instead of the cluster's (used to expose injected bugs). */
+  checkerMode?: 'vclock' | 'lww';
   /** Called roughly once per simulated second. */
   onProgress?: (simulatedMicros: number, totalMicros: number, operations: number) => void;
 }
@@ -52,6 +54,8 @@ export interface RunResult {
     disk: { bytesWritten: number; syncs: number };
     events: number;
     simulatedSeconds: number;
+    /** Keys whose owners still disagree after the final read phase (and its read repairs). */
+    finalDivergentKeys: number;
   };
   nemesis: NemesisLogEntry[];
   traceHash: string;
@@ -90,7 +94,7 @@ export function runScenario(scenario: Scenario, options: RunOptions = {}): Scena
       duplicateProbability: scenario.network.duplicate,
       reorder: scenario.network.reorder,
     },
-    storage: { memtableBytes: c.storage.memtableBytes, compaction: c.storage.compaction, blockCacheBytes: 256 * 1024 },
+    storage: { memtableBytes: c.storage.memtableBytes, compaction: c.storage.compaction, syncWrites: c.storage.syncWrites, blockCacheBytes: 256 * 1024 },
     machine: (index, id) => {
       const fixed = scenario.clocks.nodes[id];
       const draw = seededUnit(clockRandom, index);
@@ -142,10 +146,14 @@ export function runScenario(scenario: Scenario, options: RunOptions = {}): Scena
     if (simulator.run({ untilMicros: Math.min(finalDeadline, simulator.nowMicros + 100_000) }) === 0 && simulator.pendingEvents === 0) break;
   }
 
+  // Read repair from the final reads needs a moment to land; then judge agreement once more over every key.
+  simulator.run({ untilMicros: simulator.nowMicros + 1_000_000 });
+  const finalDivergentKeys = divergentKeys(cluster, [...workload.touchedKeys]);
+
   const checks = scenario.checks.map((check) => {
     const [name, settings] = typeof check === 'string' ? [check, {}] : (Object.entries(check)[0] as [string, Record<string, unknown>]);
     return runChecker(name, history.events, {
-      mode: c.conflict,
+      mode: options.checkerMode ?? c.conflict,
       samples,
       healTime: nemesis.lastHealMicros,
       thresholdMicros: scenario.quiescence,
@@ -159,14 +167,14 @@ export function runScenario(scenario: Scenario, options: RunOptions = {}): Scena
     seed,
     verdict,
     checks,
-    figures: figures(cluster, workload, nemesis),
+    figures: { ...figures(cluster, workload, nemesis), finalDivergentKeys },
     nemesis: nemesis.log,
     traceHash: simulator.traceHash(),
   };
   return { result, history };
 }
 
-function figures(cluster: SimCluster, workload: Workload, nemesis: Nemesis): RunResult['figures'] {
+function figures(cluster: SimCluster, workload: Workload, nemesis: Nemesis): Omit<RunResult['figures'], 'finalDivergentKeys'> {
   const w = workload.figures;
   const summary = (samples: number[]): LatencySummary => {
     const ms = (p: number) => Math.round(percentile(samples, p) / 10) / 100;

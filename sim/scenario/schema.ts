@@ -21,6 +21,11 @@ const storage = z.strictObject({
   memtableBytes: size.default(4 * 1024 * 1024),
   compaction: z.enum(['leveled', 'size-tiered']).default('leveled'),
   syncLatency: latency.default({ kind: 'fixed', ms: 0.2 }),
+  /**
+   * true (default): a replica acknowledges a write only after the WAL fsync that covers it. false: after the
+   * append — faster, and a crash then loses acknowledged writes (try it with a crash fault and lost-writes).
+   */
+  syncWrites: z.boolean().default(true),
 });
 
 const cluster = z
@@ -36,7 +41,7 @@ const cluster = z
     readRepair: z.boolean().default(true),
     requestTimeout: duration.default(500_000),
     hintWindow: duration.default(3 * 3_600_000_000),
-    storage: storage.default({ memtableBytes: 4 * 1024 * 1024, compaction: 'leveled', syncLatency: { kind: 'fixed', ms: 0.2 } }),
+    storage: storage.default({ memtableBytes: 4 * 1024 * 1024, compaction: 'leveled', syncLatency: { kind: 'fixed', ms: 0.2 }, syncWrites: true }),
   })
   .superRefine((value, context) => {
     for (const knob of ['r', 'w'] as const) {

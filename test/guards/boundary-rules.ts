@@ -105,7 +105,7 @@ export function checkProject(root: string): Violation[] {
     violations.push(...checkImports(root, file, readFileSync(file, 'utf8'), ['core'], [], /^$/));
   }
   for (const file of listSources(root, 'sim')) {
-    violations.push(...checkImports(root, file, readFileSync(file, 'utf8'), ['core', 'sim'], ['real', 'cli'], /^(seedrandom|zod|yaml)$/));
+    violations.push(...checkImports(root, file, readFileSync(file, 'utf8'), ['core', 'sim'], ['real', 'cli'], /^(seedrandom|zod|yaml|fast-check)$/));
   }
   for (const file of listSources(root, 'real')) {
     violations.push(...checkImports(root, file, readFileSync(file, 'utf8'), ['core', 'real'], ['sim', 'cli'], /.*/));

@@ -1,0 +1,76 @@
+import type { Argv } from 'yargs';
+import { runScenario, type RunResult } from '../../sim/run-scenario';
+import { expandVariants, VARY_HELP } from '../../sim/variants';
+import { makeProgress } from '../progress';
+import { readScenarioOrExit } from './sim-run';
+
+/** One row per figure, one column per variant: the same seed and fault schedule, one knob changed. */
+export function compareTable(rows: { label: string; result: RunResult }[]): string {
+  const figure = (name: string, get: (r: RunResult) => string) => [name, ...rows.map((row) => get(row.result))];
+  const check = (name: string) => (r: RunResult) => {
+    const c = r.checks.find((x) => x.checker === name);
+    return c === undefined ? '—' : c.verdict;
+  };
+  const fig = (checker: string, key: string, digits = 0) => (r: RunResult) => {
+    const value = r.checks.find((x) => x.checker === checker)?.figures[key];
+    return value === undefined ? '—' : digits > 0 ? value.toFixed(digits) : String(value);
+  };
+  const pct = (x: number | null) => (x === null ? 'n/a' : `${(x * 100).toFixed(1)} %`);
+  const table = [
+    ['', ...rows.map((row) => row.label)],
+    figure('verdict', (r) => r.verdict),
+    ...[...new Set(rows.flatMap((row) => row.result.checks.map((c) => c.checker)))].map((name) => figure(`  ${name}`, check(name))),
+    figure('lost acked writes', fig('lost-writes', 'lost')),
+    figure('lww overwrites lost', fig('lww-lost-overwrites', 'lost')),
+    figure('stale-read rate', fig('stale-reads', 'staleRate', 4)),
+    figure('siblings mean / max', (r) => `${fig('siblings', 'mean', 2)(r)} / ${fig('siblings', 'max')(r)}`),
+    figure('get p50 / p99 ms', (r) => `${r.figures.latency.get.p50Ms} / ${r.figures.latency.get.p99Ms}`),
+    figure('put p50 / p99 ms', (r) => `${r.figures.latency.put.p50Ms} / ${r.figures.latency.put.p99Ms}`),
+    figure('availability in faults', (r) => pct(r.figures.availability.duringFaults)),
+    figure('ops ok / fail / unknown', (r) => `${r.figures.operations.ok} / ${r.figures.operations.fail} / ${r.figures.operations.info}`),
+    figure('hints stored / delivered', (r) => `${r.figures.hints.stored} / ${r.figures.hints.delivered}`),
+    figure('read repairs', (r) => String(r.figures.readRepairs)),
+    figure('messages', (r) => String(r.figures.network.sent)),
+    figure('trace hash', (r) => r.traceHash),
+  ];
+  const widths = table[0]!.map((_, column) => Math.max(...table.map((row) => row[column]!.length)));
+  return table.map((row) => row.map((cell, column) => (column === 0 ? cell.padEnd(widths[0]!) : cell.padStart(widths[column]!))).join('   ')).join('\n');
+}
+
+export function simCompareCommand(yargs: Argv): Argv {
+  return yargs.command(
+    'compare <scenario>',
+    'run one scenario across variants (same seed, same faults), results side by side',
+    (y) =>
+      y
+        .positional('scenario', { type: 'string', demandOption: true })
+        .option('vary', { type: 'string', array: true, demandOption: true, describe: `knob=v1,v2 (repeatable). Knobs: ${VARY_HELP}` })
+        .option('seed', { type: 'number', describe: "override the scenario's seed" })
+        .option('json', { type: 'boolean', default: false }),
+    (argv) => {
+      const file = argv.scenario as string;
+      const base = readScenarioOrExit(file);
+      const seed = argv.seed ?? base.seed;
+      let variants;
+      try {
+        variants = expandVariants(base, argv.vary as string[]);
+      } catch (error) {
+        console.error(`dynalab: ${(error as Error).message}`);
+        process.exit(2);
+      }
+      const rows: { label: string; result: RunResult }[] = [];
+      for (const [i, variant] of variants.entries()) {
+        const progress = makeProgress(`[${i + 1}/${variants.length}] ${variant.label}`);
+        const { result } = runScenario(variant.scenario, { seed, onProgress: (done, total) => progress.update(done, total) });
+        progress.finish();
+        rows.push({ label: variant.label, result });
+      }
+      if (argv.json) console.log(JSON.stringify(rows, null, 2));
+      else {
+        console.log(`${base.name} — seed ${seed}, ${variants.length} variants, same workload and fault schedule\n`);
+        console.log(compareTable(rows));
+        console.log(`\nreplay one: npx dynalab sim run ${file} --seed ${seed}   (edit the knob in the file)`);
+      }
+    },
+  );
+}

@@ -1,0 +1,118 @@
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Argv } from 'yargs';
+import { loadScenario, ScenarioError } from '../../sim/scenario/load';
+import type { Scenario } from '../../sim/scenario/schema';
+import { runScenario, type RunResult } from '../../sim/run-scenario';
+import { makeProgress } from '../progress';
+
+/** Reads and validates a scenario file, exiting with the validation errors (file:line:col) if it is bad. */
+export function readScenarioOrExit(file: string): Scenario {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (error) {
+    console.error(`dynalab: cannot read scenario '${file}': ${(error as Error).message}`);
+    process.exit(2);
+  }
+  try {
+    return loadScenario(text, file);
+  } catch (error) {
+    if (error instanceof ScenarioError) {
+      console.error(error.message);
+      process.exit(2);
+    }
+    throw error;
+  }
+}
+
+export function formatResult(result: RunResult, wallSeconds: number, replay: string): string {
+  const f = result.figures;
+  const lines: string[] = [];
+  const pct = (x: number | null) => (x === null ? 'n/a' : `${(x * 100).toFixed(2)} %`);
+  const lat = (name: keyof RunResult['figures']['latency']) => {
+    const l = f.latency[name];
+    return l.count === 0 ? 'none' : `p50 ${l.p50Ms} ms  p99 ${l.p99Ms} ms  p999 ${l.p999Ms} ms  (${l.count})`;
+  };
+  lines.push(`scenario ${result.scenario} — seed ${result.seed}`);
+  lines.push('');
+  lines.push('checks');
+  for (const check of result.checks) {
+    const mark = check.verdict === 'ok' ? 'ok     ' : check.verdict === 'fail' ? 'FAIL   ' : 'unknown';
+    lines.push(`  ${mark} ${check.checker.padEnd(20)} ${check.summary}`);
+  }
+  lines.push('');
+  lines.push('figures');
+  lines.push(`  operations        ${f.operations.completed} completed: ${f.operations.ok} ok, ${f.operations.fail} failed, ${f.operations.info} unknown; ${f.operations.shed} shed (all clients busy)`);
+  lines.push(`  latency  get      ${lat('get')}`);
+  lines.push(`           put      ${lat('put')}`);
+  if (f.latency.delete.count > 0) lines.push(`           delete   ${lat('delete')}`);
+  if (f.latency.cas.count > 0) lines.push(`           cas      ${lat('cas')}`);
+  lines.push(`  availability      ${pct(f.availability.duringFaults)} during faults (${f.availability.faultSeconds.toFixed(1)} s), ${pct(f.availability.outsideFaults)} outside`);
+  const stale = result.checks.find((c) => c.checker === 'stale-reads');
+  if (stale) lines.push(`  stale reads       ${stale.figures.staleReads ?? 0} of ${stale.figures.reads ?? 0} (rate ${stale.figures.staleRate ?? 0})`);
+  const siblings = result.checks.find((c) => c.checker === 'siblings');
+  if (siblings) lines.push(`  siblings          mean ${(siblings.figures.mean ?? 0).toFixed(2)}, p99 ${siblings.figures.p99 ?? 0}, max ${siblings.figures.max ?? 0}`);
+  const convergence = result.checks.find((c) => c.checker === 'convergence');
+  if (convergence) lines.push(`  convergence       ${convergence.summary}`);
+  lines.push(`  hints             ${f.hints.stored} stored, ${f.hints.delivered} delivered, ${f.hints.expired} expired, ${f.hints.pendingAtEnd} pending at end`);
+  lines.push(`  repairs           ${f.readRepairs} read repairs, ${f.substitutions} stand-in substitutions, ${f.casConflicts} cas conflicts`);
+  lines.push(`  network           ${f.network.sent} messages (${(f.network.bytesSent / 1e6).toFixed(1)} MB), ${f.network.droppedPartition} stopped by partitions, ${f.network.droppedLoss} lost, ${f.network.droppedDeadHost} to dead nodes`);
+  lines.push(`  disk              ${(f.disk.bytesWritten / 1e6).toFixed(1)} MB written, ${f.disk.syncs} fsyncs`);
+  lines.push(`  simulation        ${f.events} events, ${f.simulatedSeconds.toFixed(1)} s simulated in ${wallSeconds.toFixed(1)} s wall (${(f.simulatedSeconds / Math.max(wallSeconds, 1e-9)).toFixed(1)}× real time)`);
+  if (result.nemesis.length > 0) {
+    lines.push('');
+    lines.push('faults');
+    for (const entry of result.nemesis) lines.push(`  ${(entry.time / 1e6).toFixed(1).padStart(7)} s  ${entry.action}`);
+  }
+  const failed = result.checks.find((c) => c.verdict === 'fail');
+  if (failed && failed.counterexamples[0]) {
+    const first = failed.counterexamples[0];
+    lines.push('');
+    lines.push(`first counterexample (${failed.checker}, key ${first.key}, history events ${first.events.join(', ')}):`);
+    lines.push(`  ${first.explanation}`);
+  }
+  lines.push('');
+  lines.push(`verdict ${result.verdict.toUpperCase()}   trace ${result.traceHash}`);
+  lines.push(`replay: ${replay}`);
+  return lines.join('\n');
+}
+
+export function simRunCommand(yargs: Argv): Argv {
+  return yargs.command(
+    'run <scenario>',
+    'run a scenario file: verdicts, figures, the trace hash and the replay command',
+    (y) =>
+      y
+        .positional('scenario', { type: 'string', demandOption: true, describe: 'scenario YAML file' })
+        .option('seed', { type: 'number', describe: "override the scenario's seed" })
+        .option('out', { type: 'string', describe: 'directory for result.json, history.jsonl and trace-hash' })
+        .option('json', { type: 'boolean', default: false, describe: 'print result.json to stdout instead of the summary' }),
+    (argv) => {
+      const file = argv.scenario as string;
+      const scenario = readScenarioOrExit(file);
+      const seed = argv.seed ?? scenario.seed;
+      const progress = makeProgress(`${scenario.name} (seed ${seed})`);
+      const started = process.hrtime.bigint();
+      const { result, history } = runScenario(scenario, {
+        seed,
+        onProgress: (done, total, operations) => progress.update(done, total, `${(done / 1e6).toFixed(0)}/${(total / 1e6).toFixed(0)} s simulated, ${operations} ops`),
+      });
+      progress.finish();
+      const wallSeconds = Number(process.hrtime.bigint() - started) / 1e9;
+      const replay = `npx dynalab sim run ${file} --seed ${seed}`;
+      if (argv.out) {
+        mkdirSync(argv.out, { recursive: true });
+        writeFileSync(join(argv.out, 'result.json'), JSON.stringify({ ...result, wallSeconds, replay }, null, 2) + '\n');
+        writeFileSync(join(argv.out, 'history.jsonl'), history.toJsonLines());
+        writeFileSync(join(argv.out, 'trace-hash'), `${result.traceHash}\n`);
+      }
+      if (argv.json) console.log(JSON.stringify({ ...result, wallSeconds, replay }, null, 2));
+      else {
+        console.log(formatResult(result, wallSeconds, replay));
+        if (argv.out) console.log(`wrote ${join(argv.out, 'result.json')}, history.jsonl (${history.events.length} events), trace-hash`);
+      }
+      if (result.verdict === 'fail') process.exitCode = 1;
+    },
+  );
+}

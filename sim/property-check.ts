@@ -1,0 +1,215 @@
+import fc from 'fast-check';
+import { stringify } from 'yaml';
+import { runScenario, type RunResult } from './run-scenario';
+import { scenarioSchema, type Scenario } from './scenario/schema';
+
+/**
+ * `dynalab check`: property-based consistency checking. fast-check draws small scenarios — cluster size,
+ * N/R/W, conflict mode, sloppy quorum, a fault schedule, a workload — runs each on the simulator, and asserts
+ * what that configuration promises:
+ *
+ * - vector clocks, writes acknowledged only after fsync: no acknowledged write is lost, whatever the faults;
+ * - R + W > N, strict quorum, no faults: no stale reads;
+ * - always: after the heal and the final read phase (with its read repairs), every key's replicas agree.
+ *
+ * A failure is shrunk by fast-check to a minimal case (fewer nodes, fewer faults, a smaller workload) and
+ * reported with the fast-check seed and path that replay it, and the minimal scenario as YAML for `sim run`.
+ */
+export interface DrawnFault {
+  atSeconds: number;
+  kind: 'isolate' | 'fraction' | 'crash' | 'restart-all' | 'heal' | 'clock-jump' | 'loss';
+  node: number;
+  amount: number;
+  tear: boolean;
+}
+
+export interface DrawnCase {
+  nodes: number;
+  n: number;
+  r: number;
+  w: number;
+  conflict: 'vclock' | 'lww';
+  sloppyQuorum: boolean;
+  rate: number;
+  keys: number;
+  faults: DrawnFault[];
+  seed: number;
+  /**
+   * A bug injected on purpose, invisible to the promises: the configuration still claims vector clocks and
+   * fsynced acknowledgements, so the check must notice the store breaking them.
+   */
+  sabotage: 'none' | 'ack-before-fsync' | 'lww';
+}
+
+export interface PropertyCheckOptions {
+  runs: number;
+  seed: number;
+  /** fast-check replay path from an earlier failure. */
+  path?: string;
+  /** Break the store on purpose (for demonstrating that check catches it). */
+  sabotage?: 'ack-before-fsync' | 'lww';
+  onRun?: (index: number, drawn: DrawnCase, result: RunResult) => void;
+}
+
+export interface PropertyCheckReport {
+  ok: boolean;
+  runs: number;
+  seed: number;
+  failure?: {
+    path: string;
+    violations: string[];
+    minimal: DrawnCase;
+    scenarioYaml: string;
+    replay: string;
+  };
+}
+
+const DURATION_SECONDS = 14;
+const QUIESCENCE_SECONDS = 5;
+
+export function drawnCaseArbitrary(sabotage?: PropertyCheckOptions['sabotage']): fc.Arbitrary<DrawnCase> {
+  const fault = fc.record({
+    atSeconds: fc.integer({ min: 1, max: DURATION_SECONDS - QUIESCENCE_SECONDS - 1 }),
+    kind: fc.constantFrom('isolate', 'fraction', 'crash', 'restart-all', 'heal', 'clock-jump', 'loss') as fc.Arbitrary<DrawnFault['kind']>,
+    node: fc.nat(15),
+    amount: fc.integer({ min: 1, max: 9 }),
+    tear: fc.boolean(),
+  });
+  return fc
+    .record({
+      nodes: fc.integer({ min: 3, max: 6 }),
+      n: fc.integer({ min: 1, max: 3 }),
+      r: fc.integer({ min: 1, max: 3 }),
+      w: fc.integer({ min: 1, max: 3 }),
+      conflict: sabotage === undefined ? fc.constantFrom('vclock' as const, 'lww' as const) : fc.constant('vclock' as const),
+      sloppyQuorum: fc.boolean(),
+      rate: fc.integer({ min: 20, max: 120 }),
+      keys: fc.integer({ min: 3, max: 30 }),
+      faults: fc.array(fault, { maxLength: 5 }),
+      seed: fc.nat(1_000_000),
+      sabotage: fc.constant(sabotage ?? 'none'),
+    })
+    .map((c) => {
+      // Keep N ≤ nodes and R, W ≤ N by clamping (so shrinking stays within valid configurations).
+      const n = Math.min(c.n, c.nodes);
+      return { ...c, n, r: Math.min(c.r, n), w: Math.min(c.w, n) };
+    });
+}
+
+export function caseToScenario(drawn: DrawnCase): Scenario {
+  const node = (index: number) => `n${index % drawn.nodes}`;
+  const faults = drawn.faults.map((f) => {
+    const at = `${f.atSeconds}s`;
+    switch (f.kind) {
+      case 'isolate':
+        return { at, partition: { isolate: node(f.node) } };
+      case 'fraction':
+        return { at, partition: { fraction: Math.min(0.9, f.amount / 10) } };
+      case 'crash':
+        return { at, crash: { nodes: [node(f.node)] }, mode: f.tear ? 'tear-unsynced' : 'drop-unsynced' };
+      case 'restart-all':
+        return { at, restart: 'all' };
+      case 'heal':
+        return { at, heal: true };
+      case 'clock-jump':
+        return { at, clock: { nodes: [node(f.node)], jumpMs: (f.tear ? -1 : 1) * f.amount * 20 } };
+      case 'loss':
+        return { at, loss: { probability: f.amount / 10, for: '1s' } };
+    }
+  });
+  return scenarioSchema.parse({
+    name: 'property-check',
+    description: 'drawn by dynalab check',
+    seed: drawn.seed,
+    duration: `${DURATION_SECONDS}s`,
+    quiescence: `${QUIESCENCE_SECONDS}s`,
+    cluster: {
+      nodes: drawn.nodes, vnodes: 16, n: drawn.n, r: drawn.r, w: drawn.w, conflict: drawn.sabotage === 'lww' ? 'lww' : drawn.conflict,
+      sloppyQuorum: drawn.sloppyQuorum, requestTimeout: '300ms',
+      storage: { memtableBytes: '64KiB', syncWrites: drawn.sabotage !== 'ack-before-fsync' },
+    },
+    network: { latency: { kind: 'lognormal', medianMs: 0.5, sigma: 0.6 } },
+    workload: {
+      rate: drawn.rate, clients: 8, keys: drawn.keys, distribution: 'uniform',
+      mix: { get: 0.45, put: 0.4, delete: 0.1, cas: 0.05 }, valueBytes: { min: 8, max: 64 }, readModifyWrite: 0.7,
+    },
+    faults,
+    checks: ['lost-writes', 'stale-reads', 'siblings'],
+  });
+}
+
+/** What this configuration promises, judged on its run. Returns the broken promises (empty = all kept). */
+export function brokenPromises(drawn: DrawnCase, result: RunResult): string[] {
+  const broken: string[] = [];
+  const verdict = (name: string) => result.checks.find((c) => c.checker === name);
+  if (drawn.conflict === 'vclock') {
+    const lost = verdict('lost-writes');
+    if (lost?.verdict === 'fail') broken.push(`vector clocks lost an acknowledged write: ${lost.counterexamples[0]?.explanation ?? lost.summary}`);
+  }
+  if (drawn.r + drawn.w > drawn.n && !drawn.sloppyQuorum && drawn.faults.length === 0) {
+    const stale = verdict('stale-reads');
+    if (stale?.verdict === 'fail') broken.push(`R+W>N with no faults served a stale read: ${stale.counterexamples[0]?.explanation ?? stale.summary}`);
+  }
+  if (result.figures.finalDivergentKeys > 0) {
+    broken.push(`${result.figures.finalDivergentKeys} keys still have disagreeing replicas after the heal and the final read phase`);
+  }
+  return broken;
+}
+
+export function runPropertyCheck(options: PropertyCheckOptions): PropertyCheckReport {
+  let index = 0;
+  const property = fc.property(drawnCaseArbitrary(options.sabotage), (drawn) => {
+    // Checkers judge by the declared configuration, not by what a sabotage secretly changed.
+    const { result } = runScenario(caseToScenario(drawn), { checkerMode: drawn.conflict });
+    options.onRun?.(index++, drawn, result);
+    const broken = brokenPromises(drawn, result);
+    if (broken.length > 0) throw new PromiseBroken(broken);
+  });
+  const details = fc.check(property, { numRuns: options.runs, seed: options.seed, ...(options.path ? { path: options.path } : {}), endOnFailure: false });
+  if (!details.failed) return { ok: true, runs: details.numRuns, seed: options.seed };
+  const minimal = details.counterexample![0] as DrawnCase;
+  const error = details.errorInstance;
+  const violations = error instanceof PromiseBroken ? error.violations : [String((error as Error | undefined)?.message ?? error)];
+  const scenario = caseToScenario(minimal);
+  return {
+    ok: false,
+    runs: details.numRuns,
+    seed: options.seed,
+    failure: {
+      path: details.counterexamplePath ?? '',
+      violations,
+      minimal,
+      scenarioYaml: scenarioToYaml(minimal),
+      replay: `npx dynalab check --seed ${options.seed} --path ${details.counterexamplePath}${options.sabotage ? ` --sabotage ${options.sabotage}` : ''} --runs 1   (or: npx dynalab sim run <the YAML above> --seed ${scenario.seed})`,
+    },
+  };
+}
+
+/** The minimal case as a scenario file a person can read, edit and `sim run`. */
+export function scenarioToYaml(drawn: DrawnCase): string {
+  const scenario = caseToScenario(drawn);
+  const plain = {
+    name: scenario.name,
+    description: scenario.description,
+    seed: scenario.seed,
+    duration: `${scenario.duration / 1e6}s`,
+    quiescence: `${scenario.quiescence / 1e6}s`,
+    cluster: {
+      nodes: scenario.cluster.nodes, vnodes: scenario.cluster.vnodes, n: scenario.cluster.n, r: scenario.cluster.r, w: scenario.cluster.w,
+      conflict: scenario.cluster.conflict, sloppyQuorum: scenario.cluster.sloppyQuorum, requestTimeout: `${scenario.cluster.requestTimeout / 1000}ms`,
+      storage: { memtableBytes: scenario.cluster.storage.memtableBytes, syncWrites: scenario.cluster.storage.syncWrites },
+    },
+    network: { latency: scenario.network.latency },
+    workload: { ...scenario.workload, stopAt: undefined },
+    faults: scenario.faults.map((f) => ({ ...f, at: `${f.at / 1e6}s`, ...(f.loss ? { loss: { probability: f.loss.probability, for: `${f.loss.for / 1e6}s` } } : {}) })),
+    checks: scenario.checks,
+  };
+  return stringify(JSON.parse(JSON.stringify(plain)));
+}
+
+class PromiseBroken extends Error {
+  constructor(readonly violations: string[]) {
+    super(violations.join('; '));
+    this.name = 'PromiseBroken';
+  }
+}

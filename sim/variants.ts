@@ -1,0 +1,86 @@
+import type { Scenario } from './scenario/schema';
+
+/**
+ * Scenario variants for `sim compare`: `conflict=lww,vclock`, `nrw=3/1/3,3/2/2,3/3/1`, `vnodes=8,256`, … Each
+ * `--vary` gives one knob and its values; several knobs multiply (every combination). Every variant keeps the
+ * scenario's seed, so the workload and the fault schedule are the same draw for all of them and the only
+ * difference is the knob.
+ */
+export interface Variant {
+  label: string;
+  scenario: Scenario;
+}
+
+type Apply = (scenario: Scenario, value: string) => Scenario;
+
+const KNOBS: Record<string, { describe: string; apply: Apply }> = {
+  conflict: {
+    describe: 'vclock | lww',
+    apply: (s, v) => {
+      if (v !== 'vclock' && v !== 'lww') throw new Error(`conflict must be vclock or lww, got '${v}'`);
+      return { ...s, cluster: { ...s.cluster, conflict: v } };
+    },
+  },
+  nrw: {
+    describe: 'N/R/W, e.g. 3/2/2',
+    apply: (s, v) => {
+      const match = /^(\d+)\/(\d+)\/(\d+)$/.exec(v);
+      if (!match) throw new Error(`nrw must look like 3/2/2, got '${v}'`);
+      const [n, r, w] = [Number(match[1]), Number(match[2]), Number(match[3])];
+      if (r > n || w > n || n > s.cluster.nodes || n < 1 || r < 1 || w < 1) throw new Error(`nrw ${v} is invalid for a ${s.cluster.nodes}-node cluster (need 1 ≤ R, W ≤ N ≤ nodes)`);
+      return { ...s, cluster: { ...s.cluster, n, r, w } };
+    },
+  },
+  n: { describe: 'replicas', apply: (s, v) => ({ ...s, cluster: { ...s.cluster, n: positive('n', v) } }) },
+  r: { describe: 'read quorum', apply: (s, v) => ({ ...s, cluster: { ...s.cluster, r: positive('r', v) } }) },
+  w: { describe: 'write quorum', apply: (s, v) => ({ ...s, cluster: { ...s.cluster, w: positive('w', v) } }) },
+  vnodes: { describe: 'vnodes per node', apply: (s, v) => ({ ...s, cluster: { ...s.cluster, vnodes: positive('vnodes', v) } }) },
+  sloppyQuorum: { describe: 'true | false', apply: (s, v) => ({ ...s, cluster: { ...s.cluster, sloppyQuorum: bool('sloppyQuorum', v) } }) },
+  hintedHandoff: { describe: 'true | false', apply: (s, v) => ({ ...s, cluster: { ...s.cluster, hintedHandoff: bool('hintedHandoff', v) } }) },
+  readRepair: { describe: 'true | false', apply: (s, v) => ({ ...s, cluster: { ...s.cluster, readRepair: bool('readRepair', v) } }) },
+  compaction: {
+    describe: 'leveled | size-tiered',
+    apply: (s, v) => {
+      if (v !== 'leveled' && v !== 'size-tiered') throw new Error(`compaction must be leveled or size-tiered, got '${v}'`);
+      return { ...s, cluster: { ...s.cluster, storage: { ...s.cluster.storage, compaction: v } } };
+    },
+  },
+  rate: { describe: 'client ops per simulated second', apply: (s, v) => ({ ...s, workload: { ...s.workload, rate: positive('rate', v) } }) },
+};
+
+export const VARY_HELP = Object.entries(KNOBS).map(([name, knob]) => `${name} (${knob.describe})`).join(', ');
+
+/** Parses `knob=v1,v2` specs and returns every combination, in the order given. */
+export function expandVariants(scenario: Scenario, specs: readonly string[]): Variant[] {
+  let variants: Variant[] = [{ label: '', scenario }];
+  for (const spec of specs) {
+    const eq = spec.indexOf('=');
+    const knobName = eq === -1 ? spec : spec.slice(0, eq);
+    const knob = KNOBS[knobName];
+    if (eq === -1 || knob === undefined) throw new Error(`--vary '${spec}': expected knob=value1,value2 with knob one of: ${VARY_HELP}`);
+    const values = spec.slice(eq + 1).split(',').map((v) => v.trim()).filter((v) => v !== '');
+    if (values.length === 0) throw new Error(`--vary '${spec}': no values given`);
+    variants = variants.flatMap((base) =>
+      values.map((value) => ({
+        label: base.label ? `${base.label} ${knobName}=${value}` : `${knobName}=${value}`,
+        scenario: knob.apply(base.scenario, value),
+      })),
+    );
+  }
+  for (const variant of variants) {
+    const c = variant.scenario.cluster;
+    if (c.r > c.n || c.w > c.n || c.n > c.nodes) throw new Error(`variant ${variant.label}: N=${c.n} R=${c.r} W=${c.w} is invalid for ${c.nodes} nodes`);
+  }
+  return variants;
+}
+
+function positive(name: string, value: string): number {
+  const parsed = Number(value);
+  if (!(Number.isInteger(parsed) && parsed >= 1)) throw new Error(`${name} must be a positive integer, got '${value}'`);
+  return parsed;
+}
+
+function bool(name: string, value: string): boolean {
+  if (value !== 'true' && value !== 'false') throw new Error(`${name} must be true or false, got '${value}'`);
+  return value === 'true';
+}
