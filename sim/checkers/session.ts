@@ -109,7 +109,15 @@ export function checkSession(history: readonly HistoryEvent[], options: SessionO
       // monotonic-read violation here; lost-writes and stale-reads catch it when the delete was acknowledged.
       const fresh = explainers.filter((w) => w.value !== null && values.includes(w.value) && !session.observed.has(w.id));
       for (const w of fresh) session.observed.set(w.id, operation);
-      for (const id of writes.causalAncestors(fresh)) session.superseded.add(id);
+      // `superseded` is closed under ancestors, so the walk stops at anything already in it: O(writes) per
+      // session overall rather than per read.
+      const stack = fresh.flatMap((w) => w.parents);
+      while (stack.length > 0) {
+        const id = stack.pop() as number;
+        if (session.superseded.has(id)) continue;
+        session.superseded.add(id);
+        stack.push(...(writes.writes[id] as WriteRecord).parents);
+      }
     }
   }
   const rywOk = rywViolations === 0;

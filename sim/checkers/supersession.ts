@@ -106,6 +106,66 @@ export class KeyWrites {
       }
     }
     this.marks = new Uint32Array(this.writes.length);
+    let best = Number.NEGATIVE_INFINITY;
+    for (const id of this.deleteIds) {
+      const record = this.writes[id] as WriteRecord;
+      best = Math.max(best, record.okTime);
+      this.deleteInvokes.push(record.invokeTime);
+      this.deleteOkPrefixMax.push(best);
+    }
+  }
+
+  /** Delete invoke times (ascending) and the running maximum of their ok times: LWW's "latest delete" query. */
+  private readonly deleteInvokes: number[] = [];
+  private readonly deleteOkPrefixMax: number[] = [];
+
+  /**
+   * A cheap, sound-but-incomplete test: `true` only if the read certainly reflects `write` (same answer as
+   * `reflected(explainers(...))` would give); `false` means "could not tell cheaply" and the caller must fall
+   * back to the full computation. LWW is answered exactly in O(values + log deletes); vclock searches
+   * forward from `write` through writes invoked before the read completed, giving up after `cap` writes or at
+   * a delete that a non-empty read would need the full rule for.
+   */
+  certainlyReflects(write: WriteRecord, values: readonly string[], readCompleteTime: number, cap = 64): boolean {
+    if (write.value !== null && values.includes(write.value)) return true;
+    if (this.mode === 'lww') {
+      let bound = Number.NEGATIVE_INFINITY;
+      if (values.length === 0) {
+        // The latest-completing delete invoked before the read completed (deletes are in invoke order).
+        let lo = 0;
+        let hi = this.deleteInvokes.length;
+        while (lo < hi) {
+          const mid = (lo + hi) >>> 1;
+          if ((this.deleteInvokes[mid] as number) <= readCompleteTime) lo = mid + 1;
+          else hi = mid;
+        }
+        if (lo > 0) bound = this.deleteOkPrefixMax[lo - 1] as number;
+      } else {
+        for (const value of values) {
+          const shown = this.byValue.get(value);
+          if (shown !== undefined && shown.okTime > bound) bound = shown.okTime;
+        }
+      }
+      return write.invokeTime <= bound;
+    }
+    if (write.value === null) return values.length === 0 && write.invokeTime <= readCompleteTime;
+    const seen = new Set<number>();
+    const stack = [write.id];
+    while (stack.length > 0) {
+      for (const child of this.children[stack.pop() as number] as number[]) {
+        const record = this.writes[child] as WriteRecord;
+        if (seen.has(child) || record.invokeTime > readCompleteTime) continue;
+        if (record.value === null) {
+          if (values.length === 0) return true;
+        } else if (values.includes(record.value)) {
+          return true;
+        }
+        if (seen.size >= cap) return false;
+        seen.add(child);
+        stack.push(child);
+      }
+    }
+    return false;
   }
 
   writeOf(value: string): WriteRecord | undefined {

@@ -3,7 +3,9 @@ import { describe, expect, it } from 'vitest';
 import { checkLinearizability } from '../../../sim/checkers/linearizability';
 import { checkLostWrites } from '../../../sim/checkers/lost-writes';
 import { checkSession } from '../../../sim/checkers/session';
+import { operationsByKey } from '../../../sim/checkers/operations';
 import { checkStaleReads } from '../../../sim/checkers/stale-reads';
+import { KeyWrites } from '../../../sim/checkers/supersession';
 import type { HistoryEvent } from '../../../sim/history';
 import { pairOperations } from '../../../sim/history';
 import { HistoryBuilder } from './history-builder';
@@ -183,3 +185,55 @@ describe('linearizability budget', () => {
     expect(result.figures.keysUnknown).toBe(1);
   });
 });
+
+describe('stale-reads fast path (acked frontier) agrees with the full reachability pass', () => {
+  // Arbitrary, mostly broken histories: random contexts, random read results, deletes, uncertain outcomes.
+  const draw = fc.record({
+    kind: fc.constantFrom('put', 'put', 'get', 'get', 'delete'),
+    start: fc.nat(60),
+    length: fc.nat(15),
+    outcome: fc.constantFrom('ok', 'ok', 'ok', 'info', 'fail'),
+    picks: fc.array(fc.nat(20), { maxLength: 3 }),
+  });
+  it('same stale count and worst staleness as checking every acknowledged write', () => {
+    fc.assert(
+      fc.property(fc.array(draw, { maxLength: 25 }), fc.constantFrom(...modes), (draws, mode) => {
+        const h = new HistoryBuilder();
+        const values: string[] = [];
+        const ordered = [...draws].sort((a, b) => a.start - b.start);
+        ordered.forEach((d, process) => {
+          const type = d.outcome as 'ok' | 'info' | 'fail';
+          const pick = [...new Set(d.picks.filter((p) => p < values.length).map((p) => values[p]!))];
+          if (d.kind === 'get') h.get(process, 'k', pick, d.start, d.start + d.length, { type });
+          else if (d.kind === 'delete') h.del(process, 'k', d.start, d.start + d.length, { type, context: pick });
+          else {
+            const value = `v${values.length}`;
+            values.push(value);
+            h.put(process, 'k', value, d.start, d.start + d.length, { type, context: pick });
+          }
+        });
+        const history = h.build();
+        const fast = checkStaleReads(history, { mode });
+        const naive = naiveStaleness(history, mode);
+        expect(fast.figures.staleReads).toBe(naive.length);
+        expect(fast.figures.worstStalenessMicros).toBe(naive.reduce((m, s) => Math.max(m, s), 0));
+      }),
+      { numRuns: 1500 },
+    );
+  });
+});
+
+/** Stale reads by brute force: every acknowledged write before each read, through the full reachability pass. */
+function naiveStaleness(history: HistoryEvent[], mode: 'vclock' | 'lww'): number[] {
+  const out: number[] = [];
+  for (const [key, operations] of operationsByKey(history)) {
+    const writes = new KeyWrites(key, operations, mode);
+    for (const read of operations) {
+      if (read.f !== 'get' || read.outcome !== 'ok') continue;
+      const isReflected = writes.reflected(writes.explainers(read.readValues!, read.completion!.time));
+      const missed = writes.writes.filter((w) => w.operation.outcome === 'ok' && w.okTime < read.invoke.time && !isReflected(w.id));
+      if (missed.length > 0) out.push(read.invoke.time - Math.min(...missed.map((w) => w.okTime)));
+    }
+  }
+  return out;
+}
