@@ -1,5 +1,5 @@
 import { defineConfig } from 'vitest/config';
-import SummaryReporter from './test/summary-reporter';
+import SummaryReporter from './test/summary-reporter.ts';
 
 // Long soak / 500-node tests read DYNALAB_LONG; the default run stays well under 10 minutes on 2 cores.
 export default defineConfig({

@@ -466,7 +466,17 @@ export class StorageNode {
     });
     this.pendingWrites.set(requestId, request);
     const encoded = encodeSiblingSet(next);
-    for (const target of targets) this.sendReplicaWrite(request, target, message.key, encoded, next);
+    // Owners that get neither the write nor a stand-in holding a hint for them (every node suspected, say,
+    // on the minority side of a partition): the coordinator keeps a hint for each, so they still converge.
+    const unreached = plan.owners.filter((owner) => owner !== this.id && !targets.some((t) => t.node === owner || t.hintFor === owner));
+    for (const target of targets) {
+      if (target.node === this.id && unreached.length > 0) {
+        request.asking(target);
+        this.storeReplica(message.key, next, [target.hintFor, ...unreached], (error) => request.reply(this.id, error === null, error?.message ?? ''));
+      } else {
+        this.sendReplicaWrite(request, target, message.key, encoded, next);
+      }
+    }
     this.env.clock.setTimer(this.config.substituteAfterMicros, () => this.substituteWriteTargets(request, message.key, encoded, next));
     this.env.clock.setTimer(this.config.requestTimeoutMicros, () => {
       request.timeout(this.config.requestTimeoutMicros);
@@ -490,11 +500,16 @@ export class StorageNode {
     for (const silent of request.silent()) {
       if (silent.node === this.id) continue;
       this.suspicion.suspect(silent.node);
-      if (!this.config.sloppyQuorum) continue;
-      const spare = request.takeSpare();
-      if (spare === undefined) break;
-      this.counters.substitutions++;
-      this.sendReplicaWrite(request, { node: spare, hintFor: silent.hintFor || silent.node }, key, encoded, set);
+      const owner = silent.hintFor || silent.node;
+      const spare = this.config.sloppyQuorum && !request.done ? request.takeSpare() : undefined;
+      if (spare !== undefined) {
+        this.counters.substitutions++;
+        this.sendReplicaWrite(request, { node: spare, hintFor: owner }, key, encoded, set);
+      } else if (this.config.hintedHandoff && owner !== this.id) {
+        // No stand-in needed (W already met) or none left: the coordinator, which holds the write anyway,
+        // keeps the hint itself, as Cassandra's coordinators do for replicas that time out.
+        this.storeReplica(key, set, owner, () => {});
+      }
     }
   }
 
@@ -558,7 +573,7 @@ export class StorageNode {
    * Merges `incoming` into this replica's copy and makes it durable; with `hintFor`, also records a durable
    * hint to hand the key to that owner. `done` runs after the fsync that covers both.
    */
-  private storeReplica(key: Uint8Array, incoming: SiblingSet, hintFor: NodeId, done: (error: Error | null) => void): void {
+  private storeReplica(key: Uint8Array, incoming: SiblingSet, hintFor: NodeId | readonly NodeId[], done: (error: Error | null) => void): void {
     this.counters.replicaWrites++;
     let merged: SiblingSet;
     try {
@@ -568,9 +583,10 @@ export class StorageNode {
       return;
     }
     const ops: Parameters<StorageEngine['writeBatch']>[0][number][] = [{ type: 'put', key: dataKey(key), value: encodeSiblingSet(merged), ...this.recordTtl(merged) }];
-    if (hintFor !== '' && hintFor !== this.id && this.config.hintedHandoff) {
+    for (const owner of typeof hintFor === 'string' ? [hintFor] : hintFor) {
+      if (owner === '' || owner === this.id || !this.config.hintedHandoff) continue;
       this.counters.hintsStored++;
-      ops.push({ type: 'put', key: hintKey(hintFor, key), value: encodeMicros(this.env.clock.nowMicros()) });
+      ops.push({ type: 'put', key: hintKey(owner, key), value: encodeMicros(this.env.clock.nowMicros()) });
     }
     try {
       this.engine.writeBatch(ops, done);

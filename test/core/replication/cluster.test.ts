@@ -159,7 +159,7 @@ describe('conflicts: vector clocks keep siblings, LWW loses a write under skew',
 
 describe('read repair', () => {
   function staleReplicaAfterRead(readRepair: boolean): string[] {
-    const cluster = new SimCluster({ seed: 8, nodes: 5, sloppyQuorum: false, readRepair });
+    const cluster = new SimCluster({ seed: 8, nodes: 5, sloppyQuorum: false, hintedHandoff: false, readRepair });
     const key = keyOwnedBy(cluster, () => true);
     const [behind, a, b] = cluster.owners(key) as [string, string, string];
     cluster.network.partition([[behind]]);
