@@ -29,6 +29,8 @@ interface PhaseResult {
   name: string;
   ok: number;
   errors: number;
+  /** e.g. "3× HTTP 503" */
+  errorKinds: string;
   seconds: number;
   latenciesMicros: Float64Array;
 }
@@ -57,22 +59,25 @@ class Recorder {
   private latencies: number[] = [];
   ok = 0;
   errors = 0;
+  readonly byStatus = new Map<number, number>();
   record(startedNs: bigint, status: number, expectOk: (status: number) => boolean): void {
     if (expectOk(status)) {
       this.ok++;
       this.latencies.push(Number(process.hrtime.bigint() - startedNs) / 1000);
     } else {
       this.errors++;
+      this.byStatus.set(status, (this.byStatus.get(status) ?? 0) + 1);
     }
   }
   result(name: string, seconds: number): PhaseResult {
     const sorted = Float64Array.from(this.latencies).sort();
-    return { name, ok: this.ok, errors: this.errors, seconds, latenciesMicros: sorted };
+    const kinds = [...this.byStatus].map(([status, count]) => `${count}× ${status === 0 ? 'no answer' : `HTTP ${status}`}`).join(', ');
+    return { name, ok: this.ok, errors: this.errors, errorKinds: kinds, seconds, latenciesMicros: sorted };
   }
 }
 
 /** Closed loop: `connections` workers, each sending its next request as soon as the previous one answered. */
-async function closedLoop(name: string, endpoints: URL[], agents: http.Agent[], method: 'PUT' | 'GET', keyFor: (worker: number, seq: number) => string, seconds: number): Promise<PhaseResult> {
+async function closedLoop(name: string, endpoints: URL[], agents: http.Agent[], method: 'PUT' | 'GET', keyFor: (worker: number, seq: number) => string, seconds: number, written?: string[]): Promise<PhaseResult> {
   const recorder = new Recorder();
   const deadline = Date.now() + seconds * 1000;
   const started = process.hrtime.bigint();
@@ -81,8 +86,10 @@ async function closedLoop(name: string, endpoints: URL[], agents: http.Agent[], 
       const target = worker % endpoints.length;
       for (let seq = 0; Date.now() < deadline; seq++) {
         const t0 = process.hrtime.bigint();
-        const status = await request(agents[target]!, endpoints[target]!, method, keyFor(worker, seq));
+        const key = keyFor(worker, seq);
+        const status = await request(agents[target]!, endpoints[target]!, method, key);
         recorder.record(t0, status, (s) => (method === 'PUT' ? s === 204 : s === 200));
+        if (status === 204) written?.push(key);
       }
     }),
   );
@@ -120,7 +127,7 @@ function line(result: PhaseResult): string {
   const ms = (us: number) => `${(us / 1000).toFixed(2)} ms`;
   const l = result.latenciesMicros;
   const rate = result.ok / result.seconds;
-  return `  ${result.name.padEnd(28)} ${(rate >= 1000 ? `${(rate / 1000).toFixed(2)} K` : rate.toFixed(0)).padStart(8)}/s   p50 ${ms(percentile(l, 0.5)).padStart(9)}   p99 ${ms(percentile(l, 0.99)).padStart(9)}   p999 ${ms(percentile(l, 0.999)).padStart(9)}   (${result.ok} ok, ${result.errors} errors)`;
+  return `  ${result.name.padEnd(28)} ${(rate >= 1000 ? `${(rate / 1000).toFixed(2)} K` : rate.toFixed(0)).padStart(8)}/s   p50 ${ms(percentile(l, 0.5)).padStart(9)}   p99 ${ms(percentile(l, 0.99)).padStart(9)}   p999 ${ms(percentile(l, 0.999)).padStart(9)}   (${result.ok} ok, ${result.errors} errors${result.errors ? `: ${result.errorKinds}` : ''})`;
 }
 
 async function main(): Promise<void> {
@@ -141,20 +148,23 @@ async function main(): Promise<void> {
     console.log(`bench:real — 3 node processes on loopback, N=3 R=2 W=2, 1 KiB values, ${CONNECTIONS} connections, ${SECONDS} s per phase`);
     console.log(`  node ${process.version}, ${os.cpus().length} cores (${os.cpus()[0]?.model.trim() ?? '?'}); the load generator shares them with the nodes`);
     console.log(`  every acknowledged PUT was fsynced (WAL group commit) on 2 of 3 replicas`);
+    console.log(`  load average before the run ${os.loadavg().map((l) => l.toFixed(1)).join(' ')} (anything else running skews these figures)`);
     // Warm-up: connections, JIT, WAL files.
     await closedLoop('warm-up', endpoints, agents, 'PUT', (w, s) => `warm:${w}:${s}`, 1);
-    const puts = await closedLoop('PUT (closed loop, max)', endpoints, agents, 'PUT', (w, s) => `bench:${w}:${s}`, SECONDS);
+    const written: string[] = [];
+    const puts = await closedLoop('PUT (closed loop, max)', endpoints, agents, 'PUT', (w, s) => `bench:${w}:${s}`, SECONDS, written);
     console.log(line(puts));
-    const written = puts.ok;
-    const perWorker = Math.max(1, Math.floor(written / CONNECTIONS) - 1);
-    const gets = await closedLoop('GET (closed loop, max)', endpoints, agents, 'GET', (w, s) => `bench:${(w * 7 + s) % CONNECTIONS}:${(s * 31 + w) % perWorker}`, SECONDS);
+    // GETs read keys that were acknowledged, in a scattered order.
+    const pick = (i: number) => written[(i * 7919) % written.length]!;
+    const gets = await closedLoop('GET (closed loop, max)', endpoints, agents, 'GET', (w, s) => pick(w * 100_003 + s), SECONDS);
     console.log(line(gets));
     const putRate = puts.ok / puts.seconds / 2;
     const getRate = gets.ok / gets.seconds / 2;
     const halfPuts = await openLoop('PUT at half max (open loop)', endpoints, agents, 'PUT', (s) => `half:${s}`, putRate, Math.min(SECONDS, 5));
     console.log(line(halfPuts));
-    const halfGets = await openLoop('GET at half max (open loop)', endpoints, agents, 'GET', (s) => `bench:${s % CONNECTIONS}:${(s * 31) % perWorker}`, getRate, Math.min(SECONDS, 5));
+    const halfGets = await openLoop('GET at half max (open loop)', endpoints, agents, 'GET', (s) => pick(s * 13 + 5), getRate, Math.min(SECONDS, 5));
     console.log(line(halfGets));
+    console.log(`  load average after the run ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}`);
     const p99Half = Math.max(percentile(halfPuts.latenciesMicros, 0.99), percentile(halfGets.latenciesMicros, 0.99)) / 1000;
     console.log(`  p99 at half load ${p99Half.toFixed(2)} ms (target ≤ 10 ms): ${p99Half <= 10 ? 'met' : 'NOT met'}`);
     let etcd: string | null = null;
