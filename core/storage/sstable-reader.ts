@@ -20,7 +20,13 @@ export interface DecodedBlock {
  * the bad block — a reader never returns bytes it could not check.
  */
 export class TableReader {
-  private readonly lastKeys: Uint8Array[] = [];
+  /**
+   * The index, flattened: every block's last key back to back in one buffer, with start offsets. One
+   * allocation per table instead of one per block matters once a store holds millions of keys: hundreds of
+   * thousands of tiny long-lived buffers make every garbage collection slower.
+   */
+  private indexKeys: Uint8Array = new Uint8Array(0);
+  private keyStarts: Uint32Array = new Uint32Array(1);
   private readonly offsets: number[] = [];
   private readonly lengths: number[] = [];
   private readonly bloom: BloomFilter;
@@ -75,18 +81,30 @@ export class TableReader {
       const count = r.varint();
       let previous: Uint8Array | null = null;
       let expectedOffset = 0;
+      const keys: Uint8Array[] = [];
+      let totalKeyBytes = 0;
       for (let i = 0; i < count; i++) {
-        const lastKey = r.bytes(r.varint()).slice();
+        const lastKey = r.bytes(r.varint());
         const offset = r.u64();
         const length = r.varint();
         if (previous !== null && compareBytes(previous, lastKey) >= 0) throw new RangeError('index keys not increasing');
         if (offset !== expectedOffset || length < 5) throw new RangeError('index block offsets not contiguous');
         expectedOffset = offset + length;
         previous = lastKey;
-        this.lastKeys.push(lastKey);
+        keys.push(lastKey);
+        totalKeyBytes += lastKey.length;
         this.offsets.push(offset);
         this.lengths.push(length);
       }
+      this.indexKeys = new Uint8Array(totalKeyBytes);
+      this.keyStarts = new Uint32Array(count + 1);
+      let at = 0;
+      for (let i = 0; i < count; i++) {
+        this.keyStarts[i] = at;
+        this.indexKeys.set(keys[i]!, at);
+        at += keys[i]!.length;
+      }
+      this.keyStarts[count] = at;
       if (expectedOffset !== filterOffset || r.remaining !== 0) throw new RangeError('index does not cover the data');
     } catch (error) {
       if (error instanceof StorageCorruptionError) throw error;
@@ -120,7 +138,20 @@ export class TableReader {
   }
 
   get blockCount(): number {
-    return this.lastKeys.length;
+    return this.offsets.length;
+  }
+
+  /** memcmp(lastKey of block i, key). */
+  private compareLastKey(blockIndex: number, key: Uint8Array): number {
+    const keys = this.indexKeys;
+    const start = this.keyStarts[blockIndex]!;
+    const length = this.keyStarts[blockIndex + 1]! - start;
+    const n = length < key.length ? length : key.length;
+    for (let i = 0; i < n; i++) {
+      const d = keys[start + i]! - key[i]!;
+      if (d !== 0) return d;
+    }
+    return length - key.length;
   }
 
   mayContain(key: Uint8Array): boolean {
@@ -134,10 +165,10 @@ export class TableReader {
   /** Index of the first block whose last key is ≥ key (blockCount when none). */
   findBlock(key: Uint8Array): number {
     let lo = 0;
-    let hi = this.lastKeys.length;
+    let hi = this.offsets.length;
     while (lo < hi) {
       const mid = (lo + hi) >>> 1;
-      if (compareBytes(this.lastKeys[mid]!, key) < 0) lo = mid + 1;
+      if (this.compareLastKey(mid, key) < 0) lo = mid + 1;
       else hi = mid;
     }
     return lo;
@@ -146,7 +177,7 @@ export class TableReader {
   /** The entry for exactly `key` in this table (no bloom check), or undefined. */
   find(key: Uint8Array): Entry | undefined {
     const blockIndex = this.findBlock(key);
-    if (blockIndex >= this.lastKeys.length) return undefined;
+    if (blockIndex >= this.offsets.length) return undefined;
     const block = this.block(blockIndex, true);
     const i = lowerBound(block.keys, key);
     return i < block.keys.length && compareBytes(block.keys[i]!, key) === 0 ? block.entries[i] : undefined;
@@ -170,7 +201,7 @@ export class TableReader {
         keys.push(entry.key);
         entries.push(entry);
       }
-      if (keys.length === 0 || compareBytes(keys[keys.length - 1]!, this.lastKeys[blockIndex]!) !== 0) {
+      if (keys.length === 0 || this.compareLastKey(blockIndex, keys[keys.length - 1]!) !== 0) {
         throw new RangeError('last key does not match the index');
       }
     } catch (error) {
