@@ -140,6 +140,8 @@ export class StorageNode {
   private readonly hintsInFlight = new Set<string>();
   private readonly pendingScans = new Map<number, (from: NodeId, keys: Uint8Array[], truncated: boolean) => void>();
   private nextRequestId = 1;
+  /** False once a scan found no hints; set again when one is stored. Saves a scan per node per second. */
+  private hintsMayExist = true;
   private actor = '';
   private hintTimer: number | undefined;
   private stopped = false;
@@ -586,6 +588,7 @@ export class StorageNode {
     for (const owner of typeof hintFor === 'string' ? [hintFor] : hintFor) {
       if (owner === '' || owner === this.id || !this.config.hintedHandoff) continue;
       this.counters.hintsStored++;
+      this.hintsMayExist = true;
       ops.push({ type: 'put', key: hintKey(owner, key), value: encodeMicros(this.env.clock.nowMicros()) });
     }
     try {
@@ -617,10 +620,12 @@ export class StorageNode {
   }
 
   private deliverHints(): void {
-    if (!this.config.hintedHandoff) return;
+    if (!this.config.hintedHandoff || !this.hintsMayExist) return;
     const now = this.env.clock.nowMicros();
     let offered = 0;
+    let seen = 0;
     for (const record of this.engine.scan({ prefix: HINT_PREFIX })) {
+      seen++;
       if (offered >= this.config.hintBatch) break;
       const marker = hexKey(record.key);
       if (this.hintsInFlight.has(marker)) continue;
@@ -640,6 +645,7 @@ export class StorageNode {
       });
       this.send(owner, { type: 'hint-delivery', requestId, key: key.slice(), siblings: encodeSiblingSet(this.loadSet(key)), ttlMicros: 0 });
     }
+    if (seen === 0 && this.hintsInFlight.size === 0) this.hintsMayExist = false;
   }
 
   private hintDelivered(requestId: number, ok: boolean): void {

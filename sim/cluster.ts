@@ -1,4 +1,5 @@
 import type { NodeId } from '../core/env';
+import { buildRing, preferenceList } from '../core/ring';
 import { StorageNode, type NodeConfig, type ReadResult, type WriteOptions, type WriteResult } from '../core/node';
 import type { CrashMode } from './disk';
 import type { LinkConditions } from './network';
@@ -45,9 +46,13 @@ export class SimCluster {
     if (!(Number.isInteger(options.nodes) && options.nodes >= 1)) throw new RangeError(`nodes must be a positive integer, got ${options.nodes}`);
     this.world = new SimWorld(options.seed, options.network);
     this.ids = Array.from({ length: options.nodes }, (_, i) => `n${i}`);
+    const members = this.ids.map((id) => ({ id }));
+    const partitioning = { kind: 'random-tokens', vnodes: options.vnodes ?? 64 } as const;
     this.config = {
-      members: this.ids.map((id) => ({ id })),
-      partitioning: { kind: 'random-tokens', vnodes: options.vnodes ?? 64 },
+      members,
+      partitioning,
+      // The ring is pure data every node would compute identically; build it once and share it.
+      ring: buildRing(members, partitioning),
       n: options.n ?? Math.min(3, options.nodes),
       r: options.r ?? Math.min(2, options.nodes),
       w: options.w ?? Math.min(2, options.nodes),
@@ -181,9 +186,7 @@ export class SimCluster {
 
   /** The key's preference list, as any node computes it. */
   owners(key: string): NodeId[] {
-    const node = this.upNodes().map((id) => this.node(id)!)[0];
-    if (node === undefined) throw new Error('no node is up');
-    return node.preferenceList(bytes(key));
+    return preferenceList(this.config.ring!, bytes(key), this.config.n);
   }
 
   /** The live values each listed node holds locally for `key` (no network), sorted. */
