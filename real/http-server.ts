@@ -74,7 +74,7 @@ export function createHttpApi(node: StorageNode, options: HttpApiOptions = {}): 
         suspected: node.suspectedPeers(),
         pendingHints: node.pendingHintCount(),
         counters: node.counters,
-        http: counters,
+        requests: counters,
         ...options.status?.(),
       });
     }
