@@ -1,5 +1,6 @@
 import type { HistoryEvent } from '../history';
 import type { CheckedOperation } from './operations';
+import { AckedFrontier } from './acked-frontier';
 import { describeWrite, operationsByKey, showValues } from './operations';
 import type { CheckerResult } from './result';
 import { CounterexampleList } from './result';
@@ -34,6 +35,30 @@ interface SessionState {
   observed: Map<number, CheckedOperation>;
   /** Strict causal ancestors of everything observed: values that must never be read again. */
   superseded: Set<number>;
+  /** Observed writes no acknowledged write covers yet: the ones the fast path must still test. */
+  open: WriteRecord[];
+}
+
+/**
+ * Records what a read showed. Only values the read certainly showed become observations: a delete "explains"
+ * an empty read only as a possibility (it may be an info delete that never happened), and holding a
+ * possibility against a later read would accuse a correct store. So a value that comes back after a delete is
+ * not a monotonic-read violation here; lost-writes and stale-reads catch it when the delete was acknowledged.
+ */
+function observe(writes: KeyWrites, session: SessionState, read: CheckedOperation, fresh: readonly WriteRecord[]): void {
+  for (const w of fresh) {
+    session.observed.set(w.id, read);
+    session.open.push(w);
+  }
+  // `superseded` is closed under ancestors, so the walk stops at anything already in it: O(writes) per
+  // session overall rather than per read.
+  const stack = fresh.flatMap((w) => w.parents);
+  while (stack.length > 0) {
+    const id = stack.pop() as number;
+    if (session.superseded.has(id)) continue;
+    session.superseded.add(id);
+    stack.push(...(writes.writes[id] as WriteRecord).parents);
+  }
 }
 
 export function checkSession(history: readonly HistoryEvent[], options: SessionOptions): CheckerResult {
@@ -45,10 +70,11 @@ export function checkSession(history: readonly HistoryEvent[], options: SessionO
     const writes = new KeyWrites(key, operations, options.mode);
     const recordOf = new Map<CheckedOperation, WriteRecord>(writes.writes.map((w) => [w.operation, w]));
     const sessions = new Map<number, SessionState>();
+    const frontier = new AckedFrontier(writes);
     for (const operation of operations) {
       let session = sessions.get(operation.process);
       if (session === undefined) {
-        session = { ownAcked: [], observed: new Map(), superseded: new Set() };
+        session = { ownAcked: [], observed: new Map(), superseded: new Set(), open: [] };
         sessions.set(operation.process, session);
       }
       if (operation.isWrite) {
@@ -59,8 +85,25 @@ export function checkSession(history: readonly HistoryEvent[], options: SessionO
       if (operation.outcome !== 'ok') continue;
       reads++;
       const values = operation.readValues as string[];
-      const explainers = writes.explainers(values, (operation.completion as HistoryEvent).time);
-      const isReflected = writes.reflected(explainers);
+      const completeTime = (operation.completion as HistoryEvent).time;
+      const shown = values.map((v) => writes.writeOf(v)).filter((w): w is WriteRecord => w !== undefined);
+      const fresh = shown.filter((w) => !session.observed.has(w.id));
+      const older = shown.find((w) => session.superseded.has(w.id) && !session.observed.has(w.id));
+
+      // Fast path (acked-frontier.ts): if the read reflects the frontier of acknowledged writes it reflects every
+      // acknowledged write, own ones included; observed writes an acknowledged write covers are then reflected
+      // too, so only the uncovered observations need a look. Anything unsure takes the full pass below.
+      frontier.advanceTo(operation.invoke.time);
+      session.open = session.open.filter((w) => !frontier.isCovered(w));
+      const quick =
+        older === undefined &&
+        frontier.readReflectsAll(values, completeTime) &&
+        session.open.every((w) => writes.certainlyReflects(w, values, completeTime));
+      if (quick) {
+        observe(writes, session, operation, fresh);
+        continue;
+      }
+      const isReflected = writes.reflected(writes.explainers(values, completeTime));
 
       const missedOwn = session.ownAcked.find((w) => !isReflected(w.id));
       if (missedOwn !== undefined) {
@@ -73,7 +116,6 @@ export function checkSession(history: readonly HistoryEvent[], options: SessionO
         );
       }
 
-      const older = values.map((v) => writes.writeOf(v)).find((w) => w !== undefined && session.superseded.has(w.id) && !session.observed.has(w.id));
       let vanished: [number, CheckedOperation] | undefined;
       if (older === undefined) {
         for (const seen of session.observed) {
@@ -103,21 +145,7 @@ export function checkSession(history: readonly HistoryEvent[], options: SessionO
         }
       }
 
-      // Only values the read certainly showed become observations. A delete "explains" an empty read only as
-      // a possibility (it may be an info delete that never happened), and holding a possibility against a
-      // later read would accuse a correct store. So a value that comes back after a delete is not a
-      // monotonic-read violation here; lost-writes and stale-reads catch it when the delete was acknowledged.
-      const fresh = explainers.filter((w) => w.value !== null && values.includes(w.value) && !session.observed.has(w.id));
-      for (const w of fresh) session.observed.set(w.id, operation);
-      // `superseded` is closed under ancestors, so the walk stops at anything already in it: O(writes) per
-      // session overall rather than per read.
-      const stack = fresh.flatMap((w) => w.parents);
-      while (stack.length > 0) {
-        const id = stack.pop() as number;
-        if (session.superseded.has(id)) continue;
-        session.superseded.add(id);
-        stack.push(...(writes.writes[id] as WriteRecord).parents);
-      }
+      observe(writes, session, operation, fresh);
     }
   }
   const rywOk = rywViolations === 0;

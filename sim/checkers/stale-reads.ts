@@ -54,7 +54,7 @@ export function checkStaleReads(history: readonly HistoryEvent[], options: Stale
       const completeTime = (read.completion as HistoryEvent).time;
       // Fast path: reflecting the frontier means reflecting everything acknowledged (acked-frontier.ts).
       frontier.advanceTo(invokeTime);
-      if (frontier.current().every((w) => writes.certainlyReflects(w, values, completeTime))) continue;
+      if (frontier.readReflectsAll(values, completeTime)) continue;
       const isReflected = writes.reflected(writes.explainers(values, completeTime));
       let oldestMissed: WriteRecord | undefined;
       for (const write of acked) {

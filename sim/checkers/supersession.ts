@@ -95,15 +95,26 @@ export class KeyWrites {
     }
     for (const record of this.writes) {
       const invoke = record.operation.invoke;
-      const superseded = [...(invoke.context ?? [])];
-      if (record.operation.f === 'cas' && typeof invoke.expected === 'string') superseded.push(invoke.expected);
-      for (const value of new Set(superseded)) {
-        const parent = this.byValue.get(value);
-        // A context value never written to this key (or written by a failed write) supersedes nothing.
-        if (parent === undefined || parent.id === record.id) continue;
+      const link = (parent: WriteRecord) => {
+        if (parent.id === record.id || record.parents.includes(parent.id)) return;
         record.parents.push(parent.id);
         (this.children[parent.id] as number[]).push(record.id);
+      };
+      for (const value of invoke.context ?? []) {
+        const parent = this.byValue.get(value);
+        // A context value never written to this key (or written by a failed write) supersedes nothing.
+        if (parent === undefined) continue;
+        // A client can only pass back what it read, and it can only read a write already invoked. The fast
+        // paths (acked-frontier.ts) rely on ancestors being invoked no later than their descendants.
+        if (parent.invokeTime > invoke.time) {
+          throw new Error(`history event ${invoke.index}: context names '${value}', whose write (event ${parent.operation.invoke.index}) was invoked later`);
+        }
+        link(parent);
       }
+      // A cas's expected value is superseded too, when the client could have read it; a cas that happened to
+      // expect a value written after it was invoked is left to the LWW rule / the linearizability checker.
+      const expected = record.operation.f === 'cas' && typeof invoke.expected === 'string' ? this.byValue.get(invoke.expected) : undefined;
+      if (expected !== undefined && expected.invokeTime <= invoke.time) link(expected);
     }
     this.marks = new Uint32Array(this.writes.length);
     let best = Number.NEGATIVE_INFINITY;
@@ -228,17 +239,24 @@ export class KeyWrites {
     return (id: number) => marks[id] === stamp;
   }
 
-  /** Writes that causally supersede any of `start` (transitively), excluding the start set itself. */
-  causalDescendants(start: readonly WriteRecord[]): Set<number> {
+  /**
+   * Writes that causally supersede any of `start` (transitively), excluding the start set itself. With
+   * `maxInvokeTime`, only through writes invoked no later than it (descendants are invoked after their
+   * ancestors, so a read can only be concerned with those invoked before it completed); with `cap`, gives
+   * up (`undefined`) after that many.
+   */
+  causalDescendants(start: readonly WriteRecord[]): Set<number>;
+  causalDescendants(start: readonly WriteRecord[], maxInvokeTime: number, cap: number): Set<number> | undefined;
+  causalDescendants(start: readonly WriteRecord[], maxInvokeTime = Number.POSITIVE_INFINITY, cap = Number.POSITIVE_INFINITY): Set<number> | undefined {
     const seen = new Set<number>();
     const stack = start.map((r) => r.id);
     while (stack.length > 0) {
       const id = stack.pop() as number;
       for (const child of this.children[id] as number[]) {
-        if (!seen.has(child)) {
-          seen.add(child);
-          stack.push(child);
-        }
+        if (seen.has(child) || (this.writes[child] as WriteRecord).invokeTime > maxInvokeTime) continue;
+        if (seen.size >= cap) return undefined;
+        seen.add(child);
+        stack.push(child);
       }
     }
     return seen;

@@ -90,6 +90,13 @@ describe('lost-writes checker', () => {
     expect(checkLostWrites(none.build(), { mode: 'vclock' }).verdict).toBe('unknown');
   });
 
+  it('rejects a context naming a write invoked later (a client can only pass back what it read)', () => {
+    const h = new HistoryBuilder();
+    h.put(1, 'k', 'a', 0, 10, { context: ['b'] });
+    h.put(2, 'k', 'b', 5, 15);
+    expect(() => checkLostWrites(h.build(), { mode: 'vclock' })).toThrow(/context names 'b'.*invoked later/);
+  });
+
   it('rejects a history that writes the same value twice (the uniqueness convention)', () => {
     const h = new HistoryBuilder();
     h.put(1, 'k', 'a', 0, 10);

@@ -237,3 +237,75 @@ function naiveStaleness(history: HistoryEvent[], mode: 'vclock' | 'lww'): number
   }
   return out;
 }
+
+describe('session fast path agrees with checking every own write and every observation', () => {
+  const draw = fc.record({
+    process: fc.nat(2),
+    kind: fc.constantFrom('put', 'put', 'get', 'get', 'get', 'delete'),
+    gap: fc.nat(8),
+    length: fc.nat(10),
+    outcome: fc.constantFrom('ok', 'ok', 'ok', 'info', 'fail'),
+    picks: fc.array(fc.nat(20), { maxLength: 3 }),
+  });
+  it('same read-your-writes and monotonic-read violation counts', () => {
+    fc.assert(
+      fc.property(fc.array(draw, { maxLength: 30 }), fc.constantFrom(...modes), (draws, mode) => {
+        const h = new HistoryBuilder();
+        const values: string[] = [];
+        const invoked: number[] = [];
+        const clocks = [0, 0, 0];
+        for (const d of draws) {
+          const start = clocks[d.process]! + d.gap + 1;
+          const end = start + d.length;
+          clocks[d.process] = end;
+          const type = d.outcome as 'ok' | 'info' | 'fail';
+          // A context can only name writes invoked before this one (a client passes back what it read).
+          const pick = [...new Set(d.picks.filter((p) => p < values.length && invoked[p]! <= start).map((p) => values[p]!))];
+          if (d.kind === 'get') h.get(d.process, 'k', pick, start, end, { type });
+          else if (d.kind === 'delete') h.del(d.process, 'k', start, end, { type, context: pick });
+          else {
+            const value = `v${values.length}`;
+            values.push(value);
+            invoked.push(start);
+            h.put(d.process, 'k', value, start, end, { type, context: pick });
+          }
+        }
+        const history = h.build();
+        const result = checkSession(history, { mode });
+        const naive = naiveSession(history, mode);
+        expect([result.figures.readYourWritesViolations, result.figures.monotonicReadsViolations]).toEqual([naive.ryw, naive.monotonic]);
+      }),
+      { numRuns: 1500 },
+    );
+  });
+});
+
+function naiveSession(history: HistoryEvent[], mode: 'vclock' | 'lww'): { ryw: number; monotonic: number } {
+  let ryw = 0;
+  let monotonic = 0;
+  for (const [key, operations] of operationsByKey(history)) {
+    const writes = new KeyWrites(key, operations, mode);
+    const byOp = new Map(writes.writes.map((w) => [w.operation, w]));
+    const own = new Map<number, number[]>();
+    const observed = new Map<number, Set<number>>();
+    for (const op of operations) {
+      const mine = own.get(op.process) ?? [];
+      const seen = observed.get(op.process) ?? new Set<number>();
+      own.set(op.process, mine);
+      observed.set(op.process, seen);
+      if (op.isWrite) {
+        if (op.outcome === 'ok') mine.push(byOp.get(op)!.id);
+        continue;
+      }
+      if (op.outcome !== 'ok') continue;
+      const isReflected = writes.reflected(writes.explainers(op.readValues!, op.completion!.time));
+      if (mine.some((id) => !isReflected(id))) ryw++;
+      const superseded = writes.causalAncestors([...seen].map((id) => writes.writes[id]!));
+      const shown = op.readValues!.map((v) => writes.writeOf(v)).filter((w) => w !== undefined);
+      const older = shown.some((w) => superseded.has(w.id) && !seen.has(w.id));
+      if (older || [...seen].some((id) => !isReflected(id))) monotonic++;
+      for (const w of shown) seen.add(w.id);
+    }
+  }
+  return { ryw, monotonic };
+}

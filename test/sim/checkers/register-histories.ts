@@ -10,8 +10,9 @@ import { HistoryBuilder } from './history-builder';
  * gives each process its own timeline so operations of different processes overlap.
  *
  * Causal contexts follow the model: in vclock mode a write's context names the value it overwrote (the
- * store's read-modify-write, the only way a vclock store replaces rather than adds a sibling); in LWW mode
- * writes are blind (context []), and the real-time order alone decides.
+ * store's read-modify-write, the only way a vclock store replaces rather than adds a sibling), and writes
+ * take effect at their invoke so that value was written earlier; in LWW mode writes are blind (context []),
+ * and the real-time order alone decides.
  */
 export type OutcomeDraw = 'ok' | 'info-applied' | 'info-dropped' | 'fail';
 
@@ -74,7 +75,11 @@ export function buildHistory(spec: HistorySpec, options: { mode: 'vclock' | 'lww
     const end = start + draw.duration;
     if (options.overlap) clocks[process] = end;
     else globalClock = end;
-    return { draw, process, key: `k${draw.key % spec.keys}`, start, end, lin: start + draw.at * (end - start), order };
+    // vclock: writes take effect as they are invoked, so the value a write replaces (its context) was always
+    // written by an earlier-invoked write — a real client can only pass back what it had read. Reads, and all
+    // operations in LWW mode, take effect anywhere inside their interval.
+    const at = options.mode === 'vclock' && draw.kind !== 'get' ? 0 : draw.at;
+    return { draw, process, key: `k${draw.key % spec.keys}`, start, end, lin: start + at * (end - start), order };
   });
   const state = new Map<string, string | null>();
   const written = new Map<string, string[]>();
