@@ -21,7 +21,7 @@ export function compareTable(rows: { label: string; result: RunResult }[]): stri
     figure('verdict', (r) => r.verdict),
     ...[...new Set(rows.flatMap((row) => row.result.checks.map((c) => c.checker)))].map((name) => figure(`  ${name}`, check(name))),
     figure('lost acked writes', fig('lost-writes', 'lost')),
-    figure('lww overwrites lost', fig('lww-lost-overwrites', 'lost')),
+    figure('lww overwrites lost', fig('lww-lost-overwrites', 'lostOverwrites')),
     figure('stale-read rate', fig('stale-reads', 'staleRate', 4)),
     figure('siblings mean / max', (r) => `${fig('siblings', 'mean', 2)(r)} / ${fig('siblings', 'max')(r)}`),
     figure('get p50 / p99 ms', (r) => `${r.figures.latency.get.p50Ms} / ${r.figures.latency.get.p99Ms}`),

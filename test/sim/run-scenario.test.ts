@@ -1,0 +1,155 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { runScenario } from '../../sim/run-scenario';
+import { loadScenario, ScenarioError } from '../../sim/scenario/load';
+import { scenarioSchema, type Scenario } from '../../sim/scenario/schema';
+
+const root = resolve(__dirname, '../..');
+
+/** A small scenario, overridable field by field. */
+function scenario(overrides: Record<string, unknown> = {}): Scenario {
+  const base = {
+    name: 'test',
+    seed: 1,
+    duration: '12s',
+    quiescence: '4s',
+    cluster: { nodes: 5, vnodes: 16, n: 3, r: 2, w: 2, conflict: 'vclock' },
+    workload: { rate: 100, clients: 8, keys: 30, mix: { get: 0.5, put: 0.5 } },
+    checks: ['lost-writes', 'stale-reads', 'session', 'siblings', 'convergence'],
+  };
+  const merged = { ...base, ...overrides, cluster: { ...base.cluster, ...(overrides.cluster as object) }, workload: { ...base.workload, ...(overrides.workload as object) } };
+  return scenarioSchema.parse(merged);
+}
+
+const verdictOf = (result: ReturnType<typeof runScenario>['result'], checker: string) => {
+  const check = result.checks.find((c) => c.checker === checker);
+  if (check === undefined) throw new Error(`no ${checker} result`);
+  return check;
+};
+
+describe('sim run: the scenario runner', () => {
+  it('a healthy cluster passes every check and reports its figures', () => {
+    const { result, history } = runScenario(scenario({ faults: [{ at: '3s', partition: { isolate: 'n1' } }, { at: '6s', heal: true }] }));
+    expect(result.verdict, JSON.stringify(result.checks.map((c) => [c.checker, c.summary]))).toBe('ok');
+    expect(result.figures.operations.completed).toBeGreaterThan(500);
+    expect(result.figures.latency.get.p50Ms).toBeGreaterThan(0);
+    expect(result.figures.availability.duringFaults).not.toBeNull();
+    expect(result.figures.finalDivergentKeys).toBe(0);
+    expect(history.events.filter((e) => e.final).length).toBeGreaterThan(0);
+    expect(result.nemesis.map((n) => n.action)).toEqual(['partition: isolate n1', 'heal network']);
+  });
+
+  it('replays byte for byte from its seed, and another seed differs', () => {
+    const a = runScenario(scenario({ faults: [{ at: '2s', crash: { count: 1 } }, { at: '5s', restart: 'all' }] }));
+    const b = runScenario(scenario({ faults: [{ at: '2s', crash: { count: 1 } }, { at: '5s', restart: 'all' }] }));
+    expect(b.result.traceHash).toBe(a.result.traceHash);
+    expect(b.history.toJsonLines()).toBe(a.history.toJsonLines());
+    const c = runScenario(scenario({ faults: [{ at: '2s', crash: { count: 1 } }, { at: '5s', restart: 'all' }] }), { seed: 2 });
+    expect(c.result.traceHash).not.toBe(a.result.traceHash);
+  });
+
+  it('writes a Jepsen-style history: every invoke completes, times are ordered', () => {
+    const { history } = runScenario(scenario());
+    const open = new Map<number, string>();
+    let lastTime = 0;
+    for (const event of history.events) {
+      expect(event.time).toBeGreaterThanOrEqual(lastTime);
+      lastTime = event.time;
+      if (event.type === 'invoke') {
+        expect(open.has(event.process)).toBe(false);
+        open.set(event.process, event.f);
+      } else {
+        expect(open.get(event.process)).toBe(event.f);
+        open.delete(event.process);
+      }
+    }
+    expect(open.size).toBe(0);
+  });
+});
+
+describe('each checker catches the store broken on purpose', () => {
+  it('stale-reads: R=1 W=1 on slow, jittery links serves stale data (and R=W=2 does not)', () => {
+    const network = { latency: { kind: 'uniform', minMs: 1, maxMs: 30 }, reorder: true };
+    const broken = runScenario(scenario({ network, cluster: { r: 1, w: 1, readRepair: false }, workload: { readModifyWrite: 1 } }));
+    expect(verdictOf(broken.result, 'stale-reads').verdict).toBe('fail');
+    const healthy = runScenario(scenario({ network, cluster: { r: 2, w: 2, readRepair: false }, workload: { readModifyWrite: 1 } }));
+    expect(verdictOf(healthy.result, 'stale-reads').verdict).toBe('ok');
+  });
+
+  it('lost-writes: acknowledging before fsync loses writes when every node loses power (fsync first does not)', () => {
+    const faults = [{ at: '4s', crash: { count: 5 }, mode: 'tear-unsynced' }, { at: '4500ms', restart: 'all' }];
+    const slowDisk = { kind: 'fixed', ms: 20 };
+    const broken = runScenario(scenario({ faults, cluster: { storage: { syncWrites: false, syncLatency: slowDisk } }, workload: { rate: 300, mix: { get: 0.2, put: 0.8 } } }));
+    expect(verdictOf(broken.result, 'lost-writes').verdict).toBe('fail');
+    const healthy = runScenario(scenario({ faults, cluster: { storage: { syncWrites: true, syncLatency: slowDisk } }, workload: { rate: 300, mix: { get: 0.2, put: 0.8 } } }));
+    expect(verdictOf(healthy.result, 'lost-writes').verdict).toBe('ok');
+  });
+
+  it('lww-lost-overwrites: last-writer-wins under 80 ms skew silently drops acknowledged writes', () => {
+    // Two clocks ahead, so every key (3 owners of 5 nodes) has a fast owner coordinating some of its writes.
+    const skewed = { clocks: { nodes: { n1: { offsetMs: 80 }, n2: { offsetMs: 40 } } }, workload: { distribution: 'hot', hotFraction: 0.9, keys: 3, rate: 400, clients: 20, mix: { get: 0.3, put: 0.7 } } };
+    const lww = runScenario(scenario({ ...skewed, cluster: { conflict: 'lww' }, checks: ['lww-lost-overwrites', 'lost-writes'] }));
+    expect(verdictOf(lww.result, 'lww-lost-overwrites').verdict).toBe('fail');
+    expect(verdictOf(lww.result, 'lww-lost-overwrites').figures.lostOverwrites).toBeGreaterThan(0);
+    const vclock = runScenario(scenario({ ...skewed, cluster: { conflict: 'vclock' }, checks: ['lost-writes'] }));
+    expect(verdictOf(vclock.result, 'lost-writes').verdict).toBe('ok');
+  });
+
+  it('convergence: with hints and read repair off, a partitioned owner never catches up', () => {
+    const faults = [{ at: '2s', partition: { groups: [['n0', 'n1']] } }, { at: '5s', heal: true }];
+    const broken = runScenario(scenario({ faults, cluster: { hintedHandoff: false, readRepair: false }, workload: { mix: { get: 0.1, put: 0.9 } } }));
+    expect(verdictOf(broken.result, 'convergence').verdict).toBe('fail');
+    const healthy = runScenario(scenario({ faults, cluster: { hintedHandoff: true, readRepair: false }, workload: { mix: { get: 0.1, put: 0.9 } } }));
+    expect(verdictOf(healthy.result, 'convergence').verdict).toBe('ok');
+  });
+
+  it('session: R=1 W=1 with jitter breaks read-your-writes or monotonic reads', () => {
+    const network = { latency: { kind: 'uniform', minMs: 1, maxMs: 30 }, reorder: true };
+    const broken = runScenario(scenario({ duration: '8s', quiescence: '3s', network, cluster: { r: 1, w: 1, readRepair: false }, workload: { keys: 3, rate: 300, mix: { get: 0.6, put: 0.4 }, readModifyWrite: 0 } }));
+    expect(verdictOf(broken.result, 'session').verdict).toBe('fail');
+    const healthy = runScenario(scenario({ duration: '8s', quiescence: '3s', network, cluster: { r: 2, w: 2, readRepair: false }, workload: { keys: 3, rate: 300, mix: { get: 0.6, put: 0.4 }, readModifyWrite: 0 } }));
+    expect(verdictOf(healthy.result, 'session').verdict).toBe('ok');
+  });
+
+  it('siblings: concurrent blind writes under vector clocks exceed a limit of one sibling', () => {
+    const { result } = runScenario(scenario({ workload: { readModifyWrite: 0, keys: 3 }, checks: [{ siblings: { maxSiblings: 1 } }] }));
+    expect(verdictOf(result, 'siblings').verdict).toBe('fail');
+  });
+
+  it('linearizability: a single-copy store passes; N=3 with R=W=1 is caught', () => {
+    const single = runScenario(scenario({ cluster: { nodes: 1, n: 1, r: 1, w: 1 }, workload: { keys: 5, rate: 60, mix: { get: 0.5, put: 0.4, cas: 0.1 }, readModifyWrite: 1 }, checks: ['linearizability'] }));
+    expect(verdictOf(single.result, 'linearizability').verdict).toBe('ok');
+    const network = { latency: { kind: 'uniform', minMs: 1, maxMs: 30 }, reorder: true };
+    const replicated = runScenario(scenario({ network, cluster: { r: 1, w: 1, readRepair: false }, workload: { keys: 5, rate: 60, readModifyWrite: 1 }, checks: ['linearizability'] }));
+    expect(verdictOf(replicated.result, 'linearizability').verdict).toBe('fail');
+  });
+});
+
+describe('scenario files', () => {
+  it('every shipped scenario validates', () => {
+    const dir = join(root, 'scenarios');
+    const files = readdirSync(dir).filter((f) => f.endsWith('.yaml'));
+    expect(files.length).toBeGreaterThanOrEqual(7);
+    for (const file of files) {
+      const parsed = loadScenario(readFileSync(join(dir, file), 'utf8'), file);
+      expect(parsed.name).toBe(file.replace(/\.yaml$/, ''));
+    }
+  });
+
+  it('a malformed scenario names the file, line, column and field', () => {
+    const text = ['name: bad', 'duration: 10s', 'cluster:', '  nodes: 3', '  r: 5', 'workload:', '  rate: -1', 'faults:', '  - at: 2s', '    partition: { isolate: n9 }'].join('\n');
+    let error: unknown;
+    try {
+      loadScenario(text, 'bad.yaml');
+    } catch (caught) {
+      error = caught;
+    }
+    expect(error).toBeInstanceOf(ScenarioError);
+    const message = (error as Error).message;
+    expect(message).toMatch(/bad\.yaml:5:6: cluster\.r: r=5 cannot exceed n=3/);
+    expect(message).toMatch(/bad\.yaml:7:9: workload\.rate/);
+    const good = loadScenario(text.replace('r: 5', 'r: 2').replace('rate: -1', 'rate: 10'), 'bad.yaml');
+    expect(() => runScenario(good)).toThrow(/unknown node 'n9'/);
+  });
+});
