@@ -134,8 +134,8 @@ export class KeyWrites {
    * A cheap, sound-but-incomplete test: `true` only if the read certainly reflects `write` (same answer as
    * `reflected(explainers(...))` would give); `false` means "could not tell cheaply" and the caller must fall
    * back to the full computation. LWW is answered exactly in O(values + log deletes); vclock searches
-   * forward from `write` through writes invoked before the read completed, giving up after `cap` writes or at
-   * a delete that a non-empty read would need the full rule for.
+   * forward from `write` through writes invoked before the read completed for a shown value or an explaining
+   * delete, giving up after `cap` writes.
    */
   certainlyReflects(write: WriteRecord, values: readonly string[], readCompleteTime: number, cap = 64): boolean {
     if (write.value !== null && values.includes(write.value)) return true;
@@ -159,7 +159,12 @@ export class KeyWrites {
       }
       return write.invokeTime <= bound;
     }
-    if (write.value === null) return values.length === 0 && write.invokeTime <= readCompleteTime;
+    // A delete D explains a non-empty read when no shown write is D's causal ancestor; ancestors are invoked
+    // no later than their descendants, so a D invoked before every shown write certainly explains it.
+    let earliestShown = Number.POSITIVE_INFINITY;
+    for (const value of values) earliestShown = Math.min(earliestShown, this.byValue.get(value)?.invokeTime ?? Number.POSITIVE_INFINITY);
+    const deleteExplains = (d: WriteRecord) => d.invokeTime <= readCompleteTime && (values.length === 0 || d.invokeTime < earliestShown);
+    if (write.value === null) return deleteExplains(write);
     const seen = new Set<number>();
     const stack = [write.id];
     while (stack.length > 0) {
@@ -167,7 +172,7 @@ export class KeyWrites {
         const record = this.writes[child] as WriteRecord;
         if (seen.has(child) || record.invokeTime > readCompleteTime) continue;
         if (record.value === null) {
-          if (values.length === 0) return true;
+          if (deleteExplains(record)) return true;
         } else if (values.includes(record.value)) {
           return true;
         }
