@@ -82,6 +82,7 @@ export class OutboundLink {
   private retryTimer: NodeJS.Timeout | null = null;
   /** True once any connection attempt has been made; later attempts count as reconnects. */
   private attempted = false;
+  private pumpScheduled = false;
   private readonly closeWaiters: Array<() => void> = [];
 
   constructor(private readonly options: OutboundLinkOptions) {
@@ -126,7 +127,7 @@ export class OutboundLink {
     }
     counters.dropsQueueFull += result.dropped;
     if (this.state === 'idle') this.connect();
-    else if (this.state === 'ready') this.pump();
+    else if (this.state === 'ready') this.schedulePump();
   }
 
   /** Points the link at a new address: hang up whatever is in progress and retry there promptly. */
@@ -257,6 +258,20 @@ export class OutboundLink {
         // The server only ever speaks during the handshake.
         throw new FrameError(`unexpected frame type ${frame.type} from ${options.peer} after the handshake`);
     }
+  }
+
+  /**
+   * Pumps once the current callback finishes (a microtask): a node that answers every frame of one incoming
+   * TCP chunk, or fans a request out, sends all those messages in one corked writev rather than one syscall
+   * each. Measured on a 3-node loopback cluster, writev was the top self-time entry with a pump per send.
+   */
+  private schedulePump(): void {
+    if (this.pumpScheduled) return;
+    this.pumpScheduled = true;
+    queueMicrotask(() => {
+      this.pumpScheduled = false;
+      this.pump();
+    });
   }
 
   /** Writes queued messages until the queue is empty or the socket asks us to wait for 'drain'. */
