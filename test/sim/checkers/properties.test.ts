@@ -249,7 +249,7 @@ describe('session fast path agrees with checking every own write and every obser
   });
   it('same read-your-writes and monotonic-read violation counts', () => {
     fc.assert(
-      fc.property(fc.array(draw, { maxLength: 30 }), fc.constantFrom(...modes), (draws, mode) => {
+      fc.property(fc.array(draw, { maxLength: 40 }), fc.constantFrom(...modes), (draws, mode) => {
         const h = new HistoryBuilder();
         const values: string[] = [];
         const invoked: number[] = [];
