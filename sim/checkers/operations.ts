@@ -61,11 +61,6 @@ export function operationsByKey(history: readonly HistoryEvent[]): Map<string, C
   return byKey;
 }
 
-/** Time of an operation's completion; +∞ for one that never completed (so "completed before t" is false). */
-export function completionTime(operation: Operation): number {
-  return operation.completion === undefined ? Number.POSITIVE_INFINITY : operation.completion.time;
-}
-
 /** Renders a sibling list the way the history shows it, for explanations. */
 export function showValues(values: readonly string[]): string {
   return `[${values.join(', ')}]`;
