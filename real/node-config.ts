@@ -32,6 +32,7 @@ const hostPort = z
   .string()
   .regex(/^(\[[0-9a-fA-F:]+\]|[A-Za-z0-9.-]+):\d{1,5}$/, { message: 'expected host:port, e.g. 127.0.0.1:9001' })
   .refine((value) => {
+    if (!value.includes(':')) return true; // already reported as not host:port
     const port = Number(value.slice(value.lastIndexOf(':') + 1));
     return port >= 1 && port <= 65_535;
   }, { message: 'port must be between 1 and 65535' });
@@ -109,7 +110,8 @@ export function parseNodeConfig(text: string, fileName = 'node.yaml', baseDir = 
         }
       }
       const field = fieldPath.length > 0 ? fieldPath.join('.') : '(top level)';
-      return `${fileName}${located}: ${field}: ${issue.message}`;
+      const message = issue.code === 'invalid_type' && /received undefined$/.test(issue.message) ? 'required field is missing' : issue.message;
+      return `${fileName}${located}: ${field}: ${message}`;
     }));
   }
   return { ...parsed.data, dataDir: path.resolve(baseDir, parsed.data.dataDir) };

@@ -1,0 +1,71 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, parseNodeConfig } from '../../real/node-config';
+import { SystemRandom } from '../../real/system-random';
+
+const GOOD = `id: a
+listen:
+  http: 127.0.0.1:8001
+  tcp: 127.0.0.1:9001
+dataDir: ./data/a
+secret: 0123456789abcdef0123
+members:
+  - { id: a, tcp: 127.0.0.1:9001 }
+  - { id: b, tcp: 127.0.0.1:9002 }
+  - { id: c, tcp: 127.0.0.1:9003 }
+n: 3
+r: 2
+w: 2
+`;
+
+function problems(text: string): string[] {
+  try {
+    parseNodeConfig(text, 'node-a.yaml', '/srv');
+  } catch (error) {
+    if (error instanceof ConfigError) return error.problems;
+    throw error;
+  }
+  return [];
+}
+
+describe('node config (YAML + zod)', () => {
+  it('accepts a good file, applies defaults and resolves dataDir against the file', () => {
+    const config = parseNodeConfig(GOOD, 'node-a.yaml', '/srv');
+    expect(config.dataDir).toBe('/srv/data/a');
+    expect(config.conflict).toBe('vclock');
+    expect(config.vnodes).toBe(64);
+  });
+
+  it('names the file, line and field of every problem', () => {
+    const bad = GOOD.replace('tcp: 127.0.0.1:9002', 'tcp: localhost').replace('r: 2', 'r: 4').replace('secret: 0123456789abcdef0123', 'secret: short');
+    const found = problems(bad);
+    expect(found).toContainEqual(expect.stringMatching(/^node-a\.yaml:9:\d+: members\.1\.tcp: expected host:port/));
+    expect(found).toContainEqual(expect.stringMatching(/^node-a\.yaml:12:\d+: r: r=4 cannot exceed n=3/));
+    expect(found).toHaveLength(3);
+    expect(found).toContainEqual(expect.stringMatching(/^node-a\.yaml:6:\d+: secret: the cluster secret must be at least 16 characters/));
+  });
+
+  it('rejects a node missing from its own member list, duplicate members, unknown fields and broken YAML', () => {
+    expect(problems(GOOD.replace('id: a\n', 'id: z\n'))).toContainEqual(expect.stringMatching(/id: node 'z' is not in members \(a, b, c\)/));
+    expect(problems(GOOD.replace('id: c,', 'id: b,'))).toContainEqual(expect.stringMatching(/members\.2\.id: member 'b' is listed twice/));
+    expect(problems(`${GOOD}colour: blue\n`)).toContainEqual(expect.stringMatching(/^node-a\.yaml:14:1: \(top level\): .*colour/));
+    expect(problems('id: [a\n')[0]).toMatch(/^node-a\.yaml:\d+:\d+: YAML: /);
+  });
+});
+
+describe('SystemRandom', () => {
+  it('draws in range, and fork(label) depends only on the seed and the label', () => {
+    const random = new SystemRandom();
+    for (let i = 0; i < 1000; i++) {
+      const x = random.int(7);
+      expect(x >= 0 && x < 7 && Number.isInteger(x)).toBe(true);
+    }
+    const a = new SystemRandom('seed-1');
+    const b = new SystemRandom('seed-1');
+    a.next();
+    a.next(); // drawing from the parent must not shift the child
+    expect(a.fork('node').next()).toBe(b.fork('node').next());
+    expect(a.fork('node').next()).not.toBe(a.fork('disk').next());
+    expect(new SystemRandom().seed).not.toBe(new SystemRandom().seed);
+    expect(() => random.int(0)).toThrow(RangeError);
+  });
+});
