@@ -38,7 +38,7 @@ export function checkCommand(yargs: Argv): Argv {
       mkdirSync(argv.out, { recursive: true });
       const file = `${argv.out}/check-failure-seed-${seed}.yaml`;
       writeFileSync(file, failure.scenarioYaml);
-      console.log(`dynalab check: a promise was broken (after ${ran} runs, shrunk to a minimal case; seed ${seed})`);
+      console.log(`dynalab check: a promise was broken (${ran} scenario runs including shrinking; seed ${seed})`);
       for (const violation of failure.violations) console.log(`  - ${violation}`);
       console.log('');
       console.log(`minimal scenario written to ${file}:`);
