@@ -12,9 +12,9 @@ import { simRunCommand } from './commands/sim-run';
  * The dynalab command line. Verbs whose issue has not landed say so and exit with status 2 rather than
  * pretending: a user should never mistake a stub for a result.
  */
-function notYet(what: string, issue: number) {
+function notYet(what: string) {
   return () => {
-    console.error(`dynalab: '${what}' is not yet available (tracked in issue #${issue}).`);
+    console.error(`dynalab: '${what}' is not yet available.`);
     process.exit(2);
   };
 }
@@ -26,7 +26,7 @@ await checkCommand(yargs(hideBin(process.argv)))
     simCompareCommand(simRunCommand(kernelDemoCommand(y)))
       .demandCommand(1, 'name a sim command: kernel-demo, run, compare'),
   )
-  .command('report', 'capacity reports (Markdown/HTML + charts)', {}, notYet('report', 5))
+  .command('report', 'capacity reports (Markdown/HTML + charts)', {}, notYet('report capacity'))
   .command(serveCommand)
   .command(deployCommand)
   .command(kvCommand)
