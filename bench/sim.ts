@@ -11,63 +11,14 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { loadScenario } from '../sim/scenario/load';
 import { runScenario } from '../sim/run-scenario';
+import { bareLoopEventsPerSecond, delaySequence } from './bare-loop';
 
 const SIM_SECONDS = Number(process.env.SIM_SECONDS ?? 120);
 const RATES = (process.env.RATES ?? '2000,10000').split(',').map(Number);
 
-function bareLoopEventsPerSecond(pending = 100_000, events = 2_000_000): number {
-  interface E { at: number; seq: number; fn: () => void }
-  const heap: E[] = [];
-  let seq = 0;
-  let now = 0;
-  let state = 1;
-  const less = (a: E, b: E) => a.at < b.at || (a.at === b.at && a.seq < b.seq);
-  const push = (e: E) => {
-    heap.push(e);
-    let i = heap.length - 1;
-    while (i > 0) {
-      const p = (i - 1) >> 1;
-      if (!less(e, heap[p]!)) break;
-      heap[i] = heap[p]!;
-      i = p;
-    }
-    heap[i] = e;
-  };
-  const pop = (): E => {
-    const top = heap[0]!;
-    const last = heap.pop()!;
-    if (heap.length > 0) {
-      let i = 0;
-      for (;;) {
-        const l = 2 * i + 1;
-        if (l >= heap.length) break;
-        const c = l + 1 < heap.length && less(heap[l + 1]!, heap[l]!) ? l + 1 : l;
-        if (!less(heap[c]!, last)) break;
-        heap[i] = heap[c]!;
-        i = c;
-      }
-      heap[i] = last;
-    }
-    return top;
-  };
-  const next = () => {
-    state = (Math.imul(state, 1103515245) + 12345) >>> 0;
-    return 1 + (state % 100_000);
-  };
-  const handler = () => push({ at: now + next(), seq: seq++, fn: handler });
-  for (let i = 0; i < pending; i++) push({ at: next(), seq: seq++, fn: handler });
-  const start = process.hrtime.bigint();
-  for (let i = 0; i < events; i++) {
-    const e = pop();
-    now = e.at;
-    e.fn();
-  }
-  return events / (Number(process.hrtime.bigint() - start) / 1e9);
-}
-
 const file = resolve(new URL('.', import.meta.url).pathname, '../scenarios/partition-500.yaml');
 const base = loadScenario(readFileSync(file, 'utf8'), file);
-const bare = bareLoopEventsPerSecond();
+const bare = bareLoopEventsPerSecond(100_000, 2_000_000, delaySequence());
 console.log(`bench:sim — partition-500 (500 nodes × 256 vnodes, N=3 R=W=2), ${SIM_SECONDS} s simulated, node ${process.version}`);
 console.log(`  reference: bare binary-heap event loop, 100 K pending      ${(bare / 1e6).toFixed(2)} M events/s`);
 let peakRss = process.memoryUsage().rss;

@@ -1,3 +1,4 @@
+import { murmur3_32 } from '../core/ring';
 import { etag } from '../core/versioning';
 import { runChecker, type CheckerResult, type ConvergenceSample } from './checkers';
 import { percentile } from './checkers/stats';
@@ -264,23 +265,10 @@ function divergentKeys(cluster: SimCluster, keys: readonly string[]): number {
   return divergent;
 }
 
-/** Two uniform draws in [0, 1) for node `index`, from a stream keyed by `path` (no shared state). */
+/** Two uniform draws in [0, 1) for node `index`, hashed from a stream name (no shared state, so adding a node never shifts another's draw). */
 function seededUnit(path: string, index: number): [number, number] {
-  let h = 2166136261;
-  const text = `${path}/${index}`;
-  for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 16777619);
-  const a = mix(h);
-  const b = mix(a ^ 0x9e3779b9);
-  return [(a >>> 0) / 4294967296, (b >>> 0) / 4294967296];
-}
-
-function mix(value: number): number {
-  let h = value | 0;
-  h ^= h >>> 16;
-  h = Math.imul(h, 0x85ebca6b);
-  h ^= h >>> 13;
-  h = Math.imul(h, 0xc2b2ae35);
-  return h ^ (h >>> 16);
+  const bytes = new TextEncoder().encode(`${path}/${index}`);
+  return [murmur3_32(bytes, 1) / 4294967296, murmur3_32(bytes, 2) / 4294967296];
 }
 
 function validateNodeNames(scenario: Scenario): void {
