@@ -54,7 +54,8 @@ export function clusterConfigs(root: string, ports: number[], options: ClusterOp
       w: options.w ?? Math.min(2, options.nodes),
       conflict: options.conflict ?? 'vclock',
       vnodes: options.vnodes ?? 64,
-      requestTimeoutMs: options.requestTimeoutMs ?? 500,
+      // Generous: the machine running the tests may be busy, and a timeout here is a flaky test, not a finding.
+      requestTimeoutMs: options.requestTimeoutMs ?? 2000,
     }),
   );
 }
