@@ -1,0 +1,103 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { bloomFalsePositive, CapacityInputError, capacityModel, modelSections, SEED_INPUTS } from '../../reports/capacity-model';
+
+/** The model against the seeds' own figures, worked by hand, then the monotonicity a reader relies on. */
+describe('capacity model — the seeds\' figures', () => {
+  const m = capacityModel();
+
+  it('storage: 100 G keys × 1 KB = 100 TB; × 3 = 300 TB raw; ÷ 500 = 600 GB per node', () => {
+    expect(m.storage.logical.value).toBe(100e12);
+    expect(m.storage.raw.value).toBe(300e12);
+    expect(m.storage.perNode.value).toBe(600e9);
+    expect(m.storage.totalTokens.value).toBe(128_000);
+    expect(m.storage.perVnode.value).toBeCloseTo(300e12 / 128_000, 0);
+    expect(m.storage.primaryKeysPerNode.value).toBe(200e6);
+  });
+
+  it('traffic: 5 M writes/s ÷ 500 = the seeds\' 10 K writes/s per node; × N = 30 K replica writes', () => {
+    expect(m.traffic.writesPerNode.value).toBe(10_000);
+    expect(m.traffic.replicaWritesPerNode.value).toBe(30_000);
+    expect(m.traffic.readsPerNode.value).toBe(40_000);
+    expect(m.traffic.replicaReadsPerNode.value).toBe(80_000);
+    expect(m.traffic.averageWrites.value).toBe(500_000);
+    expect(m.lsm.nodesForWrites.value).toBe(1500);
+    expect(m.lsm.utilisation.value).toBeCloseTo(3, 12);
+  });
+
+  it('bloom: 10 bits/key → k = 7, ≈ 0.82 % (< 1 %), 1.25 MB per 1 M keys, 250 MB per node of primary keys', () => {
+    expect(m.bloom.probes.value).toBe(7);
+    expect(m.bloom.falsePositive.value).toBeCloseTo(0.00819, 5);
+    expect(m.bloom.bytesPerMillionKeys.value).toBe(1.25e6);
+    expect(m.bloom.perNodePrimary.value).toBe(250e6);
+    expect(m.bloom.perNode.value).toBe(750e6);
+    expect(m.bloom.cluster.value).toBe(375e9);
+  });
+
+  it('compaction and network bandwidth', () => {
+    expect(m.compaction.sizeTieredDiskWritesPerNode.value).toBe(30_000 * 1000 * 6);
+    expect(m.compaction.leveledDiskWritesPerNode.value).toBe(30_000 * 1000 * 11);
+    expect(m.network.clientIngress.value).toBe(5e9);
+    expect(m.network.replicationCluster.value).toBe(10e9);
+    expect(m.network.replicationPerNode.value).toBe(20e6);
+    expect(m.ring.expectedStddevPercent.value).toBe(6.25);
+  });
+
+  it('every figure carries a formula and its arithmetic, ending in the formatted result', () => {
+    for (const section of modelSections(m)) {
+      for (const figure of section.figures) {
+        expect(figure.formula.length, figure.label).toBeGreaterThan(0);
+        expect(figure.arithmetic, figure.label).toMatch(/ = \S/);
+        expect(Number.isFinite(figure.value) || figure.label.startsWith('days'), figure.label).toBe(true);
+      }
+    }
+    expect(m.storage.raw.arithmetic).toBe('100 TB × 3 = 300 TB');
+    expect(m.storage.perNode.arithmetic).toBe('300 TB ÷ 500 = 600 GB');
+  });
+
+  it('rejects bad input naming the field', () => {
+    const field = (inputs: object): string | undefined => {
+      try {
+        capacityModel(inputs);
+        return undefined;
+      } catch (error) {
+        return error instanceof CapacityInputError ? error.field : 'other';
+      }
+    };
+    expect(field({ nodes: 0 })).toBe('nodes');
+    expect(field({ nodes: 2.5 })).toBe('nodes');
+    expect(field({ replicas: 5, nodes: 3 })).toBe('replicas');
+    expect(field({ readQuorum: 4 })).toBe('readQuorum');
+    expect(field({ bloomBitsPerKey: 0.5 })).toBe('bloomBitsPerKey');
+    expect(field({ valueBytes: Number.NaN })).toBe('valueBytes');
+    expect(field({ peakFactor: 0.5 })).toBe('peakFactor');
+    expect(field({})).toBeUndefined();
+  });
+});
+
+describe('capacity model — properties', () => {
+  it('more nodes never increases per-node storage, per-node load or per-node filter memory', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 3, max: 100_000 }), fc.integer({ min: 1, max: 1000 }), fc.integer({ min: 1, max: 1e12 }), (nodes, extra, keys) => {
+        const small = capacityModel({ nodes, keys });
+        const big = capacityModel({ nodes: nodes + extra, keys });
+        expect(big.storage.perNode.value).toBeLessThanOrEqual(small.storage.perNode.value);
+        expect(big.traffic.replicaWritesPerNode.value).toBeLessThanOrEqual(small.traffic.replicaWritesPerNode.value);
+        expect(big.bloom.perNode.value).toBeLessThanOrEqual(small.bloom.perNode.value);
+      }),
+    );
+  });
+
+  it('more bits per key never increases the false-positive estimate (with the engine\'s rounded probe count)', () => {
+    fc.assert(
+      fc.property(fc.double({ min: 1, max: 64, noNaN: true }), fc.double({ min: 0, max: 10, noNaN: true }), (bits, more) => {
+        const higher = Math.min(64, bits + more);
+        expect(bloomFalsePositive(higher)).toBeLessThanOrEqual(bloomFalsePositive(bits) + 1e-15);
+      }),
+    );
+  });
+
+  it('the seed defaults are what the model uses when given nothing', () => {
+    expect(capacityModel().inputs).toEqual(SEED_INPUTS);
+  });
+});
