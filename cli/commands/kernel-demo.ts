@@ -33,14 +33,14 @@ export function kernelDemoCommand(yargs: Argv): Argv {
       }
       const seconds = (micros: number | null) => (micros === null ? 'never' : `${(micros / 1e6).toFixed(1)} s`);
       const shown = result.minority.slice(0, 8).join(', ') + (result.minority.length > 8 ? ', …' : '');
-      console.log(`dynalab kernel demo — ${result.nodes} nodes, heartbeat gossip every 0.5 s, failure timeout ${seconds(result.failAfterMicros)}`);
+      console.log(`dynalab kernel demo — ${result.nodes} nodes, heartbeat gossip every 0.5 s, φ accrual failure detection (threshold 8)`);
       console.log(`seed ${result.seed}`);
       console.log('');
       console.log(`  before the partition     every node sees ${result.averageView.beforePartition.toFixed(1)} of ${result.nodes} members live (average)`);
       console.log(`  partition                ${result.minority.length} nodes cut off: ${shown}`);
       console.log(`    majority side sees     ${result.averageView.duringPartitionMajority.toFixed(1)} live (expected ${result.nodes - result.minority.length})`);
       console.log(`    minority side sees     ${result.averageView.duringPartitionMinority.toFixed(1)} live (expected ${result.minority.length})`);
-      console.log(`    detected after         ${seconds(result.detectionMicrosAfterPartition)} (every majority node dropped every minority node)`);
+      console.log(`    detected after         ${result.detectionMicrosAfterPartition === null ? 'not before the heal' : seconds(result.detectionMicrosAfterPartition)} (every majority node dropped every minority node)`);
       console.log(`  heal                     views converged after ${seconds(result.convergenceMicrosAfterHeal)}`);
       console.log(`  at the end               ${result.averageView.end.toFixed(1)} live (average)`);
       console.log('');

@@ -1,13 +1,16 @@
 import type { Clock, NodeId, Random, Transport } from '../env';
+import { PhiAccrualDetector } from './phi-accrual';
 
 /**
  * Heartbeat gossip: the simplest epidemic membership protocol, and the kernel demo's workload.
  *
  * Every node keeps a table `node → (highest heartbeat seen, local time it last grew)`. Each round it bumps
  * its own heartbeat and sends its whole table to one random peer; the receiver keeps the higher heartbeat per
- * node. A node whose heartbeat has not grown for `failAfterMicros` is considered down. Information spreads
- * in O(log n) rounds; a partition makes each side declare the other down, and after the heal the views
- * converge again — exactly what the demo shows.
+ * node. Whether a member is up is decided by a φ accrual detector fed with the times its heartbeat grew
+ * (gossip makes those arrivals irregular, and the detector learns how irregular), or — with
+ * `detector: 'timeout'` — by a fixed `failAfterMicros`. Information spreads in O(log n) rounds; a partition
+ * makes each side declare the other down, and after the heal the views converge again — exactly what the
+ * demo shows.
  *
  * Wire format (little-endian):
  *
@@ -18,12 +21,16 @@ import type { Clock, NodeId, Random, Transport } from '../env';
 export interface HeartbeatGossipOptions {
   members: readonly NodeId[];
   roundMicros?: number;
+  /** Fixed timeout (detector 'timeout'), and the pause φ tolerates on top of the learned mean (detector 'phi'). */
   failAfterMicros?: number;
+  detector?: 'phi' | 'timeout';
+  phiThreshold?: number;
 }
 
 interface Entry {
   heartbeat: number;
   lastGrewAtMicros: number;
+  phi: PhiAccrualDetector;
 }
 
 const MESSAGE_TAG = 0x47;
@@ -33,6 +40,7 @@ export class HeartbeatGossip {
   private readonly peers: NodeId[];
   private readonly roundMicros: number;
   private readonly failAfterMicros: number;
+  private readonly usePhi: boolean;
   private timer: number | undefined;
   messagesSent = 0;
   messagesReceived = 0;
@@ -50,8 +58,18 @@ export class HeartbeatGossip {
     if (!(this.roundMicros > 0 && this.failAfterMicros > this.roundMicros)) {
       throw new RangeError('heartbeat gossip needs roundMicros > 0 and failAfterMicros > roundMicros');
     }
+    this.usePhi = (options.detector ?? 'phi') === 'phi';
     const now = clock.nowMicros();
-    for (const member of options.members) this.table.set(member, { heartbeat: 0, lastGrewAtMicros: now });
+    for (const member of options.members) {
+      const phi = new PhiAccrualDetector({
+        threshold: options.phiThreshold ?? 8,
+        firstIntervalMicros: this.roundMicros,
+        minStdDeviationMicros: this.roundMicros / 2,
+        acceptablePauseMicros: 0,
+      });
+      phi.heartbeat(now);
+      this.table.set(member, { heartbeat: 0, lastGrewAtMicros: now, phi });
+    }
     transport.onMessage((from, message) => this.receive(from, message));
   }
 
@@ -70,7 +88,7 @@ export class HeartbeatGossip {
     const now = this.clock.nowMicros();
     const live: NodeId[] = [];
     for (const [member, entry] of this.table) {
-      if (member === this.transport.self || now - entry.lastGrewAtMicros < this.failAfterMicros) live.push(member);
+      if (member === this.transport.self || this.entryLive(entry, now)) live.push(member);
     }
     return live;
   }
@@ -78,7 +96,17 @@ export class HeartbeatGossip {
   isLive(member: NodeId): boolean {
     if (member === this.transport.self) return true;
     const entry = this.table.get(member);
-    return entry !== undefined && this.clock.nowMicros() - entry.lastGrewAtMicros < this.failAfterMicros;
+    return entry !== undefined && this.entryLive(entry, this.clock.nowMicros());
+  }
+
+  /** The φ value this node currently holds for `member` (0 for itself or an unknown member). */
+  phiOf(member: NodeId): number {
+    const entry = this.table.get(member);
+    return entry === undefined || member === this.transport.self ? 0 : entry.phi.phi(this.clock.nowMicros());
+  }
+
+  private entryLive(entry: Entry, now: number): boolean {
+    return this.usePhi ? entry.phi.isAvailable(now) : now - entry.lastGrewAtMicros < this.failAfterMicros;
   }
 
   private schedule(delayMicros: number): void {
@@ -115,6 +143,7 @@ export class HeartbeatGossip {
       if (heartbeat > entry.heartbeat) {
         entry.heartbeat = heartbeat;
         entry.lastGrewAtMicros = now;
+        entry.phi.heartbeat(now);
       }
     }
   }
