@@ -144,8 +144,12 @@ export class MessageDecodeError extends Error {
   }
 }
 
+/** Reused by every encode (encodeMessage never nests); `finish()` copies the message out of it. */
+const scratch = new ByteWriter(4096);
+
 export function encodeMessage(message: Message): Uint8Array {
-  const out = new ByteWriter(64);
+  const out = scratch;
+  out.reset();
   out.u8(MESSAGE_MAGIC);
   out.u8(TYPE_CODES[message.type]);
   out.u32(message.requestId);
@@ -215,13 +219,27 @@ function writeStr(out: ByteWriter, text: string): void {
   writeBin(out, text.length === 0 ? EMPTY : encoder.encode(text));
 }
 
+/** A view into the decoder's private copy of the message (so it never aliases the caller's buffer). */
 function readBin(input: ByteReader): Uint8Array {
-  return input.bytes(input.varint()).slice();
+  return input.bytes(input.varint());
 }
 
 function readStr(input: ByteReader): string {
   const length = input.varint();
-  return length === 0 ? '' : decoder.decode(input.bytes(length));
+  if (length === 0) return '';
+  const raw = input.bytes(length);
+  // Node ids and short errors are ASCII: build them directly rather than through TextDecoder.
+  if (length <= 64) {
+    let ascii = true;
+    for (let i = 0; i < length; i++) {
+      if (raw[i]! >= 0x80) {
+        ascii = false;
+        break;
+      }
+    }
+    if (ascii) return String.fromCharCode.apply(null, raw as unknown as number[]);
+  }
+  return decoder.decode(raw);
 }
 
 function readFlag(input: ByteReader): boolean {
@@ -240,7 +258,9 @@ export function decodeMessage(bytes: Uint8Array): Message {
 }
 
 function decodeUnchecked(bytes: Uint8Array): Message {
-  const input = new ByteReader(bytes);
+  // One private copy of the whole message; every decoded byte field is a view into it, so nothing decoded
+  // aliases the input (a transport may reuse its buffer) and a message costs one allocation, not one per field.
+  const input = new ByteReader(bytes.slice());
   if (input.u8() !== MESSAGE_MAGIC) throw new MessageDecodeError('bad magic byte');
   const typeCode = input.u8();
   const requestId = input.u32();

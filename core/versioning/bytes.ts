@@ -12,8 +12,17 @@ const encoder = new TextEncoder();
 export const MAX_ABS_MICROS = 2 ** 52;
 
 export class ByteWriter {
-  private buf = new Uint8Array(256);
+  private buf: Uint8Array;
   private len = 0;
+
+  constructor(initialCapacity = 256) {
+    this.buf = new Uint8Array(initialCapacity);
+  }
+
+  /** Forgets what was written, keeping the buffer (for a writer reused across calls). */
+  reset(): void {
+    this.len = 0;
+  }
 
   private ensure(extra: number): void {
     if (this.len + extra <= this.buf.length) return;
@@ -43,7 +52,17 @@ export class ByteWriter {
   /** Signed varint (sign folded into the low bit) of an integer within ±2^52. */
   svarint(n: number): void {
     if (!Number.isSafeInteger(n) || Math.abs(n) > MAX_ABS_MICROS) throw new RangeError(`svarint out of range: ${n}`);
-    this.uvarint(n >= 0 ? n * 2 : -n * 2 - 1);
+    // The fold of +2^52 is 2^53: one past the safe range, but exact in a double, so it is written as is.
+    this.foldedVarint(n >= 0 ? n * 2 : -n * 2 - 1);
+  }
+
+  private foldedVarint(n: number): void {
+    this.ensure(8);
+    while (n >= 0x80) {
+      this.buf[this.len++] = (n % 0x80) | 0x80;
+      n = Math.floor(n / 0x80);
+    }
+    this.buf[this.len++] = n;
   }
 
   bytes(data: Uint8Array): void {
@@ -58,6 +77,24 @@ export class ByteWriter {
   }
 
   string(text: string): void {
+    // Actor ids are short ASCII ("n17#2"): write their code units directly, no TextEncoder call or allocation.
+    const n = text.length;
+    if (n < 0x80) {
+      this.ensure(n + 1);
+      const buf = this.buf;
+      const start = this.len;
+      buf[start] = n;
+      let i = 0;
+      for (; i < n; i++) {
+        const c = text.charCodeAt(i);
+        if (c >= 0x80) break;
+        buf[start + 1 + i] = c;
+      }
+      if (i === n) {
+        this.len = start + 1 + n;
+        return;
+      }
+    }
     this.bytes(encoder.encode(text));
   }
 
@@ -105,7 +142,7 @@ export class ByteReader {
     return this.data[this.pos++]!;
   }
 
-  uvarint(field: string): number {
+  uvarint(field: string, max = Number.MAX_SAFE_INTEGER): number {
     const start = this.pos;
     let result = 0;
     let scale = 1;
@@ -120,13 +157,21 @@ export class ByteReader {
       scale *= 0x80;
       if (i >= 7) this.fail(`varint too long for ${field}`, start);
     }
-    if (!Number.isSafeInteger(result)) this.fail(`${field} exceeds 2^53`, start);
+    if (result > max) this.fail(`${field} exceeds 2^53`, start);
+    if (result > Number.MAX_SAFE_INTEGER && !this.isExactly2p53(start)) this.fail(`${field} exceeds 2^53`, start);
     return result;
+  }
+
+  /** Sums past 2^53 round, so 2^53 itself is accepted only as its one canonical encoding: 0x80 × 7, 0x10. */
+  private isExactly2p53(start: number): boolean {
+    if (this.pos - start !== 8 || this.data[start + 7] !== 0x10) return false;
+    for (let i = start; i < start + 7; i++) if (this.data[i] !== 0x80) return false;
+    return true;
   }
 
   svarint(field: string): number {
     const start = this.pos;
-    const z = this.uvarint(field);
+    const z = this.uvarint(field, 2 ** 53); // the fold of +2^52 (see ByteWriter.svarint)
     const n = z % 2 === 0 ? z / 2 : -(z + 1) / 2;
     if (Math.abs(n) > MAX_ABS_MICROS) this.fail(`${field} out of range`, start);
     return n;
@@ -142,9 +187,31 @@ export class ByteReader {
     return out;
   }
 
+  /** A view of the next length-prefixed byte string, without copying (the caller must not let it escape). */
+  view(field: string, maxLength: number): Uint8Array {
+    const start = this.pos;
+    const length = this.uvarint(`${field} length`);
+    if (length > maxLength) this.fail(`${field} length ${length} exceeds ${maxLength}`, start);
+    if (length > this.remaining) this.fail(`truncated: ${field} needs ${length} bytes, ${this.remaining} left`, start);
+    const out = this.data.subarray(this.pos, this.pos + length);
+    this.pos += length;
+    return out;
+  }
+
   string(field: string, maxBytes: number): string {
     const start = this.pos;
-    const raw = this.bytes(field, maxBytes);
+    const raw = this.view(field, maxBytes);
+    // Short ASCII (every actor id in practice): build the string directly, no TextDecoder call.
+    if (raw.length <= 64) {
+      let ascii = true;
+      for (let i = 0; i < raw.length; i++) {
+        if (raw[i]! >= 0x80) {
+          ascii = false;
+          break;
+        }
+      }
+      if (ascii) return String.fromCharCode.apply(null, raw as unknown as number[]);
+    }
     try {
       return decoder.decode(raw);
     } catch {

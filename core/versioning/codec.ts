@@ -36,20 +36,71 @@ const MIN_SET_BYTES = 3 + 1 + 3 + 4;
 /** Longest actor id in bytes. */
 export const MAX_ACTOR_BYTES = 1024;
 
+/** Reused by every encode (codecs never call each other re-entrantly); each result is copied out of it. */
+const scratch = new ByteWriter(4096);
+
+/**
+ * The distinct actors of a set, ascending. Clock entries and version dots are each already sorted by actor, so
+ * this is usually a merge of two sorted lists with no Set, Map or sort; an unsorted input still gets sorted.
+ */
+function actorsOf(set: SiblingSet): string[] {
+  const actors: string[] = [];
+  let sorted = true;
+  const add = (actor: string): void => {
+    const last = actors.length - 1;
+    if (last >= 0) {
+      const previous = actors[last]!;
+      if (previous === actor) return;
+      if (previous > actor) {
+        if (actors.includes(actor)) return;
+        sorted = false;
+      }
+    }
+    actors.push(actor);
+  };
+  const clock = set.clock;
+  const versions = set.versions;
+  let i = 0;
+  let j = 0;
+  while (i < clock.length || j < versions.length) {
+    if (j >= versions.length || (i < clock.length && clock[i]!.actor <= versions[j]!.dot.actor)) add(clock[i++]!.actor);
+    else add(versions[j++]!.dot.actor);
+  }
+  if (!sorted) {
+    const unique = [...new Set(actors)];
+    unique.sort(compareActors);
+    return unique;
+  }
+  return actors;
+}
+
+function indexOfActor(actors: readonly string[], actor: string): number {
+  let lo = 0;
+  let hi = actors.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    const a = actors[mid]!;
+    if (a === actor) return mid;
+    if (a < actor) lo = mid + 1;
+    else hi = mid;
+  }
+  throw new Error(`actor ${actor} missing from the actor table`);
+}
+
 export function encodeSiblingSet(set: SiblingSet): Uint8Array {
-  const actors = [...new Set([...set.clock.map((e) => e.actor), ...set.versions.map((v) => v.dot.actor)])].sort(compareActors);
-  const index = new Map(actors.map((a, i) => [a, i]));
-  const w = new ByteWriter();
+  const actors = actorsOf(set);
+  const w = scratch;
+  w.reset();
   w.byte(SET_MAGIC_0); w.byte(SET_MAGIC_1); w.byte(FORMAT);
   w.byte(set.mode === 'dvv' ? 0 : 1);
   w.uvarint(actors.length);
-  for (const a of actors) w.string(a);
+  for (let i = 0; i < actors.length; i++) w.string(actors[i]!);
   w.uvarint(set.clock.length);
-  for (const e of set.clock) { w.uvarint(index.get(e.actor)!); w.uvarint(e.counter); w.svarint(e.micros); }
+  for (const e of set.clock) { w.uvarint(indexOfActor(actors, e.actor)); w.uvarint(e.counter); w.svarint(e.micros); }
   w.uvarint(set.versions.length);
   for (const v of set.versions) {
     w.byte((v.deleted ? FLAG_TOMBSTONE : 0) | (v.expiresAtMicros !== null ? FLAG_EXPIRY : 0));
-    w.uvarint(index.get(v.dot.actor)!);
+    w.uvarint(indexOfActor(actors, v.dot.actor));
     w.uvarint(v.dot.counter);
     w.svarint(v.timestampMicros);
     if (v.expiresAtMicros !== null) w.svarint(v.expiresAtMicros);
@@ -70,9 +121,27 @@ function verifyChecksum(bytes: Uint8Array, what: string, minBytes: number, magic
   }
 }
 
+/**
+ * Decodes and validates a sibling set. The values of the result never alias `bytes`: they are views into one
+ * private copy of the input (one allocation for the whole set rather than one per version).
+ */
 export function decodeSiblingSet(bytes: Uint8Array): SiblingSet {
   const what = 'sibling set';
   verifyChecksum(bytes, what, MIN_SET_BYTES, SET_MAGIC_1);
+  return decodeVerifiedSet(bytes.slice(), what);
+}
+
+/**
+ * As decodeSiblingSet, for input the caller owns and will never modify or reuse (e.g. a fresh copy just
+ * read from the engine): the result's values are views into `bytes` itself, saving the copy.
+ */
+export function decodeOwnedSiblingSet(bytes: Uint8Array): SiblingSet {
+  const what = 'sibling set';
+  verifyChecksum(bytes, what, MIN_SET_BYTES, SET_MAGIC_1);
+  return decodeVerifiedSet(bytes, what);
+}
+
+function decodeVerifiedSet(bytes: Uint8Array, what: string): SiblingSet {
   const r = new ByteReader(bytes, what, bytes.length - 4);
   r.byte('magic'); r.byte('magic'); r.byte('format');
   const modeByte = r.byte('mode');
@@ -90,13 +159,6 @@ export function decodeSiblingSet(bytes: Uint8Array): SiblingSet {
     actors.push(a);
   }
   const used = new Uint8Array(actorCount);
-  const actorAt = (field: string): string => {
-    const at = r.offset;
-    const i = r.uvarint(field);
-    if (i >= actorCount) r.fail(`${field} ${i} out of range (${actorCount} actors)`, at);
-    used[i] = 1;
-    return actors[i]!;
-  };
 
   const clockCount = r.uvarint('clock size');
   if (clockCount > actorCount) r.fail(`clock size ${clockCount} exceeds actor count ${actorCount}`);
@@ -104,7 +166,7 @@ export function decodeSiblingSet(bytes: Uint8Array): SiblingSet {
   const clock: ClockEntry[] = [];
   for (let i = 0; i < clockCount; i++) {
     const at = r.offset;
-    const actor = actorAt('clock actor index');
+    const actor = actorAt(r, actors, used, 'clock actor index');
     if (i > 0 && !(clock[i - 1]!.actor < actor)) r.fail('clock entries not strictly ascending', at);
     const counter = r.uvarint('clock counter');
     if (counter < 1) r.fail('clock counter must be ≥ 1', at);
@@ -119,7 +181,7 @@ export function decodeSiblingSet(bytes: Uint8Array): SiblingSet {
     const at = r.offset;
     const flags = r.byte('version flags');
     if ((flags & ~(FLAG_TOMBSTONE | FLAG_EXPIRY)) !== 0) r.fail(`unknown version flags 0x${flags.toString(16)}`, at);
-    const actor = actorAt('version actor index');
+    const actor = actorAt(r, actors, used, 'version actor index');
     const counter = r.uvarint('version counter');
     const dot = { actor, counter };
     if (mode === 'dvv' && (counter < 1 || !covers(clock, dot))) r.fail(`dot ${actor}:${counter} not covered by the clock`, at);
@@ -127,7 +189,7 @@ export function decodeSiblingSet(bytes: Uint8Array): SiblingSet {
     if (i > 0 && compareDots(versions[i - 1]!.dot, dot) >= 0) r.fail('versions not strictly ascending by dot', at);
     const timestampMicros = r.svarint('timestamp');
     const expiresAtMicros = (flags & FLAG_EXPIRY) !== 0 ? r.svarint('expiry') : null;
-    const value = r.bytes('value', Number.MAX_SAFE_INTEGER);
+    const value = r.view('value', Number.MAX_SAFE_INTEGER);
     const deleted = (flags & FLAG_TOMBSTONE) !== 0;
     if (deleted && value.length > 0) r.fail('a tombstone carries a value', at);
     versions.push({ dot, value, deleted, timestampMicros, expiresAtMicros });
@@ -137,9 +199,18 @@ export function decodeSiblingSet(bytes: Uint8Array): SiblingSet {
   return { mode, clock, versions };
 }
 
+function actorAt(r: ByteReader, actors: readonly string[], used: Uint8Array, field: string): string {
+  const at = r.offset;
+  const i = r.uvarint(field);
+  if (i >= actors.length) r.fail(`${field} ${i} out of range (${actors.length} actors)`, at);
+  used[i] = 1;
+  return actors[i]!;
+}
+
 /** Encodes a causal context: 'd' 'c' 0x01, count, (actor, counter, micros)…, checksum. */
 export function encodeContext(context: VersionVector): Uint8Array {
-  const w = new ByteWriter();
+  const w = scratch;
+  w.reset();
   w.byte(SET_MAGIC_0); w.byte(CONTEXT_MAGIC_1); w.byte(FORMAT);
   w.uvarint(context.length);
   for (const e of context) { w.string(e.actor); w.uvarint(e.counter); w.svarint(e.micros); }

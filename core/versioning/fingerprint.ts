@@ -26,8 +26,12 @@ function hex64(bytes: Uint8Array): string {
   return murmur3_32(bytes, SEED_A).toString(16).padStart(8, '0') + murmur3_32(bytes, SEED_B).toString(16).padStart(8, '0');
 }
 
+/** Reused by every fingerprint (they never nest); only hashed, never handed out. */
+const scratch = new ByteWriter(1024);
+
 export function etag(set: SiblingSet): string {
-  const w = new ByteWriter();
+  const w = scratch;
+  w.reset();
   w.byte(set.mode === 'dvv' ? 0 : 1);
   w.uvarint(set.clock.length);
   for (const e of set.clock) { w.string(e.actor); w.uvarint(e.counter); }
@@ -46,7 +50,8 @@ export function etag(set: SiblingSet): string {
 
 /** Fingerprint of a causal context alone (actor, counter pairs) — e.g. to log or compare contexts cheaply. */
 export function contextFingerprint(context: VersionVector): string {
-  const w = new ByteWriter();
+  const w = scratch;
+  w.reset();
   w.uvarint(context.length);
   for (const e of context) { w.string(e.actor); w.uvarint(e.counter); }
   return hex64(w.finish());

@@ -18,6 +18,6 @@ export { type PrunePolicy, DEFAULT_PRUNE_POLICY, prune } from './prune';
 export {
   type Context, type UpdateOptions, EMPTY_CONTEXT, update, merge, mergeAll, contextOf, setDescends, needsRepair,
 } from './operations';
-export { encodeSiblingSet, decodeSiblingSet, encodeContext, decodeContext, MAX_ACTOR_BYTES } from './codec';
+export { encodeSiblingSet, decodeSiblingSet, decodeOwnedSiblingSet, encodeContext, decodeContext, MAX_ACTOR_BYTES } from './codec';
 export { etag, contextFingerprint } from './fingerprint';
 export { assertSiblingSet } from './invariants';

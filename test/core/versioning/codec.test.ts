@@ -37,6 +37,15 @@ describe('sibling set codec', () => {
     }), { numRuns: 300 });
   });
 
+  it('decoded values never alias the input bytes', () => {
+    fc.assert(fc.property(arbSet, (set) => {
+      const bytes = encodeSiblingSet(set);
+      const back = decodeSiblingSet(bytes);
+      bytes.fill(0xee);
+      expect(back).toEqual(set);
+    }), { numRuns: 100 });
+  });
+
   it('rejects every truncation with a CodecError', () => {
     fc.assert(fc.property(arbSet, (set) => {
       const bytes = encodeSiblingSet(set);
@@ -75,5 +84,14 @@ describe('context codec', () => {
       // A sibling-set decoder refuses a context and vice versa (different magic).
       expect(() => decodeSiblingSet(bytes)).toThrow(CodecError);
     }), { numRuns: 150 });
+  });
+});
+
+describe('timestamp range edges', () => {
+  it('round-trips timestamps of exactly ±2^52 µs (the fold of +2^52 is 2^53)', () => {
+    for (const ts of [2 ** 52, -(2 ** 52)]) {
+      const set = update(emptySet('dvv'), EMPTY_CONTEXT, { value: new Uint8Array([1]), timestampMicros: ts }, 'a', { prune: null });
+      expect(decodeSiblingSet(encodeSiblingSet(set))).toEqual(set);
+    }
   });
 });
