@@ -11,7 +11,7 @@ import { buildRing, walkDistinct, type Member, type PartitionStrategy, type Ring
 import { StorageEngine } from './storage/engine';
 import type { StorageOptions } from './storage/options';
 import {
-  contextOf, decodeContext, decodeSiblingSet, EMPTY_CONTEXT, emptySet, encodeContext, encodeSiblingSet, etag, liveValues,
+  contextOf, decodeContext, decodeOwnedSiblingSet, decodeSiblingSet, EMPTY_CONTEXT, emptySet, encodeContext, encodeSiblingSet, etag, liveValues,
   merge, tombstone, update, type ConflictMode, type Context, type SiblingSet, type Write,
 } from './versioning';
 
@@ -568,7 +568,8 @@ export class StorageNode {
 
   private loadSet(key: Uint8Array): SiblingSet {
     const stored = this.engine.get(dataKey(key));
-    return stored === undefined ? emptySet(this.mode) : decodeSiblingSet(stored);
+    // engine.get returns a fresh copy that only this call holds: decode in place.
+    return stored === undefined ? emptySet(this.mode) : decodeOwnedSiblingSet(stored);
   }
 
   /**
@@ -715,7 +716,7 @@ export class StorageNode {
       case 'hint-delivery': {
         let set: SiblingSet;
         try {
-          set = decodeSiblingSet(message.siblings);
+          set = decodeOwnedSiblingSet(message.siblings); // a view into the decoder's private copy
         } catch {
           this.counters.malformedMessages++;
           if (message.requestId !== 0) this.send(from, { type: 'replica-write-ack', requestId: message.requestId, ok: false, error: 'malformed sibling set' });
@@ -749,7 +750,7 @@ export class StorageNode {
         const request = this.pendingReads.get(message.requestId);
         if (request === undefined) return;
         try {
-          request.reply(from, message.found ? decodeSiblingSet(message.siblings) : emptySet(this.mode));
+          request.reply(from, message.found ? decodeOwnedSiblingSet(message.siblings) : emptySet(this.mode));
         } catch {
           this.counters.malformedMessages++;
         }

@@ -8,7 +8,9 @@ import { encodedSize, type Entry } from './entry';
  *
  * A skip list rather than a sorted array because inserts are O(log n) without moving anything, and iteration
  * is a linked-list walk that stays valid while later writes insert (scans see a consistent-enough view: they
- * run synchronously, so nothing inserts during one anyway).
+ * run synchronously, so nothing inserts during one anyway). Point lookups and overwrites go through a hash
+ * index over the same nodes instead (O(1), no byte comparisons down the levels): the simulator's nodes do
+ * several of them per message.
  *
  * Level choice needs randomness; core/ may not use Math.random, and the skip list's shape must not depend on
  * anything outside the engine, so a fixed-seed xorshift drives it. The shape affects only speed, never results.
@@ -18,6 +20,21 @@ const MAX_HEIGHT = 12;
 interface Node {
   entry: Entry;
   readonly next: (Node | null)[];
+  /** The next node whose key has the same hash (a collision chain of the exact-match index). */
+  sameHash: Node | null;
+}
+
+/** FNV-1a of the key, folded to 30 bits so Map keys stay small integers. */
+function keyHash(key: Uint8Array): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < key.length; i++) h = Math.imul(h ^ key[i]!, 0x01000193);
+  return (h ^ (h >>> 30)) & 0x3fffffff;
+}
+
+function sameKey(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }
 
 export class Memtable {
@@ -25,6 +42,8 @@ export class Memtable {
   private height = 1;
   private rng = 0x2545f491;
   private readonly update: Node[] = new Array<Node>(MAX_HEIGHT);
+  /** Exact-match index: key hash → first node of its collision chain. */
+  private readonly index = new Map<number, Node>();
   count = 0;
   approximateBytes = 0;
   minSeq = Number.POSITIVE_INFINITY;
@@ -34,7 +53,7 @@ export class Memtable {
     /** Number of the first WAL file holding this memtable's writes; older logs are not needed once it flushes. */
     readonly firstWalNumber: number,
   ) {
-    this.head = { entry: undefined as unknown as Entry, next: new Array<Node | null>(MAX_HEIGHT).fill(null) };
+    this.head = { entry: undefined as unknown as Entry, next: new Array<Node | null>(MAX_HEIGHT).fill(null), sameHash: null };
   }
 
   private randomHeight(): number {
@@ -53,6 +72,17 @@ export class Memtable {
 
   /** Inserts or overwrites. Sequence numbers must arrive in increasing order (the engine assigns them). */
   apply(entry: Entry): void {
+    this.approximateBytes += encodedSize(entry) + 32;
+    if (entry.seq < this.minSeq) this.minSeq = entry.seq;
+    if (entry.seq > this.maxSeq) this.maxSeq = entry.seq;
+    const hash = keyHash(entry.key);
+    const chain = this.index.get(hash);
+    for (let found: Node | null | undefined = chain; found !== undefined && found !== null; found = found.sameHash) {
+      if (sameKey(found.entry.key, entry.key)) {
+        found.entry = entry;
+        return;
+      }
+    }
     let node = this.head;
     for (let level = this.height - 1; level >= 0; level--) {
       let next = node.next[level]!;
@@ -62,32 +92,27 @@ export class Memtable {
       }
       this.update[level] = node;
     }
-    const found = node.next[0]!;
-    this.approximateBytes += encodedSize(entry) + 32;
-    if (entry.seq < this.minSeq) this.minSeq = entry.seq;
-    if (entry.seq > this.maxSeq) this.maxSeq = entry.seq;
-    if (found !== null && compareBytes(found.entry.key, entry.key) === 0) {
-      found.entry = entry;
-      return;
-    }
     const height = this.randomHeight();
     if (height > this.height) {
       for (let level = this.height; level < height; level++) this.update[level] = this.head;
       this.height = height;
     }
-    const fresh: Node = { entry, next: new Array<Node | null>(height) };
+    const fresh: Node = { entry, next: new Array<Node | null>(height), sameHash: chain ?? null };
     for (let level = 0; level < height; level++) {
       const prev = this.update[level]!;
       fresh.next[level] = prev.next[level]!;
       prev.next[level] = fresh;
     }
+    this.index.set(hash, fresh);
     this.count++;
   }
 
   /** The newest entry for `key` (possibly a tombstone), or undefined. */
   get(key: Uint8Array): Entry | undefined {
-    const node = this.seekNode(key);
-    return node !== null && compareBytes(node.entry.key, key) === 0 ? node.entry : undefined;
+    for (let node: Node | null | undefined = this.index.get(keyHash(key)); node !== undefined && node !== null; node = node.sameHash) {
+      if (sameKey(node.entry.key, key)) return node.entry;
+    }
+    return undefined;
   }
 
   /** First node with key ≥ `key` (or the first node when `key` is undefined). */
