@@ -266,9 +266,22 @@ function validateLink(link: LinkConditions, where: string): void {
   }
 }
 
-/** A cheap 32-bit FNV-1a digest of a message, so the trace hash covers message contents. */
+/**
+ * A cheap 32-bit digest of a message, so the trace hash covers message contents: every byte counts, taken a
+ * little-endian word at a time (FNV-1a style over words, then the tail and the length) — a quarter of the
+ * multiplies of a byte-wise FNV over the ~100 MB a 500-node run sends.
+ */
 function digestBytes(bytes: Uint8Array): number {
+  const length = bytes.length;
+  const blockEnd = length & ~3;
   let hash = 0x811c9dc5;
-  for (let i = 0; i < bytes.length; i++) hash = Math.imul(hash ^ bytes[i]!, 0x01000193);
-  return hash >>> 0;
+  let i = 0;
+  for (; i < blockEnd; i += 4) {
+    hash = Math.imul(hash ^ (bytes[i]! | (bytes[i + 1]! << 8) | (bytes[i + 2]! << 16) | (bytes[i + 3]! << 24)), 0x01000193);
+  }
+  let tail = 0;
+  for (let shift = 0; i < length; i++, shift += 8) tail |= bytes[i]! << shift;
+  hash = Math.imul(hash ^ tail, 0x01000193);
+  hash = Math.imul(hash ^ length, 0x01000193);
+  return (hash ^ (hash >>> 15)) >>> 0;
 }

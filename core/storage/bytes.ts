@@ -133,15 +133,15 @@ export class ShortReadError extends Error {
 }
 
 export class ByteReader {
-  private readonly view: DataView;
   pos: number;
 
+  // No DataView: a reader is made per message and per block, and creating a DataView costs more than the
+  // few shifts that read a little-endian word by hand.
   constructor(
     readonly data: Uint8Array,
     start = 0,
     readonly end = data.length,
   ) {
-    this.view = new DataView(data.buffer, data.byteOffset, data.byteLength);
     this.pos = start;
   }
 
@@ -160,15 +160,15 @@ export class ByteReader {
 
   u32(): number {
     this.need(4);
-    const v = this.view.getUint32(this.pos, true);
+    const v = readU32(this.data, this.pos);
     this.pos += 4;
     return v;
   }
 
   u64(): number {
     this.need(8);
-    const lo = this.view.getUint32(this.pos, true);
-    const hi = this.view.getUint32(this.pos + 4, true);
+    const lo = readU32(this.data, this.pos);
+    const hi = readU32(this.data, this.pos + 4);
     this.pos += 8;
     return hi * TWO_32 + lo;
   }
@@ -192,4 +192,8 @@ export class ByteReader {
     this.pos += n;
     return out;
   }
+}
+
+function readU32(data: Uint8Array, at: number): number {
+  return (data[at]! | (data[at + 1]! << 8) | (data[at + 2]! << 16) | (data[at + 3]! << 24)) >>> 0;
 }
