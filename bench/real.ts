@@ -14,9 +14,10 @@
  * The load generator runs in this process, on the same machine as the three nodes: on a small machine the
  * figures are shared-CPU figures, and the script prints the core count so they can be read as such.
  */
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as http from 'node:http';
+import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { LocalCluster } from '../real/local-cluster';
@@ -40,20 +41,50 @@ function percentile(sorted: Float64Array, p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))]!;
 }
 
-function request(agent: http.Agent, endpoint: URL, method: 'PUT' | 'GET', key: string): Promise<number> {
+/**
+ * How one store is spoken to. dynalab: its own HTTP API (PUT → 204, GET → 200). etcd: the v3 JSON gateway
+ * (`POST /v3/kv/put`, `POST /v3/kv/range`, keys and values base64), whose reads are linearizable by default —
+ * a quorum read, the closest thing to dynalab's R=2.
+ */
+interface Target {
+  name: string;
+  okStatus: { PUT: number; GET: number };
+  request(agent: http.Agent, endpoint: URL, method: 'PUT' | 'GET', key: string): Promise<number>;
+}
+
+function send(agent: http.Agent, endpoint: URL, method: string, pathname: string, body: Buffer | undefined, contentType: string): Promise<number> {
   return new Promise((resolve) => {
     const req = http.request(
-      { agent, host: endpoint.hostname, port: endpoint.port, method, path: `/v1/keys/${key}${method === 'PUT' ? '?w=2' : '?r=2'}`,
-        headers: method === 'PUT' ? { 'Content-Type': 'application/octet-stream', 'Content-Length': VALUE.length } : {} },
+      { agent, host: endpoint.hostname, port: endpoint.port, method, path: pathname,
+        headers: body ? { 'Content-Type': contentType, 'Content-Length': body.length } : {} },
       (res) => {
         res.resume();
         res.on('end', () => resolve(res.statusCode ?? 0));
       },
     );
     req.on('error', () => resolve(0));
-    req.end(method === 'PUT' ? VALUE : undefined);
+    req.end(body);
   });
 }
+
+const DYNALAB: Target = {
+  name: 'dynalab',
+  okStatus: { PUT: 204, GET: 200 },
+  request: (agent, endpoint, method, key) =>
+    send(agent, endpoint, method, `/v1/keys/${key}${method === 'PUT' ? '?w=2' : '?r=2'}`, method === 'PUT' ? VALUE : undefined, 'application/octet-stream'),
+};
+
+const VALUE_BASE64 = VALUE.toString('base64');
+const ETCD: Target = {
+  name: 'etcd',
+  okStatus: { PUT: 200, GET: 200 },
+  request: (agent, endpoint, method, key) => {
+    const k = Buffer.from(key).toString('base64');
+    return method === 'PUT'
+      ? send(agent, endpoint, 'POST', '/v3/kv/put', Buffer.from(JSON.stringify({ key: k, value: VALUE_BASE64 })), 'application/json')
+      : send(agent, endpoint, 'POST', '/v3/kv/range', Buffer.from(JSON.stringify({ key: k })), 'application/json');
+  },
+};
 
 class Recorder {
   private latencies: number[] = [];
@@ -77,19 +108,19 @@ class Recorder {
 }
 
 /** Closed loop: `connections` workers, each sending its next request as soon as the previous one answered. */
-async function closedLoop(name: string, endpoints: URL[], agents: http.Agent[], method: 'PUT' | 'GET', keyFor: (worker: number, seq: number) => string, seconds: number, written?: string[]): Promise<PhaseResult> {
+async function closedLoop(target: Target, name: string, endpoints: URL[], agents: http.Agent[], method: 'PUT' | 'GET', keyFor: (worker: number, seq: number) => string, seconds: number, written?: string[]): Promise<PhaseResult> {
   const recorder = new Recorder();
   const deadline = Date.now() + seconds * 1000;
   const started = process.hrtime.bigint();
   await Promise.all(
     Array.from({ length: CONNECTIONS }, async (_, worker) => {
-      const target = worker % endpoints.length;
+      const slot = worker % endpoints.length;
       for (let seq = 0; Date.now() < deadline; seq++) {
         const t0 = process.hrtime.bigint();
         const key = keyFor(worker, seq);
-        const status = await request(agents[target]!, endpoints[target]!, method, key);
-        recorder.record(t0, status, (s) => (method === 'PUT' ? s === 204 : s === 200));
-        if (status === 204) written?.push(key);
+        const status = await target.request(agents[slot]!, endpoints[slot]!, method, key);
+        recorder.record(t0, status, (s) => s === target.okStatus[method]);
+        if (method === 'PUT' && status === target.okStatus.PUT) written?.push(key);
       }
     }),
   );
@@ -97,7 +128,7 @@ async function closedLoop(name: string, endpoints: URL[], agents: http.Agent[], 
 }
 
 /** Open loop: requests arrive at `rate` per second regardless of answers (at most 1024 in flight). */
-async function openLoop(name: string, endpoints: URL[], agents: http.Agent[], method: 'PUT' | 'GET', keyFor: (seq: number) => string, rate: number, seconds: number): Promise<PhaseResult> {
+async function openLoop(target: Target, name: string, endpoints: URL[], agents: http.Agent[], method: 'PUT' | 'GET', keyFor: (seq: number) => string, rate: number, seconds: number): Promise<PhaseResult> {
   const recorder = new Recorder();
   const started = process.hrtime.bigint();
   const total = Math.floor(rate * seconds);
@@ -112,11 +143,11 @@ async function openLoop(name: string, endpoints: URL[], agents: http.Agent[], me
       continue;
     }
     inFlight++;
-    const target = seq % endpoints.length;
+    const slot = seq % endpoints.length;
     // Latency is measured from when the request was due, so a generator that falls behind is not flattered.
-    pending.push(request(agents[target]!, endpoints[target]!, method, keyFor(seq)).then((status) => {
+    pending.push(target.request(agents[slot]!, endpoints[slot]!, method, keyFor(seq)).then((status) => {
       inFlight--;
-      recorder.record(dueNs, status, (s) => (method === 'PUT' ? s === 204 : s === 200));
+      recorder.record(dueNs, status, (s) => s === target.okStatus[method]);
     }));
   }
   await Promise.all(pending);
@@ -128,6 +159,71 @@ function line(result: PhaseResult): string {
   const l = result.latenciesMicros;
   const rate = result.ok / result.seconds;
   return `  ${result.name.padEnd(28)} ${(rate >= 1000 ? `${(rate / 1000).toFixed(2)} K` : rate.toFixed(0)).padStart(8)}/s   p50 ${ms(percentile(l, 0.5)).padStart(9)}   p99 ${ms(percentile(l, 0.99)).padStart(9)}   p999 ${ms(percentile(l, 0.999)).padStart(9)}   (${result.ok} ok, ${result.errors} errors${result.errors ? `: ${result.errorKinds}` : ''})`;
+}
+
+/** The four phases against one store; prints a line per phase and returns the closed-loop maxima. */
+async function runPhases(target: Target, endpoints: URL[], agents: http.Agent[]): Promise<{ puts: PhaseResult; gets: PhaseResult }> {
+  // Warm-up: connections, JIT, WAL files.
+  await closedLoop(target, 'warm-up', endpoints, agents, 'PUT', (w, s) => `warm:${w}:${s}`, 1);
+  const written: string[] = [];
+  const puts = await closedLoop(target, `${target.name} PUT (closed loop, max)`, endpoints, agents, 'PUT', (w, s) => `bench:${w}:${s}`, SECONDS, written);
+  console.log(line(puts));
+  if (written.length === 0) throw new Error(`${target.name}: no PUT succeeded (${puts.errorKinds})`);
+  // GETs read keys that were acknowledged, in a scattered order.
+  const pick = (i: number) => written[(i * 7919) % written.length]!;
+  const gets = await closedLoop(target, `${target.name} GET (closed loop, max)`, endpoints, agents, 'GET', (w, s) => pick(w * 100_003 + s), SECONDS);
+  console.log(line(gets));
+  const halfPuts = await openLoop(target, `${target.name} PUT at half max (open)`, endpoints, agents, 'PUT', (s) => `half:${s}`, puts.ok / puts.seconds / 2, Math.min(SECONDS, 5));
+  console.log(line(halfPuts));
+  const halfGets = await openLoop(target, `${target.name} GET at half max (open)`, endpoints, agents, 'GET', (s) => pick(s * 13 + 5), gets.ok / gets.seconds / 2, Math.min(SECONDS, 5));
+  console.log(line(halfGets));
+  const p99Half = Math.max(percentile(halfPuts.latenciesMicros, 0.99), percentile(halfGets.latenciesMicros, 0.99)) / 1000;
+  console.log(`  ${target.name} p99 at half load ${p99Half.toFixed(2)} ms${target === DYNALAB ? ` (target ≤ 10 ms): ${p99Half <= 10 ? 'met' : 'NOT met'}` : ''}`);
+  return { puts, gets };
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const port = (server.address() as net.AddressInfo).port;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/** A 3-member etcd cluster on loopback (each member fsyncs its WAL, as dynalab does), under the same load. */
+async function runEtcd(binary: string): Promise<{ puts: PhaseResult; gets: PhaseResult }> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dynalab-bench-etcd-'));
+  const members = [];
+  for (let i = 0; i < 3; i++) members.push({ name: `e${i}`, client: await freePort(), peer: await freePort() });
+  const initialCluster = members.map((m) => `${m.name}=http://127.0.0.1:${m.peer}`).join(',');
+  const children: ChildProcess[] = members.map((m) =>
+    spawn(binary, [
+      '--name', m.name, '--data-dir', path.join(dir, m.name),
+      '--listen-client-urls', `http://127.0.0.1:${m.client}`, '--advertise-client-urls', `http://127.0.0.1:${m.client}`,
+      '--listen-peer-urls', `http://127.0.0.1:${m.peer}`, '--initial-advertise-peer-urls', `http://127.0.0.1:${m.peer}`,
+      '--initial-cluster', initialCluster, '--initial-cluster-state', 'new', '--log-level', 'error',
+    ], { stdio: 'ignore' }),
+  );
+  const endpoints = members.map((m) => new URL(`http://127.0.0.1:${m.client}`));
+  const agents = endpoints.map(() => new http.Agent({ keepAlive: true, maxSockets: Math.ceil(CONNECTIONS / endpoints.length) }));
+  try {
+    // Wait for a leader: a put answers 200 once the cluster has one.
+    const deadline = Date.now() + 20_000;
+    while ((await ETCD.request(agents[0]!, endpoints[0]!, 'PUT', 'ready')) !== 200) {
+      if (Date.now() > deadline) throw new Error('etcd cluster did not elect a leader within 20 s');
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+    console.log(`  etcd ${execFileSync(binary, ['--version'], { encoding: 'utf8' }).split('\n')[0]} ×3 on loopback, same load (linearizable reads):`);
+    return await runPhases(ETCD, endpoints, agents);
+  } finally {
+    for (const agent of agents) agent.destroy();
+    for (const child of children) child.kill('SIGTERM');
+    await Promise.all(children.map((child) => new Promise((resolve) => (child.exitCode !== null ? resolve(null) : child.once('exit', resolve)))));
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 async function main(): Promise<void> {
@@ -149,38 +245,24 @@ async function main(): Promise<void> {
     console.log(`  node ${process.version}, ${os.cpus().length} cores (${os.cpus()[0]?.model.trim() ?? '?'}); the load generator shares them with the nodes`);
     console.log(`  every acknowledged PUT was fsynced (WAL group commit) on 2 of 3 replicas`);
     console.log(`  load average before the run ${os.loadavg().map((l) => l.toFixed(1)).join(' ')} (anything else running skews these figures)`);
-    // Warm-up: connections, JIT, WAL files.
-    await closedLoop('warm-up', endpoints, agents, 'PUT', (w, s) => `warm:${w}:${s}`, 1);
-    const written: string[] = [];
-    const puts = await closedLoop('PUT (closed loop, max)', endpoints, agents, 'PUT', (w, s) => `bench:${w}:${s}`, SECONDS, written);
-    console.log(line(puts));
-    // GETs read keys that were acknowledged, in a scattered order.
-    const pick = (i: number) => written[(i * 7919) % written.length]!;
-    const gets = await closedLoop('GET (closed loop, max)', endpoints, agents, 'GET', (w, s) => pick(w * 100_003 + s), SECONDS);
-    console.log(line(gets));
-    const putRate = puts.ok / puts.seconds / 2;
-    const getRate = gets.ok / gets.seconds / 2;
-    const halfPuts = await openLoop('PUT at half max (open loop)', endpoints, agents, 'PUT', (s) => `half:${s}`, putRate, Math.min(SECONDS, 5));
-    console.log(line(halfPuts));
-    const halfGets = await openLoop('GET at half max (open loop)', endpoints, agents, 'GET', (s) => pick(s * 13 + 5), getRate, Math.min(SECONDS, 5));
-    console.log(line(halfGets));
-    console.log(`  load average after the run ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}`);
-    const p99Half = Math.max(percentile(halfPuts.latenciesMicros, 0.99), percentile(halfGets.latenciesMicros, 0.99)) / 1000;
-    console.log(`  p99 at half load ${p99Half.toFixed(2)} ms (target ≤ 10 ms): ${p99Half <= 10 ? 'met' : 'NOT met'}`);
+    const ours = await runPhases(DYNALAB, endpoints, agents);
     let etcd: string | null = null;
     try {
       etcd = execFileSync('which', ['etcd'], { encoding: 'utf8' }).trim() || null;
     } catch {
       etcd = null;
     }
+    for (const agent of agents) agent.destroy();
     if (etcd === null) {
       console.log('  etcd comparison skipped: `etcd` is not installed on this machine (apt-get install etcd-server to enable it;');
       console.log('  the bench never installs it). Reference measured once elsewhere with wrk: etcd 3.4 ×3 4.4 K puts/s (p99 37 ms),');
       console.log('  8.7 K gets/s (p99 21 ms) — a different machine and load generator, so no ratio is printed.');
     } else {
-      console.log(`  etcd found at ${etcd}, but the etcd run is not implemented in this script yet: no ratio printed.`);
+      await cleanup(); // one cluster at a time on a 2-core machine
+      const theirs = await runEtcd(etcd);
+      const ratio = (a: PhaseResult, b: PhaseResult) => (a.ok / a.seconds / (b.ok / b.seconds)).toFixed(2);
+      console.log(`  ratio dynalab / etcd: puts ${ratio(ours.puts, theirs.puts)}×, gets ${ratio(ours.gets, theirs.gets)}×   (target ≥ 2×)`);
     }
-    for (const agent of agents) agent.destroy();
   } finally {
     await cleanup();
   }
