@@ -216,7 +216,7 @@ async function runEtcd(binary: string): Promise<{ puts: PhaseResult; gets: Phase
       if (Date.now() > deadline) throw new Error('etcd cluster did not elect a leader within 20 s');
       await new Promise((resolve) => setTimeout(resolve, 200));
     }
-    console.log(`  etcd ${execFileSync(binary, ['--version'], { encoding: 'utf8' }).split('\n')[0]} ×3 on loopback, same load (linearizable reads):`);
+    console.log(`  ${execFileSync(binary, ['--version'], { encoding: 'utf8' }).split('\n')[0]} ×3 on loopback, same load (linearizable reads):`);
     return await runPhases(ETCD, endpoints, agents);
   } finally {
     for (const agent of agents) agent.destroy();
