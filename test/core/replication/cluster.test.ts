@@ -103,6 +103,23 @@ describe('sloppy quorum and hinted handoff', () => {
     for (const owner of owners) expect(cluster.localValues(owner, key)).toEqual(['written-during-partition']);
   });
 
+  it('hints older than the hint window are dropped undelivered (the owners then miss the write)', () => {
+    const cluster = new SimCluster({ seed: 5, nodes: 6, readRepair: false, hintWindowMicros: 2_000_000 });
+    const key = keyOwnedBy(cluster, () => true);
+    const [first, second, third] = cluster.owners(key) as [string, string, string];
+    cluster.network.partition([[first, second]]);
+    expect(cluster.awaitPut(third, key, 'stale-hint').status).toBe('ok');
+    cluster.advance(4_000_000); // the owners stay unreachable past the 2 s window
+    cluster.network.heal();
+    cluster.advance(5_000_000);
+    const expired = cluster.ids.reduce((sum, id) => sum + cluster.node(id)!.counters.hintsExpired, 0);
+    const pending = cluster.ids.reduce((sum, id) => sum + cluster.node(id)!.pendingHintCount(), 0);
+    expect(expired).toBeGreaterThan(0);
+    expect(pending).toBe(0);
+    expect(cluster.localValues(first, key)).toEqual([]);
+    expect(cluster.localValues(second, key)).toEqual([]);
+  });
+
   it('with sloppy quorum off, the same write cannot meet W=2 and says how many acknowledged', () => {
     const cluster = new SimCluster({ seed: 5, nodes: 6, sloppyQuorum: false });
     const key = keyOwnedBy(cluster, () => true);
