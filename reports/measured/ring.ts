@@ -20,6 +20,8 @@ export interface RingPoint {
   /** Largest primary share ÷ fair share: how much more than average the busiest node holds. */
   maxPrimaryLoad: number;
   minPrimaryLoad: number;
+  /** Largest replica share ÷ fair share: the fullest disk relative to the average one. */
+  maxReplicaLoad: number;
 }
 
 export interface StrategyPoint {
@@ -29,6 +31,7 @@ export interface StrategyPoint {
   primaryStddevPercent: number;
   replicaStddevPercent: number;
   maxPrimaryLoad: number;
+  maxReplicaLoad: number;
 }
 
 export interface RingMeasurement {
@@ -37,6 +40,10 @@ export interface RingMeasurement {
   byVnodes: RingPoint[];
   strategies: StrategyPoint[];
 }
+
+/** "256" when Q divides evenly among the nodes, "255–256" when it does not. */
+const perNode = (partitions: number, nodes: number): string =>
+  partitions % nodes === 0 ? String(partitions / nodes) : `${Math.floor(partitions / nodes)}–${Math.ceil(partitions / nodes)}`;
 
 const memberIds = (nodes: number): { id: string }[] => Array.from({ length: nodes }, (_, i) => ({ id: `n${i}` }));
 
@@ -47,6 +54,7 @@ function measure(members: { id: string }[], strategy: PartitionStrategy, replica
     replicaStddevPercent: stats.replica.stddevPercentOfMean,
     maxPrimaryLoad: stats.primaryLoad.max,
     minPrimaryLoad: stats.primaryLoad.min,
+    maxReplicaLoad: stats.replicaLoad.max,
   };
 }
 
@@ -69,12 +77,12 @@ export function measureRing(nodes: number, vnodes: number, replicas: number, onS
   const candidates: { strategy: PartitionStrategy; label: string; description: string }[] = [
     { strategy: { kind: 'random-tokens', vnodes }, label: '1: random tokens', description: `${vnodes} random tokens per node; ranges are the arcs between tokens` },
     { strategy: { kind: 'random-tokens-equal-partitions', vnodes, partitions }, label: '2: random tokens, equal partitions', description: `${vnodes} random tokens per node place Q = ${partitions} equal partitions` },
-    { strategy: { kind: 'equal-partitions', partitions }, label: '3: Q/S equal partitions', description: `Q = ${partitions} equal partitions dealt out, ${Math.floor(partitions / nodes)}–${Math.ceil(partitions / nodes)} per node` },
+    { strategy: { kind: 'equal-partitions', partitions }, label: '3: Q/S equal partitions', description: `Q = ${partitions} equal partitions dealt out, ${perNode(partitions, nodes)} per node` },
   ];
   for (const c of candidates) {
     onStep(`ring: strategy ${c.label}`);
     const m = measure(members, c.strategy, replicas);
-    strategies.push({ kind: c.strategy.kind, label: c.label, description: c.description, primaryStddevPercent: m.primaryStddevPercent, replicaStddevPercent: m.replicaStddevPercent, maxPrimaryLoad: m.maxPrimaryLoad });
+    strategies.push({ kind: c.strategy.kind, label: c.label, description: c.description, primaryStddevPercent: m.primaryStddevPercent, replicaStddevPercent: m.replicaStddevPercent, maxPrimaryLoad: m.maxPrimaryLoad, maxReplicaLoad: m.maxReplicaLoad });
   }
   return { nodes, replicas, byVnodes, strategies };
 }
