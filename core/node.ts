@@ -593,7 +593,7 @@ export class StorageNode {
       ops.push({ type: 'put', key: hintKey(owner, key), value: encodeMicros(this.env.clock.nowMicros()) });
     }
     try {
-      this.engine.writeBatch(ops, done);
+      this.engine.writeBatch(ops, done, true); // every key and value above is a fresh buffer only the engine keeps
     } catch (error) {
       this.env.clock.setTimer(0, () => done(error as Error));
     }

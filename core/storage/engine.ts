@@ -237,8 +237,12 @@ export class StorageEngine {
     this.writeBatch([{ type: 'delete', key }], done);
   }
 
-  /** Applies `ops` atomically (one WAL record: after a crash either all are present or none). */
-  writeBatch(ops: readonly WriteOp[], done: WriteCallback): void {
+  /**
+   * Applies `ops` atomically (one WAL record: after a crash either all are present or none). Keys and values
+   * are copied, so the caller may reuse its buffers — unless `transfer` is true: the caller hands the buffers
+   * over and promises never to modify them again (saves a copy per record on hot paths).
+   */
+  writeBatch(ops: readonly WriteOp[], done: WriteCallback, transfer = false): void {
     this.assertOpen('write');
     if (ops.length === 0) throw new StorageInputError('writeBatch needs at least one operation');
     const now = this.clock.nowMicros();
@@ -255,9 +259,9 @@ export class StorageEngine {
           time = Math.max(1, now + Math.ceil(op.ttlMicros));
         }
         // Copies: the caller may reuse its buffers once put returns.
-        entries.push({ kind: KIND_PUT, seq: 0, time, key: op.key.slice(), value: op.value.slice() });
+        entries.push({ kind: KIND_PUT, seq: 0, time, key: transfer ? op.key : op.key.slice(), value: transfer ? op.value : op.value.slice() });
       } else if (op.type === 'delete') {
-        entries.push({ kind: KIND_DELETE, seq: 0, time: Math.max(0, now), key: op.key.slice(), value: new Uint8Array(0) });
+        entries.push({ kind: KIND_DELETE, seq: 0, time: Math.max(0, now), key: transfer ? op.key : op.key.slice(), value: new Uint8Array(0) });
       } else {
         throw new StorageInputError(`unknown write op type '${String((op as { type: unknown }).type)}'`);
       }
