@@ -1,7 +1,8 @@
+import { AntiEntropy } from './antientropy/exchange';
 import type { NodeEnvironment, NodeId } from './env';
 import { decodeMessage, encodeMessage, MessageDecodeError, type CoordinateMessage, type Message } from './replication/messages';
 import { checkKey, checkValue } from './replication/limits';
-import { dataKey, decodeMicros, encodeMicros, HINT_PREFIX, hintKey, parseHintKey, userKeyOfData } from './replication/keys';
+import { DATA_PREFIX, dataKey, decodeMicros, encodeMicros, HINT_PREFIX, hintKey, parseHintKey, userKeyOfData } from './replication/keys';
 import { validateQuorum } from './replication/quorum';
 import { ReadRequest, type ReadOutcome } from './replication/read-coordinator';
 import { Suspicion } from './replication/suspicion';
@@ -57,6 +58,10 @@ export interface NodeConfig {
   hintIntervalMicros?: number;
   /** Hints offered per scan. Default 64. */
   hintBatch?: number;
+  /** How often this node starts a Merkle anti-entropy exchange with a random peer replica (µs); 0 = never (default). */
+  antiEntropyIntervalMicros?: number;
+  /** Sibling sets one anti-entropy message may carry. Default 256. */
+  antiEntropyKeyBudget?: number;
   storage?: Partial<StorageOptions>;
 }
 
@@ -114,6 +119,10 @@ export interface NodeCounters {
   substitutions: number;
   malformedMessages: number;
   casConflicts: number;
+  antiEntropyExchanges: number;
+  antiEntropyKeysCompared: number;
+  antiEntropyKeysSent: number;
+  antiEntropyKeysRepaired: number;
 }
 
 const EPOCH_FILE = 'node-epoch';
@@ -129,6 +138,7 @@ export class StorageNode {
   readonly counters: NodeCounters = {
     writesCoordinated: 0, writesForwarded: 0, readsCoordinated: 0, replicaWrites: 0, replicaReads: 0, hintsStored: 0,
     hintsDelivered: 0, hintsExpired: 0, readRepairs: 0, substitutions: 0, malformedMessages: 0, casConflicts: 0,
+    antiEntropyExchanges: 0, antiEntropyKeysCompared: 0, antiEntropyKeysSent: 0, antiEntropyKeysRepaired: 0,
   };
   private readonly env: NodeEnvironment;
   private readonly config: Required<Omit<NodeConfig, 'partitioning' | 'storage' | 'members' | 'ring'>> & { members: readonly Member[] };
@@ -144,6 +154,7 @@ export class StorageNode {
   private hintsMayExist = true;
   private actor = '';
   private hintTimer: number | undefined;
+  private antiEntropy: AntiEntropy | undefined;
   private stopped = false;
 
   private constructor(env: NodeEnvironment, config: NodeConfig) {
@@ -169,6 +180,8 @@ export class StorageNode {
       hintWindowMicros: config.hintWindowMicros ?? 3 * 3_600_000_000,
       hintIntervalMicros: config.hintIntervalMicros ?? 1_000_000,
       hintBatch: config.hintBatch ?? 64,
+      antiEntropyIntervalMicros: config.antiEntropyIntervalMicros ?? 0,
+      antiEntropyKeyBudget: config.antiEntropyKeyBudget ?? 256,
     };
     this.mode = config.conflict === 'lww' ? 'lww' : 'dvv';
     this.ring = config.ring ?? buildRing(config.members, config.partitioning);
@@ -199,6 +212,7 @@ export class StorageNode {
       if (error) return done(error, null);
       env.transport.onMessage((from, bytes) => node.receive(from, bytes));
       node.scheduleHints();
+      node.startAntiEntropy();
       done(null, node);
     });
   }
@@ -207,6 +221,7 @@ export class StorageNode {
   stop(done: (error: Error | null) => void): void {
     this.stopped = true;
     if (this.hintTimer !== undefined) this.env.clock.cancelTimer(this.hintTimer);
+    this.antiEntropy?.stop();
     this.engine.close(done);
   }
 
@@ -674,6 +689,54 @@ export class StorageNode {
     this.engine.writeBatch([{ type: 'delete', key: stored }], () => {});
   }
 
+  // ---------------------------------------------------------------------------------------------- anti-entropy
+
+  /**
+   * Starts one Merkle anti-entropy exchange now with a random healthy peer replica (the timer does this every
+   * antiEntropyInterval). False if one is already running or no peer is eligible.
+   */
+  runAntiEntropy(): boolean {
+    return this.antiEntropy?.runOnce() ?? false;
+  }
+
+  /**
+   * Wires core/antientropy to this node. Every node answers exchanges; only a node with an interval starts
+   * them, so with the default (0) there is no timer and no random draw and runs replay as before.
+   */
+  private startAntiEntropy(): void {
+    this.antiEntropy = new AntiEntropy(
+      {
+        self: this.id,
+        ring: this.ring,
+        n: this.config.n,
+        clock: this.env.clock,
+        random: this.env.random.fork('anti-entropy'),
+        counters: this.counters,
+        send: (to, message) => this.send(to, message),
+        records: () => this.dataRecords(),
+        load: (key) => this.loadSet(key),
+        store: (key, set) => this.storeReplica(key, set, '', () => {}),
+        isSuspected: (peer) => this.suspicion.isSuspected(peer),
+      },
+      {
+        intervalMicros: this.config.antiEntropyIntervalMicros,
+        keyBudget: this.config.antiEntropyKeyBudget,
+        sessionTimeoutMicros: 4 * this.config.requestTimeoutMicros,
+      },
+    );
+    this.antiEntropy.start();
+  }
+
+  /** This replica's data records (not hints), for building Merkle trees. */
+  private dataRecords(): { key: Uint8Array; siblings: Uint8Array }[] {
+    try {
+      return this.engine.scan({ prefix: DATA_PREFIX }).map((record) => ({ key: userKeyOfData(record.key), siblings: record.value }));
+    } catch {
+      // A corrupt block: this round's tree is empty, so the peer offers its keys and merging them is harmless.
+      return [];
+    }
+  }
+
   // ---------------------------------------------------------------------------------------------- messages
 
   private send(to: NodeId, message: Message): void {
@@ -768,6 +831,10 @@ export class StorageNode {
       }
       case 'key-scan-reply':
         this.pendingScans.get(message.requestId)?.(from, message.keys, message.truncated);
+        return;
+      case 'ae-digests':
+      case 'ae-sets':
+        this.antiEntropy?.receive(from, message);
         return;
     }
   }

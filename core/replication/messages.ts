@@ -25,6 +25,26 @@ import { ByteReader, ByteWriter } from '../storage/bytes';
  *   7 HintDelivery     u32 requestId, bin key, bin siblings, u64 ttlMicros
  *   8 KeyScan          u32 requestId, bin prefix, u32 limit
  *   9 KeyScanReply     u32 requestId, u8 truncated, varint count, bin key × count
+ *  10 AeDigests        u32 requestId, u8 fromInitiator, u8 fanoutBits, u8 depth, u8 level, varint count,
+ *                      (u32 index, u32 digestA, u32 digestB) × count
+ *  11 AeSets           u32 requestId, u8 fromInitiator, u8 last, varint leafCount, u32 leaf × leafCount,
+ *                      varint count, (bin key, bin siblings) × count
+ *
+ * Anti-entropy (10, 11) — one exchange between two replicas, requestId chosen by the initiator; every message
+ * says which side sent it, so the two directions of concurrent exchanges never mix:
+ *
+ *     initiator                                   responder
+ *        | AeDigests level 0: [root]                  |
+ *        |------------------------------------------->|  builds its tree, compares
+ *        |          AeDigests level 1: children of the differing nodes (its digests)
+ *        |<-------------------------------------------|
+ *        | AeDigests level 2: children of those that differ here ...
+ *        |------------------------------------------->|  ... alternating until the leaf level
+ *        |     AeSets: the leaves that differ and the sender's sibling sets for its keys in them (≤ budget)
+ *        |<------------------------------------------>|  (whichever side compared the leaves sends it)
+ *        |     AeSets last: after merging, the sets the other side lacks or holds older
+ *        |<------------------------------------------>|
+ *   An AeDigests with count 0 means "nothing differs": the exchange ends there.
  */
 export const MESSAGE_MAGIC = 0xd1;
 
@@ -109,6 +129,34 @@ export interface KeyScanReplyMessage {
   keys: Uint8Array[];
 }
 
+/**
+ * Anti-entropy: Merkle digests of some nodes at one tree level (see core/antientropy/merkle.ts). The receiver
+ * compares them with its own tree and answers with the digests of the children of those that differ.
+ */
+export interface AeDigestsMessage {
+  type: 'ae-digests';
+  requestId: number;
+  /** Sent by the side that started the exchange (the exchange is keyed by initiator and requestId). */
+  fromInitiator: boolean;
+  fanoutBits: number;
+  depth: number;
+  level: number;
+  indices: number[];
+  /** Two 32-bit lanes per index. */
+  digests: Uint32Array;
+}
+
+/** Anti-entropy: the sender's sibling sets for its keys in `leaves` (leaves whose digests differ). */
+export interface AeSetsMessage {
+  type: 'ae-sets';
+  requestId: number;
+  fromInitiator: boolean;
+  /** The answer to an earlier AeSets: nothing follows it. */
+  last: boolean;
+  leaves: number[];
+  entries: { key: Uint8Array; siblings: Uint8Array }[];
+}
+
 export type Message =
   | CoordinateMessage
   | CoordinateReplyMessage
@@ -118,7 +166,9 @@ export type Message =
   | ReplicaReadReplyMessage
   | HintDeliveryMessage
   | KeyScanMessage
-  | KeyScanReplyMessage;
+  | KeyScanReplyMessage
+  | AeDigestsMessage
+  | AeSetsMessage;
 
 const TYPE_CODES = {
   coordinate: 1,
@@ -130,6 +180,8 @@ const TYPE_CODES = {
   'hint-delivery': 7,
   'key-scan': 8,
   'key-scan-reply': 9,
+  'ae-digests': 10,
+  'ae-sets': 11,
 } as const satisfies Record<Message['type'], number>;
 
 const OPS: WriteOperation[] = ['put', 'delete', 'cas'];
@@ -201,6 +253,29 @@ export function encodeMessage(message: Message): Uint8Array {
       out.u8(message.truncated ? 1 : 0);
       out.varint(message.keys.length);
       for (const key of message.keys) writeBin(out, key);
+      break;
+    case 'ae-digests':
+      out.u8(message.fromInitiator ? 1 : 0);
+      out.u8(message.fanoutBits);
+      out.u8(message.depth);
+      out.u8(message.level);
+      out.varint(message.indices.length);
+      for (let i = 0; i < message.indices.length; i++) {
+        out.u32(message.indices[i]!);
+        out.u32(message.digests[2 * i]!);
+        out.u32(message.digests[2 * i + 1]!);
+      }
+      break;
+    case 'ae-sets':
+      out.u8(message.fromInitiator ? 1 : 0);
+      out.u8(message.last ? 1 : 0);
+      out.varint(message.leaves.length);
+      for (const leaf of message.leaves) out.u32(leaf);
+      out.varint(message.entries.length);
+      for (const entry of message.entries) {
+        writeBin(out, entry.key);
+        writeBin(out, entry.siblings);
+      }
       break;
   }
   return out.finish();
@@ -312,6 +387,38 @@ function decodeUnchecked(bytes: Uint8Array): Message {
       const keys: Uint8Array[] = [];
       for (let i = 0; i < count; i++) keys.push(readBin(input));
       message = { type: 'key-scan-reply', requestId, truncated, keys };
+      break;
+    }
+    case 10: {
+      const fromInitiator = readFlag(input);
+      const fanoutBits = input.u8();
+      const depth = input.u8();
+      const level = input.u8();
+      const count = input.varint();
+      if (count * 12 > input.remaining) throw new MessageDecodeError(`ae-digests claims ${count} digests in ${input.remaining} bytes`);
+      const indices: number[] = new Array<number>(count);
+      const digests = new Uint32Array(2 * count);
+      for (let i = 0; i < count; i++) {
+        indices[i] = input.u32();
+        digests[2 * i] = input.u32();
+        digests[2 * i + 1] = input.u32();
+      }
+      message = { type: 'ae-digests', requestId, fromInitiator, fanoutBits, depth, level, indices, digests };
+      break;
+    }
+    case 11: {
+      const fromInitiator = readFlag(input);
+      const last = readFlag(input);
+      const leafCount = input.varint();
+      if (leafCount * 4 > input.remaining) throw new MessageDecodeError(`ae-sets claims ${leafCount} leaves in ${input.remaining} bytes`);
+      const leaves: number[] = [];
+      for (let i = 0; i < leafCount; i++) leaves.push(input.u32());
+      const count = input.varint();
+      // Each entry costs at least its two length bytes.
+      if (count * 2 > input.remaining) throw new MessageDecodeError(`ae-sets claims ${count} entries in ${input.remaining} bytes`);
+      const entries: { key: Uint8Array; siblings: Uint8Array }[] = [];
+      for (let i = 0; i < count; i++) entries.push({ key: readBin(input), siblings: readBin(input) });
+      message = { type: 'ae-sets', requestId, fromInitiator, last, leaves, entries };
       break;
     }
     default:

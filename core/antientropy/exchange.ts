@@ -1,0 +1,345 @@
+/**
+ * Anti-entropy exchanges: the third repair horizon, after read repair (seconds, only keys someone reads) and
+ * hinted handoff (minutes, only writes a stand-in took a hint for). Every `intervalMicros` (jittered) a node
+ * picks one peer replica at random and the two compare Merkle trees over the arcs they both replicate, then
+ * swap sibling sets only for the keys in leaves that differ. Whatever a replica missed — a write lost between
+ * fsync and replication, hints switched off or expired — is found without anyone reading the key.
+ *
+ * ## Protocol (wire format and drawing in core/replication/messages.ts)
+ *
+ * 1. The initiator builds its tree over the shared arcs and sends the root's digest (AeDigests, level 0).
+ * 2. The receiver of an AeDigests at level l builds its tree if it has none yet (the responder, on level 0),
+ *    compares the digests it got, and answers with its own digests of the children of the nodes that differ
+ *    (level l + 1). Both sides alternate down the tree; only differing subtrees are ever sent. No difference
+ *    left: an empty AeDigests ends the exchange.
+ * 3. Whichever side compares the leaves picks the differing leaves, up to the key budget, and sends its
+ *    sibling sets for its keys in them (AeSets). The other side merges each one (storing only what changes
+ *    its copy), then answers with the sets the first side lacks or holds older (AeSets, last), which that side
+ *    merges in turn.
+ *
+ * Merging is the same `merge` as read repair and hinted handoff, through the node's replica-store path
+ * (WAL + fsync): an exchange can only add causal information, never drop it, so it cannot lose an
+ * acknowledged write or bring back a deleted key (a delete is a tombstone version, merged like any value).
+ * An exchange cut short by a crash or a partition just leaves the rest for the next one.
+ *
+ * ## Bounded work
+ * - one exchange started at a time per node, at most `maxResponders` answered at a time;
+ * - at most `keyBudget` sibling sets per AeSets message (the first differing leaf is always sent whole, so a
+ *   leaf fuller than the budget still makes progress); leaves left out are picked up by the next exchange;
+ * - a session not finished within `sessionTimeoutMicros` is dropped.
+ * Building a tree scans the replica's data records once (keys are stored in byte order, not ring order, so
+ * there is no cheaper way to find one arc's keys) and fingerprints each key in the shared arcs — O(keys held)
+ * per exchange, which is why the seeds run it weekly. Trees kept up to date on every write would avoid the
+ * scan; that is not built.
+ */
+import type { Clock, NodeId, Random, TimerId } from '../env';
+import type { AeDigestsMessage, AeSetsMessage } from '../replication/messages';
+import { keyPosition, type Ring } from '../ring';
+import { decodeSiblingSet, encodeSiblingSet, etag, merge, type SiblingSet } from '../versioning';
+import {
+  assertShape, childrenOf, DEFAULT_SHAPE, differingAt, digestsAt, keyDigest, leafCount, leafOf, levelSize, MerkleBuilder,
+  type MerkleShape, type MerkleTree,
+} from './merkle';
+import { RangeSet, sharedRangesByPeer } from './shared-ranges';
+
+export interface AntiEntropyCounters {
+  /** Exchanges this node started. */
+  antiEntropyExchanges: number;
+  /** Keys summarised in the trees of exchanges this node started (compared by hash, not sent). */
+  antiEntropyKeysCompared: number;
+  /** Sibling sets this node sent in AeSets messages. */
+  antiEntropyKeysSent: number;
+  /** Keys whose local copy an anti-entropy merge changed. */
+  antiEntropyKeysRepaired: number;
+  malformedMessages: number;
+}
+
+/** What an exchange needs from its node. */
+export interface AntiEntropyHost {
+  readonly self: NodeId;
+  readonly ring: Ring;
+  readonly n: number;
+  readonly clock: Clock;
+  readonly random: Random;
+  readonly counters: AntiEntropyCounters;
+  send(to: NodeId, message: AeDigestsMessage | AeSetsMessage): void;
+  /** Every data record this replica holds: user key and the stored (encoded) sibling set. */
+  records(): Iterable<{ key: Uint8Array; siblings: Uint8Array }>;
+  load(key: Uint8Array): SiblingSet;
+  /** Merges `set` into the replica's copy durably (the node's replica-store path). */
+  store(key: Uint8Array, set: SiblingSet): void;
+  isSuspected(node: NodeId): boolean;
+}
+
+export interface AntiEntropyOptions {
+  /** 0 = off. */
+  intervalMicros: number;
+  keyBudget?: number;
+  shape?: MerkleShape;
+  sessionTimeoutMicros?: number;
+  maxResponders?: number;
+}
+
+interface Snapshot {
+  tree: MerkleTree;
+  /** Keys per leaf at build time, with their version fingerprints. */
+  leafKeys: Map<number, { key: Uint8Array; version: string }[]>;
+}
+
+interface Session extends Snapshot {
+  id: number;
+  peer: NodeId;
+  initiator: boolean;
+  ranges: RangeSet;
+  timer: TimerId;
+}
+
+export class AntiEntropy {
+  private readonly keyBudget: number;
+  private readonly shape: MerkleShape;
+  private readonly sessionTimeoutMicros: number;
+  private readonly maxResponders: number;
+  private readonly sessions = new Map<string, Session>();
+  private peers: Map<NodeId, RangeSet> | undefined;
+  private outgoing: Session | undefined;
+  private responders = 0;
+  private nextId = 1;
+  private timer: TimerId | undefined;
+  private stopped = false;
+
+  constructor(private readonly host: AntiEntropyHost, private readonly options: AntiEntropyOptions) {
+    this.keyBudget = options.keyBudget ?? 256;
+    this.shape = options.shape ?? DEFAULT_SHAPE;
+    assertShape(this.shape);
+    this.sessionTimeoutMicros = options.sessionTimeoutMicros ?? 2_000_000;
+    this.maxResponders = options.maxResponders ?? 4;
+  }
+
+  /** Starts the periodic exchanges (nothing at all — no timer, no random draw — when the interval is 0). */
+  start(): void {
+    if (this.options.intervalMicros > 0) this.schedule();
+  }
+
+  stop(): void {
+    this.stopped = true;
+    if (this.timer !== undefined) this.host.clock.cancelTimer(this.timer);
+    for (const session of this.sessions.values()) this.host.clock.cancelTimer(session.timer);
+    this.sessions.clear();
+  }
+
+  /** Starts one exchange now with a random healthy peer; false if one is already running or none is eligible. */
+  runOnce(): boolean {
+    if (this.stopped || this.outgoing !== undefined) return false;
+    const peers = [...this.peerRanges().keys()].filter((peer) => !this.host.isSuspected(peer));
+    if (peers.length === 0) return false;
+    const peer = peers[this.host.random.int(peers.length)]!;
+    const id = this.nextId;
+    this.nextId = this.nextId >= 0xffffffff ? 1 : this.nextId + 1;
+    const session = this.open(peer, id, true, this.shape);
+    this.outgoing = session;
+    this.host.counters.antiEntropyExchanges++;
+    this.host.counters.antiEntropyKeysCompared += session.tree.keys;
+    this.host.send(peer, this.digests(session, 0, [0]));
+    return true;
+  }
+
+  /** True while an exchange this node started is in progress. */
+  get busy(): boolean {
+    return this.outgoing !== undefined;
+  }
+
+  receive(from: NodeId, message: AeDigestsMessage | AeSetsMessage): void {
+    if (this.stopped) return;
+    if (message.type === 'ae-digests') this.onDigests(from, message);
+    else this.onSets(from, message);
+  }
+
+  // -------------------------------------------------------------------------------------------- scheduling
+
+  private schedule(): void {
+    const interval = this.options.intervalMicros;
+    const jitter = this.host.random.int(Math.max(1, Math.floor(interval / 4)));
+    this.timer = this.host.clock.setTimer(interval + jitter, () => {
+      if (this.stopped) return;
+      this.runOnce();
+      this.schedule();
+    });
+  }
+
+  /** Peers and the arcs shared with each: computed on first use (the ring is fixed for the node's life). */
+  private peerRanges(): Map<NodeId, RangeSet> {
+    if (this.peers === undefined) {
+      this.peers = new Map();
+      for (const [peer, arcs] of sharedRangesByPeer(this.host.ring, this.host.self, this.host.n)) this.peers.set(peer, new RangeSet(arcs));
+    }
+    return this.peers;
+  }
+
+  // -------------------------------------------------------------------------------------------- sessions
+
+  private open(peer: NodeId, id: number, initiator: boolean, shape: MerkleShape): Session {
+    const ranges = this.peerRanges().get(peer)!;
+    const key = sessionKey(initiator ? this.host.self : peer, id);
+    const previous = this.sessions.get(key);
+    if (previous !== undefined) this.close(previous);
+    const timer = this.host.clock.setTimer(this.sessionTimeoutMicros, () => this.close(session));
+    const session: Session = { id, peer, initiator, ranges, timer, ...this.snapshot(ranges, shape) };
+    this.sessions.set(key, session);
+    if (!initiator) this.responders++;
+    return session;
+  }
+
+  private close(session: Session): void {
+    const key = sessionKey(session.initiator ? this.host.self : session.peer, session.id);
+    if (this.sessions.get(key) !== session) return;
+    this.sessions.delete(key);
+    this.host.clock.cancelTimer(session.timer);
+    if (session.initiator) this.outgoing = undefined;
+    else this.responders--;
+  }
+
+  private find(from: NodeId, message: { requestId: number; fromInitiator: boolean }): Session | undefined {
+    // A message from the initiator belongs to the exchange `from` started; otherwise to one this node started.
+    const session = this.sessions.get(sessionKey(message.fromInitiator ? from : this.host.self, message.requestId));
+    return session !== undefined && session.peer === from ? session : undefined;
+  }
+
+  /** This replica's tree over `ranges`: one pass over its data records. */
+  private snapshot(ranges: RangeSet, shape: MerkleShape): Snapshot {
+    const builder = new MerkleBuilder(shape);
+    const leafKeys = new Map<number, { key: Uint8Array; version: string }[]>();
+    for (const record of this.host.records()) {
+      const position = keyPosition(record.key);
+      if (!ranges.contains(position)) continue;
+      let version: string;
+      try {
+        version = etag(decodeSiblingSet(record.siblings));
+      } catch {
+        continue; // an undecodable record: the peer's copy, if any, will be offered and merged over it
+      }
+      const key = record.key.slice();
+      builder.add(position, keyDigest(key, version));
+      const leaf = leafOf(shape, position);
+      let keys = leafKeys.get(leaf);
+      if (keys === undefined) leafKeys.set(leaf, (keys = []));
+      keys.push({ key, version });
+    }
+    return { tree: builder.finish(), leafKeys };
+  }
+
+  // -------------------------------------------------------------------------------------------- messages
+
+  private digests(session: Session, level: number, indices: number[]): AeDigestsMessage {
+    const { fanoutBits, depth } = session.tree.shape;
+    return { type: 'ae-digests', requestId: session.id, fromInitiator: session.initiator, fanoutBits, depth, level, indices, digests: digestsAt(session.tree, level, indices) };
+  }
+
+  private onDigests(from: NodeId, message: AeDigestsMessage): void {
+    let session = this.find(from, message);
+    if (session === undefined) {
+      if (!message.fromInitiator || message.level !== 0 || this.responders >= this.maxResponders) return;
+      if (!this.peerRanges().has(from)) return; // we replicate nothing together
+      const shape = { fanoutBits: message.fanoutBits, depth: message.depth };
+      try {
+        assertShape(shape);
+      } catch {
+        this.host.counters.malformedMessages++;
+        return;
+      }
+      session = this.open(from, message.requestId, false, shape);
+    }
+    if (message.indices.length === 0) {
+      this.close(session); // the peer found nothing more that differs
+      return;
+    }
+    const { depth } = session.tree.shape;
+    const size = message.level <= depth ? levelSize(session.tree.shape, message.level) : 0;
+    if (message.fanoutBits !== session.tree.shape.fanoutBits || message.depth !== depth || size === 0 || message.indices.some((j) => !(j < size))) {
+      this.host.counters.malformedMessages++;
+      this.close(session);
+      return;
+    }
+    const differing = differingAt(session.tree, message.level, message.indices, message.digests);
+    if (differing.length === 0) {
+      this.host.send(from, { ...this.digests(session, message.level, []), level: Math.min(message.level + 1, depth) });
+      this.close(session);
+      return;
+    }
+    if (message.level < depth) {
+      this.host.send(from, this.digests(session, message.level + 1, differing.flatMap((j) => childrenOf(session.tree.shape, j))));
+      return;
+    }
+    // Leaf level: offer this side's keys in the differing leaves, as many leaves as the budget allows.
+    const leaves: number[] = [];
+    let keys = 0;
+    for (const leaf of differing) {
+      const count = session.leafKeys.get(leaf)?.length ?? 0;
+      if (leaves.length > 0 && (keys + count > this.keyBudget || leaves.length >= this.keyBudget)) break;
+      leaves.push(leaf);
+      keys += count;
+    }
+    const entries = leaves.flatMap((leaf) => (session.leafKeys.get(leaf) ?? []).map(({ key }) => ({ key, siblings: encodeSiblingSet(this.host.load(key)) })));
+    this.host.counters.antiEntropyKeysSent += entries.length;
+    this.host.send(from, { type: 'ae-sets', requestId: session.id, fromInitiator: session.initiator, last: false, leaves, entries });
+  }
+
+  private onSets(from: NodeId, message: AeSetsMessage): void {
+    const session = this.find(from, message);
+    if (session === undefined) return;
+    const shape = session.tree.shape;
+    const leaves = new Set(message.leaves.filter((leaf) => leaf < leafCount(shape)));
+    // Merge what the peer sent; remember, per key, whether the peer's copy already equals the merged one.
+    const offered = new Map<string, { key: Uint8Array; merged: SiblingSet; peerUpToDate: boolean }>();
+    for (const entry of message.entries) {
+      const position = keyPosition(entry.key);
+      if (!session.ranges.contains(position) || !leaves.has(leafOf(shape, position))) {
+        this.host.counters.malformedMessages++; // not a key this exchange covers: never store strays
+        continue;
+      }
+      let incoming: SiblingSet;
+      let local: SiblingSet;
+      let merged: SiblingSet;
+      try {
+        incoming = decodeSiblingSet(entry.siblings);
+        local = this.host.load(entry.key);
+        merged = merge(local, incoming);
+      } catch {
+        this.host.counters.malformedMessages++;
+        continue;
+      }
+      const mergedTag = etag(merged);
+      if (mergedTag !== etag(local)) {
+        this.host.counters.antiEntropyKeysRepaired++;
+        this.host.store(entry.key, incoming);
+      }
+      offered.set(hex(entry.key), { key: entry.key, merged, peerUpToDate: mergedTag === etag(incoming) });
+    }
+    if (!message.last) {
+      // Answer with what the peer lacks: merged copies it is behind on, and keys it did not offer at all.
+      const entries: { key: Uint8Array; siblings: Uint8Array }[] = [];
+      for (const { key, merged, peerUpToDate } of offered.values()) {
+        if (entries.length >= this.keyBudget) break;
+        if (!peerUpToDate) entries.push({ key, siblings: encodeSiblingSet(merged) });
+      }
+      for (const leaf of leaves) {
+        for (const { key } of session.leafKeys.get(leaf) ?? []) {
+          if (entries.length >= this.keyBudget) break;
+          if (!offered.has(hex(key))) entries.push({ key, siblings: encodeSiblingSet(this.host.load(key)) });
+        }
+      }
+      this.host.counters.antiEntropyKeysSent += entries.length;
+      this.host.send(from, { type: 'ae-sets', requestId: session.id, fromInitiator: session.initiator, last: true, leaves: [...leaves], entries });
+    }
+    this.close(session);
+  }
+}
+
+function sessionKey(initiator: NodeId, id: number): string {
+  return `${initiator}/${id}`;
+}
+
+function hex(bytes: Uint8Array): string {
+  let out = '';
+  for (let i = 0; i < bytes.length; i++) out += bytes[i]!.toString(16).padStart(2, '0');
+  return out;
+}
