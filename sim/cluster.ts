@@ -29,6 +29,8 @@ export interface SimClusterOptions {
   requestTimeoutMicros?: number;
   hintWindowMicros?: number;
   hintIntervalMicros?: number;
+  /** Merkle anti-entropy exchange interval per node (µs); 0 or absent = off. */
+  antiEntropyIntervalMicros?: number;
   network?: Partial<LinkConditions>;
   /** Per-node machine options (clock skew, disk latency, disk faults), by node index. */
   machine?: (index: number, id: NodeId) => MachineOptions;
@@ -63,6 +65,7 @@ export class SimCluster {
       requestTimeoutMicros: options.requestTimeoutMicros ?? 500_000,
       hintWindowMicros: options.hintWindowMicros ?? 3 * 3_600_000_000,
       hintIntervalMicros: options.hintIntervalMicros ?? 1_000_000,
+      antiEntropyIntervalMicros: options.antiEntropyIntervalMicros ?? 0,
       storage: { memtableBytes: 1024 * 1024, ...options.storage },
     };
     this.ids.forEach((id, index) => this.world.addMachine(id, options.machine?.(index, id) ?? {}));

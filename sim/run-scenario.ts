@@ -49,6 +49,8 @@ export interface RunResult {
     availability: { duringFaults: number | null; outsideFaults: number | null; faultSeconds: number };
     hints: { stored: number; delivered: number; expired: number; pendingAtEnd: number };
     readRepairs: number;
+    /** Merkle exchanges started, keys they compared by hash, sibling sets sent, keys whose copy changed. */
+    antiEntropy: { exchanges: number; keysCompared: number; keysSent: number; keysRepaired: number };
     substitutions: number;
     casConflicts: number;
     network: { sent: number; delivered: number; droppedPartition: number; droppedLoss: number; droppedDeadHost: number; bytesSent: number };
@@ -89,6 +91,7 @@ export function runScenario(scenario: Scenario, options: RunOptions = {}): Scena
     readRepair: c.readRepair,
     requestTimeoutMicros: c.requestTimeout,
     hintWindowMicros: c.hintWindow,
+    antiEntropyIntervalMicros: c.antiEntropyInterval,
     network: {
       latency: scenario.network.latency,
       lossProbability: scenario.network.loss,
@@ -198,6 +201,7 @@ function figures(cluster: SimCluster, workload: Workload, nemesis: Nemesis): Omi
   }
   let stored = 0, delivered = 0, expired = 0, pending = 0, readRepairs = 0, substitutions = 0, casConflicts = 0;
   let bytesWritten = 0, syncs = 0;
+  const antiEntropy = { exchanges: 0, keysCompared: 0, keysSent: 0, keysRepaired: 0 };
   for (const id of cluster.ids) {
     const node = cluster.node(id);
     if (node !== undefined) {
@@ -208,6 +212,10 @@ function figures(cluster: SimCluster, workload: Workload, nemesis: Nemesis): Omi
       readRepairs += node.counters.readRepairs;
       substitutions += node.counters.substitutions;
       casConflicts += node.counters.casConflicts;
+      antiEntropy.exchanges += node.counters.antiEntropyExchanges;
+      antiEntropy.keysCompared += node.counters.antiEntropyKeysCompared;
+      antiEntropy.keysSent += node.counters.antiEntropyKeysSent;
+      antiEntropy.keysRepaired += node.counters.antiEntropyKeysRepaired;
     }
     const disk = cluster.world.machine(id).rawDisk.counters;
     bytesWritten += disk.bytesWritten;
@@ -233,6 +241,7 @@ function figures(cluster: SimCluster, workload: Workload, nemesis: Nemesis): Omi
     },
     hints: { stored, delivered, expired, pendingAtEnd: pending },
     readRepairs,
+    antiEntropy,
     substitutions,
     casConflicts,
     network: { sent: n.sent, delivered: n.delivered, droppedPartition: n.droppedPartition, droppedLoss: n.droppedLoss, droppedDeadHost: n.droppedDeadHost, bytesSent: n.bytesSent },

@@ -1,4 +1,5 @@
 import type { Scenario } from './scenario/schema';
+import { parseDurationMicros } from './scenario/units';
 
 /**
  * Scenario variants for `sim compare`: `conflict=lww,vclock`, `nrw=3/1/3,3/2/2,3/3/1`, `vnodes=8,256`, … Each
@@ -43,6 +44,19 @@ const KNOBS: Record<string, { describe: string; apply: Apply }> = {
     apply: (s, v) => {
       if (v !== 'leveled' && v !== 'size-tiered') throw new Error(`compaction must be leveled or size-tiered, got '${v}'`);
       return { ...s, cluster: { ...s.cluster, storage: { ...s.cluster.storage, compaction: v } } };
+    },
+  },
+  antiEntropy: {
+    describe: "exchange interval, e.g. 2s, or 'off'",
+    apply: (s, v) => {
+      if (v === 'off' || v === '0') return { ...s, cluster: { ...s.cluster, antiEntropyInterval: 0 } };
+      let micros: number;
+      try {
+        micros = parseDurationMicros(v);
+      } catch {
+        throw new Error(`antiEntropy must be a duration like 2s or 'off', got '${v}'`);
+      }
+      return { ...s, cluster: { ...s.cluster, antiEntropyInterval: micros } };
     },
   },
   rate: { describe: 'client ops per simulated second', apply: (s, v) => ({ ...s, workload: { ...s.workload, rate: positive('rate', v) } }) },

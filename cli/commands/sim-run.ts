@@ -57,6 +57,8 @@ export function formatResult(result: RunResult, wallSeconds: number, replay: str
   if (convergence) lines.push(`  convergence       ${convergence.summary}`);
   lines.push(`  hints             ${f.hints.stored} stored, ${f.hints.delivered} delivered, ${f.hints.expired} expired, ${f.hints.pendingAtEnd} pending at end`);
   lines.push(`  repairs           ${f.readRepairs} read repairs, ${f.substitutions} stand-in substitutions, ${f.casConflicts} cas conflicts`);
+  const ae = f.antiEntropy;
+  if (ae.exchanges > 0) lines.push(`  anti-entropy      ${ae.keysRepaired} repairs: ${ae.exchanges} Merkle exchanges compared ${ae.keysCompared} keys by hash, sent ${ae.keysSent} sibling sets`);
   lines.push(`  network           ${f.network.sent} messages (${(f.network.bytesSent / 1e6).toFixed(1)} MB), ${f.network.droppedPartition} stopped by partitions, ${f.network.droppedLoss} lost, ${f.network.droppedDeadHost} to dead nodes`);
   lines.push(`  disk              ${(f.disk.bytesWritten / 1e6).toFixed(1)} MB written, ${f.disk.syncs} fsyncs`);
   lines.push(`  simulation        ${f.events} events, ${f.simulatedSeconds.toFixed(1)} s simulated in ${wallSeconds.toFixed(1)} s wall (${(f.simulatedSeconds / Math.max(wallSeconds, 1e-9)).toFixed(1)}× real time)`);
