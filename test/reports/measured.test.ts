@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { measureBloom } from '../../reports/measured/bloom';
 import { measureCompaction } from '../../reports/measured/compaction';
 import { measureRing } from '../../reports/measured/ring';
+import { measureScenario } from '../../reports/measured/scenario';
 
 /** The measurements the report sets beside the model, on loads small enough for the default test run. */
 describe('measured figures', () => {
@@ -39,5 +40,23 @@ describe('measured figures', () => {
     expect(leveled.engineBloomProbes).toBeGreaterThan(0);
     // Deterministic: the same load gives the same figures.
     expect(measureCompaction('leveled', 10, load).tableWriteAmplification).toBe(leveled.tableWriteAmplification);
+  });
+});
+
+describe('measured figures — a scenario run', () => {
+  it('keeps latency percentiles, availability, staleness and siblings from the run', () => {
+    const text = [
+      'name: tiny', 'seed: 5', 'duration: 6s', 'quiescence: 2s',
+      'cluster: { nodes: 3, vnodes: 16, n: 3, r: 2, w: 2 }',
+      'workload: { rate: 100, clients: 5, keys: 20, mix: { get: 0.5, put: 0.5 } }',
+      'checks: [lost-writes, stale-reads, siblings]',
+    ].join('\n');
+    const s = measureScenario(text, 'tiny.yaml');
+    expect(s.name).toBe('tiny');
+    expect(s.latency.map((l) => l.op)).toEqual(['get', 'put']);
+    for (const l of s.latency) expect(l.summary.p99Ms).toBeGreaterThanOrEqual(l.summary.p50Ms);
+    expect(s.staleReads).not.toBeNull();
+    expect(s.siblings).not.toBeNull();
+    expect(s.traceHash).toMatch(/^[0-9a-f]{16}$/);
   });
 });

@@ -21,6 +21,10 @@ describe('report writer', () => {
   const measured = measure({
     nodes: 50, vnodes: 64, replicas: 3, bloomBitsPerKey: 10,
     compactionLoad: { puts: 3000, keySpace: 3000, valueBytes: 400, memtableBytes: 16 * 1024, seed: 1 },
+    scenario: {
+      file: 'tiny.yaml',
+      text: 'name: tiny\nseed: 5\nduration: 6s\nquiescence: 2s\ncluster: { nodes: 3, vnodes: 16 }\nworkload: { rate: 100, clients: 5, keys: 20 }\n',
+    },
   });
   const report = { model, measured, charts: renderCharts(model, measured), command: 'dynalab report capacity --nodes 50 --vnodes 64' };
 
@@ -28,7 +32,9 @@ describe('report writer', () => {
     const dir = mkdtempSync(join(tmpdir(), 'dynalab-report-'));
     dirs.push(dir);
     const written = writeReport(join(dir, 'out'), report);
-    expect(written.charts.length).toBeGreaterThanOrEqual(4);
+    expect(written.charts.map((p) => p.slice(p.lastIndexOf('/') + 1))).toEqual([
+      'ring-balance.png', 'partition-strategies.png', 'bloom-false-positives.png', 'write-amplification.png', 'latency.png',
+    ]);
     for (const path of written.charts) {
       const bytes = readFileSync(path);
       expect([...bytes.subarray(0, 8)], path).toEqual(PNG_SIGNATURE);
@@ -43,6 +49,8 @@ describe('report writer', () => {
     expect(md).toContain('![');
     expect(md).toContain('ring-balance.png');
     expect(md).toContain('What this means');
+    expect(md).toContain('## Scenario tiny (tiny.yaml, seed 5)');
+    expect(md).toContain(`${Number(measured.ring.byVnodes.find((p) => p.vnodes === 64)!.primaryStddevPercent.toPrecision(3)).toString()} %`);
     expect(html).toMatch(/^<!doctype html>/);
     expect(html).toContain('<style>');
     expect(html).toContain('data:image/png;base64,iVBORw0KGgo'); // the PNG signature, base64
