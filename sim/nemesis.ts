@@ -108,6 +108,8 @@ export class Nemesis {
       const targets = fault.restart === 'all' ? [...this.crashed] : fault.restart.nodes;
       this.requireNodes(targets);
       for (const id of targets) if (this.crashed.has(id)) this.restart(id);
+      // Bringing nodes back is healing too: convergence is timed from the last fault that ended.
+      this.lastHealMicros = this.cluster.simulator.nowMicros;
       this.note(`restart ${preview(targets)}`);
     } else if (fault.clock !== undefined) {
       this.requireNodes(fault.clock.nodes);
