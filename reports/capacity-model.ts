@@ -236,7 +236,7 @@ export function capacityModel(given: Partial<CapacityInputs> = {}): CapacityMode
   // LSM capacity: how many nodes the replica write stream needs at the per-node figure.
   const nodesForWrites = Math.max(n, Math.ceil((writes * n) / inputs.nodeWritesPerSec));
   const lsm = {
-    nodeCapacity: fig('writes one LSM node absorbs', 'ops/s', inputs.nodeWritesPerSec, 'seed figure', 'given'),
+    nodeCapacity: fig('writes one LSM node absorbs', 'ops/s', inputs.nodeWritesPerSec, 'input (seeds: 10 K/s)', 'given'),
     nodesForWrites: fig('nodes the write load needs', 'nodes', nodesForWrites, '⌈peak writes × N ÷ per-node capacity⌉', `⌈${f(writes, 'ops/s')} × ${n} ÷ ${f(inputs.nodeWritesPerSec, 'ops/s')}⌉`),
     utilisation: fig('write utilisation per node at peak', 'fraction', replicaWritesPerNode / inputs.nodeWritesPerSec, 'replica writes per node ÷ per-node capacity', `${f(replicaWritesPerNode, 'ops/s')} ÷ ${f(inputs.nodeWritesPerSec, 'ops/s')}`),
   };

@@ -6,7 +6,7 @@
  */
 import type { CapacityModel } from './capacity-model';
 import type { Measured } from './measured';
-import { formatValue, sig } from './units';
+import { formatValue, grouped, sig } from './units';
 
 const pct = (fraction: number): string => `${sig(fraction * 100)} %`;
 const times = (ratio: number): string => `${sig(ratio)}×`;
@@ -23,7 +23,7 @@ export function storageFinding(model: CapacityModel, measured: Measured): string
   const { storage, inputs } = model;
   const chosen = measured.ring.byVnodes.find((p) => p.vnodes === inputs.vnodes);
   const lines = [
-    `Each of the ${inputs.nodes} nodes stores ${formatValue(storage.perNode.value, 'bytes')} on average; adding one node moves about ${formatValue(storage.raw.value / (inputs.nodes + 1), 'bytes')} to it, in ${inputs.vnodes} pieces of ~${formatValue(storage.perVnode.value, 'bytes')}.`,
+    `Each of the ${grouped(inputs.nodes)} nodes stores ${formatValue(storage.perNode.value, 'bytes')} on average; adding one node moves about ${formatValue(storage.raw.value / (inputs.nodes + 1), 'bytes')} to it, in ${inputs.vnodes} pieces of ~${formatValue(storage.perVnode.value, 'bytes')}.`,
   ];
   if (chosen !== undefined && measured.ring.nodes === inputs.nodes) {
     lines.push(
@@ -54,7 +54,7 @@ export function lsmFinding(model: CapacityModel): string[] {
   const u = lsm.utilisation.value;
   if (u > 1) {
     return [
-      `${formatValue(traffic.replicaWritesPerNode.value, 'ops/s')} replica writes per node is ${pct(u)} of the ${formatValue(inputs.nodeWritesPerSec, 'ops/s')} one LSM node absorbs. ${inputs.nodes} nodes carry ${formatValue(inputs.peakWritesPerSec, 'ops/s')} writes only if that per-node figure counts client writes (${formatValue(inputs.peakWritesPerSec, 'ops/s')} ÷ ${inputs.nodes} = ${formatValue(traffic.writesPerNode.value, 'ops/s')}); counting each of the N=${inputs.replicas} copies, the write load needs ${lsm.nodesForWrites.value.toLocaleString('en-US')} nodes, or nodes that each absorb ${formatValue(traffic.replicaWritesPerNode.value, 'ops/s')}.`,
+      `${formatValue(traffic.replicaWritesPerNode.value, 'ops/s')} replica writes per node is ${pct(u)} of the ${formatValue(inputs.nodeWritesPerSec, 'ops/s')} one LSM node absorbs. ${grouped(inputs.nodes)} nodes carry ${formatValue(inputs.peakWritesPerSec, 'ops/s')} writes only if that per-node figure counts client writes (${formatValue(inputs.peakWritesPerSec, 'ops/s')} ÷ ${grouped(inputs.nodes)} = ${formatValue(traffic.writesPerNode.value, 'ops/s')}); counting each of the N=${inputs.replicas} copies, the write load needs ${lsm.nodesForWrites.value.toLocaleString('en-US')} nodes, or nodes that each absorb ${formatValue(traffic.replicaWritesPerNode.value, 'ops/s')}.`,
     ];
   }
   return [
