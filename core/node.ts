@@ -30,6 +30,8 @@ import {
  *   the merged siblings and their causal context, and read-repairs replicas that were behind.
  * - **Sloppy quorum**: targets are the first N *healthy* nodes clockwise; a stand-in for a suspected owner
  *   stores the write plus a durable hint and hands it back when the owner answers again (hinted handoff).
+ * - **Anti-entropy** (off unless `antiEntropyIntervalMicros` is set): now and then this node compares Merkle
+ *   trees with one peer replica and both merge the keys that differ (core/antientropy/exchange.ts).
  *
  * Everything is callbacks on the injected clock and transport: no promises, no wall time.
  */
