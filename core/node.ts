@@ -500,7 +500,20 @@ export class StorageNode {
     this.env.clock.setTimer(this.config.requestTimeoutMicros, () => {
       request.timeout(this.config.requestTimeoutMicros);
       this.pendingWrites.delete(requestId);
+      this.hintForSilentTargets(request, message.key, next);
     });
+  }
+
+  /**
+   * At a write's deadline, every target that never answered — an owner, or a stand-in sent in its place —
+   * leaves an owner that may not have the write. The coordinator keeps a hint for each such owner, so the
+   * write still reaches it after the heal (found by partition-500: a stand-in on the far side of the
+   * partition took the write's only hint for an owner with it).
+   */
+  private hintForSilentTargets(request: WriteRequest, key: Uint8Array, set: SiblingSet): void {
+    if (!this.config.hintedHandoff) return;
+    const owners = [...new Set(request.silent().map((target) => target.hintFor || target.node))].filter((owner) => owner !== this.id);
+    if (owners.length > 0) this.storeReplica(key, set, owners, () => {});
   }
 
   private sendReplicaWrite(request: WriteRequest, target: Target, key: Uint8Array, encoded: Uint8Array, set: SiblingSet): void {
