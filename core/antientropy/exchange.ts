@@ -1,7 +1,7 @@
 /**
  * Anti-entropy exchanges: the third repair horizon, after read repair (seconds, only keys someone reads) and
  * hinted handoff (minutes, only writes a stand-in took a hint for). Every `intervalMicros` (jittered) a node
- * picks one peer replica at random and the two compare Merkle trees over the arcs they both replicate, then
+ * picks the next peer replica of a shuffled round (see `peerOrder`) and the two compare Merkle trees over the arcs they both replicate, then
  * swap sibling sets only for the keys in leaves that differ. Whatever a replica missed — a write lost between
  * fsync and replication, hints switched off or expired — is found without anyone reading the key.
  *
@@ -101,6 +101,9 @@ export class AntiEntropy {
   private readonly maxResponders: number;
   private readonly sessions = new Map<string, Session>();
   private peers: Map<NodeId, RangeSet> | undefined;
+  /** Peers in a random order (drawn once from env.random), visited round-robin from `cursor`. */
+  private order: NodeId[] | undefined;
+  private cursor = 0;
   private outgoing: Session | undefined;
   private responders = 0;
   private nextId = 1;
@@ -127,12 +130,20 @@ export class AntiEntropy {
     this.sessions.clear();
   }
 
-  /** Starts one exchange now with a random healthy peer; false if one is already running or none is eligible. */
+  /**
+   * Starts one exchange now with the next healthy peer in this node's shuffled round; false if one is already
+   * running or no peer is eligible.
+   */
   runOnce(): boolean {
     if (this.stopped || this.outgoing !== undefined) return false;
-    const peers = [...this.peerRanges().keys()].filter((peer) => !this.host.isSuspected(peer));
-    if (peers.length === 0) return false;
-    const peer = peers[this.host.random.int(peers.length)]!;
+    const order = this.peerOrder();
+    let peer: NodeId | undefined;
+    for (let tried = 0; tried < order.length && peer === undefined; tried++) {
+      const candidate = order[this.cursor]!;
+      this.cursor = (this.cursor + 1) % order.length;
+      if (!this.host.isSuspected(candidate)) peer = candidate;
+    }
+    if (peer === undefined) return false;
     const id = this.nextId;
     this.nextId = this.nextId >= 0xffffffff ? 1 : this.nextId + 1;
     const session = this.open(peer, id, true, this.shape);
@@ -173,6 +184,24 @@ export class AntiEntropy {
       for (const [peer, arcs] of sharedRangesByPeer(this.host.ring, this.host.self, this.host.n)) this.peers.set(peer, new RangeSet(arcs));
     }
     return this.peers;
+  }
+
+  /**
+   * Random picks would leave some pair unchecked for long (coupon collector: about P·ln P picks to see all P
+   * peers); a shuffled round visits each peer once every P exchanges, so from each side every shared arc is
+   * compared at least once per P intervals — set the interval to (repair horizon) / P. P is 4 in a 5-node
+   * cluster and runs into the hundreds with 500 nodes × 256 vnodes.
+   */
+  private peerOrder(): NodeId[] {
+    if (this.order === undefined) {
+      const order = [...this.peerRanges().keys()];
+      for (let i = order.length - 1; i > 0; i--) {
+        const j = this.host.random.int(i + 1);
+        [order[i], order[j]] = [order[j]!, order[i]!];
+      }
+      this.order = order;
+    }
+    return this.order;
   }
 
   // -------------------------------------------------------------------------------------------- sessions
