@@ -60,7 +60,7 @@ export interface NodeConfig {
   hintIntervalMicros?: number;
   /** Hints offered per scan (one scan per hint interval). Default 256: after a 150-node partition at 2 K ops/s a stand-in can hold thousands. */
   hintBatch?: number;
-  /** How often this node starts a Merkle anti-entropy exchange with a random peer replica (µs); 0 = never (default). */
+  /** How often this node starts a Merkle anti-entropy exchange with the next peer replica of a shuffled round (µs); 0 = never (default). */
   antiEntropyIntervalMicros?: number;
   /** Sibling sets one anti-entropy message may carry. Default 256. */
   antiEntropyKeyBudget?: number;

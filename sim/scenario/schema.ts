@@ -41,7 +41,7 @@ const cluster = z
     readRepair: z.boolean().default(true),
     requestTimeout: duration.default(500_000),
     hintWindow: duration.default(3 * 3_600_000_000),
-    /** Each node starts a Merkle anti-entropy exchange with a random peer replica this often; 0 = off (default). */
+    /** Each node starts a Merkle anti-entropy exchange with the next peer replica (a shuffled round) this often; 0 = off (default). */
     antiEntropyInterval: duration.default(0),
     storage: storage.default({ memtableBytes: 4 * 1024 * 1024, compaction: 'leveled', syncLatency: { kind: 'fixed', ms: 0.2 }, syncWrites: true }),
   })
