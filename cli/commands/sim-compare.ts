@@ -30,6 +30,7 @@ export function compareTable(rows: { label: string; result: RunResult }[]): stri
     figure('ops ok / fail / unknown', (r) => `${r.figures.operations.ok} / ${r.figures.operations.fail} / ${r.figures.operations.info}`),
     figure('hints stored / delivered', (r) => `${r.figures.hints.stored} / ${r.figures.hints.delivered}`),
     figure('read repairs', (r) => String(r.figures.readRepairs)),
+    figure('anti-entropy repairs', (r) => String(r.figures.antiEntropy.keysRepaired)),
     figure('messages', (r) => String(r.figures.network.sent)),
     figure('trace hash', (r) => r.traceHash),
   ];
