@@ -24,6 +24,7 @@ import { z } from 'zod';
  * r: 2
  * w: 2
  * conflict: vclock            # or lww
+ * antiEntropyIntervalMs: 600000   # Merkle exchange with one peer every 10 min (0 = off)
  * ```
  * Every member must be configured with the same members, vnodes, n and conflict mode: the ring is computed
  * from them, and nodes that disagree would place keys differently.
@@ -55,6 +56,12 @@ export const nodeConfigSchema = z
     conflict: z.enum(['vclock', 'lww']).default('vclock'),
     vnodes: z.number().int().min(1).max(4096).default(64),
     requestTimeoutMs: z.number().int().min(10).max(60_000).default(500),
+    /**
+     * Merkle anti-entropy with one peer replica every this many ms (0 = off). Default 10 minutes: each
+     * exchange scans the node's records once, cheap for the small stores real mode is for (the seeds'
+     * 500-node cluster runs it weekly).
+     */
+    antiEntropyIntervalMs: z.number().int().min(0).default(600_000),
   })
   .superRefine((config, ctx) => {
     const ids = config.members.map((m) => m.id);

@@ -47,6 +47,7 @@ export function coreConfigOf(config: RealNodeConfig): NodeConfig {
     w: config.w,
     conflict: config.conflict,
     requestTimeoutMicros: config.requestTimeoutMs * 1000,
+    antiEntropyIntervalMicros: config.antiEntropyIntervalMs * 1000,
   };
 }
 
