@@ -1,6 +1,7 @@
 import { murmur3_32 } from '../core/ring';
 import { etag } from '../core/versioning';
 import { runChecker, type CheckerResult, type ConvergenceSample } from './checkers';
+import { sharingOperationsByKey } from './checkers/operations';
 import { percentile } from './checkers/stats';
 import { bytes, SimCluster } from './cluster';
 import { HistoryRecorder } from './history';
@@ -154,16 +155,19 @@ export function runScenario(scenario: Scenario, options: RunOptions = {}): Scena
   simulator.run({ untilMicros: simulator.nowMicros + 1_000_000 });
   const finalDivergentKeys = divergentKeys(cluster, [...workload.touchedKeys]);
 
-  const checks = scenario.checks.map((check) => {
-    const [name, settings] = typeof check === 'string' ? [check, {}] : (Object.entries(check)[0] as [string, Record<string, unknown>]);
-    return runChecker(name, history.events, {
-      mode: options.checkerMode ?? c.conflict,
-      samples,
-      healTime: nemesis.lastHealMicros,
-      thresholdMicros: scenario.quiescence,
-      ...settings,
-    });
-  });
+  // The checkers share one pairing and grouping of the history (sim/checkers/operations.ts).
+  const checks = sharingOperationsByKey(history.events, () =>
+    scenario.checks.map((check) => {
+      const [name, settings] = typeof check === 'string' ? [check, {}] : (Object.entries(check)[0] as [string, Record<string, unknown>]);
+      return runChecker(name, history.events, {
+        mode: options.checkerMode ?? c.conflict,
+        samples,
+        healTime: nemesis.lastHealMicros,
+        thresholdMicros: scenario.quiescence,
+        ...settings,
+      });
+    }),
+  );
   const verdict = checks.some((check) => check.verdict === 'fail') ? 'fail' : checks.some((check) => check.verdict === 'unknown') ? 'unknown' : 'ok';
 
   const result: RunResult = {

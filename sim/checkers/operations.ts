@@ -24,22 +24,68 @@ export function outcomeOf(operation: Operation): Outcome {
 }
 
 function toChecked(operation: Operation): CheckedOperation {
-  const outcome = outcomeOf(operation);
+  const completion = operation.completion;
+  const outcome: Outcome = completion === undefined ? 'info' : (completion.type as Outcome);
   const isWrite = operation.f !== 'get';
   let readValues: string[] | undefined;
   if (!isWrite && outcome === 'ok') {
-    const raw = operation.completion?.value;
+    const raw = completion?.value;
     if (!Array.isArray(raw)) {
-      throw new Error(`history event ${operation.completion?.index}: an ok get must carry the list of sibling values, got ${JSON.stringify(raw)}`);
+      throw new Error(`history event ${completion?.index}: an ok get must carry the list of sibling values, got ${JSON.stringify(raw)}`);
     }
-    readValues = [...new Set(raw)].sort();
+    readValues = sortedUnique(raw);
   }
-  const final = operation.invoke.final === true || operation.completion?.final === true;
-  return { ...operation, outcome, isWrite, readValues, final };
+  const final = operation.invoke.final === true || completion?.final === true;
+  // An explicit literal (one fixed shape) rather than a spread: this runs once per operation of the history.
+  return { process: operation.process, f: operation.f, key: operation.key, invoke: operation.invoke, completion, outcome, isWrite, readValues, final };
 }
 
-/** Pairs the history and groups operations by key, keys in order of first appearance (deterministic). */
+/** `[...new Set(values)].sort()`, without the Set and the spread for the usual 0, 1 or 2 values. */
+function sortedUnique(values: readonly string[]): string[] {
+  switch (values.length) {
+    case 0:
+      return [];
+    case 1:
+      return [values[0] as string];
+    case 2: {
+      const a = values[0] as string;
+      const b = values[1] as string;
+      return a === b ? [a] : a < b ? [a, b] : [b, a];
+    }
+    default:
+      return [...new Set(values)].sort();
+  }
+}
+
+/**
+ * Every checker of one run starts from the same grouping of the same history. Inside
+ * `sharingOperationsByKey(history, fn)` the grouping of `history` is computed once and shared by every
+ * `operationsByKey(history)` call `fn` makes; outside it, each call groups afresh (so a caller that edits a
+ * history between calls never sees a stale grouping). Shared results are read-only for their users.
+ */
+let shared: { history: readonly HistoryEvent[]; byKey: Map<string, CheckedOperation[]> | undefined } | undefined;
+
+export function sharingOperationsByKey<T>(history: readonly HistoryEvent[], fn: () => T): T {
+  const outer = shared;
+  shared = { history, byKey: undefined };
+  try {
+    return fn();
+  } finally {
+    shared = outer;
+  }
+}
+
+/**
+ * Pairs the history and groups operations by key, keys in order of first appearance (deterministic). Callers
+ * must not modify the result (it may be shared, see sharingOperationsByKey).
+ */
 export function operationsByKey(history: readonly HistoryEvent[]): Map<string, CheckedOperation[]> {
+  if (shared === undefined || shared.history !== history) return groupByKey(history);
+  shared.byKey ??= groupByKey(history);
+  return shared.byKey;
+}
+
+function groupByKey(history: readonly HistoryEvent[]): Map<string, CheckedOperation[]> {
   const byKey = new Map<string, CheckedOperation[]>();
   for (const operation of pairOperations(history)) {
     const checked = toChecked(operation);
