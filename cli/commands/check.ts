@@ -1,5 +1,6 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import type { Argv } from 'yargs';
+import { parseSeed } from '../seed';
 import { runPropertyCheck } from '../../sim/property-check';
 import { makeProgress } from '../progress';
 
@@ -10,7 +11,7 @@ export function checkCommand(yargs: Argv): Argv {
     (y) =>
       y
         .option('runs', { type: 'number', default: 100, describe: 'scenarios to draw and run' })
-        .option('seed', { type: 'number', describe: 'fast-check seed (random if omitted; printed either way)' })
+        .option('seed', { type: 'string', coerce: parseSeed, describe: 'fast-check seed (random if omitted; printed either way)' })
         .option('path', { type: 'string', describe: 'replay path printed by an earlier failure' })
         .option('sabotage', { choices: ['ack-before-fsync', 'lww'] as const, describe: 'break the store on purpose to watch the check catch it' })
         .option('out', { type: 'string', default: 'runs', describe: 'where to write the minimal failing scenario' }),

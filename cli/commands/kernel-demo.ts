@@ -1,4 +1,5 @@
 import type { Argv } from 'yargs';
+import { parseSeed } from '../seed';
 import { runKernelDemo } from '../../sim/demos/kernel-demo';
 import { makeProgress } from '../progress';
 
@@ -8,7 +9,7 @@ export function kernelDemoCommand(yargs: Argv): Argv {
     'heartbeat gossip on the simulated network through a partition and a heal; prints the trace hash',
     (y) =>
       y
-        .option('seed', { type: 'number', describe: 'run seed (random if omitted; printed either way)' })
+        .option('seed', { type: 'string', coerce: parseSeed, describe: 'run seed (random if omitted; printed either way)' })
         .option('nodes', { type: 'number', default: 50, describe: 'cluster size (2..5000)' })
         .option('duration', { type: 'number', default: 70, describe: 'simulated seconds' })
         .option('json', { type: 'boolean', default: false, describe: 'print the result as JSON' }),

@@ -1,4 +1,5 @@
 import type { Argv } from 'yargs';
+import { parseSeed } from '../seed';
 import { runScenario, type RunResult } from '../../sim/run-scenario';
 import { expandVariants, VARY_HELP } from '../../sim/variants';
 import { makeProgress } from '../progress';
@@ -46,7 +47,7 @@ export function simCompareCommand(yargs: Argv): Argv {
       y
         .positional('scenario', { type: 'string', demandOption: true })
         .option('vary', { type: 'string', array: true, demandOption: true, describe: `knob=v1,v2 (repeatable). Knobs: ${VARY_HELP}` })
-        .option('seed', { type: 'number', describe: "override the scenario's seed" })
+        .option('seed', { type: 'string', coerce: parseSeed, describe: "override the scenario's seed" })
         .option('json', { type: 'boolean', default: false }),
     (argv) => {
       const file = argv.scenario as string;

@@ -1,6 +1,7 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Argv } from 'yargs';
+import { parseSeed } from '../seed';
 import { loadScenario, ScenarioError } from '../../sim/scenario/load';
 import type { Scenario } from '../../sim/scenario/schema';
 import { runScenario, type RunResult } from '../../sim/run-scenario';
@@ -87,7 +88,7 @@ export function simRunCommand(yargs: Argv): Argv {
     (y) =>
       y
         .positional('scenario', { type: 'string', demandOption: true, describe: 'scenario YAML file' })
-        .option('seed', { type: 'number', describe: "override the scenario's seed" })
+        .option('seed', { type: 'string', coerce: parseSeed, describe: "override the scenario's seed" })
         .option('out', { type: 'string', describe: 'directory for result.json, history.jsonl and trace-hash' })
         .option('json', { type: 'boolean', default: false, describe: 'print result.json to stdout instead of the summary' }),
     (argv) => {
