@@ -45,6 +45,23 @@ import { ByteReader, ByteWriter } from '../storage/bytes';
  *        |     AeSets last: after merging, the sets the other side lacks or holds older
  *        |<------------------------------------------>|
  *   An AeDigests with count 0 means "nothing differs": the exchange ends there.
+ *
+ *  12 RingGossip       u32 requestId (0), u8 reply, varint count,
+ *                      (str id, str weight, u8 status, u32 version) × count
+ *  13 RangePull        u32 requestId, bin after, u32 limit, varint count, (u32 start, u32 end) × count
+ *  14 RangeBatch       u32 requestId, u8 pushed, u8 more, bin next, varint count, (bin key, bin siblings) × count
+ *  15 RangeAck         u32 requestId
+ *
+ * Membership (12–15, core/membership/): ring gossip is one push-pull round; range transfer moves the data of
+ * a join (the newcomer pulls) or a leave (the leaver pushes):
+ *
+ *     any node            random peer              joining node          old owner     leaving node       new owner
+ *        | RingGossip       |                          | RangePull ranges,   |            | RangeBatch pushed |
+ *        |----------------->| merges                   | after=cursor        |            |------------------>| stores
+ *        | RingGossip reply |                          |-------------------->| scans      |     RangeAck      |
+ *        |<-----------------| (what it holds newer)    |  RangeBatch more?   |            |<------------------|
+ *        |                  |                          |<--------------------|            |  … next batch     |
+ *        |                  |                          | … pull again from the last key   |                   |
  */
 export const MESSAGE_MAGIC = 0xd1;
 
@@ -157,6 +174,41 @@ export interface AeSetsMessage {
   entries: { key: Uint8Array; siblings: Uint8Array }[];
 }
 
+/** Ring gossip: the sender's member records (a push), or the records the receiver held newer (the reply). */
+export interface RingGossipMessage {
+  type: 'ring-gossip';
+  requestId: number;
+  reply: boolean;
+  records: { id: NodeId; weight: number; status: 'joining' | 'active' | 'leaving' | 'left'; version: number }[];
+}
+
+/** Range transfer: "send me your sibling sets for keys in `ranges`, in key order after `after`, at most `limit`". */
+export interface RangePullMessage {
+  type: 'range-pull';
+  requestId: number;
+  after: Uint8Array;
+  limit: number;
+  ranges: { start: number; end: number }[];
+}
+
+/** Range transfer: a batch of sibling sets — the answer to a pull, or pushed by a leaving node (then acked). */
+export interface RangeBatchMessage {
+  type: 'range-batch';
+  requestId: number;
+  pushed: boolean;
+  /** More keys may follow: pull (or push) again after `next`. */
+  more: boolean;
+  /** The last key the sender scanned (not necessarily sent: scans skip keys outside the ranges). */
+  next: Uint8Array;
+  entries: { key: Uint8Array; siblings: Uint8Array }[];
+}
+
+/** Range transfer: a pushed batch is stored durably. */
+export interface RangeAckMessage {
+  type: 'range-ack';
+  requestId: number;
+}
+
 export type Message =
   | CoordinateMessage
   | CoordinateReplyMessage
@@ -168,7 +220,11 @@ export type Message =
   | KeyScanMessage
   | KeyScanReplyMessage
   | AeDigestsMessage
-  | AeSetsMessage;
+  | AeSetsMessage
+  | RingGossipMessage
+  | RangePullMessage
+  | RangeBatchMessage
+  | RangeAckMessage;
 
 const TYPE_CODES = {
   coordinate: 1,
@@ -182,8 +238,13 @@ const TYPE_CODES = {
   'key-scan-reply': 9,
   'ae-digests': 10,
   'ae-sets': 11,
+  'ring-gossip': 12,
+  'range-pull': 13,
+  'range-batch': 14,
+  'range-ack': 15,
 } as const satisfies Record<Message['type'], number>;
 
+const MEMBER_STATUSES = ['joining', 'active', 'leaving', 'left'] as const;
 const OPS: WriteOperation[] = ['put', 'delete', 'cas'];
 const STATUSES: ReplyStatus[] = ['ok', 'fail', 'info'];
 const encoder = new TextEncoder();
@@ -277,6 +338,37 @@ export function encodeMessage(message: Message): Uint8Array {
         writeBin(out, entry.siblings);
       }
       break;
+    case 'ring-gossip':
+      out.u8(message.reply ? 1 : 0);
+      out.varint(message.records.length);
+      for (const record of message.records) {
+        writeStr(out, record.id);
+        writeStr(out, String(record.weight)); // exact round trip for any double, and weights are rare
+        out.u8(MEMBER_STATUSES.indexOf(record.status));
+        out.u32(record.version);
+      }
+      break;
+    case 'range-pull':
+      writeBin(out, message.after);
+      out.u32(message.limit);
+      out.varint(message.ranges.length);
+      for (const range of message.ranges) {
+        out.u32(range.start);
+        out.u32(range.end);
+      }
+      break;
+    case 'range-batch':
+      out.u8(message.pushed ? 1 : 0);
+      out.u8(message.more ? 1 : 0);
+      writeBin(out, message.next);
+      out.varint(message.entries.length);
+      for (const entry of message.entries) {
+        writeBin(out, entry.key);
+        writeBin(out, entry.siblings);
+      }
+      break;
+    case 'range-ack':
+      break;
   }
   return out.finish();
 }
@@ -294,7 +386,7 @@ function writeStr(out: ByteWriter, text: string): void {
   writeBin(out, text.length === 0 ? EMPTY : encoder.encode(text));
 }
 
-/** A view into the decoder's private copy of the message (so it never aliases the caller's buffer). */
+/** A view into the received message (see decodeUnchecked for why that is safe). */
 function readBin(input: ByteReader): Uint8Array {
   return input.bytes(input.varint());
 }
@@ -333,9 +425,10 @@ export function decodeMessage(bytes: Uint8Array): Message {
 }
 
 function decodeUnchecked(bytes: Uint8Array): Message {
-  // One private copy of the whole message; every decoded byte field is a view into it, so nothing decoded
-  // aliases the input (a transport may reuse its buffer) and a message costs one allocation, not one per field.
-  const input = new ByteReader(bytes.slice());
+  // No copy: every decoded byte field is a view into `bytes` itself. The transport contract
+  // (core/env/transport.ts) gives the receiver a buffer nobody will write to again, and core never writes to a
+  // decoded field, so a view is as safe as a private copy and saves a copy of every message.
+  const input = new ByteReader(bytes);
   if (input.u8() !== MESSAGE_MAGIC) throw new MessageDecodeError('bad magic byte');
   const typeCode = input.u8();
   const requestId = input.u32();
@@ -421,6 +514,47 @@ function decodeUnchecked(bytes: Uint8Array): Message {
       message = { type: 'ae-sets', requestId, fromInitiator, last, leaves, entries };
       break;
     }
+    case 12: {
+      const reply = readFlag(input);
+      const count = input.varint();
+      // Each record costs at least 7 bytes (two lengths, a status, a version).
+      if (count * 7 > input.remaining) throw new MessageDecodeError(`ring-gossip claims ${count} records in ${input.remaining} bytes`);
+      const records: RingGossipMessage['records'] = [];
+      for (let i = 0; i < count; i++) {
+        const id = readStr(input);
+        const weight = Number(readStr(input));
+        const status = MEMBER_STATUSES[input.u8()];
+        if (status === undefined) throw new MessageDecodeError('unknown member status');
+        if (!(weight > 0 && Number.isFinite(weight)) || id.length === 0) throw new MessageDecodeError(`bad member record '${id}' weight ${weight}`);
+        records.push({ id, weight, status, version: input.u32() });
+      }
+      message = { type: 'ring-gossip', requestId, reply, records };
+      break;
+    }
+    case 13: {
+      const after = readBin(input);
+      const limit = input.u32();
+      const count = input.varint();
+      if (count * 8 > input.remaining) throw new MessageDecodeError(`range-pull claims ${count} ranges in ${input.remaining} bytes`);
+      const ranges: { start: number; end: number }[] = [];
+      for (let i = 0; i < count; i++) ranges.push({ start: input.u32(), end: input.u32() });
+      message = { type: 'range-pull', requestId, after, limit, ranges };
+      break;
+    }
+    case 14: {
+      const pushed = readFlag(input);
+      const more = readFlag(input);
+      const next = readBin(input);
+      const count = input.varint();
+      if (count * 2 > input.remaining) throw new MessageDecodeError(`range-batch claims ${count} entries in ${input.remaining} bytes`);
+      const entries: { key: Uint8Array; siblings: Uint8Array }[] = [];
+      for (let i = 0; i < count; i++) entries.push({ key: readBin(input), siblings: readBin(input) });
+      message = { type: 'range-batch', requestId, pushed, more, next, entries };
+      break;
+    }
+    case 15:
+      message = { type: 'range-ack', requestId };
+      break;
     default:
       throw new MessageDecodeError(`unknown message type ${typeCode}`);
   }
