@@ -92,7 +92,8 @@ export function dvvMerge(a: SiblingSet, b: SiblingSet): SiblingSet {
     const x = av[i], y = bv[j];
     const c = x === undefined ? 1 : y === undefined ? -1 : compareDots(x.dot, y.dot);
     if (c === 0) {
-      if (!sameContent(x!, y!)) {
+      // The same object on both sides (e.g. a reply checked against the merge made from it) needs no compare.
+      if (x !== y && !sameContent(x!, y!)) {
         throw new VersioningError(`dot ${x!.dot.actor}:${x!.dot.counter} names two different versions (dot reuse)`);
       }
       out.push(x!);
@@ -106,4 +107,46 @@ export function dvvMerge(a: SiblingSet, b: SiblingSet): SiblingSet {
     }
   }
   return { mode: 'dvv', clock: mergeVV(a.clock, b.clock), versions: out };
+}
+
+/**
+ * `merge(newer, older)` equals `newer` — the read-repair question — answered without building the merge:
+ * same result, and the same VersioningError on a reused dot, as comparing against `dvvMerge(newer, older)`
+ * (versions identical objects in the same order, clock counters equal).
+ */
+export function dvvDescends(newer: SiblingSet, older: SiblingSet): boolean {
+  if (newer.mode !== 'dvv' || older.mode !== 'dvv') throw new VersioningError(`dvvMerge of ${newer.mode} and ${older.mode} sets`);
+  if (newer === older) return true;
+  // Versions: the merge keeps every common version (newer's object), a newer-only version unless older's clock
+  // covers it, an older-only version unless newer's clock covers it. Walk to the end even once the answer is
+  // "no", so that a reused dot anywhere throws exactly as the merge would.
+  let same = true;
+  const av = newer.versions, bv = older.versions;
+  let i = 0, j = 0;
+  while (i < av.length || j < bv.length) {
+    const x = av[i], y = bv[j];
+    const c = x === undefined ? 1 : y === undefined ? -1 : compareDots(x.dot, y.dot);
+    if (c === 0) {
+      if (x !== y && !sameContent(x!, y!)) {
+        throw new VersioningError(`dot ${x!.dot.actor}:${x!.dot.counter} names two different versions (dot reuse)`);
+      }
+      i++; j++;
+    } else if (c < 0) {
+      if (same && covers(older.clock, x!.dot)) same = false;
+      i++;
+    } else {
+      if (same && !covers(newer.clock, y!.dot)) same = false;
+      j++;
+    }
+  }
+  if (!same) return false;
+  // Clock: the pointwise maximum has newer's counters iff every entry of older is in newer with a counter ≥ it.
+  const a = newer.clock, b = older.clock;
+  let k = 0;
+  for (let m = 0; m < b.length; m++) {
+    const y = b[m]!;
+    while (k < a.length && a[k]!.actor < y.actor) k++;
+    if (k >= a.length || a[k]!.actor !== y.actor || a[k]!.counter < y.counter) return false;
+  }
+  return true;
 }

@@ -5,7 +5,7 @@
 import { VersioningError } from './errors';
 import type { SiblingSet, Write } from './sibling-set';
 import { type ActorId, type VersionVector, EMPTY_VV } from './version-vector';
-import { dvvMerge, dvvUpdate } from './dvv';
+import { dvvDescends, dvvMerge, dvvUpdate } from './dvv';
 import { lwwMerge, lwwUpdate } from './lww';
 import { type PrunePolicy, DEFAULT_PRUNE_POLICY, prune } from './prune';
 
@@ -56,6 +56,8 @@ export function contextOf(set: SiblingSet): Context {
 
 /** True if `newer` has seen everything in `older` — the read-repair test ("does this replica need the merge?"). */
 export function setDescends(newer: SiblingSet, older: SiblingSet): boolean {
+  // DVV: the same answer without building the merge (every read's settle asks it once per reply).
+  if (newer.mode === 'dvv' && older.mode === 'dvv') return dvvDescends(newer, older);
   const m = merge(newer, older);
   return m.versions.length === newer.versions.length &&
     m.versions.every((v, i) => v === newer.versions[i]) &&

@@ -3,7 +3,7 @@ import fc from 'fast-check';
 import {
   type SiblingSet, EMPTY_CONTEXT, assertSiblingSet, compareVV, concurrent, contextOf, descends, emptySet,
   encodeSiblingSet, equalVV, etag, isDeleted, liveValues, merge, mergeAll, needsRepair, tombstone, update,
-  hasTombstone, purgeable, prune, DEFAULT_PRUNE_POLICY,
+  hasTombstone, purgeable, prune, DEFAULT_PRUNE_POLICY, setDescends, decodeSiblingSet,
 } from '../../../core/versioning';
 import { REPLICAS, arbOp, dotKeys, execute, mustSurvive } from './model';
 
@@ -169,5 +169,36 @@ describe('clock pruning', () => {
     // Entries not yet old: pruned only down to maxEntries.
     const cap = { smallEntries: 1, maxEntries: 2, youngMicros: 0, oldMicros: 1e15 };
     expect(prune(resolved, 100, cap).clock.length).toBe(2);
+  });
+});
+
+describe('setDescends (read-repair test) without building the merge', () => {
+  // The definition it must match: merging `older` into `newer` changes nothing (same version objects in the same
+  // order, same clock counters).
+  const byMerge = (newer: SiblingSet, older: SiblingSet) => {
+    const m = merge(newer, older);
+    return m.versions.length === newer.versions.length && m.versions.every((v, i) => v === newer.versions[i]) &&
+      m.clock.length === newer.clock.length && m.clock.every((e, i) => e.counter === newer.clock[i]!.counter);
+  };
+
+  it('agrees with the merge-based definition over reachable states, merges of them and decoded copies', () => {
+    fc.assert(fc.property(arbOps, arbClock, fc.nat(), fc.nat(), fc.nat(), (ops, clock, i, j, k) => {
+      const { history } = execute(ops, clock, null);
+      if (history.length === 0) return;
+      const a = history[i % history.length]!, b = history[j % history.length]!, c = history[k % history.length]!;
+      const ab = merge(a, b);
+      const copy = decodeSiblingSet(encodeSiblingSet(b)); // equal content, different objects
+      for (const [x, y] of [[a, b], [b, a], [ab, a], [a, ab], [ab, c], [c, ab], [a, a], [b, copy], [copy, b], [ab, copy]] as const) {
+        expect(setDescends(x, y)).toBe(byMerge(x, y));
+        expect(needsRepair(x, y)).toBe(!byMerge(x, y));
+      }
+    }), { numRuns: 400 });
+  });
+
+  it('throws on a reused dot exactly as the merge does', () => {
+    const a = update(emptySet('dvv'), EMPTY_CONTEXT, { value: bytes('one'), timestampMicros: 5 }, 'r0');
+    const forged: SiblingSet = { ...a, versions: [{ ...a.versions[0]!, value: bytes('two') }] };
+    expect(() => merge(a, forged)).toThrow(/dot reuse/);
+    expect(() => setDescends(a, forged)).toThrow(/dot reuse/);
   });
 });
