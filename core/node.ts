@@ -1,4 +1,5 @@
 import { AntiEntropy } from './antientropy/exchange';
+import { Membership } from './membership/membership';
 import type { NodeEnvironment, NodeId } from './env';
 import { decodeMessage, encodeMessage, MessageDecodeError, type CoordinateMessage, type Message } from './replication/messages';
 import { checkKey, checkValue } from './replication/limits';
@@ -32,6 +33,9 @@ import {
  *   stores the write plus a durable hint and hands it back when the owner answers again (hinted handoff).
  * - **Anti-entropy** (off unless `antiEntropyIntervalMicros` is set): now and then this node compares Merkle
  *   trees with one peer replica and both merge the keys that differ (core/antientropy/exchange.ts).
+ * - **Membership** (off unless `ringGossipIntervalMicros` is set): ring state is gossiped, and `join(seed)` /
+ *   `leave()` move the affected ranges' data before the ring switches (core/membership/membership.ts). While
+ *   a change is in flight, writes also go, fire-and-forget, to the key's pending owners.
  *
  * Everything is callbacks on the injected clock and transport: no promises, no wall time.
  */
@@ -64,6 +68,14 @@ export interface NodeConfig {
   antiEntropyIntervalMicros?: number;
   /** Sibling sets one anti-entropy message may carry. Default 256. */
   antiEntropyKeyBudget?: number;
+  /** Ring-state gossip round (µs); 0 = off (default): the ring is the static member list, as before. */
+  ringGossipIntervalMicros?: number;
+  /** Between announcing a join/leave and moving data (µs). Default 5 gossip rounds. */
+  transferSettleMicros?: number;
+  /** Sibling sets per range-transfer batch. Default 128. */
+  transferBatch?: number;
+  /** Switches a membership mechanism off, only to show (in tests) what it is for. Never set in real use. */
+  brokenMembership?: { skipTransfer?: boolean; skipPendingWrites?: boolean };
   storage?: Partial<StorageOptions>;
 }
 
@@ -134,7 +146,6 @@ const encoder = new TextEncoder();
 
 export class StorageNode {
   readonly id: NodeId;
-  readonly ring: Ring;
   readonly engine: StorageEngine;
   readonly mode: ConflictMode;
   readonly counters: NodeCounters = {
@@ -143,7 +154,7 @@ export class StorageNode {
     antiEntropyExchanges: 0, antiEntropyKeysCompared: 0, antiEntropyKeysSent: 0, antiEntropyKeysRepaired: 0,
   };
   private readonly env: NodeEnvironment;
-  private readonly config: Required<Omit<NodeConfig, 'partitioning' | 'storage' | 'members' | 'ring'>> & { members: readonly Member[] };
+  private readonly config: Required<Omit<NodeConfig, 'partitioning' | 'storage' | 'members' | 'ring' | 'ringGossipIntervalMicros' | 'transferSettleMicros' | 'transferBatch' | 'brokenMembership'>> & { members: readonly Member[] };
   private readonly suspicion: Suspicion;
   private readonly pendingWrites = new Map<number, WriteRequest>();
   private readonly pendingReads = new Map<number, ReadRequest>();
@@ -158,12 +169,24 @@ export class StorageNode {
   private hintTimer: number | undefined;
   private antiEntropy: AntiEntropy | undefined;
   private stopped = false;
+  private readonly membershipConfig: { partitioning: PartitionStrategy | undefined; gossipMicros: number; settleMicros: number; batch: number; broken: NonNullable<NodeConfig['brokenMembership']> };
+  private membershipState: Membership | undefined;
+  private initialRing: Ring;
 
   private constructor(env: NodeEnvironment, config: NodeConfig) {
     this.env = env;
     this.id = config.id;
     if (env.transport.self !== config.id) throw new Error(`transport belongs to '${env.transport.self}', node is '${config.id}'`);
-    if (!config.members.some((member) => member.id === config.id)) throw new Error(`node '${config.id}' is not in its own member list`);
+    const gossipMicros = config.ringGossipIntervalMicros ?? 0;
+    // With ring gossip on, a node may start outside the ring (a spare that joins later).
+    if (gossipMicros === 0 && !config.members.some((member) => member.id === config.id)) throw new Error(`node '${config.id}' is not in its own member list`);
+    this.membershipConfig = {
+      partitioning: config.partitioning,
+      gossipMicros,
+      settleMicros: config.transferSettleMicros ?? 5 * gossipMicros,
+      batch: config.transferBatch ?? 128,
+      broken: config.brokenMembership ?? {},
+    };
     validateQuorum(config, config.members.length);
     const requestTimeoutMicros = config.requestTimeoutMicros ?? 500_000;
     this.config = {
@@ -186,7 +209,7 @@ export class StorageNode {
       antiEntropyKeyBudget: config.antiEntropyKeyBudget ?? 256,
     };
     this.mode = config.conflict === 'lww' ? 'lww' : 'dvv';
-    this.ring = config.ring ?? buildRing(config.members, config.partitioning);
+    this.initialRing = config.ring ?? buildRing(config.members, config.partitioning);
     this.suspicion = new Suspicion(env.clock, this.config.suspectForMicros);
     // Sibling sets can exceed one client value (several siblings of up to 1 MiB each): the engine's own value
     // limit is raised so only the client-facing limit in limits.ts applies.
@@ -214,6 +237,7 @@ export class StorageNode {
       if (error) return done(error, null);
       env.transport.onMessage((from, bytes) => node.receive(from, bytes));
       node.scheduleHints();
+      node.startMembership();
       node.startAntiEntropy();
       done(null, node);
     });
@@ -224,11 +248,17 @@ export class StorageNode {
     this.stopped = true;
     if (this.hintTimer !== undefined) this.env.clock.cancelTimer(this.hintTimer);
     this.antiEntropy?.stop();
+    this.membershipState?.stop();
     this.engine.close(done);
   }
 
   get actorId(): string {
     return this.actor;
+  }
+
+  /** The ring reads and writes use now: the static member list, or the latest one gossip brought (membership). */
+  get ring(): Ring {
+    return this.membershipState?.ring ?? this.initialRing;
   }
 
   // ---------------------------------------------------------------------------------------------- client API
@@ -496,6 +526,7 @@ export class StorageNode {
         this.sendReplicaWrite(request, target, message.key, encoded, next);
       }
     }
+    this.sendToPendingOwners(message.key, plan.owners, encoded);
     this.env.clock.setTimer(this.config.substituteAfterMicros, () => this.substituteWriteTargets(request, message.key, encoded, next));
     this.env.clock.setTimer(this.config.requestTimeoutMicros, () => {
       request.timeout(this.config.requestTimeoutMicros);
@@ -719,10 +750,13 @@ export class StorageNode {
    * them, so with the default (0) there is no timer and no random draw and runs replay as before.
    */
   private startAntiEntropy(): void {
+    const node = this;
     this.antiEntropy = new AntiEntropy(
       {
         self: this.id,
-        ring: this.ring,
+        get ring() {
+          return node.ring; // follows membership changes (AntiEntropy.ringChanged drops its cached peers)
+        },
         n: this.config.n,
         clock: this.env.clock,
         random: this.env.random.fork('anti-entropy'),
@@ -750,6 +784,93 @@ export class StorageNode {
       // A corrupt block: this round's tree is empty, so the peer offers its keys and merging them is harmless.
       return [];
     }
+  }
+
+  // ---------------------------------------------------------------------------------------------- membership
+
+  /** Ring state, joins and leaves (undefined before start). Figures: `membership.changes`, `.transfer.figures`. */
+  get membership(): Membership | undefined {
+    return this.membershipState;
+  }
+
+  /** Joins a running cluster through `seed` (needs ringGossipIntervalMicros); data is copied in before the ring switches. */
+  join(seed: NodeId, weight = 1): void {
+    if (this.membershipState === undefined) throw new Error(`node ${this.id} is not started`);
+    this.membershipState.join(seed, weight);
+  }
+
+  /** Hands this node's ranges to their new owners, then leaves the ring (needs ringGossipIntervalMicros). */
+  leave(): void {
+    if (this.membershipState === undefined) throw new Error(`node ${this.id} is not started`);
+    this.membershipState.leave();
+  }
+
+  /**
+   * Wires core/membership to this node. With the default interval 0 there is no timer, no random draw and no
+   * message, and the ring stays the one built from the static member list: runs replay exactly as before.
+   */
+  private startMembership(): void {
+    const m = this.membershipConfig;
+    this.membershipState = new Membership(
+      {
+        self: this.id,
+        clock: this.env.clock,
+        random: this.env.random.fork('ring-gossip'),
+        n: this.config.n,
+        strategy: m.partitioning,
+        send: (to, message) => this.send(to, message),
+        scanAfter: (after, limit) => this.dataRecordsAfter(after, limit),
+        store: (key, siblings, done) => {
+          let set: SiblingSet;
+          try {
+            set = decodeOwnedSiblingSet(siblings);
+          } catch (error) {
+            this.counters.malformedMessages++;
+            this.env.clock.setTimer(0, () => done(error as Error));
+            return;
+          }
+          this.storeReplica(key, set, '', done);
+        },
+        ringChanged: () => this.antiEntropy?.ringChanged(),
+      },
+      this.config.members,
+      this.initialRing,
+      { gossipIntervalMicros: m.gossipMicros, settleMicros: m.settleMicros, batch: m.batch, scanLimit: 16 * m.batch, retryMicros: 4 * this.config.requestTimeoutMicros, skipTransfer: m.broken.skipTransfer === true },
+    );
+    this.membershipState.start();
+  }
+
+  /**
+   * The transfer rule: while a join or leave is in flight, a write also goes (fire-and-forget, not counted
+   * toward W) to the nodes that will own the key once it completes, so writes landing after the transfer
+   * scanned the key are not left behind.
+   */
+  private sendToPendingOwners(key: Uint8Array, owners: readonly NodeId[], encoded: Uint8Array): void {
+    if (this.membershipConfig.broken.skipPendingWrites === true) return;
+    const pending = this.membershipState?.pendingOwners(key, owners) ?? [];
+    for (const node of pending) {
+      if (node !== this.id) this.send(node, { type: 'replica-write', requestId: 0, key, siblings: encoded, hintFor: '', ttlMicros: 0 });
+    }
+  }
+
+  /** Data records (user key, sibling-set bytes) in key order strictly after `after`, at most `limit`. */
+  private dataRecordsAfter(after: Uint8Array, limit: number): { key: Uint8Array; siblings: Uint8Array }[] {
+    const start = after.length === 0 ? DATA_PREFIX : dataKey(after);
+    const end = prefixEnd(DATA_PREFIX);
+    const out: { key: Uint8Array; siblings: Uint8Array }[] = [];
+    let records: { key: Uint8Array; value: Uint8Array }[];
+    try {
+      records = this.engine.scan(end === undefined ? { start } : { start, end }, limit + 1);
+    } catch {
+      return out; // a corrupt block: the source sends nothing more; anti-entropy and read repair cover it
+    }
+    for (const record of records) {
+      const key = userKeyOfData(record.key);
+      if (after.length > 0 && compareBytes(key, after) <= 0) continue;
+      if (out.length >= limit) break;
+      out.push({ key: key.slice(), siblings: record.value });
+    }
+    return out;
   }
 
   // ---------------------------------------------------------------------------------------------- messages
@@ -851,6 +972,12 @@ export class StorageNode {
       case 'ae-sets':
         this.antiEntropy?.receive(from, message);
         return;
+      case 'ring-gossip':
+      case 'range-pull':
+      case 'range-batch':
+      case 'range-ack':
+        this.membershipState?.receive(from, message);
+        return;
     }
   }
 
@@ -901,4 +1028,22 @@ function hexKey(bytes: Uint8Array): string {
   let out = '';
   for (let i = 0; i < bytes.length; i++) out += bytes[i]!.toString(16).padStart(2, '0');
   return out;
+}
+
+function compareBytes(a: Uint8Array, b: Uint8Array): number {
+  const n = Math.min(a.length, b.length);
+  for (let i = 0; i < n; i++) if (a[i] !== b[i]) return a[i]! - b[i]!;
+  return a.length - b.length;
+}
+
+/** The smallest key greater than every key starting with `prefix` (undefined for an all-0xff prefix). */
+function prefixEnd(prefix: Uint8Array): Uint8Array | undefined {
+  const end = prefix.slice();
+  for (let i = end.length - 1; i >= 0; i--) {
+    if (end[i]! < 0xff) {
+      end[i]!++;
+      return end.subarray(0, i + 1);
+    }
+  }
+  return undefined;
 }

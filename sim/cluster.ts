@@ -1,5 +1,6 @@
 import type { NodeId } from '../core/env';
-import { buildRing, preferenceList } from '../core/ring';
+import { buildRing, preferenceList, type Ring } from '../core/ring';
+import { mergeStates, placementRing, EMPTY_STATE, fingerprint, type RingState } from '../core/membership/ring-state';
 import { StorageNode, type NodeConfig, type ReadResult, type WriteOptions, type WriteResult } from '../core/node';
 import type { CrashMode } from './disk';
 import type { LinkConditions } from './network';
@@ -35,6 +36,12 @@ export interface SimClusterOptions {
   /** Per-node machine options (clock skew, disk latency, disk faults), by node index. */
   machine?: (index: number, id: NodeId) => MachineOptions;
   storage?: NodeConfig['storage'];
+  /** Extra machines that start outside the ring (n<nodes>…), ready to `join`. Default 0. */
+  spareNodes?: number;
+  /** Ring-state gossip round (µs). Default: 1 s when there are spare nodes, else 0 (off: static ring, as before). */
+  ringGossipIntervalMicros?: number;
+  /** Membership mechanisms switched off on purpose (tests that show what they are for). */
+  brokenMembership?: NodeConfig['brokenMembership'];
 }
 
 export class SimCluster {
@@ -43,13 +50,18 @@ export class SimCluster {
   private readonly nodes = new Map<NodeId, StorageNode | null>();
   private readonly config: Omit<NodeConfig, 'id'>;
   readonly startErrors: { node: NodeId; error: string }[] = [];
+  private ringCache: { print: string; ring: Ring } | undefined;
 
   constructor(readonly options: SimClusterOptions) {
     if (!(Number.isInteger(options.nodes) && options.nodes >= 1)) throw new RangeError(`nodes must be a positive integer, got ${options.nodes}`);
     this.world = new SimWorld(options.seed, options.network);
-    this.ids = Array.from({ length: options.nodes }, (_, i) => `n${i}`);
-    const members = this.ids.map((id) => ({ id }));
+    const spares = options.spareNodes ?? 0;
+    if (!(Number.isInteger(spares) && spares >= 0)) throw new RangeError(`spareNodes must be a whole number, got ${spares}`);
+    this.ids = Array.from({ length: options.nodes + spares }, (_, i) => `n${i}`);
+    // Spare machines exist (and take client requests, like any node) but are not ring members until they join.
+    const members = this.ids.slice(0, options.nodes).map((id) => ({ id }));
     const partitioning = { kind: 'random-tokens', vnodes: options.vnodes ?? 64 } as const;
+    const ringGossip = options.ringGossipIntervalMicros ?? (spares > 0 ? 1_000_000 : 0);
     this.config = {
       members,
       partitioning,
@@ -67,6 +79,9 @@ export class SimCluster {
       hintIntervalMicros: options.hintIntervalMicros ?? 1_000_000,
       antiEntropyIntervalMicros: options.antiEntropyIntervalMicros ?? 0,
       storage: { memtableBytes: 1024 * 1024, ...options.storage },
+      // Only set when on, so a cluster without dynamic membership builds exactly the config it always did.
+      ...(ringGossip > 0 ? { ringGossipIntervalMicros: ringGossip } : {}),
+      ...(options.brokenMembership ? { brokenMembership: options.brokenMembership } : {}),
     };
     this.ids.forEach((id, index) => this.world.addMachine(id, options.machine?.(index, id) ?? {}));
     for (const id of this.ids) this.boot(id);
@@ -187,9 +202,68 @@ export class SimCluster {
     this.simulator.run({ untilMicros: this.simulator.nowMicros + micros });
   }
 
-  /** The key's preference list, as any node computes it. */
+  /** The key's preference list in the cluster's current ring (see `ring()`). */
   owners(key: string): NodeId[] {
-    return preferenceList(this.config.ring!, bytes(key), this.config.n);
+    return preferenceList(this.ring(), bytes(key), this.config.n);
+  }
+
+  // ------------------------------------------------------------------------------------------ membership
+
+  /** Starts node `id` joining the ring through the first running member (`seed`, if given). */
+  join(id: NodeId, seed?: NodeId): NodeId {
+    const node = this.node(id);
+    if (node === undefined) throw new Error(`node ${id} is down or unknown`);
+    const via = seed ?? this.ringMembers().find((member) => member !== id && this.isUp(member));
+    if (via === undefined) throw new Error(`no running member to join ${id} through`);
+    node.join(via);
+    return via;
+  }
+
+  /** Starts node `id` handing its ranges off and leaving the ring. */
+  leave(id: NodeId): void {
+    const node = this.node(id);
+    if (node === undefined) throw new Error(`node ${id} is down or unknown`);
+    node.leave();
+  }
+
+  /** The merge of every running node's ring state: what gossip converges to. */
+  ringState(): RingState {
+    let state = EMPTY_STATE;
+    for (const id of this.ids) {
+      const membership = this.node(id)?.membership;
+      if (membership !== undefined) state = mergeStates(state, membership.state);
+    }
+    return state;
+  }
+
+  /** True when every running node holds the same ring state. */
+  ringConverged(): boolean {
+    let first: string | undefined;
+    for (const id of this.ids) {
+      const membership = this.node(id)?.membership;
+      if (membership === undefined) continue;
+      const print = fingerprint(membership.state);
+      if (first === undefined) first = print;
+      else if (print !== first) return false;
+    }
+    return true;
+  }
+
+  /**
+   * The cluster's current ring: the static one without membership changes, else the placement ring of the
+   * merged ring state (what every node holds once gossip has converged).
+   */
+  ring(): Ring {
+    if ((this.config.ringGossipIntervalMicros ?? 0) === 0) return this.config.ring!;
+    const state = this.ringState();
+    const print = fingerprint(state);
+    if (this.ringCache?.print !== print) this.ringCache = { print, ring: state.records.length === 0 ? this.config.ring! : placementRing(state, this.config.partitioning) };
+    return this.ringCache.ring;
+  }
+
+  /** Ids of the current ring's members. */
+  ringMembers(): NodeId[] {
+    return this.ring().nodes.map((node) => node.id);
   }
 
   /** The live values each listed node holds locally for `key` (no network), sorted. */

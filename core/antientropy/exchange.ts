@@ -154,6 +154,16 @@ export class AntiEntropy {
     return true;
   }
 
+  /**
+   * The ring changed (a node joined or left): shared arcs and the peer round are recomputed on next use.
+   * Sessions in flight finish against the arcs they started with; merging is harmless either way.
+   */
+  ringChanged(): void {
+    this.peers = undefined;
+    this.order = undefined;
+    this.cursor = 0;
+  }
+
   /** True while an exchange this node started is in progress. */
   get busy(): boolean {
     return this.outgoing !== undefined;
@@ -177,7 +187,7 @@ export class AntiEntropy {
     });
   }
 
-  /** Peers and the arcs shared with each: computed on first use (the ring is fixed for the node's life). */
+  /** Peers and the arcs shared with each: computed on first use, again after ringChanged(). */
   private peerRanges(): Map<NodeId, RangeSet> {
     if (this.peers === undefined) {
       this.peers = new Map();

@@ -1,0 +1,243 @@
+import type { Clock, NodeId, Random, TimerId } from '../env';
+import type { Message, RangeAckMessage, RangeBatchMessage, RangePullMessage, RingGossipMessage } from '../replication/messages';
+import { movedRanges, preferenceList, type Member, type PartitionStrategy, type Ring, type RingRange } from '../ring';
+import { RangeTransfer, type StreamPlan } from './range-transfer';
+import { RingGossip } from './ring-gossip';
+import {
+  fingerprint, initialState, inTransition, placementMembers, placementRing, recordOf, targetRing, withStatus, type MemberStatus, type RingState,
+} from './ring-state';
+
+/**
+ * Dynamic membership for one node: ring-state gossip, and the join and leave procedures that move data.
+ *
+ * ## Join (at the newcomer J)
+ * 1. J records itself `joining` and pushes that to its seed; gossip spreads it. J is in the *target* ring,
+ *    not the *placement* ring: reads and writes do not go to it yet.
+ * 2. After `settle` (a few gossip rounds, so coordinators have heard of J), J computes
+ *    movedRanges(placement, target) and, for every arc it gains, pulls the keys from one old replica of that
+ *    arc (range-transfer.ts). Meanwhile coordinators that know J is joining also send each write of those
+ *    arcs to J (see "Writes during a change").
+ * 3. When every pull stream has reached its end, J records itself `active`: its own placement ring now
+ *    includes it, and every other node switches as gossip reaches it.
+ *
+ * ## Leave (at the leaver L)
+ * 1. L records itself `leaving`; it stays in the placement ring (it still holds its ranges).
+ * 2. After `settle`, L pushes its copy of every arc it replicates to the arc's new replica(s) in the target
+ *    ring, batch by acknowledged batch.
+ * 3. When every push is acknowledged, L records itself `left`: it drops out of every ring as gossip spreads.
+ *
+ * ## Writes during a change — the rule
+ * Preference lists always come from the placement ring (reads and the W acknowledgements too). While the
+ * ring is in transition, a coordinator also sends each write, fire-and-forget, to the key's *pending owners*
+ * — nodes in the key's target preference list that are not in its placement list. So a write that lands
+ * after the transfer scanned its key still reaches the new owner. Old owners keep their copies after a change
+ * (reclaiming them safely needs a causally aware pass, like stand-in copies after hinted handoff).
+ *
+ * Known gaps: the newcomer copies each arc from *one* old replica, so a version that replica missed reaches it
+ * through hinted handoff, read repair or anti-entropy (a read at R = N still sees it: a single change replaces
+ * one replica per arc). Concurrent changes are planned against the state at transfer start. A coordinator
+ * that has not heard of a change within `settle` sends only to the old owners.
+ */
+export interface MembershipHost {
+  readonly self: NodeId;
+  readonly clock: Clock;
+  readonly random: Random;
+  readonly n: number;
+  readonly strategy: PartitionStrategy | undefined;
+  send(to: NodeId, message: Message): void;
+  scanAfter(after: Uint8Array, limit: number): { key: Uint8Array; siblings: Uint8Array }[];
+  store(key: Uint8Array, siblings: Uint8Array, done: (error: Error | null) => void): void;
+  /** The placement ring changed (after a join or leave completed somewhere). */
+  ringChanged(ring: Ring): void;
+}
+
+export interface MembershipOptions {
+  /** Ring gossip round (µs); 0 = off: no timer, no random draw, the ring never changes. */
+  gossipIntervalMicros: number;
+  /** Wait between announcing a join/leave and moving data, so coordinators learn of it first. */
+  settleMicros: number;
+  batch: number;
+  scanLimit: number;
+  retryMicros: number;
+  /** Broken on purpose (tests only): switch the ring without copying any data. */
+  skipTransfer?: boolean;
+}
+
+/** One join or leave this node carried out, for figures. */
+export interface MembershipChange {
+  kind: 'join' | 'leave';
+  node: NodeId;
+  announcedAtMicros: number;
+  transferStartedAtMicros: number;
+  finishedAtMicros: number | null;
+  /** Sibling sets received (join) or sent (leave). */
+  keys: number;
+  streams: number;
+}
+
+export class Membership {
+  readonly gossip: RingGossip;
+  readonly transfer: RangeTransfer;
+  readonly changes: MembershipChange[] = [];
+  private placement: Ring;
+  private placementKey: string;
+  private target: Ring | undefined;
+  private task: { kind: 'join' | 'leave'; timer: TimerId | undefined; cancel: (() => void) | undefined } | undefined;
+  private stopped = false;
+
+  constructor(private readonly host: MembershipHost, members: readonly Member[], ring: Ring, private readonly options: MembershipOptions) {
+    const state = initialState(members);
+    this.placement = ring;
+    this.placementKey = placementKeyOf(state);
+    this.gossip = new RingGossip(
+      { self: host.self, clock: host.clock, random: host.random, send: (to, message) => host.send(to, message), changed: (next) => this.changed(next) },
+      state,
+      options.gossipIntervalMicros,
+    );
+    this.transfer = new RangeTransfer(
+      { self: host.self, clock: host.clock, send: (to, message) => host.send(to, message), scanAfter: host.scanAfter, store: host.store },
+      { batch: options.batch, scanLimit: options.scanLimit, retryMicros: options.retryMicros },
+    );
+  }
+
+  start(): void {
+    this.gossip.start();
+  }
+
+  stop(): void {
+    this.stopped = true;
+    this.gossip.stop();
+    this.transfer.stop();
+    if (this.task?.timer !== undefined) this.host.clock.cancelTimer(this.task.timer);
+    this.task?.cancel?.();
+  }
+
+  /** The ring every read and write uses now. */
+  get ring(): Ring {
+    return this.placement;
+  }
+
+  get state(): RingState {
+    return this.gossip.state;
+  }
+
+  /** This node's own status, or undefined when it is not (yet) a member. */
+  get status(): MemberStatus | undefined {
+    return recordOf(this.state, this.host.self)?.status;
+  }
+
+  /** Nodes that will replicate `key` once the transfers in flight finish but do not now (empty when stable). */
+  pendingOwners(key: Uint8Array, owners: readonly NodeId[]): NodeId[] {
+    if (!inTransition(this.state)) return [];
+    this.target ??= targetRing(this.state, this.host.strategy);
+    return preferenceList(this.target, key, this.host.n).filter((node) => !owners.includes(node));
+  }
+
+  /** Joins the cluster through `seed` (any member). Throws if gossip is off or this node already is a member. */
+  join(seed: NodeId, weight = 1): void {
+    if (!this.gossip.enabled) throw new Error('join needs ring gossip (set ringGossipIntervalMicros)');
+    const status = this.status;
+    if (status !== undefined && status !== 'joining') throw new Error(`node ${this.host.self} is already ${status}`);
+    this.changes.push({ kind: 'join', node: this.host.self, announcedAtMicros: this.host.clock.nowMicros(), transferStartedAtMicros: 0, finishedAtMicros: null, keys: 0, streams: 0 });
+    this.gossip.update(withStatus(this.state, this.host.self, 'joining', weight), seed);
+  }
+
+  /** Hands this node's ranges to their new owners, then leaves the ring. Throws unless it is active. */
+  leave(): void {
+    if (!this.gossip.enabled) throw new Error('leave needs ring gossip (set ringGossipIntervalMicros)');
+    if (this.status !== 'active') throw new Error(`node ${this.host.self} cannot leave: it is ${this.status ?? 'not a member'}`);
+    this.changes.push({ kind: 'leave', node: this.host.self, announcedAtMicros: this.host.clock.nowMicros(), transferStartedAtMicros: 0, finishedAtMicros: null, keys: 0, streams: 0 });
+    this.gossip.update(withStatus(this.state, this.host.self, 'leaving'));
+  }
+
+  receive(from: NodeId, message: RingGossipMessage | RangePullMessage | RangeBatchMessage | RangeAckMessage): void {
+    if (this.stopped) return;
+    if (message.type === 'ring-gossip') this.gossip.receive(from, message);
+    else this.transfer.receive(from, message);
+  }
+
+  // ---------------------------------------------------------------------------------------------- internals
+
+  private changed(state: RingState): void {
+    this.target = undefined;
+    const key = placementKeyOf(state);
+    if (key !== this.placementKey) {
+      this.placementKey = key;
+      this.placement = placementRing(state, this.host.strategy);
+      this.host.ringChanged(this.placement);
+    }
+    // Our own record says a change is under way but nothing is running it (we just joined or left, or we
+    // restarted mid-change and gossip told us): start (or resume) the procedure after the settle delay.
+    const status = this.status;
+    if ((status === 'joining' || status === 'leaving') && this.task === undefined && !this.stopped) {
+      const kind = status === 'joining' ? 'join' : 'leave';
+      if (this.changes.at(-1)?.kind !== kind || this.changes.at(-1)?.finishedAtMicros !== null) {
+        this.changes.push({ kind, node: this.host.self, announcedAtMicros: this.host.clock.nowMicros(), transferStartedAtMicros: 0, finishedAtMicros: null, keys: 0, streams: 0 });
+      }
+      const task: NonNullable<Membership['task']> = { kind, timer: undefined, cancel: undefined };
+      this.task = task;
+      task.timer = this.host.clock.setTimer(this.options.settleMicros, () => {
+        task.timer = undefined;
+        if (kind === 'join') this.runJoin(task);
+        else this.runLeave(task);
+      });
+    }
+  }
+
+  private runJoin(task: NonNullable<Membership['task']>): void {
+    const self = this.host.self;
+    const target = targetRing(this.state, this.host.strategy);
+    const bySource = new Map<NodeId, RingRange[]>();
+    let i = 0;
+    for (const move of movedRanges(this.placement, target, this.host.n)) {
+      if (!move.gained.includes(self)) continue;
+      const sources = move.from.filter((node) => node !== self);
+      if (sources.length === 0) continue; // nobody held it (an empty cluster): nothing to copy
+      // Spread the copying over the old replicas rather than loading every arc's primary.
+      const source = sources[i++ % sources.length]!;
+      const list = bySource.get(source) ?? [];
+      list.push(move.range);
+      bySource.set(source, list);
+    }
+    const plans: StreamPlan[] = [...bySource].map(([peer, ranges]) => ({ peer, ranges }));
+    this.runTransfer(task, 'pull', plans, 'active');
+  }
+
+  private runLeave(task: NonNullable<Membership['task']>): void {
+    const self = this.host.self;
+    const target = targetRing(this.state, this.host.strategy);
+    const byOwner = new Map<NodeId, RingRange[]>();
+    for (const move of movedRanges(this.placement, target, this.host.n)) {
+      if (!move.from.includes(self)) continue;
+      for (const owner of move.gained) {
+        if (owner === self) continue;
+        const list = byOwner.get(owner) ?? [];
+        list.push(move.range);
+        byOwner.set(owner, list);
+      }
+    }
+    const plans: StreamPlan[] = [...byOwner].map(([peer, ranges]) => ({ peer, ranges }));
+    this.runTransfer(task, 'push', plans, 'left');
+  }
+
+  private runTransfer(task: NonNullable<Membership['task']>, direction: 'pull' | 'push', plans: StreamPlan[], then: MemberStatus): void {
+    const change = this.changes.at(-1)!;
+    change.transferStartedAtMicros = this.host.clock.nowMicros();
+    change.streams = plans.length;
+    const before = direction === 'pull' ? this.transfer.figures.keysReceived : this.transfer.figures.keysSent;
+    const finished = () => {
+      if (this.stopped || this.task !== task) return;
+      change.keys = (direction === 'pull' ? this.transfer.figures.keysReceived : this.transfer.figures.keysSent) - before;
+      change.finishedAtMicros = this.host.clock.nowMicros();
+      this.task = undefined;
+      this.gossip.update(withStatus(this.state, this.host.self, then));
+    };
+    const run = this.options.skipTransfer === true ? [] : plans;
+    task.cancel = direction === 'pull' ? this.transfer.pull(run, finished) : this.transfer.push(run, finished);
+  }
+}
+
+/** What the placement ring depends on: its members and their weights. */
+function placementKeyOf(state: RingState): string {
+  return fingerprint({ records: placementMembers(state).map((m) => ({ id: m.id, weight: m.weight ?? 1, status: 'active' as const, version: 0 })) });
+}

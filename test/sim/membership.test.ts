@@ -1,0 +1,191 @@
+import { describe, expect, it } from 'vitest';
+import { bytes, SimCluster, type SimClusterOptions } from '../../sim/cluster';
+import { preferenceList } from '../../core/ring';
+import { EventTag } from '../../sim/simulator';
+
+/**
+ * Dynamic membership on the simulator: a node joins or leaves a running 5-node cluster under a write load,
+ * and the data follows. Each mechanism is then switched off to show the test notices.
+ */
+
+interface Load {
+  /** key → the value whose write was acknowledged */
+  acked: Map<string, string>;
+  stop(): void;
+}
+
+/** Blind puts of fresh keys, one every `everyMicros`, through the members in turn. */
+function writeLoad(cluster: SimCluster, prefix: string, everyMicros: number): Load {
+  const acked = new Map<string, string>();
+  let i = 0;
+  let stopped = false;
+  const tick = () => {
+    if (stopped) return;
+    const key = `${prefix}-${i}`;
+    const value = `v-${i}`;
+    const via = cluster.ids[i % 5]!;
+    i++;
+    cluster.put(via, key, value, {}, (result) => {
+      if (result.status === 'ok') acked.set(key, value);
+    });
+    cluster.simulator.schedule(everyMicros, EventTag.Workload, tick);
+  };
+  tick();
+  return { acked, stop: () => (stopped = true) };
+}
+
+function preload(cluster: SimCluster, count: number): Map<string, string> {
+  const acked = new Map<string, string>();
+  for (let i = 0; i < count; i++) {
+    const result = cluster.awaitPut(cluster.ids[i % 5]!, `pre-${i}`, `p-${i}`);
+    expect(result.status).toBe('ok');
+    acked.set(`pre-${i}`, `p-${i}`);
+  }
+  return acked;
+}
+
+function runUntil(cluster: SimCluster, done: () => boolean, limitMicros = 120_000_000): void {
+  const deadline = cluster.simulator.nowMicros + limitMicros;
+  while (!done()) {
+    if (cluster.simulator.nowMicros >= deadline) throw new Error('membership change did not finish in time');
+    cluster.advance(100_000);
+  }
+}
+
+/** Acknowledged writes that a read at R = N does not return. */
+function unreadable(cluster: SimCluster, acked: Map<string, string>, via: string): string[] {
+  const missing: string[] = [];
+  for (const [key, value] of acked) {
+    const read = cluster.awaitGet(via, key, { r: cluster.options.n ?? 3 });
+    if (read.status !== 'ok' || !read.strings.includes(value)) missing.push(key);
+  }
+  return missing;
+}
+
+const base = (seed: number, extra: Partial<SimClusterOptions> = {}): SimClusterOptions => ({
+  seed, nodes: 5, spareNodes: 1, n: 3, r: 2, w: 2, vnodes: 64, ringGossipIntervalMicros: 200_000, readRepair: false, ...extra,
+});
+
+function joinUnderLoad(options: SimClusterOptions) {
+  const cluster = new SimCluster(options);
+  const before = cluster.ring();
+  const acked = preload(cluster, 400);
+  const load = writeLoad(cluster, 'live', 5_000);
+  cluster.advance(500_000);
+  cluster.join('n5');
+  const joiner = cluster.node('n5')!;
+  runUntil(cluster, () => joiner.membership!.status === 'active' && cluster.ringConverged());
+  cluster.advance(1_000_000);
+  load.stop();
+  cluster.advance(2_000_000);
+  for (const [k, v] of load.acked) acked.set(k, v);
+  return { cluster, before, acked, joiner, traceHash: cluster.simulator.traceHash() };
+}
+
+describe('a node joins a running 5-node cluster under a write load (vclock)', () => {
+  const { cluster, before, acked, joiner, traceHash } = joinUnderLoad(base(11));
+  const after = cluster.ring();
+  const n = 3;
+
+  it('ends with every node holding the same ring, the newcomer in it', () => {
+    expect(cluster.ringConverged()).toBe(true);
+    expect(after.nodes.map((x) => x.id)).toEqual(['n0', 'n1', 'n2', 'n3', 'n4', 'n5']);
+    for (const id of cluster.ids) expect(cluster.node(id)!.ring.nodes.length).toBe(6);
+  });
+
+  it('every acknowledged write is readable afterwards (R = N)', () => {
+    expect(acked.size).toBeGreaterThan(900);
+    expect(unreadable(cluster, acked, 'n0')).toEqual([]);
+  });
+
+  it('keys move only to the newcomer; ≈ 1/(n+1) as primary, ≈ N/(n+1) as a replica', () => {
+    let primary = 0;
+    let replica = 0;
+    for (const key of acked.keys()) {
+      const old = preferenceList(before, bytes(key), n);
+      const now = preferenceList(after, bytes(key), n);
+      for (const node of now) if (!old.includes(node)) expect(node).toBe('n5');
+      if (now[0] === 'n5') primary++;
+      if (now.includes('n5')) replica++;
+    }
+    expect(primary / acked.size).toBeGreaterThan(1 / 6 - 0.07);
+    expect(primary / acked.size).toBeLessThan(1 / 6 + 0.07);
+    expect(replica / acked.size).toBeGreaterThan(0.5 - 0.12);
+    expect(replica / acked.size).toBeLessThan(0.5 + 0.12);
+  });
+
+  it('the newcomer holds exactly the keys of its new ranges', () => {
+    const wrong: string[] = [];
+    for (const [key, value] of acked) {
+      const owns = preferenceList(after, bytes(key), n).includes('n5');
+      const holds = cluster.localValues('n5', key).includes(value);
+      if (owns !== holds) wrong.push(`${key}: owns ${owns}, holds ${holds}`);
+    }
+    expect(wrong).toEqual([]);
+    const change = joiner.membership!.changes[0]!;
+    expect(change.kind).toBe('join');
+    expect(change.keys).toBeGreaterThan(0);
+    expect(change.finishedAtMicros).not.toBeNull();
+  });
+
+  it('same seed, same trace hash', () => {
+    const again = joinUnderLoad(base(11));
+    expect(again.traceHash).toBe(traceHash);
+    expect(joinUnderLoad(base(12)).traceHash).not.toBe(traceHash);
+  });
+});
+
+describe('a node leaves a running 5-node cluster under a write load (vclock)', () => {
+  function leaveUnderLoad(options: SimClusterOptions) {
+    const cluster = new SimCluster(options);
+    const acked = preload(cluster, 400);
+    const load = writeLoad(cluster, 'live', 5_000);
+    cluster.advance(500_000);
+    cluster.leave('n2');
+    const leaver = cluster.node('n2')!;
+    runUntil(cluster, () => leaver.membership!.status === 'left' && cluster.ringConverged());
+    cluster.advance(1_000_000);
+    load.stop();
+    cluster.advance(2_000_000);
+    for (const [k, v] of load.acked) acked.set(k, v);
+    return { cluster, acked, leaver };
+  }
+
+  it('loses no acknowledged write, and the leaver is in no preference list afterwards', () => {
+    const { cluster, acked, leaver } = leaveUnderLoad({ ...base(12), spareNodes: 0 });
+    expect(cluster.ringMembers()).toEqual(['n0', 'n1', 'n3', 'n4']);
+    for (const id of cluster.ids) expect(cluster.node(id)!.ring.nodes.map((x) => x.id)).not.toContain('n2');
+    for (const key of acked.keys()) expect(cluster.owners(key)).not.toContain('n2');
+    expect(unreadable(cluster, acked, 'n0')).toEqual([]);
+    expect(leaver.membership!.changes[0]!.keys).toBeGreaterThan(0);
+  });
+});
+
+describe('each mechanism switched off on purpose', () => {
+  // N = R = W = 1: a key has one owner, so whatever the new owner lacks is simply gone from reads.
+  const single = (seed: number, broken: SimClusterOptions['brokenMembership']): SimClusterOptions => ({ ...base(seed), n: 1, r: 1, w: 1, brokenMembership: broken });
+
+  it('without the range transfer, reads of the moved keys miss their data (join)', () => {
+    const good = joinUnderLoad(single(21, {}));
+    expect(unreadable(good.cluster, good.acked, 'n0')).toEqual([]);
+    const broken = joinUnderLoad(single(21, { skipTransfer: true }));
+    const missing = unreadable(broken.cluster, broken.acked, 'n0');
+    expect(missing.length).toBeGreaterThan(broken.acked.size / 12);
+    for (const key of missing) expect(broken.cluster.owners(key)).toEqual(['n5']);
+  });
+
+  it('without writes to pending owners, writes that land after the copy are missing on the newcomer', () => {
+    const good = joinUnderLoad(single(22, {}));
+    expect(unreadable(good.cluster, good.acked, 'n0')).toEqual([]);
+    const broken = joinUnderLoad(single(22, { skipPendingWrites: true }));
+    expect(unreadable(broken.cluster, broken.acked, 'n0').length).toBeGreaterThan(0);
+  });
+
+  it('without the hand-off, a leaver takes its keys with it', () => {
+    const cluster = new SimCluster({ ...single(23, { skipTransfer: true }), spareNodes: 0 });
+    const acked = preload(cluster, 300);
+    cluster.leave('n2');
+    runUntil(cluster, () => cluster.node('n2')!.membership!.status === 'left' && cluster.ringConverged());
+    expect(unreadable(cluster, acked, 'n0').length).toBeGreaterThan(300 / 10);
+  });
+});
