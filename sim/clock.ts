@@ -1,6 +1,6 @@
 import type { Clock, TimerId } from '../core/env';
 import type { SimHost } from './host';
-import { EventTag, type SimEvent, type Simulator } from './simulator';
+import { EventTag, type EventHandler, type SimEvent, type Simulator } from './simulator';
 
 /**
  * A node's simulated clock: true virtual time seen through a skew (offset) and a drift rate.
@@ -12,7 +12,7 @@ import { EventTag, type SimEvent, type Simulator } from './simulator';
  * converted to true time at the current rate (a later drift change does not move timers already set —
  * real kernels behave the same way for relative timers, near enough).
  */
-export class SimClock implements Clock {
+export class SimClock implements Clock, EventHandler {
   private baseLocalMicros: number;
   private anchorTrueMicros: number;
   private rate: number;
@@ -63,21 +63,29 @@ export class SimClock implements Clock {
 
   setTimer(delayMicros: number, callback: () => void): TimerId {
     const id = this.nextTimerId++;
-    const incarnation = this.host.incarnation;
-    const host = this.host;
     const trueDelay = Math.max(0, delayMicros) / this.rate;
-    const event = this.simulator.schedule(
-      trueDelay,
+    if (!(trueDelay >= 0) || !Number.isFinite(trueDelay)) {
+      throw new RangeError(`cannot schedule an event ${trueDelay} µs from now (need a finite delay ≥ 0)`);
+    }
+    // A record, not a closure: payload = the callback, the incarnation that set it, the timer id.
+    const event = this.simulator.scheduleRecord(
+      this.simulator.nowMicros + Math.ceil(trueDelay),
       EventTag.Timer,
-      () => {
-        this.timers.delete(id);
-        if (host.isCurrent(incarnation)) callback();
-      },
-      host.index,
+      this,
+      callback,
+      undefined,
+      this.host.incarnation,
+      this.host.index,
       id,
     );
     this.timers.set(id, event);
     return id;
+  }
+
+  /** @internal the kernel runs a due timer */
+  fire(event: SimEvent): void {
+    this.timers.delete(event.detailB);
+    if (this.host.isCurrent(event.number)) (event.ref as () => void)();
   }
 
   cancelTimer(id: TimerId): void {

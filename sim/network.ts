@@ -1,7 +1,7 @@
 import type { MessageHandler, NodeId, Random, Transport } from '../core/env';
 import type { SimHost } from './host';
 import { sampleLatencyMicros, validateLatency, type LatencyDistribution } from './latency';
-import { EventTag, type Simulator } from './simulator';
+import { EventTag, type EventHandler, type SimEvent, type Simulator } from './simulator';
 
 /**
  * The simulated network: every message is one delivery event, timed by a latency distribution and subject to
@@ -45,7 +45,7 @@ export const DEFAULT_LINK: LinkConditions = {
   reorder: false,
 };
 
-export class SimNetwork {
+export class SimNetwork implements EventHandler {
   private readonly hosts: SimHost[] = [];
   private readonly byId = new Map<NodeId, SimHost>();
   private readonly handlers: (MessageHandler | undefined)[] = [];
@@ -191,32 +191,30 @@ export class SimNetwork {
       if (previous !== undefined && previous > at) at = previous;
       this.lastDeliveryAt.set(key, at);
     }
-    const incarnation = to.incarnation;
-    const fromIndex = from.index;
-    const fromId = from.id;
-    this.simulator.scheduleAt(
-      at,
-      EventTag.MessageDelivery,
-      () => {
-        if (!to.isCurrent(incarnation)) {
-          this.counters.droppedDeadHost++;
-          return;
-        }
-        if (this.isBlocked(fromIndex, to.index)) {
-          this.counters.droppedPartition++;
-          return;
-        }
-        const handler = this.handlers[to.index];
-        if (handler === undefined) {
-          this.counters.droppedDeadHost++;
-          return;
-        }
-        this.counters.delivered++;
-        handler(fromId, message);
-      },
-      key,
-      digest,
-    );
+    // A record, not a closure: payload = the destination host, the message, the incarnation it was sent to.
+    this.simulator.scheduleRecord(at, EventTag.MessageDelivery, this, to, message, to.incarnation, key, digest);
+  }
+
+  /** @internal the kernel delivers a message (scheduled by scheduleDelivery) */
+  fire(event: SimEvent): void {
+    const to = event.ref as SimHost;
+    if (!to.isCurrent(event.number)) {
+      this.counters.droppedDeadHost++;
+      return;
+    }
+    // detailA is the link key: from × 2^20 + to.
+    const fromIndex = Math.floor(event.detailA / 1_048_576);
+    if (this.isBlocked(fromIndex, to.index)) {
+      this.counters.droppedPartition++;
+      return;
+    }
+    const handler = this.handlers[to.index];
+    if (handler === undefined) {
+      this.counters.droppedDeadHost++;
+      return;
+    }
+    this.counters.delivered++;
+    handler((this.hosts[fromIndex] as SimHost).id, event.data as Uint8Array);
   }
 
   private conditions(fromIndex: number, toIndex: number): LinkConditions {

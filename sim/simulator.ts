@@ -10,13 +10,34 @@ import { TraceHash } from './trace-hash';
  * the trace hash as (time, kind tag, two detail words), so identical seeds give identical hashes and any
  * divergence in timing, ordering or content shows up.
  */
-export interface SimEvent extends QueuedEvent {
-  readonly tag: EventTag;
-  /** Detail words mixed into the trace (e.g. node index, message digest). */
-  readonly detailA: number;
-  readonly detailB: number;
-  readonly callback: () => void;
-  cancelled: boolean;
+export interface EventHandler {
+  /** Runs `event` (scheduled with `scheduleRecord` and this handler). */
+  fire(event: SimEvent): void;
+}
+
+/**
+ * One scheduled event — a record rather than a closure. Most events are timers and message deliveries, which
+ * the kernel hands to their `handler` (the node's SimClock, the SimNetwork) together with a few payload slots,
+ * so scheduling one costs a single object of one fixed shape instead of a closure, its context and the
+ * record. Other events carry a `callback` and no handler. The payload slots mean what the handler says.
+ */
+export class SimEvent implements QueuedEvent {
+  cancelled = false;
+
+  constructor(
+    readonly at: number,
+    readonly sequence: number,
+    readonly tag: EventTag,
+    /** Detail words mixed into the trace (e.g. node index, message digest). */
+    readonly detailA: number,
+    readonly detailB: number,
+    readonly callback: (() => void) | null,
+    readonly handler: EventHandler | null,
+    /** Payload for the handler. */
+    readonly ref: unknown,
+    readonly data: unknown,
+    readonly number: number,
+  ) {}
 }
 
 /** What kind of event this is; part of the trace hash, and counted per kind for run statistics. */
@@ -76,15 +97,20 @@ export class Simulator {
     if (atMicros < this.nowValue || !Number.isFinite(atMicros)) {
       throw new RangeError(`cannot schedule at ${atMicros} µs: virtual time is already ${this.nowValue} µs`);
     }
-    const event: SimEvent = {
-      at: Math.ceil(atMicros),
-      sequence: this.sequence++,
-      tag,
-      detailA,
-      detailB,
-      callback,
-      cancelled: false,
-    };
+    const event = new SimEvent(Math.ceil(atMicros), this.sequence++, tag, detailA, detailB, callback, null, undefined, undefined, 0);
+    this.queue.push(event);
+    return event;
+  }
+
+  /**
+   * Schedules an event record for `handler` at absolute virtual time `atMicros` (not before now): at its time
+   * the kernel calls `handler.fire(event)`, which reads the payload slots (`ref`, `data`, `number`) it set here.
+   */
+  scheduleRecord(atMicros: number, tag: EventTag, handler: EventHandler, ref: unknown, data: unknown, number: number, detailA: number, detailB: number): SimEvent {
+    if (atMicros < this.nowValue || !Number.isFinite(atMicros)) {
+      throw new RangeError(`cannot schedule at ${atMicros} µs: virtual time is already ${this.nowValue} µs`);
+    }
+    const event = new SimEvent(Math.ceil(atMicros), this.sequence++, tag, detailA, detailB, null, handler, ref, data, number);
     this.queue.push(event);
     return event;
   }
@@ -108,10 +134,10 @@ export class Simulator {
     const trace = this.trace;
     this.stopRequested = false;
     let ran = 0;
+    const queue = this.queue;
     while (ran < maxEvents && !this.stopRequested) {
-      const next = this.queue.peek();
-      if (next === undefined || next.at > until) break;
-      this.queue.pop();
+      if (queue.size === 0 || queue.peekAt() > until) break;
+      const next = queue.pop() as SimEvent;
       if (next.cancelled) continue;
       if (next.at < this.nowValue) throw new Error(`event queue went back in time: ${next.at} < ${this.nowValue}`);
       this.nowValue = next.at;
@@ -121,7 +147,9 @@ export class Simulator {
       trace.mixNumber(next.detailB);
       trace.endEvent();
       this.eventsByTag[next.tag]!++;
-      next.callback();
+      const handler = next.handler;
+      if (handler !== null) handler.fire(next);
+      else (next.callback as () => void)();
       ran++;
     }
     if (until !== Number.POSITIVE_INFINITY && !this.stopRequested && ran < maxEvents && this.nowValue < until) {
