@@ -139,6 +139,15 @@ export class Nemesis {
         this.updateWindow();
       });
       this.note(`loss burst: ${fault.loss.probability * 100} % for ${fault.loss.for / 1e6} s`);
+    } else if (fault.join !== undefined) {
+      // Membership changes are not faults (no fault window): the cluster must stay fully available through them.
+      this.requireNodes([fault.join.node]);
+      const seed = this.cluster.join(fault.join.node);
+      this.note(`join ${fault.join.node} (seed ${seed})`);
+    } else if (fault.leave !== undefined) {
+      this.requireNodes([fault.leave.node]);
+      this.cluster.leave(fault.leave.node);
+      this.note(`leave ${fault.leave.node}`);
     }
     this.updateWindow();
   }

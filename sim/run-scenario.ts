@@ -10,6 +10,7 @@ import { ScenarioError } from './scenario/load';
 import type { Scenario } from './scenario/schema';
 import { EventTag } from './simulator';
 import { Workload } from './workload';
+import { versionSum } from '../core/membership/ring-state';
 
 /**
  * Runs one scenario on the simulator, start to finish:
@@ -60,9 +61,22 @@ export interface RunResult {
     simulatedSeconds: number;
     /** Keys whose owners still disagree after the final read phase (and its read repairs). */
     finalDivergentKeys: number;
+    /** Present only when ring gossip is on (spare nodes or join/leave faults). */
+    membership?: MembershipFigures;
   };
   nemesis: NemesisLogEntry[];
   traceHash: string;
+}
+
+export interface MembershipFigures {
+  /** Each join or leave: when it was announced, how long its transfer and the whole change took, keys moved. */
+  changes: { kind: 'join' | 'leave'; node: string; atSeconds: number; transferSeconds: number | null; totalSeconds: number | null; keys: number; streams: number }[];
+  keysTransferred: number;
+  /** Seconds from the last change's completion until every running node held the same ring state (null: never). */
+  ringConvergedAfterSeconds: number | null;
+  /** Sum of member record versions in the merged ring state, and the members of the final ring. */
+  ringVersion: number;
+  members: string[];
 }
 
 export interface ScenarioRun {
@@ -93,6 +107,8 @@ export function runScenario(scenario: Scenario, options: RunOptions = {}): Scena
     requestTimeoutMicros: c.requestTimeout,
     hintWindowMicros: c.hintWindow,
     antiEntropyIntervalMicros: c.antiEntropyInterval,
+    spareNodes: c.spareNodes,
+    ringGossipIntervalMicros: ringGossipInterval(scenario),
     network: {
       latency: scenario.network.latency,
       lossProbability: scenario.network.loss,
@@ -115,6 +131,7 @@ export function runScenario(scenario: Scenario, options: RunOptions = {}): Scena
   const nemesis = new Nemesis(cluster, simulator.random.fork('nemesis'));
   nemesis.schedule(scenario.faults.filter((fault) => fault.at < stopAt));
   workload.start();
+  const membership = ringGossipInterval(scenario) > 0 ? watchRing(cluster, scenario.duration) : undefined;
 
   simulator.scheduleAt(stopAt, EventTag.Control, () => {
     workload.stop();
@@ -175,7 +192,7 @@ export function runScenario(scenario: Scenario, options: RunOptions = {}): Scena
     seed,
     verdict,
     checks,
-    figures: { ...figures(cluster, workload, nemesis), finalDivergentKeys },
+    figures: { ...figures(cluster, workload, nemesis), finalDivergentKeys, ...(membership ? { membership: membership() } : {}) },
     nemesis: nemesis.log,
     traceHash: simulator.traceHash(),
   };
@@ -295,11 +312,61 @@ function seededUnit(path: string, index: number): [number, number] {
   return [murmur3_32(bytes, 1) / 4294967296, murmur3_32(bytes, 2) / 4294967296];
 }
 
+/** Ring gossip round: explicit, or 1 s when the scenario has spare nodes or join/leave faults, else off. */
+function ringGossipInterval(scenario: Scenario): number {
+  const changes = scenario.cluster.spareNodes > 0 || scenario.faults.some((f) => f.join !== undefined || f.leave !== undefined);
+  return scenario.cluster.ringGossipInterval ?? (changes ? 1_000_000 : 0);
+}
+
+/**
+ * Samples ring-state agreement every 100 ms (only in runs with membership on) and returns a function that
+ * builds the membership figures at the end.
+ */
+function watchRing(cluster: SimCluster, durationMicros: number): () => MembershipFigures {
+  let convergedSince: number | null = null;
+  const every = 100_000;
+  const sample = () => {
+    const converged = cluster.ringConverged();
+    if (!converged) convergedSince = null;
+    else if (convergedSince === null) convergedSince = cluster.simulator.nowMicros;
+    if (cluster.simulator.nowMicros + every <= durationMicros) cluster.simulator.schedule(every, EventTag.Control, sample);
+  };
+  cluster.simulator.schedule(every, EventTag.Control, sample);
+  return () => {
+    const changes: MembershipFigures['changes'] = [];
+    for (const id of cluster.ids) {
+      for (const change of cluster.node(id)?.membership?.changes ?? []) {
+        const finished = change.finishedAtMicros;
+        changes.push({
+          kind: change.kind,
+          node: change.node,
+          atSeconds: change.announcedAtMicros / 1e6,
+          transferSeconds: finished === null ? null : (finished - change.transferStartedAtMicros) / 1e6,
+          totalSeconds: finished === null ? null : (finished - change.announcedAtMicros) / 1e6,
+          keys: change.keys,
+          streams: change.streams,
+        });
+      }
+    }
+    changes.sort((a, b) => a.atSeconds - b.atSeconds || (a.node < b.node ? -1 : 1));
+    // Node clocks may be skewed: times above are each node's local reading, close enough for figures.
+    const lastDone = Math.max(0, ...changes.map((c) => (c.totalSeconds === null ? 0 : c.atSeconds + c.totalSeconds)));
+    const state = cluster.ringState();
+    return {
+      changes,
+      keysTransferred: changes.reduce((sum, c) => sum + c.keys, 0),
+      ringConvergedAfterSeconds: convergedSince === null || changes.some((c) => c.totalSeconds === null) ? null : Math.max(0, convergedSince / 1e6 - lastDone),
+      ringVersion: versionSum(state),
+      members: cluster.ringMembers(),
+    };
+  };
+}
+
 function validateNodeNames(scenario: Scenario): void {
-  const known = new Set(Array.from({ length: scenario.cluster.nodes }, (_, i) => `n${i}`));
+  const known = new Set(Array.from({ length: scenario.cluster.nodes + scenario.cluster.spareNodes }, (_, i) => `n${i}`));
   const problems: string[] = [];
   const check = (where: string, ids: readonly string[]) => {
-    for (const id of ids) if (!known.has(id)) problems.push(`${where}: unknown node '${id}' (nodes are n0..n${scenario.cluster.nodes - 1})`);
+    for (const id of ids) if (!known.has(id)) problems.push(`${where}: unknown node '${id}' (nodes are n0..n${scenario.cluster.nodes + scenario.cluster.spareNodes - 1})`);
   };
   scenario.faults.forEach((fault, i) => {
     const where = `faults.${i}`;
@@ -313,6 +380,8 @@ function validateNodeNames(scenario: Scenario): void {
     if (fault.restart !== undefined && fault.restart !== 'all') check(where, fault.restart.nodes);
     if (fault.clock !== undefined) check(where, fault.clock.nodes);
     if (fault.disk !== undefined) check(where, fault.disk.nodes);
+    if (fault.join !== undefined) check(where, [fault.join.node]);
+    if (fault.leave !== undefined) check(where, [fault.leave.node]);
   });
   check('clocks.nodes', Object.keys(scenario.clocks.nodes));
   if (problems.length > 0) throw new ScenarioError(problems);

@@ -60,6 +60,15 @@ export function formatResult(result: RunResult, wallSeconds: number, replay: str
   lines.push(`  repairs           ${f.readRepairs} read repairs, ${f.substitutions} stand-in substitutions, ${f.casConflicts} cas conflicts`);
   const ae = f.antiEntropy;
   if (ae.exchanges > 0) lines.push(`  anti-entropy      ${ae.keysRepaired} repairs: ${ae.exchanges} Merkle exchanges compared ${ae.keysCompared} keys by hash, sent ${ae.keysSent} sibling sets`);
+  const m = f.membership;
+  if (m !== undefined) {
+    for (const c of m.changes) {
+      const took = c.totalSeconds === null ? 'not finished' : `done after ${c.totalSeconds.toFixed(1)} s (transfer ${(c.transferSeconds! * 1000).toFixed(1)} ms)`;
+      lines.push(`  membership        ${c.kind} ${c.node} at ${c.atSeconds.toFixed(1)} s: ${c.keys} keys ${c.kind === 'join' ? 'copied in' : 'handed off'} over ${c.streams} streams, ${took}`);
+    }
+    const converged = m.ringConvergedAfterSeconds === null ? 'not converged' : `converged ${m.ringConvergedAfterSeconds.toFixed(1)} s after the last change`;
+    lines.push(`  ring              ${m.members.length} members (${m.members.join(', ')}), ring version ${m.ringVersion}, ${converged}`);
+  }
   lines.push(`  network           ${f.network.sent} messages (${(f.network.bytesSent / 1e6).toFixed(1)} MB), ${f.network.droppedPartition} stopped by partitions, ${f.network.droppedLoss} lost, ${f.network.droppedDeadHost} to dead nodes`);
   lines.push(`  disk              ${(f.disk.bytesWritten / 1e6).toFixed(1)} MB written, ${f.disk.syncs} fsyncs`);
   lines.push(`  simulation        ${f.events} events, ${f.simulatedSeconds.toFixed(1)} s simulated in ${wallSeconds.toFixed(1)} s wall (${(f.simulatedSeconds / Math.max(wallSeconds, 1e-9)).toFixed(1)}× real time)`);

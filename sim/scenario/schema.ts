@@ -43,6 +43,10 @@ const cluster = z
     hintWindow: duration.default(3 * 3_600_000_000),
     /** Each node starts a Merkle anti-entropy exchange with the next peer replica (a shuffled round) this often; 0 = off (default). */
     antiEntropyInterval: duration.default(0),
+    /** Machines n<nodes>… that start outside the ring and can `join` (a fault); 0 by default. */
+    spareNodes: z.number().int().min(0).max(1000).default(0),
+    /** Ring-state gossip round; default 1 s when there are spare nodes or join/leave faults, else off. */
+    ringGossipInterval: duration.optional(),
     storage: storage.default({ memtableBytes: 4 * 1024 * 1024, compaction: 'leveled', syncLatency: { kind: 'fixed', ms: 0.2 }, syncWrites: true }),
   })
   .superRefine((value, context) => {
@@ -123,11 +127,15 @@ const fault = z
       })
       .optional(),
     loss: z.strictObject({ probability, for: duration }).optional(),
+    /** A spare (or earlier departed-free) node joins the ring; the keys of the ranges it takes are copied to it first. */
+    join: z.strictObject({ node: z.string() }).optional(),
+    /** A member hands its ranges to their new owners and leaves the ring. */
+    leave: z.strictObject({ node: z.string() }).optional(),
   })
   .superRefine((value, context) => {
-    const actions = ['partition', 'heal', 'crash', 'restart', 'clock', 'disk', 'loss'].filter((k) => (value as Record<string, unknown>)[k] !== undefined);
+    const actions = ['partition', 'heal', 'crash', 'restart', 'clock', 'disk', 'loss', 'join', 'leave'].filter((k) => (value as Record<string, unknown>)[k] !== undefined);
     if (actions.length !== 1) {
-      context.addIssue({ code: 'custom', message: `a fault needs exactly one action (partition, heal, crash, restart, clock, disk, loss); found ${actions.length === 0 ? 'none' : actions.join(', ')}` });
+      context.addIssue({ code: 'custom', message: `a fault needs exactly one action (partition, heal, crash, restart, clock, disk, loss, join, leave); found ${actions.length === 0 ? 'none' : actions.join(', ')}` });
     }
   });
 
