@@ -15,7 +15,7 @@ import {
 import { Memtable } from './memtable';
 import { MergingCursor, type EntryCursor } from './merge';
 import { resolveOptions, type StorageOptions } from './options';
-import { TableReader, type DecodedBlock } from './sstable-reader';
+import { TableReader, type DataBlock } from './sstable-reader';
 import { TableBuilder } from './sstable-writer';
 import { computeStats, type EngineCounters, type StorageStats, type WalCounters } from './stats';
 import { parseFileName, tableFileName, walFileName, type TableMeta } from './table-meta';
@@ -81,7 +81,7 @@ export class StorageEngine {
   private readonly disk: Disk;
   private readonly clock: Clock;
   private readonly manifest: ManifestWriter;
-  private readonly cache: BlockCache<DecodedBlock>;
+  private readonly cache: BlockCache<DataBlock>;
   private readonly readers = new Map<number, TableReader>();
   private readonly pickerOptions: PickerOptions;
   private levels: TableMeta[][];

@@ -3,15 +3,157 @@ import { blockCacheKey, type BlockCache } from './block-cache';
 import { BloomFilter } from './bloom';
 import { ByteReader, compareBytes } from './bytes';
 import { crc32c } from './crc32c';
-import { decodeEntry, type Entry } from './entry';
+import { KIND_DELETE, KIND_PUT, type Entry, type EntryKind } from './entry';
 import { StorageCorruptionError } from './errors';
 import { FOOTER_BYTES, FORMAT_VERSION, MAGIC_HIGH, MAGIC_LOW } from './sstable-writer';
 
-/** A data block, decoded once and then shared through the block cache. */
-export interface DecodedBlock {
-  readonly keys: Uint8Array[];
-  readonly entries: Entry[];
+const EMPTY = new Uint8Array(0);
+const TWO_32 = 0x1_0000_0000;
+
+function u32At(data: Uint8Array, at: number): number {
+  return (data[at]! | (data[at + 1]! << 8) | (data[at + 2]! << 16) | (data[at + 3]! << 24)) >>> 0;
 }
+
+/**
+ * A verified data block (format in sstable-writer.ts): its checksum matched and its structure was checked
+ * once when it was read — offsets in range and increasing, every entry well formed and ending where the next
+ * begins, keys strictly increasing, the last key equal to the index's — so lookups here need no bounds checks.
+ * Entries are decoded on demand, as views into the block; the block cache holds these, one object per block.
+ */
+export class DataBlock {
+  constructor(
+    /** The block without its trailing CRC. */
+    readonly data: Uint8Array,
+    readonly count: number,
+    /** Where the entry offsets start (= end of the last entry). */
+    private readonly offsetsAt: number,
+  ) {}
+
+  /** Start of entry i within the block. */
+  entryStart(i: number): number {
+    return u32At(this.data, this.offsetsAt + 4 * i);
+  }
+
+  /** memcmp(key of entry i, key). */
+  compareKey(i: number, key: Uint8Array): number {
+    const data = this.data;
+    let at = this.entryStart(i) + 17;
+    let length = 0;
+    let shift = 0;
+    for (;;) {
+      const b = data[at++]!;
+      length += (b & 0x7f) * 2 ** shift;
+      if (b < 0x80) break;
+      shift += 7;
+    }
+    const n = length < key.length ? length : key.length;
+    for (let j = 0; j < n; j++) {
+      const d = data[at + j]! - key[j]!;
+      if (d !== 0) return d;
+    }
+    return length - key.length;
+  }
+
+  /** Index of the first entry whose key is ≥ key (count when none). */
+  lowerBound(key: Uint8Array): number {
+    let lo = 0;
+    let hi = this.count;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (this.compareKey(mid, key) < 0) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  }
+
+  /** Entry i, decoded; key and value are views into the block. */
+  entry(i: number): Entry {
+    const data = this.data;
+    const start = this.entryStart(i);
+    const kind = data[start]! as EntryKind;
+    const seq = u32At(data, start + 5) * TWO_32 + u32At(data, start + 1);
+    const time = u32At(data, start + 13) * TWO_32 + u32At(data, start + 9);
+    let at = start + 17;
+    let keyLength = 0;
+    for (let shift = 0; ; shift += 7) {
+      const b = data[at++]!;
+      keyLength += (b & 0x7f) * 2 ** shift;
+      if (b < 0x80) break;
+    }
+    const key = data.subarray(at, at + keyLength);
+    at += keyLength;
+    let valueLength = 0;
+    for (let shift = 0; ; shift += 7) {
+      const b = data[at++]!;
+      valueLength += (b & 0x7f) * 2 ** shift;
+      if (b < 0x80) break;
+    }
+    const value = valueLength === 0 ? EMPTY : data.subarray(at, at + valueLength);
+    return { kind, seq, time, key, value };
+  }
+}
+
+/**
+ * Checks a data block's structure (its checksum already matched); throws RangeError on anything a correct
+ * writer could not have produced. `lastKeyMatches` compares the block's last key with the index's.
+ */
+function parseDataBlock(data: Uint8Array, lastKeyMatches: (data: Uint8Array, start: number, length: number) => boolean): DataBlock {
+  const length = data.length;
+  if (length < 4) throw new RangeError('block too short for its entry count');
+  const count = u32At(data, length - 4);
+  if (count === 0) throw new RangeError('block holds no entries');
+  if (count > (length - 4) / 4) throw new RangeError(`entry count ${count} does not fit the block`);
+  const offsetsAt = length - 4 - 4 * count;
+  let previousKeyStart = -1;
+  let previousKeyLength = 0;
+  let expectedStart = 0;
+  for (let i = 0; i < count; i++) {
+    const start = u32At(data, offsetsAt + 4 * i);
+    if (start !== expectedStart) throw new RangeError(`entry ${i} starts at ${start}, expected ${expectedStart}`);
+    const end = i + 1 < count ? u32At(data, offsetsAt + 4 * i + 4) : offsetsAt;
+    if (end > offsetsAt || end < start + 19) throw new RangeError(`entry ${i} has a bad extent`);
+    const kind = data[start]!;
+    if (kind !== KIND_PUT && kind !== KIND_DELETE) throw new RangeError(`unknown entry kind ${kind}`);
+    let at = start + 17;
+    const readVarint = (): number => {
+      let result = 0;
+      for (let shift = 0; ; shift += 7) {
+        if (at >= end || shift > 28) throw new RangeError(`entry ${i} overruns its extent`);
+        const b = data[at++]!;
+        result += (b & 0x7f) * 2 ** shift;
+        if (b < 0x80) return result;
+      }
+    };
+    const keyLength = readVarint();
+    const keyStart = at;
+    at += keyLength;
+    if (at > end) throw new RangeError(`entry ${i} key overruns its extent`);
+    const valueLength = readVarint();
+    if (at + valueLength !== end) throw new RangeError(`entry ${i} does not end where the next begins`);
+    if (previousKeyStart >= 0 && compareRanges(data, previousKeyStart, previousKeyLength, keyStart, keyLength) >= 0) {
+      throw new RangeError('keys not sorted');
+    }
+    previousKeyStart = keyStart;
+    previousKeyLength = keyLength;
+    expectedStart = end;
+  }
+  if (!lastKeyMatches(data, previousKeyStart, previousKeyLength)) throw new RangeError('last key does not match the index');
+  return new DataBlock(data, count, offsetsAt);
+}
+
+function compareRanges(data: Uint8Array, a: number, aLength: number, b: number, bLength: number): number {
+  const n = aLength < bLength ? aLength : bLength;
+  for (let i = 0; i < n; i++) {
+    const d = data[a + i]! - data[b + i]!;
+    if (d !== 0) return d;
+  }
+  return aLength - bLength;
+}
+
+/** Compaction reads its inputs in runs of blocks of about this many bytes: one read(2) per run, not per block. */
+const COMPACTION_READAHEAD = 256 * 1024;
+/** A scan's readahead starts at one block and doubles with each further block it reads, up to this. */
+const SCAN_READAHEAD_MAX = 64 * 1024;
 
 /**
  * Reads one SSTable (format drawn in sstable-writer.ts). Opening reads and verifies the footer, filter, index
@@ -40,7 +182,7 @@ export class TableReader {
     private readonly disk: Disk,
     readonly name: string,
     readonly fileNumber: number,
-    private readonly cache: BlockCache<DecodedBlock>,
+    private readonly cache: BlockCache<DataBlock>,
   ) {
     const size = disk.size(name);
     if (size < FOOTER_BYTES) throw new StorageCorruptionError(name, 0, `file is ${size} bytes, too short for a footer`);
@@ -174,42 +316,85 @@ export class TableReader {
     return lo;
   }
 
+  /** Offset and length (including the CRC) of data block i. */
+  blockOffset(blockIndex: number): number {
+    return this.offsets[blockIndex]!;
+  }
+
+  blockLength(blockIndex: number): number {
+    return this.lengths[blockIndex]!;
+  }
+
   /** The entry for exactly `key` in this table (no bloom check), or undefined. */
   find(key: Uint8Array): Entry | undefined {
     const blockIndex = this.findBlock(key);
     if (blockIndex >= this.offsets.length) return undefined;
     const block = this.block(blockIndex, true);
-    const i = lowerBound(block.keys, key);
-    return i < block.keys.length && compareBytes(block.keys[i]!, key) === 0 ? block.entries[i] : undefined;
+    const i = block.lowerBound(key);
+    return i < block.count && block.compareKey(i, key) === 0 ? block.entry(i) : undefined;
   }
 
   /** Loads a data block through the cache (`fillCache` false for compaction, which reads each block once). */
-  block(blockIndex: number, fillCache: boolean): DecodedBlock {
+  block(blockIndex: number, fillCache: boolean): DataBlock {
     const cacheKey = blockCacheKey(this.fileNumber, blockIndex);
     const cached = this.cache.get(cacheKey);
     if (cached !== undefined) return cached;
+    return this.readBlock(blockIndex, fillCache);
+  }
+
+  /** Reads and verifies data block i (the caller has looked in the cache already). */
+  readBlock(blockIndex: number, fillCache: boolean): DataBlock {
+    const length = this.lengths[blockIndex]!;
+    const block = this.verifyBlock(blockIndex, this.disk.read(this.name, this.offsets[blockIndex]!, length), 0);
+    if (fillCache) this.cache.set(blockCacheKey(this.fileNumber, blockIndex), block, length + 64);
+    return block;
+  }
+
+  cachedBlock(cacheKey: number): DataBlock | undefined {
+    return this.cache.get(cacheKey);
+  }
+
+  cacheBlock(cacheKey: number, block: DataBlock, bytes: number): void {
+    this.cache.set(cacheKey, block, bytes);
+  }
+
+  /**
+   * Verifies data block i found at `at` in `bytes` (a read of that block alone or of a run of blocks):
+   * checksum, then structure. The block keeps a view into `bytes`.
+   */
+  verifyBlock(blockIndex: number, bytes: Uint8Array, at: number): DataBlock {
     const offset = this.offsets[blockIndex]!;
     const length = this.lengths[blockIndex]!;
-    const content = this.readVerified(offset, length, 'data');
-    const keys: Uint8Array[] = [];
-    const entries: Entry[] = [];
+    if (bytes.length - at < length) {
+      throw new StorageCorruptionError(this.name, offset, `data block truncated (${Math.max(0, bytes.length - at)} of ${length} bytes)`);
+    }
+    const end = at + length - 4;
+    if (crc32c(bytes, at, end) !== u32At(bytes, end)) throw new StorageCorruptionError(this.name, offset, 'data block checksum mismatch');
     try {
-      const r = new ByteReader(content);
-      while (r.remaining > 0) {
-        const entry = decodeEntry(r);
-        if (keys.length > 0 && compareBytes(keys[keys.length - 1]!, entry.key) >= 0) throw new RangeError('keys not sorted');
-        keys.push(entry.key);
-        entries.push(entry);
-      }
-      if (keys.length === 0 || this.compareLastKey(blockIndex, keys[keys.length - 1]!) !== 0) {
-        throw new RangeError('last key does not match the index');
-      }
+      return parseDataBlock(bytes.subarray(at, end), (data, start, keyLength) => this.lastKeyEquals(blockIndex, data, start, keyLength));
     } catch (error) {
       throw new StorageCorruptionError(this.name, offset, `malformed data block: ${(error as Error).message}`);
     }
-    const decoded = { keys, entries };
-    if (fillCache) this.cache.set(cacheKey, decoded, length + 48 * keys.length);
-    return decoded;
+  }
+
+  /** Whether the index's last key of block i equals data[start, start + length). */
+  private lastKeyEquals(blockIndex: number, data: Uint8Array, start: number, length: number): boolean {
+    const from = this.keyStarts[blockIndex]!;
+    if (this.keyStarts[blockIndex + 1]! - from !== length) return false;
+    for (let i = 0; i < length; i++) if (this.indexKeys[from + i] !== data[start + i]) return false;
+    return true;
+  }
+
+  /** Reads blocks [first, …) as one run of at most ~`maxBytes` (always at least block `first`). */
+  readRun(first: number, maxBytes: number): { bytes: Uint8Array; first: number; last: number } {
+    const start = this.offsets[first]!;
+    let last = first;
+    let bytes = this.lengths[first]!;
+    while (last + 1 < this.offsets.length && bytes + this.lengths[last + 1]! <= maxBytes) {
+      last++;
+      bytes += this.lengths[last]!;
+    }
+    return { bytes: this.disk.read(this.name, start, bytes), first, last };
   }
 
   cursor(fillCache: boolean): TableCursor {
@@ -221,42 +406,68 @@ export class TableReader {
   }
 }
 
-function lowerBound(keys: Uint8Array[], key: Uint8Array): number {
-  let lo = 0;
-  let hi = keys.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (compareBytes(keys[mid]!, key) < 0) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
-}
-
-/** An ordered cursor over one table, loading blocks as it goes. */
+/**
+ * An ordered cursor over one table, loading blocks as it goes. Compaction cursors (`fillCache` false) read
+ * runs of ~256 KiB at a time; scan cursors go through the block cache and, when they move on to a block that
+ * is not cached, read ahead a run that doubles from one block up to 64 KiB (a short scan reads little, a long
+ * one makes few reads). Every block is verified on its own, whichever read brought it.
+ */
 export class TableCursor {
   private blockIndex = 0;
   private position = 0;
-  private current: DecodedBlock | null = null;
+  private current: DataBlock | null = null;
+  private currentEntry: Entry | null = null;
+  private run: { bytes: Uint8Array; first: number; last: number } | null = null;
+  private readahead: number;
 
   constructor(
     private readonly table: TableReader,
     private readonly fillCache: boolean,
-  ) {}
+  ) {
+    this.readahead = fillCache ? 0 : COMPACTION_READAHEAD;
+  }
 
   seek(key: Uint8Array | undefined): void {
     this.blockIndex = key === undefined ? 0 : this.table.findBlock(key);
     this.load();
-    if (this.current !== null && key !== undefined) this.position = lowerBound(this.current.keys, key);
+    if (this.current !== null && key !== undefined) this.position = this.current.lowerBound(key);
     this.skipExhausted();
   }
 
   private load(): void {
     this.position = 0;
-    this.current = this.blockIndex < this.table.blockCount ? this.table.block(this.blockIndex, this.fillCache) : null;
+    this.currentEntry = null;
+    this.current = this.blockIndex < this.table.blockCount ? this.loadBlock(this.blockIndex) : null;
+  }
+
+  private loadBlock(i: number): DataBlock {
+    const table = this.table;
+    if (this.fillCache) {
+      const cacheKey = blockCacheKey(table.fileNumber, i);
+      const cached = table.cachedBlock(cacheKey);
+      if (cached !== undefined) return cached;
+      if (this.readahead === 0) {
+        // First block of this cursor: a scan may need no more than this one.
+        this.readahead = table.blockLength(i);
+        return table.readBlock(i, true);
+      }
+    }
+    let run = this.run;
+    if (run === null || i < run.first || i > run.last) {
+      if (this.fillCache) this.readahead = Math.min(SCAN_READAHEAD_MAX, this.readahead * 2);
+      run = this.run = this.table.readRun(i, this.readahead);
+    }
+    const at = table.blockOffset(i) - table.blockOffset(run.first);
+    const block = table.verifyBlock(i, run.bytes, at);
+    if (!this.fillCache) return block;
+    // The cache must not pin the whole run: keep a copy of just this block.
+    const copy = new DataBlock(block.data.slice(), block.count, block.data.length - 4 - 4 * block.count);
+    table.cacheBlock(blockCacheKey(table.fileNumber, i), copy, table.blockLength(i) + 64);
+    return copy;
   }
 
   private skipExhausted(): void {
-    while (this.current !== null && this.position >= this.current.keys.length) {
+    while (this.current !== null && this.position >= this.current.count) {
       this.blockIndex++;
       this.load();
     }
@@ -267,11 +478,12 @@ export class TableCursor {
   }
 
   entry(): Entry {
-    return this.current!.entries[this.position]!;
+    return (this.currentEntry ??= this.current!.entry(this.position));
   }
 
   next(): void {
     this.position++;
+    this.currentEntry = null;
     this.skipExhausted();
   }
 }

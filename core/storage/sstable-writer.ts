@@ -6,13 +6,14 @@ import { encodeEntry, encodedSize, KIND_DELETE, type Entry } from './entry';
 import type { TableMeta } from './table-meta';
 
 /**
- * SSTable file format (version 1). All integers little-endian; every block ends in a CRC-32C of its bytes.
+ * SSTable file format (version 2). All integers little-endian; every block ends in a CRC-32C of its bytes.
  *
  *   offset 0
  *   +------------------------------------------------------------+
- *   | data block 0   entry … entry                  | crc32c u32 |   entries sorted by key, one version per key,
- *   | data block 1                                  | crc32c u32 |   a block is cut once it reaches blockBytes
- *   | …                                             |            |   (entry codec: see entry.ts)
+ *   | data block 0   entry 0 … entry n−1,           |            |   entries sorted by key, one version per key,
+ *   |                entryOffset u32 × n, n u32     | crc32c u32 |   a block is cut once it reaches blockBytes
+ *   | data block 1   …                              | crc32c u32 |   (entry codec: see entry.ts)
+ *   | …                                             |            |
  *   +------------------------------------------------------------+ filterOffset
  *   | filter block   k u8 | bloom bits               | crc32c u32 |
  *   +------------------------------------------------------------+ indexOffset
@@ -31,12 +32,18 @@ import type { TableMeta } from './table-meta';
  *   |                magic u64 = ASCII "DYNALAB1"                 |
  *   +------------------------------------------------------------+ size
  *
+ * A data block ends in the start offset of each of its n entries (relative to the block start, the first is
+ * 0, strictly increasing, the last entry ending where the offsets begin) and n ≥ 1. A point lookup verifies
+ * the block's checksum, binary-searches the offsets comparing keys in place and decodes only the entry it
+ * returns — no per-entry objects for the entries it passes over (version 1 had no offsets and decoded whole
+ * blocks).
+ *
  * The footer is fixed-size at the end so a reader finds everything from one read at size − 52; the magic
  * rejects files that are not SSTables at all, the version lets the format evolve, the footer's own checksum
  * catches a flipped bit in the offsets before they send the reader somewhere wrong.
  */
 export const FOOTER_BYTES = 52;
-export const FORMAT_VERSION = 1;
+export const FORMAT_VERSION = 2;
 /** "DYNALAB1" read as two little-endian u32 words. */
 export const MAGIC_LOW = 0x414e5944; // "DYNA"
 export const MAGIC_HIGH = 0x3142414c; // "LAB1"
@@ -52,8 +59,10 @@ export interface TableBuilderOptions {
  * chunks of ~64 KiB so a flush or compaction step does a few large writes rather than many small ones.
  */
 export class TableBuilder {
-  private readonly block = new ByteWriter(8192);
   private readonly out = new ByteWriter(1 << 17);
+  /** Where the open data block starts in `out`, and its entries' offsets relative to that start. */
+  private blockStart = 0;
+  private readonly entryOffsets: number[] = [];
   private readonly index = new ByteWriter(4096);
   private readonly hashes: number[] = [];
   private blockCount = 0;
@@ -84,19 +93,20 @@ export class TableBuilder {
     }
     if (this.smallest === null) this.smallest = entry.key;
     this.lastKey = entry.key;
-    encodeEntry(this.block, entry);
+    this.entryOffsets.push(this.out.length - this.blockStart);
+    encodeEntry(this.out, entry);
     this.blockLastKey = entry.key;
     this.hashes.push(bloomHash(entry.key));
     this.entries++;
     if (entry.kind === KIND_DELETE || entry.time !== 0) this.tombstones++;
     if (entry.seq < this.minSeq) this.minSeq = entry.seq;
     if (entry.seq > this.maxSeq) this.maxSeq = entry.seq;
-    if (this.block.length >= this.options.blockBytes) this.finishBlock();
+    if (this.out.length - this.blockStart + 4 * this.entryOffsets.length + 4 >= this.options.blockBytes) this.finishBlock();
   }
 
   /** Bytes this table will occupy so far (used to split compaction output at a target file size). */
   get estimatedBytes(): number {
-    return this.offset + this.out.length + this.block.length;
+    return this.offset + this.out.length;
   }
 
   get entryCount(): number {
@@ -108,19 +118,23 @@ export class TableBuilder {
   }
 
   private finishBlock(): void {
-    if (this.block.length === 0) return;
-    const content = this.block.peek();
-    const crc = crc32c(content);
-    const blockOffset = this.offset + this.out.length;
-    this.out.bytes(content);
-    this.out.u32(crc);
+    const count = this.entryOffsets.length;
+    if (count === 0) return;
+    const out = this.out;
+    for (let i = 0; i < count; i++) out.u32(this.entryOffsets[i]!);
+    out.u32(count);
+    const blockStart = this.blockStart;
+    const content = out.peek();
+    out.u32(crc32c(content, blockStart, content.length));
+    const length = out.length - blockStart;
     this.index.varint(this.blockLastKey!.length);
     this.index.bytes(this.blockLastKey!);
-    this.index.u64(blockOffset);
-    this.index.varint(content.length + 4);
+    this.index.u64(this.offset + blockStart);
+    this.index.varint(length);
     this.blockCount++;
-    this.block.reset();
-    if (this.out.length >= 1 << 16) this.drain();
+    this.entryOffsets.length = 0;
+    if (out.length >= 1 << 16) this.drain();
+    this.blockStart = out.length;
   }
 
   private drain(): void {

@@ -7,6 +7,7 @@ import { StorageCorruptionError, StorageEngine, type StorageOptions } from '../.
 import { FileDisk } from '../../../real/file-disk';
 import { WallClock } from '../../../real/wall-clock';
 import { FaultyDisk } from '../../../sim/faulty-disk';
+import { crc32c } from '../../../core/storage/crc32c';
 import { dec, enc, World } from './world';
 
 /**
@@ -107,6 +108,57 @@ describe('corruption on the simulated disk', () => {
       expect(error.message, c.name).toMatch(c.message);
       expectCorruption(() => engine.scan({ prefix: enc('key-') }), table!);
     }
+  });
+
+  it('SSTable: a data block whose checksum matches but whose structure is wrong is refused, not misread', () => {
+    // Block 0 starts at offset 0; its length is the first index entry's. Each case rewrites the block and its
+    // CRC, as a writer bug would, so only the structural checks can catch it.
+    const cases: { name: string; edit: (block: Uint8Array, count: number) => void; message: RegExp }[] = [
+      { name: 'entry count too large', edit: (b, n) => new DataView(b.buffer, b.byteOffset).setUint32(b.length - 8, n + 1, true), message: /malformed data block/ },
+      { name: 'entry offset out of order', edit: (b, n) => new DataView(b.buffer, b.byteOffset).setUint32(b.length - 8 - 4 * n + 4, 3, true), message: /malformed data block/ },
+      { name: 'unknown entry kind', edit: (b) => (b[0] = 9), message: /unknown entry kind/ },
+      // Entry 0 is kind u8, seq u64, time u64, key length (1 byte), "key-00": make that "key-09", after key 1.
+      { name: 'keys out of order', edit: (b) => (b[17 + 1 + 5] = 0x39), message: /keys not sorted/ },
+    ];
+    for (const c of cases) {
+      const world = new World(36);
+      populate(world, true);
+      const [table] = tableFiles(world.disk);
+      const fields = footerFields(world.disk, table!);
+      const index = world.disk.read(table!, fields.indexOffset, 64);
+      // count varint (1 byte here), keyLen varint (1 byte), key, offset u64, length varint (2 bytes here)
+      const keyLength = index[1]!;
+      const at = 2 + keyLength + 8;
+      const blockLength = (index[at]! & 0x7f) | (index[at + 1]! << 7);
+      const block = world.disk.read(table!, 0, blockLength);
+      const count = new DataView(block.buffer, block.byteOffset).getUint32(blockLength - 8, true);
+      expect(count, c.name).toBeGreaterThan(1);
+      c.edit(block, count);
+      new DataView(block.buffer, block.byteOffset).setUint32(blockLength - 4, crc32c(block, 0, blockLength - 4), true);
+      world.disk.writeAt(table!, 0, block);
+      const engine = world.open(options);
+      const error = expectCorruption(() => engine.get(enc('key-00')), table!, 0);
+      expect(error.message, c.name).toMatch(c.message);
+    }
+  });
+
+  it('compaction reading ahead meets a bad block: the compaction stops with the error, nothing is lost', () => {
+    const world = new World(37);
+    const engine = world.open({ ...options, autoCompaction: false });
+    for (let i = 0; i < 40; i++) world.await((done) => engine.put(enc(`key-${String(i).padStart(2, '0')}`), enc(`value-${i}-${'x'.repeat(90)}`), undefined, done));
+    world.await((done) => engine.flush(done));
+    for (let i = 0; i < 40; i += 2) world.await((done) => engine.put(enc(`key-${String(i).padStart(2, '0')}`), enc(`new-${i}`), undefined, done));
+    world.await((done) => engine.flush(done));
+    const [older] = tableFiles(world.disk);
+    flip(world.disk, older!, 700);
+    let failure: Error | null = null;
+    world.sim.run({ maxEvents: 100_000 });
+    engine.compact((error) => (failure = error));
+    world.sim.run({ maxEvents: 1_000_000 });
+    expect(failure).toBeInstanceOf(StorageCorruptionError);
+    expect((failure as unknown as StorageCorruptionError).file).toBe(older);
+    expect(dec(engine.get(enc('key-02')))).toBe('new-2');
+    expect(engine.tableSet().flat().length).toBe(2);
   });
 
   it('manifest: a damaged manifest refuses to open', () => {
