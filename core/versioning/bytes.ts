@@ -143,22 +143,30 @@ export class ByteReader {
   }
 
   uvarint(field: string, max = Number.MAX_SAFE_INTEGER): number {
+    return this.varint(field, '', max);
+  }
+
+  /**
+   * `suffix` is appended to `field` in error messages only (e.g. " length"), so the hot path never builds a
+   * string per read.
+   */
+  private varint(field: string, suffix: string, max: number): number {
     const start = this.pos;
     let result = 0;
     let scale = 1;
     for (let i = 0; ; i++) {
-      if (this.pos >= this.end) this.fail(`truncated reading ${field}`, start);
+      if (this.pos >= this.end) this.fail(`truncated reading ${field}${suffix}`, start);
       const b = this.data[this.pos++]!;
       result += (b & 0x7f) * scale;
       if ((b & 0x80) === 0) {
-        if (b === 0 && i > 0) this.fail(`non-canonical varint for ${field}`, start);
+        if (b === 0 && i > 0) this.fail(`non-canonical varint for ${field}${suffix}`, start);
         break;
       }
       scale *= 0x80;
-      if (i >= 7) this.fail(`varint too long for ${field}`, start);
+      if (i >= 7) this.fail(`varint too long for ${field}${suffix}`, start);
     }
-    if (result > max) this.fail(`${field} exceeds 2^53`, start);
-    if (result > Number.MAX_SAFE_INTEGER && !this.isExactly2p53(start)) this.fail(`${field} exceeds 2^53`, start);
+    if (result > max) this.fail(`${field}${suffix} exceeds 2^53`, start);
+    if (result > Number.MAX_SAFE_INTEGER && !this.isExactly2p53(start)) this.fail(`${field}${suffix} exceeds 2^53`, start);
     return result;
   }
 
@@ -179,7 +187,7 @@ export class ByteReader {
 
   bytes(field: string, maxLength: number): Uint8Array {
     const start = this.pos;
-    const length = this.uvarint(`${field} length`);
+    const length = this.varint(field, ' length', Number.MAX_SAFE_INTEGER);
     if (length > maxLength) this.fail(`${field} length ${length} exceeds ${maxLength}`, start);
     if (length > this.remaining) this.fail(`truncated: ${field} needs ${length} bytes, ${this.remaining} left`, start);
     const out = this.data.slice(this.pos, this.pos + length); // a copy: decoded values must not alias the input
@@ -190,7 +198,7 @@ export class ByteReader {
   /** A view of the next length-prefixed byte string, without copying (the caller must not let it escape). */
   view(field: string, maxLength: number): Uint8Array {
     const start = this.pos;
-    const length = this.uvarint(`${field} length`);
+    const length = this.varint(field, ' length', Number.MAX_SAFE_INTEGER);
     if (length > maxLength) this.fail(`${field} length ${length} exceeds ${maxLength}`, start);
     if (length > this.remaining) this.fail(`truncated: ${field} needs ${length} bytes, ${this.remaining} left`, start);
     const out = this.data.subarray(this.pos, this.pos + length);
@@ -200,22 +208,51 @@ export class ByteReader {
 
   string(field: string, maxBytes: number): string {
     const start = this.pos;
-    const raw = this.view(field, maxBytes);
-    // Short ASCII (every actor id in practice): build the string directly, no TextDecoder call.
-    if (raw.length <= 64) {
-      let ascii = true;
-      for (let i = 0; i < raw.length; i++) {
-        if (raw[i]! >= 0x80) {
-          ascii = false;
-          break;
-        }
-      }
-      if (ascii) return String.fromCharCode.apply(null, raw as unknown as number[]);
+    const length = this.varint(field, ' length', Number.MAX_SAFE_INTEGER);
+    if (length > maxBytes) this.fail(`${field} length ${length} exceeds ${maxBytes}`, start);
+    if (length > this.remaining) this.fail(`truncated: ${field} needs ${length} bytes, ${this.remaining} left`, start);
+    const from = this.pos;
+    this.pos += length;
+    // Short ASCII (every actor id in practice): interned, so decoding the same actor again allocates nothing.
+    if (length <= 64) {
+      const interned = internAscii(this.data, from, length);
+      if (interned !== undefined) return interned;
     }
     try {
-      return decoder.decode(raw);
+      return decoder.decode(this.data.subarray(from, from + length));
     } catch {
       return this.fail(`${field} is not valid UTF-8`, start);
     }
   }
+}
+
+/**
+ * Short ASCII strings decoded before, by a hash of their bytes (actor ids: a few per node in a cluster). A hit
+ * is confirmed character by character, so a hash collision only costs a miss. Bounded: cleared when full.
+ */
+const internTable = new Map<number, string>();
+const INTERN_LIMIT = 8192;
+
+function internAscii(data: Uint8Array, from: number, length: number): string | undefined {
+  let hash = length;
+  for (let i = from; i < from + length; i++) {
+    const b = data[i]!;
+    if (b >= 0x80) return undefined;
+    hash = Math.imul(hash ^ b, 0x01000193);
+  }
+  const known = internTable.get(hash);
+  if (known !== undefined && known.length === length) {
+    let same = true;
+    for (let i = 0; i < length; i++) {
+      if (known.charCodeAt(i) !== data[from + i]) {
+        same = false;
+        break;
+      }
+    }
+    if (same) return known;
+  }
+  const made = String.fromCharCode.apply(null, data.subarray(from, from + length) as unknown as number[]);
+  if (internTable.size >= INTERN_LIMIT) internTable.clear();
+  internTable.set(hash, made);
+  return made;
 }
