@@ -71,8 +71,11 @@ export interface RecoveryReport {
   orphanFilesRemoved: string[];
 }
 
+/** An entry while its write is in flight: the engine numbers it in place once the write is applied. */
+type MutableEntry = { -readonly [K in keyof Entry]: Entry[K] };
+
 interface PendingWrite {
-  readonly entries: Entry[];
+  readonly entries: MutableEntry[];
   readonly done: WriteCallback;
 }
 
@@ -245,8 +248,9 @@ export class StorageEngine {
   writeBatch(ops: readonly WriteOp[], done: WriteCallback, transfer = false): void {
     this.assertOpen('write');
     if (ops.length === 0) throw new StorageInputError('writeBatch needs at least one operation');
-    const now = this.clock.nowMicros();
-    const entries: Entry[] = [];
+    // Read lazily: only TTLs and tombstones need the time (on the real clock a reading is not free).
+    let now = -1;
+    const entries: MutableEntry[] = [];
     for (const op of ops) {
       this.validateKey(op.key);
       if (op.type === 'put') {
@@ -256,11 +260,13 @@ export class StorageEngine {
         let time = 0;
         if (op.ttlMicros !== undefined) {
           if (!(op.ttlMicros > 0) || !Number.isFinite(op.ttlMicros)) throw new StorageInputError(`ttlMicros must be a positive finite number, got ${op.ttlMicros}`);
+          if (now < 0) now = this.clock.nowMicros();
           time = Math.max(1, now + Math.ceil(op.ttlMicros));
         }
         // Copies: the caller may reuse its buffers once put returns.
         entries.push({ kind: KIND_PUT, seq: 0, time, key: transfer ? op.key : op.key.slice(), value: transfer ? op.value : op.value.slice() });
       } else if (op.type === 'delete') {
+        if (now < 0) now = this.clock.nowMicros();
         entries.push({ kind: KIND_DELETE, seq: 0, time: Math.max(0, now), key: transfer ? op.key : op.key.slice(), value: new Uint8Array(0) });
       } else {
         throw new StorageInputError(`unknown write op type '${String((op as { type: unknown }).type)}'`);
@@ -279,24 +285,25 @@ export class StorageEngine {
     this.applyWrite(entries, done);
   }
 
-  private applyWrite(entries: Entry[], done: WriteCallback): void {
+  /** Numbers `entries` (private to this write, so they are numbered in place), logs them, applies them. */
+  private applyWrite(entries: MutableEntry[], done: WriteCallback): void {
     const firstSeq = this.lastSeq + 1;
-    const sequenced = entries.map((e, i) => ({ ...e, seq: firstSeq + i }));
+    for (let i = 0; i < entries.length; i++) entries[i]!.seq = firstSeq + i;
     // Captured before a possible rotation below: the ack must wait for *this* log's fsync.
     const wal = this.wal;
     try {
-      wal.appendBatch(firstSeq, sequenced);
+      wal.appendBatch(firstSeq, entries);
     } catch (error) {
       this.fail(error as Error);
       this.defer(() => done(error as Error));
       return;
     }
-    this.lastSeq += sequenced.length;
-    for (const entry of sequenced) {
+    this.lastSeq += entries.length;
+    for (const entry of entries) {
       this.active.apply(entry);
       this.counters.userBytesWritten += entry.key.length + entry.value.length;
     }
-    this.counters.writes += sequenced.length;
+    this.counters.writes += entries.length;
     if (this.active.approximateBytes >= this.options.memtableBytes) this.rotateMemtable();
     if (this.options.syncWrites) {
       wal.sync((error) => {

@@ -19,6 +19,10 @@ const MAX_HEIGHT = 12;
 
 interface Node {
   entry: Entry;
+  /** entry.key, and its bytes [0, 6) and [6, 12) as big-endian numbers (zero-padded) — see `compareNode`. */
+  readonly key: Uint8Array;
+  readonly p0: number;
+  readonly p1: number;
   readonly next: (Node | null)[];
   /** The next node whose key has the same hash (a collision chain of the exact-match index). */
   sameHash: Node | null;
@@ -29,6 +33,25 @@ function keyHash(key: Uint8Array): number {
   let h = 0x811c9dc5;
   for (let i = 0; i < key.length; i++) h = Math.imul(h ^ key[i]!, 0x01000193);
   return (h ^ (h >>> 30)) & 0x3fffffff;
+}
+
+/** Bytes [from, from + 6) of `key` as a big-endian number, missing bytes read as zero. */
+function prefixNumber(key: Uint8Array, from: number): number {
+  let v = 0;
+  for (let i = from; i < from + 6; i++) v = v * 256 + (i < key.length ? key[i]! : 0);
+  return v;
+}
+
+/**
+ * memcmp(node.key, key) given `key`'s prefix numbers. Zero-padded prefixes that differ order the keys the
+ * same way memcmp does (a shorter key that runs out first is a prefix of the other, hence smaller); only when
+ * both are equal do the bytes need comparing. Walking the skip list then mostly compares two numbers held on
+ * the node, instead of loading each visited key's bytes.
+ */
+function compareNode(node: Node, key: Uint8Array, p0: number, p1: number): number {
+  if (node.p0 !== p0) return node.p0 < p0 ? -1 : 1;
+  if (node.p1 !== p1) return node.p1 < p1 ? -1 : 1;
+  return compareBytes(node.key, key);
 }
 
 function sameKey(a: Uint8Array, b: Uint8Array): boolean {
@@ -53,7 +76,7 @@ export class Memtable {
     /** Number of the first WAL file holding this memtable's writes; older logs are not needed once it flushes. */
     readonly firstWalNumber: number,
   ) {
-    this.head = { entry: undefined as unknown as Entry, next: new Array<Node | null>(MAX_HEIGHT).fill(null), sameHash: null };
+    this.head = { entry: undefined as unknown as Entry, key: new Uint8Array(0), p0: 0, p1: 0, next: new Array<Node | null>(MAX_HEIGHT).fill(null), sameHash: null };
   }
 
   private randomHeight(): number {
@@ -83,10 +106,13 @@ export class Memtable {
         return;
       }
     }
+    const key = entry.key;
+    const p0 = prefixNumber(key, 0);
+    const p1 = prefixNumber(key, 6);
     let node = this.head;
     for (let level = this.height - 1; level >= 0; level--) {
       let next = node.next[level]!;
-      while (next !== null && compareBytes(next.entry.key, entry.key) < 0) {
+      while (next !== null && compareNode(next, key, p0, p1) < 0) {
         node = next;
         next = node.next[level]!;
       }
@@ -97,7 +123,7 @@ export class Memtable {
       for (let level = this.height; level < height; level++) this.update[level] = this.head;
       this.height = height;
     }
-    const fresh: Node = { entry, next: new Array<Node | null>(height), sameHash: chain ?? null };
+    const fresh: Node = { entry, key, p0, p1, next: new Array<Node | null>(height), sameHash: chain ?? null };
     for (let level = 0; level < height; level++) {
       const prev = this.update[level]!;
       fresh.next[level] = prev.next[level]!;
@@ -118,10 +144,12 @@ export class Memtable {
   /** First node with key ≥ `key` (or the first node when `key` is undefined). */
   private seekNode(key: Uint8Array | undefined): Node | null {
     if (key === undefined) return this.head.next[0]!;
+    const p0 = prefixNumber(key, 0);
+    const p1 = prefixNumber(key, 6);
     let node = this.head;
     for (let level = this.height - 1; level >= 0; level--) {
       let next = node.next[level]!;
-      while (next !== null && compareBytes(next.entry.key, key) < 0) {
+      while (next !== null && compareNode(next, key, p0, p1) < 0) {
         node = next;
         next = node.next[level]!;
       }
