@@ -1,5 +1,7 @@
 import { murmur3_32 } from '../core/ring';
-import { etag } from '../core/versioning';
+import { dataKey } from '../core/replication/keys';
+import { bytesEqual, etag } from '../core/versioning';
+import type { StorageNode } from '../core/node';
 import { runChecker, type CheckerResult, type ConvergenceSample } from './checkers';
 import { sharingOperationsByKey } from './checkers/operations';
 import { percentile } from './checkers/stats';
@@ -272,22 +274,32 @@ function figures(cluster: SimCluster, workload: Workload, nemesis: Nemesis): Omi
   };
 }
 
-/** How many of `keys` have owners that disagree (compared by etag of each owner's local sibling set). */
+/**
+ * How many of `keys` have owners that disagree (compared by etag of each owner's local sibling set). Stored
+ * bytes are compared first: equal bytes are equal sets (the encoding is canonical), so only owners whose bytes
+ * differ pay for decoding and etags (which ignore clock micros, so different bytes may still agree).
+ */
 function divergentKeys(cluster: SimCluster, keys: readonly string[]): number {
   let divergent = 0;
   for (const key of keys) {
     const owners = cluster.owners(key);
     const keyBytes = bytes(key);
-    let first: string | undefined;
+    const stored = dataKey(keyBytes);
+    let firstNode: StorageNode | undefined;
+    let firstRaw: Uint8Array | undefined;
+    let firstTag: string | undefined;
     for (const owner of owners) {
       const node = cluster.node(owner);
-      if (node === undefined) {
-        first = '\u0000down';
-        break;
+      if (node === undefined) break; // a down owner: this key is not judged
+      if (firstNode === undefined) {
+        firstNode = node;
+        firstRaw = node.engine.get(stored);
+        continue;
       }
-      const tag = etag(node.localSiblings(keyBytes));
-      if (first === undefined) first = tag;
-      else if (tag !== first) {
+      const raw = node.engine.get(stored);
+      if (raw === undefined ? firstRaw === undefined : firstRaw !== undefined && bytesEqual(raw, firstRaw)) continue;
+      firstTag ??= etag(firstNode.localSiblings(keyBytes));
+      if (etag(node.localSiblings(keyBytes)) !== firstTag) {
         divergent++;
         break;
       }
