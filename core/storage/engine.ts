@@ -98,6 +98,10 @@ export class StorageEngine {
   private readonly walWriters = new Map<number, WalWriter>();
   private lastSeq: number;
   private nextFileNumber: number;
+  /** See copyIn: memtableBytes / 256 within 4..256 KiB, allocated on the first write. */
+  private readonly slabBytes: number;
+  private slab = new Uint8Array(0);
+  private slabUsed = 0;
   private flushing = false;
   private compacting = false;
   /** Writes queued behind a memtable stall, FIFO. A head index, not Array.shift, keeps draining O(n). */
@@ -156,6 +160,7 @@ export class StorageEngine {
     checkLevels(this.levels, options.compaction);
     this.lastSeq = lastSeq;
     this.nextFileNumber = nextFileNumber;
+    this.slabBytes = Math.min(256 * 1024, Math.max(4096, Math.floor(options.memtableBytes / 256)));
     this.liveWals = liveWals;
     const walNumber = this.nextFileNumber++;
     this.wal = WalWriter.create(this.disk, walFileName(walNumber), walNumber, this.walCounters, this.options.syncWrites);
@@ -264,10 +269,10 @@ export class StorageEngine {
           time = Math.max(1, now + Math.ceil(op.ttlMicros));
         }
         // Copies: the caller may reuse its buffers once put returns.
-        entries.push({ kind: KIND_PUT, seq: 0, time, key: transfer ? op.key : op.key.slice(), value: transfer ? op.value : op.value.slice() });
+        entries.push({ kind: KIND_PUT, seq: 0, time, key: transfer ? op.key : this.copyIn(op.key), value: transfer ? op.value : this.copyIn(op.value) });
       } else if (op.type === 'delete') {
         if (now < 0) now = this.clock.nowMicros();
-        entries.push({ kind: KIND_DELETE, seq: 0, time: Math.max(0, now), key: transfer ? op.key : op.key.slice(), value: new Uint8Array(0) });
+        entries.push({ kind: KIND_DELETE, seq: 0, time: Math.max(0, now), key: transfer ? op.key : this.copyIn(op.key), value: new Uint8Array(0) });
       } else {
         throw new StorageInputError(`unknown write op type '${String((op as { type: unknown }).type)}'`);
       }
@@ -313,6 +318,25 @@ export class StorageEngine {
     } else {
       done(null);
     }
+  }
+
+  /**
+   * A private copy of `bytes` for the memtable, carved from a shared slab: one ArrayBuffer per slab instead of
+   * one per key and value. Separate small buffers cost an allocation each and, living until their memtable is
+   * flushed, weigh on every garbage collection. A slab is freed once no memtable entry points into it any
+   * more; large values get their own buffer so a slab never pins much beyond what memtables hold.
+   */
+  private copyIn(bytes: Uint8Array): Uint8Array {
+    const n = bytes.length;
+    if (n > this.slabBytes >>> 2) return bytes.slice();
+    if (this.slabUsed + n > this.slab.length) {
+      this.slab = new Uint8Array(this.slabBytes);
+      this.slabUsed = 0;
+    }
+    const copy = this.slab.subarray(this.slabUsed, this.slabUsed + n);
+    copy.set(bytes);
+    this.slabUsed += n;
+    return copy;
   }
 
   private validateKey(key: Uint8Array): void {
@@ -470,7 +494,7 @@ export class StorageEngine {
     const step = (): void => {
       if (this.closed) return;
       try {
-        let budget = this.options.backgroundStepBytes;
+        let budget = this.stepBudget();
         while (cursor.valid() && budget > 0) {
           const entry = cursor.entry();
           builder.add(entry);
@@ -506,6 +530,16 @@ export class StorageEngine {
       }
     };
     this.defer(step);
+  }
+
+  /**
+   * Input bytes for the next flush or compaction step. While writes are stalled behind the flush nothing else
+   * is waiting for the thread, so steps are 8× longer: fewer zero-delay timers, each of which a real event loop
+   * rounds up to a millisecond of idling.
+   */
+  private stepBudget(): number {
+    const stalled = this.stalledHead < this.stalled.length;
+    return stalled ? 8 * this.options.backgroundStepBytes : this.options.backgroundStepBytes;
   }
 
   private removeRetiredWals(logNumber: number): void {
@@ -668,7 +702,7 @@ export class StorageEngine {
       if (this.closed) return;
       try {
         const now = this.clock.nowMicros();
-        let budget = this.options.backgroundStepBytes;
+        let budget = this.stepBudget();
         while (merged.valid() && budget > 0) {
           let entry: Entry | null = merged.entry();
           const size = TableBuilder.entryBytes(entry);
