@@ -13,6 +13,17 @@ export function compareBytes(a: Uint8Array, b: Uint8Array): number {
   return a.length - b.length;
 }
 
+/**
+ * Bytes [from, from + 6) of `key` as a big-endian number, missing bytes read as zero. When two keys' numbers
+ * for the same `from` differ (and their earlier bytes are equal), they order the keys as memcmp does: a key that
+ * runs out first is a prefix of the other, hence smaller. Equal numbers decide nothing.
+ */
+export function prefixNumber(key: Uint8Array, from: number): number {
+  let v = 0;
+  for (let i = from; i < from + 6; i++) v = v * 256 + (i < key.length ? key[i]! : 0);
+  return v;
+}
+
 export function hasPrefix(key: Uint8Array, prefix: Uint8Array): boolean {
   if (key.length < prefix.length) return false;
   for (let i = 0; i < prefix.length; i++) if (key[i] !== prefix[i]) return false;

@@ -1,4 +1,4 @@
-import { compareBytes } from './bytes';
+import { compareBytes, prefixNumber } from './bytes';
 import { encodedSize, type Entry } from './entry';
 
 /**
@@ -33,13 +33,6 @@ function keyHash(key: Uint8Array): number {
   let h = 0x811c9dc5;
   for (let i = 0; i < key.length; i++) h = Math.imul(h ^ key[i]!, 0x01000193);
   return (h ^ (h >>> 30)) & 0x3fffffff;
-}
-
-/** Bytes [from, from + 6) of `key` as a big-endian number, missing bytes read as zero. */
-function prefixNumber(key: Uint8Array, from: number): number {
-  let v = 0;
-  for (let i = from; i < from + 6; i++) v = v * 256 + (i < key.length ? key[i]! : 0);
-  return v;
 }
 
 /**

@@ -1,7 +1,7 @@
 import type { Disk } from '../env';
 import { blockCacheKey, type BlockCache } from './block-cache';
 import { BloomFilter } from './bloom';
-import { ByteReader, compareBytes } from './bytes';
+import { ByteReader, compareBytes, prefixNumber } from './bytes';
 import { crc32c } from './crc32c';
 import { KIND_DELETE, KIND_PUT, type Entry, type EntryKind } from './entry';
 import { StorageCorruptionError } from './errors';
@@ -171,6 +171,9 @@ export class TableReader {
    */
   private indexKeys: Uint8Array = new Uint8Array(0);
   private keyStarts: Uint32Array = new Uint32Array(1);
+  /** Bytes [0, 6) and [6, 12) of each block's last key as numbers, so findBlock mostly compares numbers. */
+  private lastKeyP0: Float64Array = new Float64Array(0);
+  private lastKeyP1: Float64Array = new Float64Array(0);
   private readonly offsets: number[] = [];
   private readonly lengths: number[] = [];
   private readonly bloom: BloomFilter;
@@ -249,6 +252,12 @@ export class TableReader {
         at += keys[i]!.length;
       }
       this.keyStarts[count] = at;
+      this.lastKeyP0 = new Float64Array(count);
+      this.lastKeyP1 = new Float64Array(count);
+      for (let i = 0; i < count; i++) {
+        this.lastKeyP0[i] = prefixNumber(keys[i]!, 0);
+        this.lastKeyP1[i] = prefixNumber(keys[i]!, 6);
+      }
       if (expectedOffset !== filterOffset || r.remaining !== 0) throw new RangeError('index does not cover the data');
     } catch (error) {
       if (error instanceof StorageCorruptionError) throw error;
@@ -308,11 +317,17 @@ export class TableReader {
 
   /** Index of the first block whose last key is ≥ key (blockCount when none). */
   findBlock(key: Uint8Array): number {
+    const p0 = prefixNumber(key, 0);
+    const p1 = prefixNumber(key, 6);
+    const p0s = this.lastKeyP0;
+    const p1s = this.lastKeyP1;
     let lo = 0;
     let hi = this.offsets.length;
     while (lo < hi) {
       const mid = (lo + hi) >>> 1;
-      if (this.compareLastKey(mid, key) < 0) lo = mid + 1;
+      // Zero-padded prefixes that differ order keys as memcmp does (see memtable.ts); equal ones need the bytes.
+      const less = p0s[mid]! !== p0 ? p0s[mid]! < p0 : p1s[mid]! !== p1 ? p1s[mid]! < p1 : this.compareLastKey(mid, key) < 0;
+      if (less) lo = mid + 1;
       else hi = mid;
     }
     return lo;
