@@ -84,6 +84,26 @@ export class FileDisk implements Disk {
     return done === wanted ? buffer : buffer.subarray(0, done);
   }
 
+  readInto(name: string, offset: number, target: Uint8Array, targetOffset = 0): number {
+    const file = this.handle('readInto', name);
+    if (!Number.isInteger(offset) || offset < 0 || !Number.isInteger(targetOffset) || targetOffset < 0 || targetOffset > target.length) {
+      throw new DiskError('readInto', name, `bad range offset=${offset} targetOffset=${targetOffset} target length=${target.length}`);
+    }
+    const wanted = Math.max(0, Math.min(target.length - targetOffset, file.size - offset));
+    let done = 0;
+    while (done < wanted) {
+      let n: number;
+      try {
+        n = fs.readSync(file.fd, target, targetOffset + done, wanted - done, offset + done);
+      } catch (error) {
+        throw new DiskError('readInto', name, (error as Error).message);
+      }
+      if (n === 0) break;
+      done += n;
+    }
+    return done;
+  }
+
   readAll(name: string): Uint8Array {
     const file = this.handle('readAll', name);
     return this.read(name, 0, file.size);

@@ -152,6 +152,18 @@ export class SimDisk implements Disk {
     return result;
   }
 
+  readInto(name: string, offset: number, target: Uint8Array, targetOffset = 0): number {
+    const inode = this.inode('readInto', name);
+    if (!Number.isInteger(offset) || offset < 0 || !Number.isInteger(targetOffset) || targetOffset < 0 || targetOffset > target.length) {
+      throw new DiskError('readInto', name, `bad range offset=${offset} targetOffset=${targetOffset} target length=${target.length}`);
+    }
+    const end = Math.min(inode.length, offset + target.length - targetOffset);
+    if (offset >= end) return 0;
+    target.set(inode.buffer.subarray(offset, end), targetOffset);
+    this.counters.bytesRead += end - offset;
+    return end - offset;
+  }
+
   readAll(name: string): Uint8Array {
     const inode = this.inode('readAll', name);
     this.counters.bytesRead += inode.length;

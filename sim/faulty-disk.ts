@@ -8,7 +8,7 @@ import { DiskError, type Disk, type Random, type SyncCallback } from '../core/en
  * knob. Knobs can be changed mid-run with `setFaults`.
  */
 export interface DiskFaultOptions {
-  /** Probability that a read/readAll throws a DiskError (EIO). */
+  /** Probability that a read/readInto/readAll throws a DiskError (EIO). */
   readFaultProbability?: number;
   /** Probability that an append/writeAt/create throws a DiskError before changing anything. */
   writeFaultProbability?: number;
@@ -77,6 +77,18 @@ export class FaultyDisk implements Disk {
     return this.maybeFlip(this.inner.read(name, offset, length));
   }
 
+  readInto(name: string, offset: number, target: Uint8Array, targetOffset = 0): number {
+    this.maybeFailRead('readInto', name);
+    const n = this.inner.readInto(name, offset, target, targetOffset);
+    // Same knob as read: the flipped bit lands in the bytes just read (the caller's buffer, flipped in place).
+    if (n > 0 && this.roll(this.faults.bitFlipProbability)) {
+      this.counters.bitFlips++;
+      const bit = this.random.int(n * 8);
+      target[targetOffset + (bit >> 3)]! ^= 1 << (bit & 7);
+    }
+    return n;
+  }
+
   readAll(name: string): Uint8Array {
     this.maybeFailRead('readAll', name);
     return this.maybeFlip(this.inner.readAll(name));
@@ -130,7 +142,7 @@ export class FaultyDisk implements Disk {
     }
   }
 
-  private maybeFailRead(operation: 'read' | 'readAll', name: string): void {
+  private maybeFailRead(operation: 'read' | 'readInto' | 'readAll', name: string): void {
     if (this.roll(this.faults.readFaultProbability)) {
       this.counters.readFaults++;
       throw new DiskError(operation, name, 'injected read failure (EIO)');

@@ -45,6 +45,12 @@ export interface Disk {
   writeAt(name: string, offset: number, data: Uint8Array): void;
   /** Reads up to `length` bytes at `offset`; fewer (possibly zero) at end of file. */
   read(name: string, offset: number, length: number): Uint8Array;
+  /**
+   * Reads into `target` at `targetOffset` (default 0) up to `target.length - targetOffset` bytes from `offset`;
+   * returns how many it read — fewer (possibly zero) at end of file. Lets hot paths reuse one buffer instead of
+   * allocating per read. Bytes of `target` beyond the returned count are left as they were.
+   */
+  readInto(name: string, offset: number, target: Uint8Array, targetOffset?: number): number;
   /** The whole file. */
   readAll(name: string): Uint8Array;
   /** Shrinks (or zero-extends) the file to `size` bytes. */
@@ -60,7 +66,7 @@ export interface Disk {
 }
 
 export type DiskOperation =
-  | 'list' | 'exists' | 'size' | 'create' | 'append' | 'writeAt' | 'read' | 'readAll' | 'truncate'
+  | 'list' | 'exists' | 'size' | 'create' | 'append' | 'writeAt' | 'read' | 'readInto' | 'readAll' | 'truncate'
   | 'rename' | 'remove' | 'sync' | 'syncDirectory';
 
 /** A disk failure, naming the operation and the file so an operator can tell what broke. */

@@ -52,6 +52,50 @@ export function runDiskContract(newFixture: () => DiskFixture): void {
     expect(disk.read('a.log', 11, 4).length).toBe(0);
   }));
 
+  it('readInto fills the caller\'s buffer at an offset, short at end of file, untouched beyond', withDisk(({ disk }) => {
+    disk.create('r');
+    disk.append('r', bytes('hello world'));
+    const target = new Uint8Array(8).fill(0x2e); // '.'
+    expect(disk.readInto('r', 6, target)).toBe(5);
+    expect(text(target)).toBe('world...');
+    target.fill(0x2e);
+    expect(disk.readInto('r', 0, target, 3)).toBe(5);
+    expect(text(target)).toBe('...hello');
+    target.fill(0x2e);
+    expect(disk.readInto('r', 9, target, 2)).toBe(2); // short: only "ld" is left
+    expect(text(target)).toBe('..ld....');
+    expect(disk.readInto('r', 11, target)).toBe(0);
+    expect(disk.readInto('r', 50, target)).toBe(0);
+    expect(disk.readInto('r', 0, target, 8)).toBe(0); // no room
+    expect(text(target)).toBe('..ld....');
+    // Sees appends and overwrites made after earlier reads (no stale cached view).
+    disk.writeAt('r', 0, bytes('J'));
+    disk.append('r', bytes('!'));
+    const all = new Uint8Array(12);
+    expect(disk.readInto('r', 0, all)).toBe(12);
+    expect(text(all)).toBe('Jello world!');
+    // A subarray target: writes land inside the view only.
+    const backing = new Uint8Array(6).fill(0x2e);
+    expect(disk.readInto('r', 1, backing.subarray(2, 5))).toBe(3);
+    expect(text(backing)).toBe('..ell.');
+    expect(() => disk.readInto('missing', 0, target)).toThrow(/readInto.*'missing'.*no such file/);
+    expect(() => disk.readInto('r', -1, target)).toThrow(DiskError);
+    expect(() => disk.readInto('r', 0, target, 9)).toThrow(DiskError);
+    expect(() => disk.readInto('r', 1.5, target)).toThrow(DiskError);
+  }));
+
+  it('readInto returns the same bytes as read across a 1 MiB file', withDisk(({ disk }) => {
+    const big = new Uint8Array((1 << 20) + 3).map((_, i) => (i * 131 + 17) & 0xff);
+    disk.create('big');
+    disk.append('big', big);
+    const scratch = new Uint8Array(70_000);
+    for (const offset of [0, 1, 4095, 65_536, (1 << 20) - 10_000, (1 << 20) + 2]) {
+      const n = disk.readInto('big', offset, scratch);
+      expect(n).toBe(Math.min(scratch.length, big.length - offset));
+      expect(Buffer.compare(scratch.subarray(0, n), disk.read('big', offset, scratch.length))).toBe(0);
+    }
+  }));
+
   it('writes at offsets, extends, and truncates', withDisk(({ disk }) => {
     disk.create('f');
     disk.append('f', bytes('abcdef'));

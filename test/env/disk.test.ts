@@ -138,6 +138,21 @@ describe('fault-injecting disk wrapper', () => {
     expect(faulty.counters).toMatchObject({ readFaults: 1, writeFaults: 1, bitFlips: 1 });
     faulty.setFaults({});
     expect(faulty.readAll('x')).toEqual(new Uint8Array(64).fill(7));
+    // readInto obeys the same knobs: EIO before touching the buffer, or one bit flipped in the bytes it read.
+    const target = new Uint8Array(80).fill(1);
+    faulty.setFaults({ readFaultProbability: 1 });
+    expect(() => faulty.readInto('x', 0, target)).toThrow(/readInto failed on 'x': injected read failure/);
+    expect(target).toEqual(new Uint8Array(80).fill(1));
+    faulty.setFaults({ bitFlipProbability: 1 });
+    expect(faulty.readInto('x', 32, target, 4)).toBe(32);
+    expect(target.subarray(0, 4)).toEqual(new Uint8Array(4).fill(1));
+    expect(target.subarray(36)).toEqual(new Uint8Array(44).fill(1));
+    expect([...target.subarray(4, 36)].filter((b) => b !== 7).length).toBe(1);
+    expect(faulty.readInto('x', 64, target)).toBe(0); // nothing read, nothing to flip
+    expect(faulty.counters).toMatchObject({ readFaults: 2, writeFaults: 1, bitFlips: 2 });
+    faulty.setFaults({});
+    expect(faulty.readInto('x', 0, target)).toBe(64);
+    expect(target.subarray(0, 64)).toEqual(new Uint8Array(64).fill(7));
     expect(() => faulty.setFaults({ readFaultProbability: 2 })).toThrow(/readFaultProbability/);
   });
 
