@@ -95,7 +95,8 @@ interface Store {
 function openDynalab(dir: string, options: Partial<StorageOptions>): { store: Store; engine: StorageEngine } {
   const disk = new FileDisk(dir);
   const clock = new WallClock();
-  const engine = StorageEngine.open({ disk, clock, options: { memtableBytes: 64 * MiB, blockCacheBytes: 8 * MiB, ...options } });
+  // soon = setImmediate: unsynced puts of one event-loop turn share one WAL append (acked after it).
+  const engine = StorageEngine.open({ disk, clock, soon: setImmediate, options: { memtableBytes: 64 * MiB, blockCacheBytes: 8 * MiB, ...options } });
   const store: Store = {
     put: (i, done) => engine.put(keyOf(i, KEYS), value, undefined, done),
     get: (key) => engine.get(key),
@@ -244,7 +245,7 @@ async function main(): Promise<void> {
       dirs.push(dir);
       const disk = new FileDisk(dir);
       const clock = new WallClock();
-      const wa = StorageEngine.open({ disk, clock, options: { compaction: strategy, memtableBytes: 4 * MiB, syncWrites: false } });
+      const wa = StorageEngine.open({ disk, clock, soon: setImmediate, options: { compaction: strategy, memtableBytes: 4 * MiB, syncWrites: false } });
       seed = 11;
       const space = Math.floor(WA_OPS / 3);
       await runConcurrent(WA_OPS, CONCURRENCY, (_, done) => wa.put(keyOf(random(space), space), value, undefined, done));

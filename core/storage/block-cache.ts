@@ -10,7 +10,31 @@ export class BlockCache<T> {
   hits = 0;
   misses = 0;
 
-  constructor(readonly capacityBytes: number) {}
+  /**
+   * Admission: block keys that missed once recently (a ghost list, insertion-ordered, no data). See admit.
+   * Sized to twice the number of ~4 KiB blocks the cache holds.
+   */
+  private readonly ghosts = new Set<number>();
+  private readonly ghostLimit: number;
+
+  constructor(readonly capacityBytes: number) {
+    this.ghostLimit = Math.max(16, Math.floor(capacityBytes / 2048));
+  }
+
+  /**
+   * Whether a block that just missed should be loaded into the cache: yes if it missed before within the
+   * admission window (the last `ghostLimit` distinct misses), otherwise it is remembered and the caller reads
+   * it without caching. Point reads spread over a store much larger than the cache would otherwise evict a
+   * block per get for blocks that are never read again — an allocation, an LRU insert and an eviction each,
+   * for a hit rate of capacity/store. Keys read twice are cached from their second read on (2Q's A1out idea).
+   */
+  admit(key: number): boolean {
+    if (this.capacityBytes === 0) return false;
+    if (this.ghosts.delete(key)) return true;
+    this.ghosts.add(key);
+    if (this.ghosts.size > this.ghostLimit) this.ghosts.delete(this.ghosts.values().next().value as number);
+    return false;
+  }
 
   get(key: number): T | undefined {
     const slot = this.map.get(key);

@@ -15,12 +15,12 @@ import {
 import { Memtable } from './memtable';
 import { MergingCursor, type EntryCursor } from './merge';
 import { resolveOptions, type StorageOptions } from './options';
-import { TableReader, type DataBlock } from './sstable-reader';
+import { ReadScratch, TableReader, type DataBlock } from './sstable-reader';
 import { TableBuilder } from './sstable-writer';
 import { computeStats, type EngineCounters, type StorageStats, type WalCounters } from './stats';
 import { parseFileName, tableFileName, walFileName, type TableMeta } from './table-meta';
 import { buildLevels, checkLevels } from './version';
-import { readWal, WalWriter } from './wal';
+import { readWal, WalWriter, type SoonHook } from './wal';
 
 /**
  * The LSM storage engine: WAL + memtable + SSTables + manifest + background flush and compaction.
@@ -28,7 +28,9 @@ import { readWal, WalWriter } from './wal';
  * ## Threading model
  * Everything runs on the caller's event loop (the simulator's or Node's). Reads are synchronous. Writes
  * append to the WAL and insert into the memtable synchronously, then acknowledge through a callback after
- * the group-committed fsync (or at once, with syncWrites false — then `done` may run before `put` returns).
+ * the group-committed fsync (or, with syncWrites false, once the record is appended to the page cache: at once
+ * — `done` may run before `put` returns — or, given the environment's `soon` hook, one turn later after the
+ * append that covers every write of the turn).
  * Flush and compaction are chopped into steps of ~backgroundStepBytes run from zero-delay timers, so writes
  * and reads interleave with them; only manifest installs and fsyncs are waited on.
  *
@@ -61,6 +63,13 @@ export interface StorageEnvironment {
   disk: Disk;
   clock: Clock;
   options?: Partial<StorageOptions>;
+  /**
+   * Optional: runs a callback once the current synchronous work is done, in a later turn of the same event
+   * loop (real mode: setImmediate; simulator: a zero-delay timer). With it, unsynced writes (syncWrites false)
+   * made in the same turn share one WAL append and are acknowledged after it, one turn later (see wal.ts).
+   * Without it each unsynced write is appended on its own and acknowledged inline.
+   */
+  soon?: SoonHook;
 }
 
 export interface RecoveryReport {
@@ -83,8 +92,11 @@ export class StorageEngine {
   readonly options: StorageOptions;
   private readonly disk: Disk;
   private readonly clock: Clock;
+  private readonly soon: SoonHook | undefined;
   private readonly manifest: ManifestWriter;
   private readonly cache: BlockCache<DataBlock>;
+  /** Shared by every reader: gets whose block is not cached read it here (see TableReader.find). */
+  private readonly scratch = new ReadScratch();
   private readonly readers = new Map<number, TableReader>();
   private readonly pickerOptions: PickerOptions;
   private levels: TableMeta[][];
@@ -141,6 +153,7 @@ export class StorageEngine {
   private constructor(env: StorageEnvironment, options: StorageOptions, state: ManifestState, recovery: RecoveryReport, replayed: Memtable | null, liveWals: number[], lastSeq: number, nextFileNumber: number) {
     this.disk = env.disk;
     this.clock = env.clock;
+    this.soon = env.soon;
     this.options = options;
     this.recovery = recovery;
     this.pickerOptions = {
@@ -163,7 +176,7 @@ export class StorageEngine {
     this.slabBytes = Math.min(256 * 1024, Math.max(4096, Math.floor(options.memtableBytes / 256)));
     this.liveWals = liveWals;
     const walNumber = this.nextFileNumber++;
-    this.wal = WalWriter.create(this.disk, walFileName(walNumber), walNumber, this.walCounters, this.options.syncWrites);
+    this.wal = WalWriter.create(this.disk, walFileName(walNumber), walNumber, this.walCounters, this.options.syncWrites, this.soon);
     this.walWriters.set(walNumber, this.wal);
     this.liveWals.push(walNumber);
     this.active = new Memtable(walNumber);
@@ -315,6 +328,12 @@ export class StorageEngine {
         if (error !== null) this.fail(error);
         done(error);
       });
+    } else if (wal.coalescing) {
+      // Acknowledged once this turn's records are appended in one write — still "in the page cache".
+      wal.whenAppended((error) => {
+        if (error !== null) this.fail(error);
+        done(error);
+      });
     } else {
       done(null);
     }
@@ -351,7 +370,7 @@ export class StorageEngine {
   private rotateMemtable(): void {
     if (this.active.isEmpty) return;
     const walNumber = this.nextFileNumber++;
-    this.wal = WalWriter.create(this.disk, walFileName(walNumber), walNumber, this.walCounters, this.options.syncWrites);
+    this.wal = WalWriter.create(this.disk, walFileName(walNumber), walNumber, this.walCounters, this.options.syncWrites, this.soon);
     this.walWriters.set(walNumber, this.wal);
     this.liveWals.push(walNumber);
     this.immutables.push(this.active);
@@ -422,7 +441,7 @@ export class StorageEngine {
   private reader(table: TableMeta): TableReader {
     let reader = this.readers.get(table.fileNumber);
     if (reader === undefined) {
-      reader = new TableReader(this.disk, tableFileName(table.fileNumber), table.fileNumber, this.cache);
+      reader = new TableReader(this.disk, tableFileName(table.fileNumber), table.fileNumber, this.cache, this.scratch);
       this.readers.set(table.fileNumber, reader);
     }
     return reader;

@@ -152,6 +152,26 @@ function compareRanges(data: Uint8Array, a: number, aLength: number, b: number, 
   return aLength - bLength;
 }
 
+/**
+ * One reusable read buffer, shared by all of an engine's table readers: a get whose block is not going into
+ * the block cache reads the block into it (Disk.readInto), verifies it there and decodes the entry as views
+ * into it, so a random get over a large store allocates no block-sized buffer. Such an entry is valid only
+ * until the next read through the same scratch; the engine copies the value out at once.
+ */
+export class ReadScratch {
+  private buffer = new Uint8Array(16 * 1024);
+
+  /** A buffer of at least `length` bytes (grown by doubling; never shrinks). */
+  take(length: number): Uint8Array {
+    if (this.buffer.length < length) {
+      let capacity = this.buffer.length;
+      while (capacity < length) capacity *= 2;
+      this.buffer = new Uint8Array(capacity);
+    }
+    return this.buffer;
+  }
+}
+
 /** Compaction reads its inputs in runs of blocks of about this many bytes: one read(2) per run, not per block. */
 const COMPACTION_READAHEAD = 256 * 1024;
 /** A scan's readahead starts at one block and doubles with each further block it reads, up to this. */
@@ -188,6 +208,7 @@ export class TableReader {
     readonly name: string,
     readonly fileNumber: number,
     private readonly cache: BlockCache<DataBlock>,
+    private readonly scratch: ReadScratch = new ReadScratch(),
   ) {
     const size = disk.size(name);
     if (size < FOOTER_BYTES) throw new StorageCorruptionError(name, 0, `file is ${size} bytes, too short for a footer`);
@@ -342,13 +363,32 @@ export class TableReader {
     return this.lengths[blockIndex]!;
   }
 
-  /** The entry for exactly `key` in this table (no bloom check), or undefined. */
+  /**
+   * The entry for exactly `key` in this table (no bloom check), or undefined. Its key and value may be views
+   * into the shared ReadScratch: valid until the next read through it — copy what you keep.
+   *
+   * A block not in the cache goes into it only on a second miss within the cache's admission window (see
+   * BlockCache.admit); until then it is read into the scratch buffer and verified there, so a get over a
+   * store far larger than the cache costs one read(2) and no block-sized allocation.
+   */
   find(key: Uint8Array): Entry | undefined {
     const blockIndex = this.findBlock(key);
     if (blockIndex >= this.offsets.length) return undefined;
-    const block = this.block(blockIndex, true);
+    const cacheKey = blockCacheKey(this.fileNumber, blockIndex);
+    let block = this.cache.get(cacheKey);
+    if (block === undefined) block = this.cache.admit(cacheKey) ? this.readBlock(blockIndex, true) : this.readBlockIntoScratch(blockIndex);
     const i = block.lowerBound(key);
     return i < block.count && block.compareKey(i, key) === 0 ? block.entry(i) : undefined;
+  }
+
+  /** Reads and verifies data block i into the shared scratch buffer (not cached; see find). */
+  private readBlockIntoScratch(blockIndex: number): DataBlock {
+    const offset = this.offsets[blockIndex]!;
+    const length = this.lengths[blockIndex]!;
+    const buffer = this.scratch.take(length).subarray(0, length);
+    const n = this.disk.readInto(this.name, offset, buffer, 0);
+    if (n !== length) throw new StorageCorruptionError(this.name, offset, `data block truncated (${n} of ${length} bytes)`);
+    return this.verifyBlock(blockIndex, buffer, 0);
   }
 
   /** Loads a data block through the cache (`fillCache` false for compaction, which reads each block once). */

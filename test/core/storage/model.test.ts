@@ -48,11 +48,15 @@ const opArbitrary: fc.Arbitrary<Op> = fc.oneof(
   { weight: 2, arbitrary: fc.record({ kind: fc.constant('crash' as const), events: fc.nat(40), tear: fc.boolean() }) },
 );
 
-function runModel(strategy: 'leveled' | 'size-tiered', seed: number, ops: Op[]): void {
+/**
+ * `unsynced`: syncWrites false with coalesced WAL appends. An ack then means "in the page cache", so the
+ * crashes are process crashes (the machine keeps every appended byte) and every acknowledged write must survive.
+ */
+function runModel(strategy: 'leveled' | 'size-tiered', seed: number, ops: Op[], unsynced = false): void {
   const world = new World(seed);
   // Half the runs with no tombstone grace, so tombstones are dropped as early as the engine dares.
-  const options = smallOptions(strategy, { tombstoneGraceMicros: seed % 2 === 0 ? 0 : 5_000 });
-  let engine: StorageEngine = world.open(options);
+  const options = smallOptions(strategy, { tombstoneGraceMicros: seed % 2 === 0 ? 0 : 5_000, ...(unsynced ? { syncWrites: false } : {}) });
+  let engine: StorageEngine = world.open(options, unsynced);
   const history = new Map<number, Write[]>();
   let counter = 0;
   const now = (): number => world.sim.nowMicros;
@@ -146,8 +150,9 @@ function runModel(strategy: 'leveled' | 'size-tiered', seed: number, ops: Op[]):
         break;
       case 'crash': {
         world.sim.run({ maxEvents: op.events });
-        world.crash(op.tear ? 'tear-unsynced' : 'drop-unsynced');
-        engine = world.open(options);
+        if (unsynced) world.processCrash();
+        else world.crash(op.tear ? 'tear-unsynced' : 'drop-unsynced');
+        engine = world.open(options, unsynced);
         for (let k = 0; k < KEYS; k++) {
           if (!history.has(k)) continue;
           const got = dec(engine.get(enc(keyName(k))));
@@ -175,7 +180,7 @@ function runModel(strategy: 'leveled' | 'size-tiered', seed: number, ops: Op[]):
   };
   expect(final(), `final scan (seed ${seed})`).toEqual(want());
   world.await((done) => engine.close(done));
-  engine = world.open(options);
+  engine = world.open(options, unsynced);
   // Recomputed: closing takes virtual time (a last fsync), during which TTL'd values may expire.
   expect(final(), `after clean reopen (seed ${seed})`).toEqual(want());
 }
@@ -189,6 +194,15 @@ describe.each(['leveled', 'size-tiered'] as const)('storage engine vs Map model 
         runModel(strategy, seed, ops);
       }),
       { numRuns: runs, verbose: 1 },
+    );
+  });
+
+  it('unsynced writes with coalesced WAL appends: every acknowledged write survives a process crash', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 2 ** 31 - 1 }), fc.array(opArbitrary, { minLength: 20, maxLength: 250 }), (seed, ops) => {
+        runModel(strategy, seed, ops, true);
+      }),
+      { numRuns: Math.ceil(runs / 3), verbose: 1 },
     );
   });
 });

@@ -17,8 +17,16 @@ export class World {
     this.disk = new SimDisk(this.sim, this.host, this.sim.random.fork('disk'), { syncLatency: { kind: 'uniform', minMs: 0.05, maxMs: 0.5 } });
   }
 
-  open(options: Partial<StorageOptions>): StorageEngine {
-    return StorageEngine.open({ disk: this.disk, clock: this.clock, options });
+  /** `coalesce`: give the engine a `soon` hook (a zero-delay timer), so unsynced writes share WAL appends. */
+  open(options: Partial<StorageOptions>, coalesce = false): StorageEngine {
+    const soon = coalesce ? (callback: () => void): void => void this.clock.setTimer(0, callback) : undefined;
+    return StorageEngine.open({ disk: this.disk, clock: this.clock, options, ...(soon === undefined ? {} : { soon }) });
+  }
+
+  /** The process dies but the machine does not: every appended byte (the page cache) survives. */
+  processCrash(): void {
+    this.host.crash();
+    this.host.restart();
   }
 
   /** Power loss: the process dies, the disk keeps only what was made durable. */
