@@ -1,6 +1,6 @@
 import { AntiEntropy } from './antientropy/exchange';
 import { Membership } from './membership/membership';
-import type { NodeEnvironment, NodeId } from './env';
+import type { NodeEnvironment, NodeId, TimerId } from './env';
 import { decodeMessage, encodeMessage, MessageDecodeError, type CoordinateMessage, type Message } from './replication/messages';
 import { checkKey, checkValue } from './replication/limits';
 import { DATA_PREFIX, dataKey, decodeMicros, encodeMicros, HINT_PREFIX, hintKey, parseHintKey, userKeyOfData } from './replication/keys';
@@ -157,6 +157,8 @@ export class StorageNode {
   private readonly config: Required<Omit<NodeConfig, 'partitioning' | 'storage' | 'members' | 'ring' | 'ringGossipIntervalMicros' | 'transferSettleMicros' | 'transferBatch' | 'brokenMembership'>> & { members: readonly Member[] };
   private readonly suspicion: Suspicion;
   private readonly pendingWrites = new Map<number, WriteRequest>();
+  /** The substitute and deadline timers of each write in pendingWrites (see writeReplied). */
+  private readonly writeTimers = new Map<number, [TimerId, TimerId]>();
   private readonly pendingReads = new Map<number, ReadRequest>();
   private readonly pendingForwards = new Map<number, (reply: Extract<Message, { type: 'coordinate-reply' }>) => void>();
   private readonly pendingHints = new Map<number, { owner: NodeId; key: Uint8Array; storedAtMicros: number }>();
@@ -521,18 +523,36 @@ export class StorageNode {
     for (const target of targets) {
       if (target.node === this.id && unreached.length > 0) {
         request.asking(target);
-        this.storeReplica(message.key, next, [target.hintFor, ...unreached], (error) => request.reply(this.id, error === null, error?.message ?? ''));
+        this.storeReplica(message.key, next, [target.hintFor, ...unreached], (error) => this.writeReplied(request, this.id, error === null, error?.message ?? ''));
       } else {
         this.sendReplicaWrite(request, target, message.key, encoded, next);
       }
     }
     this.sendToPendingOwners(message.key, plan.owners, encoded);
-    this.env.clock.setTimer(this.config.substituteAfterMicros, () => this.substituteWriteTargets(request, message.key, encoded, next));
-    this.env.clock.setTimer(this.config.requestTimeoutMicros, () => {
+    const substituteTimer = this.env.clock.setTimer(this.config.substituteAfterMicros, () => this.substituteWriteTargets(request, message.key, encoded, next));
+    const deadlineTimer = this.env.clock.setTimer(this.config.requestTimeoutMicros, () => {
+      this.writeTimers.delete(requestId);
       request.timeout(this.config.requestTimeoutMicros);
       this.pendingWrites.delete(requestId);
       this.hintForSilentTargets(request, message.key, next);
     });
+    this.writeTimers.set(requestId, [substituteTimer, deadlineTimer]);
+  }
+
+  /**
+   * A target's answer to a write. Once the write has answered its client and every target has spoken, its two
+   * timers have nothing left to do (no silent target to substitute or hint for): they are cancelled and the
+   * request forgotten, instead of holding the value and its sibling sets until the deadline.
+   */
+  private writeReplied(request: WriteRequest, from: NodeId, ok: boolean, error: string): void {
+    request.reply(from, ok, error);
+    if (!request.done || request.silent().length > 0) return;
+    const timers = this.writeTimers.get(request.requestId);
+    if (timers === undefined) return;
+    this.writeTimers.delete(request.requestId);
+    this.pendingWrites.delete(request.requestId);
+    this.env.clock.cancelTimer(timers[0]);
+    this.env.clock.cancelTimer(timers[1]);
   }
 
   /**
@@ -550,7 +570,7 @@ export class StorageNode {
   private sendReplicaWrite(request: WriteRequest, target: Target, key: Uint8Array, encoded: Uint8Array, set: SiblingSet): void {
     request.asking(target);
     if (target.node === this.id) {
-      this.storeReplica(key, set, target.hintFor, (error) => request.reply(this.id, error === null, error?.message ?? ''));
+      this.storeReplica(key, set, target.hintFor, (error) => this.writeReplied(request, this.id, error === null, error?.message ?? ''));
       return;
     }
     this.send(target.node, { type: 'replica-write', requestId: request.requestId, key, siblings: encoded, hintFor: target.hintFor, ttlMicros: 0 });
@@ -583,13 +603,24 @@ export class StorageNode {
     const walk = this.walk(key);
     const plan = planTargets(walk, this.config.n, this.config.sloppyQuorum, (node) => node !== this.id && this.suspicion.isSuspected(node));
     const requestId = this.nextRequestId++;
-    const request = new ReadRequest(requestId, r, this.mode, plan.spares, done, (merged, stale) => {
+    let answered = false;
+    const answer = (outcome: ReadOutcome): void => {
+      answered = true;
+      done(outcome);
+    };
+    const request = new ReadRequest(requestId, r, this.mode, plan.spares, answer, (merged, stale) => {
       this.pendingReads.delete(requestId);
+      // Settled (every asked replica replied): the substitute timer has nothing left to do, nor has the deadline
+      // once the client has its answer (with fewer than R replicas it still has to fail the read). Cancelled,
+      // they stop holding the request and every value it gathered until the deadline — on a real node that
+      // kept each read alive past a young-generation GC.
+      this.env.clock.cancelTimer(substituteTimer);
+      if (answered) this.env.clock.cancelTimer(deadlineTimer);
       if (this.config.readRepair) this.readRepair(key, merged, stale);
     });
     this.pendingReads.set(requestId, request);
     for (const target of plan.targets) this.askRead(request, target.node, key);
-    this.env.clock.setTimer(this.config.substituteAfterMicros, () => {
+    const substituteTimer = this.env.clock.setTimer(this.config.substituteAfterMicros, () => {
       if (request.done) return;
       for (const silent of request.silent()) {
         this.suspicion.suspect(silent);
@@ -599,7 +630,7 @@ export class StorageNode {
         this.askRead(request, spare, key);
       }
     });
-    this.env.clock.setTimer(this.config.requestTimeoutMicros, () => {
+    const deadlineTimer = this.env.clock.setTimer(this.config.requestTimeoutMicros, () => {
       request.timeout(this.config.requestTimeoutMicros);
       this.pendingReads.delete(requestId);
     });
@@ -930,7 +961,7 @@ export class StorageNode {
       }
       case 'replica-write-ack': {
         const request = this.pendingWrites.get(message.requestId);
-        if (request !== undefined) request.reply(from, message.ok, message.error);
+        if (request !== undefined) this.writeReplied(request, from, message.ok, message.error);
         else this.hintDelivered(message.requestId, message.ok);
         return;
       }

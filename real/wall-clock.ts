@@ -3,9 +3,13 @@ import type { Clock, TimerId } from '../core/env';
 /**
  * The real Clock: wall time in microseconds (Date.now × 1000 plus a monotonic sub-millisecond part) and
  * Node timers. Timers are unref'd so a node's housekeeping timers never keep a finished process alive.
+ *
+ * A zero delay ("later, off this stack") is a setImmediate, not a setTimeout: Node clamps setTimeout(0) to
+ * 1 ms, and the core defers on hot paths — a coordinator's reply from its own replica on every read, the
+ * engine's flush and compaction steps — so every GET waited at least 1 ms for its local answer.
  */
 export class WallClock implements Clock {
-  private readonly timers = new Map<TimerId, NodeJS.Timeout>();
+  private readonly timers = new Map<TimerId, NodeJS.Timeout | NodeJS.Immediate>();
   private nextId = 1;
   private readonly wallAtStartMicros = Date.now() * 1000;
   private readonly monotonicAtStart = process.hrtime.bigint();
@@ -17,10 +21,11 @@ export class WallClock implements Clock {
 
   setTimer(delayMicros: number, callback: () => void): TimerId {
     const id = this.nextId++;
-    const handle = setTimeout(() => {
+    const fire = (): void => {
       this.timers.delete(id);
       callback();
-    }, Math.max(0, delayMicros / 1000));
+    };
+    const handle = delayMicros > 0 ? setTimeout(fire, delayMicros / 1000) : setImmediate(fire);
     handle.unref();
     this.timers.set(id, handle);
     return id;
@@ -29,13 +34,18 @@ export class WallClock implements Clock {
   cancelTimer(id: TimerId): void {
     const handle = this.timers.get(id);
     if (handle === undefined) return;
-    clearTimeout(handle);
+    clear(handle);
     this.timers.delete(id);
   }
 
   /** Cancels every timer (used on shutdown). */
   cancelAll(): void {
-    for (const handle of this.timers.values()) clearTimeout(handle);
+    for (const handle of this.timers.values()) clear(handle);
     this.timers.clear();
   }
+}
+
+function clear(handle: NodeJS.Timeout | NodeJS.Immediate): void {
+  if ('refresh' in handle) clearTimeout(handle); // only a Timeout can be refreshed
+  else clearImmediate(handle);
 }
