@@ -37,11 +37,13 @@ const JSON_TYPE = 'application/json; charset=utf-8';
 
 export function createHttpApi(node: StorageNode, options: HttpApiOptions = {}): http.Server {
   const counters = { requests: 0, byStatus: {} as Record<string, number> };
+  // One listener function for every response, not a closure per request.
+  function countStatus(this: http.ServerResponse): void {
+    counters.byStatus[this.statusCode] = (counters.byStatus[this.statusCode] ?? 0) + 1;
+  }
   const server = http.createServer({ keepAliveTimeout: 30_000 }, (req, res) => {
     counters.requests++;
-    res.on('finish', () => {
-      counters.byStatus[res.statusCode] = (counters.byStatus[res.statusCode] ?? 0) + 1;
-    });
+    res.on('finish', countStatus);
     try {
       route(req, res);
     } catch (error) {
@@ -154,7 +156,10 @@ export function createHttpApi(node: StorageNode, options: HttpApiOptions = {}): 
     req.on('end', () => {
       if (refused) return;
       if (res.headersSent) return;
-      const value = new Uint8Array(Buffer.concat(chunks, size));
+      // A view, not a copy: `new Uint8Array(buffer)` would copy the bytes a second time after the concat (and a
+      // body that arrived in one chunk needs no concat). The core copies the value into its own encoding.
+      const body = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size);
+      const value = new Uint8Array(body.buffer, body.byteOffset, body.length);
       const done = (result: WriteResult) => sendWrite(res, result, options.w);
       const ifMatch = req.headers['if-match'];
       const ifNoneMatch = req.headers['if-none-match'];

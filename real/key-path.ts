@@ -8,20 +8,36 @@ const PCHAR = /[A-Za-z0-9\-._~!$&'()*+,;=:@]/;
 export class KeyPathError extends Error {}
 
 export function decodeKeyPath(segment: string): Uint8Array {
-  const out: number[] = [];
-  const utf8 = new TextEncoder();
+  // One pass over char codes into a buffer of the worst-case size (a non-ASCII char is at most 3 UTF-8 bytes
+  // per UTF-16 unit): this runs on every request, and a TextEncoder call per character cost more than the
+  // rest of the routing.
+  const out = new Uint8Array(segment.length * 3);
+  let n = 0;
   for (let i = 0; i < segment.length; i++) {
-    const ch = segment[i]!;
-    if (ch === '%') {
-      const hex = segment.slice(i + 1, i + 3);
-      if (!/^[0-9A-Fa-f]{2}$/.test(hex)) throw new KeyPathError(`malformed percent-escape '%${hex}' at position ${i} of the key`);
-      out.push(parseInt(hex, 16));
+    const code = segment.charCodeAt(i);
+    if (code === 0x25 /* % */) {
+      const high = hexValue(segment.charCodeAt(i + 1));
+      const low = hexValue(segment.charCodeAt(i + 2));
+      if (high < 0 || low < 0) throw new KeyPathError(`malformed percent-escape '%${segment.slice(i + 1, i + 3)}' at position ${i} of the key`);
+      out[n++] = (high << 4) | low;
       i += 2;
+    } else if (code < 0x80) {
+      out[n++] = code;
     } else {
-      for (const byte of utf8.encode(ch)) out.push(byte);
+      for (const byte of utf8.encode(segment[i]!)) out[n++] = byte;
     }
   }
-  return Uint8Array.from(out);
+  return out.slice(0, n);
+}
+
+const utf8 = new TextEncoder();
+
+/** The value of one hex digit's char code, or -1 (also for NaN, past the end of the string). */
+function hexValue(code: number): number {
+  if (code >= 0x30 && code <= 0x39) return code - 0x30;
+  if (code >= 0x41 && code <= 0x46) return code - 0x41 + 10;
+  if (code >= 0x61 && code <= 0x66) return code - 0x61 + 10;
+  return -1;
 }
 
 export function encodeKeyPath(key: Uint8Array | string): string {
