@@ -118,16 +118,24 @@ export function createHttpApi(node: StorageNode, options: HttpApiOptions = {}): 
         const error = status === 503 ? `read quorum not met: ${result.replies} of ${r ?? 'r'} replicas answered (${result.error})` : result.error;
         return sendError(res, status, result.code, error, { replies: result.replies });
       }
-      res.setHeader(CONTEXT_HEADER, Buffer.from(result.context).toString('base64'));
-      res.setHeader('ETag', `"${result.etag}"`);
-      res.setHeader('X-Dynalab-Replies', String(result.replies));
-      if (result.values.length === 0) return sendError(res, 404, 'not-found', 'no value for this key (absent, deleted or expired)', {}, head);
+      const context = Buffer.from(result.context.buffer, result.context.byteOffset, result.context.length).toString('base64');
       if (result.values.length === 1) {
+        // The hot path: every header in one writeHead list, no per-header setHeader calls.
         const value = result.values[0]!;
-        res.writeHead(200, { 'Content-Type': 'application/octet-stream', 'Content-Length': value.length });
+        res.writeHead(200, [
+          CONTEXT_HEADER, context,
+          'ETag', `"${result.etag}"`,
+          'X-Dynalab-Replies', String(result.replies),
+          'Content-Type', 'application/octet-stream',
+          'Content-Length', String(value.length),
+        ]);
         res.end(head ? undefined : value);
         return;
       }
+      res.setHeader(CONTEXT_HEADER, context);
+      res.setHeader('ETag', `"${result.etag}"`);
+      res.setHeader('X-Dynalab-Replies', String(result.replies));
+      if (result.values.length === 0) return sendError(res, 404, 'not-found', 'no value for this key (absent, deleted or expired)', {}, head);
       // Concurrent versions: all of them, base64 in JSON (values are binary); write back with the context
       // from the header to resolve them.
       sendJson(res, 300, { siblings: result.values.map((v) => Buffer.from(v).toString('base64')) }, head);
@@ -198,13 +206,14 @@ export function createHttpApi(node: StorageNode, options: HttpApiOptions = {}): 
   }
 
   function sendWrite(res: http.ServerResponse, result: WriteResult, w: number | undefined): void {
-    if (result.context.length > 0) res.setHeader(CONTEXT_HEADER, Buffer.from(result.context).toString('base64'));
-    res.setHeader('X-Dynalab-Acks', String(result.acks));
+    const context = result.context.length > 0 ? Buffer.from(result.context.buffer, result.context.byteOffset, result.context.length).toString('base64') : '';
     if (result.status === 'ok') {
-      res.writeHead(204);
+      res.writeHead(204, context === '' ? ['X-Dynalab-Acks', String(result.acks)] : [CONTEXT_HEADER, context, 'X-Dynalab-Acks', String(result.acks)]);
       res.end();
       return;
     }
+    if (context !== '') res.setHeader(CONTEXT_HEADER, context);
+    res.setHeader('X-Dynalab-Acks', String(result.acks));
     switch (result.code) {
       case 'key-too-large':
       case 'value-too-large':
