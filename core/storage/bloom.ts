@@ -1,3 +1,5 @@
+import { murmur3_32 } from '../ring/hash';
+
 /**
  * A Bloom filter per SSTable: a get for a key the table does not hold skips the table without reading a block
  * ~99 % of the time at 10 bits/key.
@@ -9,33 +11,11 @@
  * Serialized form: k u8 | bit array (ceil(m/8) bytes); m is implied by the length.
  */
 export function bloomHash(key: Uint8Array): number {
-  // MurmurHash3 x86_32, seed 0xbc9f1d34.
-  let h = 0xbc9f1d34;
-  const n = key.length;
-  const blocks = n & ~3;
-  for (let i = 0; i < blocks; i += 4) {
-    let k = key[i]! | (key[i + 1]! << 8) | (key[i + 2]! << 16) | (key[i + 3]! << 24);
-    k = Math.imul(k, 0xcc9e2d51);
-    k = (k << 15) | (k >>> 17);
-    k = Math.imul(k, 0x1b873593);
-    h ^= k;
-    h = (h << 13) | (h >>> 19);
-    h = (Math.imul(h, 5) + 0xe6546b64) | 0;
-  }
-  const tail = n & 3;
-  if (tail > 0) {
-    let k = 0;
-    if (tail === 3) k ^= key[blocks + 2]! << 16;
-    if (tail >= 2) k ^= key[blocks + 1]! << 8;
-    k ^= key[blocks]!;
-    k = Math.imul(k, 0xcc9e2d51);
-    k = (k << 15) | (k >>> 17);
-    k = Math.imul(k, 0x1b873593);
-    h ^= k;
-  }
-  h ^= n;
-  return fmix32(h);
+  // The ring's MurmurHash3 x86_32 with the bloom filter's own seed (part of the on-disk format).
+  return murmur3_32(key, BLOOM_HASH_SEED);
 }
+
+const BLOOM_HASH_SEED = 0xbc9f1d34;
 
 function fmix32(x: number): number {
   let h = x;
