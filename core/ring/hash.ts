@@ -45,7 +45,12 @@ export function murmur3_32(data: Uint8Array, seed = 0): number {
     k = Math.imul(k, C2);
     h ^= k;
   }
-  h ^= length;
+  return fmix32(h ^ length);
+}
+
+/** MurmurHash3's 32-bit finalizer (avalanche): every input bit affects every output bit. Unsigned result. */
+export function fmix32(value: number): number {
+  let h = value | 0;
   h ^= h >>> 16;
   h = Math.imul(h, 0x85ebca6b);
   h ^= h >>> 13;

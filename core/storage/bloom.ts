@@ -1,4 +1,4 @@
-import { murmur3_32 } from '../ring/hash';
+import { fmix32, murmur3_32 } from '../ring/hash';
 
 /**
  * A Bloom filter per SSTable: a get for a key the table does not hold skips the table without reading a block
@@ -16,16 +16,6 @@ export function bloomHash(key: Uint8Array): number {
 }
 
 const BLOOM_HASH_SEED = 0xbc9f1d34;
-
-function fmix32(x: number): number {
-  let h = x;
-  h ^= h >>> 16;
-  h = Math.imul(h, 0x85ebca6b);
-  h ^= h >>> 13;
-  h = Math.imul(h, 0xc2b2ae35);
-  h ^= h >>> 16;
-  return h >>> 0;
-}
 
 export function probesFor(bitsPerKey: number): number {
   return Math.max(1, Math.min(30, Math.round(bitsPerKey * Math.LN2)));

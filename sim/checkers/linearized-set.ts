@@ -1,3 +1,4 @@
+import { fmix32 } from '../../core/ring/hash';
 /**
  * The set of operations the linearizability search has placed so far, with what its memo needs: an
  * incremental 64-bit hash (two 32-bit Zobrist lanes) and a compact exact snapshot for verifying hash hits.
@@ -26,8 +27,8 @@ export class LinearizedSet {
     this.zobristA = new Uint32Array(size);
     this.zobristB = new Uint32Array(size);
     for (let i = 0; i < size; i++) {
-      this.zobristA[i] = mix32(2 * i + 1);
-      this.zobristB[i] = mix32(2 * i + 0x9e3779b9);
+      this.zobristA[i] = fmix32(2 * i + 1);
+      this.zobristB[i] = fmix32(2 * i + 0x9e3779b9);
     }
   }
 
@@ -99,13 +100,3 @@ export class LinearizedSet {
   }
 }
 
-/** murmur3's 32-bit finalizer: well-mixed per-operation constants for the Zobrist hash. */
-function mix32(x: number): number {
-  let h = x | 0;
-  h ^= h >>> 16;
-  h = Math.imul(h, 0x85ebca6b);
-  h ^= h >>> 13;
-  h = Math.imul(h, 0xc2b2ae35);
-  h ^= h >>> 16;
-  return h >>> 0;
-}
