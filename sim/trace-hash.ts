@@ -1,3 +1,5 @@
+import { fmix32 } from '../core/ring/hash';
+
 /**
  * The trace hash: a running 64-bit fingerprint of every event the simulator delivers, in order.
  *
@@ -50,8 +52,8 @@ export class TraceHash {
 
   /** The current fingerprint as 16 hex digits. */
   hex(): string {
-    const a = finish(this.low ^ this.high);
-    const b = finish(this.high + Math.imul(this.low, 0x27d4eb2d));
+    const a = fmix32(this.low ^ this.high);
+    const b = fmix32(this.high + Math.imul(this.low, 0x27d4eb2d));
     return (a >>> 0).toString(16).padStart(8, '0') + (b >>> 0).toString(16).padStart(8, '0');
   }
 
@@ -59,14 +61,4 @@ export class TraceHash {
     this.low = Math.imul(this.low ^ word, 0x01000193);
     this.high = Math.imul(this.high ^ Math.imul(word, 0xcc9e2d51), 0x1b873593) ^ (this.high >>> 15);
   }
-}
-
-function finish(value: number): number {
-  let h = value | 0;
-  h ^= h >>> 16;
-  h = Math.imul(h, 0x85ebca6b);
-  h ^= h >>> 13;
-  h = Math.imul(h, 0xc2b2ae35);
-  h ^= h >>> 16;
-  return h;
 }

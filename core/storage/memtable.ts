@@ -102,15 +102,7 @@ export class Memtable {
     const key = entry.key;
     const p0 = prefixNumber(key, 0);
     const p1 = prefixNumber(key, 6);
-    let node = this.head;
-    for (let level = this.height - 1; level >= 0; level--) {
-      let next = node.next[level]!;
-      while (next !== null && compareNode(next, key, p0, p1) < 0) {
-        node = next;
-        next = node.next[level]!;
-      }
-      this.update[level] = node;
-    }
+    this.descend(key, p0, p1, this.update);
     const height = this.randomHeight();
     if (height > this.height) {
       for (let level = this.height; level < height; level++) this.update[level] = this.head;
@@ -137,8 +129,14 @@ export class Memtable {
   /** First node with key ≥ `key` (or the first node when `key` is undefined). */
   private seekNode(key: Uint8Array | undefined): Node | null {
     if (key === undefined) return this.head.next[0]!;
-    const p0 = prefixNumber(key, 0);
-    const p1 = prefixNumber(key, 6);
+    return this.descend(key, prefixNumber(key, 0), prefixNumber(key, 6), null).next[0]!;
+  }
+
+  /**
+   * The last node with key < `key`, walking down from the top level; with `update`, also records the last node
+   * visited on each level (where an insert links in).
+   */
+  private descend(key: Uint8Array, p0: number, p1: number, update: Node[] | null): Node {
     let node = this.head;
     for (let level = this.height - 1; level >= 0; level--) {
       let next = node.next[level]!;
@@ -146,8 +144,9 @@ export class Memtable {
         node = next;
         next = node.next[level]!;
       }
+      if (update !== null) update[level] = node;
     }
-    return node.next[0]!;
+    return node;
   }
 
   cursor(): MemtableCursor {
