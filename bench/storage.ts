@@ -21,6 +21,7 @@ import { ClassicLevel } from 'classic-level';
 import { StorageEngine, type StorageOptions } from '../core/storage';
 import { FileDisk } from '../real/file-disk';
 import { WallClock } from '../real/wall-clock';
+import { nativeCrc32 } from '../real/native-crc32';
 
 const KEYS = Number(process.env.BENCH_KEYS ?? 1_000_000);
 const DURABLE_OPS = Number(process.env.BENCH_DURABLE ?? 50_000);
@@ -96,7 +97,7 @@ function openDynalab(dir: string, options: Partial<StorageOptions>): { store: St
   const disk = new FileDisk(dir);
   const clock = new WallClock();
   // soon = setImmediate: unsynced puts of one event-loop turn share one WAL append (acked after it).
-  const engine = StorageEngine.open({ disk, clock, soon: setImmediate, options: { memtableBytes: 64 * MiB, blockCacheBytes: 8 * MiB, ...options } });
+  const engine = StorageEngine.open({ disk, clock, soon: setImmediate, crc32: nativeCrc32, options: { memtableBytes: 64 * MiB, blockCacheBytes: 8 * MiB, ...options } });
   const store: Store = {
     put: (i, done) => engine.put(keyOf(i, KEYS), value, undefined, done),
     get: (key) => engine.get(key),
@@ -245,7 +246,7 @@ async function main(): Promise<void> {
       dirs.push(dir);
       const disk = new FileDisk(dir);
       const clock = new WallClock();
-      const wa = StorageEngine.open({ disk, clock, soon: setImmediate, options: { compaction: strategy, memtableBytes: 4 * MiB, syncWrites: false } });
+      const wa = StorageEngine.open({ disk, clock, soon: setImmediate, crc32: nativeCrc32, options: { compaction: strategy, memtableBytes: 4 * MiB, syncWrites: false } });
       seed = 11;
       const space = Math.floor(WA_OPS / 3);
       await runConcurrent(WA_OPS, CONCURRENCY, (_, done) => wa.put(keyOf(random(space), space), value, undefined, done));

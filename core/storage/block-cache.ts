@@ -11,28 +11,39 @@ export class BlockCache<T> {
   misses = 0;
 
   /**
-   * Admission: block keys that missed once recently (a ghost list, insertion-ordered, no data). See admit.
-   * Sized to twice the number of ~4 KiB blocks the cache holds.
+   * Admission: block keys that missed once recently, in a direct-mapped table of twice as many slots as the
+   * cache holds ~4 KiB blocks (a "doorkeeper": no data, no ordering, a collision simply forgets the older miss).
+   * NaN marks an empty slot, since 0 is a valid key. See admit.
    */
-  private readonly ghosts = new Set<number>();
-  private readonly ghostLimit: number;
+  private readonly ghosts: Float64Array;
+  private readonly ghostMask: number;
 
   constructor(readonly capacityBytes: number) {
-    this.ghostLimit = Math.max(16, Math.floor(capacityBytes / 2048));
+    let slots = 16;
+    while (slots < capacityBytes / 2048) slots *= 2;
+    this.ghosts = new Float64Array(slots).fill(Number.NaN);
+    this.ghostMask = slots - 1;
   }
 
   /**
    * Whether a block that just missed should be loaded into the cache: yes if it missed before within the
-   * admission window (the last `ghostLimit` distinct misses), otherwise it is remembered and the caller reads
-   * it without caching. Point reads spread over a store much larger than the cache would otherwise evict a
-   * block per get for blocks that are never read again — an allocation, an LRU insert and an eviction each,
-   * for a hit rate of capacity/store. Keys read twice are cached from their second read on (2Q's A1out idea).
+   * admission window (roughly the last 2 × capacity/4 KiB distinct misses), otherwise it is remembered and the
+   * caller reads it without caching. Point reads spread over a store much larger than the cache would otherwise
+   * evict a block per get for blocks that are never read again — an allocation, an LRU insert and an eviction
+   * each, for a hit rate of capacity/store. Keys read twice are cached from their second read on (2Q's A1out
+   * idea). A direct-mapped table instead of an ordered set keeps this at two array accesses: it runs on every
+   * miss, and with an ordered set it cost ~0.5 µs of a ~6 µs point read.
    */
   admit(key: number): boolean {
     if (this.capacityBytes === 0) return false;
-    if (this.ghosts.delete(key)) return true;
-    this.ghosts.add(key);
-    if (this.ghosts.size > this.ghostLimit) this.ghosts.delete(this.ghosts.values().next().value as number);
+    const fileNumber = Math.floor(key / 0x100_0000);
+    const mixed = Math.imul((key - fileNumber * 0x100_0000) ^ Math.imul(fileNumber, 0x9e3779b1), 0x85ebca6b);
+    const i = (mixed ^ (mixed >>> 15)) & this.ghostMask;
+    if (this.ghosts[i] === key) {
+      this.ghosts[i] = Number.NaN;
+      return true;
+    }
+    this.ghosts[i] = key;
     return false;
   }
 

@@ -2,6 +2,7 @@ import type { Clock, Disk, TimerId } from '../env';
 import { BlockCache } from './block-cache';
 import { bloomHash } from './bloom';
 import { compareBytes, hasPrefix, prefixEnd } from './bytes';
+import { crc32, type Checksum32 } from './crc';
 import { isBottommost, pickCompaction, planFullCompaction, type CompactionPlan, type PickerOptions } from './compaction-picker';
 import { isInvisible, KIND_DELETE, KIND_PUT, type Entry } from './entry';
 import { StorageClosedError, StorageCorruptionError, StorageInputError } from './errors';
@@ -19,6 +20,7 @@ import { ReadScratch, TableReader, type DataBlock } from './sstable-reader';
 import { TableBuilder } from './sstable-writer';
 import { computeStats, type EngineCounters, type StorageStats, type WalCounters } from './stats';
 import { parseFileName, tableFileName, walFileName, type TableMeta } from './table-meta';
+import { ValueSlab } from './value-slab';
 import { buildLevels, checkLevels } from './version';
 import { readWal, WalWriter, type SoonHook } from './wal';
 
@@ -70,6 +72,11 @@ export interface StorageEnvironment {
    * Without it each unsynced write is appended on its own and acknowledged inline.
    */
   soon?: SoonHook;
+  /**
+   * Optional: a faster CRC-32 (IEEE) for SSTable blocks — real mode passes node:zlib's native one. It must
+   * return exactly what core's `crc32` (crc.ts) returns for every input; without it that one is used.
+   */
+  crc32?: Checksum32;
 }
 
 export interface RecoveryReport {
@@ -93,10 +100,12 @@ export class StorageEngine {
   private readonly disk: Disk;
   private readonly clock: Clock;
   private readonly soon: SoonHook | undefined;
+  private readonly crc32: Checksum32;
   private readonly manifest: ManifestWriter;
   private readonly cache: BlockCache<DataBlock>;
   /** Shared by every reader: gets whose block is not cached read it here (see TableReader.find). */
   private readonly scratch = new ReadScratch();
+  private readonly valueCopies = new ValueSlab();
   private readonly readers = new Map<number, TableReader>();
   private readonly pickerOptions: PickerOptions;
   private levels: TableMeta[][];
@@ -154,6 +163,7 @@ export class StorageEngine {
     this.disk = env.disk;
     this.clock = env.clock;
     this.soon = env.soon;
+    this.crc32 = env.crc32 ?? crc32;
     this.options = options;
     this.recovery = recovery;
     this.pickerOptions = {
@@ -390,12 +400,14 @@ export class StorageEngine {
     this.assertOpen('get');
     this.counters.gets++;
     const entry = this.lookup(key);
-    if (entry === undefined || isInvisible(entry, this.clock.nowMicros())) return undefined;
-    return entry.value.slice();
+    if (entry === undefined || entry.kind === KIND_DELETE) return undefined;
+    // Only values with a TTL need the time (reading the clock is a system call in real mode).
+    if (entry.time !== 0 && isInvisible(entry, this.clock.nowMicros())) return undefined;
+    return this.valueCopies.copy(entry.value);
   }
 
   private lookup(key: Uint8Array): Entry | undefined {
-    let entry = this.active.get(key);
+    let entry = this.active.count === 0 ? undefined : this.active.get(key);
     if (entry !== undefined) return entry;
     for (let i = this.immutables.length - 1; i >= 0; i--) {
       entry = this.immutables[i]!.get(key);
@@ -441,7 +453,7 @@ export class StorageEngine {
   private reader(table: TableMeta): TableReader {
     let reader = this.readers.get(table.fileNumber);
     if (reader === undefined) {
-      reader = new TableReader(this.disk, tableFileName(table.fileNumber), table.fileNumber, this.cache, this.scratch);
+      reader = new TableReader(this.disk, tableFileName(table.fileNumber), table.fileNumber, this.cache, this.scratch, this.crc32);
       this.readers.set(table.fileNumber, reader);
     }
     return reader;
@@ -507,7 +519,7 @@ export class StorageEngine {
     this.flushing = true;
     const memtable = this.immutables[0]!;
     const fileNumber = this.nextFileNumber++;
-    const builder = new TableBuilder(this.disk, tableFileName(fileNumber), fileNumber, this.options);
+    const builder = new TableBuilder(this.disk, tableFileName(fileNumber), fileNumber, this.options, this.crc32);
     const cursor = memtable.cursor();
     cursor.seek(undefined);
     const step = (): void => {
@@ -736,7 +748,7 @@ export class StorageEngine {
           if (entry !== null) {
             if (builder === null) {
               const fileNumber = this.nextFileNumber++;
-              builder = new TableBuilder(this.disk, tableFileName(fileNumber), fileNumber, this.options);
+              builder = new TableBuilder(this.disk, tableFileName(fileNumber), fileNumber, this.options, this.crc32);
               builders.push(builder);
             }
             builder.add(entry);
@@ -813,7 +825,7 @@ export class StorageEngine {
 
   /** Re-reads a freshly written table end to end (paranoidChecks). */
   private verifyTable(meta: TableMeta): void {
-    const reader = new TableReader(this.disk, tableFileName(meta.fileNumber), meta.fileNumber, new BlockCache(0));
+    const reader = new TableReader(this.disk, tableFileName(meta.fileNumber), meta.fileNumber, new BlockCache(0), undefined, this.crc32);
     const cursor = reader.cursor(false);
     cursor.seek(undefined);
     let previous: Uint8Array | null = null;

@@ -6,3 +6,4 @@ export type { StorageOptions } from './options';
 export type { StorageStats } from './stats';
 export type { TableMeta } from './table-meta';
 export type { CompactionStrategy } from './manifest';
+export { crc32, crc32c, type Checksum32 } from './crc';

@@ -1,6 +1,6 @@
 import type { Disk } from '../env';
 import { fromHex, toHex } from './bytes';
-import { crc32c } from './crc32c';
+import { crc32c } from './crc';
 import { StorageCorruptionError } from './errors';
 import type { TableMeta } from './table-meta';
 

@@ -2,10 +2,10 @@ import type { Disk } from '../env';
 import { blockCacheKey, type BlockCache } from './block-cache';
 import { BloomFilter } from './bloom';
 import { ByteReader, compareBytes, prefixNumber } from './bytes';
-import { crc32c } from './crc32c';
+import { crc32, crc32c, type Checksum32 } from './crc';
 import { KIND_DELETE, KIND_PUT, type Entry, type EntryKind } from './entry';
 import { StorageCorruptionError } from './errors';
-import { FOOTER_BYTES, FORMAT_VERSION, MAGIC_HIGH, MAGIC_LOW } from './sstable-writer';
+import { FOOTER_BYTES, FORMAT_VERSION, FORMAT_VERSION_CRC32C, MAGIC_HIGH, MAGIC_LOW } from './sstable-writer';
 
 const EMPTY = new Uint8Array(0);
 const TWO_32 = 0x1_0000_0000;
@@ -202,6 +202,8 @@ export class TableReader {
   readonly maxSeq: number;
   readonly smallest: Uint8Array;
   readonly largest: Uint8Array;
+  /** The block checksum of this table's format version. */
+  private readonly checksum: Checksum32;
 
   constructor(
     private readonly disk: Disk,
@@ -209,6 +211,8 @@ export class TableReader {
     readonly fileNumber: number,
     private readonly cache: BlockCache<DataBlock>,
     private readonly scratch: ReadScratch = new ReadScratch(),
+    /** CRC-32 (IEEE) for format-3 tables: core's own, or an identical native one (see crc.ts). */
+    crc32Implementation: Checksum32 = crc32,
   ) {
     const size = disk.size(name);
     if (size < FOOTER_BYTES) throw new StorageCorruptionError(name, 0, `file is ${size} bytes, too short for a footer`);
@@ -228,10 +232,13 @@ export class TableReader {
     if (magicLow !== MAGIC_LOW || magicHigh !== MAGIC_HIGH) {
       throw new StorageCorruptionError(name, footerOffset + 44, 'bad magic number: not a dynalab SSTable or footer damaged');
     }
-    if (crc32c(footer, 0, 40) !== footerCrc) throw new StorageCorruptionError(name, footerOffset, 'footer checksum mismatch');
-    if (version !== FORMAT_VERSION) {
+    // The version picks the checksum, so it is read before the footer is verified; a damaged version either
+    // names an unsupported format or selects a CRC under which the footer does not verify.
+    if (version !== FORMAT_VERSION && version !== FORMAT_VERSION_CRC32C) {
       throw new StorageCorruptionError(name, footerOffset + 36, `unsupported SSTable format version ${version}`);
     }
+    this.checksum = version === FORMAT_VERSION ? crc32Implementation : crc32c;
+    if (this.checksum(footer, 0, 40) !== footerCrc) throw new StorageCorruptionError(name, footerOffset, 'footer checksum mismatch');
     for (const [what, offset, length] of [
       ['filter', filterOffset, filterLength],
       ['index', indexOffset, indexLength],
@@ -305,7 +312,7 @@ export class TableReader {
       throw new StorageCorruptionError(this.name, offset, `${what} block truncated (${bytes.length} of ${length} bytes)`);
     }
     const stored = (bytes[length - 4]! | (bytes[length - 3]! << 8) | (bytes[length - 2]! << 16) | (bytes[length - 1]! << 24)) >>> 0;
-    if (crc32c(bytes, 0, length - 4) !== stored) {
+    if (this.checksum(bytes, 0, length - 4) !== stored) {
       throw new StorageCorruptionError(this.name, offset, `${what} block checksum mismatch`);
     }
     return bytes.subarray(0, length - 4);
@@ -426,7 +433,7 @@ export class TableReader {
       throw new StorageCorruptionError(this.name, offset, `data block truncated (${Math.max(0, bytes.length - at)} of ${length} bytes)`);
     }
     const end = at + length - 4;
-    if (crc32c(bytes, at, end) !== u32At(bytes, end)) throw new StorageCorruptionError(this.name, offset, 'data block checksum mismatch');
+    if (this.checksum(bytes, at, end) !== u32At(bytes, end)) throw new StorageCorruptionError(this.name, offset, 'data block checksum mismatch');
     try {
       const parsed = parseDataBlock(bytes.subarray(at, end));
       if (!this.lastKeyEquals(blockIndex, parsed.block.data, parsed.lastKeyStart, parsed.lastKeyLength)) {

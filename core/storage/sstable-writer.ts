@@ -1,34 +1,34 @@
 import type { Disk } from '../env';
 import { bloomHash, buildBloom } from './bloom';
 import { ByteWriter, compareBytes, toHex } from './bytes';
-import { crc32c } from './crc32c';
+import { crc32, type Checksum32 } from './crc';
 import { encodeEntry, encodedSize, KIND_DELETE, type Entry } from './entry';
 import type { TableMeta } from './table-meta';
 
 /**
- * SSTable file format (version 2). All integers little-endian; every block ends in a CRC-32C of its bytes.
+ * SSTable file format (version 3). All integers little-endian; every block ends in a CRC-32 (IEEE) of its bytes.
  *
  *   offset 0
  *   +------------------------------------------------------------+
  *   | data block 0   entry 0 … entry n−1,           |            |   entries sorted by key, one version per key,
- *   |                entryOffset u32 × n, n u32     | crc32c u32 |   a block is cut once it reaches blockBytes
- *   | data block 1   …                              | crc32c u32 |   (entry codec: see entry.ts)
+ *   |                entryOffset u32 × n, n u32     |  crc32 u32 |   a block is cut once it reaches blockBytes
+ *   | data block 1   …                              |  crc32 u32 |   (entry codec: see entry.ts)
  *   | …                                             |            |
  *   +------------------------------------------------------------+ filterOffset
- *   | filter block   k u8 | bloom bits               | crc32c u32 |
+ *   | filter block   k u8 | bloom bits               |  crc32 u32 |
  *   +------------------------------------------------------------+ indexOffset
- *   | index block    count varint,                  | crc32c u32 |
+ *   | index block    count varint,                  |  crc32 u32 |
  *   |                count × (lastKeyLen varint, lastKey,        |   lastKey = largest key in that data block;
  *   |                         offset u64, length varint)         |   length includes the block's crc
  *   +------------------------------------------------------------+ propertiesOffset
  *   | properties     entries u64 | tombstones u64 | minSeq u64 |   |
  *   |                maxSeq u64 | smallest (len varint, bytes) | |
- *   |                largest (len varint, bytes)   | crc32c u32 |
+ *   |                largest (len varint, bytes)   |  crc32 u32 |
  *   +------------------------------------------------------------+ size − 52
  *   | footer         filterOffset u64 | filterLength u32 |       |
  *   |  (52 bytes)    indexOffset u64  | indexLength u32  |       |
  *   |                propsOffset u64  | propsLength u32  |       |
- *   |                formatVersion u32 | crc32c u32 of the 40 bytes before it |
+ *   |                formatVersion u32 |  crc32 u32 of the 40 bytes before it |
  *   |                magic u64 = ASCII "DYNALAB1"                 |
  *   +------------------------------------------------------------+ size
  *
@@ -36,14 +36,17 @@ import type { TableMeta } from './table-meta';
  * 0, strictly increasing, the last entry ending where the offsets begin) and n ≥ 1. A point lookup verifies
  * the block's checksum, binary-searches the offsets comparing keys in place and decodes only the entry it
  * returns — no per-entry objects for the entries it passes over (version 1 had no offsets and decoded whole
- * blocks).
+ * blocks). Version 3 is version 2 with CRC-32 (IEEE) in place of CRC-32C, so real mode can verify blocks with
+ * Node's native zlib.crc32 (see crc.ts); readers still accept version 2 tables and check them with CRC-32C.
  *
  * The footer is fixed-size at the end so a reader finds everything from one read at size − 52; the magic
  * rejects files that are not SSTables at all, the version lets the format evolve, the footer's own checksum
  * catches a flipped bit in the offsets before they send the reader somewhere wrong.
  */
 export const FOOTER_BYTES = 52;
-export const FORMAT_VERSION = 2;
+export const FORMAT_VERSION = 3;
+/** The previous format: identical layout, CRC-32C checksums. Still readable. */
+export const FORMAT_VERSION_CRC32C = 2;
 /** "DYNALAB1" read as two little-endian u32 words. */
 export const MAGIC_LOW = 0x414e5944; // "DYNA"
 export const MAGIC_HIGH = 0x3142414c; // "LAB1"
@@ -81,6 +84,8 @@ export class TableBuilder {
     readonly name: string,
     readonly fileNumber: number,
     private readonly options: TableBuilderOptions,
+    /** CRC-32 (IEEE): core's own, or an identical native one (see crc.ts). */
+    private readonly checksum: Checksum32 = crc32,
   ) {
     disk.create(name);
   }
@@ -125,7 +130,7 @@ export class TableBuilder {
     out.u32(count);
     const blockStart = this.blockStart;
     const content = out.peek();
-    out.u32(crc32c(content, blockStart, content.length));
+    out.u32(this.checksum(content, blockStart, content.length));
     const length = out.length - blockStart;
     this.index.varint(this.blockLastKey!.length);
     this.index.bytes(this.blockLastKey!);
@@ -147,7 +152,7 @@ export class TableBuilder {
   private writeMetaBlock(content: Uint8Array): { offset: number; length: number } {
     const offset = this.offset + this.out.length;
     this.out.bytes(content);
-    this.out.u32(crc32c(content));
+    this.out.u32(this.checksum(content, 0, content.length));
     return { offset, length: content.length + 4 };
   }
 
@@ -180,7 +185,7 @@ export class TableBuilder {
     footer.u64(properties.offset);
     footer.u32(properties.length);
     footer.u32(FORMAT_VERSION);
-    footer.u32(crc32c(footer.peek()));
+    footer.u32(this.checksum(footer.peek(), 0, 40));
     footer.u32(MAGIC_LOW);
     footer.u32(MAGIC_HIGH);
     this.out.bytes(footer.peek());

@@ -1,6 +1,6 @@
 import type { Disk, DiskError } from '../env';
 import { ByteReader, ByteWriter } from './bytes';
-import { crc32c } from './crc32c';
+import { crc32c } from './crc';
 import { decodeEntry, encodeEntry, type Entry } from './entry';
 import { StorageCorruptionError } from './errors';
 import type { WalCounters } from './stats';

@@ -7,7 +7,11 @@ import { StorageCorruptionError, StorageEngine, type StorageOptions } from '../.
 import { FileDisk } from '../../../real/file-disk';
 import { WallClock } from '../../../real/wall-clock';
 import { FaultyDisk } from '../../../sim/faulty-disk';
-import { crc32c } from '../../../core/storage/crc32c';
+import { BlockCache } from '../../../core/storage/block-cache';
+import { crc32, crc32c } from '../../../core/storage/crc';
+import { KIND_PUT } from '../../../core/storage/entry';
+import { TableReader } from '../../../core/storage/sstable-reader';
+import { TableBuilder } from '../../../core/storage/sstable-writer';
 import { dec, enc, World } from './world';
 
 /**
@@ -110,6 +114,31 @@ describe('corruption on the simulated disk', () => {
     }
   });
 
+  it('SSTable format 2 (CRC-32C) stays readable; a version the reader does not know is refused by number', () => {
+    const world = new World(36);
+    const builder = new TableBuilder(world.disk, '000009.sst', 9, { blockBytes: 256, bloomBitsPerKey: 10 }, crc32c);
+    for (let i = 0; i < 40; i++) builder.add({ kind: KIND_PUT, seq: i + 1, time: 0, key: enc(`key-${String(i).padStart(2, '0')}`), value: enc(`v${i}`) });
+    builder.finish(0);
+    // What format 2 wrote: the same layout, version 2, CRC-32C everywhere (footer included).
+    const size = world.disk.size('000009.sst');
+    const footer = world.disk.read('000009.sst', size - 52, 52);
+    const view = new DataView(footer.buffer, footer.byteOffset);
+    view.setUint32(36, 2, true);
+    view.setUint32(40, crc32c(footer, 0, 40), true);
+    world.disk.writeAt('000009.sst', size - 52, footer);
+    const reader = new TableReader(world.disk, '000009.sst', 9, new BlockCache(0));
+    expect(dec(reader.find(enc('key-17'))!.value)).toBe('v17');
+    expect(reader.find(enc('key-99'))).toBeUndefined();
+    // Read as format 3 (CRC-32) the same bytes do not verify.
+    view.setUint32(36, 3, true);
+    world.disk.writeAt('000009.sst', size - 52, footer);
+    expectCorruption(() => new TableReader(world.disk, '000009.sst', 9, new BlockCache(0)), '000009.sst', size - 52);
+    view.setUint32(36, 7, true);
+    world.disk.writeAt('000009.sst', size - 52, footer);
+    const error = expectCorruption(() => new TableReader(world.disk, '000009.sst', 9, new BlockCache(0)), '000009.sst', size - 52 + 36);
+    expect(error.message).toMatch(/unsupported SSTable format version 7/);
+  });
+
   it('SSTable: a data block whose checksum matches but whose structure is wrong is refused, not misread', () => {
     // Block 0 starts at offset 0; its length is the first index entry's. Each case rewrites the block and its
     // CRC, as a writer bug would, so only the structural checks can catch it.
@@ -134,7 +163,7 @@ describe('corruption on the simulated disk', () => {
       const count = new DataView(block.buffer, block.byteOffset).getUint32(blockLength - 8, true);
       expect(count, c.name).toBeGreaterThan(1);
       c.edit(block, count);
-      new DataView(block.buffer, block.byteOffset).setUint32(blockLength - 4, crc32c(block, 0, blockLength - 4), true);
+      new DataView(block.buffer, block.byteOffset).setUint32(blockLength - 4, crc32(block, 0, blockLength - 4), true);
       world.disk.writeAt(table!, 0, block);
       const engine = world.open(options);
       const error = expectCorruption(() => engine.get(enc('key-00')), table!, 0);
