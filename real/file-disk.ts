@@ -163,9 +163,10 @@ export class FileDisk implements Disk {
   }
 
   private handle(operation: DiskOperation, name: string): OpenFile {
-    assertValidFileName(operation, name);
+    // Only valid names ever enter `open`, so a cached handle needs no second check (this runs on every read).
     const cached = this.open.get(name);
     if (cached !== undefined) return cached;
+    assertValidFileName(operation, name);
     let fd: number;
     try {
       fd = fs.openSync(this.pathOf(name), 'r+');
