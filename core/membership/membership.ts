@@ -82,6 +82,9 @@ export class Membership {
   private placement: Ring;
   private placementKey: string;
   private target: Ring | undefined;
+  /** The state `inTransitionCached` was computed for: states are immutable, so identity says "unchanged". */
+  private transitionOf: RingState | undefined;
+  private inTransitionCached = false;
   private task: { kind: 'join' | 'leave'; timer: TimerId | undefined; cancel: (() => void) | undefined } | undefined;
   private stopped = false;
 
@@ -128,7 +131,13 @@ export class Membership {
 
   /** Nodes that will replicate `key` once the transfers in flight finish but do not now (empty when stable). */
   pendingOwners(key: Uint8Array, owners: readonly NodeId[]): NodeId[] {
-    if (!inTransition(this.state)) return [];
+    // Asked for every write; scanning 500 member records each time was ~1 % of a 500-node simulation.
+    const state = this.state;
+    if (state !== this.transitionOf) {
+      this.transitionOf = state;
+      this.inTransitionCached = inTransition(state);
+    }
+    if (!this.inTransitionCached) return [];
     this.target ??= targetRing(this.state, this.host.strategy);
     return preferenceList(this.target, key, this.host.n).filter((node) => !owners.includes(node));
   }
