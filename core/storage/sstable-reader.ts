@@ -5,7 +5,7 @@ import { ByteReader, compareBytes, prefixNumber } from './bytes';
 import { crc32, crc32c, type Checksum32 } from './crc';
 import { KIND_DELETE, KIND_PUT, type Entry, type EntryKind } from './entry';
 import { StorageCorruptionError } from './errors';
-import { FOOTER_BYTES, FORMAT_VERSION, FORMAT_VERSION_CRC32C, MAGIC_HIGH, MAGIC_LOW } from './sstable-writer';
+import { ENTRY_TRAILER_BYTES, FOOTER_BYTES, FORMAT_VERSION, FORMAT_VERSION_CRC32C, MAGIC_HIGH, MAGIC_LOW } from './sstable-writer';
 
 const EMPTY = new Uint8Array(0);
 const TWO_32 = 0x1_0000_0000;
@@ -95,10 +95,11 @@ export class DataBlock {
 
 /**
  * Checks a data block's structure (its checksum already matched); throws RangeError on anything a correct
- * writer could not have produced. The caller compares the returned last key with the index's.
+ * writer could not have produced. `trailerBytes`: the per-entry checksum after each entry (4 in format 3, not
+ * checked here — the block's checksum covers it). The caller compares the returned last key with the index's.
  * (No closures in here: this runs for every block a get reads.)
  */
-function parseDataBlock(data: Uint8Array): { block: DataBlock; lastKeyStart: number; lastKeyLength: number } {
+function parseDataBlock(data: Uint8Array, trailerBytes: number): { block: DataBlock; lastKeyStart: number; lastKeyLength: number } {
   const length = data.length;
   if (length < 4) throw new RangeError('block too short for its entry count');
   const count = u32At(data, length - 4);
@@ -112,7 +113,7 @@ function parseDataBlock(data: Uint8Array): { block: DataBlock; lastKeyStart: num
     const start = u32At(data, offsetsAt + 4 * i);
     if (start !== expectedStart) throw new RangeError(`entry ${i} starts at ${start}, expected ${expectedStart}`);
     const end = i + 1 < count ? u32At(data, offsetsAt + 4 * i + 4) : offsetsAt;
-    if (end > offsetsAt || end < start + 19) throw new RangeError(`entry ${i} has a bad extent`);
+    if (end > offsetsAt || end < start + 19 + trailerBytes) throw new RangeError(`entry ${i} has a bad extent`);
     const kind = data[start]!;
     if (kind !== KIND_PUT && kind !== KIND_DELETE) throw new RangeError(`unknown entry kind ${kind}`);
     let at = start + 17;
@@ -132,7 +133,7 @@ function parseDataBlock(data: Uint8Array): { block: DataBlock; lastKeyStart: num
       valueLength += (b & 0x7f) * 2 ** shift;
       if (b < 0x80) break;
     }
-    if (at + valueLength !== end) throw new RangeError(`entry ${i} does not end where the next begins`);
+    if (at + valueLength + trailerBytes !== end) throw new RangeError(`entry ${i} does not end where the next begins`);
     if (previousKeyStart >= 0 && compareRanges(data, previousKeyStart, previousKeyLength, keyStart, keyLength) >= 0) {
       throw new RangeError('keys not sorted');
     }
@@ -150,6 +151,67 @@ function compareRanges(data: Uint8Array, a: number, aLength: number, b: number, 
     if (d !== 0) return d;
   }
   return aLength - bLength;
+}
+
+/**
+ * The point-read fast path of format 3: looks for `key` in a data block that has NOT been verified (`data`
+ * is the block without its trailing CRC) and returns its entry only if the entry's own checksum matches —
+ * otherwise undefined, and the caller verifies the whole block before concluding anything. Every position
+ * taken from the unverified bytes is bounds-checked first, so damage can send the search the wrong way (the
+ * caller then verifies the block and finds the damage) but never out of the block or into a wrong answer: the
+ * bytes of a returned entry, lengths included, are exactly the ones its checksum covers.
+ */
+function findVerifiedEntry(data: Uint8Array, key: Uint8Array, checksum: Checksum32): Entry | undefined {
+  const length = data.length;
+  if (length < 4) return undefined;
+  const count = u32At(data, length - 4);
+  if (count === 0 || count > (length - 4) / 4) return undefined;
+  const offsetsAt = length - 4 - 4 * count;
+  let lo = 0;
+  let hi = count;
+  let match = -1;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    const order = compareKeyUnverified(data, u32At(data, offsetsAt + 4 * mid), offsetsAt, key);
+    if (order === undefined) return undefined;
+    if (order === 0) {
+      match = mid;
+      break;
+    }
+    if (order < 0) lo = mid + 1;
+    else hi = mid;
+  }
+  if (match < 0) return undefined;
+  const start = u32At(data, offsetsAt + 4 * match);
+  const end = match + 1 < count ? u32At(data, offsetsAt + 4 * match + 4) : offsetsAt;
+  if (end > offsetsAt || end < start + 19 + ENTRY_TRAILER_BYTES) return undefined;
+  const body = end - ENTRY_TRAILER_BYTES;
+  if (checksum(data, start, body) !== u32At(data, body)) return undefined;
+  // Verified: decode within [start, body) and check the lengths add up (a writer bug would show here).
+  const block = new DataBlock(data, count, offsetsAt);
+  const entry = block.entry(match);
+  if (entry.value.byteOffset - data.byteOffset + entry.value.length !== body && entry.value.length !== 0) return undefined;
+  if (entry.kind !== KIND_PUT && entry.kind !== KIND_DELETE) return undefined;
+  return entry;
+}
+
+/** memcmp(key of the entry at `start`, key) in an unverified block, or undefined if the entry runs out of bounds. */
+function compareKeyUnverified(data: Uint8Array, start: number, limit: number, key: Uint8Array): number | undefined {
+  let at = start + 17;
+  let length = 0;
+  for (let shift = 0; ; shift += 7) {
+    if (at >= limit || shift > 28) return undefined;
+    const b = data[at++]!;
+    length += (b & 0x7f) * 2 ** shift;
+    if (b < 0x80) break;
+  }
+  if (at + length > limit) return undefined;
+  const n = length < key.length ? length : key.length;
+  for (let j = 0; j < n; j++) {
+    const d = data[at + j]! - key[j]!;
+    if (d !== 0) return d;
+  }
+  return length - key.length;
 }
 
 /**
@@ -204,6 +266,8 @@ export class TableReader {
   readonly largest: Uint8Array;
   /** The block checksum of this table's format version. */
   private readonly checksum: Checksum32;
+  /** Bytes of checksum after each entry: 4 in format 3, 0 in format 2. */
+  private readonly entryTrailerBytes: number;
 
   constructor(
     private readonly disk: Disk,
@@ -238,6 +302,7 @@ export class TableReader {
       throw new StorageCorruptionError(name, footerOffset + 36, `unsupported SSTable format version ${version}`);
     }
     this.checksum = version === FORMAT_VERSION ? crc32Implementation : crc32c;
+    this.entryTrailerBytes = version === FORMAT_VERSION ? ENTRY_TRAILER_BYTES : 0;
     if (this.checksum(footer, 0, 40) !== footerCrc) throw new StorageCorruptionError(name, footerOffset, 'footer checksum mismatch');
     for (const [what, offset, length] of [
       ['filter', filterOffset, filterLength],
@@ -383,19 +448,31 @@ export class TableReader {
     if (blockIndex >= this.offsets.length) return undefined;
     const cacheKey = blockCacheKey(this.fileNumber, blockIndex);
     let block = this.cache.get(cacheKey);
-    if (block === undefined) block = this.cache.admit(cacheKey) ? this.readBlock(blockIndex, true) : this.readBlockIntoScratch(blockIndex);
+    if (block === undefined) {
+      if (this.cache.admit(cacheKey)) {
+        block = this.readBlock(blockIndex, true);
+      } else {
+        const buffer = this.readBlockIntoScratch(blockIndex);
+        if (this.entryTrailerBytes !== 0) {
+          const found = findVerifiedEntry(buffer.subarray(0, buffer.length - 4), key, this.checksum);
+          if (found !== undefined) return found;
+        }
+        // Not found (or the entry did not verify): only a verified block may say "absent" — or raise the error.
+        block = this.verifyBlock(blockIndex, buffer, 0);
+      }
+    }
     const i = block.lowerBound(key);
     return i < block.count && block.compareKey(i, key) === 0 ? block.entry(i) : undefined;
   }
 
-  /** Reads and verifies data block i into the shared scratch buffer (not cached; see find). */
-  private readBlockIntoScratch(blockIndex: number): DataBlock {
+  /** Reads data block i (with its CRC, unverified) into the shared scratch buffer (not cached; see find). */
+  private readBlockIntoScratch(blockIndex: number): Uint8Array {
     const offset = this.offsets[blockIndex]!;
     const length = this.lengths[blockIndex]!;
     const buffer = this.scratch.take(length).subarray(0, length);
     const n = this.disk.readInto(this.name, offset, buffer, 0);
     if (n !== length) throw new StorageCorruptionError(this.name, offset, `data block truncated (${n} of ${length} bytes)`);
-    return this.verifyBlock(blockIndex, buffer, 0);
+    return buffer;
   }
 
   /** Loads a data block through the cache (`fillCache` false for compaction, which reads each block once). */
@@ -435,7 +512,7 @@ export class TableReader {
     const end = at + length - 4;
     if (this.checksum(bytes, at, end) !== u32At(bytes, end)) throw new StorageCorruptionError(this.name, offset, 'data block checksum mismatch');
     try {
-      const parsed = parseDataBlock(bytes.subarray(at, end));
+      const parsed = parseDataBlock(bytes.subarray(at, end), this.entryTrailerBytes);
       if (!this.lastKeyEquals(blockIndex, parsed.block.data, parsed.lastKeyStart, parsed.lastKeyLength)) {
         throw new RangeError('last key does not match the index');
       }

@@ -1,7 +1,7 @@
 import type { Disk } from '../env';
 import { bloomHash, buildBloom } from './bloom';
 import { ByteWriter, compareBytes, toHex } from './bytes';
-import { crc32, type Checksum32 } from './crc';
+import { crc32, crc32c, type Checksum32 } from './crc';
 import { encodeEntry, encodedSize, KIND_DELETE, type Entry } from './entry';
 import type { TableMeta } from './table-meta';
 
@@ -10,9 +10,10 @@ import type { TableMeta } from './table-meta';
  *
  *   offset 0
  *   +------------------------------------------------------------+
- *   | data block 0   entry 0 … entry n−1,           |            |   entries sorted by key, one version per key,
- *   |                entryOffset u32 × n, n u32     |  crc32 u32 |   a block is cut once it reaches blockBytes
- *   | data block 1   …                              |  crc32 u32 |   (entry codec: see entry.ts)
+ *   | data block 0   entry 0, crc32 u32 of entry 0, |            |   entries sorted by key, one version per key,
+ *   |                … entry n−1, its crc32 u32,    |            |   a block is cut once it reaches blockBytes
+ *   |                entryOffset u32 × n, n u32     |  crc32 u32 |   (entry codec: see entry.ts)
+ *   | data block 1   …                              |  crc32 u32 |
  *   | …                                             |            |
  *   +------------------------------------------------------------+ filterOffset
  *   | filter block   k u8 | bloom bits               |  crc32 u32 |
@@ -36,8 +37,16 @@ import type { TableMeta } from './table-meta';
  * 0, strictly increasing, the last entry ending where the offsets begin) and n ≥ 1. A point lookup verifies
  * the block's checksum, binary-searches the offsets comparing keys in place and decodes only the entry it
  * returns — no per-entry objects for the entries it passes over (version 1 had no offsets and decoded whole
- * blocks). Version 3 is version 2 with CRC-32 (IEEE) in place of CRC-32C, so real mode can verify blocks with
- * Node's native zlib.crc32 (see crc.ts); readers still accept version 2 tables and check them with CRC-32C.
+ * blocks).
+ *
+ * Version 3 differs from version 2 in two ways, both for point reads of blocks that are not in the cache:
+ * - CRC-32 (IEEE) replaces CRC-32C, so real mode can verify with Node's native zlib.crc32 (see crc.ts);
+ * - each entry is followed by a CRC-32 of its own bytes (entry offsets still point at entry starts, and the
+ *   next offset — or the offsets array — marks where the entry's checksum ends). A get that finds its key in a
+ *   block read for it alone verifies just that entry (~1 KiB) instead of the whole block (~4 KiB); a get that
+ *   does not find its key, and every scan, compaction and cache fill, verifies the whole block as before — so
+ *   "absent" is never concluded from unverified bytes, and no unverified byte is ever returned.
+ * Readers accept version 2 tables (no entry checksums, CRC-32C) and verify them block by block.
  *
  * The footer is fixed-size at the end so a reader finds everything from one read at size − 52; the magic
  * rejects files that are not SSTables at all, the version lets the format evolve, the footer's own checksum
@@ -45,8 +54,10 @@ import type { TableMeta } from './table-meta';
  */
 export const FOOTER_BYTES = 52;
 export const FORMAT_VERSION = 3;
-/** The previous format: identical layout, CRC-32C checksums. Still readable. */
+/** The previous format: no entry checksums, CRC-32C on blocks. Still readable. */
 export const FORMAT_VERSION_CRC32C = 2;
+/** Format 3: the CRC-32 after each entry in a data block. */
+export const ENTRY_TRAILER_BYTES = 4;
 /** "DYNALAB1" read as two little-endian u32 words. */
 export const MAGIC_LOW = 0x414e5944; // "DYNA"
 export const MAGIC_HIGH = 0x3142414c; // "LAB1"
@@ -78,6 +89,8 @@ export class TableBuilder {
   private smallest: Uint8Array | null = null;
   private lastKey: Uint8Array | null = null;
   private finished = false;
+  private readonly checksum: Checksum32;
+  private readonly entryTrailerBytes: number;
 
   constructor(
     private readonly disk: Disk,
@@ -85,8 +98,12 @@ export class TableBuilder {
     readonly fileNumber: number,
     private readonly options: TableBuilderOptions,
     /** CRC-32 (IEEE): core's own, or an identical native one (see crc.ts). */
-    private readonly checksum: Checksum32 = crc32,
+    checksum: Checksum32 = crc32,
+    /** Format 2 is written only by tests, to check that such tables stay readable. */
+    private readonly format: typeof FORMAT_VERSION | typeof FORMAT_VERSION_CRC32C = FORMAT_VERSION,
   ) {
+    this.checksum = format === FORMAT_VERSION ? checksum : crc32c;
+    this.entryTrailerBytes = format === FORMAT_VERSION ? ENTRY_TRAILER_BYTES : 0;
     disk.create(name);
   }
 
@@ -98,8 +115,10 @@ export class TableBuilder {
     }
     if (this.smallest === null) this.smallest = entry.key;
     this.lastKey = entry.key;
-    this.entryOffsets.push(this.out.length - this.blockStart);
+    const entryStart = this.out.length;
+    this.entryOffsets.push(entryStart - this.blockStart);
     encodeEntry(this.out, entry);
+    if (this.entryTrailerBytes !== 0) this.out.u32(this.checksum(this.out.peek(), entryStart, this.out.length));
     this.blockLastKey = entry.key;
     this.hashes.push(bloomHash(entry.key));
     this.entries++;
@@ -184,7 +203,7 @@ export class TableBuilder {
     footer.u32(index.length);
     footer.u64(properties.offset);
     footer.u32(properties.length);
-    footer.u32(FORMAT_VERSION);
+    footer.u32(this.format);
     footer.u32(this.checksum(footer.peek(), 0, 40));
     footer.u32(MAGIC_LOW);
     footer.u32(MAGIC_HIGH);
