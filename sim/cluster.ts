@@ -287,6 +287,18 @@ const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 
 export function bytes(value: string): Uint8Array {
+  // Keys are short ASCII ("k4711"): copy the code units, no TextEncoder call (one per client operation).
+  const length = value.length;
+  if (length <= 64) {
+    const out = new Uint8Array(length);
+    let i = 0;
+    for (; i < length; i++) {
+      const c = value.charCodeAt(i);
+      if (c >= 0x80) break;
+      out[i] = c;
+    }
+    if (i === length) return out;
+  }
   return encoder.encode(value);
 }
 

@@ -4,7 +4,7 @@ import { bytesEqual, etag } from '../core/versioning';
 import type { StorageNode } from '../core/node';
 import { runChecker, type CheckerResult, type ConvergenceSample } from './checkers';
 import { sharingOperationsByKey } from './checkers/operations';
-import { percentile } from './checkers/stats';
+import { percentileOfSorted, sortedSamples } from './checkers/stats';
 import { bytes, SimCluster } from './cluster';
 import { HistoryRecorder } from './history';
 import { Nemesis, type NemesisLogEntry } from './nemesis';
@@ -204,7 +204,8 @@ export function runScenario(scenario: Scenario, options: RunOptions = {}): Scena
 function figures(cluster: SimCluster, workload: Workload, nemesis: Nemesis): Omit<RunResult['figures'], 'finalDivergentKeys'> {
   const w = workload.figures;
   const summary = (samples: number[]): LatencySummary => {
-    const ms = (p: number) => Math.round(percentile(samples, p) / 10) / 100;
+    const sorted = sortedSamples(samples);
+    const ms = (p: number) => Math.round(percentileOfSorted(sorted, p) / 10) / 100;
     return { count: samples.length, p50Ms: ms(50), p99Ms: ms(99), p999Ms: ms(99.9) };
   };
   const all = [...w.latencyMicros.get, ...w.latencyMicros.put, ...w.latencyMicros.delete, ...w.latencyMicros.cas];

@@ -214,7 +214,7 @@ export class Workload {
   }
 
   private payload(id: string): Uint8Array {
-    return new TextEncoder().encode(this.payloadString(id));
+    return encoder.encode(this.payloadString(id));
   }
 
   private payloadString(id: string): string {
@@ -230,8 +230,22 @@ export class Workload {
 }
 
 /** The unique id at the front of a workload value (`p3-17|xxxx…` → `p3-17`). */
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+
 export function valueId(value: Uint8Array): string {
-  const text = new TextDecoder().decode(value.length > 40 ? value.subarray(0, 40) : value);
+  // Workload values are ASCII: read the id up to '|' directly (one per value read, for every get).
+  const end = Math.min(value.length, 40);
+  let ascii = '';
+  let i = 0;
+  for (; i < end; i++) {
+    const c = value[i]!;
+    if (c === 0x7c) return ascii;
+    if (c >= 0x80) break;
+    ascii += String.fromCharCode(c);
+  }
+  if (i === end) return ascii;
+  const text = decoder.decode(value.length > 40 ? value.subarray(0, 40) : value);
   const bar = text.indexOf('|');
   return bar === -1 ? text : text.slice(0, bar);
 }

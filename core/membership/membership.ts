@@ -89,9 +89,16 @@ export class Membership {
   private stopped = false;
 
   constructor(private readonly host: MembershipHost, members: readonly Member[], ring: Ring, private readonly options: MembershipOptions) {
-    const state = initialState(members);
+    // Every node of a cluster starts from the same member list: build its (immutable) state and key once.
+    let initial = initialStates.get(members);
+    if (initial === undefined) {
+      const start = initialState(members);
+      initial = { state: start, key: placementKeyOf(start) };
+      initialStates.set(members, initial);
+    }
+    const state = initial.state;
     this.placement = ring;
-    this.placementKey = placementKeyOf(state);
+    this.placementKey = initial.key;
     this.gossip = new RingGossip(
       { self: host.self, clock: host.clock, random: host.random, send: (to, message) => host.send(to, message), changed: (next) => this.changed(next) },
       state,
@@ -247,6 +254,9 @@ export class Membership {
 }
 
 /** What the placement ring depends on: its members and their weights. */
+/** Initial state and placement key per member list (a 500-node simulation built them 500 times over). */
+const initialStates = new WeakMap<readonly Member[], { state: RingState; key: string }>();
+
 function placementKeyOf(state: RingState): string {
   return fingerprint({ records: placementMembers(state).map((m) => ({ id: m.id, weight: m.weight ?? 1, status: 'active' as const, version: 0 })) });
 }

@@ -1,5 +1,6 @@
 import type { NodeId } from '../env';
 import { ByteReader, ByteWriter } from '../storage/bytes';
+import { Slab } from './slab';
 
 /**
  * Every message one node sends another, as one discriminated union, and its binary codec. The simulator
@@ -257,8 +258,9 @@ export class MessageDecodeError extends Error {
   }
 }
 
-/** Reused by every encode (encodeMessage never nests); `finish()` copies the message out of it. */
+/** Reused by every encode (encodeMessage never nests); each message is copied out of it into `messageSlab`. */
 const scratch = new ByteWriter(4096);
+const messageSlab = new Slab();
 
 export function encodeMessage(message: Message): Uint8Array {
   const out = scratch;
@@ -370,7 +372,7 @@ export function encodeMessage(message: Message): Uint8Array {
     case 'range-ack':
       break;
   }
-  return out.finish();
+  return messageSlab.copy(out.peek());
 }
 
 const EMPTY = new Uint8Array(0);

@@ -7,7 +7,18 @@
 export function percentile(samples: readonly number[], p: number): number {
   if (!(p > 0 && p <= 100)) throw new Error(`percentile must be in (0, 100], got ${p}`);
   if (samples.length === 0) return 0;
-  const sorted = [...samples].sort((a, b) => a - b);
+  return percentileOfSorted(sortedSamples(samples), p);
+}
+
+/** `samples` sorted ascending, as a Float64Array (its native numeric sort is several times faster than an Array sort with a comparator). */
+export function sortedSamples(samples: readonly number[]): Float64Array {
+  return Float64Array.from(samples).sort();
+}
+
+/** Nearest-rank percentile of samples already sorted ascending (see `sortedSamples`). */
+export function percentileOfSorted(sorted: Float64Array, p: number): number {
+  if (!(p > 0 && p <= 100)) throw new Error(`percentile must be in (0, 100], got ${p}`);
+  if (sorted.length === 0) return 0;
   const rank = Math.ceil((p / 100) * sorted.length);
   return sorted[Math.min(sorted.length, Math.max(1, rank)) - 1] as number;
 }
