@@ -14,7 +14,7 @@ import { StorageEngine } from './storage/engine';
 import type { StorageOptions } from './storage/options';
 import {
   contextOf, decodeContext, decodeOwnedSiblingSet, decodeSiblingSet, EMPTY_CONTEXT, emptySet, encodeContext, encodeSiblingSet, etag, liveValues,
-  merge, tombstone, update, type ConflictMode, type Context, type SiblingSet, type Write,
+  merge, sameContent, tombstone, update, type ConflictMode, type Context, type SiblingSet, type Write,
 } from './versioning';
 
 /**
@@ -498,7 +498,8 @@ export class StorageNode {
     const write: Write = message.value === null
       ? tombstone(now)
       : { value: message.value, timestampMicros: now, expiresAtMicros: message.ttlMicros > 0 ? now + message.ttlMicros : null };
-    let local = this.loadSet(message.key);
+    const stored = this.loadStored(message.key);
+    let local = stored.set;
     if (alsoMerge !== null) local = merge(local, alsoMerge);
     const next = update(local, context, write, this.actor);
     const walk = this.walk(message.key);
@@ -525,9 +526,9 @@ export class StorageNode {
     for (const target of targets) {
       if (target.node === this.id && unreached.length > 0) {
         request.asking(target);
-        this.storeReplica(message.key, next, [target.hintFor, ...unreached], (error) => this.writeReplied(request, this.id, error === null, error?.message ?? ''));
+        this.storeReplica(message.key, next, [target.hintFor, ...unreached], (error) => this.writeReplied(request, this.id, error === null, error?.message ?? ''), encoded, stored);
       } else {
-        this.sendReplicaWrite(request, target, message.key, encoded, next);
+        this.sendReplicaWrite(request, target, message.key, encoded, next, stored);
       }
     }
     this.sendToPendingOwners(message.key, plan.owners, encoded);
@@ -569,10 +570,11 @@ export class StorageNode {
     if (owners.length > 0) this.storeReplica(key, set, owners, () => {});
   }
 
-  private sendReplicaWrite(request: WriteRequest, target: Target, key: Uint8Array, encoded: Uint8Array, set: SiblingSet): void {
+  /** `local`: this replica's copy, when the caller loaded it in this same turn (see storeReplica). */
+  private sendReplicaWrite(request: WriteRequest, target: Target, key: Uint8Array, encoded: Uint8Array, set: SiblingSet, local: StoredSet | null = null): void {
     request.asking(target);
     if (target.node === this.id) {
-      this.storeReplica(key, set, target.hintFor, (error) => this.writeReplied(request, this.id, error === null, error?.message ?? ''));
+      this.storeReplica(key, set, target.hintFor, (error) => this.writeReplied(request, this.id, error === null, error?.message ?? ''), encoded, local);
       return;
     }
     this.send(target.node, { type: 'replica-write', requestId: request.requestId, key, siblings: encoded, hintFor: target.hintFor, ttlMicros: 0 });
@@ -661,25 +663,49 @@ export class StorageNode {
   // ---------------------------------------------------------------------------------------------- replica side
 
   private loadSet(key: Uint8Array): SiblingSet {
+    return this.loadStored(key).set;
+  }
+
+  /** This replica's sibling set for `key`, and the stored bytes it was decoded from (null when absent). */
+  private loadStored(key: Uint8Array): StoredSet {
     const stored = this.engine.get(dataKey(key));
     // engine.get returns a fresh copy that only this call holds: decode in place.
-    return stored === undefined ? emptySet(this.mode) : decodeOwnedSiblingSet(stored);
+    return stored === undefined ? { set: emptySet(this.mode), bytes: null } : { set: decodeOwnedSiblingSet(stored), bytes: stored };
   }
 
   /**
    * Merges `incoming` into this replica's copy and makes it durable; with `hintFor`, also records a durable
    * hint to hand the key to that owner. `done` runs after the fsync that covers both.
+   *
+   * `incomingBytes` (the encoding of `incoming`, if the caller has it) and `local` (this replica's copy, if the
+   * caller loaded it in this same turn) only save work: when the merge comes out equal to one of the two sets —
+   * the usual case, a replica taking a newer write or a write it already holds — its existing encoding is
+   * stored instead of encoding the merge again (the encoding is canonical: equal sets, equal bytes).
    */
-  private storeReplica(key: Uint8Array, incoming: SiblingSet, hintFor: NodeId | readonly NodeId[], done: (error: Error | null) => void): void {
+  private storeReplica(
+    key: Uint8Array, incoming: SiblingSet, hintFor: NodeId | readonly NodeId[], done: (error: Error | null) => void,
+    incomingBytes: Uint8Array | null = null, local: StoredSet | null = null,
+  ): void {
     this.counters.replicaWrites++;
     let merged: SiblingSet;
+    let stored: StoredSet;
     try {
-      merged = merge(this.loadSet(key), incoming);
+      stored = local ?? this.loadStored(key);
+      merged = merge(stored.set, incoming);
     } catch (error) {
       this.env.clock.setTimer(0, () => done(error as Error));
       return;
     }
-    const ops: Parameters<StorageEngine['writeBatch']>[0][number][] = [{ type: 'put', key: dataKey(key), value: encodeSiblingSet(merged), ...this.recordTtl(merged) }];
+    let value: Uint8Array;
+    if (stored.bytes !== null && sameSet(merged, stored.set)) {
+      // Our own fresh copy from engine.get (decoded views into it are only ever read): hand it back.
+      value = stored.bytes;
+    } else if (incomingBytes !== null && sameSet(merged, incoming)) {
+      value = incomingBytes.slice(); // the caller's bytes may be a view into a message: the engine gets its own
+    } else {
+      value = encodeSiblingSet(merged);
+    }
+    const ops: Parameters<StorageEngine['writeBatch']>[0][number][] = [{ type: 'put', key: dataKey(key), value, ...this.recordTtl(merged) }];
     for (const owner of typeof hintFor === 'string' ? [hintFor] : hintFor) {
       if (owner === '' || owner === this.id || !this.config.hintedHandoff) continue;
       this.counters.hintsStored++;
@@ -958,7 +984,7 @@ export class StorageNode {
         this.storeReplica(message.key, set, hintFor, (error) => {
           if (message.requestId === 0) return; // read repair: fire and forget
           this.send(from, { type: 'replica-write-ack', requestId: message.requestId, ok: error === null, error: error?.message ?? '' });
-        });
+        }, message.siblings);
         return;
       }
       case 'replica-write-ack': {
@@ -1073,6 +1099,35 @@ export class StorageNode {
       });
     });
   }
+}
+
+interface StoredSet {
+  set: SiblingSet;
+  /** The stored encoding of `set`, a fresh copy only the loader holds; null when the key was absent. */
+  bytes: Uint8Array | null;
+}
+
+/**
+ * True when `a` and `b` hold the same clock (actors, counters, stamps) and the same versions (dots and
+ * contents), so they encode to the same bytes. Cheap in the common cases: the merge keeps version objects, so
+ * most versions compare by identity.
+ */
+function sameSet(a: SiblingSet, b: SiblingSet): boolean {
+  if (a === b) return true;
+  if (a.mode !== b.mode || a.clock.length !== b.clock.length || a.versions.length !== b.versions.length) return false;
+  if (a.clock !== b.clock) {
+    for (let i = 0; i < a.clock.length; i++) {
+      const x = a.clock[i]!;
+      const y = b.clock[i]!;
+      if (x !== y && (x.actor !== y.actor || x.counter !== y.counter || x.micros !== y.micros)) return false;
+    }
+  }
+  for (let i = 0; i < a.versions.length; i++) {
+    const x = a.versions[i]!;
+    const y = b.versions[i]!;
+    if (x !== y && (x.dot.actor !== y.dot.actor || x.dot.counter !== y.dot.counter || !sameContent(x, y))) return false;
+  }
+  return true;
 }
 
 function hexKey(bytes: Uint8Array): string {
