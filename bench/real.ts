@@ -2,14 +2,16 @@
  * bench:real — a 3-node local real cluster (3 node processes on loopback: files + fsync, TCP, HTTP), N=3
  * R=W=2, 1 KiB values, 64 connections.
  *
- *   npm run bench:real            (SECONDS=8 per phase by default; CONNECTIONS=64)
+ *   npm run bench:real            (SECONDS=8 per phase by default; CONNECTIONS=64; ETCD=0 skips etcd)
+ *   DYNALAB_NODE_ARGS=--trace-gc NODE_LOG=/tmp/nodes.log ETCD=0 npm run bench:real   (the nodes' GC pauses)
  *
  * Phases:
  *   1. closed loop, 64 requests in flight over keep-alive node:http agents (spread over the three nodes):
  *      PUTs of fresh keys for SECONDS (maximum throughput), then GETs of those keys for SECONDS;
  *   2. open loop at half of each measured maximum (fixed-rate arrivals), to read p99 at half load — the
  *      latency a service sees when it is not saturated (closed-loop latency at saturation is mostly queueing).
- * A reference etcd cluster runs under the same load only if `etcd` is installed; it is never installed here.
+ * A reference etcd cluster runs under the same load if `etcd` is on the PATH (the script never installs it;
+ * `apt-get install etcd-server`), unless ETCD=0 (quick iterations on dynalab alone).
  *
  * The load generator runs in this process, on the same machine as the three nodes: on a small machine the
  * figures are shared-CPU figures, and the script prints the core count so they can be read as such.
@@ -228,7 +230,10 @@ async function runEtcd(binary: string): Promise<{ puts: PhaseResult; gets: Phase
 
 async function main(): Promise<void> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'dynalab-bench-real-'));
-  const cluster = await LocalCluster.prepare({ dataDir, nodes: 3, n: 3, r: 2, w: 2, onLog: () => {} });
+  // NODE_LOG=file keeps the nodes' log lines (with DYNALAB_NODE_ARGS=--trace-gc: their GC pauses).
+  const logFile = process.env.NODE_LOG;
+  const onLog = logFile === undefined ? (): void => {} : (id: string, line: string): void => fs.appendFileSync(logFile, `[${id}] ${line}\n`);
+  const cluster = await LocalCluster.prepare({ dataDir, nodes: 3, n: 3, r: 2, w: 2, onLog });
   let stopped = false;
   const cleanup = async () => {
     if (stopped) return;
@@ -253,7 +258,9 @@ async function main(): Promise<void> {
       etcd = null;
     }
     for (const agent of agents) agent.destroy();
-    if (etcd === null) {
+    if (process.env.ETCD === '0') {
+      console.log('  etcd comparison skipped (ETCD=0)');
+    } else if (etcd === null) {
       console.log('  etcd comparison skipped: `etcd` is not installed on this machine (apt-get install etcd-server to enable it;');
       console.log('  the bench never installs it). Reference measured once elsewhere with wrk: etcd 3.4 ×3 4.4 K puts/s (p99 37 ms),');
       console.log('  8.7 K gets/s (p99 21 ms) — a different machine and load generator, so no ratio is printed.');

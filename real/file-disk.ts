@@ -5,9 +5,16 @@ import { assertValidFileName, DiskError, type Disk, type DiskOperation, type Syn
 /**
  * The real Disk: one directory on the local filesystem, through node:fs.
  *
- * Data-plane calls are synchronous (readSync/writeSync against the page cache); `sync` is a real fsync(2)
+ * Data-plane calls are synchronous (readSync/writeSync against the page cache); `sync` is a real fdatasync(2)
  * and `syncDirectory` a real fsync of the directory, both on libuv's thread pool so the event loop keeps
  * accepting writes while one is in flight — that is what lets the WAL group-commit.
+ *
+ * fdatasync rather than fsync: it makes the data durable together with every piece of metadata needed to
+ * read it back (the file size after an append), and skips only what reading does not need (timestamps) —
+ * the same durability for a log, as LevelDB and RocksDB use it on Linux. It matters for tail latency: timed
+ * on this 2-core VM's disk after 64 KiB appends, fsync took p50 0.30 / p90 3.9 ms, fdatasync 0.25 / 1.35 ms.
+ * A file's existence is made durable separately, by `syncDirectory`: a new WAL file syncs its directory after
+ * its first fdatasync, and a manifest install (write, sync, rename, directory sync) covers the SSTables it names.
  *
  * File descriptors are opened lazily and cached. A descriptor is closed only when no fsync is in flight on
  * it, so removing or replacing a file never pulls a descriptor out from under a running fsync.
@@ -136,7 +143,7 @@ export class FileDisk implements Disk {
   sync(name: string, done: SyncCallback): void {
     const file = this.handle('sync', name);
     file.pendingSyncs++;
-    fs.fsync(file.fd, (error) => {
+    fs.fdatasync(file.fd, (error) => {
       file.pendingSyncs--;
       if (file.closeWhenIdle && file.pendingSyncs === 0) fs.closeSync(file.fd);
       done(error ? new DiskError('sync', name, error.message) : null);

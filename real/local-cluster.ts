@@ -108,7 +108,10 @@ export class LocalCluster {
     const node = this.nodes[index];
     if (node === undefined) return Promise.reject(new Error(`no node ${index}`));
     if (node.process !== null) return Promise.reject(new Error(`node ${node.id} is already running`));
-    const child = spawn(process.execPath, [BIN, 'serve', '--config', node.configFile], { stdio: ['ignore', 'pipe', 'pipe'] });
+    // DYNALAB_NODE_ARGS: extra Node.js flags for each node process (NODE_OPTIONS refuses some, e.g. --cpu-prof):
+    // DYNALAB_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" npx dynalab deploy … profiles every node.
+    const nodeArgs = (process.env.DYNALAB_NODE_ARGS ?? '').split(/\s+/).filter((a) => a.length > 0);
+    const child = spawn(process.execPath, [...nodeArgs, BIN, 'serve', '--config', node.configFile], { stdio: ['ignore', 'pipe', 'pipe'] });
     node.process = child;
     node.exited = new Promise((resolve) => child.once('exit', (code, signal) => {
       if (node.process === child) node.process = null;
