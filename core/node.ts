@@ -220,6 +220,7 @@ export class StorageNode {
     this.engine = StorageEngine.open({
       disk: env.disk,
       clock: env.clock,
+      ...(env.crc32 === undefined ? {} : { crc32: env.crc32 }),
       options: { maxValueBytes: 64 * 1024 * 1024, maxKeyBytes: 1024, ...config.storage },
     });
   }

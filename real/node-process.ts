@@ -1,6 +1,7 @@
 import type * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { NodeEnvironment } from '../core/env';
+import { nativeCrc32 } from './native-crc32';
 import { StorageNode, type NodeConfig } from '../core/node';
 import { FileDisk } from './file-disk';
 import { createHttpApi } from './http-server';
@@ -66,7 +67,7 @@ export async function startRealNode(config: RealNodeConfig, options: StartOption
     ...(options.backoff ? { backoff: options.backoff } : {}),
   });
   const tcpAddress = await transport.start();
-  const env: NodeEnvironment = { clock, random: random.fork('node'), disk, transport };
+  const env: NodeEnvironment = { clock, random: random.fork('node'), disk, transport, crc32: nativeCrc32 };
   let node: StorageNode;
   try {
     node = await new Promise<StorageNode>((resolve, reject) => {

@@ -17,4 +17,11 @@ export interface NodeEnvironment {
   random: Random;
   disk: Disk;
   transport: Transport;
+  /**
+   * Optional, not part of the world: a faster implementation of a pure function core already has — CRC-32
+   * (IEEE) of `data[start, end)` for SSTable blocks. Real mode passes Node's native zlib.crc32; it must return
+   * exactly what core/storage/crc.ts `crc32` returns (test/real/native-crc32.test.ts), so a node's files read
+   * the same either way. The simulator leaves it out.
+   */
+  crc32?: (data: Uint8Array, start: number, end: number) => number;
 }
