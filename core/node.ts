@@ -437,7 +437,7 @@ export class StorageNode {
       expectedContext: request.expectedEtag === null ? null : encoder.encode(request.expectedEtag),
     };
     if (owners.includes(this.id)) {
-      this.coordinateWrite(message, context, false, done);
+      this.coordinateWrite(message, context, false, done, walk);
       return;
     }
     const coordinator = owners.find((owner) => !this.suspicion.isSuspected(owner));
@@ -445,7 +445,7 @@ export class StorageNode {
       if (!this.config.sloppyQuorum) return this.failLater(done, 'unavailable', `all ${owners.length} owners of the key are unreachable and sloppy quorum is off`);
       // No owner reachable: this node coordinates as a stand-in, so the write is still accepted (Dynamo's
       // "always writable"), and keeps a hint so the owners get it later.
-      this.coordinateWrite(message, context, true, done);
+      this.coordinateWrite(message, context, true, done, walk);
       return;
     }
     this.forward(coordinator, message, done);
@@ -472,7 +472,8 @@ export class StorageNode {
     this.send(coordinator, { ...message, requestId });
   }
 
-  private coordinateWrite(message: CoordinateMessage, context: Context, asStandIn: boolean, done: (result: WriteResult) => void): void {
+  /** `walk`: the key's walk, when the caller computed it in this same turn (nothing can have changed it since). */
+  private coordinateWrite(message: CoordinateMessage, context: Context, asStandIn: boolean, done: (result: WriteResult) => void, walk: NodeId[] | null = null): void {
     if (message.op === 'cas') {
       const expected = decoder.decode(message.expectedContext ?? new Uint8Array(0));
       // Read a majority first so the etag is compared against more than this replica's possibly stale copy.
@@ -490,10 +491,10 @@ export class StorageNode {
       });
       return;
     }
-    this.applyWrite(message, context, asStandIn, null, done);
+    this.applyWrite(message, context, asStandIn, null, done, walk);
   }
 
-  private applyWrite(message: CoordinateMessage, context: Context, asStandIn: boolean, alsoMerge: SiblingSet | null, done: (result: WriteResult) => void): void {
+  private applyWrite(message: CoordinateMessage, context: Context, asStandIn: boolean, alsoMerge: SiblingSet | null, done: (result: WriteResult) => void, knownWalk: NodeId[] | null = null): void {
     this.counters.writesCoordinated++;
     const now = this.env.clock.nowMicros();
     const write: Write = message.value === null
@@ -503,7 +504,7 @@ export class StorageNode {
     let local = stored.set;
     if (alsoMerge !== null) local = merge(local, alsoMerge);
     const next = update(local, context, write, this.actor);
-    const walk = this.walk(message.key);
+    const walk = knownWalk ?? this.walk(message.key);
     const plan = planTargets(walk, this.config.n, this.config.sloppyQuorum, (node) => node !== this.id && this.suspicion.isSuspected(node));
     let targets = plan.targets;
     if (!targets.some((t) => t.node === this.id)) {
@@ -667,6 +668,15 @@ export class StorageNode {
     return this.loadStored(key).set;
   }
 
+  /**
+   * The encoding of this replica's sibling set for `key`: the stored bytes themselves (checked by decoding
+   * them, as loadSet does; decodable bytes are the canonical encoding), or the empty set's when absent.
+   */
+  private storedBytes(key: Uint8Array): Uint8Array {
+    const stored = this.loadStored(key);
+    return stored.bytes ?? encodeSiblingSet(stored.set);
+  }
+
   /** This replica's sibling set for `key`, and the stored bytes it was decoded from (null when absent). */
   private loadStored(key: Uint8Array): StoredSet {
     const stored = this.engine.get(dataKey(key));
@@ -765,7 +775,7 @@ export class StorageNode {
       this.env.clock.setTimer(this.config.requestTimeoutMicros, () => {
         if (this.pendingHints.delete(requestId)) this.hintsInFlight.delete(marker);
       });
-      this.send(owner, { type: 'hint-delivery', requestId, key: key.slice(), siblings: encodeSiblingSet(this.loadSet(key)), ttlMicros: 0 });
+      this.send(owner, { type: 'hint-delivery', requestId, key: key.slice(), siblings: this.storedBytes(key), ttlMicros: 0 });
     }
     if (seen === 0 && this.hintsInFlight.size === 0) this.hintsMayExist = false;
   }
@@ -1009,7 +1019,7 @@ export class StorageNode {
         const request = this.pendingReads.get(message.requestId);
         if (request === undefined) return;
         try {
-          request.reply(from, message.found ? decodeOwnedSiblingSet(message.siblings) : emptySet(this.mode));
+          request.reply(from, message.found ? request.decodedReply(message.siblings, decodeOwnedSiblingSet) : emptySet(this.mode));
         } catch {
           this.counters.malformedMessages++;
         }

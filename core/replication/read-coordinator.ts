@@ -1,5 +1,5 @@
 import type { NodeId } from '../env';
-import { mergeAll, needsRepair, type ConflictMode, type SiblingSet } from '../versioning';
+import { bytesEqual, mergeAll, needsRepair, type ConflictMode, type SiblingSet } from '../versioning';
 
 /**
  * One read in flight at its coordinator. It answers the client after R replies with the merge of what they
@@ -16,6 +16,8 @@ export interface ReadOutcome {
 export class ReadRequest {
   private readonly asked = new Set<NodeId>();
   private readonly replies = new Map<NodeId, SiblingSet>();
+  /** The encoded replies seen so far and their decoded sets (see decodedReply). */
+  private readonly encodedReplies: { bytes: Uint8Array; set: SiblingSet }[] = [];
   private answered = false;
   private settled = false;
 
@@ -40,6 +42,18 @@ export class ReadRequest {
 
   askedCount(): number {
     return this.asked.size;
+  }
+
+  /**
+   * Decodes an encoded reply with `decode`, unless an earlier reply had the very same bytes: replicas in
+   * agreement (the usual case) send identical encodings, and the earlier reply's set (read-only, like every
+   * decoded set) is reused — no second decode, and merges and repair checks then compare versions by identity.
+   */
+  decodedReply(bytes: Uint8Array, decode: (bytes: Uint8Array) => SiblingSet): SiblingSet {
+    for (const earlier of this.encodedReplies) if (bytesEqual(earlier.bytes, bytes)) return earlier.set;
+    const set = decode(bytes);
+    this.encodedReplies.push({ bytes, set });
+    return set;
   }
 
   reply(from: NodeId, set: SiblingSet): void {
