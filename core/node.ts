@@ -708,13 +708,17 @@ export class StorageNode {
       return;
     }
     let value: Uint8Array;
+    // A fresh encoding is handed over as is; existing bytes (a view into engine.get's copy slab, or into a
+    // message) are copied by the engine into its memtable slab — cheaper than a copy of our own, and it keeps
+    // a memtable entry from pinning a slab it does not own.
+    let transfer = false;
     if (stored.bytes !== null && sameSet(merged, stored.set)) {
-      // Our own fresh copy from engine.get (decoded views into it are only ever read): hand it back.
       value = stored.bytes;
     } else if (incomingBytes !== null && sameSet(merged, incoming)) {
-      value = incomingBytes.slice(); // the caller's bytes may be a view into a message: the engine gets its own
+      value = incomingBytes;
     } else {
       value = encodeSiblingSet(merged);
+      transfer = true;
     }
     const ops: Parameters<StorageEngine['writeBatch']>[0][number][] = [{ type: 'put', key: dataKey(key), value, ...this.recordTtl(merged) }];
     for (const owner of typeof hintFor === 'string' ? [hintFor] : hintFor) {
@@ -724,7 +728,7 @@ export class StorageNode {
       ops.push({ type: 'put', key: hintKey(owner, key), value: encodeMicros(this.env.clock.nowMicros()) });
     }
     try {
-      this.engine.writeBatch(ops, done, true); // every key and value above is a fresh buffer only the engine keeps
+      this.engine.writeBatch(ops, done, transfer); // with transfer: every key and value above is a fresh buffer only the engine keeps
     } catch (error) {
       this.env.clock.setTimer(0, () => done(error as Error));
     }

@@ -31,11 +31,12 @@ export class SimEvent implements QueuedEvent {
     /** Detail words mixed into the trace (e.g. node index, message digest). */
     readonly detailA: number,
     readonly detailB: number,
-    readonly callback: (() => void) | null,
+    // Not readonly: `cancel` drops them (see there).
+    public callback: (() => void) | null,
     readonly handler: EventHandler | null,
     /** Payload for the handler. */
-    readonly ref: unknown,
-    readonly data: unknown,
+    public ref: unknown,
+    public data: unknown,
     readonly number: number,
   ) {}
 }
@@ -115,8 +116,17 @@ export class Simulator {
     return event;
   }
 
+  /**
+   * Marks `event` cancelled; it stays queued (a heap delete would cost more) but will not run. Its callback
+   * and payload are dropped now: a request's deadline timer, cancelled as soon as the request settles, would
+   * otherwise keep the request — its closures, sibling sets and message buffers — reachable until the
+   * deadline, long enough for the garbage collector to promote all of it to the old generation.
+   */
   cancel(event: SimEvent): void {
     event.cancelled = true;
+    event.callback = null;
+    event.ref = undefined;
+    event.data = undefined;
   }
 
   /** Asks `run` to return after the current event. */

@@ -39,10 +39,15 @@ export function planTargets(walk: readonly NodeId[], n: number, sloppy: boolean,
     }
   }
   const spares = beyond.slice(next);
-  assertDistinct(targets.map((t) => t.node));
+  assertDistinct(targets);
   return { owners, targets, spares };
 }
 
-function assertDistinct(nodes: NodeId[]): void {
-  if (new Set(nodes).size !== nodes.length) throw new Error(`target plan repeats a node: ${nodes.join(',')}`);
+/** Pairwise (targets are N long, a handful): no Set and no array built per request. */
+function assertDistinct(targets: readonly Target[]): void {
+  for (let i = 1; i < targets.length; i++) {
+    for (let j = 0; j < i; j++) {
+      if (targets[i]!.node === targets[j]!.node) throw new Error(`target plan repeats a node: ${targets.map((t) => t.node).join(',')}`);
+    }
+  }
 }
