@@ -43,7 +43,12 @@ export function hintKey(owner: NodeId, key: Uint8Array): Uint8Array {
 export function parseHintKey(stored: Uint8Array): { owner: NodeId; key: Uint8Array } {
   if (stored[0] !== HINT || stored.length < 2) throw new Error('not a hint key');
   const ownerLength = stored[1]!;
-  return { owner: decoder.decode(stored.subarray(2, 2 + ownerLength)), key: stored.subarray(2 + ownerLength) };
+  const ownerBytes = stored.subarray(2, 2 + ownerLength);
+  // Node ids are short ASCII ("n17"): build the string directly (this runs per hint per delivery round).
+  let ascii = ownerLength <= 64;
+  for (let i = 0; ascii && i < ownerLength; i++) if (ownerBytes[i]! >= 0x80) ascii = false;
+  const owner = ascii ? String.fromCharCode.apply(null, ownerBytes as unknown as number[]) : decoder.decode(ownerBytes);
+  return { owner, key: stored.subarray(2 + ownerLength) };
 }
 
 export function encodeMicros(micros: number): Uint8Array {
