@@ -213,8 +213,21 @@ export class Workload {
     this.cluster.simulator.schedule(0, EventTag.Workload, () => finish({ status: 'fail', context: new Uint8Array(0), acks: 0, error: 'no node is up', code: 'unavailable' }));
   }
 
+  /** The UTF-8 bytes of `payloadString(id)` (same random draw), written directly: ids are ASCII. */
   private payload(id: string): Uint8Array {
-    return encoder.encode(this.payloadString(id));
+    const { min, max } = this.spec.valueBytes;
+    const size = min + this.random.int(max - min + 1);
+    const length = id.length;
+    let ascii = true;
+    for (let i = 0; i < length; i++) if (id.charCodeAt(i) >= 0x80) ascii = false;
+    if (!ascii) return encoder.encode(size > length + 1 ? `${id}|${'x'.repeat(size - length - 1)}` : id);
+    const out = new Uint8Array(size > length + 1 ? size : length);
+    for (let i = 0; i < length; i++) out[i] = id.charCodeAt(i);
+    if (size > length + 1) {
+      out[length] = 0x7c; // '|'
+      out.fill(0x78, length + 1); // 'x'
+    }
+    return out;
   }
 
   private payloadString(id: string): string {

@@ -88,6 +88,15 @@ export class ReadRequest {
   }
 
   private merged(): SiblingSet {
+    // Agreeing replicas share one decoded set (decodedReply), and merging a set with itself gives it back:
+    // skip building the same set again (twice per read, at the answer and at settle).
+    let only: SiblingSet | undefined;
+    let same = true;
+    for (const set of this.replies.values()) {
+      if (only === undefined) only = set;
+      else if (set !== only) same = false;
+    }
+    if (same && only !== undefined && only.mode === this.mode) return only;
     return mergeAll([...this.replies.values()], this.mode);
   }
 
@@ -96,7 +105,8 @@ export class ReadRequest {
     this.settled = true;
     if (this.replies.size === 0) return;
     const merged = this.merged();
-    const stale = [...this.replies].filter(([, set]) => needsRepair(set, merged)).map(([node]) => node);
+    const stale: NodeId[] = [];
+    for (const [node, set] of this.replies) if (needsRepair(set, merged)) stale.push(node);
     this.onSettled(merged, stale);
   }
 }

@@ -23,7 +23,15 @@ const SEED_B = 0x85ebca6b;
 const VALUE_SEED = 0x2545f491;
 
 function hex64(bytes: Uint8Array): string {
-  return murmur3_32(bytes, SEED_A).toString(16).padStart(8, '0') + murmur3_32(bytes, SEED_B).toString(16).padStart(8, '0');
+  return hex32(murmur3_32(bytes, SEED_A)) + hex32(murmur3_32(bytes, SEED_B));
+}
+
+/** Two hex digits per byte value (an etag is built for every read's answer). */
+const HEX_BYTES = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
+
+/** `value.toString(16).padStart(8, '0')` for an unsigned 32-bit value, without the two string calls. */
+function hex32(value: number): string {
+  return HEX_BYTES[value >>> 24]! + HEX_BYTES[(value >>> 16) & 0xff]! + HEX_BYTES[(value >>> 8) & 0xff]! + HEX_BYTES[value & 0xff]!;
 }
 
 /** Reused by every fingerprint (they never nest); only hashed, never handed out. */
