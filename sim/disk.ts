@@ -205,7 +205,8 @@ export class SimDisk implements Disk {
       sampleLatencyMicros(this.syncLatency, this.random),
       EventTag.DiskSync,
       () => {
-        inode.inFlight = inode.inFlight.filter((entry) => entry !== pending);
+        const at = inode.inFlight.indexOf(pending);
+        if (at >= 0) inode.inFlight.splice(at, 1); // in place: usually the first (syncs complete in order)
         if (!this.host.isCurrent(incarnation)) return; // the machine crashed first: the sync never finished
         if (pending.order > inode.lastAppliedSyncOrder) {
           inode.lastAppliedSyncOrder = pending.order;

@@ -109,6 +109,7 @@ export class FaultyDisk implements Disk {
 
   sync(name: string, done: SyncCallback): void {
     const fail = this.roll(this.faults.syncFaultProbability);
+    if (!fail) return this.inner.sync(name, done); // the usual case: no wrapper closure per fsync
     this.inner.sync(name, (error) => {
       if (error === null && fail) {
         this.counters.syncFaults++;
