@@ -51,13 +51,24 @@ export function parseHintKey(stored: Uint8Array): { owner: NodeId; key: Uint8Arr
   return { owner, key: stored.subarray(2 + ownerLength) };
 }
 
+/** A float64 and its bytes, for the conversions below without a DataView per call (one per hint per round). */
+const scratchFloat = new Float64Array(1);
+const scratchBytes = new Uint8Array(scratchFloat.buffer);
+const LITTLE_ENDIAN = (() => {
+  scratchFloat[0] = 1; // 0x3ff0000000000000: the high byte comes last on a little-endian machine
+  return scratchBytes[7] === 0x3f;
+})();
+
+/** `micros` as a little-endian float64. */
 export function encodeMicros(micros: number): Uint8Array {
   const out = new Uint8Array(8);
-  new DataView(out.buffer).setFloat64(0, micros, true);
+  scratchFloat[0] = micros;
+  for (let i = 0; i < 8; i++) out[i] = scratchBytes[LITTLE_ENDIAN ? i : 7 - i]!;
   return out;
 }
 
 export function decodeMicros(bytes: Uint8Array): number {
   if (bytes.length !== 8) throw new Error(`hint record is ${bytes.length} bytes, expected 8`);
-  return new DataView(bytes.buffer, bytes.byteOffset, 8).getFloat64(0, true);
+  for (let i = 0; i < 8; i++) scratchBytes[LITTLE_ENDIAN ? i : 7 - i] = bytes[i]!;
+  return scratchFloat[0]!;
 }
