@@ -5,6 +5,7 @@ import type { HistoryRecorder } from './history';
 import { KeyChooser, type KeyDistribution } from './key-chooser';
 import type { Scenario } from './scenario/schema';
 import { EventTag } from './simulator';
+import { Slab } from '../core/replication/slab';
 
 /**
  * The client workload: an open-loop stream of operations at a fixed rate (arrivals are a Poisson process in
@@ -221,7 +222,9 @@ export class Workload {
     let ascii = true;
     for (let i = 0; i < length; i++) if (id.charCodeAt(i) >= 0x80) ascii = false;
     if (!ascii) return encoder.encode(size > length + 1 ? `${id}|${'x'.repeat(size - length - 1)}` : id);
-    const out = new Uint8Array(size > length + 1 ? size : length);
+    // From a shared chunk: a node keeps a client's value only as long as the request lasts (it stores its own
+    // encoding), so one ArrayBuffer per 256 KiB of payloads instead of one per put.
+    const out = payloadSlab.allocate(size > length + 1 ? size : length);
     for (let i = 0; i < length; i++) out[i] = id.charCodeAt(i);
     if (size > length + 1) {
       out[length] = 0x7c; // '|'
@@ -245,6 +248,7 @@ export class Workload {
 /** The unique id at the front of a workload value (`p3-17|xxxx…` → `p3-17`). */
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
+const payloadSlab = new Slab();
 
 export function valueId(value: Uint8Array): string {
   // Workload values are ASCII: read the id up to '|' directly (one per value read, for every get).

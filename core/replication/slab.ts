@@ -20,8 +20,14 @@ export class Slab {
 
   /** A copy of `bytes` (a view into the current chunk; oversized inputs get an array of their own). */
   copy(bytes: Uint8Array): Uint8Array {
-    const length = bytes.length;
-    if (length > this.chunkBytes >>> 3) return bytes.slice();
+    const out = this.allocate(bytes.length);
+    out.set(bytes);
+    return out;
+  }
+
+  /** `length` zeroed bytes of their own (a view into the current chunk; oversized ones get an array of their own). */
+  allocate(length: number): Uint8Array {
+    if (length > this.chunkBytes >>> 3) return new Uint8Array(length);
     if (this.used + length > this.chunkBytes) {
       this.chunk = new Uint8Array(this.chunkBytes);
       this.used = 0;
@@ -29,8 +35,6 @@ export class Slab {
     const start = this.used;
     // 8-byte aligned starts, so a reader's DataView or Float64Array over a field never sees odd alignment.
     this.used = (start + length + 7) & ~7;
-    const out = this.chunk.subarray(start, start + length);
-    out.set(bytes);
-    return out;
+    return this.chunk.subarray(start, start + length);
   }
 }
