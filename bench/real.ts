@@ -163,18 +163,45 @@ function line(result: PhaseResult): string {
   return `  ${result.name.padEnd(28)} ${(rate >= 1000 ? `${(rate / 1000).toFixed(2)} K` : rate.toFixed(0)).padStart(8)}/s   p50 ${ms(percentile(l, 0.5)).padStart(9)}   p99 ${ms(percentile(l, 0.99)).padStart(9)}   p999 ${ms(percentile(l, 0.999)).padStart(9)}   (${result.ok} ok, ${result.errors} errors${result.errors ? `: ${result.errorKinds}` : ''})`;
 }
 
+/**
+ * CPU time (user + system) the given processes have used so far, in µs, from /proc/<pid>/stat (Linux; NaN
+ * elsewhere). Per-operation CPU is the figure that survives a shared, noisy machine: wall-clock throughput
+ * counts other processes' turns, CPU time does not. Resolution is one clock tick (10 ms), fine over seconds.
+ */
+function cpuMicros(pids: number[]): number {
+  let total = 0;
+  for (const pid of pids) {
+    try {
+      const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      total += (Number(fields[11]) + Number(fields[12])) * (1e6 / 100); // utime, stime in USER_HZ = 100
+    } catch {
+      return Number.NaN;
+    }
+  }
+  return total;
+}
+
+/** "server CPU 412 µs/op" for a phase, or '' where /proc is not available. */
+function cpuPerOp(before: number, after: number, ops: number): string {
+  const perOp = (after - before) / Math.max(1, ops);
+  return Number.isFinite(perOp) ? `   server CPU ${perOp.toFixed(0)} µs/op` : '';
+}
+
 /** The four phases against one store; prints a line per phase and returns the closed-loop maxima. */
-async function runPhases(target: Target, endpoints: URL[], agents: http.Agent[]): Promise<{ puts: PhaseResult; gets: PhaseResult }> {
+async function runPhases(target: Target, endpoints: URL[], agents: http.Agent[], pids: number[]): Promise<{ puts: PhaseResult; gets: PhaseResult }> {
   // Warm-up: connections, JIT, WAL files.
   await closedLoop(target, 'warm-up', endpoints, agents, 'PUT', (w, s) => `warm:${w}:${s}`, 1);
   const written: string[] = [];
+  const cpuBeforePuts = cpuMicros(pids);
   const puts = await closedLoop(target, `${target.name} PUT (closed loop, max)`, endpoints, agents, 'PUT', (w, s) => `bench:${w}:${s}`, SECONDS, written);
-  console.log(line(puts));
+  console.log(line(puts) + cpuPerOp(cpuBeforePuts, cpuMicros(pids), puts.ok));
   if (written.length === 0) throw new Error(`${target.name}: no PUT succeeded (${puts.errorKinds})`);
   // GETs read keys that were acknowledged, in a scattered order.
   const pick = (i: number) => written[(i * 7919) % written.length]!;
+  const cpuBeforeGets = cpuMicros(pids);
   const gets = await closedLoop(target, `${target.name} GET (closed loop, max)`, endpoints, agents, 'GET', (w, s) => pick(w * 100_003 + s), SECONDS);
-  console.log(line(gets));
+  console.log(line(gets) + cpuPerOp(cpuBeforeGets, cpuMicros(pids), gets.ok));
   const halfPuts = await openLoop(target, `${target.name} PUT at half max (open)`, endpoints, agents, 'PUT', (s) => `half:${s}`, puts.ok / puts.seconds / 2, Math.min(SECONDS, 5));
   console.log(line(halfPuts));
   const halfGets = await openLoop(target, `${target.name} GET at half max (open)`, endpoints, agents, 'GET', (s) => pick(s * 13 + 5), gets.ok / gets.seconds / 2, Math.min(SECONDS, 5));
@@ -219,7 +246,7 @@ async function runEtcd(binary: string): Promise<{ puts: PhaseResult; gets: Phase
       await new Promise((resolve) => setTimeout(resolve, 200));
     }
     console.log(`  ${execFileSync(binary, ['--version'], { encoding: 'utf8' }).split('\n')[0]} ×3 on loopback, same load (linearizable reads):`);
-    return await runPhases(ETCD, endpoints, agents);
+    return await runPhases(ETCD, endpoints, agents, children.map((child) => child.pid ?? -1));
   } finally {
     for (const agent of agents) agent.destroy();
     for (const child of children) child.kill('SIGTERM');
@@ -250,7 +277,7 @@ async function main(): Promise<void> {
     console.log(`  node ${process.version}, ${os.cpus().length} cores (${os.cpus()[0]?.model.trim() ?? '?'}); the load generator shares them with the nodes`);
     console.log(`  every acknowledged PUT was fsynced (WAL group commit) on 2 of 3 replicas`);
     console.log(`  load average before the run ${os.loadavg().map((l) => l.toFixed(1)).join(' ')} (anything else running skews these figures)`);
-    const ours = await runPhases(DYNALAB, endpoints, agents);
+    const ours = await runPhases(DYNALAB, endpoints, agents, cluster.nodes.map((node) => node.process?.pid ?? -1));
     let etcd: string | null = null;
     try {
       etcd = execFileSync('which', ['etcd'], { encoding: 'utf8' }).trim() || null;
