@@ -164,28 +164,32 @@ function line(result: PhaseResult): string {
 }
 
 /**
- * CPU time (user + system) the given processes have used so far, in µs, from /proc/<pid>/stat (Linux; NaN
- * elsewhere). Per-operation CPU is the figure that survives a shared, noisy machine: wall-clock throughput
- * counts other processes' turns, CPU time does not. Resolution is one clock tick (10 ms), fine over seconds.
+ * CPU time the given processes have used so far, in µs — user and system (kernel: syscalls, fsync, TCP) —
+ * from /proc/<pid>/stat (Linux; NaN elsewhere). Per-operation CPU is the figure that survives a shared,
+ * noisy machine: wall-clock throughput counts other processes' turns, CPU time does not. Resolution is one
+ * clock tick (10 ms), fine over seconds.
  */
-function cpuMicros(pids: number[]): number {
-  let total = 0;
+function cpuMicros(pids: number[]): { user: number; system: number } {
+  let user = 0;
+  let system = 0;
   for (const pid of pids) {
     try {
       const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
       const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      total += (Number(fields[11]) + Number(fields[12])) * (1e6 / 100); // utime, stime in USER_HZ = 100
+      user += Number(fields[11]) * (1e6 / 100); // utime, in USER_HZ = 100 ticks per second
+      system += Number(fields[12]) * (1e6 / 100); // stime
     } catch {
-      return Number.NaN;
+      return { user: Number.NaN, system: Number.NaN };
     }
   }
-  return total;
+  return { user, system };
 }
 
-/** "server CPU 412 µs/op" for a phase, or '' where /proc is not available. */
-function cpuPerOp(before: number, after: number, ops: number): string {
-  const perOp = (after - before) / Math.max(1, ops);
-  return Number.isFinite(perOp) ? `   server CPU ${perOp.toFixed(0)} µs/op` : '';
+/** "server CPU 242 µs/op (user 150, system 92)" for a phase, or '' where /proc is not available. */
+function cpuPerOp(before: { user: number; system: number }, after: { user: number; system: number }, ops: number): string {
+  const user = (after.user - before.user) / Math.max(1, ops);
+  const system = (after.system - before.system) / Math.max(1, ops);
+  return Number.isFinite(user + system) ? `   server CPU ${(user + system).toFixed(0)} µs/op (user ${user.toFixed(0)}, system ${system.toFixed(0)})` : '';
 }
 
 /** The four phases against one store; prints a line per phase and returns the closed-loop maxima. */

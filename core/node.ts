@@ -221,6 +221,7 @@ export class StorageNode {
       disk: env.disk,
       clock: env.clock,
       ...(env.crc32 === undefined ? {} : { crc32: env.crc32 }),
+      ...(env.soon === undefined ? {} : { soon: env.soon }),
       options: { maxValueBytes: 64 * 1024 * 1024, maxKeyBytes: 1024, ...config.storage },
     });
   }

@@ -67,7 +67,7 @@ export async function startRealNode(config: RealNodeConfig, options: StartOption
     ...(options.backoff ? { backoff: options.backoff } : {}),
   });
   const tcpAddress = await transport.start();
-  const env: NodeEnvironment = { clock, random: random.fork('node'), disk, transport, crc32: nativeCrc32 };
+  const env: NodeEnvironment = { clock, random: random.fork('node'), disk, transport, crc32: nativeCrc32, soon: setImmediate };
   let node: StorageNode;
   try {
     node = await new Promise<StorageNode>((resolve, reject) => {

@@ -68,8 +68,10 @@ export interface StorageEnvironment {
   /**
    * Optional: runs a callback once the current synchronous work is done, in a later turn of the same event
    * loop (real mode: setImmediate; simulator: a zero-delay timer). With it, unsynced writes (syncWrites false)
-   * made in the same turn share one WAL append and are acknowledged after it, one turn later (see wal.ts).
-   * Without it each unsynced write is appended on its own and acknowledged inline.
+   * made in the same turn share one WAL append and are acknowledged after it, one turn later (see wal.ts);
+   * durable writes (syncWrites true) made in the same turn share one fsync, started at the end of the turn.
+   * Without it each unsynced write is appended on its own and acknowledged inline, and a durable write with
+   * no fsync in flight starts one at once.
    */
   soon?: SoonHook;
   /**
