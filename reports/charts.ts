@@ -8,7 +8,7 @@
  */
 import { createCanvas } from '@napi-rs/canvas';
 import { Chart, registerables, type ChartConfiguration, type ChartItem, type Plugin } from 'chart.js';
-import { bloomFalsePositive, type CapacityModel } from './capacity-model';
+import { blockedBloomFalsePositive, type CapacityModel } from './capacity-model';
 import type { Measured } from './measured';
 import { sig } from './units';
 
@@ -121,13 +121,13 @@ function bloomChart(measured: Measured): RenderedChart {
   const points = measured.bloom.points;
   const max = Math.max(...points.map((p) => p.bitsPerKey));
   const curve: { x: number; y: number }[] = [];
-  for (let b = 1; b <= max + 1e-9; b += 0.25) curve.push({ x: b, y: bloomFalsePositive(b) * 100 });
+  for (let b = 1; b <= max + 1e-9; b += 0.25) curve.push({ x: b, y: blockedBloomFalsePositive(b) * 100 });
   const options = baseOptions('Bloom filter false positives vs bits per key', 'bits per key', 'false positives, % (log scale)');
   const config: ChartConfiguration<'scatter'> = {
     type: 'scatter',
     data: {
       datasets: [
-        { label: 'model: (1 − e^(−k/b))^k, k = round(b·ln 2)', data: curve, showLine: true, borderColor: COLORS.model, backgroundColor: COLORS.model, pointRadius: 0, borderWidth: 2 },
+        { label: 'model: blocked filter, 512-bit blocks, k = round(b·ln 2)', data: curve, showLine: true, borderColor: COLORS.model, backgroundColor: COLORS.model, pointRadius: 0, borderWidth: 2 },
         { label: `measured: ${measured.bloom.lookups.toLocaleString('en-US')} absent keys per filter`, data: points.map((p) => ({ x: p.bitsPerKey, y: p.measured * 100 })), borderColor: COLORS.primary, backgroundColor: COLORS.primary, pointRadius: 6 },
       ],
     },

@@ -70,7 +70,7 @@ export function bloomFinding(model: CapacityModel, measured: Measured): string[]
     ? `; inside the LSM engine, gets of absent keys passed the filter ${engine.map((s) => `${pct(s.engineBloomFalsePositiveRate)} (${s.strategy})`).join(' and ')} of the time`
     : '';
   const lines = [
-    `At ${sig(inputs.bloomBitsPerKey)} bits/key the formula gives ${pct(bloom.falsePositive.value)} false positives and the filter measured ${pct(chosen.measured)}, ${versus(chosen.measured, bloom.falsePositive.value)}${engineText}. A get for a missing key therefore reads a block from about ${sig(chosen.measured * 100, 2)} of every 100 tables it consults.`,
+    `At ${sig(inputs.bloomBitsPerKey)} bits/key the blocked-filter formula gives ${pct(bloom.falsePositive.value)} false positives (an unblocked filter: ${pct(bloom.falsePositiveUnblocked.value)}) and the filter measured ${pct(chosen.measured)}, ${versus(chosen.measured, bloom.falsePositive.value)}${engineText}. A get for a missing key therefore reads a block from about ${sig(chosen.measured * 100, 2)} of every 100 tables it consults.`,
     `Memory: ${formatValue(bloom.perNode.value, 'bytes')} per node for every key it holds (${formatValue(bloom.perNodePrimary.value, 'bytes')} if only its primary keys are counted${Math.abs(bloom.perNodePrimary.value - 250e6) < 1e6 ? ' — that is the seeds\' 250 MB' : ''}); ${formatValue(bloom.cluster.value, 'bytes')} across the cluster.`,
   ];
   return lines;

@@ -234,6 +234,9 @@ export class ReadScratch {
   }
 }
 
+/** Blocks per group of the index's two-level search (see TableReader.fence). */
+const INDEX_GROUP = 32;
+
 /** Compaction reads its inputs in runs of blocks of about this many bytes: one read(2) per run, not per block. */
 const COMPACTION_READAHEAD = 256 * 1024;
 /** A scan's readahead starts at one block and doubles with each further block it reads, up to this. */
@@ -256,6 +259,13 @@ export class TableReader {
   /** Bytes [0, 6) and [6, 12) of each block's last key as numbers, so findBlock mostly compares numbers. */
   private lastKeyP0: Float64Array = new Float64Array(0);
   private lastKeyP1: Float64Array = new Float64Array(0);
+  /**
+   * The prefixes of the last block of every group of INDEX_GROUP blocks, interleaved (p0, p1, p0, p1, …):
+   * findBlock searches these first and then one group, so a lookup touches a few KiB that stay in cache
+   * across gets plus a few lines of one group, instead of ~14 scattered lines of two arrays of the whole
+   * index (a table of 200 K 1 KiB values has ~50 K blocks; the misses cost ~0.3 µs per get).
+   */
+  private fence: Float64Array = new Float64Array(0);
   private readonly offsets: number[] = [];
   private readonly lengths: number[] = [];
   private readonly bloom: BloomFilter;
@@ -351,6 +361,13 @@ export class TableReader {
         this.lastKeyP0[i] = prefixNumber(keys[i]!, 0);
         this.lastKeyP1[i] = prefixNumber(keys[i]!, 6);
       }
+      const groups = Math.ceil(count / INDEX_GROUP);
+      this.fence = new Float64Array(2 * groups);
+      for (let g = 0; g < groups; g++) {
+        const last = Math.min(count, (g + 1) * INDEX_GROUP) - 1;
+        this.fence[2 * g] = this.lastKeyP0[last]!;
+        this.fence[2 * g + 1] = this.lastKeyP1[last]!;
+      }
       if (expectedOffset !== filterOffset || r.remaining !== 0) throw new RangeError('index does not cover the data');
     } catch (error) {
       if (error instanceof StorageCorruptionError) throw error;
@@ -412,18 +429,32 @@ export class TableReader {
   findBlock(key: Uint8Array): number {
     const p0 = prefixNumber(key, 0);
     const p1 = prefixNumber(key, 6);
-    const p0s = this.lastKeyP0;
-    const p1s = this.lastKeyP1;
+    const count = this.offsets.length;
+    // Zero-padded prefixes that differ order keys as memcmp does (see memtable.ts); equal ones need the bytes.
+    const fence = this.fence;
     let lo = 0;
-    let hi = this.offsets.length;
+    let hi = fence.length >>> 1;
     while (lo < hi) {
       const mid = (lo + hi) >>> 1;
-      // Zero-padded prefixes that differ order keys as memcmp does (see memtable.ts); equal ones need the bytes.
-      const less = p0s[mid]! !== p0 ? p0s[mid]! < p0 : p1s[mid]! !== p1 ? p1s[mid]! < p1 : this.compareLastKey(mid, key) < 0;
+      const q0 = fence[2 * mid]!;
+      const q1 = fence[2 * mid + 1]!;
+      const less = q0 !== p0 ? q0 < p0 : q1 !== p1 ? q1 < p1 : this.compareLastKey(Math.min(count, (mid + 1) * INDEX_GROUP) - 1, key) < 0;
       if (less) lo = mid + 1;
       else hi = mid;
     }
-    return lo;
+    // Group `lo` holds the answer (its last block's key is ≥ key), or every block is < key.
+    const p0s = this.lastKeyP0;
+    const p1s = this.lastKeyP1;
+    let first = lo * INDEX_GROUP;
+    let last = Math.min(count, first + INDEX_GROUP);
+    if (first >= count) return count;
+    while (first < last) {
+      const mid = (first + last) >>> 1;
+      const less = p0s[mid]! !== p0 ? p0s[mid]! < p0 : p1s[mid]! !== p1 ? p1s[mid]! < p1 : this.compareLastKey(mid, key) < 0;
+      if (less) first = mid + 1;
+      else last = mid;
+    }
+    return first;
   }
 
   /** Offset and length (including the CRC) of data block i. */

@@ -181,7 +181,7 @@ export class TableBuilder {
     if (this.entries === 0) throw new Error(`SSTable ${this.name}: refusing to write an empty table — engine bug`);
     this.finished = true;
     this.finishBlock();
-    const filter = this.writeMetaBlock(buildBloom(this.hashes, this.options.bloomBitsPerKey));
+    const filter = this.writeMetaBlock(buildBloom(this.hashes, this.options.bloomBitsPerKey, this.format === FORMAT_VERSION));
     const indexContent = new ByteWriter(this.index.length + 8);
     indexContent.varint(this.blockCount);
     indexContent.bytes(this.index.peek());

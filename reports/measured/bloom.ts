@@ -5,7 +5,7 @@
  * 1 %.
  */
 import { BloomFilter, bloomHash, buildBloom, probesFor } from '../../core/storage/bloom';
-import { bloomFalsePositive } from '../capacity-model';
+import { blockedBloomFalsePositive } from '../capacity-model';
 
 export const BLOOM_STEPS: readonly number[] = [2, 4, 6, 8, 10, 12, 14, 16];
 
@@ -39,7 +39,7 @@ function measureAt(bitsPerKey: number, present: readonly number[], absent: reado
   const filter = new BloomFilter(data);
   let positives = 0;
   for (const h of absent) if (filter.mayContainHash(h)) positives++;
-  return { bitsPerKey, probes: probesFor(bitsPerKey), model: bloomFalsePositive(bitsPerKey), measured: positives / absent.length, filterBytes: data.length };
+  return { bitsPerKey, probes: probesFor(bitsPerKey), model: blockedBloomFalsePositive(bitsPerKey), measured: positives / absent.length, filterBytes: data.length };
 }
 
 export function measureBloom(chosenBits: number, keys = 50_000, lookups = 200_000): BloomMeasurement {

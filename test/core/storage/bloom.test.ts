@@ -15,6 +15,32 @@ describe('bloom filter', () => {
     expect(rate).toBeLessThanOrEqual(0.015);
   });
 
+  it('the classic (unblocked) filter of older tables: no false negatives, ~0.8 % false positives', () => {
+    const present = Array.from({ length: 50_000 }, (_, i) => enc(`user:${i}:profile`));
+    const filter = new BloomFilter(buildBloom(present.map(bloomHash), 10, false));
+    expect(filter.wellFormed).toBe(true);
+    for (const key of present) expect(filter.mayContain(key)).toBe(true);
+    let falsePositives = 0;
+    for (let i = 0; i < 100_000; i++) if (filter.mayContain(enc(`user:${i}:absent`))) falsePositives++;
+    expect(falsePositives / 100_000).toBeGreaterThanOrEqual(0.004);
+    expect(falsePositives / 100_000).toBeLessThanOrEqual(0.012);
+  });
+
+  it('blocked: each key sets bits in one 64-byte block only', () => {
+    const hashes = Array.from({ length: 1000 }, (_, i) => bloomHash(enc(`k${i}`)));
+    const empty = buildBloom([], 10);
+    expect(new BloomFilter(empty).wellFormed).toBe(true);
+    for (const h of hashes.slice(0, 50)) {
+      const one = buildBloom([h], 10);
+      const touched = new Set<number>();
+      for (let i = 1; i < one.length; i++) if (one[i] !== 0) touched.add(Math.floor((i - 1) / 64));
+      expect(touched.size).toBe(1);
+    }
+    const filter = buildBloom(hashes, 10);
+    expect((filter.length - 1) % 64).toBe(0);
+    expect(filter[0]! & 0x7f).toBe(7);
+  });
+
   it('the engine measures the same rate on its own tables (stats().bloomFalsePositiveRate)', () => {
     const world = new World(41);
     const engine = world.open({ memtableBytes: 4 << 20, autoCompaction: false });
