@@ -16,7 +16,7 @@ import {
 import { Memtable } from './memtable';
 import { MergingCursor, type EntryCursor } from './merge';
 import { resolveOptions, type StorageOptions } from './options';
-import { ReadScratch, TableReader, type DataBlock } from './sstable-reader';
+import { ReadScratch, TableReader, type DataBlock, type TableCursor } from './sstable-reader';
 import { TableBuilder } from './sstable-writer';
 import { computeStats, type EngineCounters, type StorageStats, type WalCounters } from './stats';
 import { parseFileName, tableFileName, walFileName, type TableMeta } from './table-meta';
@@ -753,7 +753,10 @@ export class StorageEngine {
               builder = new TableBuilder(this.disk, tableFileName(fileNumber), fileNumber, this.options, this.crc32);
               builders.push(builder);
             }
-            builder.add(entry);
+            // An entry that survives unchanged is copied as stored (format 3), not encoded and checksummed again.
+            const stored = entry === merged.entry() ? (merged.currentSource() as TableCursor).encodedEntry() : null;
+            if (stored !== null) builder.addEncoded(entry, stored);
+            else builder.add(entry);
             if (builder.estimatedBytes >= plan.targetFileBytes) {
               outputs.push(builder.finish(plan.outputLevel));
               builder = null;

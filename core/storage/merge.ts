@@ -56,6 +56,11 @@ export class MergingCursor implements EntryCursor {
     return this.sources[this.current]!.entry();
   }
 
+  /** The source the current entry comes from (compaction asks a table cursor for the entry's stored bytes). */
+  currentSource(): EntryCursor {
+    return this.sources[this.current]!;
+  }
+
   next(): void {
     const key = this.entry().key;
     for (const source of this.sources) {

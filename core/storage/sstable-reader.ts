@@ -27,7 +27,14 @@ export class DataBlock {
     readonly count: number,
     /** Where the entry offsets start (= end of the last entry). */
     private readonly offsetsAt: number,
+    /** Bytes of checksum after each entry: 4 in format 3, 0 in format 2. */
+    readonly trailerBytes = 0,
   ) {}
+
+  /** End of entry i within the block, its checksum trailer included (the next entry's start). */
+  entryEnd(i: number): number {
+    return i + 1 < this.count ? this.entryStart(i + 1) : this.offsetsAt;
+  }
 
   /** Start of entry i within the block. */
   entryStart(i: number): number {
@@ -141,7 +148,7 @@ function parseDataBlock(data: Uint8Array, trailerBytes: number): { block: DataBl
     previousKeyLength = keyLength;
     expectedStart = end;
   }
-  return { block: new DataBlock(data, count, offsetsAt), lastKeyStart: previousKeyStart, lastKeyLength: previousKeyLength };
+  return { block: new DataBlock(data, count, offsetsAt, trailerBytes), lastKeyStart: previousKeyStart, lastKeyLength: previousKeyLength };
 }
 
 function compareRanges(data: Uint8Array, a: number, aLength: number, b: number, bLength: number): number {
@@ -188,7 +195,7 @@ function findVerifiedEntry(data: Uint8Array, key: Uint8Array, checksum: Checksum
   const body = end - ENTRY_TRAILER_BYTES;
   if (checksum(data, start, body) !== u32At(data, body)) return undefined;
   // Verified: decode within [start, body) and check the lengths add up (a writer bug would show here).
-  const block = new DataBlock(data, count, offsetsAt);
+  const block = new DataBlock(data, count, offsetsAt, ENTRY_TRAILER_BYTES);
   const entry = block.entry(match);
   if (entry.value.byteOffset - data.byteOffset + entry.value.length !== body && entry.value.length !== 0) return undefined;
   if (entry.kind !== KIND_PUT && entry.kind !== KIND_DELETE) return undefined;
@@ -637,7 +644,7 @@ export class TableCursor {
     const block = table.verifyBlock(i, run.bytes, at);
     if (!this.fillCache) return block;
     // The cache must not pin the whole run: keep a copy of just this block.
-    const copy = new DataBlock(block.data.slice(), block.count, block.data.length - 4 - 4 * block.count);
+    const copy = new DataBlock(block.data.slice(), block.count, block.data.length - 4 - 4 * block.count, block.trailerBytes);
     table.cacheBlock(blockCacheKey(table.fileNumber, i), copy, table.blockLength(i) + 64);
     return copy;
   }
@@ -655,6 +662,17 @@ export class TableCursor {
 
   entry(): Entry {
     return (this.currentEntry ??= this.current!.entry(this.position));
+  }
+
+  /**
+   * The current entry exactly as stored — its encoding followed by its checksum — when the table is format 3
+   * (verified with its block), so a compaction that keeps the entry unchanged copies these bytes instead of
+   * encoding and checksumming it again; null for format-2 tables.
+   */
+  encodedEntry(): Uint8Array | null {
+    const block = this.current!;
+    if (block.trailerBytes === 0) return null;
+    return block.data.subarray(block.entryStart(this.position), block.entryEnd(this.position));
   }
 
   next(): void {

@@ -107,7 +107,30 @@ export class TableBuilder {
     disk.create(name);
   }
 
+  /**
+   * Adds an entry by copying its stored bytes from a format-3 table (`encoded`: its encoding followed by its
+   * CRC, as TableCursor.encodedEntry gives them; the block they came from was verified). Compaction keeps most
+   * entries unchanged, and copying skips re-encoding and re-checksumming each one.
+   */
+  addEncoded(entry: Entry, encoded: Uint8Array): void {
+    if (this.entryTrailerBytes === 0) return this.add(entry);
+    this.admit(entry);
+    this.entryOffsets.push(this.out.length - this.blockStart);
+    this.out.bytes(encoded);
+    this.afterEntry(entry);
+  }
+
   add(entry: Entry): void {
+    this.admit(entry);
+    const entryStart = this.out.length;
+    this.entryOffsets.push(entryStart - this.blockStart);
+    encodeEntry(this.out, entry);
+    if (this.entryTrailerBytes !== 0) this.out.u32(this.checksum(this.out.peek(), entryStart, this.out.length));
+    this.afterEntry(entry);
+  }
+
+  /** Order check and first/last key bookkeeping, before an entry is written. */
+  private admit(entry: Entry): void {
     if (this.lastKey !== null && compareBytes(this.lastKey, entry.key) >= 0) {
       throw new Error(
         `SSTable ${this.name}: keys out of order (${toHex(entry.key)} after ${toHex(this.lastKey)}) — engine bug`,
@@ -115,10 +138,10 @@ export class TableBuilder {
     }
     if (this.smallest === null) this.smallest = entry.key;
     this.lastKey = entry.key;
-    const entryStart = this.out.length;
-    this.entryOffsets.push(entryStart - this.blockStart);
-    encodeEntry(this.out, entry);
-    if (this.entryTrailerBytes !== 0) this.out.u32(this.checksum(this.out.peek(), entryStart, this.out.length));
+  }
+
+  /** Filter, counters and block cut, after an entry is written. */
+  private afterEntry(entry: Entry): void {
     this.blockLastKey = entry.key;
     this.hashes.push(bloomHash(entry.key));
     this.entries++;
