@@ -188,7 +188,7 @@ export class StorageEngine {
     this.slabBytes = Math.min(256 * 1024, Math.max(4096, Math.floor(options.memtableBytes / 256)));
     this.liveWals = liveWals;
     const walNumber = this.nextFileNumber++;
-    this.wal = WalWriter.create(this.disk, walFileName(walNumber), walNumber, this.walCounters, this.options.syncWrites, this.soon);
+    this.wal = WalWriter.create(this.disk, walFileName(walNumber), walNumber, this.walCounters, this.options.syncWrites, this.soon, this.crc32);
     this.walWriters.set(walNumber, this.wal);
     this.liveWals.push(walNumber);
     this.active = new Memtable(walNumber);
@@ -242,7 +242,7 @@ export class StorageEngine {
     wals.sort((a, b) => a - b);
     const replayed = new Memtable(wals[0] ?? state.logNumber);
     for (const number of wals) {
-      const replay = readWal(disk, walFileName(number));
+      const replay = readWal(disk, walFileName(number), env.crc32);
       recovery.walFilesReplayed++;
       recovery.droppedWalBytes += replay.droppedTailBytes;
       for (const batch of replay.batches) {
@@ -382,7 +382,7 @@ export class StorageEngine {
   private rotateMemtable(): void {
     if (this.active.isEmpty) return;
     const walNumber = this.nextFileNumber++;
-    this.wal = WalWriter.create(this.disk, walFileName(walNumber), walNumber, this.walCounters, this.options.syncWrites, this.soon);
+    this.wal = WalWriter.create(this.disk, walFileName(walNumber), walNumber, this.walCounters, this.options.syncWrites, this.soon, this.crc32);
     this.walWriters.set(walNumber, this.wal);
     this.liveWals.push(walNumber);
     this.immutables.push(this.active);

@@ -1,6 +1,6 @@
 import type { Disk, DiskError } from '../env';
 import { ByteReader, ByteWriter } from './bytes';
-import { crc32c } from './crc';
+import { crc32, crc32c, type Checksum32 } from './crc';
 import { decodeEntry, encodeEntry, type Entry } from './entry';
 import { StorageCorruptionError } from './errors';
 import type { WalCounters } from './stats';
@@ -13,11 +13,16 @@ import type { WalCounters } from './stats';
  *
  *   +-------------+-------------+--------+--------------+---------------------+
  *   | headerCrc   | length      | type   | payloadCrc   | payload (length B)  |
- *   | u32 (CRC-32C| u32         | u8     | u32 CRC-32C  | first seq u64,      |
- *   | of length + |             | 1=batch| of payload   | count varint,       |
+ *   | u32 (CRC of | u32         | u8     | u32 CRC of   | first seq u64,      |
+ *   | length +    |             | 2=batch| the payload  | count varint,       |
  *   | type)       |             |        |              | count × entry       |
  *   +-------------+-------------+--------+--------------+---------------------+
  *    0             4             8        9              13
+ *
+ * The type also names the checksum: 2 = a batch under CRC-32 (IEEE; what is written now, so real mode can use
+ * Node's native zlib.crc32 — see crc.ts), 1 = a batch under CRC-32C (logs written before; still replayed). The
+ * reader takes the type byte before the header verifies, picks the CRC by it, then verifies: a damaged type
+ * either names no known record or selects a CRC under which the header fails.
  *
  * The header has its own checksum so a flipped bit in `length` cannot masquerade as a torn tail: a header
  * that verifies gives a trustworthy length, so "payload runs past end of file" really means the write was
@@ -43,7 +48,10 @@ import type { WalCounters } from './stats';
  * hook each record is appended at once and acknowledged inline, as before.
  */
 export const WAL_HEADER_BYTES = 13;
-const RECORD_BATCH = 1;
+/** A batch record checksummed with CRC-32C (logs written before CRC-32 records; replayed, never written). */
+const RECORD_BATCH_CRC32C = 1;
+/** A batch record checksummed with CRC-32 (IEEE). */
+const RECORD_BATCH = 2;
 
 export type WalCallback = (error: DiskError | Error | null) => void;
 
@@ -82,6 +90,8 @@ export class WalWriter {
    */
   private readonly syncSoon: SoonHook | undefined;
   private syncScheduled = false;
+  /** CRC-32 (IEEE) for records: core's own, or an identical native one (see crc.ts). */
+  private readonly crc32: Checksum32;
 
   constructor(
     private readonly disk: Disk,
@@ -89,8 +99,9 @@ export class WalWriter {
     readonly fileNumber: number,
     /** Shared across the engine's successive logs, so figures survive log rotation. */
     private readonly counters: WalCounters,
-    options: { directoryDurable: boolean; bufferUntilSync: boolean; soon?: SoonHook | undefined },
+    options: { directoryDurable: boolean; bufferUntilSync: boolean; soon?: SoonHook | undefined; crc32?: Checksum32 | undefined },
   ) {
+    this.crc32 = options.crc32 ?? crc32;
     this.directoryDurable = options.directoryDurable;
     this.bufferUntilSync = options.bufferUntilSync;
     this.soon = options.bufferUntilSync ? undefined : options.soon;
@@ -102,9 +113,9 @@ export class WalWriter {
    * coalesced appends when not buffering until sync (see the class comment), and end-of-turn fsyncs when
    * buffering (see syncSoon).
    */
-  static create(disk: Disk, name: string, fileNumber: number, counters: WalCounters, bufferUntilSync: boolean, soon?: SoonHook): WalWriter {
+  static create(disk: Disk, name: string, fileNumber: number, counters: WalCounters, bufferUntilSync: boolean, soon?: SoonHook, checksum?: Checksum32): WalWriter {
     disk.create(name);
-    return new WalWriter(disk, name, fileNumber, counters, { directoryDurable: false, bufferUntilSync, soon });
+    return new WalWriter(disk, name, fileNumber, counters, { directoryDurable: false, bufferUntilSync, soon, crc32: checksum });
   }
 
   /** Whether an appended record is acknowledged through whenAppended (one turn later) rather than at once. */
@@ -131,8 +142,8 @@ export class WalWriter {
     w.patchU32(start + 4, end - start - WAL_HEADER_BYTES);
     const buffer = w.peek();
     buffer[start + 8] = RECORD_BATCH;
-    w.patchU32(start, crc32c(buffer, start + 4, start + 9));
-    w.patchU32(start + 9, crc32c(buffer, start + WAL_HEADER_BYTES, end));
+    w.patchU32(start, this.crc32(buffer, start + 4, start + 9));
+    w.patchU32(start + 9, this.crc32(buffer, start + WAL_HEADER_BYTES, end));
     if (direct) this.disk.append(this.name, buffer);
     else if (this.soon !== undefined && this.pending.length >= COALESCE_MAX_BYTES) this.appendPending();
     this.counters.bytesWritten += end - start;
@@ -249,7 +260,7 @@ export interface WalReplay {
  * and raises StorageCorruptionError naming the file and offset: replaying past it could silently drop or
  * reorder acknowledged writes.
  */
-export function readWal(disk: Disk, name: string): WalReplay {
+export function readWal(disk: Disk, name: string, crc32Implementation: Checksum32 = crc32): WalReplay {
   const data = disk.readAll(name);
   const view = new DataView(data.buffer, data.byteOffset, data.byteLength);
   const batches: WalBatch[] = [];
@@ -262,7 +273,8 @@ export function readWal(disk: Disk, name: string): WalReplay {
     const headerCrc = view.getUint32(offset, true);
     const length = view.getUint32(offset + 4, true);
     const type = data[offset + 8]!;
-    if (crc32c(data, offset + 4, offset + 9) !== headerCrc) {
+    const checksum = type === RECORD_BATCH_CRC32C ? crc32c : crc32Implementation;
+    if (checksum(data, offset + 4, offset + 9) !== headerCrc) {
       // A zero-filled tail (preallocated or torn at a sector boundary) is a torn tail, not corruption.
       if (allZero(data, offset)) return torn();
       throw new StorageCorruptionError(name, offset, 'WAL record header checksum mismatch');
@@ -270,11 +282,11 @@ export function readWal(disk: Disk, name: string): WalReplay {
     const end = offset + WAL_HEADER_BYTES + length;
     if (end > data.length) return torn();
     const payloadCrc = view.getUint32(offset + 9, true);
-    if (crc32c(data, offset + WAL_HEADER_BYTES, end) !== payloadCrc) {
+    if (checksum(data, offset + WAL_HEADER_BYTES, end) !== payloadCrc) {
       if (end === data.length) return torn();
       throw new StorageCorruptionError(name, offset, 'WAL record payload checksum mismatch');
     }
-    if (type !== RECORD_BATCH) throw new StorageCorruptionError(name, offset, `unknown WAL record type ${type}`);
+    if (type !== RECORD_BATCH && type !== RECORD_BATCH_CRC32C) throw new StorageCorruptionError(name, offset, `unknown WAL record type ${type}`);
     try {
       const reader = new ByteReader(data, offset + WAL_HEADER_BYTES, end);
       const firstSeq = reader.u64();

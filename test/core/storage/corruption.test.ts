@@ -82,6 +82,37 @@ describe('corruption on the simulated disk', () => {
     }
   });
 
+  it('WAL: records of type 1 (CRC-32C, written before type 2) still replay; a type naming no record is refused', () => {
+    const world = new World(38);
+    populate(world, false);
+    const log = world.disk.list().find((n) => n.endsWith('.log') && world.disk.size(n) > 0)!;
+    // Rewrite every record as the older type: type byte 1, both checksums CRC-32C.
+    const data = world.disk.readAll(log);
+    const view = new DataView(data.buffer, data.byteOffset);
+    const offsets = walRecordOffsets(world.disk, log);
+    expect(data[offsets[0]! + 8]).toBe(2);
+    for (const offset of offsets) {
+      const end = offset + 13 + view.getUint32(offset + 4, true);
+      data[offset + 8] = 1;
+      view.setUint32(offset, crc32c(data, offset + 4, offset + 9), true);
+      view.setUint32(offset + 9, crc32c(data, offset + 13, end), true);
+    }
+    world.disk.writeAt(log, 0, data);
+    const engine = world.open(options);
+    expect(engine.recovery.walRecordsReplayed).toBe(40);
+    expect(dec(engine.get(enc('key-39')))).toContain('value-39');
+    // A record whose header verifies but whose type no version wrote: refused, naming file, offset and type.
+    const other = new World(39);
+    populate(other, false);
+    const otherLog = other.disk.list().find((n) => n.endsWith('.log') && other.disk.size(n) > 0)!;
+    const header = other.disk.read(otherLog, 0, 13);
+    header[8] = 9;
+    new DataView(header.buffer, header.byteOffset).setUint32(0, crc32(header, 4, 9), true);
+    other.disk.writeAt(otherLog, 0, header);
+    const error = expectCorruption(() => other.open(options), otherLog, 0);
+    expect(error.message).toMatch(/unknown WAL record type 9/);
+  });
+
   it('WAL: a torn tail is accepted, reported, and everything before it survives', () => {
     const world = new World(32);
     populate(world, false);
