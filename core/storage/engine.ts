@@ -916,7 +916,6 @@ export class StorageEngine {
    */
   close(done: WriteCallback): void {
     if (this.closed) return this.defer(() => done(null));
-    const wal = this.wal;
     const finish = (): void => {
       this.closed = true;
       for (const id of this.timers) this.clock.cancelTimer(id);
@@ -924,8 +923,18 @@ export class StorageEngine {
       for (const write of this.takeStalled()) write.done(new StorageClosedError('write'));
       this.manifest.whenIdle(() => done(this.failure));
     };
-    // One last fsync of the log (even with syncWrites false) so a clean shutdown loses nothing.
-    wal.sync(() => finish());
+    // One last fsync of every log that may hold unflushed writes (even with syncWrites false) so a clean
+    // shutdown loses nothing: not just the current log, but also older ones whose memtables are sealed and not
+    // yet flushed — with syncWrites false nothing else ever fsyncs them, and with it their own fsyncs may still
+    // be running (or, given a soon hook, not yet started) when the current log's returns.
+    const logs = [...this.walWriters.values()];
+    let remaining = logs.length;
+    for (const log of logs) {
+      log.sync((error) => {
+        if (error !== null) this.fail(error);
+        if (--remaining === 0) finish();
+      });
+    }
   }
 
   private assertOpen(operation: string): void {
