@@ -143,6 +143,8 @@ export class StorageEngine {
   /** A corruption met by background compaction: compaction stops, reads of healthy tables continue. */
   private backgroundError: Error | null = null;
   private closed = false;
+  /** close() has been called: writes still stalled are refused, never applied behind close's last fsyncs. */
+  private closing = false;
   readonly recovery: RecoveryReport;
   private readonly counters: EngineCounters = {
     userBytesWritten: 0,
@@ -609,7 +611,7 @@ export class StorageEngine {
   }
 
   private drainStalled(): void {
-    while (this.stalledHead < this.stalled.length && this.immutables.length < this.options.maxImmutableMemtables && this.failure === null) {
+    while (this.stalledHead < this.stalled.length && this.immutables.length < this.options.maxImmutableMemtables && this.failure === null && !this.closing) {
       const write = this.stalled[this.stalledHead++]!;
       this.applyWrite(write.entries, write.done);
     }
@@ -916,6 +918,11 @@ export class StorageEngine {
    */
   close(done: WriteCallback): void {
     if (this.closed) return this.defer(() => done(null));
+    // Writes still stalled behind a full memtable are refused now: applied later (when a flush drains the
+    // stall while close waits for its fsyncs) they would land in a log after its last fsync — acknowledged
+    // without syncWrites, unanswered with it — and a power loss right after close would lose them.
+    this.closing = true;
+    for (const write of this.takeStalled()) write.done(new StorageClosedError('write'));
     const finish = (): void => {
       this.closed = true;
       for (const id of this.timers) this.clock.cancelTimer(id);
@@ -927,14 +934,24 @@ export class StorageEngine {
     // shutdown loses nothing: not just the current log, but also older ones whose memtables are sealed and not
     // yet flushed — with syncWrites false nothing else ever fsyncs them, and with it their own fsyncs may still
     // be running (or, given a soon hook, not yet started) when the current log's returns.
+    // Logs replayed at open and not yet flushed count too: a previous process may have left them unsynced (a
+    // process crash keeps the page cache), and their directory entries may never have been synced either.
     const logs = [...this.walWriters.values()];
-    let remaining = logs.length;
-    for (const log of logs) {
-      log.sync((error) => {
-        if (error !== null) this.fail(error);
-        if (--remaining === 0) finish();
-      });
+    const replayed = this.liveWals.filter((number) => !this.walWriters.has(number));
+    let remaining = logs.length + replayed.length + (replayed.length > 0 ? 1 : 0);
+    const synced = (error: Error | null): void => {
+      if (error !== null) this.fail(error);
+      if (--remaining === 0) finish();
+    };
+    for (const log of logs) log.sync(synced);
+    for (const number of replayed) {
+      try {
+        this.disk.sync(walFileName(number), synced);
+      } catch (error) {
+        synced(error as Error);
+      }
     }
+    if (replayed.length > 0) this.disk.syncDirectory(synced);
   }
 
   private assertOpen(operation: string): void {
