@@ -18,10 +18,10 @@ describe('block cache', () => {
     const cache = new BlockCache<string>(8 << 20);
     const keys = Array.from({ length: 500 }, (_, i) => blockCacheKey(7 + (i % 5), i * 13));
     for (const key of keys) expect(cache.admit(key)).toBe(false);
-    // The window holds 2 × 8 MiB / 4 KiB slots: 500 recent misses all come back as second misses, bar a few
-    // collisions in the direct-mapped table.
+    // The table has 8 MiB / 2 KiB = 4096 slots: 500 recent misses come back as second misses except those
+    // whose slot a later miss took (~500² / (2 × 4096) ≈ 30 expected; 400 leaves room for other key sets).
     const admitted = keys.filter((key) => cache.admit(key)).length;
-    expect(admitted).toBeGreaterThan(450);
+    expect(admitted).toBeGreaterThan(400);
     // Admission consumes the ghost: a third miss starts over.
     expect(keys.filter((key) => cache.admit(key)).length).toBeLessThan(50);
     const none = new BlockCache<string>(0);
