@@ -90,6 +90,8 @@ export class WalWriter {
    */
   private readonly syncSoon: SoonHook | undefined;
   private syncScheduled = false;
+  /** The first failed fsync of this log: reported to every later sync (see startSync). */
+  private syncFailure: DiskError | Error | null = null;
   /** CRC-32 (IEEE) for records: core's own, or an identical native one (see crc.ts). */
   private readonly crc32: Checksum32;
 
@@ -207,7 +209,8 @@ export class WalWriter {
     this.inFlight = true;
     this.counters.syncs++;
     this.counters.syncedWrites += batch.length;
-    const finish = (error: DiskError | null): void => {
+    const finish = (error: DiskError | Error | null): void => {
+      if (error !== null && this.syncFailure === null) this.syncFailure = error;
       // Still "in flight" while acknowledging: writers that react to their ack by writing again join the
       // waiting batch instead of each starting a one-write fsync — that is what keeps batches large.
       for (const callback of batch) callback(error);
@@ -215,6 +218,13 @@ export class WalWriter {
       if (this.waiting.length > 0) this.startSync();
       else if (!this.appendScheduled) for (const idle of this.idleWaiters.splice(0)) idle();
     };
+    if (this.syncFailure !== null) {
+      // Once an fsync of this log has failed, no later one can vouch for it: the kernel may have dropped the
+      // pages it could not write and report success next time ("fsyncgate"), leaving a hole before records a
+      // later fsync would claim. Every later writer gets the first failure, never an acknowledgement.
+      finish(this.syncFailure);
+      return;
+    }
     try {
       this.appendPending();
       if (this.appendError !== null) throw this.appendError;
