@@ -516,10 +516,18 @@ export class StorageEngine {
       return;
     }
     this.flushWaiters.push({ upTo: this.sealedCount, done });
+    this.scheduleFlush(); // a no-op while a flush runs; reports at once if the engine has failed
   }
 
   private scheduleFlush(): void {
-    if (this.flushing || this.closed || this.failure !== null || this.immutables.length === 0) return;
+    if (this.flushing || this.closed) return;
+    if (this.failure !== null) {
+      // A failed engine flushes nothing more: whoever waits for a flush hears the failure instead of waiting.
+      const failure = this.failure;
+      for (const waiter of this.flushWaiters.splice(0)) this.defer(() => waiter.done(failure));
+      return;
+    }
+    if (this.immutables.length === 0) return;
     this.flushing = true;
     const memtable = this.immutables[0]!;
     const fileNumber = this.nextFileNumber++;

@@ -44,4 +44,18 @@ describe('a failed WAL fsync', () => {
       expect(results[1], 'the write behind the failed fsync').not.toBeNull();
     });
   }
+
+  it('makes flush() report the failure instead of never calling back', () => {
+    const world = new World(12);
+    const engine = StorageEngine.open({ disk: failFirstLogSync(world.disk), clock: world.clock, options: { syncWrites: true } });
+    let written: Error | null | undefined;
+    engine.put(enc('a'), enc('1'), undefined, (error) => (written = error));
+    world.sim.run({ maxEvents: 10_000 });
+    expect(written?.message).toMatch(/injected fsync failure/);
+    let flushed: Error | null | undefined;
+    engine.flush((error) => (flushed = error));
+    world.sim.run({ maxEvents: 10_000 });
+    expect(flushed, 'flush called back').not.toBeUndefined();
+    expect(flushed?.message).toMatch(/injected fsync failure/);
+  });
 });
