@@ -186,6 +186,11 @@ function runModel(strategy: 'leveled' | 'size-tiered', seed: number, ops: Op[], 
 }
 
 const runs = process.env.DYNALAB_LONG ? 1000 : 150;
+/**
+ * fast-check keeps arrays small by default (most runs drew 20–50 operations); the long run asks for the full
+ * range, so crashes land among longer histories with more flushes and compactions behind them.
+ */
+const opsShape = { minLength: 20, maxLength: 250, ...(process.env.DYNALAB_LONG ? { size: 'max' as const } : {}) };
 
 describe('group commit with a soon hook', () => {
   it('durable writes made in one turn share one fsync; without the hook the first starts its own', () => {
@@ -209,7 +214,7 @@ describe('group commit with a soon hook', () => {
 describe.each(['leveled', 'size-tiered'] as const)('storage engine vs Map model (%s)', (strategy) => {
   it('agrees on every read, keeps every acknowledged write across crashes', () => {
     fc.assert(
-      fc.property(fc.integer({ min: 1, max: 2 ** 31 - 1 }), fc.array(opArbitrary, { minLength: 20, maxLength: 250 }), (seed, ops) => {
+      fc.property(fc.integer({ min: 1, max: 2 ** 31 - 1 }), fc.array(opArbitrary, opsShape), (seed, ops) => {
         runModel(strategy, seed, ops);
       }),
       { numRuns: runs, verbose: 1 },
@@ -218,7 +223,7 @@ describe.each(['leveled', 'size-tiered'] as const)('storage engine vs Map model 
 
   it('durable writes whose fsyncs start at the end of the turn (soon hook): every acknowledged write survives power loss', () => {
     fc.assert(
-      fc.property(fc.integer({ min: 1, max: 2 ** 31 - 1 }), fc.array(opArbitrary, { minLength: 20, maxLength: 250 }), (seed, ops) => {
+      fc.property(fc.integer({ min: 1, max: 2 ** 31 - 1 }), fc.array(opArbitrary, opsShape), (seed, ops) => {
         runModel(strategy, seed, ops, false, true);
       }),
       { numRuns: Math.ceil(runs / 3), verbose: 1 },
@@ -227,7 +232,7 @@ describe.each(['leveled', 'size-tiered'] as const)('storage engine vs Map model 
 
   it('unsynced writes with coalesced WAL appends: every acknowledged write survives a process crash', () => {
     fc.assert(
-      fc.property(fc.integer({ min: 1, max: 2 ** 31 - 1 }), fc.array(opArbitrary, { minLength: 20, maxLength: 250 }), (seed, ops) => {
+      fc.property(fc.integer({ min: 1, max: 2 ** 31 - 1 }), fc.array(opArbitrary, opsShape), (seed, ops) => {
         runModel(strategy, seed, ops, true);
       }),
       { numRuns: Math.ceil(runs / 3), verbose: 1 },
