@@ -168,8 +168,8 @@ function compareRanges(data: Uint8Array, a: number, aLength: number, b: number, 
  * caller then verifies the block and finds the damage) but never out of the block or into a wrong answer: the
  * bytes of a returned entry, lengths included, are exactly the ones its checksum covers.
  */
-function findVerifiedEntry(data: Uint8Array, key: Uint8Array, checksum: Checksum32): Entry | undefined {
-  const length = data.length;
+function findVerifiedEntry(data: Uint8Array, length: number, key: Uint8Array, checksum: Checksum32): Entry | undefined {
+  // `length`: the block's bytes without its trailing CRC (`data` holds the whole block read).
   if (length < 4) return undefined;
   const count = u32At(data, length - 4);
   if (count === 0 || count > (length - 4) / 4) return undefined;
@@ -194,12 +194,28 @@ function findVerifiedEntry(data: Uint8Array, key: Uint8Array, checksum: Checksum
   if (end > offsetsAt || end < start + 19 + ENTRY_TRAILER_BYTES) return undefined;
   const body = end - ENTRY_TRAILER_BYTES;
   if (checksum(data, start, body) !== u32At(data, body)) return undefined;
-  // Verified: decode within [start, body) and check the lengths add up (a writer bug would show here).
-  const block = new DataBlock(data, count, offsetsAt, ENTRY_TRAILER_BYTES);
-  const entry = block.entry(match);
-  if (entry.value.byteOffset - data.byteOffset + entry.value.length !== body && entry.value.length !== 0) return undefined;
-  if (entry.kind !== KIND_PUT && entry.kind !== KIND_DELETE) return undefined;
-  return entry;
+  // Verified: decode within [start, body) and check that the lengths add up (a writer bug would show here).
+  // The key is the one searched for (the bytes compared equal), so no view of it is made.
+  const kind = data[start]! as EntryKind;
+  if (kind !== KIND_PUT && kind !== KIND_DELETE) return undefined;
+  let at = start + 17;
+  let keyLength = 0;
+  for (let shift = 0; ; shift += 7) {
+    const b = data[at++]!;
+    keyLength += (b & 0x7f) * 2 ** shift;
+    if (b < 0x80 || shift > 28) break;
+  }
+  at += keyLength;
+  let valueLength = 0;
+  for (let shift = 0; at < body; shift += 7) {
+    const b = data[at++]!;
+    valueLength += (b & 0x7f) * 2 ** shift;
+    if (b < 0x80 || shift > 28) break;
+  }
+  if (keyLength !== key.length || at + valueLength !== body) return undefined;
+  const seq = u32At(data, start + 5) * TWO_32 + u32At(data, start + 1);
+  const time = u32At(data, start + 13) * TWO_32 + u32At(data, start + 9);
+  return { kind, seq, time, key, value: valueLength === 0 ? EMPTY : data.subarray(at, at + valueLength) };
 }
 
 /** memcmp(key of the entry at `start`, key) in an unverified block, or undefined if the entry runs out of bounds. */
@@ -492,7 +508,7 @@ export class TableReader {
       } else {
         const buffer = this.readBlockIntoScratch(blockIndex);
         if (this.entryTrailerBytes !== 0) {
-          const found = findVerifiedEntry(buffer.subarray(0, buffer.length - 4), key, this.checksum);
+          const found = findVerifiedEntry(buffer, buffer.length - 4, key, this.checksum);
           if (found !== undefined) return found;
         }
         // Not found (or the entry did not verify): only a verified block may say "absent" — or raise the error.
