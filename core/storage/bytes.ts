@@ -18,6 +18,12 @@ export function compareBytes(a: Uint8Array, b: Uint8Array): number {
  * for the same `from` differ (and their earlier bytes are equal), they order the keys as memcmp does: a key that
  * runs out first is a prefix of the other, hence smaller. Equal numbers decide nothing.
  */
+/**
+ * 2^k for k in [0, 64): varint decoders scale each 7-bit group by POW2[shift] — `2 ** shift` with a variable
+ * shift compiles to a call to pow(), which showed up at ~1.4 % of a point read's profile (perf).
+ */
+export const POW2: Float64Array = Float64Array.from({ length: 64 }, (_, k) => 2 ** k);
+
 export function prefixNumber(key: Uint8Array, from: number): number {
   let v = 0;
   for (let i = from; i < from + 6; i++) v = v * 256 + (i < key.length ? key[i]! : 0);
@@ -189,7 +195,7 @@ export class ByteReader {
     let shift = 0;
     for (;;) {
       const b = this.u8();
-      result += (b & 0x7f) * 2 ** shift;
+      result += (b & 0x7f) * POW2[shift]!;
       if (b < 0x80) return result;
       shift += 7;
       if (shift > 35) throw new ShortReadError(this.pos);

@@ -1,7 +1,7 @@
 import type { Disk } from '../env';
 import { blockCacheKey, type BlockCache } from './block-cache';
 import { BloomFilter } from './bloom';
-import { ByteReader, compareBytes, prefixNumber } from './bytes';
+import { ByteReader, compareBytes, POW2, prefixNumber } from './bytes';
 import { crc32, crc32c, type Checksum32 } from './crc';
 import { KIND_DELETE, KIND_PUT, type Entry, type EntryKind } from './entry';
 import { StorageCorruptionError } from './errors';
@@ -49,7 +49,7 @@ export class DataBlock {
     let shift = 0;
     for (;;) {
       const b = data[at++]!;
-      length += (b & 0x7f) * 2 ** shift;
+      length += (b & 0x7f) * POW2[shift]!;
       if (b < 0x80) break;
       shift += 7;
     }
@@ -84,7 +84,7 @@ export class DataBlock {
     let keyLength = 0;
     for (let shift = 0; ; shift += 7) {
       const b = data[at++]!;
-      keyLength += (b & 0x7f) * 2 ** shift;
+      keyLength += (b & 0x7f) * POW2[shift]!;
       if (b < 0x80) break;
     }
     const key = data.subarray(at, at + keyLength);
@@ -92,7 +92,7 @@ export class DataBlock {
     let valueLength = 0;
     for (let shift = 0; ; shift += 7) {
       const b = data[at++]!;
-      valueLength += (b & 0x7f) * 2 ** shift;
+      valueLength += (b & 0x7f) * POW2[shift]!;
       if (b < 0x80) break;
     }
     const value = valueLength === 0 ? EMPTY : data.subarray(at, at + valueLength);
@@ -128,7 +128,7 @@ function parseDataBlock(data: Uint8Array, trailerBytes: number): { block: DataBl
     for (let shift = 0; ; shift += 7) {
       if (at >= end || shift > 28) throw new RangeError(`entry ${i} overruns its extent`);
       const b = data[at++]!;
-      keyLength += (b & 0x7f) * 2 ** shift;
+      keyLength += (b & 0x7f) * POW2[shift]!;
       if (b < 0x80) break;
     }
     const keyStart = at;
@@ -137,7 +137,7 @@ function parseDataBlock(data: Uint8Array, trailerBytes: number): { block: DataBl
     for (let shift = 0; ; shift += 7) {
       if (at >= end || shift > 28) throw new RangeError(`entry ${i} overruns its extent`);
       const b = data[at++]!;
-      valueLength += (b & 0x7f) * 2 ** shift;
+      valueLength += (b & 0x7f) * POW2[shift]!;
       if (b < 0x80) break;
     }
     if (at + valueLength + trailerBytes !== end) throw new RangeError(`entry ${i} does not end where the next begins`);
@@ -202,14 +202,14 @@ function findVerifiedEntry(data: Uint8Array, length: number, key: Uint8Array, ch
   let keyLength = 0;
   for (let shift = 0; ; shift += 7) {
     const b = data[at++]!;
-    keyLength += (b & 0x7f) * 2 ** shift;
+    keyLength += (b & 0x7f) * POW2[shift]!;
     if (b < 0x80 || shift > 28) break;
   }
   at += keyLength;
   let valueLength = 0;
   for (let shift = 0; at < body; shift += 7) {
     const b = data[at++]!;
-    valueLength += (b & 0x7f) * 2 ** shift;
+    valueLength += (b & 0x7f) * POW2[shift]!;
     if (b < 0x80 || shift > 28) break;
   }
   if (keyLength !== key.length || at + valueLength !== body) return undefined;
@@ -225,7 +225,7 @@ function compareKeyUnverified(data: Uint8Array, start: number, limit: number, ke
   for (let shift = 0; ; shift += 7) {
     if (at >= limit || shift > 28) return undefined;
     const b = data[at++]!;
-    length += (b & 0x7f) * 2 ** shift;
+    length += (b & 0x7f) * POW2[shift]!;
     if (b < 0x80) break;
   }
   if (at + length > limit) return undefined;
