@@ -4,7 +4,7 @@
  * ## Sync data plane, async durability — and why
  *
  * Reads, appends, positional writes, renames and removes are *synchronous*: they act on the page cache (the
- * simulator's in-memory bytes, or the OS page cache behind node:fs) and cost microseconds. Durability is the
+ * simulator's in-memory bytes, or the OS page cache behind Node's file API) and cost microseconds. Durability is the
  * one slow, asynchronous step: `sync(name, done)` and `syncDirectory(done)` call back when the bytes (or the
  * directory entries) are on stable storage.
  *
@@ -13,7 +13,7 @@
  *   yields, i.e. *between* events and outside the trace; with callbacks, a completed fsync is just another
  *   event on the queue, ordered by (time, sequence) like everything else. (Measured on this 2-core machine
  *   with trivial handlers: plain completion callbacks ~49 M events/s; an awaiting core drained with
- *   `await null` ~4.9 M/s and not guaranteed to drain fully; drained with setImmediate ~0.9 M/s.)
+ *   `await null` ~4.9 M/s and not guaranteed to drain fully; drained with a check-phase callback ~0.9 M/s.)
  * - Real mode maps it without contortion: fs.readSync/fs.writeSync against the page cache, fs.fsync(fd, cb)
  *   on libuv's thread pool. Group commit falls out naturally: writers that arrive while one fsync is in
  *   flight share the next one.

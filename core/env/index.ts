@@ -26,7 +26,7 @@ export interface NodeEnvironment {
   crc32?: (data: Uint8Array, start: number, end: number) => number;
   /**
    * Optional: runs a callback once the current synchronous work is done, in a later turn of the same event
-   * loop (real mode: setImmediate). The storage engine uses it to let the durable writes of one turn share
+   * loop (real mode: Node's check-phase callback). The storage engine uses it to let the durable writes of one turn share
    * one fsync (core/storage/wal.ts). The simulator leaves it out, so every fsync there is an event of its own.
    */
   soon?: (callback: () => void) => void;

@@ -1,5 +1,5 @@
 /**
- * A stream of pseudo-random numbers. Core code never calls Math.random: every choice it makes (gossip peer,
+ * A stream of pseudo-random numbers. Core code never calls the global PRNG: every choice it makes (gossip peer,
  * jittered retry) draws from the stream it was given, so the simulator can replay a run from its seed.
  *
  * `fork(label)` derives an independent child stream whose sequence depends only on the parent's seed and the

@@ -67,7 +67,7 @@ export interface StorageEnvironment {
   options?: Partial<StorageOptions>;
   /**
    * Optional: runs a callback once the current synchronous work is done, in a later turn of the same event
-   * loop (real mode: setImmediate; simulator: a zero-delay timer). With it, unsynced writes (syncWrites false)
+   * loop (real mode: Node's check-phase callback; simulator: a zero-delay timer). With it, unsynced writes (syncWrites false)
    * made in the same turn share one WAL append and are acknowledged after it, one turn later (see wal.ts);
    * durable writes (syncWrites true) made in the same turn share one fsync, started at the end of the turn.
    * Without it each unsynced write is appended on its own and acknowledged inline, and a durable write with

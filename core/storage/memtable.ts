@@ -12,7 +12,7 @@ import { encodedSize, type Entry, type EntryKind } from './entry';
  * index over the same nodes instead (O(1), no byte comparisons down the levels): the simulator's nodes do
  * several of them per message.
  *
- * Level choice needs randomness; core/ may not use Math.random, and the skip list's shape must not depend on
+ * Level choice needs randomness; core/ may not use the global PRNG, and the skip list's shape must not depend on
  * anything outside the engine, so a fixed-seed xorshift drives it. The shape affects only speed, never results.
  */
 const MAX_HEIGHT = 12;

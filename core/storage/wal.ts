@@ -41,7 +41,7 @@ import type { WalCounters } from './stats';
  *
  * Without syncWrites an acknowledgement means "the record is in the page cache" (appended, not fsynced): it
  * survives a process crash, not a power cut. Given a `soon` hook (run a callback once the current synchronous
- * work is done, before timers and I/O — setImmediate in real mode), records appended in the same event-loop
+ * work is done, before timers and I/O — Node's check phase in real mode), records appended in the same event-loop
  * turn are gathered into one buffer and reach the file in one `append` when the turn ends; `whenAppended`
  * acknowledges each writer only after the append that covers its record, so the meaning of an ack is
  * unchanged — it merely arrives one turn later, and 64 writers cost one write(2) instead of 64. Without the
