@@ -14,6 +14,68 @@ function u32At(data: Uint8Array, at: number): number {
   return (data[at]! | (data[at + 1]! << 8) | (data[at + 2]! << 16) | (data[at + 3]! << 24)) >>> 0;
 }
 
+/** Just past the last byte read by the most recent `varintAt` (a second return value without an allocation). */
+let varintEnd = 0;
+
+/**
+ * The varint at `at`, reading no byte at or past `limit`; NaN if it runs into `limit` or past 35 bits. Every
+ * reader of entries in a block goes through this one loop: verified blocks (where it never fails), the
+ * structure check (which turns NaN into an error) and the unverified point-read path.
+ */
+function varintAt(data: Uint8Array, at: number, limit: number): number {
+  let value = 0;
+  for (let shift = 0; shift <= 28 && at < limit; shift += 7) {
+    const b = data[at++]!;
+    value += (b & 0x7f) * POW2[shift]!;
+    if (b < 0x80) {
+      varintEnd = at;
+      return value;
+    }
+  }
+  varintEnd = at;
+  return Number.NaN;
+}
+
+/**
+ * memcmp(key of the entry starting at `start`, key), the entry's bytes lying before `limit`; NaN if its key
+ * would run past `limit` (possible only in a block that has not been verified).
+ */
+function compareKeyAt(data: Uint8Array, start: number, limit: number, key: Uint8Array): number {
+  const length = varintAt(data, start + 17, limit);
+  const at = varintEnd;
+  if (!(at + length <= limit)) return Number.NaN;
+  const n = length < key.length ? length : key.length;
+  for (let j = 0; j < n; j++) {
+    const d = data[at + j]! - key[j]!;
+    if (d !== 0) return d;
+  }
+  return length - key.length;
+}
+
+/** Where the value of the entry most recently decoded by `entryAt` ends (a second return value, as varintEnd). */
+let entryValueEnd = 0;
+
+/**
+ * The entry starting at `start`, its bytes lying before `limit`; undefined if a length runs past `limit`. Key
+ * and value are views into `data` — except that a caller who has already compared the key equal passes it as
+ * `knownKey`, and no view of it is made.
+ */
+function entryAt(data: Uint8Array, start: number, limit: number, knownKey?: Uint8Array): Entry | undefined {
+  const keyLength = varintAt(data, start + 17, limit);
+  const keyAt = varintEnd;
+  const valueLength = varintAt(data, keyAt + keyLength, limit);
+  const valueAt = varintEnd;
+  if (!(valueAt + valueLength <= limit)) return undefined;
+  entryValueEnd = valueAt + valueLength;
+  return {
+    kind: data[start]! as EntryKind,
+    seq: u32At(data, start + 5) * TWO_32 + u32At(data, start + 1),
+    time: u32At(data, start + 13) * TWO_32 + u32At(data, start + 9),
+    key: knownKey ?? data.subarray(keyAt, keyAt + keyLength),
+    value: valueLength === 0 ? EMPTY : data.subarray(valueAt, valueAt + valueLength),
+  };
+}
+
 /**
  * A verified data block (format in sstable-writer.ts): its checksum matched and its structure was checked
  * once when it was read — offsets in range and increasing, every entry well formed and ending where the next
@@ -43,22 +105,7 @@ export class DataBlock {
 
   /** memcmp(key of entry i, key). */
   compareKey(i: number, key: Uint8Array): number {
-    const data = this.data;
-    let at = this.entryStart(i) + 17;
-    let length = 0;
-    let shift = 0;
-    for (;;) {
-      const b = data[at++]!;
-      length += (b & 0x7f) * POW2[shift]!;
-      if (b < 0x80) break;
-      shift += 7;
-    }
-    const n = length < key.length ? length : key.length;
-    for (let j = 0; j < n; j++) {
-      const d = data[at + j]! - key[j]!;
-      if (d !== 0) return d;
-    }
-    return length - key.length;
+    return compareKeyAt(this.data, this.entryStart(i), this.offsetsAt, key);
   }
 
   /** Index of the first entry whose key is ≥ key (count when none). */
@@ -75,28 +122,7 @@ export class DataBlock {
 
   /** Entry i, decoded; key and value are views into the block. */
   entry(i: number): Entry {
-    const data = this.data;
-    const start = this.entryStart(i);
-    const kind = data[start]! as EntryKind;
-    const seq = u32At(data, start + 5) * TWO_32 + u32At(data, start + 1);
-    const time = u32At(data, start + 13) * TWO_32 + u32At(data, start + 9);
-    let at = start + 17;
-    let keyLength = 0;
-    for (let shift = 0; ; shift += 7) {
-      const b = data[at++]!;
-      keyLength += (b & 0x7f) * POW2[shift]!;
-      if (b < 0x80) break;
-    }
-    const key = data.subarray(at, at + keyLength);
-    at += keyLength;
-    let valueLength = 0;
-    for (let shift = 0; ; shift += 7) {
-      const b = data[at++]!;
-      valueLength += (b & 0x7f) * POW2[shift]!;
-      if (b < 0x80) break;
-    }
-    const value = valueLength === 0 ? EMPTY : data.subarray(at, at + valueLength);
-    return { kind, seq, time, key, value };
+    return entryAt(this.data, this.entryStart(i), this.offsetsAt)!;
   }
 }
 
@@ -123,24 +149,11 @@ function parseDataBlock(data: Uint8Array, trailerBytes: number): { block: DataBl
     if (end > offsetsAt || end < start + 19 + trailerBytes) throw new RangeError(`entry ${i} has a bad extent`);
     const kind = data[start]!;
     if (kind !== KIND_PUT && kind !== KIND_DELETE) throw new RangeError(`unknown entry kind ${kind}`);
-    let at = start + 17;
-    let keyLength = 0;
-    for (let shift = 0; ; shift += 7) {
-      if (at >= end || shift > 28) throw new RangeError(`entry ${i} overruns its extent`);
-      const b = data[at++]!;
-      keyLength += (b & 0x7f) * POW2[shift]!;
-      if (b < 0x80) break;
-    }
-    const keyStart = at;
-    at += keyLength;
-    let valueLength = 0;
-    for (let shift = 0; ; shift += 7) {
-      if (at >= end || shift > 28) throw new RangeError(`entry ${i} overruns its extent`);
-      const b = data[at++]!;
-      valueLength += (b & 0x7f) * POW2[shift]!;
-      if (b < 0x80) break;
-    }
-    if (at + valueLength + trailerBytes !== end) throw new RangeError(`entry ${i} does not end where the next begins`);
+    const keyLength = varintAt(data, start + 17, end);
+    const keyStart = varintEnd;
+    const valueLength = Number.isNaN(keyLength) ? Number.NaN : varintAt(data, keyStart + keyLength, end);
+    if (Number.isNaN(valueLength)) throw new RangeError(`entry ${i} overruns its extent`);
+    if (varintEnd + valueLength + trailerBytes !== end) throw new RangeError(`entry ${i} does not end where the next begins`);
     if (previousKeyStart >= 0 && compareRanges(data, previousKeyStart, previousKeyLength, keyStart, keyLength) >= 0) {
       throw new RangeError('keys not sorted');
     }
@@ -179,8 +192,8 @@ function findVerifiedEntry(data: Uint8Array, length: number, key: Uint8Array, ch
   let match = -1;
   while (lo < hi) {
     const mid = (lo + hi) >>> 1;
-    const order = compareKeyUnverified(data, u32At(data, offsetsAt + 4 * mid), offsetsAt, key);
-    if (order === undefined) return undefined;
+    const order = compareKeyAt(data, u32At(data, offsetsAt + 4 * mid), offsetsAt, key);
+    if (Number.isNaN(order)) return undefined;
     if (order === 0) {
       match = mid;
       break;
@@ -196,45 +209,9 @@ function findVerifiedEntry(data: Uint8Array, length: number, key: Uint8Array, ch
   if (checksum(data, start, body) !== u32At(data, body)) return undefined;
   // Verified: decode within [start, body) and check that the lengths add up (a writer bug would show here).
   // The key is the one searched for (the bytes compared equal), so no view of it is made.
-  const kind = data[start]! as EntryKind;
-  if (kind !== KIND_PUT && kind !== KIND_DELETE) return undefined;
-  let at = start + 17;
-  let keyLength = 0;
-  for (let shift = 0; ; shift += 7) {
-    const b = data[at++]!;
-    keyLength += (b & 0x7f) * POW2[shift]!;
-    if (b < 0x80 || shift > 28) break;
-  }
-  at += keyLength;
-  let valueLength = 0;
-  for (let shift = 0; at < body; shift += 7) {
-    const b = data[at++]!;
-    valueLength += (b & 0x7f) * POW2[shift]!;
-    if (b < 0x80 || shift > 28) break;
-  }
-  if (keyLength !== key.length || at + valueLength !== body) return undefined;
-  const seq = u32At(data, start + 5) * TWO_32 + u32At(data, start + 1);
-  const time = u32At(data, start + 13) * TWO_32 + u32At(data, start + 9);
-  return { kind, seq, time, key, value: valueLength === 0 ? EMPTY : data.subarray(at, at + valueLength) };
-}
-
-/** memcmp(key of the entry at `start`, key) in an unverified block, or undefined if the entry runs out of bounds. */
-function compareKeyUnverified(data: Uint8Array, start: number, limit: number, key: Uint8Array): number | undefined {
-  let at = start + 17;
-  let length = 0;
-  for (let shift = 0; ; shift += 7) {
-    if (at >= limit || shift > 28) return undefined;
-    const b = data[at++]!;
-    length += (b & 0x7f) * POW2[shift]!;
-    if (b < 0x80) break;
-  }
-  if (at + length > limit) return undefined;
-  const n = length < key.length ? length : key.length;
-  for (let j = 0; j < n; j++) {
-    const d = data[at + j]! - key[j]!;
-    if (d !== 0) return d;
-  }
-  return length - key.length;
+  const entry = entryAt(data, start, body, key);
+  if (entry === undefined || entryValueEnd !== body || (entry.kind !== KIND_PUT && entry.kind !== KIND_DELETE)) return undefined;
+  return entry;
 }
 
 /**
