@@ -5,7 +5,7 @@ import type { HistoryRecorder } from './history';
 import { KeyChooser, type KeyDistribution } from './key-chooser';
 import type { Scenario } from './scenario/schema';
 import { EventTag } from './simulator';
-import { Slab } from '../core/replication/slab';
+import { Slab } from '../core/slab';
 
 /**
  * The client workload: an open-loop stream of operations at a fixed rate (arrivals are a Poisson process in

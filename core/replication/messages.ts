@@ -1,6 +1,6 @@
 import type { NodeId } from '../env';
 import { ByteReader, ByteWriter } from '../storage/bytes';
-import { Slab } from './slab';
+import { Slab } from '../slab';
 
 /**
  * Every message one node sends another, as one discriminated union, and its binary codec. The simulator
