@@ -35,7 +35,7 @@ import type { WalCounters } from './stats';
  * so N concurrent writers cost about one fsync, not N. The first fsync of a new log file is followed by a
  * directory fsync, because a file's creation is only durable once its directory entry is. Given a `soon` hook,
  * an fsync that nothing else is waiting for starts at the end of the current turn rather than inline, so the
- * writes of one turn share it too (see syncSoon).
+ * writes of one turn share it too (see sync).
  *
  * ## Coalesced appends (unsynced writes)
  *
@@ -81,14 +81,6 @@ export class WalWriter {
   private appendError: Error | null = null;
   private readonly bufferUntilSync: boolean;
   private readonly soon: SoonHook | undefined;
-  /**
-   * Buffering until sync, with a `soon` hook: the fsync a writer asks for starts at the end of the turn, not
-   * at once, so every write made in the same turn (in real mode: every request and replica message read in
-   * one poll of the sockets) shares it. Without this the first write of a turn started an fsync alone and the
-   * rest waited for a second one — two fsyncs, and on the 2-core VM each async fsync also costs ~25 µs of
-   * event-loop time to hand to the thread pool.
-   */
-  private readonly syncSoon: SoonHook | undefined;
   private syncScheduled = false;
   /** The first failed fsync of this log: reported to every later sync (see startSync). */
   private syncFailure: DiskError | Error | null = null;
@@ -106,14 +98,13 @@ export class WalWriter {
     this.crc32 = options.crc32 ?? crc32;
     this.directoryDurable = options.directoryDurable;
     this.bufferUntilSync = options.bufferUntilSync;
-    this.soon = options.bufferUntilSync ? undefined : options.soon;
-    this.syncSoon = options.bufferUntilSync ? options.soon : undefined;
+    this.soon = options.soon;
   }
 
   /**
    * Creates a fresh, empty log file. Its directory entry is made durable by the first sync. `soon` enables
    * coalesced appends when not buffering until sync (see the class comment), and end-of-turn fsyncs when
-   * buffering (see syncSoon).
+   * buffering (see sync).
    */
   static create(disk: Disk, name: string, fileNumber: number, counters: WalCounters, bufferUntilSync: boolean, soon?: SoonHook, checksum?: Checksum32): WalWriter {
     disk.create(name);
@@ -122,7 +113,7 @@ export class WalWriter {
 
   /** Whether an appended record is acknowledged through whenAppended (one turn later) rather than at once. */
   get coalescing(): boolean {
-    return this.soon !== undefined;
+    return !this.bufferUntilSync && this.soon !== undefined;
   }
 
   /**
@@ -147,7 +138,7 @@ export class WalWriter {
     w.patchU32(start, this.crc32(buffer, start + 4, start + 9));
     w.patchU32(start + 9, this.crc32(buffer, start + WAL_HEADER_BYTES, end));
     if (direct) this.disk.append(this.name, buffer);
-    else if (this.soon !== undefined && this.pending.length >= COALESCE_MAX_BYTES) this.appendPending();
+    else if (this.coalescing && this.pending.length >= COALESCE_MAX_BYTES) this.appendPending();
     this.counters.bytesWritten += end - start;
     return end - start;
   }
@@ -195,9 +186,13 @@ export class WalWriter {
   sync(done: WalCallback): void {
     this.waiting.push(done);
     if (this.inFlight || this.syncScheduled) return;
-    if (this.syncSoon === undefined) return this.startSync();
+    if (!this.bufferUntilSync || this.soon === undefined) return this.startSync();
+    // Buffering until sync, with a `soon` hook: the fsync starts at the end of the turn, not at once, so every
+    // write made in the same turn (in real mode: every request and replica message read in one poll of the
+    // sockets) shares it. Otherwise the first write of a turn started an fsync alone and the rest waited for a
+    // second one — two fsyncs, and on the 2-core VM each async fsync costs ~25 µs of event-loop time too.
     this.syncScheduled = true;
-    this.syncSoon(() => {
+    this.soon(() => {
       this.syncScheduled = false;
       if (!this.inFlight && this.waiting.length > 0) this.startSync();
     });
