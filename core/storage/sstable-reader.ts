@@ -1,7 +1,7 @@
 import type { Disk } from '../env';
 import { blockCacheKey, type BlockCache } from './block-cache';
 import { BloomFilter } from './bloom';
-import { ByteReader, compareBytes, POW2, prefixNumber } from './bytes';
+import { ByteReader, commonPrefixLength, compareBytes, POW2, prefixNumber } from './bytes';
 import { crc32, crc32c, type Checksum32 } from './crc';
 import { KIND_DELETE, KIND_PUT, type Entry, type EntryKind } from './entry';
 import { StorageCorruptionError } from './errors';
@@ -256,9 +256,17 @@ export class TableReader {
    */
   private indexKeys: Uint8Array = new Uint8Array(0);
   private keyStarts: Uint32Array = new Uint32Array(1);
-  /** Bytes [0, 6) and [6, 12) of each block's last key as numbers, so findBlock mostly compares numbers. */
-  private lastKeyP0: Float64Array = new Float64Array(0);
-  private lastKeyP1: Float64Array = new Float64Array(0);
+  /**
+   * Every index key starts with these `indexPrefixLength` bytes (their common prefix: keys of one table tend to
+   * share one, e.g. "user:00"). findBlock checks a key against it once and then compares only what follows.
+   */
+  private indexPrefix: Uint8Array = new Uint8Array(0);
+  /**
+   * For block i, the 6 bytes after the common prefix of its last key at [2i] and the 6 after those at [2i+1],
+   * as numbers (zero-padded), side by side: one step of the search reads one cache line, and the bytes that
+   * tell keys apart are the ones compared.
+   */
+  private lastKeyPrefixes: Float64Array = new Float64Array(0);
   /**
    * The prefixes of the last block of every group of INDEX_GROUP blocks, interleaved (p0, p1, p0, p1, …):
    * findBlock searches these first and then one group, so a lookup touches a few KiB that stay in cache
@@ -266,8 +274,8 @@ export class TableReader {
    * index (a table of 200 K 1 KiB values has ~50 K blocks; the misses cost ~0.3 µs per get).
    */
   private fence: Float64Array = new Float64Array(0);
-  private readonly offsets: number[] = [];
-  private readonly lengths: number[] = [];
+  /** Block i starts at extents[2i] and is extents[2i+1] bytes long (CRC included): one line per lookup. */
+  private extents: Float64Array = new Float64Array(0);
   private readonly bloom: BloomFilter;
   readonly entries: number;
   readonly minSeq: number;
@@ -333,6 +341,7 @@ export class TableReader {
       let expectedOffset = 0;
       const keys: Uint8Array[] = [];
       let totalKeyBytes = 0;
+      this.extents = new Float64Array(2 * count);
       for (let i = 0; i < count; i++) {
         const lastKey = r.bytes(r.varint());
         const offset = r.u64();
@@ -343,8 +352,8 @@ export class TableReader {
         previous = lastKey;
         keys.push(lastKey);
         totalKeyBytes += lastKey.length;
-        this.offsets.push(offset);
-        this.lengths.push(length);
+        this.extents[2 * i] = offset;
+        this.extents[2 * i + 1] = length;
       }
       this.indexKeys = new Uint8Array(totalKeyBytes);
       this.keyStarts = new Uint32Array(count + 1);
@@ -355,18 +364,20 @@ export class TableReader {
         at += keys[i]!.length;
       }
       this.keyStarts[count] = at;
-      this.lastKeyP0 = new Float64Array(count);
-      this.lastKeyP1 = new Float64Array(count);
+      // Sorted keys: the common prefix of the first and the last is common to all.
+      const skip = count === 0 ? 0 : commonPrefixLength(keys[0]!, keys[count - 1]!);
+      this.indexPrefix = count === 0 ? new Uint8Array(0) : keys[0]!.slice(0, skip);
+      this.lastKeyPrefixes = new Float64Array(2 * count);
       for (let i = 0; i < count; i++) {
-        this.lastKeyP0[i] = prefixNumber(keys[i]!, 0);
-        this.lastKeyP1[i] = prefixNumber(keys[i]!, 6);
+        this.lastKeyPrefixes[2 * i] = prefixNumber(keys[i]!, skip);
+        this.lastKeyPrefixes[2 * i + 1] = prefixNumber(keys[i]!, skip + 6);
       }
       const groups = Math.ceil(count / INDEX_GROUP);
       this.fence = new Float64Array(2 * groups);
       for (let g = 0; g < groups; g++) {
         const last = Math.min(count, (g + 1) * INDEX_GROUP) - 1;
-        this.fence[2 * g] = this.lastKeyP0[last]!;
-        this.fence[2 * g + 1] = this.lastKeyP1[last]!;
+        this.fence[2 * g] = this.lastKeyPrefixes[2 * last]!;
+        this.fence[2 * g + 1] = this.lastKeyPrefixes[2 * last + 1]!;
       }
       if (expectedOffset !== filterOffset || r.remaining !== 0) throw new RangeError('index does not cover the data');
     } catch (error) {
@@ -401,7 +412,7 @@ export class TableReader {
   }
 
   get blockCount(): number {
-    return this.offsets.length;
+    return this.extents.length >>> 1;
   }
 
   /** memcmp(lastKey of block i, key). */
@@ -427,9 +438,16 @@ export class TableReader {
 
   /** Index of the first block whose last key is ≥ key (blockCount when none). */
   findBlock(key: Uint8Array): number {
-    const p0 = prefixNumber(key, 0);
-    const p1 = prefixNumber(key, 6);
-    const count = this.offsets.length;
+    const count = this.blockCount;
+    // Every index key starts with indexPrefix: a key that does not sorts before all of them or after all.
+    const prefix = this.indexPrefix;
+    const skip = prefix.length;
+    for (let i = 0; i < skip; i++) {
+      if (i >= key.length) return 0;
+      if (key[i] !== prefix[i]) return key[i]! < prefix[i]! ? 0 : count;
+    }
+    const p0 = prefixNumber(key, skip);
+    const p1 = prefixNumber(key, skip + 6);
     // Zero-padded prefixes that differ order keys as memcmp does (see memtable.ts); equal ones need the bytes.
     const fence = this.fence;
     let lo = 0;
@@ -443,14 +461,15 @@ export class TableReader {
       else hi = mid;
     }
     // Group `lo` holds the answer (its last block's key is ≥ key), or every block is < key.
-    const p0s = this.lastKeyP0;
-    const p1s = this.lastKeyP1;
+    const prefixes = this.lastKeyPrefixes;
     let first = lo * INDEX_GROUP;
     let last = Math.min(count, first + INDEX_GROUP);
     if (first >= count) return count;
     while (first < last) {
       const mid = (first + last) >>> 1;
-      const less = p0s[mid]! !== p0 ? p0s[mid]! < p0 : p1s[mid]! !== p1 ? p1s[mid]! < p1 : this.compareLastKey(mid, key) < 0;
+      const q0 = prefixes[2 * mid]!;
+      const q1 = prefixes[2 * mid + 1]!;
+      const less = q0 !== p0 ? q0 < p0 : q1 !== p1 ? q1 < p1 : this.compareLastKey(mid, key) < 0;
       if (less) first = mid + 1;
       else last = mid;
     }
@@ -459,11 +478,11 @@ export class TableReader {
 
   /** Offset and length (including the CRC) of data block i. */
   blockOffset(blockIndex: number): number {
-    return this.offsets[blockIndex]!;
+    return this.extents[2 * blockIndex]!;
   }
 
   blockLength(blockIndex: number): number {
-    return this.lengths[blockIndex]!;
+    return this.extents[2 * blockIndex + 1]!;
   }
 
   /**
@@ -476,7 +495,7 @@ export class TableReader {
    */
   find(key: Uint8Array): Entry | undefined {
     const blockIndex = this.findBlock(key);
-    if (blockIndex >= this.offsets.length) return undefined;
+    if (blockIndex >= this.blockCount) return undefined;
     const cacheKey = blockCacheKey(this.fileNumber, blockIndex);
     let block = this.cache.get(cacheKey);
     if (block === undefined) {
@@ -498,8 +517,8 @@ export class TableReader {
 
   /** Reads data block i (with its CRC, unverified) into the shared scratch buffer (not cached; see find). */
   private readBlockIntoScratch(blockIndex: number): Uint8Array {
-    const offset = this.offsets[blockIndex]!;
-    const length = this.lengths[blockIndex]!;
+    const offset = this.extents[2 * blockIndex]!;
+    const length = this.extents[2 * blockIndex + 1]!;
     const buffer = this.scratch.take(length).subarray(0, length);
     const n = this.disk.readInto(this.name, offset, buffer, 0);
     if (n !== length) throw new StorageCorruptionError(this.name, offset, `data block truncated (${n} of ${length} bytes)`);
@@ -516,8 +535,8 @@ export class TableReader {
 
   /** Reads and verifies data block i (the caller has looked in the cache already). */
   readBlock(blockIndex: number, fillCache: boolean): DataBlock {
-    const length = this.lengths[blockIndex]!;
-    const block = this.verifyBlock(blockIndex, this.disk.read(this.name, this.offsets[blockIndex]!, length), 0);
+    const length = this.extents[2 * blockIndex + 1]!;
+    const block = this.verifyBlock(blockIndex, this.disk.read(this.name, this.extents[2 * blockIndex]!, length), 0);
     if (fillCache) this.cache.set(blockCacheKey(this.fileNumber, blockIndex), block, length + 64);
     return block;
   }
@@ -535,8 +554,8 @@ export class TableReader {
    * checksum, then structure. The block keeps a view into `bytes`.
    */
   verifyBlock(blockIndex: number, bytes: Uint8Array, at: number): DataBlock {
-    const offset = this.offsets[blockIndex]!;
-    const length = this.lengths[blockIndex]!;
+    const offset = this.extents[2 * blockIndex]!;
+    const length = this.extents[2 * blockIndex + 1]!;
     if (bytes.length - at < length) {
       throw new StorageCorruptionError(this.name, offset, `data block truncated (${Math.max(0, bytes.length - at)} of ${length} bytes)`);
     }
@@ -563,12 +582,12 @@ export class TableReader {
 
   /** Reads blocks [first, …) as one run of at most ~`maxBytes` (always at least block `first`). */
   readRun(first: number, maxBytes: number): { bytes: Uint8Array; first: number; last: number } {
-    const start = this.offsets[first]!;
+    const start = this.extents[2 * first]!;
     let last = first;
-    let bytes = this.lengths[first]!;
-    while (last + 1 < this.offsets.length && bytes + this.lengths[last + 1]! <= maxBytes) {
+    let bytes = this.extents[2 * first + 1]!;
+    while (last + 1 < this.blockCount && bytes + this.extents[2 * last + 3]! <= maxBytes) {
       last++;
-      bytes += this.lengths[last]!;
+      bytes += this.extents[2 * last + 1]!;
     }
     return { bytes: this.disk.read(this.name, start, bytes), first, last };
   }

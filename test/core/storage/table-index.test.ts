@@ -47,4 +47,38 @@ describe('SSTable index search', () => {
     expect(dec(reader.find(enc(keys[1234]!))!.value)).toBe('v1234');
     expect(new Set(keys).size).toBe(keys.length);
   });
+
+  it('with a prefix shared by every key: keys outside it, shorter than it, or equal to it sort correctly', () => {
+    const world = new World(6);
+    const prefix = 'tenant/acme/user:';
+    const keys = Array.from({ length: 2000 }, (_, i) => `${prefix}${String(i * 13).padStart(7, '0')}`).sort();
+    const builder = new TableBuilder(world.disk, '000005.sst', 5, { blockBytes: 128, bloomBitsPerKey: 10 });
+    keys.forEach((key, i) => builder.add({ kind: KIND_PUT, seq: i + 1, time: 0, key: enc(key), value: enc(`v${i}`) }));
+    builder.finish(0);
+    const reader = new TableReader(world.disk, '000005.sst', 5, new BlockCache(0));
+    const lastKeys = Array.from({ length: reader.blockCount }, (_, b) => {
+      const block = reader.block(b, false);
+      return block.entry(block.count - 1).key.slice();
+    });
+    const linear = (key: Uint8Array): number => {
+      let b = 0;
+      while (b < lastKeys.length && compareBytes(lastKeys[b]!, key) < 0) b++;
+      return b;
+    };
+    const probe = fc.oneof(
+      fc.nat(keys.length - 1).map((i) => keys[i]!),
+      fc.tuple(fc.nat(keys.length - 1), fc.string({ maxLength: 3 })).map(([i, tail]) => keys[i]!.slice(0, keys[i]!.length - 1) + tail),
+      fc.nat(prefix.length).map((n) => prefix.slice(0, n)),
+      fc.tuple(fc.nat(prefix.length - 1), fc.constantFrom('\u0000', '.', 'z', '\u00ff')).map(([n, c]) => prefix.slice(0, n) + c),
+      fc.string({ maxLength: 24 }),
+    );
+    fc.assert(
+      fc.property(probe, (key) => {
+        expect(reader.findBlock(enc(key))).toBe(linear(enc(key)));
+      }),
+      { numRuns: 1000 },
+    );
+    expect(dec(reader.find(enc(keys[777]!))!.value)).toBe('v777');
+    expect(reader.find(enc(prefix))).toBeUndefined();
+  });
 });
