@@ -540,7 +540,7 @@ export class StorageEngine {
           cursor.next();
         }
         if (cursor.valid()) {
-          this.defer(step);
+          if (!this.paceTableWrites(builder, step, (error) => this.backgroundFailure(error))) this.defer(step);
           return;
         }
         const meta = builder.finish(0);
@@ -568,6 +568,23 @@ export class StorageEngine {
       }
     };
     this.defer(step);
+  }
+
+  /**
+   * Writeback pacing (options.tableSyncBytes): once `builder` has that many bytes appended since the last
+   * fsync it started, start another and call `next` when it is done — the next step waits for the disk rather
+   * than piling more dirty data on top. False when no sync is due (the caller schedules `next` itself).
+   */
+  private paceTableWrites(builder: TableBuilder, next: () => void, fail: (error: Error) => void): boolean {
+    const every = this.options.tableSyncBytes;
+    if (every === 0 || builder.unsyncedBytes < every) return false;
+    builder.markSyncStarted();
+    this.disk.sync(builder.name, (error) => {
+      if (this.closed) return;
+      if (error !== null) return fail(error);
+      next();
+    });
+    return true;
   }
 
   /**
@@ -770,7 +787,11 @@ export class StorageEngine {
           merged.next();
         }
         if (merged.valid()) {
-          this.defer(step);
+          const fail = (error: Error): void => {
+            this.backgroundFailure(error);
+            done(error);
+          };
+          if (builder === null || !this.paceTableWrites(builder, step, fail)) this.defer(step);
           return;
         }
         if (builder !== null) outputs.push(builder.finish(plan.outputLevel));
