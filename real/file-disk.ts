@@ -26,11 +26,24 @@ interface OpenFile {
   closeWhenIdle: boolean;
 }
 
+export interface FileDiskOptions {
+  /**
+   * Called when an fdatasync took at least `slowSyncMs` (default 50 ms): a slow disk shows up in every durable
+   * write's latency, and this says so in the node's log instead of leaving it to be guessed.
+   */
+  onSlowSync?: (name: string, ms: number) => void;
+  slowSyncMs?: number;
+}
+
 export class FileDisk implements Disk {
   private readonly open = new Map<string, OpenFile>();
+  private readonly onSlowSync: ((name: string, ms: number) => void) | undefined;
+  private readonly slowSyncMs: number;
 
-  constructor(readonly directory: string) {
+  constructor(readonly directory: string, options: FileDiskOptions = {}) {
     fs.mkdirSync(directory, { recursive: true });
+    this.onSlowSync = options.onSlowSync;
+    this.slowSyncMs = options.slowSyncMs ?? 50;
   }
 
   list(): string[] {
@@ -143,8 +156,13 @@ export class FileDisk implements Disk {
   sync(name: string, done: SyncCallback): void {
     const file = this.handle('sync', name);
     file.pendingSyncs++;
+    const started = this.onSlowSync === undefined ? 0 : performance.now();
     fs.fdatasync(file.fd, (error) => {
       file.pendingSyncs--;
+      if (this.onSlowSync !== undefined) {
+        const ms = performance.now() - started;
+        if (ms >= this.slowSyncMs) this.onSlowSync(name, ms);
+      }
       if (file.closeWhenIdle && file.pendingSyncs === 0) fs.closeSync(file.fd);
       done(error ? new DiskError('sync', name, error.message) : null);
     });

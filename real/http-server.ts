@@ -1,5 +1,6 @@
 import * as http from 'node:http';
 import { timingSafeEqual } from 'node:crypto';
+import { createHistogram } from 'node:perf_hooks';
 import type { ReadResult, StorageNode, WriteOptions, WriteResult } from '../core/node';
 import { MAX_KEY_BYTES, MAX_VALUE_BYTES } from '../core/replication/limits';
 import { decodeKeyPath, encodeKeyPath, KeyPathError } from './key-path';
@@ -14,7 +15,7 @@ import { decodeKeyPath, encodeKeyPath, KeyPathError } from './key-path';
  * | `PUT /v1/keys/{key}?w=&ttl=` body = value | 204; with `If-Match: <etag>` a compare-and-set (412 on mismatch); `If-None-Match: *` = create only if absent |
  * | `DELETE /v1/keys/{key}?w=` | 204 |
  * | `GET /v1/keys?prefix=&limit=` | JSON: keys under the prefix, gathered from every member (scatter-gather) |
- * | `GET /v1/status` | JSON: node id, members, quorum settings, counters |
+ * | `GET /v1/status?reset=1` | JSON: node id, members, quorum settings, counters, request latency (server side) and event-loop delay; `reset=1` starts a new latency window after answering |
  *
  * - `{key}` is percent-decoded to bytes (binary-safe; see key-path.ts).
  * - The causal context travels base64 in `X-Dynalab-Context` (as Riak's X-Riak-Vclock): GET returns it; send it
@@ -30,19 +31,31 @@ export interface HttpApiOptions {
   token?: string;
   /** Extra fields for GET /v1/status (node process details). */
   status?: () => Record<string, unknown>;
+  /** Called by GET /v1/status?reset=1 after answering: start new windows for what `status` reports. */
+  resetStatusWindow?: () => void;
 }
+
+/** When the request arrived (performance.now()), on the response object: no closure per request. */
+const ARRIVED = Symbol('arrived');
+type TimedResponse = http.ServerResponse & { [ARRIVED]?: number };
 
 export const CONTEXT_HEADER = 'x-dynalab-context';
 const JSON_TYPE = 'application/json; charset=utf-8';
 
 export function createHttpApi(node: StorageNode, options: HttpApiOptions = {}): http.Server {
   const counters = { requests: 0, byStatus: {} as Record<string, number> };
+  // Server-side latency: from the request's headers being parsed to the last byte of the answer handed to the
+  // kernel, in µs. What a client measures on top of this is its own queueing, the network and its event loop.
+  const latencyMicros = createHistogram();
   // One listener function for every response, not a closure per request.
-  function countStatus(this: http.ServerResponse): void {
+  function countStatus(this: TimedResponse): void {
     counters.byStatus[this.statusCode] = (counters.byStatus[this.statusCode] ?? 0) + 1;
+    const arrived = this[ARRIVED];
+    if (arrived !== undefined) latencyMicros.record(Math.max(1, Math.round((performance.now() - arrived) * 1000)));
   }
-  const server = http.createServer({ keepAliveTimeout: 30_000 }, (req, res) => {
+  const server = http.createServer({ keepAliveTimeout: 30_000 }, (req, res: TimedResponse) => {
     counters.requests++;
+    res[ARRIVED] = performance.now();
     res.on('finish', countStatus);
     try {
       route(req, res);
@@ -58,7 +71,7 @@ export function createHttpApi(node: StorageNode, options: HttpApiOptions = {}): 
     else socket.destroy();
   });
 
-  function route(req: http.IncomingMessage, res: http.ServerResponse): void {
+  function route(req: http.IncomingMessage, res: TimedResponse): void {
     if (options.token !== undefined && !authorized(req.headers.authorization, options.token)) {
       res.setHeader('WWW-Authenticate', 'Bearer realm="dynalab"');
       return sendError(res, 401, 'unauthorized', 'missing or wrong bearer token (send "Authorization: Bearer <token>")');
@@ -69,16 +82,33 @@ export function createHttpApi(node: StorageNode, options: HttpApiOptions = {}): 
     const query = new URLSearchParams(question < 0 ? '' : url.slice(question + 1));
     if (pathname === '/v1/status') {
       if (req.method !== 'GET') return methodNotAllowed(res, 'GET');
-      return sendJson(res, 200, {
+      res[ARRIVED] = undefined; // status reads are not part of the latency they report
+      const ms = (micros: number): number => Math.round(micros) / 1000;
+      const empty = latencyMicros.count === 0;
+      sendJson(res, 200, {
         id: node.id,
         actor: node.actorId,
         mode: node.mode,
         suspected: node.suspectedPeers(),
         pendingHints: node.pendingHintCount(),
         counters: node.counters,
-        requests: counters,
+        requests: {
+          ...counters,
+          latency: {
+            count: latencyMicros.count,
+            p50Ms: empty ? 0 : ms(latencyMicros.percentile(50)),
+            p99Ms: empty ? 0 : ms(latencyMicros.percentile(99)),
+            p999Ms: empty ? 0 : ms(latencyMicros.percentile(99.9)),
+            maxMs: empty ? 0 : ms(latencyMicros.max),
+          },
+        },
         ...options.status?.(),
       });
+      if (query.get('reset') === '1') {
+        latencyMicros.reset();
+        options.resetStatusWindow?.();
+      }
+      return;
     }
     if (pathname === '/v1/keys') {
       if (req.method !== 'GET') return methodNotAllowed(res, 'GET');

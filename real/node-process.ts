@@ -9,6 +9,7 @@ import { splitHostPort, type RealNodeConfig } from './node-config';
 import { SystemRandom } from './system-random';
 import { TcpTransport, type TransportLogger } from './tcp-transport';
 import { WallClock } from './wall-clock';
+import { EventLoopWatch } from './event-loop-watch';
 
 /**
  * One real node: the core StorageNode built from `{ clock, random, disk, transport }` exactly as
@@ -25,6 +26,8 @@ export interface RealNode {
   /** Bound addresses (useful when the config asked for port 0). */
   readonly httpAddress: { host: string; port: number };
   readonly tcpAddress: { host: string; port: number };
+  /** This node's event-loop delay and stall log (the delay is also in GET /v1/status, as `eventLoop`). */
+  readonly loop: EventLoopWatch;
   /** Stops accepting clients, closes peer connections, then closes the engine (flushing nothing unsynced). */
   stop(): Promise<void>;
 }
@@ -55,7 +58,9 @@ export function coreConfigOf(config: RealNodeConfig): NodeConfig {
 export async function startRealNode(config: RealNodeConfig, options: StartOptions = {}): Promise<RealNode> {
   const clock = new WallClock();
   const random = new SystemRandom();
-  const disk = new FileDisk(config.dataDir);
+  const disk = new FileDisk(config.dataDir, {
+    onSlowSync: (name, ms) => console.error(`[node ${config.id}] WARN fdatasync of ${name} took ${Math.round(ms)} ms`),
+  });
   const peers: Record<string, { host: string; port: number }> = {};
   for (const member of config.members) if (member.id !== config.id) peers[member.id] = splitHostPort(member.tcp);
   const transport = new TcpTransport({
@@ -82,6 +87,13 @@ export async function startRealNode(config: RealNodeConfig, options: StartOption
     throw error;
   }
   const startedAt = Date.now();
+  const loop = new EventLoopWatch({
+    log: (message) => console.error(`[node ${config.id}] WARN ${message}`),
+    describe: () => {
+      const s = node.engine.stats();
+      return `memtable ${(s.memtableBytes / 2 ** 20).toFixed(1)} MiB, ${s.immutableMemtables} sealed memtable(s) waiting to flush, ${s.flushes} flushes and ${s.compactions} compactions so far`;
+    },
+  });
   const server = createHttpApi(node, {
     ...(config.token !== undefined ? { token: config.token } : {}),
     status: () => ({
@@ -94,8 +106,10 @@ export async function startRealNode(config: RealNodeConfig, options: StartOption
       quorum: { n: config.n, r: config.r, w: config.w, conflict: config.conflict },
       uptimeSeconds: Math.round((Date.now() - startedAt) / 1000),
       transport: transport.stats(),
+      eventLoop: loop.delay(),
       storage: node.engine.stats(),
     }),
+    resetStatusWindow: () => loop.reset(),
   });
   const httpListen = splitHostPort(config.listen.http);
   try {
@@ -122,6 +136,7 @@ export async function startRealNode(config: RealNodeConfig, options: StartOption
     http: server,
     httpAddress: { host: bound.address, port: bound.port },
     tcpAddress,
+    loop,
     stop() {
       stopping ??= (async () => {
         const closed = new Promise<void>((resolve) => server.close(() => resolve()));
@@ -130,6 +145,7 @@ export async function startRealNode(config: RealNodeConfig, options: StartOption
         await transport.close();
         await new Promise<void>((resolve) => node.stop(() => resolve()));
         clock.cancelAll();
+        loop.stop();
         disk.close();
       })();
       return stopping;

@@ -31,6 +31,19 @@ async function raw(port: number, method: string, path: string, headers: Record<s
 const port = (i: number) => Number(cluster.configs[i]!.listen.http.split(':')[1]);
 
 describe('HTTP API on a 3-node real cluster', () => {
+  it('GET /v1/status reports server-side request latency and event-loop delay; ?reset=1 starts a new window', async () => {
+    const client = cluster.clients[0]!;
+    await raw(port(0), 'GET', '/v1/status?reset=1');
+    for (let i = 0; i < 5; i++) await client.put(`status:${i}`, 'v');
+    const status = JSON.parse((await raw(port(0), 'GET', '/v1/status?reset=1')).body.toString('utf8'));
+    expect(status.requests.latency.count, 'the five puts, not the status reads').toBe(5);
+    expect(status.requests.latency.p99Ms).toBeGreaterThan(0);
+    expect(status.requests.latency.maxMs).toBeGreaterThanOrEqual(status.requests.latency.p50Ms);
+    expect(status.eventLoop).toMatchObject({ stalls: expect.any(Number), p99Ms: expect.any(Number), maxMs: expect.any(Number) });
+    const after = JSON.parse((await raw(port(0), 'GET', '/v1/status')).body.toString('utf8'));
+    expect(after.requests.latency.count).toBe(0);
+  });
+
   it('put on one node, get from every node; delete with the context; 404 after', async () => {
     const [a, b, c] = cluster.clients as [DynalabClient, DynalabClient, DynalabClient];
     await a.put('user:42:avatar', 'v1');
