@@ -6,7 +6,7 @@
  *   DYNALAB_NODE_ARGS=--trace-gc NODE_LOG=/tmp/nodes.log ETCD=0 npm run bench:real   (the nodes' GC pauses)
  *
  * Phases:
- *   1. closed loop, 64 requests in flight over keep-alive node:http agents (spread over the three nodes):
+ *   1. closed loop, 64 requests in flight over keep-alive connections (undici pools, spread over the three nodes):
  *      PUTs of fresh keys for SECONDS (maximum throughput), then GETs of those keys for SECONDS;
  *   2. open loop at half of each measured maximum (fixed-rate arrivals), to read p99 at half load — the
  *      latency a service sees when it is not saturated (closed-loop latency at saturation is mostly queueing).
@@ -18,10 +18,11 @@
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as http from 'node:http';
 import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { Pool } from 'undici';
+import { EventLoopWatch } from '../real/event-loop-watch';
 import { LocalCluster } from '../real/local-cluster';
 
 const SECONDS = Number(process.env.SECONDS ?? 8);
@@ -51,40 +52,71 @@ function percentile(sorted: Float64Array, p: number): number {
 interface Target {
   name: string;
   okStatus: { PUT: number; GET: number };
-  request(agent: http.Agent, endpoint: URL, method: 'PUT' | 'GET', key: string): Promise<number>;
+  request(pool: Pool, method: 'PUT' | 'GET', key: string): Promise<number>;
+  /** Server-side view of one phase, where the store reports one (dynalab's GET /v1/status?reset=1). */
+  serverWindow?: { reset(endpoints: URL[]): Promise<void>; describe(endpoints: URL[]): Promise<string> };
 }
 
-function send(agent: http.Agent, endpoint: URL, method: string, pathname: string, body: Buffer | undefined, contentType: string): Promise<number> {
-  return new Promise((resolve) => {
-    const req = http.request(
-      { agent, host: endpoint.hostname, port: endpoint.port, method, path: pathname,
-        headers: body ? { 'Content-Type': contentType, 'Content-Length': body.length } : {} },
-      (res) => {
-        res.resume();
-        res.on('end', () => resolve(res.statusCode ?? 0));
-      },
-    );
-    req.on('error', () => resolve(0));
-    req.end(body);
-  });
+/** The generator's own event loop: its stalls are in every latency it measures (it shares the cores). */
+const generatorLoop = new EventLoopWatch({ log: () => {} });
+
+interface NodeStatusWindow {
+  requests: { latency: { p99Ms: number; maxMs: number } };
+  eventLoop: { p99Ms: number; maxMs: number; stalls: number };
+}
+
+async function nodeStatus(endpoint: URL, reset: boolean): Promise<NodeStatusWindow> {
+  const response = await fetch(new URL(`/v1/status${reset ? '?reset=1' : ''}`, endpoint));
+  if (!response.ok) throw new Error(`GET /v1/status on ${endpoint.host}: HTTP ${response.status}`);
+  return (await response.json()) as NodeStatusWindow;
+}
+
+/**
+ * One request; resolves with the status code (0 when the connection failed). The HTTP client is undici's
+ * connection pool: per request it costs about a third of the CPU of node:http's client, and on a 2-core
+ * machine where the generator shares the cores with the servers that CPU is taken from the servers.
+ */
+async function send(pool: Pool, method: string, pathname: string, body: Buffer | undefined, contentType: string): Promise<number> {
+  try {
+    const response = await pool.request({ method, path: pathname, body, headers: body ? { 'content-type': contentType } : undefined });
+    await response.body.dump();
+    return response.statusCode;
+  } catch {
+    return 0;
+  }
 }
 
 const DYNALAB: Target = {
   name: 'dynalab',
   okStatus: { PUT: 204, GET: 200 },
-  request: (agent, endpoint, method, key) =>
-    send(agent, endpoint, method, `/v1/keys/${key}${method === 'PUT' ? '?w=2' : '?r=2'}`, method === 'PUT' ? VALUE : undefined, 'application/octet-stream'),
+  request: (pool, method, key) =>
+    send(pool, method, `/v1/keys/${key}${method === 'PUT' ? '?w=2' : '?r=2'}`, method === 'PUT' ? VALUE : undefined, 'application/octet-stream'),
+  // Where the tail comes from: server-side latency (request parsed → answer written) and event-loop delay of
+  // the slowest node, beside the generator's own loop delay.
+  serverWindow: {
+    reset: async (endpoints) => {
+      await Promise.all(endpoints.map((endpoint) => nodeStatus(endpoint, true)));
+    },
+    describe: async (endpoints) => {
+      const all = await Promise.all(endpoints.map((endpoint) => nodeStatus(endpoint, false)));
+      const worst = (f: (s: NodeStatusWindow) => number): string => Math.max(...all.map(f)).toFixed(1);
+      const generator = generatorLoop.delay();
+      return `      server side (worst node): p99 ${worst((s) => s.requests.latency.p99Ms)} ms, max ${worst((s) => s.requests.latency.maxMs)} ms; ` +
+        `node event loop delay p99 ${worst((s) => s.eventLoop.p99Ms)} ms, max ${worst((s) => s.eventLoop.maxMs)} ms; ` +
+        `generator loop delay p99 ${generator.p99Ms.toFixed(1)} ms, max ${generator.maxMs.toFixed(1)} ms`;
+    },
+  },
 };
 
 const VALUE_BASE64 = VALUE.toString('base64');
 const ETCD: Target = {
   name: 'etcd',
   okStatus: { PUT: 200, GET: 200 },
-  request: (agent, endpoint, method, key) => {
+  request: (pool, method, key) => {
     const k = Buffer.from(key).toString('base64');
     return method === 'PUT'
-      ? send(agent, endpoint, 'POST', '/v3/kv/put', Buffer.from(JSON.stringify({ key: k, value: VALUE_BASE64 })), 'application/json')
-      : send(agent, endpoint, 'POST', '/v3/kv/range', Buffer.from(JSON.stringify({ key: k })), 'application/json');
+      ? send(pool, 'POST', '/v3/kv/put', Buffer.from(JSON.stringify({ key: k, value: VALUE_BASE64 })), 'application/json')
+      : send(pool, 'POST', '/v3/kv/range', Buffer.from(JSON.stringify({ key: k })), 'application/json');
   },
 };
 
@@ -110,7 +142,7 @@ class Recorder {
 }
 
 /** Closed loop: `connections` workers, each sending its next request as soon as the previous one answered. */
-async function closedLoop(target: Target, name: string, endpoints: URL[], agents: http.Agent[], method: 'PUT' | 'GET', keyFor: (worker: number, seq: number) => string, seconds: number, written?: string[]): Promise<PhaseResult> {
+async function closedLoop(target: Target, name: string, endpoints: URL[], pools: Pool[], method: 'PUT' | 'GET', keyFor: (worker: number, seq: number) => string, seconds: number, written?: string[]): Promise<PhaseResult> {
   const recorder = new Recorder();
   const deadline = Date.now() + seconds * 1000;
   const started = process.hrtime.bigint();
@@ -120,7 +152,7 @@ async function closedLoop(target: Target, name: string, endpoints: URL[], agents
       for (let seq = 0; Date.now() < deadline; seq++) {
         const t0 = process.hrtime.bigint();
         const key = keyFor(worker, seq);
-        const status = await target.request(agents[slot]!, endpoints[slot]!, method, key);
+        const status = await target.request(pools[slot]!, method, key);
         recorder.record(t0, status, (s) => s === target.okStatus[method]);
         if (method === 'PUT' && status === target.okStatus.PUT) written?.push(key);
       }
@@ -130,7 +162,7 @@ async function closedLoop(target: Target, name: string, endpoints: URL[], agents
 }
 
 /** Open loop: requests arrive at `rate` per second regardless of answers (at most 1024 in flight). */
-async function openLoop(target: Target, name: string, endpoints: URL[], agents: http.Agent[], method: 'PUT' | 'GET', keyFor: (seq: number) => string, rate: number, seconds: number): Promise<PhaseResult> {
+async function openLoop(target: Target, name: string, endpoints: URL[], pools: Pool[], method: 'PUT' | 'GET', keyFor: (seq: number) => string, rate: number, seconds: number): Promise<PhaseResult> {
   const recorder = new Recorder();
   const started = process.hrtime.bigint();
   const total = Math.floor(rate * seconds);
@@ -147,7 +179,7 @@ async function openLoop(target: Target, name: string, endpoints: URL[], agents: 
     inFlight++;
     const slot = seq % endpoints.length;
     // Latency is measured from when the request was due, so a generator that falls behind is not flattered.
-    pending.push(target.request(agents[slot]!, endpoints[slot]!, method, keyFor(seq)).then((status) => {
+    pending.push(target.request(pools[slot]!, method, keyFor(seq)).then((status) => {
       inFlight--;
       recorder.record(dueNs, status, (s) => s === target.okStatus[method]);
     }));
@@ -192,24 +224,42 @@ function cpuPerOp(before: { user: number; system: number }, after: { user: numbe
   return Number.isFinite(user + system) ? `   server CPU ${(user + system).toFixed(0)} µs/op (user ${user.toFixed(0)}, system ${system.toFixed(0)})` : '';
 }
 
+/** The generator's CPU per operation over a phase (this process: the HTTP client and the bookkeeping). */
+function generatorCpuPerOp(before: NodeJS.CpuUsage, ops: number): string {
+  const used = process.cpuUsage(before);
+  return `, generator ${((used.user + used.system) / Math.max(1, ops)).toFixed(0)} µs/op`;
+}
+
 /** The four phases against one store; prints a line per phase and returns the closed-loop maxima. */
-async function runPhases(target: Target, endpoints: URL[], agents: http.Agent[], pids: number[]): Promise<{ puts: PhaseResult; gets: PhaseResult }> {
+async function runPhases(target: Target, endpoints: URL[], pools: Pool[], pids: number[]): Promise<{ puts: PhaseResult; gets: PhaseResult }> {
   // Warm-up: connections, JIT, WAL files.
-  await closedLoop(target, 'warm-up', endpoints, agents, 'PUT', (w, s) => `warm:${w}:${s}`, 1);
+  await closedLoop(target, 'warm-up', endpoints, pools, 'PUT', (w, s) => `warm:${w}:${s}`, 1);
   const written: string[] = [];
   const cpuBeforePuts = cpuMicros(pids);
-  const puts = await closedLoop(target, `${target.name} PUT (closed loop, max)`, endpoints, agents, 'PUT', (w, s) => `bench:${w}:${s}`, SECONDS, written);
-  console.log(line(puts) + cpuPerOp(cpuBeforePuts, cpuMicros(pids), puts.ok));
+  const generatorBeforePuts = process.cpuUsage();
+  const puts = await closedLoop(target, `${target.name} PUT (closed loop, max)`, endpoints, pools, 'PUT', (w, s) => `bench:${w}:${s}`, SECONDS, written);
+  console.log(line(puts) + cpuPerOp(cpuBeforePuts, cpuMicros(pids), puts.ok) + generatorCpuPerOp(generatorBeforePuts, puts.ok));
   if (written.length === 0) throw new Error(`${target.name}: no PUT succeeded (${puts.errorKinds})`);
   // GETs read keys that were acknowledged, in a scattered order.
   const pick = (i: number) => written[(i * 7919) % written.length]!;
   const cpuBeforeGets = cpuMicros(pids);
-  const gets = await closedLoop(target, `${target.name} GET (closed loop, max)`, endpoints, agents, 'GET', (w, s) => pick(w * 100_003 + s), SECONDS);
-  console.log(line(gets) + cpuPerOp(cpuBeforeGets, cpuMicros(pids), gets.ok));
-  const halfPuts = await openLoop(target, `${target.name} PUT at half max (open)`, endpoints, agents, 'PUT', (s) => `half:${s}`, puts.ok / puts.seconds / 2, Math.min(SECONDS, 5));
+  const generatorBeforeGets = process.cpuUsage();
+  const gets = await closedLoop(target, `${target.name} GET (closed loop, max)`, endpoints, pools, 'GET', (w, s) => pick(w * 100_003 + s), SECONDS);
+  console.log(line(gets) + cpuPerOp(cpuBeforeGets, cpuMicros(pids), gets.ok) + generatorCpuPerOp(generatorBeforeGets, gets.ok));
+  const window = async <T>(run: () => Promise<T>): Promise<{ result: T; server: string }> => {
+    await target.serverWindow?.reset(endpoints);
+    generatorLoop.reset();
+    const result = await run();
+    return { result, server: (await target.serverWindow?.describe(endpoints)) ?? '' };
+  };
+  const halfPutsRun = await window(() => openLoop(target, `${target.name} PUT at half max (open)`, endpoints, pools, 'PUT', (s) => `half:${s}`, puts.ok / puts.seconds / 2, Math.min(SECONDS, 5)));
+  const halfPuts = halfPutsRun.result;
   console.log(line(halfPuts));
-  const halfGets = await openLoop(target, `${target.name} GET at half max (open)`, endpoints, agents, 'GET', (s) => pick(s * 13 + 5), gets.ok / gets.seconds / 2, Math.min(SECONDS, 5));
+  if (halfPutsRun.server) console.log(halfPutsRun.server);
+  const halfGetsRun = await window(() => openLoop(target, `${target.name} GET at half max (open)`, endpoints, pools, 'GET', (s) => pick(s * 13 + 5), gets.ok / gets.seconds / 2, Math.min(SECONDS, 5)));
+  const halfGets = halfGetsRun.result;
   console.log(line(halfGets));
+  if (halfGetsRun.server) console.log(halfGetsRun.server);
   const p99Half = Math.max(percentile(halfPuts.latenciesMicros, 0.99), percentile(halfGets.latenciesMicros, 0.99)) / 1000;
   console.log(`  ${target.name} p99 at half load ${p99Half.toFixed(2)} ms${target === DYNALAB ? ` (target ≤ 10 ms): ${p99Half <= 10 ? 'met' : 'NOT met'}` : ''}`);
   return { puts, gets };
@@ -241,18 +291,18 @@ async function runEtcd(binary: string): Promise<{ puts: PhaseResult; gets: Phase
     ], { stdio: 'ignore' }),
   );
   const endpoints = members.map((m) => new URL(`http://127.0.0.1:${m.client}`));
-  const agents = endpoints.map(() => new http.Agent({ keepAlive: true, maxSockets: Math.ceil(CONNECTIONS / endpoints.length) }));
+  const pools = endpoints.map((endpoint) => new Pool(endpoint.origin, { connections: Math.ceil(CONNECTIONS / endpoints.length), pipelining: 1 }));
   try {
     // Wait for a leader: a put answers 200 once the cluster has one.
     const deadline = Date.now() + 20_000;
-    while ((await ETCD.request(agents[0]!, endpoints[0]!, 'PUT', 'ready')) !== 200) {
+    while ((await ETCD.request(pools[0]!, 'PUT', 'ready')) !== 200) {
       if (Date.now() > deadline) throw new Error('etcd cluster did not elect a leader within 20 s');
       await new Promise((resolve) => setTimeout(resolve, 200));
     }
     console.log(`  ${execFileSync(binary, ['--version'], { encoding: 'utf8' }).split('\n')[0]} ×3 on loopback, same load (linearizable reads):`);
-    return await runPhases(ETCD, endpoints, agents, children.map((child) => child.pid ?? -1));
+    return await runPhases(ETCD, endpoints, pools, children.map((child) => child.pid ?? -1));
   } finally {
-    for (const agent of agents) agent.destroy();
+    await Promise.all(pools.map((pool) => pool.destroy()));
     for (const child of children) child.kill('SIGTERM');
     await Promise.all(children.map((child) => new Promise((resolve) => (child.exitCode !== null ? resolve(null) : child.once('exit', resolve)))));
     fs.rmSync(dir, { recursive: true, force: true });
@@ -276,19 +326,19 @@ async function main(): Promise<void> {
   try {
     await cluster.startAll();
     const endpoints = cluster.endpoints().map((e) => new URL(e));
-    const agents = endpoints.map(() => new http.Agent({ keepAlive: true, maxSockets: Math.ceil(CONNECTIONS / endpoints.length) }));
+    const pools = endpoints.map((endpoint) => new Pool(endpoint.origin, { connections: Math.ceil(CONNECTIONS / endpoints.length), pipelining: 1 }));
     console.log(`bench:real — 3 node processes on loopback, N=3 R=2 W=2, 1 KiB values, ${CONNECTIONS} connections, ${SECONDS} s per phase`);
     console.log(`  node ${process.version}, ${os.cpus().length} cores (${os.cpus()[0]?.model.trim() ?? '?'}); the load generator shares them with the nodes`);
     console.log(`  every acknowledged PUT was fsynced (WAL group commit) on 2 of 3 replicas`);
     console.log(`  load average before the run ${os.loadavg().map((l) => l.toFixed(1)).join(' ')} (anything else running skews these figures)`);
-    const ours = await runPhases(DYNALAB, endpoints, agents, cluster.nodes.map((node) => node.process?.pid ?? -1));
+    const ours = await runPhases(DYNALAB, endpoints, pools, cluster.nodes.map((node) => node.process?.pid ?? -1));
     let etcd: string | null = null;
     try {
       etcd = execFileSync('which', ['etcd'], { encoding: 'utf8' }).trim() || null;
     } catch {
       etcd = null;
     }
-    for (const agent of agents) agent.destroy();
+    await Promise.all(pools.map((pool) => pool.destroy()));
     if (process.env.ETCD === '0') {
       console.log('  etcd comparison skipped (ETCD=0)');
     } else if (etcd === null) {
@@ -303,6 +353,7 @@ async function main(): Promise<void> {
     }
   } finally {
     await cleanup();
+    generatorLoop.stop();
   }
 }
 
