@@ -15,6 +15,8 @@ import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
  *
  * Both timers are unref'd: watching never keeps a process alive.
  */
+const HISTOGRAM_RESOLUTION_MS = 10;
+
 export interface EventLoopWatchOptions {
   /** Log a stall when the loop is this late or more (default 50 ms). */
   stallMs?: number;
@@ -44,7 +46,7 @@ export class EventLoopWatch {
     const stallMs = options.stallMs ?? 50;
     const checkIntervalMs = options.checkIntervalMs ?? 20;
     if (!(stallMs > 0) || !(checkIntervalMs > 0)) throw new RangeError(`EventLoopWatch: stallMs (${stallMs}) and checkIntervalMs (${checkIntervalMs}) must be positive`);
-    this.histogram = monitorEventLoopDelay({ resolution: 10 });
+    this.histogram = monitorEventLoopDelay({ resolution: HISTOGRAM_RESOLUTION_MS });
     this.histogram.enable();
     this.timer = setInterval(() => {
       const now = performance.now();
@@ -61,7 +63,9 @@ export class EventLoopWatch {
 
   /** Delay percentiles since the start or the last reset. */
   delay(): EventLoopDelay {
-    const ms = (ns: number): number => Math.round(ns / 1e4) / 100;
+    // The histogram records whole intervals between its timer's runs, so an idle loop reads 10 ms (its
+    // resolution): the delay is what lies beyond that.
+    const ms = (ns: number): number => Math.max(0, Math.round((ns - HISTOGRAM_RESOLUTION_MS * 1e6) / 1e4) / 100);
     const empty = this.histogram.count === 0;
     return {
       p50Ms: empty ? 0 : ms(this.histogram.percentile(50)),

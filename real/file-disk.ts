@@ -35,13 +35,23 @@ export interface FileDiskOptions {
   slowSyncMs?: number;
 }
 
+/** Names of files being deleted in the background (see FileDisk.remove). */
+const TRASH_PREFIX = '~deleting.';
+
 export class FileDisk implements Disk {
   private readonly open = new Map<string, OpenFile>();
   private readonly onSlowSync: ((name: string, ms: number) => void) | undefined;
   private readonly slowSyncMs: number;
+  private trashCount = 0;
+  private pendingUnlinks = 0;
+  private readonly unlinkWaiters: (() => void)[] = [];
 
   constructor(readonly directory: string, options: FileDiskOptions = {}) {
     fs.mkdirSync(directory, { recursive: true });
+    // Files a previous process was deleting when it stopped (see remove).
+    for (const leftover of fs.readdirSync(directory)) {
+      if (leftover.startsWith(TRASH_PREFIX)) fs.rmSync(path.join(directory, leftover), { force: true });
+    }
     this.onSlowSync = options.onSlowSync;
     this.slowSyncMs = options.slowSyncMs ?? 50;
   }
@@ -146,11 +156,32 @@ export class FileDisk implements Disk {
     this.open.set(to, file);
   }
 
+  /**
+   * The name disappears at once; the data is unlinked on libuv's thread pool. unlink(2) of a file whose pages
+   * are cached drops them all before it returns — 16 ms for a synced 64 MiB file here, 31 ms for 128 MiB —
+   * and a retired WAL or a compacted table is exactly such a file: done on the event loop, that stalled every
+   * request in flight. So remove renames the file to a trash name (constant time; '~' is outside the file-name
+   * alphabet, so list() never shows it) and unlinks that in the background. A trash file left by a crash is
+   * deleted when the directory is next opened.
+   */
   remove(name: string): void {
     const file = this.handle('remove', name);
-    this.wrap('remove', name, () => fs.unlinkSync(this.pathOf(name)));
+    const trash = `${TRASH_PREFIX}${this.trashCount++}.${name}`;
+    this.wrap('remove', name, () => fs.renameSync(this.pathOf(name), this.pathOf(trash)));
     this.open.delete(name);
     this.release(file);
+    this.pendingUnlinks++;
+    fs.unlink(this.pathOf(trash), () => {
+      // A failure leaves a trash file behind: the next FileDisk on this directory deletes it.
+      this.pendingUnlinks--;
+      if (this.pendingUnlinks === 0) for (const waiter of this.unlinkWaiters.splice(0)) waiter();
+    });
+  }
+
+  /** Calls back once every background unlink started so far has finished (tests; clean shutdowns). */
+  whenUnlinked(done: () => void): void {
+    if (this.pendingUnlinks === 0) done();
+    else this.unlinkWaiters.push(done);
   }
 
   sync(name: string, done: SyncCallback): void {

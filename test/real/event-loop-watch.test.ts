@@ -1,9 +1,5 @@
-import * as fs from 'node:fs';
-import * as os from 'node:os';
-import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { EventLoopWatch } from '../../real/event-loop-watch';
-import { FileDisk } from '../../real/file-disk';
 
 const busyWait = (ms: number): void => {
   const until = performance.now() + ms;
@@ -28,6 +24,7 @@ describe('EventLoopWatch', () => {
       const delay = watch.delay();
       expect(delay.stalls).toBe(lines.length);
       expect(delay.maxMs).toBeGreaterThanOrEqual(100);
+      expect(delay.p50Ms, 'an idle loop is not 10 ms late').toBeLessThan(delay.maxMs);
       watch.reset();
       expect(watch.delay().stalls).toBe(0);
     } finally {
@@ -37,28 +34,5 @@ describe('EventLoopWatch', () => {
 
   it('refuses non-positive thresholds, naming them', () => {
     expect(() => new EventLoopWatch({ stallMs: 0, log: () => {} })).toThrow(/stallMs \(0\)/);
-  });
-});
-
-describe('FileDisk slow-sync report', () => {
-  it('reports each fdatasync at or over slowSyncMs, naming the file', async () => {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dynalab-slow-sync-'));
-    const slow: [string, number][] = [];
-    const disk = new FileDisk(dir, { slowSyncMs: 0, onSlowSync: (name, ms) => slow.push([name, ms]) });
-    try {
-      disk.create('000001.log');
-      disk.append('000001.log', new Uint8Array(4096));
-      await new Promise<void>((resolve, reject) => disk.sync('000001.log', (error) => (error ? reject(error) : resolve())));
-      expect(slow).toHaveLength(1);
-      expect(slow[0]![0]).toBe('000001.log');
-      expect(slow[0]![1]).toBeGreaterThanOrEqual(0);
-      const quiet = new FileDisk(dir, { slowSyncMs: 60_000, onSlowSync: (name, ms) => slow.push([name, ms]) });
-      await new Promise<void>((resolve, reject) => quiet.sync('000001.log', (error) => (error ? reject(error) : resolve())));
-      expect(slow).toHaveLength(1);
-      quiet.close();
-    } finally {
-      disk.close();
-      fs.rmSync(dir, { recursive: true, force: true });
-    }
   });
 });
