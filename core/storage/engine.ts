@@ -532,6 +532,7 @@ export class StorageEngine {
     const step = (): void => {
       if (this.closed) return;
       try {
+        const started = this.clock.nowMicros();
         let budget = this.stepBudget();
         while (cursor.valid() && budget > 0) {
           const entry = cursor.entry();
@@ -540,7 +541,7 @@ export class StorageEngine {
           cursor.next();
         }
         if (cursor.valid()) {
-          if (!this.paceTableWrites(builder, step, (error) => this.backgroundFailure(error))) this.defer(step);
+          if (!this.paceTableWrites(builder, step, (error) => this.backgroundFailure(error))) this.deferStep(step, started);
           return;
         }
         const meta = builder.finish(0);
@@ -585,6 +586,23 @@ export class StorageEngine {
       next();
     });
     return true;
+  }
+
+  /**
+   * Schedules the next background step, leaving the thread to requests for a while in proportion to how long
+   * this step ran (options.backgroundDutyCycle) — unless writes are stalled behind the flush, in which case
+   * nothing else is waiting and the next step runs at once.
+   */
+  private deferStep(step: () => void, startedMicros: number): void {
+    const ranMicros = this.clock.nowMicros() - startedMicros;
+    const share = this.options.backgroundDutyCycle;
+    const stalled = this.stalledHead < this.stalled.length;
+    if (stalled || share >= 1 || !(ranMicros > 0)) return this.defer(step);
+    const id: TimerId = this.clock.setTimer(Math.min(1_000_000, ranMicros * (1 / share - 1)), () => {
+      this.timers.delete(id);
+      step();
+    });
+    this.timers.add(id);
   }
 
   /**
@@ -791,7 +809,7 @@ export class StorageEngine {
             this.backgroundFailure(error);
             done(error);
           };
-          if (builder === null || !this.paceTableWrites(builder, step, fail)) this.defer(step);
+          if (builder === null || !this.paceTableWrites(builder, step, fail)) this.deferStep(step, now);
           return;
         }
         if (builder !== null) outputs.push(builder.finish(plan.outputLevel));

@@ -39,6 +39,15 @@ export interface StorageOptions {
   /** Input bytes a background flush/compaction processes per step before yielding to other events. */
   backgroundStepBytes: number;
   /**
+   * The share of the thread that background flush and compaction steps may take while no write is waiting
+   * for them: after a step that ran t, the next one starts t × (1 / share − 1) later (capped at 1 s). The
+   * thread that runs them also answers requests, so a flush at full speed on every replica at once — they all
+   * hold the same data, their memtables fill together — is a burst that queues every request behind it. When
+   * writes stall behind a full memtable, steps run back to back. 1 = always back to back. Steps take no
+   * virtual time in the simulator, so there this changes nothing. Default 0.25.
+   */
+  backgroundDutyCycle: number;
+  /**
    * While an SSTable is being written (flush or compaction output), fsync it each time this many more bytes
    * have been appended, and go on once that fsync is done; 0 = only at the end. This bounds the dirty table
    * data in the page cache, so the WAL's fsyncs — which acknowledge writes — do not wait behind a burst of
@@ -78,6 +87,7 @@ export function resolveOptions(partial: Partial<StorageOptions> = {}): StorageOp
     syncWrites: true,
     backgroundStepBytes: 1 * MiB,
     tableSyncBytes: 1 * MiB,
+    backgroundDutyCycle: 0.25,
     autoCompaction: true,
     maxKeyBytes: 256,
     maxValueBytes: 1 * MiB,
@@ -99,6 +109,7 @@ export function resolveOptions(partial: Partial<StorageOptions> = {}): StorageOp
   }
   if (!(options.maxImmutableMemtables >= 1)) throw new StorageInputError('maxImmutableMemtables must be ≥ 1');
   if (!(options.tombstoneGraceMicros >= 0)) throw new StorageInputError('tombstoneGraceMicros must be ≥ 0');
+  if (!(options.backgroundDutyCycle > 0 && options.backgroundDutyCycle <= 1)) throw new StorageInputError(`storage option backgroundDutyCycle must be in (0, 1], got ${options.backgroundDutyCycle}`);
   if (!(options.tableSyncBytes >= 0) || !Number.isFinite(options.tableSyncBytes)) throw new StorageInputError(`storage option tableSyncBytes must be ≥ 0 (0 = sync tables only when complete), got ${options.tableSyncBytes}`);
   if (!(options.blockCacheBytes >= 0)) throw new StorageInputError('blockCacheBytes must be ≥ 0');
   if (options.compaction !== 'leveled' && options.compaction !== 'size-tiered') {

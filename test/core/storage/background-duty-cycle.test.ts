@@ -1,0 +1,50 @@
+import { describe, expect, it } from 'vitest';
+import type { Clock } from '../../../core/env';
+import { StorageEngine } from '../../../core/storage';
+import { enc, World } from './world';
+
+/**
+ * The world's clock, except that every reading is 1 ms later than the one before: as if each background
+ * step took 1 ms of thread time (simulated steps take none, so the duty cycle would have nothing to measure).
+ */
+function tickingClock(world: World): Clock {
+  let readings = 0;
+  return new Proxy(world.clock, {
+    get(target, property) {
+      if (property === 'nowMicros') return (): number => target.nowMicros() + 1000 * readings++;
+      const value = Reflect.get(target, property) as unknown;
+      return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(target) : value;
+    },
+  });
+}
+
+/** Virtual ms from asking for a flush of ~600 KiB (16 KiB steps) until it is done. */
+function flushMillis(dutyCycle: number, seed: number): number {
+  const world = new World(seed);
+  const engine = StorageEngine.open({
+    disk: world.disk,
+    clock: tickingClock(world),
+    options: { memtableBytes: 4 << 20, backgroundStepBytes: 16 * 1024, backgroundDutyCycle: dutyCycle, tableSyncBytes: 0, autoCompaction: false, syncWrites: false },
+  });
+  const value = new Uint8Array(2048).fill(1);
+  for (let i = 0; i < 300; i++) engine.put(enc(`k${String(i).padStart(4, '0')}`), value, undefined, () => {});
+  world.sim.run({ maxEvents: 100_000 });
+  const start = world.sim.nowMicros;
+  world.await((done) => engine.flush(done));
+  return (world.sim.nowMicros - start) / 1000;
+}
+
+describe('background duty cycle', () => {
+  it('after a step that ran t, the next waits t × (1/share − 1): ~40 steps of 1 ms at 0.25 take ≥ 120 ms', () => {
+    const backToBack = flushMillis(1, 31);
+    const quarter = flushMillis(0.25, 31);
+    expect(backToBack).toBeLessThan(20);
+    expect(quarter).toBeGreaterThan(100);
+  });
+
+  it('rejects a share outside (0, 1], naming the option', () => {
+    const world = new World(32);
+    expect(() => world.open({ backgroundDutyCycle: 0 })).toThrow(/backgroundDutyCycle must be in \(0, 1\]/);
+    expect(() => world.open({ backgroundDutyCycle: 1.5 })).toThrow(/backgroundDutyCycle/);
+  });
+});
