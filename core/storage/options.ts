@@ -41,10 +41,12 @@ export interface StorageOptions {
   /**
    * The share of the thread that background flush and compaction steps may take while no write is waiting
    * for them: after a step that ran t, the next one starts t × (1 / share − 1) later (capped at 1 s). The
-   * thread that runs them also answers requests, so a flush at full speed on every replica at once — they all
-   * hold the same data, their memtables fill together — is a burst that queues every request behind it. When
-   * writes stall behind a full memtable, steps run back to back. 1 = always back to back. Steps take no
-   * virtual time in the simulator, so there this changes nothing. Default 0.25.
+   * thread that runs them also answers requests, and every replica holds the same data, so their memtables
+   * fill and flush at the same moment. When writes stall behind a full memtable, steps run back to back.
+   * Steps take no virtual time in the simulator, so there this changes nothing. Default 1 (back to back): on
+   * a 3-node loopback cluster with 16 MiB memtables, 0.25 halved the worst server-side put latency during
+   * flushes (~100 → ~50 ms) but not the client p99, and it cost bulk loads 3–15 % and made a full compaction
+   * 2.3× slower — so it is a knob for a latency-bound deployment, not the default.
    */
   backgroundDutyCycle: number;
   /**
@@ -87,7 +89,7 @@ export function resolveOptions(partial: Partial<StorageOptions> = {}): StorageOp
     syncWrites: true,
     backgroundStepBytes: 1 * MiB,
     tableSyncBytes: 1 * MiB,
-    backgroundDutyCycle: 0.25,
+    backgroundDutyCycle: 1,
     autoCompaction: true,
     maxKeyBytes: 256,
     maxValueBytes: 1 * MiB,
