@@ -23,6 +23,7 @@ import { parseFileName, tableFileName, walFileName, type TableMeta } from './tab
 import { Slab } from '../slab';
 import { buildLevels, checkLevels } from './version';
 import { readWal, WalWriter, type SoonHook } from './wal';
+import { WritebackPacer } from './writeback-pacer';
 
 /**
  * The LSM storage engine: WAL + memtable + SSTables + manifest + background flush and compaction.
@@ -527,10 +528,11 @@ export class StorageEngine {
     const memtable = this.immutables[0]!;
     const fileNumber = this.nextFileNumber++;
     const builder = new TableBuilder(this.disk, tableFileName(fileNumber), fileNumber, this.options, this.crc32);
+    const pacer = new WritebackPacer(this.disk, builder, this.options.tableSyncBytes, () => this.closed, (error) => this.backgroundFailure(error));
     const cursor = memtable.cursor();
     cursor.seek(undefined);
     const step = (): void => {
-      if (this.closed) return;
+      if (this.closed || pacer.failed) return;
       try {
         const started = this.clock.nowMicros();
         let budget = this.stepBudget();
@@ -541,13 +543,13 @@ export class StorageEngine {
           cursor.next();
         }
         if (cursor.valid()) {
-          if (!this.paceTableWrites(builder, step, (error) => this.backgroundFailure(error))) this.deferStep(step, started);
+          if (!pacer.pace(step)) this.deferStep(step, started);
           return;
         }
         const meta = builder.finish(0);
         this.counters.flushBytesWritten += meta.size;
         if (this.options.paranoidChecks) this.verifyTable(meta);
-        this.disk.sync(builder.name, (error) => {
+        pacer.settle(() => this.disk.sync(builder.name, (error) => {
           if (this.closed) return;
           if (error !== null) return this.backgroundFailure(error);
           const nextWal = this.immutables[1]?.firstWalNumber ?? this.active.firstWalNumber;
@@ -563,29 +565,12 @@ export class StorageEngine {
             this.scheduleFlush();
             this.scheduleCompaction();
           });
-        });
+        }));
       } catch (error) {
         this.backgroundFailure(error as Error);
       }
     };
     this.defer(step);
-  }
-
-  /**
-   * Writeback pacing (options.tableSyncBytes): once `builder` has that many bytes appended since the last
-   * fsync it started, start another and call `next` when it is done — the next step waits for the disk rather
-   * than piling more dirty data on top. False when no sync is due (the caller schedules `next` itself).
-   */
-  private paceTableWrites(builder: TableBuilder, next: () => void, fail: (error: Error) => void): boolean {
-    const every = this.options.tableSyncBytes;
-    if (every === 0 || builder.unsyncedBytes < every) return false;
-    builder.markSyncStarted();
-    this.disk.sync(builder.name, (error) => {
-      if (this.closed) return;
-      if (error !== null) return fail(error);
-      next();
-    });
-    return true;
   }
 
   /**
@@ -770,9 +755,18 @@ export class StorageEngine {
     }
     const outputs: TableMeta[] = [];
     const builders: TableBuilder[] = [];
+    const pacers: WritebackPacer[] = [];
     let builder: TableBuilder | null = null;
+    let pacer: WritebackPacer | null = null;
+    let failed = false;
+    const fail = (error: Error): void => {
+      if (failed) return;
+      failed = true;
+      this.backgroundFailure(error);
+      done(error);
+    };
     const step = (): void => {
-      if (this.closed) return;
+      if (this.closed || failed) return;
       try {
         const now = this.clock.nowMicros();
         let budget = this.stepBudget();
@@ -791,7 +785,9 @@ export class StorageEngine {
             if (builder === null) {
               const fileNumber = this.nextFileNumber++;
               builder = new TableBuilder(this.disk, tableFileName(fileNumber), fileNumber, this.options, this.crc32);
+              pacer = new WritebackPacer(this.disk, builder, this.options.tableSyncBytes, () => this.closed, fail);
               builders.push(builder);
+              pacers.push(pacer);
             }
             // An entry that survives unchanged is copied as stored (format 3), not encoded and checksummed again.
             const stored = entry === merged.entry() ? (merged.currentSource() as TableCursor).encodedEntry() : null;
@@ -800,16 +796,13 @@ export class StorageEngine {
             if (builder.estimatedBytes >= plan.targetFileBytes) {
               outputs.push(builder.finish(plan.outputLevel));
               builder = null;
+              pacer = null;
             }
           }
           merged.next();
         }
         if (merged.valid()) {
-          const fail = (error: Error): void => {
-            this.backgroundFailure(error);
-            done(error);
-          };
-          if (builder === null || !this.paceTableWrites(builder, step, fail)) this.deferStep(step, now);
+          if (pacer === null || !pacer.pace(step)) this.deferStep(step, now);
           return;
         }
         if (builder !== null) outputs.push(builder.finish(plan.outputLevel));
@@ -819,24 +812,19 @@ export class StorageEngine {
         }
         // Empty output tables cannot exist (builders are created on the first surviving entry); files of an
         // all-dropped compaction simply are none.
-        this.syncAll(builders.map((b) => b.name), (error) => {
-          if (this.closed) return;
-          if (error !== null) {
-            this.backgroundFailure(error);
-            return done(error);
-          }
+        WritebackPacer.settleAll(pacers, () => this.syncAll(builders.map((b) => b.name), (error) => {
+          if (this.closed || failed) return;
+          if (error !== null) return fail(error);
           this.install({ add: outputs, remove: [...plan.inputs], pointer: plan.compactPointer }, (installError) => {
-            if (installError !== null) {
-              this.backgroundFailure(installError);
-              return done(installError);
-            }
+            if (installError !== null) return fail(installError);
             this.counters.compactions++;
             for (const table of plan.inputs) this.removeTable(table);
             done(null);
           });
-        });
+        }));
       } catch (error) {
         for (const b of builders) b.abandon();
+        failed = true;
         if (error instanceof StorageCorruptionError) this.compactionCorruption(error);
         else this.backgroundFailure(error as Error);
         done(error as Error);

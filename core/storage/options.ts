@@ -50,12 +50,13 @@ export interface StorageOptions {
    */
   backgroundDutyCycle: number;
   /**
-   * While an SSTable is being written (flush or compaction output), fsync it each time this many more bytes
-   * have been appended, and go on once that fsync is done; 0 = only at the end. This bounds the dirty table
-   * data in the page cache, so the WAL's fsyncs — which acknowledge writes — do not wait behind a burst of
-   * table writeback: on ext4 an fdatasync of the log can wait for other files' data (measured here: a 4 KiB WAL
-   * fdatasync took 30 ms while a 64 MiB table was synced at once, 0.5 ms with the table synced every 4 MiB).
-   * RocksDB's bytes_per_sync. Default 1 MiB.
+   * While an SSTable is being written (flush or compaction output), start an fsync of it each time this many
+   * more bytes have been appended (0 = only at the end); the writer goes on meanwhile, and waits only if the
+   * previous one has not finished (see writeback-pacer.ts). This bounds the dirty table data in the page
+   * cache, so the WAL's fsyncs — which acknowledge writes — do not wait behind a burst of table writeback: on
+   * ext4 an fdatasync of the log can wait for other files' data (measured here: a 4 KiB WAL fdatasync took
+   * 30 ms while a 64 MiB table was synced at once, 0.5 ms with the table synced every 4 MiB). RocksDB's
+   * bytes_per_sync. Default 1 MiB.
    */
   tableSyncBytes: number;
   /** Run compactions automatically after flushes (tests turn this off to drive compaction by hand). */
