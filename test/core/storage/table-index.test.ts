@@ -7,6 +7,20 @@ import { TableReader } from '../../../core/storage/sstable-reader';
 import { TableBuilder } from '../../../core/storage/sstable-writer';
 import { dec, enc, World } from './world';
 
+/** findBlock's definition, by brute force: the first block whose last key is ≥ the key. */
+function linearSearch(reader: TableReader): { lastKeys: Uint8Array[]; linear: (key: Uint8Array) => number } {
+  const lastKeys = Array.from({ length: reader.blockCount }, (_, b) => {
+    const block = reader.block(b, false);
+    return block.entry(block.count - 1).key.slice();
+  });
+  const linear = (key: Uint8Array): number => {
+    let b = 0;
+    while (b < lastKeys.length && compareBytes(lastKeys[b]!, key) < 0) b++;
+    return b;
+  };
+  return { lastKeys, linear };
+}
+
 /**
  * findBlock's two-level search (groups of blocks, then one group) against its definition: the first block whose
  * last key is ≥ the key. The keys share long prefixes on purpose, so most comparisons tie on the 12 prefix
@@ -25,15 +39,7 @@ describe('SSTable index search', () => {
     builder.finish(0);
     const reader = new TableReader(world.disk, '000004.sst', 4, new BlockCache(0));
     expect(reader.blockCount).toBeGreaterThan(32 * 10); // many groups
-    const lastKeys = Array.from({ length: reader.blockCount }, (_, b) => {
-      const block = reader.block(b, false);
-      return block.entry(block.count - 1).key.slice();
-    });
-    const linear = (key: Uint8Array): number => {
-      let b = 0;
-      while (b < lastKeys.length && compareBytes(lastKeys[b]!, key) < 0) b++;
-      return b;
-    };
+    const { lastKeys, linear } = linearSearch(reader);
     fc.assert(
       fc.property(fc.nat(keys.length + 10), fc.constantFrom('', '0', 'z', '\u0000'), (i, suffix) => {
         const key = enc(i < keys.length ? keys[i]! + suffix : `user:000000${'9'.repeat(7)}`);
@@ -56,15 +62,7 @@ describe('SSTable index search', () => {
     keys.forEach((key, i) => builder.add({ kind: KIND_PUT, seq: i + 1, time: 0, key: enc(key), value: enc(`v${i}`) }));
     builder.finish(0);
     const reader = new TableReader(world.disk, '000005.sst', 5, new BlockCache(0));
-    const lastKeys = Array.from({ length: reader.blockCount }, (_, b) => {
-      const block = reader.block(b, false);
-      return block.entry(block.count - 1).key.slice();
-    });
-    const linear = (key: Uint8Array): number => {
-      let b = 0;
-      while (b < lastKeys.length && compareBytes(lastKeys[b]!, key) < 0) b++;
-      return b;
-    };
+    const { linear } = linearSearch(reader);
     const probe = fc.oneof(
       fc.nat(keys.length - 1).map((i) => keys[i]!),
       fc.tuple(fc.nat(keys.length - 1), fc.string({ maxLength: 3 })).map(([i, tail]) => keys[i]!.slice(0, keys[i]!.length - 1) + tail),
