@@ -25,6 +25,12 @@ import { z } from 'zod';
  * w: 2
  * conflict: vclock            # or lww
  * antiEntropyIntervalMs: 600000   # Merkle exchange with one peer every 10 min (0 = off)
+ * storage:                    # optional; the defaults
+ *   memtableMiB: 64           # the node draws its memtable size from 75–100 % of this (see node-process.ts)
+ *   blockCacheMiB: 8
+ *   compaction: leveled       # or size-tiered
+ *   tableSyncMiB: 1           # fsync a table being written every this many MiB (0 = only when complete)
+ *   backgroundDutyCycle: 1    # share of the thread flush and compaction may take (1 = back to back)
  * ```
  * Every member must be configured with the same members, vnodes, n and conflict mode: the ring is computed
  * from them, and nodes that disagree would place keys differently.
@@ -62,6 +68,16 @@ export const nodeConfigSchema = z
      * 500-node cluster runs it weekly).
      */
     antiEntropyIntervalMs: z.number().int().min(0).default(600_000),
+    /** The LSM engine's knobs a deployment may want to turn (core/storage/options.ts says what each does). */
+    storage: z
+      .strictObject({
+        memtableMiB: z.number().positive().max(4096).default(64),
+        blockCacheMiB: z.number().min(0).max(65_536).default(8),
+        compaction: z.enum(['leveled', 'size-tiered']).default('leveled'),
+        tableSyncMiB: z.number().min(0).default(1),
+        backgroundDutyCycle: z.number().gt(0, { message: 'must be > 0 and ≤ 1 (1 = back to back)' }).max(1, { message: 'must be > 0 and ≤ 1 (1 = back to back)' }).default(1),
+      })
+      .prefault({}),
   })
   .superRefine((config, ctx) => {
     const ids = config.members.map((m) => m.id);

@@ -56,15 +56,22 @@ export function coreConfigOf(config: RealNodeConfig): NodeConfig {
 }
 
 /**
- * Storage settings a real node adds to the engine's defaults. Each replica of a key range receives the same
- * writes, so with equal memtable sizes every node of a small cluster fills its memtable and flushes it at the
- * same moment — about 0.2 s of CPU per 64 MiB each, all at once, which on a 3-node loopback cluster sharing two
- * cores queued requests for a quarter of a second. A node draws its memtable size from 48–64 MiB at start so
- * that flushes spread out (HBase jitters its periodic flushes for the same reason).
+ * The engine options of a real node, from its config's `storage` section. Each replica of a key range
+ * receives the same writes, so with equal memtable sizes every node of a small cluster fills its memtable and
+ * flushes it at the same moment — about 0.2 s of CPU per 64 MiB each, all at once, which on a 3-node loopback
+ * cluster sharing two cores queued requests for a quarter of a second. A node therefore draws its memtable
+ * size from 75–100 % of `memtableMiB` at start, so that flushes spread out (HBase jitters its periodic
+ * flushes for the same reason).
  */
-export function realStorageOptions(random: Random): NodeConfig['storage'] {
+export function realStorageOptions(random: Random, storage: RealNodeConfig['storage']): NodeConfig['storage'] {
   const MiB = 2 ** 20;
-  return { memtableBytes: Math.round(64 * MiB * (1 - 0.25 * random.next())) };
+  return {
+    memtableBytes: Math.max(1, Math.round(storage.memtableMiB * MiB * (1 - 0.25 * random.next()))),
+    blockCacheBytes: Math.round(storage.blockCacheMiB * MiB),
+    compaction: storage.compaction,
+    tableSyncBytes: Math.round(storage.tableSyncMiB * MiB),
+    backgroundDutyCycle: storage.backgroundDutyCycle,
+  };
 }
 
 export async function startRealNode(config: RealNodeConfig, options: StartOptions = {}): Promise<RealNode> {
@@ -88,7 +95,7 @@ export async function startRealNode(config: RealNodeConfig, options: StartOption
   let node: StorageNode;
   try {
     node = await new Promise<StorageNode>((resolve, reject) => {
-      StorageNode.start(env, { ...coreConfigOf(config), storage: realStorageOptions(random.fork('storage')), ...options.core }, (error, started) => {
+      StorageNode.start(env, { ...coreConfigOf(config), storage: realStorageOptions(random.fork('storage'), config.storage), ...options.core }, (error, started) => {
         if (error || started === null) reject(new Error(`node ${config.id} failed to start on ${config.dataDir}: ${error?.message ?? 'unknown error'}`));
         else resolve(started);
       });
