@@ -43,7 +43,8 @@ export class FileDisk implements Disk {
   private readonly onSlowSync: ((name: string, ms: number) => void) | undefined;
   private readonly slowSyncMs: number;
   private trashCount = 0;
-  private pendingUnlinks = 0;
+  /** Trash files waiting to be unlinked; the first is being unlinked now. */
+  private readonly unlinkQueue: string[] = [];
   private readonly unlinkWaiters: (() => void)[] = [];
 
   constructor(readonly directory: string, options: FileDiskOptions = {}) {
@@ -170,17 +171,30 @@ export class FileDisk implements Disk {
     this.wrap('remove', name, () => fs.renameSync(this.pathOf(name), this.pathOf(trash)));
     this.open.delete(name);
     this.release(file);
-    this.pendingUnlinks++;
+    this.unlinkQueue.push(trash);
+    if (this.unlinkQueue.length === 1) this.unlinkNext();
+  }
+
+  /**
+   * One background unlink at a time: they run on libuv's four-thread pool beside the WAL's fdatasyncs, and a
+   * compaction that retires several 64 MiB tables at once must not take every thread for 16 ms each.
+   */
+  private unlinkNext(): void {
+    const trash = this.unlinkQueue[0];
+    if (trash === undefined) {
+      for (const waiter of this.unlinkWaiters.splice(0)) waiter();
+      return;
+    }
     fs.unlink(this.pathOf(trash), () => {
       // A failure leaves a trash file behind: the next FileDisk on this directory deletes it.
-      this.pendingUnlinks--;
-      if (this.pendingUnlinks === 0) for (const waiter of this.unlinkWaiters.splice(0)) waiter();
+      this.unlinkQueue.shift();
+      this.unlinkNext();
     });
   }
 
   /** Calls back once every background unlink started so far has finished (tests; clean shutdowns). */
   whenUnlinked(done: () => void): void {
-    if (this.pendingUnlinks === 0) done();
+    if (this.unlinkQueue.length === 0) done();
     else this.unlinkWaiters.push(done);
   }
 

@@ -143,6 +143,8 @@ export async function startRealNode(config: RealNodeConfig, options: StartOption
     await new Promise<void>((resolve) => node.stop(() => resolve()));
     await transport.close();
     clock.cancelAll();
+    loop.stop();
+    disk.close();
     throw new Error(`node ${config.id}: cannot listen for HTTP on ${config.listen.http}: ${(error as Error).message}`);
   }
   const bound = server.address() as AddressInfo;

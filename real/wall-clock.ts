@@ -1,4 +1,4 @@
-import type { Clock, TimerId } from '../core/env';
+import type { Clock, TimerId, TimerOptions } from '../core/env';
 
 /**
  * The real Clock: wall time in microseconds (Date.now × 1000 plus a monotonic sub-millisecond part) and
@@ -20,13 +20,21 @@ export class WallClock implements Clock {
     return this.wallAtStartMicros + elapsedMicros;
   }
 
-  setTimer(delayMicros: number, callback: () => void): TimerId {
+  setTimer(delayMicros: number, callback: () => void, options?: TimerOptions): TimerId {
     const id = this.nextId++;
     // Arguments instead of a closure per timer: the core sets two or three timers per request.
-    // Only delayed timers are unref'd (housekeeping must not keep a finished process alive). An unref'd
-    // setImmediate also stops libuv's idle handle, so the loop may block in poll until some other event wakes
-    // it: background flush/compaction steps then crawled (a 1 GB full compaction took 518 s instead of ~6 s).
-    const handle = delayMicros > 0 ? setTimeout(fire, delayMicros / 1000, this.timers, id, callback).unref() : setImmediate(fire, this.timers, id, callback);
+    // Only delayed housekeeping timers are unref'd (they must not keep a finished process alive); a delayed
+    // timer that is pending work (keepAlive: an engine's paused flush step) is not. An unref'd setImmediate
+    // also stops libuv's idle handle, so the loop may block in poll until some other event wakes it:
+    // background flush/compaction steps then crawled (a 1 GB full compaction took 518 s instead of ~6 s).
+    let handle: NodeJS.Timeout | NodeJS.Immediate;
+    if (delayMicros > 0) {
+      const timeout = setTimeout(fire, delayMicros / 1000, this.timers, id, callback);
+      if (options?.keepAlive !== true) timeout.unref();
+      handle = timeout;
+    } else {
+      handle = setImmediate(fire, this.timers, id, callback);
+    }
     this.timers.set(id, handle);
     return id;
   }

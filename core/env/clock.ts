@@ -11,11 +11,19 @@
  */
 export type TimerId = number;
 
+export interface TimerOptions {
+  keepAlive?: boolean;
+}
+
 export interface Clock {
   /** This node's local time, in microseconds since an arbitrary epoch. Monotone unless the clock is stepped. */
   nowMicros(): number;
-  /** Runs `callback` once, `delayMicros` of local time from now. A crashed node's timers never fire. */
-  setTimer(delayMicros: number, callback: () => void): TimerId;
+  /**
+   * Runs `callback` once, `delayMicros` of local time from now. A crashed node's timers never fire.
+   * `options.keepAlive`: this timer is pending work, not housekeeping — in real mode it keeps the process
+   * running until it fires (a delayed timer otherwise does not; the simulator has no process to keep).
+   */
+  setTimer(delayMicros: number, callback: () => void, options?: TimerOptions): TimerId;
   /** Cancels a timer; cancelling one that already fired or was cancelled is a no-op. */
   cancelTimer(id: TimerId): void;
 }

@@ -2,7 +2,7 @@
  * Everything core/ may know about the world. A node is built from `{ clock, random, disk, transport }`;
  * the simulator and real mode differ only in what they pass here.
  */
-export type { Clock, TimerId } from './clock';
+export type { Clock, TimerId, TimerOptions } from './clock';
 export type { Random } from './random';
 export type { Transport, NodeId, MessageHandler } from './transport';
 export type { Disk, SyncCallback, DiskOperation } from './disk';

@@ -133,6 +133,8 @@ export class StorageEngine {
   private compacting = false;
   /** Writes queued behind a memtable stall, FIFO. A head index, not Array.shift, keeps draining O(n). */
   private stalled: PendingWrite[] = [];
+  /** Background steps waiting out a duty-cycle pause (see deferStep), by timer. */
+  private readonly pausedSteps = new Map<TimerId, () => void>();
   private stalledHead = 0;
   /** Memtables sealed so far (including a replayed one) and flushed so far; flush() waits for the first to catch up. */
   private sealedCount = 0;
@@ -317,6 +319,7 @@ export class StorageEngine {
     if (this.stalledHead < this.stalled.length || this.immutables.length >= this.options.maxImmutableMemtables) {
       this.counters.writeStalls++;
       this.stalled.push({ entries, done });
+      if (this.pausedSteps.size > 0) this.resumePausedSteps();
       return;
     }
     this.applyWrite(entries, done);
@@ -549,7 +552,7 @@ export class StorageEngine {
         const meta = builder.finish(0);
         this.counters.flushBytesWritten += meta.size;
         if (this.options.paranoidChecks) this.verifyTable(meta);
-        pacer.settle(() => this.disk.sync(builder.name, (error) => {
+        pacer.settle(() => this.guarded((error) => this.backgroundFailure(error), () => this.disk.sync(builder.name, (error) => {
           if (this.closed) return;
           if (error !== null) return this.backgroundFailure(error);
           const nextWal = this.immutables[1]?.firstWalNumber ?? this.active.firstWalNumber;
@@ -565,7 +568,7 @@ export class StorageEngine {
             this.scheduleFlush();
             this.scheduleCompaction();
           });
-        }));
+        })));
       } catch (error) {
         this.backgroundFailure(error as Error);
       }
@@ -583,11 +586,24 @@ export class StorageEngine {
     const share = this.options.backgroundDutyCycle;
     const stalled = this.stalledHead < this.stalled.length;
     if (stalled || share >= 1 || !(ranMicros > 0)) return this.defer(step);
-    const id: TimerId = this.clock.setTimer(Math.min(1_000_000, ranMicros * (1 / share - 1)), () => {
+    const pauseMicros = Math.min(1_000_000, ranMicros * (1 / share - 1));
+    const id: TimerId = this.clock.setTimer(pauseMicros, () => {
       this.timers.delete(id);
+      this.pausedSteps.delete(id);
       step();
-    });
+    }, { keepAlive: true });
     this.timers.add(id);
+    this.pausedSteps.set(id, step);
+  }
+
+  /** A write just stalled: background steps waiting out their duty-cycle pause run now instead. */
+  private resumePausedSteps(): void {
+    for (const [id, step] of this.pausedSteps) {
+      this.clock.cancelTimer(id);
+      this.timers.delete(id);
+      this.defer(step);
+    }
+    this.pausedSteps.clear();
   }
 
   /**
@@ -812,7 +828,7 @@ export class StorageEngine {
         }
         // Empty output tables cannot exist (builders are created on the first surviving entry); files of an
         // all-dropped compaction simply are none.
-        WritebackPacer.settleAll(pacers, () => this.syncAll(builders.map((b) => b.name), (error) => {
+        WritebackPacer.settleAll(pacers, () => this.guarded(fail, () => this.syncAll(builders.map((b) => b.name), (error) => {
           if (this.closed || failed) return;
           if (error !== null) return fail(error);
           this.install({ add: outputs, remove: [...plan.inputs], pointer: plan.compactPointer }, (installError) => {
@@ -821,7 +837,7 @@ export class StorageEngine {
             for (const table of plan.inputs) this.removeTable(table);
             done(null);
           });
-        }));
+        })));
       } catch (error) {
         for (const b of builders) b.abandon();
         failed = true;
@@ -986,6 +1002,15 @@ export class StorageEngine {
 
   private assertOpen(operation: string): void {
     if (this.closed) throw new StorageClosedError(operation);
+  }
+
+  /** Runs `action`; a synchronous throw goes to `fail` (for continuations that run outside a step's try). */
+  private guarded(fail: (error: Error) => void, action: () => void): void {
+    try {
+      action();
+    } catch (error) {
+      fail(error as Error);
+    }
   }
 
   private defer(callback: () => void): void {

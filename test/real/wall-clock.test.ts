@@ -37,4 +37,14 @@ describe('WallClock', () => {
     expect(run.status).toBe(0);
     expect(run.stdout.trim()).toBe('exiting');
   });
+
+  it('a delayed timer marked keepAlive (pending work, e.g. a paused flush step) keeps the process until it fires', () => {
+    const run = runChild(`
+      import { WallClock } from './real/wall-clock.ts';
+      new WallClock().setTimer(100_000, () => console.log('fired'), { keepAlive: true });
+      console.log('waiting');
+    `);
+    expect(run.status).toBe(0);
+    expect(run.stdout.trim().split('\n')).toEqual(['waiting', 'fired']);
+  });
 });
