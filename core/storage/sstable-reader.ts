@@ -5,7 +5,7 @@ import { ByteReader, commonPrefixLength, compareBytes, POW2, prefixNumber } from
 import { crc32, crc32c, type Checksum32 } from './crc';
 import { KIND_DELETE, KIND_PUT, type Entry, type EntryKind } from './entry';
 import { StorageCorruptionError } from './errors';
-import { ENTRY_TRAILER_BYTES, FOOTER_BYTES, FORMAT_VERSION, FORMAT_VERSION_CRC32C, MAGIC_HIGH, MAGIC_LOW } from './sstable-writer';
+import { ENTRY_TRAILER_BYTES, FOOTER_BYTES, FORMAT_VERSION, FORMAT_VERSION_CRC32C, FORMAT_VERSION_WHOLE_BLOCK_CRC, MAGIC_HIGH, MAGIC_LOW } from './sstable-writer';
 
 const EMPTY = new Uint8Array(0);
 const TWO_32 = 0x1_0000_0000;
@@ -128,8 +128,8 @@ export class DataBlock {
 
 /**
  * Checks a data block's structure (its checksum already matched); throws RangeError on anything a correct
- * writer could not have produced. `trailerBytes`: the per-entry checksum after each entry (4 in format 3, not
- * checked here — the block's checksum covers it). The caller compares the returned last key with the index's.
+ * writer could not have produced. `trailerBytes`: the per-entry checksum after each entry (4 in formats 3 and 4, not
+ * checked here — verifyBlock checks checksums first). The caller compares the returned last key with the index's.
  * (No closures in here: this runs for every block a get reads.)
  */
 function parseDataBlock(data: Uint8Array, trailerBytes: number): { block: DataBlock; lastKeyStart: number; lastKeyLength: number } {
@@ -215,6 +215,29 @@ function findVerifiedEntry(data: Uint8Array, length: number, key: Uint8Array, ch
 }
 
 /**
+ * Checksums of a format-4 data block in bytes[at, end) (`end`: where the block's own CRC begins): that CRC over
+ * the entry offsets and count first — so the offsets can be trusted — then each entry's CRC over its bytes.
+ * Returns null when all match; otherwise what failed, as a checksum mismatch (damage) or, for offsets that
+ * verified but cannot be a block's (a writer bug), as malformed structure. Offsets are bounds-checked before
+ * use, so nothing here reads outside the block.
+ */
+function checkFormat4Block(bytes: Uint8Array, at: number, end: number, checksum: Checksum32): { checksum: boolean; what: string } | null {
+  if (end - at < 4) return { checksum: true, what: 'block too short for its entry count' };
+  const count = u32At(bytes, end - 4);
+  if (count === 0 || count > (end - at - 4) / 4) return { checksum: true, what: `entry count ${count} does not fit the block` };
+  const offsetsAt = end - 4 - 4 * count;
+  if (checksum(bytes, offsetsAt, end) !== u32At(bytes, end)) return { checksum: true, what: 'entry offsets' };
+  for (let i = 0; i < count; i++) {
+    const start = at + u32At(bytes, offsetsAt + 4 * i);
+    const entryEnd = i + 1 < count ? at + u32At(bytes, offsetsAt + 4 * i + 4) : offsetsAt;
+    if (!(start >= at && entryEnd <= offsetsAt && entryEnd - start > ENTRY_TRAILER_BYTES)) return { checksum: false, what: `entry ${i} has a bad extent` };
+    const body = entryEnd - ENTRY_TRAILER_BYTES;
+    if (checksum(bytes, start, body) !== u32At(bytes, body)) return { checksum: true, what: `entry ${i}` };
+  }
+  return null;
+}
+
+/**
  * One reusable read buffer, shared by all of an engine's table readers: a get whose block is not going into
  * the block cache reads the block into it (Disk.readInto), verifies it there and decodes the entry as views
  * into it, so a random get over a large store allocates no block-sized buffer. Such an entry is valid only
@@ -284,8 +307,10 @@ export class TableReader {
   readonly largest: Uint8Array;
   /** The block checksum of this table's format version. */
   private readonly checksum: Checksum32;
-  /** Bytes of checksum after each entry: 4 in format 3, 0 in format 2. */
+  /** Bytes of checksum after each entry: 4 in formats 3 and 4, 0 in format 2. */
   private readonly entryTrailerBytes: number;
+  /** Formats 2 and 3: a data block's checksum covers the whole block. Format 4: only its offsets and count. */
+  private readonly blockCrcCoversEntries: boolean;
 
   constructor(
     private readonly disk: Disk,
@@ -293,7 +318,7 @@ export class TableReader {
     readonly fileNumber: number,
     private readonly cache: BlockCache<DataBlock>,
     private readonly scratch: ReadScratch = new ReadScratch(),
-    /** CRC-32 (IEEE) for format-3 tables: core's own, or an identical native one (see crc.ts). */
+    /** CRC-32 (IEEE) for format-3 and -4 tables: core's own, or an identical native one (see crc.ts). */
     crc32Implementation: Checksum32 = crc32,
   ) {
     const size = disk.size(name);
@@ -316,11 +341,12 @@ export class TableReader {
     }
     // The version picks the checksum, so it is read before the footer is verified; a damaged version either
     // names an unsupported format or selects a CRC under which the footer does not verify.
-    if (version !== FORMAT_VERSION && version !== FORMAT_VERSION_CRC32C) {
+    if (version !== FORMAT_VERSION && version !== FORMAT_VERSION_WHOLE_BLOCK_CRC && version !== FORMAT_VERSION_CRC32C) {
       throw new StorageCorruptionError(name, footerOffset + 36, `unsupported SSTable format version ${version}`);
     }
-    this.checksum = version === FORMAT_VERSION ? crc32Implementation : crc32c;
-    this.entryTrailerBytes = version === FORMAT_VERSION ? ENTRY_TRAILER_BYTES : 0;
+    this.checksum = version === FORMAT_VERSION_CRC32C ? crc32c : crc32Implementation;
+    this.entryTrailerBytes = version === FORMAT_VERSION_CRC32C ? 0 : ENTRY_TRAILER_BYTES;
+    this.blockCrcCoversEntries = version !== FORMAT_VERSION;
     if (this.checksum(footer, 0, 40) !== footerCrc) throw new StorageCorruptionError(name, footerOffset, 'footer checksum mismatch');
     for (const [what, offset, length] of [
       ['filter', filterOffset, filterLength],
@@ -560,7 +586,14 @@ export class TableReader {
       throw new StorageCorruptionError(this.name, offset, `data block truncated (${Math.max(0, bytes.length - at)} of ${length} bytes)`);
     }
     const end = at + length - 4;
-    if (this.checksum(bytes, at, end) !== u32At(bytes, end)) throw new StorageCorruptionError(this.name, offset, 'data block checksum mismatch');
+    if (this.blockCrcCoversEntries) {
+      if (this.checksum(bytes, at, end) !== u32At(bytes, end)) throw new StorageCorruptionError(this.name, offset, 'data block checksum mismatch');
+    } else {
+      const bad = checkFormat4Block(bytes, at, end, this.checksum);
+      if (bad !== null) {
+        throw new StorageCorruptionError(this.name, offset, bad.checksum ? `data block checksum mismatch (${bad.what})` : `malformed data block: ${bad.what}`);
+      }
+    }
     try {
       const parsed = parseDataBlock(bytes.subarray(at, end), this.entryTrailerBytes);
       if (!this.lastKeyEquals(blockIndex, parsed.block.data, parsed.lastKeyStart, parsed.lastKeyLength)) {

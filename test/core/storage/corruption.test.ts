@@ -11,7 +11,7 @@ import { BlockCache } from '../../../core/storage/block-cache';
 import { crc32, crc32c } from '../../../core/storage/crc';
 import { KIND_PUT } from '../../../core/storage/entry';
 import { TableReader } from '../../../core/storage/sstable-reader';
-import { FORMAT_VERSION_CRC32C, TableBuilder } from '../../../core/storage/sstable-writer';
+import { FORMAT_VERSION, FORMAT_VERSION_CRC32C, FORMAT_VERSION_WHOLE_BLOCK_CRC, TableBuilder } from '../../../core/storage/sstable-writer';
 import { dec, enc, World } from './world';
 
 /**
@@ -67,6 +67,25 @@ function populate(world: World, flush: boolean): void {
   for (let i = 0; i < 40; i++) world.await((done) => engine.put(enc(`key-${String(i).padStart(2, '0')}`), enc(`value-${i}-${'x'.repeat(90)}`), undefined, done));
   if (flush) world.await((done) => engine.flush(done));
   world.await((done) => engine.close(done));
+}
+
+/**
+ * Recomputes a format-4 data block's checksums after an edit, as a buggy writer would have written them:
+ * each entry's CRC (where its offsets still make sense) and the block's CRC over the offsets and count.
+ */
+function resealFormat4(block: Uint8Array): void {
+  const view = new DataView(block.buffer, block.byteOffset, block.length);
+  const end = block.length - 4;
+  const count = view.getUint32(end - 4, true);
+  const offsetsAt = end - 4 - 4 * count;
+  if (offsetsAt >= 0) {
+    for (let i = 0; i < count; i++) {
+      const start = view.getUint32(offsetsAt + 4 * i, true);
+      const entryEnd = i + 1 < count ? view.getUint32(offsetsAt + 4 * i + 4, true) : offsetsAt;
+      if (start < entryEnd - 4 && entryEnd <= offsetsAt) view.setUint32(entryEnd - 4, crc32(block, start, entryEnd - 4), true);
+    }
+  }
+  view.setUint32(end, crc32(block, Math.max(0, offsetsAt), end), true);
 }
 
 describe('corruption on the simulated disk', () => {
@@ -169,9 +188,57 @@ describe('corruption on the simulated disk', () => {
     expect(error.message).toMatch(/unsupported SSTable format version 7/);
   });
 
+  it('SSTable format 3 (one checksum over the whole data block) stays readable, and its damage is caught', () => {
+    const world = new World(38);
+    const builder = new TableBuilder(world.disk, '000009.sst', 9, { blockBytes: 256, bloomBitsPerKey: 10 }, crc32, FORMAT_VERSION_WHOLE_BLOCK_CRC);
+    for (let i = 0; i < 40; i++) builder.add({ kind: KIND_PUT, seq: i + 1, time: 0, key: enc(`key-${String(i).padStart(2, '0')}`), value: enc(`v${i}-${'y'.repeat(60)}`) });
+    builder.finish(0);
+    const size = world.disk.size('000009.sst');
+    expect(new DataView(world.disk.read('000009.sst', size - 52, 52).buffer).getUint32(36, true)).toBe(3);
+    const reader = new TableReader(world.disk, '000009.sst', 9, new BlockCache(0));
+    expect(dec(reader.find(enc('key-17'))!.value)).toBe(`v17-${'y'.repeat(60)}`);
+    expect(reader.find(enc('key-175'))).toBeUndefined();
+    flip(world.disk, '000009.sst', 5); // inside entry 0 of block 0
+    const damaged = new TableReader(world.disk, '000009.sst', 9, new BlockCache(0));
+    expectCorruption(() => damaged.find(enc('key-005')), '000009.sst', 0);
+    expect(FORMAT_VERSION).toBe(4);
+  });
+
+  it('SSTable format 4: damage to the entry offsets, an entry, an entry checksum or the block checksum is caught', () => {
+    // Block 0 of a fresh table: find its length in the index, then hit each region of it.
+    const regions: { name: string; at: (blockLength: number, count: number) => number; message: RegExp }[] = [
+      { name: 'block checksum', at: (n) => n - 2, message: /checksum mismatch \(entry offsets\)/ },
+      { name: 'entry count', at: (n) => n - 8, message: /checksum mismatch/ },
+      { name: 'an entry offset', at: (n, count) => n - 8 - 4 * count + 4, message: /checksum mismatch \(entry offsets\)/ },
+      { name: 'entry 0 key', at: () => 19, message: /checksum mismatch \(entry 0\)/ },
+      { name: 'entry 0 checksum', at: (_n, _count) => 0, message: /checksum mismatch \(entry 0\)/ },
+    ];
+    for (const region of regions) {
+      const world = new World(39);
+      populate(world, true);
+      const [table] = tableFiles(world.disk);
+      const fields = footerFields(world.disk, table!);
+      const index = world.disk.read(table!, fields.indexOffset, 64);
+      const keyLength = index[1]!;
+      const at = 2 + keyLength + 8;
+      const blockLength = (index[at]! & 0x7f) | (index[at + 1]! << 7);
+      const block = world.disk.read(table!, 0, blockLength);
+      const view = new DataView(block.buffer, block.byteOffset);
+      const count = view.getUint32(blockLength - 8, true);
+      // Entry 0's checksum sits just before entry 1's start offset.
+      const entry1Start = view.getUint32(blockLength - 8 - 4 * count + 4, true);
+      const offset = region.name === 'entry 0 checksum' ? entry1Start - 2 : region.at(blockLength, count);
+      flip(world.disk, table!, offset);
+      const reader = new TableReader(world.disk, table!, parseInt(table!, 10), new BlockCache(0));
+      // A scan reads every block as a whole.
+      const error = expectCorruption(() => [...(function* () { const c = reader.cursor(false); c.seek(undefined); while (c.valid()) { yield c.entry(); c.next(); } })()], table!, 0);
+      expect(error.message, region.name).toMatch(region.message);
+    }
+  });
+
   it('SSTable: a data block whose checksum matches but whose structure is wrong is refused, not misread', () => {
     // Block 0 starts at offset 0; its length is the first index entry's. Each case rewrites the block and its
-    // CRC, as a writer bug would, so only the structural checks can catch it.
+    // checksums, as a writer bug would, so only the structural checks can catch it.
     const cases: { name: string; edit: (block: Uint8Array, count: number) => void; message: RegExp }[] = [
       { name: 'entry count too large', edit: (b, n) => new DataView(b.buffer, b.byteOffset).setUint32(b.length - 8, n + 1, true), message: /malformed data block/ },
       { name: 'entry offset out of order', edit: (b, n) => new DataView(b.buffer, b.byteOffset).setUint32(b.length - 8 - 4 * n + 4, 3, true), message: /malformed data block/ },
@@ -193,7 +260,7 @@ describe('corruption on the simulated disk', () => {
       const count = new DataView(block.buffer, block.byteOffset).getUint32(blockLength - 8, true);
       expect(count, c.name).toBeGreaterThan(1);
       c.edit(block, count);
-      new DataView(block.buffer, block.byteOffset).setUint32(blockLength - 4, crc32(block, 0, blockLength - 4), true);
+      resealFormat4(block);
       world.disk.writeAt(table!, 0, block);
       const engine = world.open(options);
       // A point read may still return an entry whose own checksum verifies (format 3: see sstable-writer.ts) —
