@@ -69,6 +69,21 @@ function populate(world: World, flush: boolean): void {
   world.await((done) => engine.close(done));
 }
 
+/** Block 0 of the one table `populate` flushes: its bytes (it starts at offset 0; its length is the index's). */
+function firstBlockOfFreshTable(world: World): { table: string; block: Uint8Array; blockLength: number; count: number } {
+  populate(world, true);
+  const [table] = tableFiles(world.disk);
+  const fields = footerFields(world.disk, table!);
+  const index = world.disk.read(table!, fields.indexOffset, 64);
+  // count varint (1 byte here), keyLen varint (1 byte), key, offset u64, length varint (2 bytes here)
+  const keyLength = index[1]!;
+  const at = 2 + keyLength + 8;
+  const blockLength = (index[at]! & 0x7f) | (index[at + 1]! << 7);
+  const block = world.disk.read(table!, 0, blockLength);
+  const count = new DataView(block.buffer, block.byteOffset).getUint32(blockLength - 8, true);
+  return { table: table!, block, blockLength, count };
+}
+
 /**
  * Recomputes a format-4 data block's checksums after an edit, as a buggy writer would have written them:
  * each entry's CRC (where its offsets still make sense) and the block's CRC over the offsets and count.
@@ -215,16 +230,8 @@ describe('corruption on the simulated disk', () => {
     ];
     for (const region of regions) {
       const world = new World(39);
-      populate(world, true);
-      const [table] = tableFiles(world.disk);
-      const fields = footerFields(world.disk, table!);
-      const index = world.disk.read(table!, fields.indexOffset, 64);
-      const keyLength = index[1]!;
-      const at = 2 + keyLength + 8;
-      const blockLength = (index[at]! & 0x7f) | (index[at + 1]! << 7);
-      const block = world.disk.read(table!, 0, blockLength);
+      const { table, block, blockLength, count } = firstBlockOfFreshTable(world);
       const view = new DataView(block.buffer, block.byteOffset);
-      const count = view.getUint32(blockLength - 8, true);
       // Entry 0's checksum sits just before entry 1's start offset.
       const entry1Start = view.getUint32(blockLength - 8 - 4 * count + 4, true);
       const offset = region.name === 'entry 0 checksum' ? entry1Start - 2 : region.at(blockLength, count);
@@ -248,16 +255,7 @@ describe('corruption on the simulated disk', () => {
     ];
     for (const c of cases) {
       const world = new World(36);
-      populate(world, true);
-      const [table] = tableFiles(world.disk);
-      const fields = footerFields(world.disk, table!);
-      const index = world.disk.read(table!, fields.indexOffset, 64);
-      // count varint (1 byte here), keyLen varint (1 byte), key, offset u64, length varint (2 bytes here)
-      const keyLength = index[1]!;
-      const at = 2 + keyLength + 8;
-      const blockLength = (index[at]! & 0x7f) | (index[at + 1]! << 7);
-      const block = world.disk.read(table!, 0, blockLength);
-      const count = new DataView(block.buffer, block.byteOffset).getUint32(blockLength - 8, true);
+      const { table, block, blockLength, count } = firstBlockOfFreshTable(world);
       expect(count, c.name).toBeGreaterThan(1);
       c.edit(block, count);
       resealFormat4(block);
