@@ -30,7 +30,7 @@ import { z } from 'zod';
  *   blockCacheMiB: 8
  *   compaction: leveled       # or size-tiered
  *   tableSyncMiB: 1           # fsync a table being written every this many MiB (0 = only when complete)
- *   backgroundDutyCycle: 1    # share of the thread flush and compaction may take (1 = back to back)
+ *   backgroundDutyCycle: 0.33 # share of the thread flush and compaction may take (1 = back to back)
  * ```
  * Every member must be configured with the same members, vnodes, n and conflict mode: the ring is computed
  * from them, and nodes that disagree would place keys differently.
@@ -75,7 +75,9 @@ export const nodeConfigSchema = z
         blockCacheMiB: z.number().min(0).max(65_536).default(8),
         compaction: z.enum(['leveled', 'size-tiered']).default('leveled'),
         tableSyncMiB: z.number().min(0).default(1),
-        backgroundDutyCycle: z.number().gt(0, { message: 'must be > 0 and ≤ 1 (1 = back to back)' }).max(1, { message: 'must be > 0 and ≤ 1 (1 = back to back)' }).default(1),
+        // A serving node gives flush and compaction a third of its thread while requests are waiting: on the
+        // 3-node bench a flush inside the half-load phase then cost p99 26–30 ms instead of 59–172 ms.
+        backgroundDutyCycle: z.number().gt(0, { message: 'must be > 0 and ≤ 1 (1 = back to back)' }).max(1, { message: 'must be > 0 and ≤ 1 (1 = back to back)' }).default(0.33),
       })
       .prefault({}),
   })

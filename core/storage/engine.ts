@@ -578,14 +578,17 @@ export class StorageEngine {
 
   /**
    * Schedules the next background step, leaving the thread to requests for a while in proportion to how long
-   * this step ran (options.backgroundDutyCycle) — unless writes are stalled behind the flush, in which case
-   * nothing else is waiting and the next step runs at once.
+   * this step ran (options.backgroundDutyCycle) — unless writes are stalled behind the flush (nothing else is
+   * waiting) or level 0 has piled up to twice its trigger: then the next step runs at once.
    */
   private deferStep(step: () => void, startedMicros: number): void {
     const ranMicros = this.clock.nowMicros() - startedMicros;
     const share = this.options.backgroundDutyCycle;
     const stalled = this.stalledHead < this.stalled.length;
-    if (stalled || share >= 1 || !(ranMicros > 0)) return this.defer(step);
+    // Level 0 at twice its compaction trigger: compaction is falling behind the writes, and every get pays for
+    // each extra level-0 table — the debt is not allowed to grow while steps pause.
+    const behind = this.levels[0]!.length >= 2 * this.options.l0CompactionTrigger;
+    if (stalled || behind || share >= 1 || !(ranMicros > 0)) return this.defer(step);
     const pauseMicros = Math.min(1_000_000, ranMicros * (1 / share - 1));
     const id: TimerId = this.clock.setTimer(pauseMicros, () => {
       this.timers.delete(id);

@@ -43,10 +43,11 @@ export interface StorageOptions {
    * for them: after a step that ran t, the next one starts t × (1 / share − 1) later (capped at 1 s). The
    * thread that runs them also answers requests, and every replica holds the same data, so their memtables
    * fill and flush at the same moment. When writes stall behind a full memtable, steps run back to back.
-   * Steps take no virtual time in the simulator, so there this changes nothing. Default 1 (back to back): on
-   * a 3-node loopback cluster with 16 MiB memtables, 0.25 halved the worst server-side put latency during
-   * flushes (~100 → ~50 ms) but not the client p99, and it cost bulk loads 3–15 % and made a full compaction
-   * 2.3× slower — so it is a knob for a latency-bound deployment, not the default.
+   * Level 0 holding twice its compaction trigger also ends the pauses, so compaction debt cannot grow. Steps
+   * take no virtual time in the simulator, so there this changes nothing. Default 1 (back to back): at 0.25
+   * a bulk load lost 3–15 % and a full compaction took 2.3× as long (bench:storage). A serving real node
+   * uses 0.33 (real/node-config.ts): with a flush inside bench:real's half-load phase its p99 was 26–30 ms,
+   * against 59–172 ms back to back.
    */
   backgroundDutyCycle: number;
   /**

@@ -5,7 +5,7 @@ import { realStorageOptions } from '../../real/node-process';
 
 const fixed = (value: number): Random => ({ next: () => value, int: (max) => Math.floor(value * max), fork: () => fixed(value) });
 const MiB = 2 ** 20;
-const defaults = { memtableMiB: 64, blockCacheMiB: 8, compaction: 'leveled' as const, tableSyncMiB: 1, backgroundDutyCycle: 1 };
+const defaults = { memtableMiB: 64, blockCacheMiB: 8, compaction: 'leveled' as const, tableSyncMiB: 1, backgroundDutyCycle: 0.33 };
 const config = (storage: string): string => `id: a
 listen: { http: 127.0.0.1:8001, tcp: 127.0.0.1:9001 }
 dataDir: ./a
@@ -28,9 +28,9 @@ describe('real node storage options', () => {
 
   it('takes the storage section of the config file, with defaults for what it leaves out', () => {
     const parsed = parseNodeConfig(config('storage: { memtableMiB: 16, compaction: size-tiered, tableSyncMiB: 0 }'), 'a.yaml');
-    expect(parsed.storage).toEqual({ memtableMiB: 16, blockCacheMiB: 8, compaction: 'size-tiered', tableSyncMiB: 0, backgroundDutyCycle: 1 });
+    expect(parsed.storage).toEqual({ memtableMiB: 16, blockCacheMiB: 8, compaction: 'size-tiered', tableSyncMiB: 0, backgroundDutyCycle: 0.33 });
     const options = realStorageOptions(fixed(0), parsed.storage);
-    expect(options).toEqual({ memtableBytes: 16 * MiB, blockCacheBytes: 8 * MiB, compaction: 'size-tiered', tableSyncBytes: 0, backgroundDutyCycle: 1 });
+    expect(options).toEqual({ memtableBytes: 16 * MiB, blockCacheBytes: 8 * MiB, compaction: 'size-tiered', tableSyncBytes: 0, backgroundDutyCycle: 0.33 });
     expect(parseNodeConfig(config(''), 'a.yaml').storage).toEqual(defaults);
   });
 

@@ -69,4 +69,23 @@ describe('background duty cycle', () => {
     // Waiting out the pause would take ~80 ms more; resumed at once, the rest of the flush takes no virtual time.
     expect((ackedAtMicros - stalledAtMicros) / 1000).toBeLessThan(10);
   });
+
+  it('steps stop pausing while level 0 holds twice its compaction trigger: the compaction debt cannot grow', () => {
+    // Six flushed tables in level 0 (trigger 3): the compaction that follows runs back to back.
+    const compactionMillis = (l0Tables: number): number => {
+      const world = new World(34);
+      const options = { memtableBytes: 1 << 20, l0CompactionTrigger: 3, backgroundStepBytes: 4 * 1024, backgroundDutyCycle: 0.01, tableSyncBytes: 0, autoCompaction: false, syncWrites: false };
+      const engine = StorageEngine.open({ disk: world.disk, clock: tickingClock(world), options });
+      const value = new Uint8Array(1024).fill(3);
+      for (let t = 0; t < l0Tables; t++) {
+        for (let i = 0; i < 8; i++) engine.put(enc(`k${String(i).padStart(3, '0')}`), value, undefined, () => {});
+        world.await((done) => engine.flush(done));
+      }
+      const start = world.sim.nowMicros;
+      world.await((done) => engine.compact(done));
+      return (world.sim.nowMicros - start) / 1000;
+    };
+    expect(compactionMillis(6), 'six tables: behind, back to back').toBeLessThan(50);
+    expect(compactionMillis(5), 'five tables: paused between steps').toBeGreaterThan(50);
+  });
 });
