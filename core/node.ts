@@ -646,7 +646,11 @@ export class StorageNode {
   private askRead(request: ReadRequest, node: NodeId, key: Uint8Array): void {
     request.asking(node);
     if (node === this.id) {
-      const set = this.loadSet(key);
+      // This replica's stored bytes go through the same decode cache as the replies: when the other replicas
+      // agree they send these very bytes, and their replies then share this one decoded set — one checksum
+      // and decode per read instead of two, and merges and repair checks by identity.
+      const stored = this.engine.get(dataKey(key));
+      const set = stored === undefined ? emptySet(this.mode) : request.decodedReply(stored, decodeOwnedSiblingSet);
       this.env.clock.setTimer(0, () => request.reply(this.id, set));
       return;
     }
