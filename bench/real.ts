@@ -23,6 +23,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { Pool, type Dispatcher } from 'undici';
 import { EventLoopWatch } from '../real/event-loop-watch';
+import { DynalabClient } from '../real/client';
 import { LocalCluster } from '../real/local-cluster';
 
 const SECONDS = Number(process.env.SECONDS ?? 8);
@@ -58,7 +59,7 @@ interface Target {
 }
 
 /** The generator's own event loop: its stalls are in every latency it measures (it shares the cores). */
-const generatorLoop = new EventLoopWatch({ log: () => {} });
+const generatorLoop = new EventLoopWatch({});
 
 interface NodeStatusWindow {
   requests: { latency: { p99Ms: number; maxMs: number } };
@@ -66,9 +67,12 @@ interface NodeStatusWindow {
 }
 
 async function nodeStatus(endpoint: URL, reset: boolean): Promise<NodeStatusWindow> {
-  const response = await fetch(new URL(`/v1/status${reset ? '?reset=1' : ''}`, endpoint));
-  if (!response.ok) throw new Error(`GET /v1/status on ${endpoint.host}: HTTP ${response.status}`);
-  return (await response.json()) as NodeStatusWindow;
+  return (await new DynalabClient(endpoint.origin).status({ reset })) as unknown as NodeStatusWindow;
+}
+
+/** Keep-alive pools to every endpoint, CONNECTIONS in all. */
+function poolsFor(endpoints: URL[]): Pool[] {
+  return endpoints.map((endpoint) => new Pool(endpoint.origin, { connections: Math.ceil(CONNECTIONS / endpoints.length), pipelining: 1 }));
 }
 
 /**
@@ -254,17 +258,19 @@ async function runPhases(target: Target, endpoints: URL[], pools: Pool[], pids: 
   // Warm-up: connections, JIT, WAL files.
   await closedLoop(target, 'warm-up', endpoints, pools, 'PUT', (w, s) => `warm:${w}:${s}`, 1);
   const written: string[] = [];
-  const cpuBeforePuts = cpuMicros(pids);
-  const generatorBeforePuts = process.cpuUsage();
-  const puts = await closedLoop(target, `${target.name} PUT (closed loop, max)`, endpoints, pools, 'PUT', (w, s) => `bench:${w}:${s}`, SECONDS, written);
-  console.log(line(puts) + cpuPerOp(cpuBeforePuts, cpuMicros(pids), puts.ok) + generatorCpuPerOp(generatorBeforePuts, puts.ok));
+  // A closed-loop phase, printed with the CPU the store and the generator spent per operation in it.
+  const measured = async (run: () => Promise<PhaseResult>): Promise<PhaseResult> => {
+    const serverBefore = cpuMicros(pids);
+    const generatorBefore = process.cpuUsage();
+    const result = await run();
+    console.log(line(result) + cpuPerOp(serverBefore, cpuMicros(pids), result.ok) + generatorCpuPerOp(generatorBefore, result.ok));
+    return result;
+  };
+  const puts = await measured(() => closedLoop(target, `${target.name} PUT (closed loop, max)`, endpoints, pools, 'PUT', (w, s) => `bench:${w}:${s}`, SECONDS, written));
   if (written.length === 0) throw new Error(`${target.name}: no PUT succeeded (${puts.errorKinds})`);
   // GETs read keys that were acknowledged, in a scattered order.
   const pick = (i: number) => written[(i * 7919) % written.length]!;
-  const cpuBeforeGets = cpuMicros(pids);
-  const generatorBeforeGets = process.cpuUsage();
-  const gets = await closedLoop(target, `${target.name} GET (closed loop, max)`, endpoints, pools, 'GET', (w, s) => pick(w * 100_003 + s), SECONDS);
-  console.log(line(gets) + cpuPerOp(cpuBeforeGets, cpuMicros(pids), gets.ok) + generatorCpuPerOp(generatorBeforeGets, gets.ok));
+  const gets = await measured(() => closedLoop(target, `${target.name} GET (closed loop, max)`, endpoints, pools, 'GET', (w, s) => pick(w * 100_003 + s), SECONDS));
   const window = async <T>(run: () => Promise<T>): Promise<{ result: T; server: string }> => {
     await target.serverWindow?.reset(endpoints);
     generatorLoop.reset();
@@ -310,7 +316,7 @@ async function runEtcd(binary: string): Promise<{ puts: PhaseResult; gets: Phase
     ], { stdio: 'ignore' }),
   );
   const endpoints = members.map((m) => new URL(`http://127.0.0.1:${m.client}`));
-  const pools = endpoints.map((endpoint) => new Pool(endpoint.origin, { connections: Math.ceil(CONNECTIONS / endpoints.length), pipelining: 1 }));
+  const pools = poolsFor(endpoints);
   try {
     // Wait for a leader: a put answers 200 once the cluster has one.
     const deadline = Date.now() + 20_000;
@@ -332,7 +338,9 @@ async function main(): Promise<void> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'dynalab-bench-real-'));
   // NODE_LOG=file keeps the nodes' log lines (with DYNALAB_NODE_ARGS=--trace-gc: their GC pauses).
   const logFile = process.env.NODE_LOG;
-  const onLog = logFile === undefined ? (): void => {} : (id: string, line: string): void => fs.appendFileSync(logFile, `[${id}] ${line}\n`);
+  // One stream for the whole run: the generator's own event loop is part of what is measured.
+  const logStream = logFile === undefined ? null : fs.createWriteStream(logFile, { flags: 'a' });
+  const onLog = logStream === null ? (): void => {} : (id: string, line: string): void => void logStream.write(line.startsWith('[') ? `${line}\n` : `[${id}] ${line}\n`);
   const cluster = await LocalCluster.prepare({ dataDir, nodes: 3, n: 3, r: 2, w: 2, onLog });
   let stopped = false;
   const cleanup = async () => {
@@ -345,7 +353,7 @@ async function main(): Promise<void> {
   try {
     await cluster.startAll();
     const endpoints = cluster.endpoints().map((e) => new URL(e));
-    const pools = endpoints.map((endpoint) => new Pool(endpoint.origin, { connections: Math.ceil(CONNECTIONS / endpoints.length), pipelining: 1 }));
+    const pools = poolsFor(endpoints);
     console.log(`bench:real — 3 node processes on loopback, N=3 R=2 W=2, 1 KiB values, ${CONNECTIONS} connections, ${SECONDS} s per phase`);
     console.log(`  node ${process.version}, ${os.cpus().length} cores (${os.cpus()[0]?.model.trim() ?? '?'}); the load generator shares them with the nodes`);
     console.log(`  every acknowledged PUT was fsynced (WAL group commit) on 2 of 3 replicas`);
@@ -373,6 +381,7 @@ async function main(): Promise<void> {
   } finally {
     await cleanup();
     generatorLoop.stop();
+    logStream?.end();
   }
 }
 

@@ -106,8 +106,9 @@ export class DynalabClient {
     return (await response.json()) as ListResult;
   }
 
-  async status(): Promise<Record<string, unknown>> {
-    const response = await this.request('GET', '/v1/status');
+  /** The node's status; `reset`: start a new latency window after reading this one (GET /v1/status?reset=1). */
+  async status(options: { reset?: boolean } = {}): Promise<Record<string, unknown>> {
+    const response = await this.request('GET', options.reset === true ? '/v1/status?reset=1' : '/v1/status');
     if (response.status !== 200) throw await errorOf(response);
     return (await response.json()) as Record<string, unknown>;
   }

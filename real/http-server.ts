@@ -1,6 +1,7 @@
 import * as http from 'node:http';
 import { timingSafeEqual } from 'node:crypto';
 import { createHistogram } from 'node:perf_hooks';
+import { histogramMs } from './histogram-summary';
 import type { ReadResult, StorageNode, WriteOptions, WriteResult } from '../core/node';
 import { MAX_KEY_BYTES, MAX_VALUE_BYTES } from '../core/replication/limits';
 import { decodeKeyPath, encodeKeyPath, KeyPathError } from './key-path';
@@ -83,8 +84,6 @@ export function createHttpApi(node: StorageNode, options: HttpApiOptions = {}): 
     if (pathname === '/v1/status') {
       if (req.method !== 'GET') return methodNotAllowed(res, 'GET');
       res[ARRIVED] = undefined; // status reads are not part of the latency they report
-      const ms = (micros: number): number => Math.round(micros) / 1000;
-      const empty = latencyMicros.count === 0;
       sendJson(res, 200, {
         id: node.id,
         actor: node.actorId,
@@ -94,13 +93,7 @@ export function createHttpApi(node: StorageNode, options: HttpApiOptions = {}): 
         counters: node.counters,
         requests: {
           ...counters,
-          latency: {
-            count: latencyMicros.count,
-            p50Ms: empty ? 0 : ms(latencyMicros.percentile(50)),
-            p99Ms: empty ? 0 : ms(latencyMicros.percentile(99)),
-            p999Ms: empty ? 0 : ms(latencyMicros.percentile(99.9)),
-            maxMs: empty ? 0 : ms(latencyMicros.max),
-          },
+          latency: { count: latencyMicros.count, ...histogramMs(latencyMicros, (micros) => Math.round(micros) / 1000) },
         },
         ...options.status?.(),
       });

@@ -26,8 +26,6 @@ export interface RealNode {
   /** Bound addresses (useful when the config asked for port 0). */
   readonly httpAddress: { host: string; port: number };
   readonly tcpAddress: { host: string; port: number };
-  /** This node's event-loop delay and stall log (the delay is also in GET /v1/status, as `eventLoop`). */
-  readonly loop: EventLoopWatch;
   /** Stops accepting clients, closes peer connections, then closes the engine (flushing nothing unsynced). */
   stop(): Promise<void>;
 }
@@ -77,8 +75,9 @@ export function realStorageOptions(random: Random, storage: RealNodeConfig['stor
 export async function startRealNode(config: RealNodeConfig, options: StartOptions = {}): Promise<RealNode> {
   const clock = new WallClock();
   const random = new SystemRandom();
+  const warn = (message: string): void => console.error(`[node ${config.id}] WARN ${message}`);
   const disk = new FileDisk(config.dataDir, {
-    onSlowSync: (name, ms) => console.error(`[node ${config.id}] WARN fdatasync of ${name} took ${Math.round(ms)} ms`),
+    onSlowSync: (name, ms) => warn(`fdatasync of ${name} took ${Math.round(ms)} ms`),
   });
   const peers: Record<string, { host: string; port: number }> = {};
   for (const member of config.members) if (member.id !== config.id) peers[member.id] = splitHostPort(member.tcp);
@@ -107,7 +106,7 @@ export async function startRealNode(config: RealNodeConfig, options: StartOption
   }
   const startedAt = Date.now();
   const loop = new EventLoopWatch({
-    log: (message) => console.error(`[node ${config.id}] WARN ${message}`),
+    log: warn,
     describe: () => {
       const s = node.engine.stats();
       return `memtable ${(s.memtableBytes / 2 ** 20).toFixed(1)} MiB, ${s.immutableMemtables} sealed memtable(s) waiting to flush, ${s.flushes} flushes and ${s.compactions} compactions so far`;
@@ -157,7 +156,6 @@ export async function startRealNode(config: RealNodeConfig, options: StartOption
     http: server,
     httpAddress: { host: bound.address, port: bound.port },
     tcpAddress,
-    loop,
     stop() {
       stopping ??= (async () => {
         const closed = new Promise<void>((resolve) => server.close(() => resolve()));
