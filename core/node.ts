@@ -375,7 +375,7 @@ export class StorageNode {
       if (answered.has(from) || !members.includes(from)) return;
       answered.add(from);
       truncated ||= replicaTruncated;
-      for (const key of keys) found.set(hexKey(key), key);
+      for (const key of keys) found.set(latin1(key), key);
       if (answered.size === members.length) finish();
     });
     for (const member of members) {
@@ -1164,12 +1164,6 @@ function sameSet(a: SiblingSet, b: SiblingSet): boolean {
 function latin1(bytes: Uint8Array): string {
   let out = '';
   for (let i = 0; i < bytes.length; i += 4096) out += String.fromCharCode.apply(null, bytes.subarray(i, i + 4096) as unknown as number[]);
-  return out;
-}
-
-function hexKey(bytes: Uint8Array): string {
-  let out = '';
-  for (let i = 0; i < bytes.length; i++) out += bytes[i]!.toString(16).padStart(2, '0');
   return out;
 }
 

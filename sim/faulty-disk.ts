@@ -111,7 +111,7 @@ export class FaultyDisk implements Disk {
     const fail = this.roll(this.faults.syncFaultProbability);
     if (!fail) return this.inner.sync(name, done); // the usual case: no wrapper closure per fsync
     this.inner.sync(name, (error) => {
-      if (error === null && fail) {
+      if (error === null) {
         this.counters.syncFaults++;
         done(new DiskError('sync', name, 'injected fsync failure (EIO)'));
       } else {

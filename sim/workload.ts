@@ -214,14 +214,10 @@ export class Workload {
     this.cluster.simulator.schedule(0, EventTag.Workload, () => finish({ status: 'fail', context: new Uint8Array(0), acks: 0, error: 'no node is up', code: 'unavailable' }));
   }
 
-  /** The UTF-8 bytes of `payloadString(id)` (same random draw), written directly: ids are ASCII. */
+  /** The bytes of `payloadString(id)` (same random draw), written directly: ids (`p3-17`) are ASCII. */
   private payload(id: string): Uint8Array {
-    const { min, max } = this.spec.valueBytes;
-    const size = min + this.random.int(max - min + 1);
+    const size = this.valueSize();
     const length = id.length;
-    let ascii = true;
-    for (let i = 0; i < length; i++) if (id.charCodeAt(i) >= 0x80) ascii = false;
-    if (!ascii) return encoder.encode(size > length + 1 ? `${id}|${'x'.repeat(size - length - 1)}` : id);
     // From a shared chunk: a node keeps a client's value only as long as the request lasts (it stores its own
     // encoding), so one ArrayBuffer per 256 KiB of payloads instead of one per put.
     const out = payloadSlab.allocate(size > length + 1 ? size : length);
@@ -234,9 +230,14 @@ export class Workload {
   }
 
   private payloadString(id: string): string {
-    const { min, max } = this.spec.valueBytes;
-    const size = min + this.random.int(max - min + 1);
+    const size = this.valueSize();
     return size > id.length + 1 ? `${id}|${'x'.repeat(size - id.length - 1)}` : id;
+  }
+
+  /** One draw of a value's size from the workload's range. */
+  private valueSize(): number {
+    const { min, max } = this.spec.valueBytes;
+    return min + this.random.int(max - min + 1);
   }
 
   /** A process for the final read phase (reads run one per process at a time, like any other). */
@@ -245,11 +246,10 @@ export class Workload {
   }
 }
 
-/** The unique id at the front of a workload value (`p3-17|xxxx…` → `p3-17`). */
-const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 const payloadSlab = new Slab();
 
+/** The unique id at the front of a workload value (`p3-17|xxxx…` → `p3-17`). */
 export function valueId(value: Uint8Array): string {
   // Workload values are ASCII: read the id up to '|' directly (one per value read, for every get).
   const end = Math.min(value.length, 40);

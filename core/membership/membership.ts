@@ -253,10 +253,10 @@ export class Membership {
   }
 }
 
-/** What the placement ring depends on: its members and their weights. */
 /** Initial state and placement key per member list (a 500-node simulation built them 500 times over). */
 const initialStates = new WeakMap<readonly Member[], { state: RingState; key: string }>();
 
+/** What the placement ring depends on: its members and their weights. */
 function placementKeyOf(state: RingState): string {
   return fingerprint({ records: placementMembers(state).map((m) => ({ id: m.id, weight: m.weight ?? 1, status: 'active' as const, version: 0 })) });
 }

@@ -1,4 +1,6 @@
 import type { NodeId } from '../env';
+import { LITTLE_ENDIAN } from '../storage/crc';
+import { shortText } from './messages';
 
 /**
  * How a node lays its records out in its local LSM engine. One engine holds two key spaces:
@@ -12,7 +14,6 @@ import type { NodeId } from '../env';
 const DATA = 0x64; // 'd'
 const HINT = 0x68; // 'h'
 const encoder = new TextEncoder();
-const decoder = new TextDecoder();
 
 export const HINT_PREFIX = new Uint8Array([HINT]);
 export const DATA_PREFIX = new Uint8Array([DATA]);
@@ -43,21 +44,13 @@ export function hintKey(owner: NodeId, key: Uint8Array): Uint8Array {
 export function parseHintKey(stored: Uint8Array): { owner: NodeId; key: Uint8Array } {
   if (stored[0] !== HINT || stored.length < 2) throw new Error('not a hint key');
   const ownerLength = stored[1]!;
-  const ownerBytes = stored.subarray(2, 2 + ownerLength);
-  // Node ids are short ASCII ("n17"): build the string directly (this runs per hint per delivery round).
-  let ascii = ownerLength <= 64;
-  for (let i = 0; ascii && i < ownerLength; i++) if (ownerBytes[i]! >= 0x80) ascii = false;
-  const owner = ascii ? String.fromCharCode.apply(null, ownerBytes as unknown as number[]) : decoder.decode(ownerBytes);
-  return { owner, key: stored.subarray(2 + ownerLength) };
+  // Node ids are short ASCII ("n17"): built directly (this runs per hint per delivery round).
+  return { owner: shortText(stored.subarray(2, 2 + ownerLength)), key: stored.subarray(2 + ownerLength) };
 }
 
 /** A float64 and its bytes, for the conversions below without a DataView per call (one per hint per round). */
 const scratchFloat = new Float64Array(1);
 const scratchBytes = new Uint8Array(scratchFloat.buffer);
-const LITTLE_ENDIAN = (() => {
-  scratchFloat[0] = 1; // 0x3ff0000000000000: the high byte comes last on a little-endian machine
-  return scratchBytes[7] === 0x3f;
-})();
 
 /** `micros` as a little-endian float64. */
 export function encodeMicros(micros: number): Uint8Array {

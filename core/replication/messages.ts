@@ -395,12 +395,14 @@ function readBin(input: ByteReader): Uint8Array {
 
 function readStr(input: ByteReader): string {
   const length = input.varint();
-  if (length === 0) return '';
-  const raw = input.bytes(length);
-  // Node ids and short errors are ASCII: build them directly rather than through TextDecoder.
-  if (length <= 64) {
+  return length === 0 ? '' : shortText(input.bytes(length));
+}
+
+/** UTF-8 text that is usually short ASCII (node ids, short errors): built directly rather than through TextDecoder. */
+export function shortText(raw: Uint8Array): string {
+  if (raw.length <= 64) {
     let ascii = true;
-    for (let i = 0; i < length; i++) {
+    for (let i = 0; i < raw.length; i++) {
       if (raw[i]! >= 0x80) {
         ascii = false;
         break;

@@ -36,8 +36,8 @@ export class BlockCache<T> {
    */
   admit(key: number): boolean {
     if (this.capacityBytes === 0) return false;
-    const fileNumber = Math.floor(key / 0x100_0000);
-    const mixed = Math.imul((key - fileNumber * 0x100_0000) ^ Math.imul(fileNumber, 0x9e3779b1), 0x85ebca6b);
+    const fileNumber = Math.floor(key / BLOCKS_PER_TABLE);
+    const mixed = Math.imul((key - fileNumber * BLOCKS_PER_TABLE) ^ Math.imul(fileNumber, 0x9e3779b1), 0x85ebca6b);
     const i = (mixed ^ (mixed >>> 15)) & this.ghostMask;
     if (this.ghosts[i] === key) {
       this.ghosts[i] = Number.NaN;
@@ -97,6 +97,9 @@ export class BlockCache<T> {
   }
 }
 
+/** A cache key is fileNumber × BLOCKS_PER_TABLE + block index (exact in a double up to 2^29 table files). */
+const BLOCKS_PER_TABLE = 0x100_0000;
+
 export function blockCacheKey(fileNumber: number, blockIndex: number): number {
-  return fileNumber * 0x100_0000 + blockIndex;
+  return fileNumber * BLOCKS_PER_TABLE + blockIndex;
 }

@@ -19,9 +19,10 @@
 export type Checksum32 = (data: Uint8Array, start: number, end: number) => number;
 
 /** A CRC function over `data[start, end)`, continuing from `previous` (0 to start fresh). */
-export type Crc = (data: Uint8Array, start?: number, end?: number, previous?: number) => number;
+type Crc = (data: Uint8Array, start?: number, end?: number, previous?: number) => number;
 
-const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+/** Byte order of this machine's typed arrays (shared by every word-at-a-time byte trick in core). */
+export const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 
 /** Below this many bytes a word view costs more than it saves. */
 const WORD_PATH_MIN = 64;

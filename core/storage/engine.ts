@@ -316,7 +316,7 @@ export class StorageEngine {
       this.defer(() => done(failure));
       return;
     }
-    if (this.stalledHead < this.stalled.length || this.immutables.length >= this.options.maxImmutableMemtables) {
+    if (this.hasStalledWrites || this.immutables.length >= this.options.maxImmutableMemtables) {
       this.counters.writeStalls++;
       this.stalled.push({ entries, done });
       if (this.pausedSteps.size > 0) this.resumePausedSteps();
@@ -405,12 +405,12 @@ export class StorageEngine {
     const entry = this.lookup(key);
     if (entry === undefined || entry.kind === KIND_DELETE) return undefined;
     // Only values with a TTL need the time (reading the clock is a system call in real mode).
-    if (entry.time !== 0 && isInvisible(entry, this.clock.nowMicros())) return undefined;
+    if (entry.time !== 0 && entry.time <= this.clock.nowMicros()) return undefined;
     return this.valueCopies.copy(entry.value);
   }
 
   private lookup(key: Uint8Array): Entry | undefined {
-    let entry = this.active.count === 0 ? undefined : this.active.get(key);
+    let entry = this.active.get(key);
     if (entry !== undefined) return entry;
     for (let i = this.immutables.length - 1; i >= 0; i--) {
       entry = this.immutables[i]!.get(key);
@@ -537,7 +537,8 @@ export class StorageEngine {
     const step = (): void => {
       if (this.closed || pacer.failed) return;
       try {
-        const started = this.clock.nowMicros();
+        // Read only to pace the steps (backgroundDutyCycle < 1): in real mode the clock is a system call.
+        const started = this.options.backgroundDutyCycle < 1 ? this.clock.nowMicros() : 0;
         let budget = this.stepBudget();
         while (cursor.valid() && budget > 0) {
           const entry = cursor.entry();
@@ -582,13 +583,14 @@ export class StorageEngine {
    * waiting) or level 0 has piled up to twice its trigger: then the next step runs at once.
    */
   private deferStep(step: () => void, startedMicros: number): void {
-    const ranMicros = this.clock.nowMicros() - startedMicros;
     const share = this.options.backgroundDutyCycle;
-    const stalled = this.stalledHead < this.stalled.length;
+    if (share >= 1) return this.defer(step);
+    const ranMicros = this.clock.nowMicros() - startedMicros;
+    const stalled = this.hasStalledWrites;
     // Level 0 at twice its compaction trigger: compaction is falling behind the writes, and every get pays for
     // each extra level-0 table — the debt is not allowed to grow while steps pause.
     const behind = this.levels[0]!.length >= 2 * this.options.l0CompactionTrigger;
-    if (stalled || behind || share >= 1 || !(ranMicros > 0)) return this.defer(step);
+    if (stalled || behind || !(ranMicros > 0)) return this.defer(step);
     const pauseMicros = Math.min(1_000_000, ranMicros * (1 / share - 1));
     const id: TimerId = this.clock.setTimer(pauseMicros, () => {
       this.timers.delete(id);
@@ -614,8 +616,13 @@ export class StorageEngine {
    * is waiting for the thread, so steps are 8× longer: fewer zero-delay timers, each of which a real event loop
    * rounds up to a millisecond of idling.
    */
+  /** Writes are queued behind a full memtable (see writeBatch), waiting for a flush. */
+  private get hasStalledWrites(): boolean {
+    return this.stalledHead < this.stalled.length;
+  }
+
   private stepBudget(): number {
-    const stalled = this.stalledHead < this.stalled.length;
+    const stalled = this.hasStalledWrites;
     return stalled ? 8 * this.options.backgroundStepBytes : this.options.backgroundStepBytes;
   }
 
@@ -653,7 +660,7 @@ export class StorageEngine {
   }
 
   private drainStalled(): void {
-    while (this.stalledHead < this.stalled.length && this.immutables.length < this.options.maxImmutableMemtables && this.failure === null && !this.closing) {
+    while (this.hasStalledWrites && this.immutables.length < this.options.maxImmutableMemtables && this.failure === null && !this.closing) {
       const write = this.stalled[this.stalledHead++]!;
       this.applyWrite(write.entries, write.done);
     }

@@ -161,6 +161,7 @@ export class Memtable {
 
   /** The newest entry for `key` (possibly a tombstone), or undefined. */
   get(key: Uint8Array): Entry | undefined {
+    if (this.count === 0) return undefined; // an empty memtable (the usual active one after a flush) needs no hash
     for (let node: Node | null | undefined = this.index.get(keyHash(key)); node !== undefined && node !== null; node = node.sameHash) {
       if (sameKey(node.key, key)) return node;
     }

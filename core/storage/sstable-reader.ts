@@ -89,8 +89,8 @@ export class DataBlock {
     readonly count: number,
     /** Where the entry offsets start (= end of the last entry). */
     private readonly offsetsAt: number,
-    /** Bytes of checksum after each entry: 4 in format 3, 0 in format 2. */
-    readonly trailerBytes = 0,
+    /** Bytes of checksum after each entry: 4 in formats 3 and 4, 0 in format 2. */
+    readonly trailerBytes: number,
   ) {}
 
   /** End of entry i within the block, its checksum trailer included (the next entry's start). */
@@ -430,8 +430,7 @@ export class TableReader {
     if (bytes.length !== length) {
       throw new StorageCorruptionError(this.name, offset, `${what} block truncated (${bytes.length} of ${length} bytes)`);
     }
-    const stored = (bytes[length - 4]! | (bytes[length - 3]! << 8) | (bytes[length - 2]! << 16) | (bytes[length - 1]! << 24)) >>> 0;
-    if (this.checksum(bytes, 0, length - 4) !== stored) {
+    if (this.checksum(bytes, 0, length - 4) !== u32At(bytes, length - 4)) {
       throw new StorageCorruptionError(this.name, offset, `${what} block checksum mismatch`);
     }
     return bytes.subarray(0, length - 4);

@@ -5,8 +5,6 @@
 
 /** Nearest-rank percentile of `samples` (need not be sorted); `p` in (0, 100]. Empty input gives 0. */
 export function percentile(samples: readonly number[], p: number): number {
-  if (!(p > 0 && p <= 100)) throw new Error(`percentile must be in (0, 100], got ${p}`);
-  if (samples.length === 0) return 0;
   return percentileOfSorted(sortedSamples(samples), p);
 }
 
