@@ -126,13 +126,18 @@ export class DataBlock {
   }
 }
 
+/** A format-4 entry whose own checksum does not match (reported as damage, not as malformed structure). */
+class EntryChecksumMismatch extends Error {}
+
 /**
- * Checks a data block's structure (its checksum already matched); throws RangeError on anything a correct
- * writer could not have produced. `trailerBytes`: the per-entry checksum after each entry (4 in formats 3 and 4, not
- * checked here — verifyBlock checks checksums first). The caller compares the returned last key with the index's.
+ * Checks a data block's structure; throws RangeError on anything a correct writer could not have produced.
+ * `trailerBytes`: the per-entry checksum after each entry (4 in formats 3 and 4). With `entryChecksum`
+ * (format 4, whose block checksum covered only the offsets), each entry's checksum is checked here too, as
+ * soon as its extent is known and before any of its bytes are read — throwing EntryChecksumMismatch — so
+ * the block is walked once. The caller compares the returned last key with the index's.
  * (No closures in here: this runs for every block a get reads.)
  */
-function parseDataBlock(data: Uint8Array, trailerBytes: number): { block: DataBlock; lastKeyStart: number; lastKeyLength: number } {
+function parseDataBlock(data: Uint8Array, trailerBytes: number, entryChecksum: Checksum32 | null): { block: DataBlock; lastKeyStart: number; lastKeyLength: number } {
   const length = data.length;
   if (length < 4) throw new RangeError('block too short for its entry count');
   const count = u32At(data, length - 4);
@@ -147,6 +152,9 @@ function parseDataBlock(data: Uint8Array, trailerBytes: number): { block: DataBl
     if (start !== expectedStart) throw new RangeError(`entry ${i} starts at ${start}, expected ${expectedStart}`);
     const end = i + 1 < count ? u32At(data, offsetsAt + 4 * i + 4) : offsetsAt;
     if (end > offsetsAt || end < start + 19 + trailerBytes) throw new RangeError(`entry ${i} has a bad extent`);
+    if (entryChecksum !== null && entryChecksum(data, start, end - trailerBytes) !== u32At(data, end - trailerBytes)) {
+      throw new EntryChecksumMismatch(`entry ${i}`);
+    }
     const kind = data[start]!;
     if (kind !== KIND_PUT && kind !== KIND_DELETE) throw new RangeError(`unknown entry kind ${kind}`);
     const keyLength = varintAt(data, start + 17, end);
@@ -215,26 +223,15 @@ function findVerifiedEntry(data: Uint8Array, length: number, key: Uint8Array, ch
 }
 
 /**
- * Checksums of a format-4 data block in bytes[at, end) (`end`: where the block's own CRC begins): that CRC over
- * the entry offsets and count first — so the offsets can be trusted — then each entry's CRC over its bytes.
- * Returns null when all match; otherwise what failed, as a checksum mismatch (damage) or, for offsets that
- * verified but cannot be a block's (a writer bug), as malformed structure. Offsets are bounds-checked before
- * use, so nothing here reads outside the block.
+ * The checksum of a format-4 data block in bytes[at, end) (`end`: where the block's own CRC begins), which
+ * covers the entry offsets and count: checked first so the offsets can be trusted; the entries' own
+ * checksums are checked as parseDataBlock walks them. Returns what failed, or null.
  */
-function checkFormat4Block(bytes: Uint8Array, at: number, end: number, checksum: Checksum32): { checksum: boolean; what: string } | null {
-  if (end - at < 4) return { checksum: true, what: 'block too short for its entry count' };
+function checkFormat4Offsets(bytes: Uint8Array, at: number, end: number, checksum: Checksum32): string | null {
+  if (end - at < 4) return 'block too short for its entry count';
   const count = u32At(bytes, end - 4);
-  if (count === 0 || count > (end - at - 4) / 4) return { checksum: true, what: `entry count ${count} does not fit the block` };
-  const offsetsAt = end - 4 - 4 * count;
-  if (checksum(bytes, offsetsAt, end) !== u32At(bytes, end)) return { checksum: true, what: 'entry offsets' };
-  for (let i = 0; i < count; i++) {
-    const start = at + u32At(bytes, offsetsAt + 4 * i);
-    const entryEnd = i + 1 < count ? at + u32At(bytes, offsetsAt + 4 * i + 4) : offsetsAt;
-    if (!(start >= at && entryEnd <= offsetsAt && entryEnd - start > ENTRY_TRAILER_BYTES)) return { checksum: false, what: `entry ${i} has a bad extent` };
-    const body = entryEnd - ENTRY_TRAILER_BYTES;
-    if (checksum(bytes, start, body) !== u32At(bytes, body)) return { checksum: true, what: `entry ${i}` };
-  }
-  return null;
+  if (count === 0 || count > (end - at - 4) / 4) return `entry count ${count} does not fit the block`;
+  return checksum(bytes, end - 4 - 4 * count, end) === u32At(bytes, end) ? null : 'entry offsets';
 }
 
 /**
@@ -588,18 +585,17 @@ export class TableReader {
     if (this.blockCrcCoversEntries) {
       if (this.checksum(bytes, at, end) !== u32At(bytes, end)) throw new StorageCorruptionError(this.name, offset, 'data block checksum mismatch');
     } else {
-      const bad = checkFormat4Block(bytes, at, end, this.checksum);
-      if (bad !== null) {
-        throw new StorageCorruptionError(this.name, offset, bad.checksum ? `data block checksum mismatch (${bad.what})` : `malformed data block: ${bad.what}`);
-      }
+      const bad = checkFormat4Offsets(bytes, at, end, this.checksum);
+      if (bad !== null) throw new StorageCorruptionError(this.name, offset, `data block checksum mismatch (${bad})`);
     }
     try {
-      const parsed = parseDataBlock(bytes.subarray(at, end), this.entryTrailerBytes);
+      const parsed = parseDataBlock(bytes.subarray(at, end), this.entryTrailerBytes, this.blockCrcCoversEntries ? null : this.checksum);
       if (!this.lastKeyEquals(blockIndex, parsed.block.data, parsed.lastKeyStart, parsed.lastKeyLength)) {
         throw new RangeError('last key does not match the index');
       }
       return parsed.block;
     } catch (error) {
+      if (error instanceof EntryChecksumMismatch) throw new StorageCorruptionError(this.name, offset, `data block checksum mismatch (${error.message})`);
       throw new StorageCorruptionError(this.name, offset, `malformed data block: ${(error as Error).message}`);
     }
   }

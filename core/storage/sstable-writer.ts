@@ -90,8 +90,6 @@ export class TableBuilder {
   private blockCount = 0;
   private blockLastKey: Uint8Array | null = null;
   private offset = 0;
-  /** `offset` when the engine last started an fsync of this file (writeback pacing). */
-  private syncedOffset = 0;
   private entries = 0;
   private tombstones = 0;
   private minSeq = Number.POSITIVE_INFINITY;
@@ -166,14 +164,9 @@ export class TableBuilder {
     return this.offset + this.out.length;
   }
 
-  /** Bytes appended to the file and not yet covered by a sync the engine started (see tableSyncBytes). */
-  get unsyncedBytes(): number {
-    return this.offset - this.syncedOffset;
-  }
-
-  /** The engine is starting an fsync of the file: everything appended so far will be covered by it. */
-  markSyncStarted(): void {
-    this.syncedOffset = this.offset;
+  /** Bytes appended to the file so far (what an fsync started now would cover; see writeback-pacer.ts). */
+  get appendedBytes(): number {
+    return this.offset;
   }
 
   get entryCount(): number {

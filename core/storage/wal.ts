@@ -80,6 +80,11 @@ export class WalWriter {
   /** The first failed append of buffered bytes: those records are lost, so every later ack reports it. */
   private appendError: Error | null = null;
   private readonly bufferUntilSync: boolean;
+  /**
+   * Where an appended record goes: `direct` to the file at once; `buffered` into `pending` until the next sync;
+   * `coalescing` into `pending` until the end of the turn (given a `soon` hook, without bufferUntilSync).
+   */
+  private readonly mode: 'direct' | 'buffered' | 'coalescing';
   private readonly soon: SoonHook | undefined;
   private syncScheduled = false;
   /** The first failed fsync of this log: reported to every later sync (see startSync). */
@@ -99,6 +104,7 @@ export class WalWriter {
     this.directoryDurable = options.directoryDurable;
     this.bufferUntilSync = options.bufferUntilSync;
     this.soon = options.soon;
+    this.mode = this.bufferUntilSync ? 'buffered' : this.soon === undefined ? 'direct' : 'coalescing';
   }
 
   /**
@@ -113,7 +119,7 @@ export class WalWriter {
 
   /** Whether an appended record is acknowledged through whenAppended (one turn later) rather than at once. */
   get coalescing(): boolean {
-    return !this.bufferUntilSync && this.soon !== undefined;
+    return this.mode === 'coalescing';
   }
 
   /**
@@ -122,7 +128,7 @@ export class WalWriter {
    * append's failure.
    */
   appendBatch(firstSeq: number, entries: readonly Entry[]): number {
-    const direct = !this.bufferUntilSync && this.soon === undefined;
+    const direct = this.mode === 'direct';
     // Buffered records are encoded straight into the pending buffer, after what is already there.
     const w = direct ? this.writer : this.pending;
     if (direct) w.reset();
@@ -138,7 +144,7 @@ export class WalWriter {
     w.patchU32(start, this.crc32(buffer, start + 4, start + 9));
     w.patchU32(start + 9, this.crc32(buffer, start + WAL_HEADER_BYTES, end));
     if (direct) this.disk.append(this.name, buffer);
-    else if (this.coalescing && this.pending.length >= COALESCE_MAX_BYTES) this.appendPending();
+    else if (this.mode === 'coalescing' && this.pending.length >= COALESCE_MAX_BYTES) this.appendPending();
     this.counters.bytesWritten += end - start;
     return end - start;
   }

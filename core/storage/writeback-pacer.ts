@@ -17,6 +17,8 @@ import type { TableBuilder } from './sstable-writer';
  */
 export class WritebackPacer {
   private inFlight = false;
+  /** builder.appendedBytes when the last pacing fsync started. */
+  private syncedBytes = 0;
   private error: Error | null = null;
   private waiting: (() => void) | null = null;
 
@@ -39,7 +41,7 @@ export class WritebackPacer {
    */
   pace(next: () => void): boolean {
     if (this.error !== null) return true;
-    if (this.everyBytes === 0 || this.builder.unsyncedBytes < this.everyBytes) return false;
+    if (this.everyBytes === 0 || this.builder.appendedBytes - this.syncedBytes < this.everyBytes) return false;
     if (this.inFlight) {
       this.waiting = next;
       return true;
@@ -62,7 +64,7 @@ export class WritebackPacer {
   }
 
   private start(): void {
-    this.builder.markSyncStarted();
+    this.syncedBytes = this.builder.appendedBytes;
     this.inFlight = true;
     this.disk.sync(this.builder.name, (error) => {
       this.inFlight = false;

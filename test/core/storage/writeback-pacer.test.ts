@@ -5,7 +5,7 @@ import { WritebackPacer } from '../../../core/storage/writeback-pacer';
 
 /** A builder that only counts appended bytes, and a disk whose fsyncs complete when the test says so. */
 function rig() {
-  const builder = { name: '000009.sst', appended: 0, synced: 0, get unsyncedBytes() { return this.appended - this.synced; }, markSyncStarted() { this.synced = this.appended; } };
+  const builder = { name: '000009.sst', appended: 0, get appendedBytes() { return this.appended; } };
   const pending: ((error: DiskError | null) => void)[] = [];
   const disk = { sync: (_name: string, done: (error: DiskError | null) => void) => void pending.push(done) } as unknown as Disk;
   const errors: Error[] = [];
