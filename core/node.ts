@@ -126,7 +126,10 @@ export interface NodeCounters {
   readsCoordinated: number;
   replicaWrites: number;
   replicaReads: number;
+  /** Hinted writes stored on this node as a stand-in (one per owner the write was meant for). */
   hintsStored: number;
+  /** Of hintsStored: those that re-stamped a hint already waiting for the same owner and key (not a new hint). */
+  hintsRefreshed: number;
   hintsDelivered: number;
   hintsExpired: number;
   readRepairs: number;
@@ -139,6 +142,15 @@ export interface NodeCounters {
   antiEntropyKeysRepaired: number;
 }
 
+/** A fresh set of counters, all zero. */
+export function zeroCounters(): NodeCounters {
+  return {
+    writesCoordinated: 0, writesForwarded: 0, readsCoordinated: 0, replicaWrites: 0, replicaReads: 0, hintsStored: 0,
+    hintsRefreshed: 0, hintsDelivered: 0, hintsExpired: 0, readRepairs: 0, substitutions: 0, malformedMessages: 0, casConflicts: 0,
+    antiEntropyExchanges: 0, antiEntropyKeysCompared: 0, antiEntropyKeysSent: 0, antiEntropyKeysRepaired: 0,
+  };
+}
+
 const EPOCH_FILE = 'node-epoch';
 const EPOCH_TEMP = 'node-epoch.tmp';
 const decoder = new TextDecoder();
@@ -148,11 +160,7 @@ export class StorageNode {
   readonly id: NodeId;
   readonly engine: StorageEngine;
   readonly mode: ConflictMode;
-  readonly counters: NodeCounters = {
-    writesCoordinated: 0, writesForwarded: 0, readsCoordinated: 0, replicaWrites: 0, replicaReads: 0, hintsStored: 0,
-    hintsDelivered: 0, hintsExpired: 0, readRepairs: 0, substitutions: 0, malformedMessages: 0, casConflicts: 0,
-    antiEntropyExchanges: 0, antiEntropyKeysCompared: 0, antiEntropyKeysSent: 0, antiEntropyKeysRepaired: 0,
-  };
+  readonly counters: NodeCounters = zeroCounters();
   private readonly env: NodeEnvironment;
   private readonly config: Required<Omit<NodeConfig, 'partitioning' | 'storage' | 'members' | 'ring' | 'ringGossipIntervalMicros' | 'transferSettleMicros' | 'transferBatch' | 'brokenMembership'>> & { members: readonly Member[] };
   private readonly suspicion: Suspicion;
@@ -729,8 +737,11 @@ export class StorageNode {
     for (const owner of typeof hintFor === 'string' ? [hintFor] : hintFor) {
       if (owner === '' || owner === this.id || !this.config.hintedHandoff) continue;
       this.counters.hintsStored++;
+      const stored = hintKey(owner, key);
+      // A later hinted write to the same key re-stamps the one hint (owner, key): one delivery will carry both.
+      if (this.hintsMayExist && this.engine.has(stored)) this.counters.hintsRefreshed++;
       this.hintsMayExist = true;
-      ops.push({ type: 'put', key: hintKey(owner, key), value: encodeMicros(this.env.clock.nowMicros()) });
+      ops.push({ type: 'put', key: stored, value: encodeMicros(this.env.clock.nowMicros()) });
     }
     try {
       this.engine.writeBatch(ops, done, transfer); // with transfer: every key and value above is a fresh buffer only the engine keeps

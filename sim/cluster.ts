@@ -1,7 +1,7 @@
 import type { NodeId } from '../core/env';
 import { buildRing, preferenceList, type Ring } from '../core/ring';
 import { mergeStates, placementRing, EMPTY_STATE, fingerprint, type RingState } from '../core/membership/ring-state';
-import { StorageNode, type NodeConfig, type ReadResult, type WriteOptions, type WriteResult } from '../core/node';
+import { StorageNode, zeroCounters, type NodeConfig, type NodeCounters, type ReadResult, type WriteOptions, type WriteResult } from '../core/node';
 import type { CrashMode } from './disk';
 import type { LinkConditions } from './network';
 import { EventTag } from './simulator';
@@ -51,6 +51,8 @@ export class SimCluster {
   private readonly config: Omit<NodeConfig, 'id'>;
   readonly startErrors: { node: NodeId; error: string }[] = [];
   private ringCache: { print: string; ring: Ring } | undefined;
+  /** Counters of node incarnations that crashed (see counterTotals). */
+  private readonly retiredCounters: NodeCounters = zeroCounters();
 
   constructor(readonly options: SimClusterOptions) {
     if (!(Number.isInteger(options.nodes) && options.nodes >= 1)) throw new RangeError(`nodes must be a positive integer, got ${options.nodes}`);
@@ -111,8 +113,20 @@ export class SimCluster {
   }
 
   crash(id: NodeId, mode: CrashMode = 'drop-unsynced'): void {
+    const node = this.nodes.get(id);
+    if (node) addCounters(this.retiredCounters, node.counters);
     this.world.crash(id, mode);
     this.nodes.set(id, null);
+  }
+
+  /**
+   * Every node's counters summed over the whole run: the running nodes' plus those of every incarnation a
+   * crash ended (a restarted node starts counting from zero; what its earlier life did still happened).
+   */
+  counterTotals(): NodeCounters {
+    const totals = { ...this.retiredCounters };
+    for (const node of this.nodes.values()) if (node) addCounters(totals, node.counters);
+    return totals;
   }
 
   restart(id: NodeId): void {
@@ -304,4 +318,8 @@ export function bytes(value: string): Uint8Array {
 
 export function text(value: Uint8Array): string {
   return decoder.decode(value);
+}
+
+function addCounters(into: NodeCounters, from: Readonly<NodeCounters>): void {
+  for (const name of Object.keys(into) as (keyof NodeCounters)[]) into[name] += from[name];
 }

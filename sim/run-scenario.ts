@@ -51,7 +51,12 @@ export interface RunResult {
     operations: { arrivals: number; shed: number; completed: number; ok: number; fail: number; info: number };
     latency: Record<'all' | 'get' | 'put' | 'delete' | 'cas', LatencySummary>;
     availability: { duringFaults: number | null; outsideFaults: number | null; faultSeconds: number };
-    hints: { stored: number; delivered: number; expired: number; pendingAtEnd: number };
+    /**
+     * Hinted handoff over the run. `stored` counts hinted writes; `refreshed` those among them that re-stamped
+     * a hint already waiting for the same owner and key, so `stored − refreshed` hints were created, and each
+     * ends delivered, expired, pending at the end, or lost with a stand-in's unsynced bytes in a crash.
+     */
+    hints: { stored: number; refreshed: number; delivered: number; expired: number; pendingAtEnd: number };
     readRepairs: number;
     /** Merkle exchanges started, keys they compared by hash, sibling sets sent, keys whose copy changed. */
     antiEntropy: { exchanges: number; keysCompared: number; keysSent: number; keysRepaired: number };
@@ -223,24 +228,12 @@ function figures(cluster: SimCluster, workload: Workload, nemesis: Nemesis): Omi
       if (outcome.ok) calmOk++;
     }
   }
-  let stored = 0, delivered = 0, expired = 0, pending = 0, readRepairs = 0, substitutions = 0, casConflicts = 0;
-  let bytesWritten = 0, syncs = 0;
-  const antiEntropy = { exchanges: 0, keysCompared: 0, keysSent: 0, keysRepaired: 0 };
+  // Counters include crashed incarnations (see SimCluster.counterTotals); pending hints are what the running
+  // nodes hold at the end.
+  const counters = cluster.counterTotals();
+  let pending = 0, bytesWritten = 0, syncs = 0;
   for (const id of cluster.ids) {
-    const node = cluster.node(id);
-    if (node !== undefined) {
-      stored += node.counters.hintsStored;
-      delivered += node.counters.hintsDelivered;
-      expired += node.counters.hintsExpired;
-      pending += node.pendingHintCount();
-      readRepairs += node.counters.readRepairs;
-      substitutions += node.counters.substitutions;
-      casConflicts += node.counters.casConflicts;
-      antiEntropy.exchanges += node.counters.antiEntropyExchanges;
-      antiEntropy.keysCompared += node.counters.antiEntropyKeysCompared;
-      antiEntropy.keysSent += node.counters.antiEntropyKeysSent;
-      antiEntropy.keysRepaired += node.counters.antiEntropyKeysRepaired;
-    }
+    pending += cluster.node(id)?.pendingHintCount() ?? 0;
     const disk = cluster.world.machine(id).rawDisk.counters;
     bytesWritten += disk.bytesWritten;
     syncs += disk.syncs;
@@ -263,11 +256,16 @@ function figures(cluster: SimCluster, workload: Workload, nemesis: Nemesis): Omi
       outsideFaults: calmTotal === 0 ? null : calmOk / calmTotal,
       faultSeconds: nemesis.faultWindows.reduce((sum, window) => sum + (window.end - window.start), 0) / 1e6,
     },
-    hints: { stored, delivered, expired, pendingAtEnd: pending },
-    readRepairs,
-    antiEntropy,
-    substitutions,
-    casConflicts,
+    hints: { stored: counters.hintsStored, refreshed: counters.hintsRefreshed, delivered: counters.hintsDelivered, expired: counters.hintsExpired, pendingAtEnd: pending },
+    readRepairs: counters.readRepairs,
+    antiEntropy: {
+      exchanges: counters.antiEntropyExchanges,
+      keysCompared: counters.antiEntropyKeysCompared,
+      keysSent: counters.antiEntropyKeysSent,
+      keysRepaired: counters.antiEntropyKeysRepaired,
+    },
+    substitutions: counters.substitutions,
+    casConflicts: counters.casConflicts,
     network: { sent: n.sent, delivered: n.delivered, droppedPartition: n.droppedPartition, droppedLoss: n.droppedLoss, droppedDeadHost: n.droppedDeadHost, bytesSent: n.bytesSent },
     disk: { bytesWritten, syncs },
     events: cluster.simulator.deliveredEvents,

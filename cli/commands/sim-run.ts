@@ -56,7 +56,7 @@ export function formatResult(result: RunResult, wallSeconds: number, replay: str
   if (siblings) lines.push(`  siblings          mean ${(siblings.figures.mean ?? 0).toFixed(2)}, p99 ${siblings.figures.p99 ?? 0}, max ${siblings.figures.max ?? 0}`);
   const convergence = result.checks.find((c) => c.checker === 'convergence');
   if (convergence) lines.push(`  convergence       ${convergence.summary}`);
-  lines.push(`  hints             ${f.hints.stored} stored, ${f.hints.delivered} delivered, ${f.hints.expired} expired, ${f.hints.pendingAtEnd} pending at end`);
+  lines.push(`  hints             ${f.hints.stored} stored (${f.hints.refreshed} re-stamped a waiting hint), ${f.hints.delivered} delivered, ${f.hints.expired} expired, ${f.hints.pendingAtEnd} pending at end`);
   lines.push(`  repairs           ${f.readRepairs} read repairs, ${f.substitutions} stand-in substitutions, ${f.casConflicts} cas conflicts`);
   const ae = f.antiEntropy;
   if (ae.exchanges > 0) lines.push(`  anti-entropy      ${ae.keysRepaired} repairs: ${ae.exchanges} Merkle exchanges compared ${ae.keysCompared} keys by hash, sent ${ae.keysSent} sibling sets`);

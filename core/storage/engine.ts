@@ -402,11 +402,24 @@ export class StorageEngine {
   get(key: Uint8Array): Uint8Array | undefined {
     this.assertOpen('get');
     this.counters.gets++;
+    const entry = this.liveEntry(key);
+    return entry === undefined ? undefined : this.valueCopies.copy(entry.value);
+  }
+
+  /** True when `get(key)` would return a value — without copying it out. */
+  has(key: Uint8Array): boolean {
+    this.assertOpen('has');
+    this.counters.gets++;
+    return this.liveEntry(key) !== undefined;
+  }
+
+  /** The entry `get` reads: undefined when absent, deleted or expired. The value is the engine's, not a copy. */
+  private liveEntry(key: Uint8Array): Entry | undefined {
     const entry = this.lookup(key);
     if (entry === undefined || entry.kind === KIND_DELETE) return undefined;
     // Only values with a TTL need the time (reading the clock is a system call in real mode).
     if (entry.time !== 0 && entry.time <= this.clock.nowMicros()) return undefined;
-    return this.valueCopies.copy(entry.value);
+    return entry;
   }
 
   private lookup(key: Uint8Array): Entry | undefined {

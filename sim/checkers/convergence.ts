@@ -1,4 +1,5 @@
 import type { CheckerResult } from './result';
+import { formatDuration } from './stats';
 
 /**
  * Convergence after heal: do the replicas come to agree once the faults stop, and how long does it take?
@@ -52,7 +53,7 @@ export function checkConvergence(samples: readonly ConvergenceSample[], options:
     return {
       ...base,
       verdict: 'fail',
-      summary: `replicas never converged: ${last.divergentKeys} keys still divergent at the last sample (${last.time - healTime} µs after heal)`,
+      summary: `replicas never converged: ${last.divergentKeys} keys still divergent at the last sample (${formatDuration(last.time - healTime)} after heal)`,
       figures: { ...figures, divergentAtEnd: last.divergentKeys },
     };
   }
@@ -64,8 +65,8 @@ export function checkConvergence(samples: readonly ConvergenceSample[], options:
     ...base,
     verdict: tooSlow ? 'fail' : 'ok',
     summary: tooSlow
-      ? `replicas converged ${convergenceMicros} µs after heal, beyond the ${thresholdMicros} µs threshold`
-      : `replicas converged ${convergenceMicros} µs after heal (threshold ${thresholdMicros} µs)`,
+      ? `replicas converged ${formatDuration(convergenceMicros)} after heal, beyond the ${formatDuration(thresholdMicros)} threshold`
+      : `replicas converged ${formatDuration(convergenceMicros)} after heal (threshold ${formatDuration(thresholdMicros)})`,
     figures,
   };
 }

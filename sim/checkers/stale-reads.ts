@@ -3,7 +3,7 @@ import { AckedFrontier } from './acked-frontier';
 import { describeWrite, operationsByKey, showValues } from './operations';
 import type { CheckerResult } from './result';
 import { CounterexampleList } from './result';
-import { mean, percentile, ratio } from './stats';
+import { formatDuration, mean, percentile, ratio } from './stats';
 import type { ConflictMode, WriteRecord } from './supersession';
 import { KeyWrites } from './supersession';
 
@@ -71,7 +71,7 @@ export function checkStaleReads(history: readonly HistoryEvent[], options: Stale
         key,
         [oldestMissed.operation.invoke.index, oldestMissed.operation.completion?.index, read.invoke.index, read.completion?.index],
         `get invoked at ${invokeTime} µs returned ${showValues(values)}, missing ${describeWrite(oldestMissed.operation)} ` +
-          `acknowledged ${lag} µs earlier, and nothing it returned supersedes that write`,
+          `acknowledged ${formatDuration(lag)} earlier, and nothing it returned supersedes that write`,
       );
     }
   }
@@ -92,7 +92,7 @@ export function checkStaleReads(history: readonly HistoryEvent[], options: Stale
     summary:
       stale === 0
         ? `no stale reads among ${reads} completed reads (${options.mode} mode)`
-        : `${stale} of ${reads} reads stale (rate ${rate}${maxStaleRate > 0 ? `, allowed ${maxStaleRate}` : ''}); worst ${figures.worstStalenessMicros} µs, p99 ${figures.p99StalenessMicros} µs`,
+        : `${stale} of ${reads} reads stale (rate ${rate}${maxStaleRate > 0 ? `, allowed ${maxStaleRate}` : ''}); worst ${formatDuration(figures.worstStalenessMicros)}, p99 ${formatDuration(figures.p99StalenessMicros)}`,
     counterexamples: counterexamples.kept,
     figures,
   };

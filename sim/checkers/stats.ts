@@ -33,3 +33,19 @@ export function ratio(numerator: number, denominator: number): number {
   if (denominator === 0) return 0;
   return Math.round((numerator / denominator) * 1e6) / 1e6;
 }
+
+/**
+ * A duration for a summary line, in the unit a person reads it in: `850 µs`, `12.5 ms`, `29.5 s`. Figures in
+ * result.json stay in µs; only the prose says "29.5 s" instead of "29500000 µs".
+ */
+export function formatDuration(micros: number): string {
+  const magnitude = Math.abs(micros);
+  if (magnitude < 1_000) return `${micros} µs`;
+  if (magnitude < 1_000_000) return `${trimmed(micros / 1_000)} ms`;
+  return `${trimmed(micros / 1_000_000)} s`;
+}
+
+/** Up to three significant decimals, without trailing zeros (12.500 → 12.5). */
+function trimmed(value: number): string {
+  return String(Number(value.toFixed(Math.abs(value) >= 100 ? 1 : Math.abs(value) >= 10 ? 2 : 3)));
+}
