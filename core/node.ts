@@ -1038,7 +1038,8 @@ export class StorageNode {
         this.counters.replicaReads++;
         let siblings: Uint8Array;
         try {
-          siblings = this.engine.get(dataKey(message.key)) ?? new Uint8Array(0);
+          // A view is enough: send() encodes it into the reply before anything else reads this engine.
+          siblings = this.engine.getView(dataKey(message.key)) ?? new Uint8Array(0);
         } catch {
           return; // a corrupt block: stay silent, the coordinator asks another replica
         }

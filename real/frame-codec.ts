@@ -83,9 +83,12 @@ export function encodeFrame(type: FrameType, payload: Uint8Array): Buffer {
 /**
  * Incremental decoder: feed it chunks as they arrive, get whole frames back in order.
  *
- * A frame body is copied once, into a buffer allocated at its exact size when its length is known, so a
- * 1 MiB message arriving in 64 KiB chunks costs one allocation and one copy per byte — no re-concatenation
- * of a growing buffer.
+ * A frame that lies whole inside one chunk (the usual case: a socket read carries many small frames) is
+ * handed on as a view into that chunk, without a copy. That is safe because Node gives every socket read a
+ * buffer of its own and never writes into it again; a caller feeding chunks from a buffer it reuses would
+ * have to copy first. A frame split across chunks is copied once, into a buffer allocated at its exact size
+ * when its length is known, so a 1 MiB message arriving in 64 KiB chunks costs one allocation and one copy
+ * per byte — no re-concatenation of a growing buffer.
  */
 export class FrameDecoder {
   /** Bytes of a length prefix that has not fully arrived yet. */
@@ -116,6 +119,17 @@ export class FrameDecoder {
   push(chunk: Uint8Array, onFrame: (frame: Frame) => void): void {
     let offset = 0;
     while (offset < chunk.length) {
+      if (this.body === null && this.prefixFilled === 0 && chunk.length - offset >= LENGTH_FIELD_BYTES) {
+        // Fast path: a whole length prefix at hand, and maybe the whole frame too.
+        const length = ((chunk[offset]! << 24) | (chunk[offset + 1]! << 16) | (chunk[offset + 2]! << 8) | chunk[offset + 3]!) >>> 0;
+        const start = offset + LENGTH_FIELD_BYTES;
+        if (length > 0 && length <= this.maxLength && start + length <= chunk.length) {
+          offset = start + length;
+          onFrame(toFrame(chunk.subarray(start, offset)));
+          continue;
+        }
+        // A bad length or a frame that continues in the next chunk: the general path below reports or assembles it.
+      }
       if (this.body === null) {
         const take = Math.min(LENGTH_FIELD_BYTES - this.prefixFilled, chunk.length - offset);
         this.prefix.set(chunk.subarray(offset, offset + take), this.prefixFilled);

@@ -295,7 +295,7 @@ function divergentKeys(cluster: SimCluster, keys: readonly string[]): number {
         firstRaw = node.engine.get(stored);
         continue;
       }
-      const raw = node.engine.get(stored);
+      const raw = node.engine.getView(stored); // compared at once; firstRaw above is a copy (it outlives reads)
       if (raw === undefined ? firstRaw === undefined : firstRaw !== undefined && bytesEqual(raw, firstRaw)) continue;
       firstTag ??= etag(firstNode.localSiblings(keyBytes));
       if (etag(node.localSiblings(keyBytes)) !== firstTag) {

@@ -127,7 +127,7 @@ export class StorageEngine {
   private readonly walWriters = new Map<number, WalWriter>();
   private lastSeq: number;
   private nextFileNumber: number;
-  /** See copyIn: chunks of memtableBytes / 256 within 4..256 KiB, allocated on the first write. */
+  /** See copyIn: chunks of memtableBytes / 64 within 4..256 KiB (a quarter of a chunk is the largest copy it takes), allocated on the first write. */
   private readonly memtableCopies: Slab;
   private flushing = false;
   private compacting = false;
@@ -193,7 +193,7 @@ export class StorageEngine {
     checkLevels(this.levels, options.compaction);
     this.lastSeq = lastSeq;
     this.nextFileNumber = nextFileNumber;
-    const chunkBytes = Math.min(256 * 1024, Math.max(4096, Math.floor(options.memtableBytes / 256)));
+    const chunkBytes = Math.min(256 * 1024, Math.max(4096, Math.floor(options.memtableBytes / 64)));
     this.memtableCopies = new Slab(chunkBytes, chunkBytes >>> 2);
     this.liveWals = liveWals;
     const walNumber = this.nextFileNumber++;
@@ -404,6 +404,17 @@ export class StorageEngine {
     this.counters.gets++;
     const entry = this.liveEntry(key);
     return entry === undefined ? undefined : this.valueCopies.copy(entry.value);
+  }
+
+  /**
+   * What `get` returns, but the engine's own bytes instead of a copy: a view that the next read may overwrite
+   * (a table block is read into a shared scratch buffer until the cache admits it). For a caller that uses the
+   * value at once and keeps nothing — encodes it into a message, compares it. Never write into it.
+   */
+  getView(key: Uint8Array): Uint8Array | undefined {
+    this.assertOpen('getView');
+    this.counters.gets++;
+    return this.liveEntry(key)?.value;
   }
 
   /** True when `get(key)` would return a value — without copying it out. */

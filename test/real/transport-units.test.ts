@@ -48,6 +48,19 @@ describe('frame codec', () => {
     );
   });
 
+  it('hands on a frame that lies whole in one chunk as a view of it, and copies one split across chunks', () => {
+    const one = encodeFrame(FrameType.Data, Buffer.from('first'));
+    const two = encodeFrame(FrameType.Data, Buffer.from('second, split'));
+    const chunk = Buffer.concat([one, two.subarray(0, 7)]);
+    const frames: Frame[] = [];
+    const decoder = new FrameDecoder(100);
+    decoder.push(chunk, (f) => frames.push(f));
+    decoder.push(two.subarray(7), (f) => frames.push(f));
+    expect(frames.map((f) => Buffer.from(f.payload).toString())).toEqual(['first', 'second, split']);
+    expect(frames[0]!.payload.buffer).toBe(chunk.buffer);
+    expect(frames[1]!.payload.buffer).not.toBe(chunk.buffer);
+  });
+
   it('rejects an oversize length as soon as the prefix arrives, and a zero length', () => {
     const decoder = new FrameDecoder(100);
     expect(() => decoder.push(Buffer.from([0, 0, 0, 101]), () => {})).toThrow(FrameError);

@@ -120,6 +120,9 @@ function runModel(strategy: 'leveled' | 'size-tiered', seed: number, ops: Op[], 
       case 'get': {
         const got = dec(engine.get(enc(keyName(op.key))));
         expect(allowed(op.key).values, `get ${keyName(op.key)} = ${got} (seed ${seed})`).toContain(got);
+        // The copy-free reads agree with get.
+        expect(dec(engine.getView(enc(keyName(op.key)))), `getView ${keyName(op.key)} (seed ${seed})`).toBe(got);
+        expect(engine.has(enc(keyName(op.key))), `has ${keyName(op.key)} (seed ${seed})`).toBe(got !== undefined);
         break;
       }
       case 'scan': {
