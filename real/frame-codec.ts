@@ -56,7 +56,7 @@ export class FrameError extends Error {
 
 export interface Frame {
   type: FrameType;
-  /** A view of exactly the payload bytes; it owns its memory (not a view into a shared pool). */
+  /** A view of exactly the payload bytes: into the socket read it arrived in, or (split frames) a copy of its own. Never rewritten. */
   payload: Uint8Array;
 }
 

@@ -106,7 +106,7 @@ export class InboundConnection {
           throw new HandshakeError(`unsupported handshake version ${hello.version} from ${hello.clientId}`);
         }
         this.transcript = {
-          clientNonce: hello.nonce,
+          clientNonce: hello.nonce.slice(), // kept for the connection's life: not a view pinning the whole read
           serverNonce: newNonce(),
           clientId: hello.clientId,
           serverId: options.self,

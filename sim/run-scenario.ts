@@ -52,9 +52,12 @@ export interface RunResult {
     latency: Record<'all' | 'get' | 'put' | 'delete' | 'cas', LatencySummary>;
     availability: { duringFaults: number | null; outsideFaults: number | null; faultSeconds: number };
     /**
-     * Hinted handoff over the run. `stored` counts hinted writes; `refreshed` those among them that re-stamped
-     * a hint already waiting for the same owner and key, so `stored − refreshed` hints were created, and each
-     * ends delivered, expired, pending at the end, or lost with a stand-in's unsynced bytes in a crash.
+     * Hinted handoff over the run. `stored` counts hinted writes a stand-in took; `refreshed` those among them
+     * that re-stamped a hint already waiting for the same owner and key. `delivered` and `expired` count hints
+     * whose removal was durable. With healthy disks, `stored − refreshed` hints were created and each ends
+     * delivered, expired, or pending at the end (or lost with a stand-in's unsynced bytes in a crash). Disk
+     * faults break that sum: a failed hint write is still counted in `stored`, and a write stalled behind a
+     * full memtable is not yet visible to the refresh check.
      */
     hints: { stored: number; refreshed: number; delivered: number; expired: number; pendingAtEnd: number };
     readRepairs: number;

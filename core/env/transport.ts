@@ -14,12 +14,14 @@ export type NodeId = string;
  * - the sender must not write to a buffer it passed to `send`, ever again (core sends a fresh encoding each
  *   time: `encodeMessage` copies out of its scratch writer);
  * - the handler receives a buffer that no one will write to again — the simulator hands over the sender's own
- *   buffer (a duplicated message delivers the same buffer twice), real mode a frame body it allocated for
- *   this one message — so the receiver may keep it, or views into it, for as long as it likes;
+ *   buffer (a duplicated message delivers the same buffer twice), real mode a view into the socket read the
+ *   frame arrived in (Node never reuses a read's buffer) or, for a frame split across reads, a copy of its
+ *   own — so the receiver may keep it, or views into it, for as long as it likes;
  * - the receiver must not write to it either (nor to views of it, e.g. the fields `decodeMessage` returns),
  *   since the same bytes may be delivered again, or still be held by the sender or another receiver.
  *   Anything core wants to change or hand over (engine.writeBatch with `transfer`) is a fresh buffer of its own.
- * (A kept view keeps its whole message alive: keep views only as long as a request lasts; copy for longer.)
+ * (A kept view keeps its whole message alive — in real mode the whole socket read, up to ~64 KiB: keep views
+ * only as long as a request lasts; copy for longer.)
  */
 export type MessageHandler = (from: NodeId, message: Uint8Array) => void;
 

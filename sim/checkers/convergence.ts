@@ -1,5 +1,5 @@
 import type { CheckerResult } from './result';
-import { formatDuration } from './stats';
+import { formatDuration, formatDurationPair } from './stats';
 
 /**
  * Convergence after heal: do the replicas come to agree once the faults stop, and how long does it take?
@@ -61,12 +61,13 @@ export function checkConvergence(samples: readonly ConvergenceSample[], options:
   const convergenceMicros = Math.max(0, convergedAt - healTime);
   figures.convergenceMicros = convergenceMicros;
   const tooSlow = convergenceMicros > thresholdMicros;
+  const [took, threshold] = formatDurationPair(convergenceMicros, thresholdMicros);
   return {
     ...base,
     verdict: tooSlow ? 'fail' : 'ok',
     summary: tooSlow
-      ? `replicas converged ${formatDuration(convergenceMicros)} after heal, beyond the ${formatDuration(thresholdMicros)} threshold`
-      : `replicas converged ${formatDuration(convergenceMicros)} after heal (threshold ${formatDuration(thresholdMicros)})`,
+      ? `replicas converged ${took} after heal, beyond the ${threshold} threshold`
+      : `replicas converged ${took} after heal (threshold ${threshold})`,
     figures,
   };
 }

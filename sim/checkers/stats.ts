@@ -35,17 +35,26 @@ export function ratio(numerator: number, denominator: number): number {
 }
 
 /**
- * A duration for a summary line, in the unit a person reads it in: `850 µs`, `12.5 ms`, `29.5 s`. Figures in
+ * A duration for a summary line, in the unit a person reads it in: `850 µs`, `12.5 ms`, `29.5 s` (at most four
+ * significant figures; the unit is chosen after rounding, so 999 999 µs reads `1 s`, not `1000 ms`). Figures in
  * result.json stay in µs; only the prose says "29.5 s" instead of "29500000 µs".
  */
 export function formatDuration(micros: number): string {
-  const magnitude = Math.abs(micros);
-  if (magnitude < 1_000) return `${micros} µs`;
-  if (magnitude < 1_000_000) return `${trimmed(micros / 1_000)} ms`;
-  return `${trimmed(micros / 1_000_000)} s`;
+  if (!Number.isFinite(micros) || Math.abs(micros) < 1_000) return `${Number.isFinite(micros) ? Math.round(micros) : micros} µs`;
+  const ms = fourFigures(micros / 1_000);
+  if (Math.abs(ms) < 1_000) return `${ms} ms`;
+  return `${fourFigures(micros / 1_000_000)} s`;
 }
 
-/** Up to three significant decimals, without trailing zeros (12.500 → 12.5). */
-function trimmed(value: number): string {
-  return String(Number(value.toFixed(Math.abs(value) >= 100 ? 1 : Math.abs(value) >= 10 ? 2 : 3)));
+/**
+ * Two durations a sentence compares ("converged after A, beyond the B threshold"): as formatDuration, unless
+ * rounding would make different values read the same — then both in exact µs.
+ */
+export function formatDurationPair(a: number, b: number): [string, string] {
+  const [textA, textB] = [formatDuration(a), formatDuration(b)];
+  return textA === textB && a !== b ? [`${a} µs`, `${b} µs`] : [textA, textB];
+}
+
+function fourFigures(value: number): number {
+  return Number(value.toPrecision(4));
 }

@@ -90,6 +90,21 @@ describe('sloppy quorum and hinted handoff', () => {
     expect(missing.length).toBe(2);
   });
 
+  it('a stand-in whose disk cannot answer the hint check still takes the write (the check is only a counter)', () => {
+    const { cluster, key, owners, result } = isolateTwoOwners(true);
+    expect(result.status).toBe('ok');
+    for (const id of cluster.ids.filter((id) => !owners.includes(id))) {
+      cluster.node(id)!.engine.has = () => {
+        throw new Error('injected read fault');
+      };
+    }
+    expect(cluster.awaitPut(owners[2]!, key, 'second-during-partition').status).toBe('ok');
+    cluster.network.heal();
+    cluster.advance(5_000_000);
+    // A blind second write: siblings with the first, on every owner once the hints are in.
+    for (const owner of owners) expect(cluster.localValues(owner, key), owner).toContain('second-during-partition');
+  });
+
   it('hints survive a crash of the stand-in and are delivered after it restarts', () => {
     const { cluster, key, owners, result } = isolateTwoOwners(true);
     expect(result.status).toBe('ok');
