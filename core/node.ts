@@ -1,6 +1,7 @@
 import { AntiEntropy } from './antientropy/exchange';
 import { Membership } from './membership/membership';
 import type { NodeEnvironment, NodeId, TimerId } from './env';
+import { SlotMap } from './slot-map';
 import { decodeMessage, encodeMessage, MessageDecodeError, type CoordinateMessage, type Message } from './replication/messages';
 import { checkKey, checkValue } from './replication/limits';
 import { DATA_PREFIX, dataKey, decodeMicros, encodeMicros, HINT_PREFIX, hintKey, parseHintKey, userKeyOfData } from './replication/keys';
@@ -164,14 +165,14 @@ export class StorageNode {
   private readonly env: NodeEnvironment;
   private readonly config: Required<Omit<NodeConfig, 'partitioning' | 'storage' | 'members' | 'ring' | 'ringGossipIntervalMicros' | 'transferSettleMicros' | 'transferBatch' | 'brokenMembership'>> & { members: readonly Member[] };
   private readonly suspicion: Suspicion;
-  private readonly pendingWrites = new Map<number, WriteRequest>();
+  private readonly pendingWrites = new SlotMap<WriteRequest>();
   /** The substitute and deadline timers of each write in pendingWrites (see writeReplied). */
-  private readonly writeTimers = new Map<number, [TimerId, TimerId]>();
-  private readonly pendingReads = new Map<number, ReadRequest>();
-  private readonly pendingForwards = new Map<number, (reply: Extract<Message, { type: 'coordinate-reply' }>) => void>();
-  private readonly pendingHints = new Map<number, { owner: NodeId; key: Uint8Array; storedAtMicros: number }>();
+  private readonly writeTimers = new SlotMap<[TimerId, TimerId]>();
+  private readonly pendingReads = new SlotMap<ReadRequest>();
+  private readonly pendingForwards = new SlotMap<(reply: Extract<Message, { type: 'coordinate-reply' }>) => void>();
+  private readonly pendingHints = new SlotMap<{ owner: NodeId; key: Uint8Array; storedAtMicros: number }>();
   private readonly hintsInFlight = new Set<string>();
-  private readonly pendingScans = new Map<number, (from: NodeId, keys: Uint8Array[], truncated: boolean) => void>();
+  private readonly pendingScans = new SlotMap<(from: NodeId, keys: Uint8Array[], truncated: boolean) => void>();
   private nextRequestId = 1;
   /** False once a scan found no hints; set again when one is stored. Saves a scan per node per second. */
   private hintsMayExist = true;

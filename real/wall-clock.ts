@@ -1,4 +1,5 @@
 import type { Clock, TimerId, TimerOptions } from '../core/env';
+import { SlotMap } from '../core/slot-map';
 
 /**
  * The real Clock: wall time in microseconds (Date.now × 1000 plus a monotonic sub-millisecond part) and
@@ -10,7 +11,7 @@ import type { Clock, TimerId, TimerOptions } from '../core/env';
  * engine's flush and compaction steps — so every GET waited at least 1 ms for its local answer.
  */
 export class WallClock implements Clock {
-  private readonly timers = new Map<TimerId, NodeJS.Timeout | NodeJS.Immediate>();
+  private readonly timers = new SlotMap<NodeJS.Timeout | NodeJS.Immediate>();
   private nextId = 1;
   private readonly wallAtStartMicros = Date.now() * 1000;
   private readonly monotonicAtStart = process.hrtime.bigint();
@@ -48,12 +49,12 @@ export class WallClock implements Clock {
 
   /** Cancels every timer (used on shutdown). */
   cancelAll(): void {
-    for (const handle of this.timers.values()) clear(handle);
+    for (const handle of this.timers.valueList()) clear(handle);
     this.timers.clear();
   }
 }
 
-function fire(timers: Map<TimerId, unknown>, id: TimerId, callback: () => void): void {
+function fire(timers: SlotMap<unknown>, id: TimerId, callback: () => void): void {
   timers.delete(id);
   callback();
 }

@@ -1,4 +1,5 @@
 import type { Clock, TimerId } from '../core/env';
+import { SlotMap } from '../core/slot-map';
 import type { SimHost } from './host';
 import { EventTag, type EventHandler, type SimEvent, type Simulator } from './simulator';
 
@@ -17,7 +18,7 @@ export class SimClock implements Clock, EventHandler {
   private anchorTrueMicros: number;
   private rate: number;
   private nextTimerId = 1;
-  private readonly timers = new Map<TimerId, SimEvent>();
+  private readonly timers = new SlotMap<SimEvent>();
 
   constructor(
     private readonly simulator: Simulator,
@@ -97,7 +98,7 @@ export class SimClock implements Clock, EventHandler {
 
   /** Drops every pending timer (called when the host crashes). */
   cancelAll(): void {
-    for (const event of this.timers.values()) this.simulator.cancel(event);
+    for (const event of this.timers.valueList()) this.simulator.cancel(event);
     this.timers.clear();
   }
 

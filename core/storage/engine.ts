@@ -14,6 +14,7 @@ import {
   type ManifestState,
 } from './manifest';
 import { Memtable } from './memtable';
+import { SlotMap } from '../slot-map';
 import { MergingCursor, type EntryCursor } from './merge';
 import { resolveOptions, type StorageOptions } from './options';
 import { ReadScratch, TableReader, type DataBlock, type TableCursor } from './sstable-reader';
@@ -134,7 +135,7 @@ export class StorageEngine {
   /** Writes queued behind a memtable stall, FIFO. A head index, not Array.shift, keeps draining O(n). */
   private stalled: PendingWrite[] = [];
   /** Background steps waiting out a duty-cycle pause (see deferStep), by timer. */
-  private readonly pausedSteps = new Map<TimerId, () => void>();
+  private readonly pausedSteps = new SlotMap<() => void>();
   private stalledHead = 0;
   /** Memtables sealed so far (including a replayed one) and flushed so far; flush() waits for the first to catch up. */
   private sealedCount = 0;
@@ -144,7 +145,7 @@ export class StorageEngine {
   private idleWaiters: WriteCallback[] = [];
   private idleCheckPending = false;
   private readonly walCounters: WalCounters = { bytesWritten: 0, syncs: 0, syncedWrites: 0 };
-  private readonly timers = new Set<TimerId>();
+  private readonly timers = new SlotMap<true>();
   private failure: Error | null = null;
   /** A corruption met by background compaction: compaction stops, reads of healthy tables continue. */
   private backgroundError: Error | null = null;
@@ -621,13 +622,13 @@ export class StorageEngine {
       this.pausedSteps.delete(id);
       step();
     }, { keepAlive: true });
-    this.timers.add(id);
+    this.timers.set(id, true);
     this.pausedSteps.set(id, step);
   }
 
   /** A write just stalled: background steps waiting out their duty-cycle pause run now instead. */
   private resumePausedSteps(): void {
-    for (const [id, step] of this.pausedSteps) {
+    for (const [id, step] of this.pausedSteps.entryList()) {
       this.clock.cancelTimer(id);
       this.timers.delete(id);
       this.defer(step);
@@ -1005,7 +1006,7 @@ export class StorageEngine {
     for (const write of this.takeStalled()) write.done(new StorageClosedError('write'));
     const finish = (): void => {
       this.closed = true;
-      for (const id of this.timers) this.clock.cancelTimer(id);
+      for (const id of this.timers.keyList()) this.clock.cancelTimer(id);
       this.timers.clear();
       for (const write of this.takeStalled()) write.done(new StorageClosedError('write'));
       this.manifest.whenIdle(() => done(this.failure));
@@ -1052,6 +1053,6 @@ export class StorageEngine {
       this.timers.delete(id);
       callback();
     });
-    this.timers.add(id);
+    this.timers.set(id, true);
   }
 }
