@@ -214,6 +214,25 @@ describe('group commit with a soon hook', () => {
   });
 });
 
+describe('group commit after an fsync completes', () => {
+  it('with the soon hook, writes made in the completing turn share the next fsync instead of queueing for two', () => {
+    const world = new World(78);
+    const engine = world.open({ syncWrites: true }, true);
+    const enc = (text: string): Uint8Array => new TextEncoder().encode(text);
+    world.await((done) => {
+      engine.put(enc('k0'), enc('v'), undefined, (error) => {
+        if (error !== null) return done(error);
+        // Acknowledged: one write now, another from a later callback of the same turn (another socket read).
+        let acked = 0;
+        const ack = (e: Error | null): void => (e !== null ? done(e) : ++acked === 2 ? done(null) : undefined);
+        engine.put(enc('k1'), enc('v'), undefined, ack);
+        world.clock.setTimer(0, () => engine.put(enc('k2'), enc('v'), undefined, ack));
+      });
+    });
+    expect(engine.stats().walSyncs).toBe(2); // k0 alone, then k1 and k2 together (three before the change)
+  });
+});
+
 describe.each(['leveled', 'size-tiered'] as const)('storage engine vs Map model (%s)', (strategy) => {
   it('agrees on every read, keeps every acknowledged write across crashes', () => {
     fc.assert(
