@@ -365,7 +365,7 @@ export class StorageNode {
       this.env.clock.setTimer(0, () => done({ keys: [], asked: 0, answered: 0, missing: members, truncated: false }));
       return;
     }
-    const requestId = this.nextRequestId++;
+    const requestId = this.newRequestId();
     const found = new Map<string, Uint8Array>();
     const answered = new Set<NodeId>();
     let truncated = false;
@@ -462,7 +462,7 @@ export class StorageNode {
   }
 
   private forward(coordinator: NodeId, message: CoordinateMessage, done: (result: WriteResult) => void): void {
-    const requestId = this.nextRequestId++;
+    const requestId = this.newRequestId();
     this.counters.writesForwarded++;
     const timer = this.env.clock.setTimer(this.config.requestTimeoutMicros * 2, () => {
       if (!this.pendingForwards.delete(requestId)) return;
@@ -523,7 +523,7 @@ export class StorageNode {
       const hintFor = replaced?.hintFor || replaced?.node || plan.owners[0]!;
       targets = [{ node: this.id, hintFor: asStandIn ? hintFor : '' }, ...targets.filter((t) => t !== replaced)].slice(0, this.config.n);
     }
-    const requestId = this.nextRequestId++;
+    const requestId = this.newRequestId();
     const resultContext = encodeContext(contextOf(next));
     // The request stays registered until its deadline even after it answered, so late acknowledgements are
     // still counted and only truly silent replicas get a stand-in.
@@ -618,7 +618,7 @@ export class StorageNode {
     this.counters.readsCoordinated++;
     const walk = this.walk(key);
     const plan = planTargets(walk, this.config.n, this.config.sloppyQuorum, (node) => node !== this.id && this.suspicion.isSuspected(node));
-    const requestId = this.nextRequestId++;
+    const requestId = this.newRequestId();
     let answered = false;
     const answer = (outcome: ReadOutcome): void => {
       answered = true;
@@ -799,7 +799,7 @@ export class StorageNode {
         continue;
       }
       offered++;
-      const requestId = this.nextRequestId++;
+      const requestId = this.newRequestId();
       this.hintsInFlight.add(marker);
       this.pendingHints.set(requestId, { owner, key: key.slice(), storedAtMicros });
       roundIds.push(requestId);
@@ -1127,6 +1127,16 @@ export class StorageNode {
     }
     for (let v = 0; v < visited.length; v++) seen[visited[v]!] = 0;
     return nodes;
+  }
+
+  /**
+   * The next request id. The wire carries it as a u32 and 0 means "no reply wanted" (read repair), so ids run
+   * 1 … 2^32 − 1 and wrap: at 20 K requests a second that is days, and a request never lives that long.
+   */
+  private newRequestId(): number {
+    const id = this.nextRequestId;
+    this.nextRequestId = id >= 0xffff_ffff ? 1 : id + 1;
+    return id;
   }
 
   private failLater(done: (result: WriteResult) => void, code: WriteResult['code'], error: string): void {

@@ -21,6 +21,8 @@ export class SlotMap<V> {
   private keys: Float64Array;
   private values: (V | undefined)[];
   private mask: number;
+  /** 32 − log2(capacity): the hash's top bits pick the home slot. */
+  private shift: number;
   private count = 0;
 
   constructor(initialCapacity = 16) {
@@ -29,6 +31,7 @@ export class SlotMap<V> {
     this.keys = new Float64Array(capacity).fill(EMPTY);
     this.values = new Array<V | undefined>(capacity).fill(undefined);
     this.mask = capacity - 1;
+    this.shift = 32 - Math.log2(capacity);
   }
 
   get size(): number {
@@ -36,6 +39,7 @@ export class SlotMap<V> {
   }
 
   get(key: number): V | undefined {
+    if (!(key >= 0)) return undefined; // never match the EMPTY marker (or NaN)
     const keys = this.keys;
     for (let i = this.home(key); ; i = (i + 1) & this.mask) {
       const k = keys[i]!;
@@ -45,6 +49,7 @@ export class SlotMap<V> {
   }
 
   has(key: number): boolean {
+    if (!(key >= 0)) return false;
     const keys = this.keys;
     for (let i = this.home(key); ; i = (i + 1) & this.mask) {
       const k = keys[i]!;
@@ -75,6 +80,7 @@ export class SlotMap<V> {
 
   /** Removes `key`; true if it was there. */
   delete(key: number): boolean {
+    if (!(key >= 0)) return false;
     const keys = this.keys;
     const values = this.values;
     const mask = this.mask;
@@ -129,11 +135,11 @@ export class SlotMap<V> {
     this.count = 0;
   }
 
-  /** Fibonacci hashing of the id: sequential ids spread over the table. */
+  /** Fibonacci hashing: the top bits of id × 2^32/φ, so sequential ids and ids sharing low bits both spread. */
   private home(key: number): number {
-    // Fold the high bits in so keys above 2^32 still spread.
+    // Fold the high word in so keys above 2^32 spread too.
     const folded = (key >>> 0) ^ ((key / 4294967296) >>> 0);
-    return Math.imul(folded, 0x9e3779b1) >>> 0 & this.mask;
+    return Math.imul(folded, 0x9e3779b1) >>> this.shift;
   }
 
   private grow(): void {
@@ -143,6 +149,7 @@ export class SlotMap<V> {
     this.keys = new Float64Array(capacity).fill(EMPTY);
     this.values = new Array<V | undefined>(capacity).fill(undefined);
     this.mask = capacity - 1;
+    this.shift = 32 - Math.log2(capacity);
     this.count = 0;
     for (let i = 0; i < oldKeys.length; i++) if (oldKeys[i] !== EMPTY) this.set(oldKeys[i]!, oldValues[i] as V);
     // The old array is garbage now, but it may be in the old generation: leave it pointing at nothing.

@@ -628,7 +628,8 @@ export class StorageEngine {
 
   /** A write just stalled: background steps waiting out their duty-cycle pause run now instead. */
   private resumePausedSteps(): void {
-    for (const [id, step] of this.pausedSteps.entryList()) {
+    // In the order they paused (timer ids only grow): a flush that stalled writes pause before later steps.
+    for (const [id, step] of this.pausedSteps.entryList().sort((a, b) => a[0] - b[0])) {
       this.clock.cancelTimer(id);
       this.timers.delete(id);
       this.defer(step);

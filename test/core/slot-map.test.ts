@@ -46,9 +46,28 @@ describe('SlotMap: integer-keyed map for short-lived request and timer state', (
     expect(held).toEqual([]);
   });
 
-  it('refuses keys that are not non-negative safe integers', () => {
+  it('refuses keys that are not non-negative safe integers, and never finds one', () => {
     const slots = new SlotMap<number>();
     expect(() => slots.set(-1, 0)).toThrow(/integers ≥ 0/);
     expect(() => slots.set(1.5, 0)).toThrow(/integers ≥ 0/);
+    // -1 marks an empty slot inside: asking for it must not find (or delete) an empty slot.
+    expect(slots.has(-1)).toBe(false);
+    expect(slots.get(-1)).toBeUndefined();
+    expect(slots.delete(-1)).toBe(false);
+    expect(slots.size).toBe(0);
+  });
+
+  it('spreads keys that share their low bits (multiples of 4096) as well as sequential ones', () => {
+    const slots = new SlotMap<number>();
+    for (let i = 1; i <= 2000; i++) slots.set(i * 4096, i);
+    for (let i = 1; i <= 2000; i++) expect(slots.get(i * 4096)).toBe(i);
+    // Probe runs stay short: every key sits within a few slots of its home.
+    const inner = slots as unknown as { keys: Float64Array; mask: number; home(key: number): number };
+    let longest = 0;
+    for (let i = 0; i < inner.keys.length; i++) {
+      const key = inner.keys[i]!;
+      if (key !== -1) longest = Math.max(longest, (i - inner.home(key)) & inner.mask);
+    }
+    expect(longest).toBeLessThan(64);
   });
 });

@@ -54,6 +54,18 @@ describe('quorum reads and writes without faults', () => {
   });
 });
 
+describe('request ids', () => {
+  it('wrap within the wire\'s u32 and never become 0 (which means "no reply wanted")', () => {
+    const cluster = new SimCluster({ seed: 9, nodes: 3 });
+    const node = cluster.node('n0') as unknown as { nextRequestId: number };
+    node.nextRequestId = 0xffff_fffe;
+    for (let i = 0; i < 4; i++) expect(cluster.awaitPut('n0', `wrap-${i}`, `v${i}`).status).toBe('ok');
+    for (let i = 0; i < 4; i++) expect(cluster.awaitGet('n0', `wrap-${i}`).strings).toEqual([`v${i}`]);
+    expect(node.nextRequestId).toBeGreaterThan(0);
+    expect(node.nextRequestId).toBeLessThan(100);
+  });
+});
+
 describe('sloppy quorum and hinted handoff', () => {
   function isolateTwoOwners(hintedHandoff: boolean) {
     const cluster = new SimCluster({ seed: 5, nodes: 6, hintedHandoff, readRepair: false });
