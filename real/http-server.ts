@@ -25,7 +25,13 @@ import { decodeKeyPath, encodeKeyPath, KeyPathError } from './key-path';
  * - `ETag` (GET) is the version's fingerprint, for `If-Match`.
  * - `ttl` is in **seconds** (fractions allowed: `ttl=0.5`), like Redis's EX and Cassandra's USING TTL.
  * - Errors are JSON `{"error": "...", "code": "..."}`: 400 malformed, 401 missing/wrong bearer token,
- *   413 key > 256 B or value > 1 MiB, 412 cas conflict, 503 quorum not met (says how many replicas answered).
+ *   413 key > 256 B or value > 1 MiB, 412 cas conflict, 503 quorum not met (says how many replicas answered),
+ *   503 `overloaded` with `Retry-After: 1` when the node is already answering `maxInFlight` requests.
+ *
+ * Admission control: past `maxInFlight` requests in progress, a key request is refused at once instead of
+ * queued. A node that only queues answers everything late once it falls behind — and holds every queued
+ * request's state meanwhile; refusing the excess keeps the admitted ones fast and tells clients to back off.
+ * `GET /v1/status` is always answered, so an operator can see why.
  */
 export interface HttpApiOptions {
   /** When set, every request needs `Authorization: Bearer <token>`. */
@@ -34,6 +40,8 @@ export interface HttpApiOptions {
   status?: () => Record<string, unknown>;
   /** Called by GET /v1/status?reset=1 after answering: start new windows for what `status` reports. */
   resetStatusWindow?: () => void;
+  /** Key requests in progress beyond which new ones get 503 `overloaded` (default 4096). */
+  maxInFlight?: number;
 }
 
 /** When the request arrived (performance.now()), on the response object: no closure per request. */
@@ -44,7 +52,14 @@ export const CONTEXT_HEADER = 'x-dynalab-context';
 const JSON_TYPE = 'application/json; charset=utf-8';
 
 export function createHttpApi(node: StorageNode, options: HttpApiOptions = {}): http.Server {
-  const counters = { requests: 0, byStatus: {} as Record<string, number> };
+  const counters = { requests: 0, inFlight: 0, shed: 0, byStatus: {} as Record<string, number> };
+  const maxInFlight = options.maxInFlight ?? 4096;
+  if (!(Number.isInteger(maxInFlight) && maxInFlight >= 1)) throw new RangeError(`maxInFlight must be an integer ≥ 1, got ${maxInFlight}`);
+  // 'close' fires once per response, after it finished or when the client went away: the in-flight count
+  // cannot leak either way. One listener function for every response, not a closure per request.
+  function admittedDone(this: TimedResponse): void {
+    counters.inFlight--;
+  }
   // Server-side latency: from the request's headers being parsed to the last byte of the answer handed to the
   // kernel, in µs. What a client measures on top of this is its own queueing, the network and its event loop.
   const latencyMicros = createHistogram();
@@ -102,6 +117,16 @@ export function createHttpApi(node: StorageNode, options: HttpApiOptions = {}): 
         options.resetStatusWindow?.();
       }
       return;
+    }
+    if (pathname === '/v1/keys' || pathname.startsWith('/v1/keys/')) {
+      if (counters.inFlight >= maxInFlight) {
+        counters.shed++;
+        res.setHeader('Retry-After', '1');
+        const message = `node is answering ${counters.inFlight} requests (limit ${maxInFlight}); retry later`;
+        return drainThen(req, () => sendError(res, 503, 'overloaded', message, {}, req.method === 'HEAD'));
+      }
+      counters.inFlight++;
+      res.on('close', admittedDone);
     }
     if (pathname === '/v1/keys') {
       if (req.method !== 'GET') return methodNotAllowed(res, 'GET');

@@ -25,6 +25,7 @@ import { z } from 'zod';
  * w: 2
  * conflict: vclock            # or lww
  * antiEntropyIntervalMs: 600000   # Merkle exchange with one peer every 10 min (0 = off)
+ * maxInFlightRequests: 4096   # key requests in progress beyond which new ones get 503 "overloaded"
  * storage:                    # optional; the defaults
  *   memtableMiB: 64           # the node draws its memtable size from 75–100 % of this (see node-process.ts)
  *   blockCacheMiB: 8
@@ -68,6 +69,8 @@ export const nodeConfigSchema = z
      * 500-node cluster runs it weekly).
      */
     antiEntropyIntervalMs: z.number().int().min(0).default(600_000),
+    /** Admission control (see real/http-server.ts): past this many key requests in progress, answer 503. */
+    maxInFlightRequests: z.number().int().min(1).max(1_000_000).default(4096),
     /** The LSM engine's knobs a deployment may want to turn (core/storage/options.ts says what each does). */
     storage: z
       .strictObject({

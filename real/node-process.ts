@@ -114,6 +114,7 @@ export async function startRealNode(config: RealNodeConfig, options: StartOption
   });
   const server = createHttpApi(node, {
     ...(config.token !== undefined ? { token: config.token } : {}),
+    maxInFlight: config.maxInFlightRequests,
     status: () => ({
       pid: process.pid,
       http: config.listen.http,

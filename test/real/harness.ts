@@ -21,6 +21,7 @@ export interface ClusterOptions {
   vnodes?: number;
   token?: string;
   requestTimeoutMs?: number;
+  maxInFlightRequests?: number;
 }
 
 export interface TestCluster {
@@ -56,6 +57,7 @@ export function clusterConfigs(root: string, ports: number[], options: ClusterOp
       vnodes: options.vnodes ?? 64,
       // Generous: the machine running the tests may be busy, and a timeout here is a flaky test, not a finding.
       requestTimeoutMs: options.requestTimeoutMs ?? 2000,
+      ...(options.maxInFlightRequests !== undefined ? { maxInFlightRequests: options.maxInFlightRequests } : {}),
     }),
   );
 }

@@ -171,6 +171,35 @@ describe('quorum failures and the bearer token', () => {
     }
   });
 
+  it('past maxInFlightRequests a key request gets 503 overloaded at once; status still answers; nothing leaks', async () => {
+    const busy = await startCluster({ nodes: 3, requestTimeoutMs: 400, maxInFlightRequests: 2 });
+    try {
+      const client = busy.clients[0]!;
+      await client.put('slow', 'v', { w: 3 });
+      await busy.stop(1);
+      await busy.stop(2);
+      // Two writes wait for replicas that are gone (until the 400 ms deadline); the third is refused at once.
+      const slow = [client.put('slow', 'a', { w: 2 }).catch((e: unknown) => e), client.put('slow', 'b', { w: 2 }).catch((e: unknown) => e)];
+      await waitFor('two requests in flight', async () => ((await client.status()) as { requests: { inFlight: number } }).requests.inFlight === 2);
+      const started = Date.now();
+      const refused = (await client.get('slow', { r: 1 }).catch((e: unknown) => e)) as DynalabHttpError;
+      expect(refused.status).toBe(503);
+      expect(refused.message).toMatch(/answering 2 requests \(limit 2\); retry later/);
+      expect(Date.now() - started, 'refused without waiting for the slow ones').toBeLessThan(300);
+      const raw503 = await raw(Number(busy.configs[0]!.listen.http.split(':')[1]), 'GET', '/v1/keys/slow');
+      expect(raw503.status).toBe(503);
+      expect(raw503.headers['retry-after']).toBe('1');
+      expect(JSON.parse(raw503.body.toString('utf8')).code).toBe('overloaded');
+      for (const result of await Promise.all(slow)) expect((result as DynalabHttpError).status).toBe(503); // quorum not met
+      const status = (await client.status()) as { requests: { inFlight: number; shed: number } };
+      expect(status.requests.inFlight).toBe(0);
+      expect(status.requests.shed).toBe(2);
+      expect((await client.get('slow', { r: 1 })).found).toBe(true); // admitted again
+    } finally {
+      await busy.close();
+    }
+  });
+
   it('401 without the token, 200 with it', async () => {
     const guarded = await startCluster({ nodes: 1, token: 'hunter2' });
     try {
