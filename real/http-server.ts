@@ -4,6 +4,7 @@ import { createHistogram } from 'node:perf_hooks';
 import { histogramMs } from './histogram-summary';
 import type { ReadResult, StorageNode, WriteOptions, WriteResult } from '../core/node';
 import { MAX_KEY_BYTES, MAX_VALUE_BYTES } from '../core/replication/limits';
+import { Admission } from './admission';
 import { decodeKeyPath, encodeKeyPath, KeyPathError } from './key-path';
 
 /**
@@ -28,10 +29,8 @@ import { decodeKeyPath, encodeKeyPath, KeyPathError } from './key-path';
  *   413 key > 256 B or value > 1 MiB, 412 cas conflict, 503 quorum not met (says how many replicas answered),
  *   503 `overloaded` with `Retry-After: 1` when the node is already answering `maxInFlight` requests.
  *
- * Admission control: past `maxInFlight` requests in progress, a key request is refused at once instead of
- * queued. A node that only queues answers everything late once it falls behind — and holds every queued
- * request's state meanwhile; refusing the excess keeps the admitted ones fast and tells clients to back off.
- * `GET /v1/status` is always answered, so an operator can see why.
+ * Admission control (admission.ts): past `maxInFlight` key requests in progress, a new one is refused at once
+ * instead of queued. `GET /v1/status` is always answered, so an operator can see why.
  */
 export interface HttpApiOptions {
   /** When set, every request needs `Authorization: Bearer <token>`. */
@@ -52,14 +51,8 @@ export const CONTEXT_HEADER = 'x-dynalab-context';
 const JSON_TYPE = 'application/json; charset=utf-8';
 
 export function createHttpApi(node: StorageNode, options: HttpApiOptions = {}): http.Server {
-  const counters = { requests: 0, inFlight: 0, shed: 0, byStatus: {} as Record<string, number> };
-  const maxInFlight = options.maxInFlight ?? 4096;
-  if (!(Number.isInteger(maxInFlight) && maxInFlight >= 1)) throw new RangeError(`maxInFlight must be an integer ≥ 1, got ${maxInFlight}`);
-  // 'close' fires once per response, after it finished or when the client went away: the in-flight count
-  // cannot leak either way. One listener function for every response, not a closure per request.
-  function admittedDone(this: TimedResponse): void {
-    counters.inFlight--;
-  }
+  const counters = { requests: 0, byStatus: {} as Record<string, number> };
+  const admission = new Admission(options.maxInFlight ?? 4096);
   // Server-side latency: from the request's headers being parsed to the last byte of the answer handed to the
   // kernel, in µs. What a client measures on top of this is its own queueing, the network and its event loop.
   const latencyMicros = createHistogram();
@@ -80,6 +73,13 @@ export function createHttpApi(node: StorageNode, options: HttpApiOptions = {}): 
       if (!res.headersSent) sendError(res, 500, 'internal', `internal error: ${(error as Error).message}`);
       else res.destroy();
     }
+  });
+  admission.watch(server);
+  // With a listener here node:http no longer answers `Expect: 100-continue` itself: invite the body only when
+  // there is room, so a refused PUT's client never sends it.
+  server.on('checkContinue', (req: http.IncomingMessage, res: http.ServerResponse) => {
+    if (!(admission.full && isKeyPath(req.url ?? '/'))) res.writeContinue();
+    server.emit('request', req, res);
   });
   // A client that sends garbage gets a 400 from node:http and its connection closed; the node is unaffected.
   server.on('clientError', (_error, socket) => {
@@ -108,6 +108,8 @@ export function createHttpApi(node: StorageNode, options: HttpApiOptions = {}): 
         counters: node.counters,
         requests: {
           ...counters,
+          inFlight: admission.inFlight,
+          shed: admission.shed,
           latency: { count: latencyMicros.count, ...histogramMs(latencyMicros, (micros) => Math.round(micros) / 1000) },
         },
         ...options.status?.(),
@@ -118,15 +120,13 @@ export function createHttpApi(node: StorageNode, options: HttpApiOptions = {}): 
       }
       return;
     }
-    if (pathname === '/v1/keys' || pathname.startsWith('/v1/keys/')) {
-      if (counters.inFlight >= maxInFlight) {
-        counters.shed++;
-        res.setHeader('Retry-After', '1');
-        const message = `node is answering ${counters.inFlight} requests (limit ${maxInFlight}); retry later`;
-        return drainThen(req, () => sendError(res, 503, 'overloaded', message, {}, req.method === 'HEAD'));
-      }
-      counters.inFlight++;
-      res.on('close', admittedDone);
+    if (isKeyPath(pathname) && !admission.admit(req, res)) {
+      // Answered at once, body unread: `Connection: close` drops whatever of it is still coming.
+      res[ARRIVED] = undefined; // a refusal is not part of the latency of the requests the node serves
+      res.setHeader('Retry-After', '1');
+      if (!req.complete) res.setHeader('Connection', 'close');
+      const message = `node is answering ${admission.inFlight} requests (limit ${admission.limit}); retry later`;
+      return sendError(res, 503, 'overloaded', message, {}, req.method === 'HEAD');
     }
     if (pathname === '/v1/keys') {
       if (req.method !== 'GET') return methodNotAllowed(res, 'GET');
@@ -160,7 +160,9 @@ export function createHttpApi(node: StorageNode, options: HttpApiOptions = {}): 
   function getKey(key: Uint8Array, query: URLSearchParams, res: http.ServerResponse, head: boolean): void {
     const r = intParam(query, 'r');
     if (r instanceof Error) return sendError(res, 400, 'bad-request', r.message);
+    const released = admission.work(res);
     node.get(key, r === undefined ? {} : { r }, (result: ReadResult) => {
+      released();
       if (result.status !== 'ok') {
         const status = result.code === 'bad-request' || result.code === 'key-too-large' ? (result.code === 'bad-request' ? 400 : 413) : 503;
         const error = status === 503 ? `read quorum not met: ${result.replies} of ${r ?? 'r'} replicas answered (${result.error})` : result.error;
@@ -216,7 +218,11 @@ export function createHttpApi(node: StorageNode, options: HttpApiOptions = {}): 
       // body that arrived in one chunk needs no concat). The core copies the value into its own encoding.
       const body = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size);
       const value = new Uint8Array(body.buffer, body.byteOffset, body.length);
-      const done = (result: WriteResult) => sendWrite(res, result, options.w);
+      const released = admission.work(res);
+      const done = (result: WriteResult) => {
+        released();
+        sendWrite(res, result, options.w);
+      };
       const ifMatch = req.headers['if-match'];
       const ifNoneMatch = req.headers['if-none-match'];
       if (ifMatch !== undefined) node.cas(key, value, unquote(ifMatch), options, done);
@@ -229,7 +235,11 @@ export function createHttpApi(node: StorageNode, options: HttpApiOptions = {}): 
     const options = writeOptions(query, req, false);
     drainThen(req, () => {
       if (options instanceof Error) return sendError(res, 400, 'bad-request', options.message);
-      node.delete(key, options, (result) => sendWrite(res, result, options.w));
+      const released = admission.work(res);
+      node.delete(key, options, (result) => {
+        released();
+        sendWrite(res, result, options.w);
+      });
     });
   }
 
@@ -240,7 +250,9 @@ export function createHttpApi(node: StorageNode, options: HttpApiOptions = {}): 
     if (limit !== undefined && (limit < 1 || limit > 100_000)) return sendError(res, 400, 'bad-request', `limit=${limit} must be between 1 and 100000`);
     const prefixBytes = new TextEncoder().encode(prefix);
     if (prefixBytes.length > MAX_KEY_BYTES) return sendError(res, 413, 'key-too-large', `prefix is ${prefixBytes.length} bytes; keys are at most ${MAX_KEY_BYTES}`);
+    const released = admission.work(res);
     node.scanKeys(prefixBytes, limit === undefined ? {} : { limit }, (result) => {
+      released();
       sendJson(res, 200, {
         keys: result.keys.map((k) => encodeKeyPath(k)),
         complete: result.missing.length === 0 && !result.truncated,
@@ -344,6 +356,11 @@ function refuseBody(req: http.IncomingMessage, res: http.ServerResponse, size: n
 }
 
 const DISCARD_LIMIT = 16 * 1024 * 1024;
+
+/** The requests admission control counts: key reads, writes and prefix listings (not status). */
+function isKeyPath(url: string): boolean {
+  return url === '/v1/keys' || url.startsWith('/v1/keys/') || url.startsWith('/v1/keys?');
+}
 
 function drainThen(req: http.IncomingMessage, then: () => void): void {
   if (req.complete) return then();

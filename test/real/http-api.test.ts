@@ -171,30 +171,76 @@ describe('quorum failures and the bearer token', () => {
     }
   });
 
-  it('past maxInFlightRequests a key request gets 503 overloaded at once; status still answers; nothing leaks', async () => {
-    const busy = await startCluster({ nodes: 3, requestTimeoutMs: 400, maxInFlightRequests: 2 });
+  it('past maxInFlightRequests a key request gets 503 overloaded at once, without reading its body; status still answers', async () => {
+    const busy = await startCluster({ nodes: 1, maxInFlightRequests: 2 });
+    const httpPort = Number(busy.configs[0]!.listen.http.split(':')[1]);
+    const sockets: net.Socket[] = [];
     try {
-      const client = busy.clients[0]!;
-      await client.put('slow', 'v', { w: 3 });
-      await busy.stop(1);
-      await busy.stop(2);
-      // Two writes wait for replicas that are gone (until the 400 ms deadline); the third is refused at once.
-      const slow = [client.put('slow', 'a', { w: 2 }).catch((e: unknown) => e), client.put('slow', 'b', { w: 2 }).catch((e: unknown) => e)];
-      await waitFor('two requests in flight', async () => ((await client.status()) as { requests: { inFlight: number } }).requests.inFlight === 2);
-      const started = Date.now();
-      const refused = (await client.get('slow', { r: 1 }).catch((e: unknown) => e)) as DynalabHttpError;
+      // Two PUTs that sent their headers and part of the body hold both slots (admitted at the headers).
+      for (let i = 0; i < 2; i++) {
+        const socket = net.connect(httpPort, '127.0.0.1');
+        sockets.push(socket);
+        socket.write(`PUT /v1/keys/held${i} HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n\r\nabc`);
+      }
+      const status = async () => (await busy.clients[0]!.status()) as { requests: { inFlight: number; shed: number } };
+      await waitFor('two requests in flight', async () => (await status()).requests.inFlight === 2);
+      const refused = (await busy.clients[0]!.get('held0').catch((e: unknown) => e)) as DynalabHttpError;
       expect(refused.status).toBe(503);
       expect(refused.message).toMatch(/answering 2 requests \(limit 2\); retry later/);
-      expect(Date.now() - started, 'refused without waiting for the slow ones').toBeLessThan(300);
-      const raw503 = await raw(Number(busy.configs[0]!.listen.http.split(':')[1]), 'GET', '/v1/keys/slow');
-      expect(raw503.status).toBe(503);
+      const raw503 = await raw(httpPort, 'GET', '/v1/keys/held0');
       expect(raw503.headers['retry-after']).toBe('1');
       expect(JSON.parse(raw503.body.toString('utf8')).code).toBe('overloaded');
-      for (const result of await Promise.all(slow)) expect((result as DynalabHttpError).status).toBe(503); // quorum not met
-      const status = (await client.status()) as { requests: { inFlight: number; shed: number } };
-      expect(status.requests.inFlight).toBe(0);
-      expect(status.requests.shed).toBe(2);
-      expect((await client.get('slow', { r: 1 })).found).toBe(true); // admitted again
+      // Expect: 100-continue while full: the 503 comes straight away, no "100 Continue" inviting the body.
+      const first = await new Promise<string>((resolve, reject) => {
+        const socket = net.connect(httpPort, '127.0.0.1', () => {
+          socket.write('PUT /v1/keys/big HTTP/1.1\r\nHost: x\r\nContent-Length: 1000000\r\nExpect: 100-continue\r\n\r\n');
+        });
+        socket.once('data', (chunk) => {
+          resolve(chunk.toString('latin1').split('\r\n')[0]!);
+          socket.destroy();
+        });
+        socket.once('error', reject);
+      });
+      expect(first).toBe('HTTP/1.1 503 Service Unavailable');
+      expect((await status()).requests.shed).toBe(3);
+      // One held PUT completes its body: its slot frees once it is answered, and the next request is admitted.
+      sockets[0]!.write('defghij');
+      await waitFor('one slot free', async () => (await status()).requests.inFlight === 1);
+      await busy.clients[0]!.put('after', 'v');
+      expect((await busy.clients[0]!.get('held0')).values.map(text)).toEqual(['abcdefghij']);
+    } finally {
+      for (const socket of sockets) socket.destroy();
+      await busy.close();
+    }
+  });
+
+  it('admission slots are not leaked by pipelined requests cut off mid-queue, nor freed while the node still works', async () => {
+    const busy = await startCluster({ nodes: 3, requestTimeoutMs: 1500, maxInFlightRequests: 100 });
+    const httpPort = Number(busy.configs[0]!.listen.http.split(':')[1]);
+    const status = async () => (await busy.clients[0]!.status()) as { requests: { inFlight: number } };
+    try {
+      await busy.clients[0]!.put('p', 'v', { w: 3 });
+      // 40 pipelined GETs on one connection, the connection destroyed right after sending them.
+      for (let round = 0; round < 3; round++) {
+        const socket = net.connect(httpPort, '127.0.0.1');
+        await new Promise<void>((resolve) => socket.once('connect', () => resolve()));
+        socket.write('GET /v1/keys/p HTTP/1.1\r\nHost: x\r\n\r\n'.repeat(40));
+        await new Promise((resolve) => setTimeout(resolve, 1));
+        socket.destroy();
+      }
+      await waitFor('every pipelined slot released', async () => (await status()).requests.inFlight === 0);
+      // A write the node cannot finish yet (two of three owners down, W=3): its client gives up, but the slot
+      // stays taken until the node's own deadline ends the work.
+      await busy.stop(1);
+      await busy.stop(2);
+      const socket = net.connect(httpPort, '127.0.0.1');
+      await new Promise<void>((resolve) => socket.once('connect', () => resolve()));
+      socket.write('PUT /v1/keys/p?w=3 HTTP/1.1\r\nHost: x\r\nContent-Length: 1\r\n\r\nx');
+      await waitFor('the write in flight', async () => (await status()).requests.inFlight === 1);
+      socket.destroy();
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      expect((await status()).requests.inFlight, 'the node is still working for the departed client').toBe(1);
+      await waitFor('released after the node gave up', async () => (await status()).requests.inFlight === 0, 5000);
     } finally {
       await busy.close();
     }

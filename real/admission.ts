@@ -1,0 +1,113 @@
+import type * as http from 'node:http';
+import type { Socket } from 'node:net';
+
+/**
+ * Admission control for the HTTP API: at most `limit` key requests in progress; past that a new one is
+ * refused at once (503 `overloaded`) instead of queued. A node that only queues answers everyone late once
+ * it falls behind, and holds every queued request's state meanwhile; refusing the excess keeps the admitted
+ * ones fast and tells clients to back off.
+ *
+ * A slot is held from admission until both the response is closed (sent, or its client gone) and the work
+ * the node started for it has called back. Releasing on the response alone would let clients that give up
+ * under overload — exactly the ones that leave — free slots while the node still works for them.
+ *
+ * A response emits 'close' once it finished or its socket closed — except a pipelined response still queued
+ * behind another on the same connection: when the socket closes, node:http destroys its request and never
+ * emits anything on the response. So every socket also releases, when it closes, whatever it still holds.
+ */
+const SLOT = Symbol('admission slot');
+const SOCKET_SLOTS = Symbol('admitted responses');
+
+interface Slot {
+  closed: boolean;
+  working: boolean;
+  released: boolean;
+  readonly socket: TrackedSocket;
+}
+type Tracked = http.ServerResponse & { [SLOT]?: Slot };
+type TrackedSocket = Socket & { [SOCKET_SLOTS]?: Set<Tracked> };
+
+const NOTHING = (): void => {};
+
+export class Admission {
+  private inFlightCount = 0;
+  private shedCount = 0;
+  /** One listener for every admitted response ('close'), not a closure per request. */
+  private readonly onResponseClose: (this: Tracked) => void;
+
+  constructor(readonly limit: number) {
+    if (!(Number.isInteger(limit) && limit >= 1)) throw new RangeError(`maxInFlight must be an integer ≥ 1, got ${limit}`);
+    const admission = this;
+    this.onResponseClose = function (this: Tracked): void {
+      admission.closed(this);
+    };
+  }
+
+  /** Key requests admitted and not yet released. */
+  get inFlight(): number {
+    return this.inFlightCount;
+  }
+
+  /** Requests refused so far. */
+  get shed(): number {
+    return this.shedCount;
+  }
+
+  get full(): boolean {
+    return this.inFlightCount >= this.limit;
+  }
+
+  /** Call once per server: a closing socket releases the responses it still holds (see above). */
+  watch(server: http.Server): void {
+    server.on('connection', (socket: TrackedSocket) => {
+      socket.once('close', () => {
+        const held = socket[SOCKET_SLOTS];
+        if (held !== undefined) for (const res of [...held]) this.closed(res);
+      });
+    });
+  }
+
+  /** Takes a slot for `res`, or counts a refusal and returns false when none is free. */
+  admit(req: http.IncomingMessage, res: http.ServerResponse): boolean {
+    if (this.full) {
+      this.shedCount++;
+      return false;
+    }
+    this.inFlightCount++;
+    const tracked = res as Tracked;
+    const socket = req.socket as TrackedSocket;
+    tracked[SLOT] = { closed: false, working: false, released: false, socket };
+    (socket[SOCKET_SLOTS] ??= new Set()).add(tracked);
+    tracked.once('close', this.onResponseClose);
+    return true;
+  }
+
+  /**
+   * The node starts work for `res`: its slot is kept until the returned function is called (from the node's
+   * callback), even if the response closes first. A response that was not admitted gets a no-op.
+   */
+  work(res: http.ServerResponse): () => void {
+    const slot = (res as Tracked)[SLOT];
+    if (slot === undefined) return NOTHING;
+    slot.working = true;
+    return () => {
+      slot.working = false;
+      this.release(res as Tracked, slot);
+    };
+  }
+
+  private closed(res: Tracked): void {
+    const slot = res[SLOT];
+    if (slot === undefined) return;
+    slot.closed = true;
+    this.release(res, slot);
+  }
+
+  private release(res: Tracked, slot: Slot): void {
+    if (slot.released || !slot.closed || slot.working) return;
+    slot.released = true;
+    this.inFlightCount--;
+    slot.socket[SOCKET_SLOTS]?.delete(res);
+    if (!(this.inFlightCount >= 0)) throw new Error(`admission: in-flight count went to ${this.inFlightCount}`);
+  }
+}
