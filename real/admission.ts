@@ -25,7 +25,9 @@ interface Slot {
   readonly socket: TrackedSocket;
 }
 type Tracked = http.ServerResponse & { [SLOT]?: Slot };
-type TrackedSocket = Socket & { [SOCKET_SLOTS]?: Set<Tracked> };
+// An array, not a Set: a long-lived Set with add/delete churn makes V8 promote what it held (see
+// core/slot-map.ts), and a connection rarely has more than one or two responses in progress.
+type TrackedSocket = Socket & { [SOCKET_SLOTS]?: Tracked[] };
 
 const NOTHING = (): void => {};
 
@@ -62,7 +64,7 @@ export class Admission {
     server.on('connection', (socket: TrackedSocket) => {
       socket.once('close', () => {
         const held = socket[SOCKET_SLOTS];
-        if (held !== undefined) for (const res of [...held]) this.closed(res);
+        if (held !== undefined) for (const res of held.slice()) this.closed(res);
       });
     });
   }
@@ -77,7 +79,7 @@ export class Admission {
     const tracked = res as Tracked;
     const socket = req.socket as TrackedSocket;
     tracked[SLOT] = { closed: false, working: false, released: false, socket };
-    (socket[SOCKET_SLOTS] ??= new Set()).add(tracked);
+    (socket[SOCKET_SLOTS] ??= []).push(tracked);
     tracked.once('close', this.onResponseClose);
     return true;
   }
@@ -107,7 +109,12 @@ export class Admission {
     if (slot.released || !slot.closed || slot.working) return;
     slot.released = true;
     this.inFlightCount--;
-    slot.socket[SOCKET_SLOTS]?.delete(res);
+    const held = slot.socket[SOCKET_SLOTS];
+    if (held !== undefined) {
+      const at = held.indexOf(res);
+      if (at >= 0) held.splice(at, 1);
+    }
+    (res as Tracked)[SLOT] = undefined;
     if (!(this.inFlightCount >= 0)) throw new Error(`admission: in-flight count went to ${this.inFlightCount}`);
   }
 }
