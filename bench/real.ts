@@ -24,7 +24,7 @@ import * as path from 'node:path';
 import { Pool, type Dispatcher } from 'undici';
 import { EventLoopWatch } from '../real/event-loop-watch';
 import { DynalabClient } from '../real/client';
-import { LocalCluster } from '../real/local-cluster';
+import { LocalCluster, nodeLogLine } from '../real/local-cluster';
 
 const SECONDS = Number(process.env.SECONDS ?? 8);
 const CONNECTIONS = Number(process.env.CONNECTIONS ?? 64);
@@ -63,7 +63,7 @@ const generatorLoop = new EventLoopWatch({});
 
 interface NodeStatusWindow {
   requests: { latency: { p99Ms: number; maxMs: number } };
-  eventLoop: { p99Ms: number; maxMs: number; stalls: number };
+  eventLoop: { p99Ms: number; maxMs: number };
 }
 
 async function nodeStatus(endpoint: URL, reset: boolean): Promise<NodeStatusWindow> {
@@ -165,13 +165,13 @@ class Recorder {
 }
 
 /** Closed loop: `connections` workers, each sending its next request as soon as the previous one answered. */
-async function closedLoop(target: Target, name: string, endpoints: URL[], pools: Pool[], method: 'PUT' | 'GET', keyFor: (worker: number, seq: number) => string, seconds: number, written?: string[]): Promise<PhaseResult> {
+async function closedLoop(target: Target, name: string, pools: Pool[], method: 'PUT' | 'GET', keyFor: (worker: number, seq: number) => string, seconds: number, written?: string[]): Promise<PhaseResult> {
   const recorder = new Recorder();
   const deadline = Date.now() + seconds * 1000;
   const started = process.hrtime.bigint();
   await Promise.all(
     Array.from({ length: CONNECTIONS }, async (_, worker) => {
-      const slot = worker % endpoints.length;
+      const slot = worker % pools.length;
       for (let seq = 0; Date.now() < deadline; seq++) {
         const t0 = process.hrtime.bigint();
         const key = keyFor(worker, seq);
@@ -185,7 +185,7 @@ async function closedLoop(target: Target, name: string, endpoints: URL[], pools:
 }
 
 /** Open loop: requests arrive at `rate` per second regardless of answers (at most 1024 in flight). */
-async function openLoop(target: Target, name: string, endpoints: URL[], pools: Pool[], method: 'PUT' | 'GET', keyFor: (seq: number) => string, rate: number, seconds: number): Promise<PhaseResult> {
+async function openLoop(target: Target, name: string, pools: Pool[], method: 'PUT' | 'GET', keyFor: (seq: number) => string, rate: number, seconds: number): Promise<PhaseResult> {
   const recorder = new Recorder();
   const started = process.hrtime.bigint();
   const total = Math.floor(rate * seconds);
@@ -200,7 +200,7 @@ async function openLoop(target: Target, name: string, endpoints: URL[], pools: P
       continue;
     }
     inFlight++;
-    const slot = seq % endpoints.length;
+    const slot = seq % pools.length;
     // Latency is measured from when the request was due, so a generator that falls behind is not flattered.
     pending.push(target.request(pools[slot]!, method, keyFor(seq)).then((status) => {
       inFlight--;
@@ -256,7 +256,7 @@ function generatorCpuPerOp(before: NodeJS.CpuUsage, ops: number): string {
 /** The four phases against one store; prints a line per phase and returns the closed-loop maxima. */
 async function runPhases(target: Target, endpoints: URL[], pools: Pool[], pids: number[]): Promise<{ puts: PhaseResult; gets: PhaseResult }> {
   // Warm-up: connections, JIT, WAL files.
-  await closedLoop(target, 'warm-up', endpoints, pools, 'PUT', (w, s) => `warm:${w}:${s}`, 1);
+  await closedLoop(target, 'warm-up', pools, 'PUT', (w, s) => `warm:${w}:${s}`, 1);
   const written: string[] = [];
   // A closed-loop phase, printed with the CPU the store and the generator spent per operation in it.
   const measured = async (run: () => Promise<PhaseResult>): Promise<PhaseResult> => {
@@ -266,25 +266,23 @@ async function runPhases(target: Target, endpoints: URL[], pools: Pool[], pids: 
     console.log(line(result) + cpuPerOp(serverBefore, cpuMicros(pids), result.ok) + generatorCpuPerOp(generatorBefore, result.ok));
     return result;
   };
-  const puts = await measured(() => closedLoop(target, `${target.name} PUT (closed loop, max)`, endpoints, pools, 'PUT', (w, s) => `bench:${w}:${s}`, SECONDS, written));
+  const puts = await measured(() => closedLoop(target, `${target.name} PUT (closed loop, max)`, pools, 'PUT', (w, s) => `bench:${w}:${s}`, SECONDS, written));
   if (written.length === 0) throw new Error(`${target.name}: no PUT succeeded (${puts.errorKinds})`);
   // GETs read keys that were acknowledged, in a scattered order.
   const pick = (i: number) => written[(i * 7919) % written.length]!;
-  const gets = await measured(() => closedLoop(target, `${target.name} GET (closed loop, max)`, endpoints, pools, 'GET', (w, s) => pick(w * 100_003 + s), SECONDS));
-  const window = async <T>(run: () => Promise<T>): Promise<{ result: T; server: string }> => {
+  const gets = await measured(() => closedLoop(target, `${target.name} GET (closed loop, max)`, pools, 'GET', (w, s) => pick(w * 100_003 + s), SECONDS));
+  // An open-loop phase, printed with the nodes' own view of it (server-side latency, event-loop delay).
+  const window = async (run: () => Promise<PhaseResult>): Promise<PhaseResult> => {
     await target.serverWindow?.reset(endpoints);
     generatorLoop.reset();
     const result = await run();
-    return { result, server: (await target.serverWindow?.describe(endpoints)) ?? '' };
+    console.log(line(result));
+    const server = (await target.serverWindow?.describe(endpoints)) ?? '';
+    if (server) console.log(server);
+    return result;
   };
-  const halfPutsRun = await window(() => openLoop(target, `${target.name} PUT at half max (open)`, endpoints, pools, 'PUT', (s) => `half:${s}`, puts.ok / puts.seconds / 2, Math.min(SECONDS, 5)));
-  const halfPuts = halfPutsRun.result;
-  console.log(line(halfPuts));
-  if (halfPutsRun.server) console.log(halfPutsRun.server);
-  const halfGetsRun = await window(() => openLoop(target, `${target.name} GET at half max (open)`, endpoints, pools, 'GET', (s) => pick(s * 13 + 5), gets.ok / gets.seconds / 2, Math.min(SECONDS, 5)));
-  const halfGets = halfGetsRun.result;
-  console.log(line(halfGets));
-  if (halfGetsRun.server) console.log(halfGetsRun.server);
+  const halfPuts = await window(() => openLoop(target, `${target.name} PUT at half max (open)`, pools, 'PUT', (s) => `half:${s}`, puts.ok / puts.seconds / 2, Math.min(SECONDS, 5)));
+  const halfGets = await window(() => openLoop(target, `${target.name} GET at half max (open)`, pools, 'GET', (s) => pick(s * 13 + 5), gets.ok / gets.seconds / 2, Math.min(SECONDS, 5)));
   const p99Half = Math.max(percentile(halfPuts.latenciesMicros, 0.99), percentile(halfGets.latenciesMicros, 0.99)) / 1000;
   console.log(`  ${target.name} p99 at half load ${p99Half.toFixed(2)} ms${target === DYNALAB ? ` (target ≤ 10 ms): ${p99Half <= 10 ? 'met' : 'NOT met'}` : ''}`);
   return { puts, gets };
@@ -340,7 +338,7 @@ async function main(): Promise<void> {
   const logFile = process.env.NODE_LOG;
   // One stream for the whole run: the generator's own event loop is part of what is measured.
   const logStream = logFile === undefined ? null : fs.createWriteStream(logFile, { flags: 'a' });
-  const onLog = logStream === null ? (): void => {} : (id: string, line: string): void => void logStream.write(line.startsWith('[') ? `${line}\n` : `[${id}] ${line}\n`);
+  const onLog = logStream === null ? (): void => {} : (id: string, line: string): void => void logStream.write(nodeLogLine(id, line));
   const cluster = await LocalCluster.prepare({ dataDir, nodes: 3, n: 3, r: 2, w: 2, onLog });
   let stopped = false;
   const cleanup = async () => {

@@ -15,21 +15,21 @@ import type { Socket } from 'node:net';
  * behind another on the same connection: when the socket closes, node:http destroys its request and never
  * emits anything on the response. So every socket also releases, when it closes, whatever it still holds.
  */
+/** Key requests in progress a node admits unless configured otherwise (node config `maxInFlightRequests`). */
+export const DEFAULT_MAX_IN_FLIGHT = 4096;
+
 const SLOT = Symbol('admission slot');
 const SOCKET_SLOTS = Symbol('admitted responses');
 
 interface Slot {
   closed: boolean;
   working: boolean;
-  released: boolean;
   readonly socket: TrackedSocket;
 }
 type Tracked = http.ServerResponse & { [SLOT]?: Slot };
 // An array, not a Set: a long-lived Set with add/delete churn makes V8 promote what it held (see
 // core/slot-map.ts), and a connection rarely has more than one or two responses in progress.
 type TrackedSocket = Socket & { [SOCKET_SLOTS]?: Tracked[] };
-
-const NOTHING = (): void => {};
 
 export class Admission {
   private inFlightCount = 0;
@@ -78,24 +78,27 @@ export class Admission {
     this.inFlightCount++;
     const tracked = res as Tracked;
     const socket = req.socket as TrackedSocket;
-    tracked[SLOT] = { closed: false, working: false, released: false, socket };
+    tracked[SLOT] = { closed: false, working: false, socket };
     (socket[SOCKET_SLOTS] ??= []).push(tracked);
     tracked.once('close', this.onResponseClose);
     return true;
   }
 
   /**
-   * The node starts work for `res`: its slot is kept until the returned function is called (from the node's
-   * callback), even if the response closes first. A response that was not admitted gets a no-op.
+   * The node starts work for `res`: its slot is kept until `finish(res)` (from the node's callback), even if
+   * the response closes first. Both are no-ops for a response that was not admitted.
    */
-  work(res: http.ServerResponse): () => void {
+  work(res: http.ServerResponse): void {
     const slot = (res as Tracked)[SLOT];
-    if (slot === undefined) return NOTHING;
-    slot.working = true;
-    return () => {
-      slot.working = false;
-      this.release(res as Tracked, slot);
-    };
+    if (slot !== undefined) slot.working = true;
+  }
+
+  /** The node's work for `res` has called back (see work). */
+  finish(res: http.ServerResponse): void {
+    const slot = (res as Tracked)[SLOT];
+    if (slot === undefined) return;
+    slot.working = false;
+    this.release(res as Tracked, slot);
   }
 
   private closed(res: Tracked): void {
@@ -105,16 +108,16 @@ export class Admission {
     this.release(res, slot);
   }
 
+  /** Frees the slot once the response is closed and no work is pending; the slot is then gone from `res`. */
   private release(res: Tracked, slot: Slot): void {
-    if (slot.released || !slot.closed || slot.working) return;
-    slot.released = true;
+    if (!slot.closed || slot.working) return;
     this.inFlightCount--;
     const held = slot.socket[SOCKET_SLOTS];
     if (held !== undefined) {
       const at = held.indexOf(res);
       if (at >= 0) held.splice(at, 1);
     }
-    (res as Tracked)[SLOT] = undefined;
+    res[SLOT] = undefined;
     if (!(this.inFlightCount >= 0)) throw new Error(`admission: in-flight count went to ${this.inFlightCount}`);
   }
 }

@@ -192,7 +192,7 @@ export class FileDisk implements Disk {
     });
   }
 
-  /** Calls back once every background unlink started so far has finished (tests; clean shutdowns). */
+  /** Calls back once every background unlink started so far has finished (tests use it to see the files gone). */
   whenUnlinked(done: () => void): void {
     if (this.unlinkQueue.length === 0) done();
     else this.unlinkWaiters.push(done);

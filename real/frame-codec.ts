@@ -119,28 +119,31 @@ export class FrameDecoder {
   push(chunk: Uint8Array, onFrame: (frame: Frame) => void): void {
     let offset = 0;
     while (offset < chunk.length) {
-      if (this.body === null && this.prefixFilled === 0 && chunk.length - offset >= LENGTH_FIELD_BYTES) {
-        // Fast path: a whole length prefix at hand, and maybe the whole frame too.
-        const length = ((chunk[offset]! << 24) | (chunk[offset + 1]! << 16) | (chunk[offset + 2]! << 8) | chunk[offset + 3]!) >>> 0;
-        const start = offset + LENGTH_FIELD_BYTES;
-        if (length > 0 && length <= this.maxLength && start + length <= chunk.length) {
-          offset = start + length;
-          onFrame(toFrame(chunk.subarray(start, offset)));
-          continue;
-        }
-        // A bad length or a frame that continues in the next chunk: the general path below reports or assembles it.
-      }
       if (this.body === null) {
-        const take = Math.min(LENGTH_FIELD_BYTES - this.prefixFilled, chunk.length - offset);
-        this.prefix.set(chunk.subarray(offset, offset + take), this.prefixFilled);
-        this.prefixFilled += take;
-        offset += take;
-        if (this.prefixFilled < LENGTH_FIELD_BYTES) break;
-        const length = this.prefix.readUInt32BE(0);
-        this.prefixFilled = 0;
+        let length: number;
+        if (this.prefixFilled === 0 && chunk.length - offset >= LENGTH_FIELD_BYTES) {
+          // The whole prefix is in this chunk (the usual case): read it in place.
+          length = ((chunk[offset]! << 24) | (chunk[offset + 1]! << 16) | (chunk[offset + 2]! << 8) | chunk[offset + 3]!) >>> 0;
+          offset += LENGTH_FIELD_BYTES;
+        } else {
+          const take = Math.min(LENGTH_FIELD_BYTES - this.prefixFilled, chunk.length - offset);
+          this.prefix.set(chunk.subarray(offset, offset + take), this.prefixFilled);
+          this.prefixFilled += take;
+          offset += take;
+          if (this.prefixFilled < LENGTH_FIELD_BYTES) break;
+          length = this.prefix.readUInt32BE(0);
+          this.prefixFilled = 0;
+        }
         if (length === 0) throw new FrameError('frame length 0 (no type byte)');
         if (length > this.maxLength) {
           throw new FrameError(`frame length ${length} exceeds the limit of ${this.maxLength} bytes`);
+        }
+        if (chunk.length - offset >= length) {
+          // The whole frame is in this chunk: handed on as a view, no copy (see the class comment).
+          const start = offset;
+          offset += length;
+          onFrame(toFrame(chunk.subarray(start, offset)));
+          continue;
         }
         this.body = new Uint8Array(length);
         this.bodyFilled = 0;

@@ -4,7 +4,7 @@ import { createHistogram } from 'node:perf_hooks';
 import { histogramMs } from './histogram-summary';
 import type { ReadResult, StorageNode, WriteOptions, WriteResult } from '../core/node';
 import { MAX_KEY_BYTES, MAX_VALUE_BYTES } from '../core/replication/limits';
-import { Admission } from './admission';
+import { Admission, DEFAULT_MAX_IN_FLIGHT } from './admission';
 import { decodeKeyPath, encodeKeyPath, KeyPathError } from './key-path';
 
 /**
@@ -39,7 +39,7 @@ export interface HttpApiOptions {
   status?: () => Record<string, unknown>;
   /** Called by GET /v1/status?reset=1 after answering: start new windows for what `status` reports. */
   resetStatusWindow?: () => void;
-  /** Key requests in progress beyond which new ones get 503 `overloaded` (default 4096). */
+  /** Key requests in progress beyond which new ones get 503 `overloaded` (default DEFAULT_MAX_IN_FLIGHT). */
   maxInFlight?: number;
 }
 
@@ -52,7 +52,7 @@ const JSON_TYPE = 'application/json; charset=utf-8';
 
 export function createHttpApi(node: StorageNode, options: HttpApiOptions = {}): http.Server {
   const counters = { requests: 0, byStatus: {} as Record<string, number> };
-  const admission = new Admission(options.maxInFlight ?? 4096);
+  const admission = new Admission(options.maxInFlight ?? DEFAULT_MAX_IN_FLIGHT);
   // Server-side latency: from the request's headers being parsed to the last byte of the answer handed to the
   // kernel, in µs. What a client measures on top of this is its own queueing, the network and its event loop.
   const latencyMicros = createHistogram();
@@ -78,7 +78,7 @@ export function createHttpApi(node: StorageNode, options: HttpApiOptions = {}): 
   // With a listener here node:http no longer answers `Expect: 100-continue` itself: invite the body only when
   // there is room, so a refused PUT's client never sends it.
   server.on('checkContinue', (req: http.IncomingMessage, res: http.ServerResponse) => {
-    if (!(admission.full && isKeyPath(req.url ?? '/'))) res.writeContinue();
+    if (!(admission.full && isKeyPath(pathOf(req.url ?? '/')))) res.writeContinue();
     server.emit('request', req, res);
   });
   // A client that sends garbage gets a 400 from node:http and its connection closed; the node is unaffected.
@@ -94,7 +94,7 @@ export function createHttpApi(node: StorageNode, options: HttpApiOptions = {}): 
     }
     const url = req.url ?? '/';
     const question = url.indexOf('?');
-    const pathname = question < 0 ? url : url.slice(0, question);
+    const pathname = pathOf(url);
     const query = new URLSearchParams(question < 0 ? '' : url.slice(question + 1));
     if (pathname === '/v1/status') {
       if (req.method !== 'GET') return methodNotAllowed(res, 'GET');
@@ -160,9 +160,9 @@ export function createHttpApi(node: StorageNode, options: HttpApiOptions = {}): 
   function getKey(key: Uint8Array, query: URLSearchParams, res: http.ServerResponse, head: boolean): void {
     const r = intParam(query, 'r');
     if (r instanceof Error) return sendError(res, 400, 'bad-request', r.message);
-    const released = admission.work(res);
+    admission.work(res);
     node.get(key, r === undefined ? {} : { r }, (result: ReadResult) => {
-      released();
+      admission.finish(res);
       if (result.status !== 'ok') {
         const status = result.code === 'bad-request' || result.code === 'key-too-large' ? (result.code === 'bad-request' ? 400 : 413) : 503;
         const error = status === 503 ? `read quorum not met: ${result.replies} of ${r ?? 'r'} replicas answered (${result.error})` : result.error;
@@ -218,9 +218,9 @@ export function createHttpApi(node: StorageNode, options: HttpApiOptions = {}): 
       // body that arrived in one chunk needs no concat). The core copies the value into its own encoding.
       const body = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size);
       const value = new Uint8Array(body.buffer, body.byteOffset, body.length);
-      const released = admission.work(res);
+      admission.work(res);
       const done = (result: WriteResult) => {
-        released();
+        admission.finish(res);
         sendWrite(res, result, options.w);
       };
       const ifMatch = req.headers['if-match'];
@@ -235,9 +235,9 @@ export function createHttpApi(node: StorageNode, options: HttpApiOptions = {}): 
     const options = writeOptions(query, req, false);
     drainThen(req, () => {
       if (options instanceof Error) return sendError(res, 400, 'bad-request', options.message);
-      const released = admission.work(res);
+      admission.work(res);
       node.delete(key, options, (result) => {
-        released();
+        admission.finish(res);
         sendWrite(res, result, options.w);
       });
     });
@@ -250,9 +250,9 @@ export function createHttpApi(node: StorageNode, options: HttpApiOptions = {}): 
     if (limit !== undefined && (limit < 1 || limit > 100_000)) return sendError(res, 400, 'bad-request', `limit=${limit} must be between 1 and 100000`);
     const prefixBytes = new TextEncoder().encode(prefix);
     if (prefixBytes.length > MAX_KEY_BYTES) return sendError(res, 413, 'key-too-large', `prefix is ${prefixBytes.length} bytes; keys are at most ${MAX_KEY_BYTES}`);
-    const released = admission.work(res);
+    admission.work(res);
     node.scanKeys(prefixBytes, limit === undefined ? {} : { limit }, (result) => {
-      released();
+      admission.finish(res);
       sendJson(res, 200, {
         keys: result.keys.map((k) => encodeKeyPath(k)),
         complete: result.missing.length === 0 && !result.truncated,
@@ -358,8 +358,14 @@ function refuseBody(req: http.IncomingMessage, res: http.ServerResponse, size: n
 const DISCARD_LIMIT = 16 * 1024 * 1024;
 
 /** The requests admission control counts: key reads, writes and prefix listings (not status). */
-function isKeyPath(url: string): boolean {
-  return url === '/v1/keys' || url.startsWith('/v1/keys/') || url.startsWith('/v1/keys?');
+function isKeyPath(pathname: string): boolean {
+  return pathname === '/v1/keys' || pathname.startsWith('/v1/keys/');
+}
+
+/** The path of a request URL, without its query. */
+function pathOf(url: string): string {
+  const question = url.indexOf('?');
+  return question < 0 ? url : url.slice(0, question);
 }
 
 function drainThen(req: http.IncomingMessage, then: () => void): void {

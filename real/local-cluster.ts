@@ -57,7 +57,7 @@ export class LocalCluster {
   static async prepare(options: LocalClusterOptions): Promise<LocalCluster> {
     const dataDir = path.resolve(options.dataDir);
     fs.mkdirSync(dataDir, { recursive: true });
-    const onLog = options.onLog ?? ((id, line) => process.stderr.write(line.startsWith('[') ? `${line}\n` : `[${id}] ${line}\n`));
+    const onLog = options.onLog ?? ((id, line) => process.stderr.write(nodeLogLine(id, line)));
     const existing = fs.readdirSync(dataDir).filter((f) => /^n\d+\.yaml$/.test(f)).sort((a, b) => parseInt(a.slice(1)) - parseInt(b.slice(1)));
     if (existing.length > 0) {
       if (existing.length !== options.nodes) {
@@ -199,4 +199,9 @@ function lines(stream: NodeJS.ReadableStream, onLine: (line: string) => void): v
   stream.on('end', () => {
     if (buffered.length > 0) onLine(buffered);
   });
+}
+
+/** A node's log line as a cluster prints it: prefixed with the node id unless the node already did. */
+export function nodeLogLine(id: string, line: string): string {
+  return line.startsWith('[') ? `${line}\n` : `[${id}] ${line}\n`;
 }

@@ -2,6 +2,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { isMap, isNode, isScalar, LineCounter, parseDocument, stringify } from 'yaml';
 import { z } from 'zod';
+import { DEFAULT_MAX_IN_FLIGHT } from './admission';
 
 /**
  * One real node's configuration file (YAML), validated with zod. A bad file is rejected with every problem
@@ -45,6 +46,8 @@ const hostPort = z
     return port >= 1 && port <= 65_535;
   }, { message: 'port must be between 1 and 65535' });
 
+const DUTY_CYCLE_RANGE = { message: 'must be > 0 and ≤ 1 (1 = back to back)' };
+
 const nodeId = z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, { message: 'node ids are 1–64 characters of A-Z a-z 0-9 _ . -' });
 
 export const nodeConfigSchema = z
@@ -70,7 +73,7 @@ export const nodeConfigSchema = z
      */
     antiEntropyIntervalMs: z.number().int().min(0).default(600_000),
     /** Admission control (see real/http-server.ts): past this many key requests in progress, answer 503. */
-    maxInFlightRequests: z.number().int().min(1).max(1_000_000).default(4096),
+    maxInFlightRequests: z.number().int().min(1).max(1_000_000).default(DEFAULT_MAX_IN_FLIGHT),
     /** The LSM engine's knobs a deployment may want to turn (core/storage/options.ts says what each does). */
     storage: z
       .strictObject({
@@ -80,7 +83,7 @@ export const nodeConfigSchema = z
         tableSyncMiB: z.number().min(0).default(1),
         // A serving node gives flush and compaction a third of its thread while requests are waiting: on the
         // 3-node bench a flush inside the half-load phase then cost p99 26–30 ms instead of 59–172 ms.
-        backgroundDutyCycle: z.number().gt(0, { message: 'must be > 0 and ≤ 1 (1 = back to back)' }).max(1, { message: 'must be > 0 and ≤ 1 (1 = back to back)' }).default(0.33),
+        backgroundDutyCycle: z.number().gt(0, DUTY_CYCLE_RANGE).max(1, DUTY_CYCLE_RANGE).default(0.33),
       })
       .prefault({}),
   })

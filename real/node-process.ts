@@ -38,7 +38,7 @@ export interface StartOptions {
   core?: Partial<Omit<NodeConfig, 'id' | 'members'>>;
 }
 
-/** The core configuration a real config implies; the simulator-vs-real test builds its SimCluster to match. */
+/** The core configuration a real config implies, except the engine options (realStorageOptions: they draw at random). */
 export function coreConfigOf(config: RealNodeConfig): NodeConfig {
   return {
     id: config.id,

@@ -431,7 +431,7 @@ export class StorageEngine {
     const entry = this.lookup(key);
     if (entry === undefined || entry.kind === KIND_DELETE) return undefined;
     // Only values with a TTL need the time (reading the clock is a system call in real mode).
-    if (entry.time !== 0 && entry.time <= this.clock.nowMicros()) return undefined;
+    if (entry.time !== 0 && isInvisible(entry, this.clock.nowMicros())) return undefined;
     return entry;
   }
 
@@ -638,16 +638,16 @@ export class StorageEngine {
     this.pausedSteps.clear();
   }
 
-  /**
-   * Input bytes for the next flush or compaction step. While writes are stalled behind the flush nothing else
-   * is waiting for the thread, so steps are 8× longer: fewer zero-delay timers, each of which a real event loop
-   * rounds up to a millisecond of idling.
-   */
   /** Writes are queued behind a full memtable (see writeBatch), waiting for a flush. */
   private get hasStalledWrites(): boolean {
     return this.stalledHead < this.stalled.length;
   }
 
+  /**
+   * Input bytes for the next flush or compaction step. While writes are stalled behind the flush nothing else
+   * is waiting for the thread, so steps are 8× longer: fewer zero-delay timers, each of which a real event loop
+   * rounds up to a millisecond of idling.
+   */
   private stepBudget(): number {
     const stalled = this.hasStalledWrites;
     return stalled ? 8 * this.options.backgroundStepBytes : this.options.backgroundStepBytes;

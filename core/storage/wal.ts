@@ -79,7 +79,6 @@ export class WalWriter {
   private appendScheduled = false;
   /** The first failed append of buffered bytes: those records are lost, so every later ack reports it. */
   private appendError: Error | null = null;
-  private readonly bufferUntilSync: boolean;
   /**
    * Where an appended record goes: `direct` to the file at once; `buffered` into `pending` until the next sync;
    * `coalescing` into `pending` until the end of the turn (given a `soon` hook, without bufferUntilSync).
@@ -102,9 +101,8 @@ export class WalWriter {
   ) {
     this.crc32 = options.crc32 ?? crc32;
     this.directoryDurable = options.directoryDurable;
-    this.bufferUntilSync = options.bufferUntilSync;
     this.soon = options.soon;
-    this.mode = this.bufferUntilSync ? 'buffered' : this.soon === undefined ? 'direct' : 'coalescing';
+    this.mode = options.bufferUntilSync ? 'buffered' : this.soon === undefined ? 'direct' : 'coalescing';
   }
 
   /**
@@ -203,7 +201,7 @@ export class WalWriter {
    * of kernel time (a virtio request and its interrupt) all told.
    */
   private startSyncSoon(): void {
-    if (!this.bufferUntilSync || this.soon === undefined) return this.startSync();
+    if (this.mode !== 'buffered' || this.soon === undefined) return this.startSync();
     this.syncScheduled = true;
     this.soon(() => {
       this.syncScheduled = false;
