@@ -11,6 +11,7 @@ import { Suspicion } from './replication/suspicion';
 import { planTargets, type Target } from './replication/targets';
 import { WriteRequest, type WriteOutcome } from './replication/write-coordinator';
 import { buildRing, keyPosition, lookupPosition, successorIndex, type Member, type PartitionStrategy, type Ring } from './ring';
+import { prefixEnd } from './storage/bytes';
 import { StorageEngine } from './storage/engine';
 import type { StorageOptions } from './storage/options';
 import {
@@ -170,12 +171,18 @@ export class StorageNode {
   private readonly writeTimers = new SlotMap<[TimerId, TimerId]>();
   private readonly pendingReads = new SlotMap<ReadRequest>();
   private readonly pendingForwards = new SlotMap<(reply: Extract<Message, { type: 'coordinate-reply' }>) => void>();
-  private readonly pendingHints = new SlotMap<{ owner: NodeId; key: Uint8Array; storedAtMicros: number }>();
+  private readonly pendingHints = new SlotMap<{ owner: HintOwner; key: Uint8Array; storedAtMicros: number }>();
   private readonly hintsInFlight = new Set<string>();
   private readonly pendingScans = new SlotMap<(from: NodeId, keys: Uint8Array[], truncated: boolean) => void>();
   private nextRequestId = 1;
-  /** False once a scan found no hints; set again when one is stored. Saves a scan per node per second. */
-  private hintsMayExist = true;
+  /**
+   * Owners this node may hold hints for, in the order first seen; undefined until the first delivery round
+   * has read them off the engine (a restarted node learns its hints from disk). An owner leaves the list when
+   * a round finds no hint for it. Delivery rounds walk owners, not records: an owner it suspects costs nothing.
+   */
+  private hintOwners: HintOwner[] | undefined = undefined;
+  /** Where the next delivery round starts in hintOwners, so a full batch for one owner starves none. */
+  private hintRound = 0;
   private actor = '';
   private hintTimer: number | undefined;
   private antiEntropy: AntiEntropy | undefined;
@@ -342,9 +349,10 @@ export class StorageNode {
     return this.loadSet(key);
   }
 
-  /** Hints this node holds for other owners. */
-  pendingHintCount(): number {
-    return this.engine.scan({ prefix: HINT_PREFIX }).length;
+  /** Hints this node holds for other owners (for `owner` only, when given). */
+  pendingHintCount(owner?: NodeId): number {
+    const hints = this.engine.scan({ prefix: HINT_PREFIX });
+    return owner === undefined ? hints.length : hints.filter((hint) => parseHintKey(hint.key).owner === owner).length;
   }
 
   suspectedPeers(): NodeId[] {
@@ -741,12 +749,13 @@ export class StorageNode {
       const stored = hintKey(owner, key);
       // A later hinted write to the same key re-stamps the hint already waiting for (owner, key) instead of
       // adding one: a single later delivery carries both (unless the first is on its way, then it takes two).
+      const known = this.hintOwners === undefined || this.hintOwners.some((entry) => entry.id === owner);
       try {
-        if (this.hintsMayExist && this.engine.has(stored)) this.counters.hintsRefreshed++;
+        if (known && this.engine.has(stored)) this.counters.hintsRefreshed++;
       } catch {
         // Only a counter: a read fault here is the write's business below, not this figure's.
       }
-      this.hintsMayExist = true;
+      if (!known) this.hintOwners!.push(hintOwner(owner));
       ops.push({ type: 'put', key: stored, value: encodeMicros(this.env.clock.nowMicros()) });
     }
     try {
@@ -777,49 +786,104 @@ export class StorageNode {
     });
   }
 
+  /**
+   * One delivery round: offers up to hintBatch waiting hints to their owners. As in Dynamo (§4.6), a stand-in
+   * hands hints back once it sees the owner has recovered. An owner this node suspects (it left a hint, a
+   * read or a write unanswered within the request timeout) is offered one hint per round, as a probe, until
+   * it answers (any message from it clears the suspicion); the next round then offers the rest.
+   *
+   * Before, every round read the whole hint range and re-offered every waiting hint, also to owners on the
+   * far side of a partition, and a long run of hints for one unreachable owner could fill every batch and
+   * starve the owners behind it (test/core/replication/hint-probe.test.ts shows both).
+   */
   private deliverHints(): void {
-    if (!this.config.hintedHandoff || !this.hintsMayExist) return;
+    if (!this.config.hintedHandoff) return;
+    const owners = (this.hintOwners ??= this.ownersWithHints());
+    if (owners.length === 0) return;
     const now = this.env.clock.nowMicros();
     let offered = 0;
-    let seen = 0;
     // Every offer of a round shares one deadline, so one timer expires them all, in offer order. (One timer
     // per offer was ~5 % of all events in partition-500, whose stand-ins re-offer thousands of hints a second
     // to owners across the partition.)
     const roundIds: number[] = [];
     const roundMarkers: string[] = [];
-    for (const record of this.engine.scan({ prefix: HINT_PREFIX })) {
-      seen++;
-      if (offered >= this.config.hintBatch) break;
-      const marker = latin1(record.key);
-      if (this.hintsInFlight.has(marker)) continue;
-      const { owner, key } = parseHintKey(record.key);
-      const storedAtMicros = decodeMicros(record.value);
-      if (now - storedAtMicros > this.config.hintWindowMicros) {
-        this.dropHint(record.key, 'hintsExpired');
-        continue;
+    const first = this.hintRound++ % owners.length;
+    const emptied: HintOwner[] = [];
+    for (let i = 0; i < owners.length && offered < this.config.hintBatch; i++) {
+      const owner = owners[(first + i) % owners.length]!;
+      // A suspected owner gets one hint, as a probe: its answer clears the suspicion, so the rest follow
+      // within a round of its return (waiting for the suspicion to lapse instead let stale reads through).
+      const suspected = this.suspicion.isSuspected(owner.id);
+      if (suspected && owner.inFlight > 0) continue; // the probe is still out
+      const limit = suspected ? 1 : this.config.hintBatch;
+      let offeredToOwner = 0;
+      const { prefix, end } = owner;
+      let from = prefix;
+      let found = 0;
+      scanning: for (;;) {
+        const records = this.engine.scan({ start: from, end }, limit === 1 ? 1 : HINT_SCAN_CHUNK);
+        found += records.length;
+        for (const record of records) {
+          const marker = latin1(record.key);
+          if (owner.inFlight > 0 && this.hintsInFlight.has(marker)) continue;
+          const storedAtMicros = decodeMicros(record.value);
+          if (now - storedAtMicros > this.config.hintWindowMicros) {
+            this.dropHint(record.key, 'hintsExpired');
+            continue;
+          }
+          offered++;
+          const requestId = this.newRequestId();
+          const key = record.key.subarray(prefix.length);
+          this.hintsInFlight.add(marker);
+          owner.inFlight++;
+          this.pendingHints.set(requestId, { owner, key: key.slice(), storedAtMicros });
+          roundIds.push(requestId);
+          roundMarkers.push(marker);
+          // The stored bytes as they are (the owner decodes and checks them), and the key as a view (encodeMessage copies).
+          this.send(owner.id, { type: 'hint-delivery', requestId, key, siblings: this.storedBytes(key), ttlMicros: 0 });
+          if (offered >= this.config.hintBatch || ++offeredToOwner >= limit) break scanning;
+        }
+        if (records.length < HINT_SCAN_CHUNK) break;
+        from = keySuccessor(records[records.length - 1]!.key);
       }
-      offered++;
-      const requestId = this.newRequestId();
-      this.hintsInFlight.add(marker);
-      this.pendingHints.set(requestId, { owner, key: key.slice(), storedAtMicros });
-      roundIds.push(requestId);
-      roundMarkers.push(marker);
-      // The stored bytes as they are (the owner decodes and checks them), and the key as a view (encodeMessage copies).
-      this.send(owner, { type: 'hint-delivery', requestId, key, siblings: this.storedBytes(key), ttlMicros: 0 });
+      // A hint stays in the engine until its delivery is acknowledged, so an empty range means none in flight.
+      if (found === 0) emptied.push(owner);
     }
+    if (emptied.length > 0) this.hintOwners = owners.filter((owner) => !emptied.includes(owner));
     if (roundIds.length > 0) {
       this.env.clock.setTimer(this.config.requestTimeoutMicros, () => {
-        for (let i = 0; i < roundIds.length; i++) if (this.pendingHints.delete(roundIds[i]!)) this.hintsInFlight.delete(roundMarkers[i]!);
+        for (let i = 0; i < roundIds.length; i++) {
+          const unanswered = this.pendingHints.get(roundIds[i]!);
+          if (unanswered === undefined) continue;
+          this.pendingHints.delete(roundIds[i]!);
+          this.hintsInFlight.delete(roundMarkers[i]!);
+          unanswered.owner.inFlight--;
+          // Silent within the request timeout: suspected, like a replica that left a read or write unanswered.
+          this.suspicion.suspect(unanswered.owner.id);
+        }
       });
     }
-    if (seen === 0 && this.hintsInFlight.size === 0) this.hintsMayExist = false;
+  }
+
+  /** The owners of the hints in the engine, read off its hint range one owner at a time. */
+  private ownersWithHints(): HintOwner[] {
+    const owners: HintOwner[] = [];
+    let from: Uint8Array = HINT_PREFIX;
+    for (;;) {
+      const [record] = this.engine.scan({ start: from, end: HINT_RANGE_END }, 1);
+      if (record === undefined) return owners;
+      const owner = hintOwner(parseHintKey(record.key).owner);
+      owners.push(owner);
+      from = owner.end;
+    }
   }
 
   private hintDelivered(requestId: number, ok: boolean): void {
     const hint = this.pendingHints.get(requestId);
     if (hint === undefined) return;
     this.pendingHints.delete(requestId);
-    const stored = hintKey(hint.owner, hint.key);
+    hint.owner.inFlight--;
+    const stored = hintKey(hint.owner.id, hint.key);
     this.hintsInFlight.delete(latin1(stored));
     if (!ok) return;
     let current: Uint8Array | undefined;
@@ -1207,14 +1271,29 @@ function compareBytes(a: Uint8Array, b: Uint8Array): number {
   return a.length - b.length;
 }
 
-/** The smallest key greater than every key starting with `prefix` (undefined for an all-0xff prefix). */
-function prefixEnd(prefix: Uint8Array): Uint8Array | undefined {
-  const end = prefix.slice();
-  for (let i = end.length - 1; i >= 0; i--) {
-    if (end[i]! < 0xff) {
-      end[i]!++;
-      return end.subarray(0, i + 1);
-    }
-  }
-  return undefined;
+/** Hint records read per engine scan in a delivery round. */
+const HINT_SCAN_CHUNK = 128;
+const HINT_RANGE_END = prefixEnd(HINT_PREFIX)!;
+
+/** The smallest key after `key` in byte order (`key` + 0x00). */
+function keySuccessor(key: Uint8Array): Uint8Array {
+  const out = new Uint8Array(key.length + 1);
+  out.set(key);
+  return out;
+}
+
+const EMPTY_KEY = new Uint8Array(0);
+
+/** An owner this node holds hints for: its range of the hint key space, and its offers awaiting an answer. */
+interface HintOwner {
+  readonly id: NodeId;
+  /** 'h' | length | owner: every hint for this owner starts with it. */
+  readonly prefix: Uint8Array;
+  readonly end: Uint8Array;
+  inFlight: number;
+}
+
+function hintOwner(id: NodeId): HintOwner {
+  const prefix = hintKey(id, EMPTY_KEY);
+  return { id, prefix, end: prefixEnd(prefix)!, inFlight: 0 };
 }

@@ -30,6 +30,8 @@ export interface SimClusterOptions {
   requestTimeoutMicros?: number;
   hintWindowMicros?: number;
   hintIntervalMicros?: number;
+  /** Hints offered per delivery round (default 256). */
+  hintBatch?: number;
   /** Merkle anti-entropy exchange interval per node (µs); 0 or absent = off. */
   antiEntropyIntervalMicros?: number;
   network?: Partial<LinkConditions>;
@@ -77,6 +79,7 @@ export class SimCluster {
       hintedHandoff: options.hintedHandoff ?? true,
       readRepair: options.readRepair ?? true,
       requestTimeoutMicros: options.requestTimeoutMicros ?? 500_000,
+      ...(options.hintBatch === undefined ? {} : { hintBatch: options.hintBatch }),
       hintWindowMicros: options.hintWindowMicros ?? 3 * 3_600_000_000,
       hintIntervalMicros: options.hintIntervalMicros ?? 1_000_000,
       antiEntropyIntervalMicros: options.antiEntropyIntervalMicros ?? 0,

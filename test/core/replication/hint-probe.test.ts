@@ -1,0 +1,70 @@
+import { describe, expect, it } from 'vitest';
+import { SimCluster } from '../../../sim/cluster';
+
+/**
+ * Hinted handoff to owners that do not answer (Dynamo §4.6: a stand-in hands a hint back once it sees the
+ * owner has recovered). A stand-in probes a suspected owner with one hint per round instead of re-sending its
+ * whole batch into the partition, and an owner it cannot reach does not hold up hints for owners it can.
+ */
+describe('hint delivery to owners that do not answer', () => {
+  /** Writes `count` keys owned by every node in `cutOff`, through a reachable owner; returns them. */
+  function writeHinted(cluster: SimCluster, cutOff: string[], count: number, anyOf = false): string[] {
+    const keys: string[] = [];
+    for (let i = 0; keys.length < count; i++) {
+      const key = `k${i}`;
+      const owners = cluster.owners(key);
+      const hit = anyOf ? cutOff.some((o) => owners.includes(o)) : cutOff.every((o) => owners.includes(o));
+      const via = owners.find((o) => !cutOff.includes(o));
+      if (!hit || via === undefined) continue;
+      expect(cluster.awaitPut(via, key, `v-${key}`).status).toBe('ok');
+      keys.push(key);
+    }
+    return keys;
+  }
+
+  it('a stand-in probes an owner that does not answer with one hint per round, and hands over the rest once it answers', () => {
+    const cluster = new SimCluster({ seed: 5, nodes: 6, readRepair: false });
+    const cutOff = ['n0', 'n1'];
+    cluster.network.partition([cutOff]);
+    const keys = writeHinted(cluster, cutOff, 60);
+    const standIns = cluster.ids.filter((id) => cluster.node(id)!.pendingHintCount() > 0);
+    expect(standIns.length).toBeGreaterThan(1);
+    for (const owner of cutOff) {
+      expect(standIns.reduce((sum, id) => sum + cluster.node(id)!.pendingHintCount(owner), 0)).toBeGreaterThanOrEqual(keys.length);
+    }
+
+    const droppedBefore = cluster.network.counters.droppedPartition;
+    const seconds = 10;
+    cluster.advance(seconds * 1_000_000);
+    const offersIntoPartition = cluster.network.counters.droppedPartition - droppedBefore;
+    // Rounds run every 1–1.25 s. After its first unanswered round an owner is suspected, and a suspected owner
+    // gets one hint per round from each stand-in, as a probe. Re-sending every waiting hint each round was
+    // ~waiting × rounds (1152 here before this rule).
+    expect(offersIntoPartition).toBeGreaterThan(0);
+    expect(offersIntoPartition).toBeLessThanOrEqual(2 * keys.length + standIns.length * cutOff.length * (seconds + 1));
+
+    cluster.network.heal();
+    cluster.advance(3_000_000); // a probe round finds the owner back, the next round hands over the rest
+    for (const id of standIns) expect(cluster.node(id)!.pendingHintCount(), id).toBe(0);
+    for (const key of keys) for (const owner of cutOff) expect(cluster.localValues(owner, key), `${owner} ${key}`).toEqual([`v-${key}`]);
+  });
+
+  it('hints for a reachable owner are delivered even behind hundreds for one still cut off', () => {
+    // n0's hints sort first in every stand-in's hint range ('h' | owner | key), more than one round's batch.
+    const cluster = new SimCluster({ seed: 6, nodes: 5, readRepair: false, hintBatch: 64 });
+    cluster.network.partition([['n0'], ['n3']]);
+    const keys = writeHinted(cluster, ['n0', 'n3'], 1000, true);
+    const waitingFor = (owner: string) => cluster.ids.reduce((sum, id) => sum + cluster.node(id)!.pendingHintCount(owner), 0);
+    const n0Waiting = waitingFor('n0');
+    expect(Math.max(...cluster.ids.map((id) => cluster.node(id)!.pendingHintCount('n0')))).toBeGreaterThan(3 * 64);
+    expect(waitingFor('n3')).toBeGreaterThan(0);
+    cluster.advance(3_000_000); // both owners are suspected by now
+    cluster.network.partition([['n0']]); // n3 comes back; n0 stays cut off
+    cluster.advance(8_000_000);
+    for (const key of keys.filter((key) => cluster.owners(key).includes('n3'))) {
+      expect(cluster.localValues('n3', key), key).toEqual([`v-${key}`]);
+    }
+    expect(waitingFor('n3')).toBe(0);
+    expect(waitingFor('n0')).toBe(n0Waiting);
+  });
+});
