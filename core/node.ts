@@ -299,14 +299,27 @@ export class StorageNode {
 
   /**
    * Conditional put: succeeds only if the key's current version (as a read quorum at the coordinator sees it)
-   * has etag `expectedEtag` (from an earlier get; the etag of an absent key for "create if absent"). Not a
-   * linearizable compare-and-set: under sloppy quorum or a partition, two coordinators can both see the old
-   * etag and both succeed — their writes then become siblings (vclock) or one silently wins (lww).
+   * has etag `expectedEtag` (from an earlier get; the etag of an absent key for "create if absent"; `*` for
+   * "only if it has a live value"). Not a linearizable compare-and-set: under sloppy quorum or a partition, two
+   * coordinators can both see the old etag and both succeed — their writes then become siblings (vclock) or
+   * one silently wins (lww).
    */
   cas(key: Uint8Array, value: Uint8Array, expectedEtag: string, options: WriteOptions, done: (result: WriteResult) => void): void {
     const problem = checkKey(key) ?? checkValue(value);
     if (problem) return this.failLater(done, problem.code, problem.message);
     this.clientWrite({ op: 'cas', key, value, options, expectedEtag }, done);
+  }
+
+  /**
+   * A delete that first reads the current version at a majority and then deletes exactly what it read, so
+   * it needs no causal context from the client (a `delete` without one is concurrent with every version and
+   * removes none of them). With `expectedEtag` (an etag, or `*` for "only if it has a live value") it is
+   * conditional like `cas`, failing with code 'conflict'; with null it deletes whatever the read saw.
+   */
+  deleteIf(key: Uint8Array, expectedEtag: string | null, options: WriteOptions, done: (result: WriteResult) => void): void {
+    const problem = checkKey(key);
+    if (problem) return this.failLater(done, problem.code, problem.message);
+    this.clientWrite({ op: 'cas', key, value: null, options, expectedEtag: expectedEtag ?? ANY_VERSION }, done);
   }
 
   get(key: Uint8Array, options: { r?: number }, done: (result: ReadResult) => void): void {
@@ -440,7 +453,9 @@ export class StorageNode {
       return this.failLater(done, 'bad-request', `malformed causal context: ${(error as Error).message}`);
     }
     const ttlMicros = request.options.ttlMicros ?? 0;
-    if (!(Number.isInteger(ttlMicros) && ttlMicros >= 0)) return this.failLater(done, 'bad-request', `ttl must be a whole number of µs ≥ 0, got ${ttlMicros}`);
+    if (!(Number.isInteger(ttlMicros) && ttlMicros >= 0 && ttlMicros <= MAX_TTL_MICROS)) {
+      return this.failLater(done, 'bad-request', `ttl must be a whole number of µs from 0 to ${MAX_TTL_MICROS} (100 years), got ${ttlMicros}`);
+    }
     const walk = this.walk(request.key);
     const owners = walk.slice(0, this.config.n);
     const message: CoordinateMessage = {
@@ -501,9 +516,12 @@ export class StorageNode {
           return done({ status: 'fail', context: new Uint8Array(0), acks: 0, error: `cas could not read the current version: ${outcome.error}`, code: 'quorum' });
         }
         const current = etag(outcome.merged);
-        if (current !== expected) {
+        const matches = expected === ANY_VERSION
+          || (expected === ANY_LIVE_VERSION ? liveValues(outcome.merged, this.env.clock.nowMicros()).length > 0 : current === expected);
+        if (!matches) {
           this.counters.casConflicts++;
-          return done({ status: 'fail', context: encodeContext(contextOf(outcome.merged)), acks: 0, error: `conflict: the key's version is ${current}, not the expected ${expected}`, code: 'conflict' });
+          const error = expected === ANY_LIVE_VERSION ? 'conflict: the key has no live value (expected one: *)' : `conflict: the key's version is ${current}, not the expected ${expected}`;
+          return done({ status: 'fail', context: encodeContext(contextOf(outcome.merged)), acks: 0, error, code: 'conflict' });
         }
         this.applyWrite(message, contextOf(outcome.merged), asStandIn, outcome.merged, done);
       });
@@ -1283,6 +1301,13 @@ function keySuccessor(key: Uint8Array): Uint8Array {
 }
 
 const EMPTY_KEY = new Uint8Array(0);
+
+/** The longest TTL a write may carry: 100 years, in µs (expiry times must stay safe integers of µs). */
+export const MAX_TTL_MICROS = 100 * 365 * 24 * 3600 * 1_000_000;
+/** cas's expected etag for "whatever the read finds" (deleteIf without a condition). Etags are never empty. */
+const ANY_VERSION = '';
+/** cas's expected etag for "any live value" (HTTP's `If-Match: *`). */
+const ANY_LIVE_VERSION = '*';
 
 /** An owner this node holds hints for: its range of the hint key space, and its offers awaiting an answer. */
 interface HintOwner {

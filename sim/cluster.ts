@@ -166,6 +166,12 @@ export class SimCluster {
     node.delete(bytes(key), options, done);
   }
 
+  deleteIf(via: NodeId, key: string, expectedEtag: string | null, options: WriteOptions, done: (result: WriteResult) => void): void {
+    const node = this.node(via);
+    if (node === undefined) return this.unavailable(via, done);
+    node.deleteIf(bytes(key), expectedEtag, options, done);
+  }
+
   cas(via: NodeId, key: string, value: string, expectedEtag: string, options: WriteOptions, done: (result: WriteResult) => void): void {
     const node = this.node(via);
     if (node === undefined) return this.unavailable(via, done);
@@ -203,6 +209,10 @@ export class SimCluster {
 
   awaitDelete(via: NodeId, key: string, options: WriteOptions = {}): WriteResult {
     return this.await((done) => this.delete(via, key, options, done));
+  }
+
+  awaitDeleteIf(via: NodeId, key: string, expectedEtag: string | null, options: WriteOptions = {}): WriteResult {
+    return this.await((done) => this.deleteIf(via, key, expectedEtag, options, done));
   }
 
   awaitCas(via: NodeId, key: string, value: string, expectedEtag: string, options: WriteOptions = {}): WriteResult {

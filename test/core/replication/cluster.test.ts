@@ -260,6 +260,49 @@ describe('deletes, TTL, compare-and-set and limits', () => {
     expect(cluster.awaitGet('n4', 'lock').strings).toEqual(['owner-c']);
   });
 
+  it('cas with * writes only over a live value', () => {
+    const cluster = new SimCluster({ seed: 11, nodes: 5 });
+    const absent = cluster.awaitCas('n0', 'lock', 'owner-a', '*');
+    expect(absent).toMatchObject({ status: 'fail', code: 'conflict' });
+    expect(absent.error).toMatch(/no live value/);
+    expect(cluster.awaitGet('n1', 'lock').strings).toEqual([]);
+    expect(cluster.awaitPut('n0', 'lock', 'owner-a').status).toBe('ok');
+    expect(cluster.awaitCas('n2', 'lock', 'owner-b', '*').status).toBe('ok');
+    expect(cluster.awaitGet('n3', 'lock').strings).toEqual(['owner-b']);
+  });
+
+  it('a delete without a context removes nothing; deleteIf reads first and removes what it read', () => {
+    const cluster = new SimCluster({ seed: 13, nodes: 5 });
+    expect(cluster.awaitPut('n0', 'doc', 'v1').status).toBe('ok');
+    // Blind: the tombstone is concurrent with v1, so v1 stays visible (Dynamo's semantics for a context-less write).
+    expect(cluster.awaitDelete('n1', 'doc').status).toBe('ok');
+    expect(cluster.awaitGet('n2', 'doc').strings).toEqual(['v1']);
+    expect(cluster.awaitDeleteIf('n3', 'doc', null).status).toBe('ok');
+    expect(cluster.awaitGet('n4', 'doc', { r: 3 }).strings).toEqual([]);
+  });
+
+  it('deleteIf with an etag deletes only that version, and * only a live value', () => {
+    const cluster = new SimCluster({ seed: 14, nodes: 5 });
+    expect(cluster.awaitPut('n0', 'doc', 'v1').status).toBe('ok');
+    const v1 = cluster.awaitGet('n1', 'doc');
+    expect(cluster.awaitPut('n0', 'doc', 'v2', { context: v1.context }).status).toBe('ok');
+    const stale = cluster.awaitDeleteIf('n2', 'doc', v1.etag);
+    expect(stale).toMatchObject({ status: 'fail', code: 'conflict' });
+    expect(cluster.awaitGet('n3', 'doc').strings).toEqual(['v2']);
+    const v2 = cluster.awaitGet('n3', 'doc');
+    expect(cluster.awaitDeleteIf('n4', 'doc', v2.etag).status).toBe('ok');
+    expect(cluster.awaitGet('n0', 'doc', { r: 3 }).strings).toEqual([]);
+    expect(cluster.awaitDeleteIf('n1', 'doc', '*')).toMatchObject({ status: 'fail', code: 'conflict' });
+  });
+
+  it('refuses a TTL beyond 100 years (its expiry would not be a safe integer of µs) instead of throwing', () => {
+    const cluster = new SimCluster({ seed: 15, nodes: 3 });
+    const tooLong = cluster.awaitPut('n0', 'k', 'v', { ttlMicros: 1e18 });
+    expect(tooLong).toMatchObject({ status: 'fail', code: 'bad-request' });
+    expect(tooLong.error).toMatch(/100 years/);
+    expect(cluster.awaitPut('n0', 'k', 'v', { ttlMicros: 100 * 365 * 24 * 3600 * 1_000_000 }).status).toBe('ok');
+  });
+
   it('rejects a key over 256 bytes and a value over 1 MiB, naming the limit, and writes nothing', () => {
     const cluster = new SimCluster({ seed: 12, nodes: 3 });
     const longKey = 'k'.repeat(257);
