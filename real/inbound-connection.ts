@@ -10,6 +10,7 @@ import {
   HANDSHAKE_VERSION,
   HandshakeError,
   newNonce,
+  settingsMismatch,
   verifyProof,
   type HandshakeTranscript,
 } from './peer-handshake';
@@ -29,6 +30,8 @@ import type { TransportLogger } from './transport-logger';
 export interface InboundConnectionOptions {
   self: NodeId;
   secret: string;
+  /** Cluster settings every member must share (see peer-handshake.ts); compared with the client's. */
+  settings: string;
   maxFrameBytes: number;
   handshakeTimeoutMs: number;
   counters: TransportCounters;
@@ -103,7 +106,12 @@ export class InboundConnection {
         if (frame.type !== FrameType.Hello) throw new HandshakeError(`expected HELLO, got frame type ${frame.type}`);
         const hello = decodeHello(frame.payload);
         if (hello.version !== HANDSHAKE_VERSION) {
-          throw new HandshakeError(`unsupported handshake version ${hello.version} from ${hello.clientId}`);
+          throw new HandshakeError(`unsupported handshake version ${hello.version} (this node speaks ${HANDSHAKE_VERSION}): a different dynalab release?`);
+        }
+        const mismatch = settingsMismatch(hello.clientId, hello.settings, options.settings);
+        if (mismatch !== null) {
+          this.hangUp(mismatch);
+          return;
         }
         this.transcript = {
           clientNonce: hello.nonce.slice(), // kept for the connection's life: not a view pinning the whole read
@@ -115,7 +123,7 @@ export class InboundConnection {
         this.socket.write(
           encodeFrame(
             FrameType.Challenge,
-            encodeChallenge({ nonce: this.transcript.serverNonce, proof, serverId: options.self }),
+            encodeChallenge({ nonce: this.transcript.serverNonce, proof, serverId: options.self, settings: options.settings }),
           ),
         );
         this.phase = 'proof';

@@ -9,6 +9,7 @@ import {
   HANDSHAKE_VERSION,
   HandshakeError,
   newNonce,
+  settingsMismatch,
   verifyProof,
 } from './peer-handshake';
 import { ReconnectBackoff, type BackoffOptions } from './reconnect-backoff';
@@ -47,6 +48,8 @@ export interface OutboundLinkOptions {
   peer: NodeId;
   address: PeerAddress;
   secret: string;
+  /** Cluster settings every member must share (see peer-handshake.ts); compared with the server's. */
+  settings: string;
   queue: SendQueueLimits;
   backoff: BackoffOptions;
   /** Connect + handshake must finish within this long, or the attempt counts as failed. */
@@ -188,7 +191,7 @@ export class OutboundLink {
       socket.write(
         encodeFrame(
           FrameType.Hello,
-          encodeHello({ version: HANDSHAKE_VERSION, nonce: attempt.clientNonce, clientId: this.options.self }),
+          encodeHello({ version: HANDSHAKE_VERSION, nonce: attempt.clientNonce, clientId: this.options.self, settings: this.options.settings }),
         ),
       );
     });
@@ -222,6 +225,11 @@ export class OutboundLink {
         const challenge = decodeChallenge(frame.payload);
         if (challenge.serverId !== options.peer) {
           throw new HandshakeError(`dialed ${options.peer} but reached a node calling itself ${challenge.serverId}`);
+        }
+        const mismatch = settingsMismatch(options.peer, challenge.settings, options.settings);
+        if (mismatch !== null) {
+          this.hangUp(attempt, mismatch);
+          return;
         }
         const transcript = {
           clientNonce: attempt.clientNonce,

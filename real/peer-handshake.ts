@@ -7,12 +7,16 @@ import type { NodeId } from '../core/env';
  * The dialing side is the "client", the accepting side the "server". Four frames (see frame-codec.ts):
  *
  *   client                                              server
- *     | HELLO     ver(u8)=1 | nonceC(32) | idLen(u8) | clientId      |
+ *     | HELLO     ver(u8)=2 | nonceC(32) | idLen(u8) | clientId      |
+ *     |           | settingsLen(u8) | settings                        |
  *     |-------------------------------------------------------------->|
+ *     |   server checks the settings equal its own; otherwise it      |
+ *     |   logs both and hangs up (settings mismatch)                  |
  *     | CHALLENGE nonceS(32) | proofS(32) | idLen(u8) | serverId      |
+ *     |           | settingsLen(u8) | settings                        |
  *     |<--------------------------------------------------------------|
- *     |   client checks serverId is the peer it meant to dial and     |
- *     |   proofS is right; otherwise it hangs up (auth failure)       |
+ *     |   client checks serverId is the peer it meant to dial, the    |
+ *     |   settings, and proofS; otherwise it hangs up                 |
  *     | PROOF     proofC(32)                                          |
  *     |-------------------------------------------------------------->|
  *     |   server checks proofC; otherwise it hangs up (auth failure)  |
@@ -33,13 +37,18 @@ import type { NodeId } from '../core/env';
  *   over nonces chosen by someone who does not know the secret.
  * - Comparison is constant-time (timingSafeEqual).
  *
+ * The settings are what every member must share for their messages to make sense to each other — the conflict
+ * mode, N, the ring's shape — as one ASCII string ("conflict=dvv n=3 vnodes=256 …"). Two nodes that differ
+ * would otherwise talk: a lww replica's answers cannot be merged into a vector-clock read. They are compared,
+ * not authenticated (they are outside the proofs): someone who can rewrite traffic can only cause a refusal.
+ *
  * What it does not do: after WELCOME the session is trusted as a whole (no per-frame MAC, no encryption).
  * That defends against misconfigured or stray nodes and port scanners on a trusted network; on an untrusted
  * network, run the cluster links over TLS or a VPN. Every member shares one secret, so a member can claim
  * another member's id; the secret authenticates the cluster, not the individual node.
  */
 
-export const HANDSHAKE_VERSION = 1;
+export const HANDSHAKE_VERSION = 2;
 export const NONCE_BYTES = 32;
 export const PROOF_BYTES = 32;
 /** Largest frame either side accepts before authentication (HELLO and CHALLENGE are under 330 bytes). */
@@ -58,12 +67,15 @@ export interface Hello {
   version: number;
   nonce: Uint8Array;
   clientId: NodeId;
+  /** The client's cluster settings (see above); '' when it has none to compare. */
+  settings: string;
 }
 
 export interface Challenge {
   nonce: Uint8Array;
   proof: Uint8Array;
   serverId: NodeId;
+  settings: string;
 }
 
 /** Both nonces and both ids: everything a proof is computed over. */
@@ -104,7 +116,7 @@ export function verifyProof(secret: string, role: ProofRole, t: HandshakeTranscr
 }
 
 export function encodeHello(hello: Hello): Buffer {
-  return Buffer.concat([Buffer.of(hello.version), hello.nonce, encodeNodeId(hello.clientId)]);
+  return Buffer.concat([Buffer.of(hello.version), hello.nonce, encodeNodeId(hello.clientId), encodeSettings(hello.settings)]);
 }
 
 export function decodeHello(payload: Uint8Array): Hello {
@@ -112,20 +124,45 @@ export function decodeHello(payload: Uint8Array): Hello {
   if (version === undefined) throw new HandshakeError('empty HELLO');
   const nonce = payload.subarray(1, 1 + NONCE_BYTES);
   if (nonce.length !== NONCE_BYTES) throw new HandshakeError('HELLO too short for its nonce');
-  const clientId = decodeNodeId(payload, 1 + NONCE_BYTES, 'HELLO');
-  return { version, nonce, clientId };
+  if (version !== HANDSHAKE_VERSION) return { version, nonce, clientId: '?', settings: '' }; // refused by version
+  const id = decodeNodeId(payload, 1 + NONCE_BYTES, 'HELLO');
+  return { version, nonce, clientId: id.id, settings: decodeSettings(payload, id.end, 'HELLO') };
 }
 
 export function encodeChallenge(challenge: Challenge): Buffer {
-  return Buffer.concat([challenge.nonce, challenge.proof, encodeNodeId(challenge.serverId)]);
+  return Buffer.concat([challenge.nonce, challenge.proof, encodeNodeId(challenge.serverId), encodeSettings(challenge.settings)]);
 }
 
 export function decodeChallenge(payload: Uint8Array): Challenge {
-  if (payload.length < NONCE_BYTES + PROOF_BYTES + 2) throw new HandshakeError('CHALLENGE too short');
+  if (payload.length < NONCE_BYTES + PROOF_BYTES + 3) throw new HandshakeError('CHALLENGE too short');
   const nonce = payload.subarray(0, NONCE_BYTES);
   const proof = payload.subarray(NONCE_BYTES, NONCE_BYTES + PROOF_BYTES);
-  const serverId = decodeNodeId(payload, NONCE_BYTES + PROOF_BYTES, 'CHALLENGE');
-  return { nonce, proof, serverId };
+  const id = decodeNodeId(payload, NONCE_BYTES + PROOF_BYTES, 'CHALLENGE');
+  return { nonce, proof, serverId: id.id, settings: decodeSettings(payload, id.end, 'CHALLENGE') };
+}
+
+/** "peer n1 runs 'conflict=lww n=3' but this node runs 'conflict=dvv n=3'", or null when they agree. */
+export function settingsMismatch(peer: NodeId, peerSettings: string, ownSettings: string): string | null {
+  if (peerSettings === ownSettings) return null;
+  return `peer ${peer} runs '${peerSettings}' but this node runs '${ownSettings}': refusing it (every member must share these settings)`;
+}
+
+function encodeSettings(settings: string): Buffer {
+  const bytes = Buffer.from(settings, 'ascii');
+  if (bytes.length > MAX_ID_BYTES || bytes.toString('ascii') !== settings) {
+    throw new HandshakeError(`cluster settings must be at most ${MAX_ID_BYTES} ASCII characters, got '${settings}'`);
+  }
+  return Buffer.concat([Buffer.of(bytes.length), bytes]);
+}
+
+/** Length-prefixed ASCII settings that must end exactly at the end of the payload (trailing bytes are malformed). */
+function decodeSettings(payload: Uint8Array, offset: number, what: string): string {
+  const length = payload[offset];
+  if (length === undefined) throw new HandshakeError(`${what} has no settings`);
+  if (offset + 1 + length !== payload.length) throw new HandshakeError(`${what} settings length mismatch`);
+  const bytes = payload.subarray(offset + 1, offset + 1 + length);
+  if (bytes.some((byte) => byte > 0x7e || byte < 0x20)) throw new HandshakeError(`${what} settings are not printable ASCII`);
+  return Buffer.from(bytes).toString('ascii');
 }
 
 export function decodeProof(payload: Uint8Array): Uint8Array {
@@ -133,14 +170,14 @@ export function decodeProof(payload: Uint8Array): Uint8Array {
   return payload;
 }
 
-/** A length-prefixed id that must end exactly at the end of the payload (trailing bytes are malformed). */
-function decodeNodeId(payload: Uint8Array, offset: number, what: string): NodeId {
+/** A length-prefixed id, and where the field after it starts. */
+function decodeNodeId(payload: Uint8Array, offset: number, what: string): { id: NodeId; end: number } {
   const length = payload[offset];
   if (length === undefined || length === 0) throw new HandshakeError(`${what} has no node id`);
-  if (offset + 1 + length !== payload.length) throw new HandshakeError(`${what} node id length mismatch`);
+  if (offset + 1 + length >= payload.length) throw new HandshakeError(`${what} node id length mismatch`);
   const bytes = payload.subarray(offset + 1, offset + 1 + length);
   try {
-    return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+    return { id: new TextDecoder('utf-8', { fatal: true }).decode(bytes), end: offset + 1 + length };
   } catch {
     throw new HandshakeError(`${what} node id is not valid UTF-8`);
   }

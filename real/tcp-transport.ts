@@ -35,6 +35,12 @@ export interface TcpTransportOptions {
   peers?: ReadonlyMap<NodeId, PeerAddress> | Readonly<Record<NodeId, PeerAddress>>;
   /** Shared by every node of the cluster; proves membership in the handshake. */
   clusterSecret: string;
+  /**
+   * What every member must share for their messages to make sense to each other (conflict mode, N, ring
+   * shape), as one ASCII string; a peer whose settings differ is refused in the handshake and logged.
+   * Default '' (nothing compared beyond the secret).
+   */
+  clusterSettings?: string;
   logger?: TransportLogger;
   /** Largest frame (type byte + message). Default 16 MiB: values are at most 1 MiB plus message overhead. */
   maxFrameBytes?: number;
@@ -74,6 +80,7 @@ type Lifecycle = 'new' | 'starting' | 'running' | 'closed';
 export class TcpTransport implements Transport {
   readonly self: NodeId;
   private readonly secret: string;
+  private readonly settings: string;
   private readonly logger: TransportLogger;
   private readonly counters = newTransportCounters();
   private readonly maxFrameBytes: number;
@@ -94,6 +101,7 @@ export class TcpTransport implements Transport {
     if (options.clusterSecret.length === 0) throw new Error('TcpTransport: clusterSecret must not be empty');
     this.self = options.self;
     this.secret = options.clusterSecret;
+    this.settings = options.clusterSettings ?? '';
     this.logger = options.logger ?? consoleTransportLogger(options.self);
     this.maxFrameBytes = options.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES;
     this.queueLimits = { ...DEFAULT_QUEUE, ...options.queue };
@@ -190,6 +198,7 @@ export class TcpTransport implements Transport {
         peer: to,
         address,
         secret: this.secret,
+        settings: this.settings,
         queue: this.queueLimits,
         backoff: this.backoff,
         handshakeTimeoutMs: this.handshakeTimeoutMs,
@@ -259,6 +268,7 @@ export class TcpTransport implements Transport {
     const connection = new InboundConnection(socket, {
       self: this.self,
       secret: this.secret,
+      settings: this.settings,
       maxFrameBytes: this.maxFrameBytes,
       handshakeTimeoutMs: this.handshakeTimeoutMs,
       counters: this.counters,

@@ -58,6 +58,9 @@ export class ReadRequest {
 
   reply(from: NodeId, set: SiblingSet): void {
     if (!this.asked.has(from) || this.replies.has(from) || this.settled) return;
+    // A replica of the other conflict mode (a misconfigured member) cannot be merged with: it counts as silent,
+    // so the read fails its quorum or goes around it instead of throwing in a timer, where nothing catches it.
+    if (set.mode !== this.mode) return;
     this.replies.set(from, set);
     if (!this.answered && this.replies.size >= this.r) {
       this.answered = true;

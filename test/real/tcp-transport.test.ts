@@ -135,7 +135,7 @@ async function rawHandshake(
       }),
     );
   });
-  socket.write(encodeFrame(FrameType.Hello, encodeHello({ version: HANDSHAKE_VERSION, nonce: clientNonce, clientId: self })));
+  socket.write(encodeFrame(FrameType.Hello, encodeHello({ version: HANDSHAKE_VERSION, nonce: clientNonce, clientId: self, settings: '' })));
   return { socket, closed, welcomed };
 }
 
@@ -264,6 +264,25 @@ describe('TcpTransport', () => {
     expect(a.transport.stats().inboundAuthenticated).toBe(0);
     expect(a.transport.stats().peers['x']?.queuedMessages).toBe(1);
     expect(a.log.some((line) => line.startsWith('warn') && line.includes('auth failure'))).toBe(true);
+  });
+
+  it('refuses a peer whose cluster settings differ, in both directions, naming both, and delivers nothing', async () => {
+    const a = await startNode('a', { clusterSettings: 'conflict=dvv n=3' });
+    const b = await startNode('b', { clusterSettings: 'conflict=lww n=3' });
+    connectAll(a, b);
+    a.transport.send('b', text('for b'));
+    b.transport.send('a', text('for a'));
+    const refusal = (log: string[]) => log.some((line) => line.startsWith('warn') && line.includes("runs 'conflict=") && line.includes('refusing'));
+    await waitFor('a refusal logged on both sides', () => refusal(a.log) && refusal(b.log));
+    await sleep(50);
+    expect(a.inbox).toHaveLength(0);
+    expect(b.inbox).toHaveLength(0);
+    expect(a.log.find((line) => line.includes('refusing'))).toMatch(/'conflict=lww n=3' but this node runs 'conflict=dvv n=3'/);
+    // The same settings on both sides talk as before.
+    const c = await startNode('c', { clusterSettings: 'conflict=dvv n=3' });
+    connectAll(a, c);
+    c.transport.send('a', text('hello from c'));
+    await waitFor('delivery between matching nodes', () => a.inbox.length === 1);
   });
 
   it('refuses a raw client whose proof is wrong, and a client that sends data before the handshake', async () => {

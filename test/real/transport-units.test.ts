@@ -7,6 +7,7 @@ import {
   decodeHello,
   encodeChallenge,
   encodeHello,
+  HANDSHAKE_VERSION,
   HandshakeError,
   newNonce,
   verifyProof,
@@ -102,21 +103,23 @@ describe('handshake messages and proofs', () => {
   const transcript = { clientNonce: newNonce(), serverNonce: newNonce(), clientId: 'n1', serverId: 'n2' };
 
   it('round-trips HELLO and CHALLENGE', () => {
-    const hello = decodeHello(encodeHello({ version: 1, nonce: transcript.clientNonce, clientId: 'nodé-1' }));
+    const hello = decodeHello(encodeHello({ version: HANDSHAKE_VERSION, nonce: transcript.clientNonce, clientId: 'nodé-1', settings: 'conflict=dvv n=3' }));
     expect(hello.clientId).toBe('nodé-1');
+    expect(hello.settings).toBe('conflict=dvv n=3');
     expect(Buffer.from(hello.nonce)).toEqual(Buffer.from(transcript.clientNonce));
     const proof = computeProof('s', 'server', transcript);
-    const challenge = decodeChallenge(encodeChallenge({ nonce: transcript.serverNonce, proof, serverId: 'n2' }));
+    const challenge = decodeChallenge(encodeChallenge({ nonce: transcript.serverNonce, proof, serverId: 'n2', settings: '' }));
     expect(challenge.serverId).toBe('n2');
+    expect(challenge.settings).toBe('');
     expect(verifyProof('s', 'server', transcript, challenge.proof)).toBe(true);
   });
 
   it('rejects malformed handshake payloads', () => {
     expect(() => decodeHello(new Uint8Array(0))).toThrow(HandshakeError);
     expect(() => decodeHello(new Uint8Array(10))).toThrow(HandshakeError);
-    const hello = encodeHello({ version: 1, nonce: transcript.clientNonce, clientId: 'n1' });
+    const hello = encodeHello({ version: HANDSHAKE_VERSION, nonce: transcript.clientNonce, clientId: 'n1', settings: '' });
     expect(() => decodeHello(Buffer.concat([hello, Buffer.from('x')]))).toThrow(/length mismatch/);
-    const badUtf8 = Buffer.concat([Buffer.of(1), transcript.clientNonce, Buffer.of(1, 0xff)]);
+    const badUtf8 = Buffer.concat([Buffer.of(HANDSHAKE_VERSION), transcript.clientNonce, Buffer.of(1, 0xff, 0)]);
     expect(() => decodeHello(badUtf8)).toThrow(/UTF-8/);
     expect(() => decodeChallenge(new Uint8Array(40))).toThrow(HandshakeError);
   });
