@@ -18,7 +18,7 @@ export const kvCommand: CommandModule = {
       .command(
         'get <key>',
         'read a key: its value (or siblings) and causal context',
-        (c) => c.positional('key', { type: 'string', demandOption: true }).option('r', { type: 'number', describe: 'read quorum' })
+        (c) => c.positional('key', { type: 'string', demandOption: true }).option('r', { type: 'string', coerce: wholeNumber('--r'), describe: 'read quorum' })
           .option('raw', { type: 'boolean', default: false, describe: 'write only the value bytes to stdout' }),
         (argv) => run(async () => {
           const result = await client(argv).get(argv.key, argv.r === undefined ? {} : { r: argv.r });
@@ -46,10 +46,11 @@ export const kvCommand: CommandModule = {
         (c) => c.positional('key', { type: 'string', demandOption: true }).positional('value', { type: 'string' })
           .option('file', { type: 'string', describe: 'read the value from this file' })
           .option('context', { type: 'string', describe: 'causal context from a get (supersedes what you read)' })
-          .option('w', { type: 'number', describe: 'write quorum' })
-          .option('ttl', { type: 'number', describe: 'time to live, seconds' })
-          .option('if-match', { type: 'string', describe: 'compare-and-set: only if the current etag is this' })
-          .option('if-absent', { type: 'boolean', default: false, describe: 'only if the key has no value' }),
+          .option('w', { type: 'string', coerce: wholeNumber('--w'), describe: 'write quorum' })
+          .option('ttl', { type: 'string', coerce: positiveNumber('--ttl'), describe: 'time to live, seconds' })
+          .option('if-match', { type: 'string', describe: 'compare-and-set: only if the current etag is this (* = only if it has a value)' })
+          .option('if-absent', { type: 'boolean', describe: 'only if the key has no value' })
+          .conflicts('if-match', 'if-absent'),
         (argv) => run(async () => {
           const value = argv.value !== undefined ? argv.value : argv.file !== undefined ? fs.readFileSync(argv.file) : fs.readFileSync(0);
           const reply = await client(argv).put(argv.key, typeof value === 'string' ? value : new Uint8Array(value), {
@@ -66,10 +67,10 @@ export const kvCommand: CommandModule = {
       )
       .command(
         'delete <key>',
-        'delete a key (pass --context from a get, or the delete is concurrent with what it did not see)',
+        'delete a key (without --context the node reads the current version first and deletes what it read)',
         (c) => c.positional('key', { type: 'string', demandOption: true })
           .option('context', { type: 'string', describe: 'causal context from a get' })
-          .option('w', { type: 'number', describe: 'write quorum' }),
+          .option('w', { type: 'string', coerce: wholeNumber('--w'), describe: 'write quorum' }),
         (argv) => run(async () => {
           const reply = await client(argv).delete(argv.key, { ...(argv.context ? { context: argv.context } : {}), ...(argv.w !== undefined ? { w: argv.w } : {}) });
           if (argv.json) return printJson(reply);
@@ -79,7 +80,7 @@ export const kvCommand: CommandModule = {
       .command(
         'list [prefix]',
         'list keys under a prefix (scatter-gather over every node)',
-        (c) => c.positional('prefix', { type: 'string', default: '' }).option('limit', { type: 'number' }),
+        (c) => c.positional('prefix', { type: 'string', default: '' }).option('limit', { type: 'string', coerce: wholeNumber('--limit') }),
         (argv) => run(async () => {
           const result = await client(argv).list(argv.prefix, argv.limit === undefined ? {} : { limit: argv.limit });
           if (argv.json) return printJson(result);
@@ -96,7 +97,29 @@ function client(argv: { endpoint: string; token?: string | undefined }): Dynalab
   return new DynalabClient(argv.endpoint, argv.token ? { token: argv.token } : {});
 }
 
+/** A yargs coerce for a flag that takes a whole number ≥ 1, naming the flag and what was typed when it is not. */
+function wholeNumber(flag: string): (raw: string) => number {
+  return (raw) => {
+    const value = Number(raw);
+    if (raw.trim() === '' || !Number.isInteger(value) || value < 1) throw new Error(`${flag} ${raw}: expected a whole number ≥ 1`);
+    return value;
+  };
+}
+
+function positiveNumber(flag: string): (raw: string) => number {
+  return (raw) => {
+    const value = Number(raw);
+    if (raw.trim() === '' || !Number.isFinite(value) || value <= 0) throw new Error(`${flag} ${raw}: expected a positive number`);
+    return value;
+  };
+}
+
 async function run(body: () => Promise<void>): Promise<void> {
+  // `dynalab kv list | head` closes the pipe early: stop quietly, as cat or ls do, instead of a stack trace.
+  process.stdout.once('error', (error: NodeJS.ErrnoException) => {
+    if (error.code !== 'EPIPE') throw error;
+    process.exit(process.exitCode ?? 0);
+  });
   try {
     await body();
   } catch (error) {

@@ -63,6 +63,18 @@ describe('dynalab CLI', () => {
     expect(existsSync(join(work, 'runs'))).toBe(false);
   });
 
+  it('kv refuses a malformed number or conflicting conditions before calling anyone, naming what was typed', () => {
+    const r = dynalab('kv', 'get', 'k', '--r', 'abc', '--endpoint', '127.0.0.1:9');
+    expect(r.code).not.toBe(0);
+    expect(r.stderr).toMatch(/--r abc: expected a whole number/);
+    const ttl = dynalab('kv', 'put', 'k', 'v', '--ttl', '-1', '--endpoint', '127.0.0.1:9');
+    expect(ttl.code).not.toBe(0);
+    expect(ttl.stderr).toMatch(/--ttl -1: expected a positive number/);
+    const both = dynalab('kv', 'put', 'k', 'v', '--if-match', 'abc', '--if-absent', '--endpoint', '127.0.0.1:9');
+    expect(both.code).not.toBe(0);
+    expect(both.stderr).toMatch(/mutually exclusive|conflict/i);
+  });
+
   it('--help lists the verbs', () => {
     const help = dynalab('--help');
     expect(help.code).toBe(0);
