@@ -4,7 +4,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { freePorts } from './free-port';
-import { formatNodeConfig, loadNodeConfig, type RealNodeConfig } from './node-config';
+import { formatNodeConfig, loadNodeConfig, nodeConfigSchema, type RealNodeConfig } from './node-config';
 
 /**
  * A local cluster of real node processes on loopback: what `dynalab deploy` runs, and what the kill -9 tests
@@ -48,17 +48,24 @@ export class LocalCluster {
     nodes: ChildNode[],
     reused: boolean,
     private readonly onLog: (id: string, line: string) => void,
+    /** What prepare() created on a fresh directory (null for a recovered cluster). */
+    private readonly created: Created | null = null,
   ) {
     this.nodes = nodes;
     this.reused = reused;
   }
 
-  /** Writes (or, on a data directory that has them, loads) the node configs. Starts nothing. */
+  /**
+   * Writes (or, on a data directory that has them, loads) the node configs. Starts nothing. Every option is
+   * validated before the first file is written, and if writing fails part-way what this call created is
+   * removed, so a mistake never leaves a half-written cluster behind that blocks the corrected command.
+   */
   static async prepare(options: LocalClusterOptions): Promise<LocalCluster> {
     const dataDir = path.resolve(options.dataDir);
-    fs.mkdirSync(dataDir, { recursive: true });
     const onLog = options.onLog ?? ((id, line) => process.stderr.write(nodeLogLine(id, line)));
-    const existing = fs.readdirSync(dataDir).filter((f) => /^n\d+\.yaml$/.test(f)).sort((a, b) => parseInt(a.slice(1)) - parseInt(b.slice(1)));
+    const existing = fs.existsSync(dataDir)
+      ? fs.readdirSync(dataDir).filter((f) => /^n\d+\.yaml$/.test(f)).sort((a, b) => parseInt(a.slice(1)) - parseInt(b.slice(1)))
+      : [];
     if (existing.length > 0) {
       if (existing.length !== options.nodes) {
         throw new Error(`${dataDir} holds a ${existing.length}-node cluster (${existing.join(', ')}); deploy it with --nodes ${existing.length} or use another --data directory`);
@@ -75,24 +82,61 @@ export class LocalCluster {
     const secret = randomBytes(24).toString('base64url');
     const members = Array.from({ length: options.nodes }, (_, i) => ({ id: `n${i}`, http: `127.0.0.1:${ports.http[i]}`, tcp: `127.0.0.1:${ports.tcp[i]}` }));
     const n = options.n ?? Math.min(3, options.nodes);
-    const nodes = members.map((member) => {
-      const configFile = path.join(dataDir, `${member.id}.yaml`);
-      const text = formatNodeConfig({
-        id: member.id,
-        listen: { http: member.http, tcp: member.tcp },
-        dataDir: `./${member.id}`,
-        secret,
-        ...(options.token ? { token: options.token } : {}),
-        members,
-        n,
-        r: options.r ?? Math.min(2, n),
-        w: options.w ?? Math.min(2, n),
-        conflict: options.conflict ?? 'vclock',
+    const inputs = members.map((member) => ({
+      id: member.id,
+      listen: { http: member.http, tcp: member.tcp },
+      dataDir: `./${member.id}`,
+      secret,
+      ...(options.token ? { token: options.token } : {}),
+      members,
+      n,
+      r: options.r ?? Math.min(2, n),
+      w: options.w ?? Math.min(2, n),
+      conflict: options.conflict ?? 'vclock',
+    }));
+    // Validate everything first (the configs differ only in id and listen, so the first speaks for the options).
+    for (const input of inputs) {
+      const parsed = nodeConfigSchema.safeParse(input);
+      if (!parsed.success) {
+        const problems = parsed.error.issues.map((issue) => {
+          const field = issue.path.map(String).join('.');
+          return `${DEPLOY_FLAGS[field] ?? field}: ${issue.message}`;
+        });
+        throw new Error(`invalid options, nothing written: ${[...new Set(problems)].join('; ')}`);
+      }
+    }
+    const created: Created = { files: [], dirs: [] };
+    try {
+      const firstNew = fs.mkdirSync(dataDir, { recursive: true });
+      if (firstNew !== undefined) created.root = firstNew;
+      for (const member of members) {
+        const nodeDir = path.join(dataDir, member.id);
+        if (!fs.existsSync(nodeDir)) created.dirs.push(nodeDir); // the node creates it when it starts
+      }
+      const nodes = inputs.map((input) => {
+        const configFile = path.join(dataDir, `${input.id}.yaml`);
+        created.files.push(configFile);
+        fs.writeFileSync(configFile, `# written by dynalab deploy; edit with care: every node must agree on members, n and conflict\n${formatNodeConfig(input)}`, { mode: 0o600, flag: 'wx' });
+        return { id: input.id, configFile, config: loadNodeConfig(configFile), process: null, exited: null };
       });
-      fs.writeFileSync(configFile, `# written by dynalab deploy; edit with care: every node must agree on members, n and conflict\n${text}`, { mode: 0o600 });
-      return { id: member.id, configFile, config: loadNodeConfig(configFile), process: null, exited: null };
-    });
-    return new LocalCluster(nodes, false, onLog);
+      return new LocalCluster(nodes, false, onLog, created);
+    } catch (error) {
+      removeCreated(created);
+      throw error;
+    }
+  }
+
+  /**
+   * For a cluster this process just wrote (not one recovered from an existing directory): removes the config
+   * files, the node directories and the data directory it created — after a start that failed, so that the
+   * corrected command starts from a clean slate. Stop the nodes first. Returns false (and removes nothing) for a
+   * recovered cluster.
+   */
+  discardCreated(): boolean {
+    if (this.reused || this.created === null) return false;
+    if (this.nodes.some((node) => node.process !== null)) throw new Error('discardCreated: stop the nodes first');
+    removeCreated(this.created);
+    return true;
   }
 
   endpoints(): string[] {
@@ -162,6 +206,23 @@ export class LocalCluster {
     );
   }
 }
+
+/** What a fresh prepare() created: config files, node directories (made by the nodes) and the data directory. */
+interface Created {
+  files: string[];
+  dirs: string[];
+  /** The outermost directory mkdir created, if the data directory did not exist. */
+  root?: string;
+}
+
+function removeCreated(created: Created): void {
+  for (const file of created.files) fs.rmSync(file, { force: true });
+  for (const dir of created.dirs) fs.rmSync(dir, { recursive: true, force: true });
+  if (created.root !== undefined) fs.rmSync(created.root, { recursive: true, force: true });
+}
+
+/** The deploy flag behind each option a node config takes from it. */
+const DEPLOY_FLAGS: Record<string, string> = { n: '--n', r: '--r', w: '--w', conflict: '--conflict', token: '--token' };
 
 async function pickPorts(count: number, base?: number): Promise<{ http: number[]; tcp: number[] }> {
   if (base !== undefined && base > 0) {

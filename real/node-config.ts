@@ -1,4 +1,5 @@
 import * as fs from 'node:fs';
+import * as net from 'node:net';
 import * as path from 'node:path';
 import { isMap, isNode, isScalar, LineCounter, parseDocument, stringify } from 'yaml';
 import { z } from 'zod';
@@ -36,6 +37,12 @@ import { DEFAULT_MAX_IN_FLIGHT } from './admission';
  * ```
  * Every member must be configured with the same members, vnodes, n and conflict mode: the ring is computed
  * from them, and nodes that disagree would place keys differently.
+ *
+ * Addresses: `listen.tcp` is where this node binds, its own entry in `members` is where peers dial it, so the
+ * two must agree. Their ports must be equal. Their hosts are compared only when `listen.tcp` names one
+ * specific IP address and the member entry is an IP address too: binding every interface (0.0.0.0 or ::) is
+ * fine whatever address peers use, and a host name cannot be compared with an address without a DNS lookup.
+ * No two members may have the same tcp address (one of them would never be reached).
  */
 const hostPort = z
   .string()
@@ -93,6 +100,27 @@ export const nodeConfigSchema = z
       if (ids.indexOf(id) !== i) ctx.addIssue({ code: 'custom', path: ['members', i, 'id'], message: `member '${id}' is listed twice` });
     });
     if (!ids.includes(config.id)) ctx.addIssue({ code: 'custom', path: ['id'], message: `node '${config.id}' is not in members (${ids.join(', ')})` });
+    const self = config.members.findIndex((m) => m.id === config.id);
+    const advertised = self >= 0 ? config.members[self]!.tcp : undefined;
+    if (validAddress(config.listen.tcp) && validAddress(advertised)) {
+      const mismatch = listenMismatch(config.listen.tcp, advertised);
+      if (mismatch !== null) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['listen', 'tcp'],
+          message: `${mismatch} differs from this node's entry in members (members.${self}.tcp: ${advertised}), the address peers dial; make them agree` +
+            (mismatch.startsWith('address') ? ` (or listen on ${net.isIPv6(splitHostPort(advertised).host) ? '[::]' : '0.0.0.0'}:${splitHostPort(advertised).port} to bind every interface)` : ''),
+        });
+      }
+    }
+    const seenTcp = new Map<string, number>();
+    config.members.forEach((member, i) => {
+      if (!validAddress(member.tcp)) return; // reported already
+      const key = addressKey(member.tcp);
+      const first = seenTcp.get(key);
+      if (first === undefined) seenTcp.set(key, i);
+      else ctx.addIssue({ code: 'custom', path: ['members', i, 'tcp'], message: `'${member.id}' has the same tcp address as '${config.members[first]!.id}' (members.${first}.tcp: ${config.members[first]!.tcp}); every member needs its own` });
+    });
     if (config.n > config.members.length) ctx.addIssue({ code: 'custom', path: ['n'], message: `n=${config.n} exceeds the ${config.members.length} members` });
     if (config.r > config.n) ctx.addIssue({ code: 'custom', path: ['r'], message: `r=${config.r} cannot exceed n=${config.n}` });
     if (config.w > config.n) ctx.addIssue({ code: 'custom', path: ['w'], message: `w=${config.w} cannot exceed n=${config.n}` });
@@ -160,6 +188,46 @@ export function loadNodeConfig(file: string): RealNodeConfig {
 
 export function formatNodeConfig(config: z.input<typeof nodeConfigSchema>): string {
   return stringify(config, { flowCollectionPadding: true });
+}
+
+/** A host in a comparable form: lower case; IP addresses canonical (IPv6 compressed, IPv4-mapped unwrapped). */
+function canonicalHost(host: string): string {
+  const lower = host.toLowerCase();
+  if (net.isIPv6(lower)) {
+    const canonical = new URL(`http://[${lower}]/`).hostname.slice(1, -1);
+    const mapped = /^::ffff:([0-9a-f]{1,4}):([0-9a-f]{1,4})$/.exec(canonical);
+    if (mapped) {
+      const high = parseInt(mapped[1]!, 16);
+      const low = parseInt(mapped[2]!, 16);
+      return `${high >> 8}.${high & 255}.${low >> 8}.${low & 255}`;
+    }
+    return canonical;
+  }
+  return lower;
+}
+
+function addressKey(address: string): string {
+  const { host, port } = splitHostPort(address);
+  return `${canonicalHost(host)}|${port}`;
+}
+
+const WILDCARD_HOSTS = new Set(['0.0.0.0', '::']);
+
+const validAddress = (address: unknown): address is string => typeof address === 'string' && hostPort.safeParse(address).success;
+
+/**
+ * What of `listen` (listen.tcp) would not answer peers dialling `advertised` (this node's member entry):
+ * "port 9002" or "address 10.0.0.2", or null when it would. Hosts are compared only when listen binds one
+ * specific IP address and the member entry is an IP address too.
+ */
+function listenMismatch(listen: string, advertised: string): string | null {
+  const bound = splitHostPort(listen);
+  const dialled = splitHostPort(advertised);
+  if (bound.port !== dialled.port) return `port ${bound.port}`;
+  const boundHost = canonicalHost(bound.host);
+  const dialledHost = canonicalHost(dialled.host);
+  if (WILDCARD_HOSTS.has(boundHost) || net.isIP(boundHost) === 0 || net.isIP(dialledHost) === 0) return null;
+  return boundHost === dialledHost ? null : `address ${bound.host}`;
 }
 
 /** Splits "host:port" (already validated); IPv6 brackets are removed. */

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { NodeEnvironment, Random } from '../core/env';
@@ -10,6 +11,7 @@ import { SystemRandom } from './system-random';
 import { TcpTransport, type TransportLogger } from './tcp-transport';
 import { WallClock } from './wall-clock';
 import { EventLoopWatch } from './event-loop-watch';
+import { lockDataDir } from './data-dir-lock';
 
 /**
  * One real node: the core StorageNode built from `{ clock, random, disk, transport }` exactly as
@@ -76,6 +78,22 @@ export async function startRealNode(config: RealNodeConfig, options: StartOption
   const clock = new WallClock();
   const random = new SystemRandom();
   const warn = (message: string): void => console.error(`[node ${config.id}] WARN ${message}`);
+  // Before anything touches the directory: a second process on it would delete this one's WAL and MANIFEST
+  // files (see data-dir-lock.ts). Throws, naming the holder, if another live process has it.
+  const lock = await lockDataDir(config.dataDir);
+  try {
+    return await startLocked(config, options, { clock, random, warn, lock });
+  } catch (error) {
+    lock.release();
+    throw error;
+  }
+}
+
+async function startLocked(
+  config: RealNodeConfig,
+  options: StartOptions,
+  { clock, random, warn, lock }: { clock: WallClock; random: SystemRandom; warn: (message: string) => void; lock: { release(): void } },
+): Promise<RealNode> {
   const disk = new FileDisk(config.dataDir, {
     onSlowSync: (name, ms) => warn(`fdatasync of ${name} took ${Math.round(ms)} ms`),
   });
@@ -86,10 +104,17 @@ export async function startRealNode(config: RealNodeConfig, options: StartOption
     listen: splitHostPort(config.listen.tcp),
     peers,
     clusterSecret: config.secret,
+    clusterSettings: clusterSettings(config),
     ...(options.logger ? { logger: options.logger } : {}),
     ...(options.backoff ? { backoff: options.backoff } : {}),
   });
-  const tcpAddress = await transport.start();
+  let tcpAddress: { host: string; port: number };
+  try {
+    tcpAddress = await transport.start();
+  } catch (error) {
+    disk.close();
+    throw error;
+  }
   const env: NodeEnvironment = { clock, random: random.fork('node'), disk, transport, crc32: nativeCrc32, soon: setImmediate };
   let node: StorageNode;
   try {
@@ -102,6 +127,7 @@ export async function startRealNode(config: RealNodeConfig, options: StartOption
   } catch (error) {
     await transport.close();
     clock.cancelAll();
+    disk.close();
     throw error;
   }
   const startedAt = Date.now();
@@ -167,8 +193,24 @@ export async function startRealNode(config: RealNodeConfig, options: StartOption
         clock.cancelAll();
         loop.stop();
         disk.close();
+        lock.release();
       })();
       return stopping;
     },
   };
+}
+
+/**
+ * What every member must share, for the transport's handshake to compare (peer-handshake.ts): the conflict
+ * mode (a lww replica's answers cannot be merged into a vector-clock read), N, and what the ring is built from
+ * (vnodes and the member list; the list as a digest, it can be long). A peer that differs is refused, and both
+ * sides log the two strings.
+ */
+export function clusterSettings(config: RealNodeConfig): string {
+  const members = config.members
+    .map((member) => `${member.id}@${member.tcp}*${member.weight ?? 1}`)
+    .sort()
+    .join(',');
+  const digest = createHash('sha256').update(members).digest('hex').slice(0, 12);
+  return `conflict=${config.conflict} n=${config.n} vnodes=${config.vnodes} members#${digest}`;
 }

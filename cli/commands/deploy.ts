@@ -4,7 +4,8 @@ import { LocalCluster } from '../../real/local-cluster';
 /**
  * `dynalab deploy --nodes 3 --data ./data`: a local cluster of real node processes on loopback. Prints the
  * endpoints, forwards the nodes' logs, and on Ctrl-C / SIGTERM stops every node cleanly. Deploying again on
- * the same data directory restarts the same nodes, which recover their data.
+ * the same data directory restarts the same nodes, which recover their data. A deploy that fails on a fresh
+ * directory (bad options, a node that does not start) leaves nothing behind.
  */
 const builder = (y: Argv) =>
     y
@@ -57,8 +58,18 @@ export const deployCommand: CommandModule<object, Awaited<ReturnType<typeof buil
       await cluster.startAll();
     } catch (error) {
       console.error(`dynalab deploy: ${(error as Error).message}`);
-      await stop('a node failed to start', 1);
-      return;
+      if (stopping) return;
+      stopping = true;
+      console.error(`dynalab deploy: a node failed to start; stopping ${cluster.nodes.length} nodes…`);
+      await cluster.stopAll();
+      // A fresh directory goes back to how it was, so that the corrected command is not told it holds a
+      // cluster; an existing cluster's configs and data are kept, of course.
+      try {
+        if (cluster.discardCreated()) console.error(`dynalab deploy: removed what this deploy created in ${argv.data}`);
+      } catch (cleanupError) {
+        console.error(`dynalab deploy: could not remove what this deploy created in ${argv.data}: ${(cleanupError as Error).message}`);
+      }
+      process.exit(1);
     }
     for (const node of cluster.nodes) {
       console.log(`  ${node.id}  http://${node.config.listen.http}   (peers: tcp ${node.config.listen.tcp}, config ${node.configFile})`);
