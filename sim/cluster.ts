@@ -3,6 +3,7 @@ import { buildRing, preferenceList, type Ring } from '../core/ring';
 import { mergeStates, placementRing, EMPTY_STATE, fingerprint, type RingState } from '../core/membership/ring-state';
 import { StorageNode, zeroCounters, type NodeConfig, type NodeCounters, type ReadResult, type WriteOptions, type WriteResult } from '../core/node';
 import type { CrashMode } from './disk';
+import type { NodeLoad } from './load-balance';
 import type { LinkConditions } from './network';
 import { EventTag } from './simulator';
 import { SimWorld, type MachineOptions } from './world';
@@ -55,6 +56,8 @@ export class SimCluster {
   private ringCache: { print: string; ring: Ring } | undefined;
   /** Counters of node incarnations that crashed (see counterTotals). */
   private readonly retiredCounters: NodeCounters = zeroCounters();
+  /** Replica reads + writes of each node's crashed incarnations (see nodeLoads). */
+  private readonly retiredReplicaOperations = new Map<NodeId, number>();
 
   constructor(readonly options: SimClusterOptions) {
     if (!(Number.isInteger(options.nodes) && options.nodes >= 1)) throw new RangeError(`nodes must be a positive integer, got ${options.nodes}`);
@@ -117,7 +120,10 @@ export class SimCluster {
 
   crash(id: NodeId, mode: CrashMode = 'drop-unsynced'): void {
     const node = this.nodes.get(id);
-    if (node) addCounters(this.retiredCounters, node.counters);
+    if (node) {
+      addCounters(this.retiredCounters, node.counters);
+      this.retiredReplicaOperations.set(id, (this.retiredReplicaOperations.get(id) ?? 0) + node.counters.replicaReads + node.counters.replicaWrites);
+    }
     this.world.crash(id, mode);
     this.nodes.set(id, null);
   }
@@ -130,6 +136,25 @@ export class SimCluster {
     const totals = { ...this.retiredCounters };
     for (const node of this.nodes.values()) if (node) addCounters(totals, node.counters);
     return totals;
+  }
+
+  /**
+   * What each running ring member carried (see sim/load-balance.ts): the replica reads and writes it served over
+   * the whole run (earlier incarnations included) and the bytes its storage engine holds now.
+   */
+  nodeLoads(): NodeLoad[] {
+    const loads: NodeLoad[] = [];
+    const members = new Set(this.ringMembers()); // a spare that never joined carries nothing by design
+    for (const [id, node] of this.nodes) {
+      if (!node || !members.has(id)) continue;
+      const stats = node.engine.stats();
+      loads.push({
+        node: id,
+        replicaOperations: (this.retiredReplicaOperations.get(id) ?? 0) + node.counters.replicaReads + node.counters.replicaWrites,
+        storedBytes: stats.tableBytes + stats.memtableBytes,
+      });
+    }
+    return loads;
   }
 
   restart(id: NodeId): void {
