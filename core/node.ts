@@ -18,6 +18,7 @@ import {
   contextOf, decodeContext, decodeOwnedSiblingSet, decodeSiblingSet, EMPTY_CONTEXT, emptySet, encodeContext, encodeSiblingSet, etag, liveValues,
   merge, sameContent, tombstone, update, type ConflictMode, type Context, type SiblingSet, type Write,
 } from './versioning';
+import { MAX_ABS_MICROS } from './versioning/bytes';
 
 /**
  * One storage node: the LSM engine, the ring, and the replication protocol, wired to the four things a node
@@ -454,7 +455,10 @@ export class StorageNode {
     }
     const ttlMicros = request.options.ttlMicros ?? 0;
     if (!(Number.isInteger(ttlMicros) && ttlMicros >= 0 && ttlMicros <= MAX_TTL_MICROS)) {
-      return this.failLater(done, 'bad-request', `ttl must be a whole number of µs from 0 to ${MAX_TTL_MICROS} (100 years), got ${ttlMicros}`);
+      return this.failLater(done, 'bad-request', `ttl must be a whole number of µs from 0 to ${MAX_TTL_MICROS} (50 years), got ${ttlMicros}`);
+    }
+    if (ttlMicros > 0 && this.env.clock.nowMicros() + ttlMicros >= MAX_ABS_MICROS) {
+      return this.failLater(done, 'bad-request', `ttl of ${ttlMicros} µs would expire past 2^52 µs after the epoch (the year 2112), the latest expiry a version can carry`);
     }
     const walk = this.walk(request.key);
     const owners = walk.slice(0, this.config.n);
@@ -1302,8 +1306,11 @@ function keySuccessor(key: Uint8Array): Uint8Array {
 
 const EMPTY_KEY = new Uint8Array(0);
 
-/** The longest TTL a write may carry: 100 years, in µs (expiry times must stay safe integers of µs). */
-export const MAX_TTL_MICROS = 100 * 365 * 24 * 3600 * 1_000_000;
+/**
+ * The longest TTL a write may carry: 50 years, in µs. A version's expiry is stored as µs since the epoch below
+ * 2^52 (MAX_ABS_MICROS, the year 2112); 50 years keeps every TTL within that until 2062.
+ */
+export const MAX_TTL_MICROS = 50 * 365 * 24 * 3600 * 1_000_000;
 /** cas's expected etag for "whatever the read finds" (deleteIf without a condition). Etags are never empty. */
 const ANY_VERSION = '';
 /** cas's expected etag for "any live value" (HTTP's `If-Match: *`). */

@@ -1,4 +1,4 @@
-import { encodeKeyPath } from './key-path';
+import { encodeKeyPath, encodeKeyQuery } from './key-path';
 
 /**
  * A small client for the HTTP API (fetch, keep-alive). Used by `dynalab kv` and the tests.
@@ -30,10 +30,18 @@ export interface PutOptions {
   w?: number;
   /** Time to live in seconds (fractions allowed). */
   ttlSeconds?: number;
-  /** Compare-and-set: only if the key's current etag is this one (HTTP If-Match). */
+  /** Compare-and-set: only if the key's current etag is this one (HTTP If-Match); `*`: only if it has a value. */
   ifMatch?: string;
   /** Only if the key has no value (HTTP If-None-Match: *). */
   ifAbsent?: boolean;
+}
+
+export interface DeleteOptions {
+  /** The context from a get: delete what it saw. Without it the node reads the key first and deletes what it finds. */
+  context?: string;
+  w?: number;
+  /** Only if the key's current etag is this one (HTTP If-Match; 412 otherwise); `*`: only if it has a value. */
+  ifMatch?: string;
 }
 
 export interface ListResult {
@@ -86,22 +94,23 @@ export class DynalabClient {
   async put(key: Uint8Array | string, value: Uint8Array | string, options: PutOptions = {}): Promise<WriteReply> {
     const headers: Record<string, string> = { 'Content-Type': 'application/octet-stream' };
     if (options.context) headers['X-Dynalab-Context'] = options.context;
-    if (options.ifMatch !== undefined) headers['If-Match'] = `"${options.ifMatch}"`;
+    if (options.ifMatch !== undefined) headers['If-Match'] = ifMatchHeader(options.ifMatch);
     if (options.ifAbsent) headers['If-None-Match'] = '*';
     const body = typeof value === 'string' ? new TextEncoder().encode(value) : value;
     return this.write('PUT', keyUrl(key, { w: options.w, ttl: options.ttlSeconds }), headers, body);
   }
 
-  async delete(key: Uint8Array | string, options: { context?: string; w?: number } = {}): Promise<WriteReply> {
+  async delete(key: Uint8Array | string, options: DeleteOptions = {}): Promise<WriteReply> {
     const headers: Record<string, string> = {};
     if (options.context) headers['X-Dynalab-Context'] = options.context;
+    if (options.ifMatch !== undefined) headers['If-Match'] = ifMatchHeader(options.ifMatch);
     return this.write('DELETE', keyUrl(key, { w: options.w }), headers);
   }
 
-  async list(prefix: string, options: { limit?: number } = {}): Promise<ListResult> {
-    const query = new URLSearchParams({ prefix });
-    if (options.limit !== undefined) query.set('limit', String(options.limit));
-    const response = await this.request('GET', `/v1/keys?${query}`);
+  /** Keys under `prefix` (bytes, or a string taken as UTF-8), which the server decodes to bytes like a key path. */
+  async list(prefix: Uint8Array | string, options: { limit?: number } = {}): Promise<ListResult> {
+    const limit = options.limit !== undefined ? `&limit=${options.limit}` : '';
+    const response = await this.request('GET', `/v1/keys?prefix=${encodeKeyQuery(prefix)}${limit}`);
     if (response.status !== 200) throw await errorOf(response);
     return (await response.json()) as ListResult;
   }
@@ -141,6 +150,11 @@ function keyUrl(key: Uint8Array | string, query: Record<string, number | undefin
   for (const [name, value] of Object.entries(query)) if (value !== undefined) params.set(name, String(value));
   const qs = params.toString();
   return `/v1/keys/${encodeKeyPath(key)}${qs ? `?${qs}` : ''}`;
+}
+
+/** `*` goes bare (any current value); an etag quoted, as RFC 9110 writes entity tags. */
+function ifMatchHeader(etag: string): string {
+  return etag === '*' ? '*' : `"${etag}"`;
 }
 
 function unquote(etag: string): string {

@@ -1,8 +1,8 @@
 import * as http from 'node:http';
-import { timingSafeEqual } from 'node:crypto';
+import { createHash, timingSafeEqual } from 'node:crypto';
 import { createHistogram } from 'node:perf_hooks';
 import { histogramMs } from './histogram-summary';
-import type { ReadResult, StorageNode, WriteOptions, WriteResult } from '../core/node';
+import { MAX_TTL_MICROS, type ReadResult, type StorageNode, type WriteOptions, type WriteResult } from '../core/node';
 import { MAX_KEY_BYTES, MAX_VALUE_BYTES } from '../core/replication/limits';
 import { Admission, DEFAULT_MAX_IN_FLIGHT } from './admission';
 import { decodeKeyPath, encodeKeyPath, KeyPathError } from './key-path';
@@ -14,19 +14,23 @@ import { decodeKeyPath, encodeKeyPath, KeyPathError } from './key-path';
  * | request | answer |
  * | --- | --- |
  * | `GET /v1/keys/{key}?r=` | 200 + raw value; 300 + JSON `{"siblings":[base64…]}` when concurrent versions exist; 404 if absent or deleted |
- * | `PUT /v1/keys/{key}?w=&ttl=` body = value | 204; with `If-Match: <etag>` a compare-and-set (412 on mismatch); `If-None-Match: *` = create only if absent |
- * | `DELETE /v1/keys/{key}?w=` | 204 |
- * | `GET /v1/keys?prefix=&limit=` | JSON: keys under the prefix, gathered from every member (scatter-gather) |
+ * | `PUT /v1/keys/{key}?w=&ttl=` body = value | 204; with `If-Match: <etag>` a compare-and-set (412 on mismatch); `If-Match: *` = only if the key has a live value (412 otherwise); `If-None-Match: *` = create only if absent (412 otherwise) |
+ * | `DELETE /v1/keys/{key}?w=` | 204; with `X-Dynalab-Context` removes what that context saw; without it the node reads the key at a majority first and removes what it read; `If-Match: <etag>` / `If-Match: *` = only if the current version has that etag / a live value (412 otherwise) |
+ * | `GET /v1/keys?prefix=&limit=` | JSON `{"keys":[…],…}`: keys under the prefix, gathered from every member (scatter-gather); each listed key is percent-encoded as in `/v1/keys/{key}` |
  * | `GET /v1/status?reset=1` | JSON: node id, members, quorum settings, counters, request latency (server side) and event-loop delay; `reset=1` starts a new latency window after answering |
  *
- * - `{key}` is percent-decoded to bytes (binary-safe; see key-path.ts).
+ * - `{key}` is percent-decoded to bytes (binary-safe; see key-path.ts); so is `prefix`, by the same rules (`%FF` is the
+ *   byte 0xFF and `+` is a plus, not a space; a malformed escape is a 400), so any listed key can be a prefix.
+ * - `If-Match` is `*` or one etag (quoted or not); `If-None-Match` only `*` (on PUT); never both on one request (400).
  * - The causal context travels base64 in `X-Dynalab-Context` (as Riak's X-Riak-Vclock): GET returns it; send it
- *   back on PUT/DELETE to supersede what you read. Without it a write is blind and, in vclock mode, becomes a
- *   sibling of whatever it did not see.
+ *   back on PUT/DELETE to supersede what you read. Without it a PUT is blind and, in vclock mode, becomes a
+ *   sibling of whatever it did not see; a DELETE without it is not blind (the node reads first, see above).
  * - `ETag` (GET) is the version's fingerprint, for `If-Match`.
- * - `ttl` is in **seconds** (fractions allowed: `ttl=0.5`), like Redis's EX and Cassandra's USING TTL.
- * - Errors are JSON `{"error": "...", "code": "..."}`: 400 malformed, 401 missing/wrong bearer token,
- *   413 key > 256 B or value > 1 MiB, 412 cas conflict, 503 quorum not met (says how many replicas answered),
+ * - `ttl` is in **seconds** (fractions allowed: `ttl=0.5`), like Redis's EX and Cassandra's USING TTL; from 0.000001 s
+ *   (1 µs) to 1576800000 s (50 years).
+ * - Errors are JSON `{"error": "...", "code": "..."}`: 400 malformed, 401 missing/wrong bearer token (scheme
+ *   `Bearer`, any case), 413 key > 256 B or value > 1 MiB, 412 conditional write/delete conflict, 500 `internal` (a bug:
+ *   it costs that request only, and is logged with its stack), 503 quorum not met (says how many replicas answered),
  *   503 `overloaded` with `Retry-After: 1` when the node is already answering `maxInFlight` requests.
  *
  * Admission control (admission.ts): past `maxInFlight` key requests in progress, a new one is refused at once
@@ -69,9 +73,7 @@ export function createHttpApi(node: StorageNode, options: HttpApiOptions = {}): 
     try {
       route(req, res);
     } catch (error) {
-      // A bug here must cost one request, not the node.
-      if (!res.headersSent) sendError(res, 500, 'internal', `internal error: ${(error as Error).message}`);
-      else res.destroy();
+      internalError(res, error); // a bug here must cost one request, not the node
     }
   });
   admission.watch(server);
@@ -130,7 +132,7 @@ export function createHttpApi(node: StorageNode, options: HttpApiOptions = {}): 
     }
     if (pathname === '/v1/keys') {
       if (req.method !== 'GET') return methodNotAllowed(res, 'GET');
-      return listKeys(query, res);
+      return listKeys(question < 0 ? '' : url.slice(question + 1), query, res);
     }
     if (pathname.startsWith('/v1/keys/')) {
       let key: Uint8Array;
@@ -161,40 +163,47 @@ export function createHttpApi(node: StorageNode, options: HttpApiOptions = {}): 
     const r = intParam(query, 'r');
     if (r instanceof Error) return sendError(res, 400, 'bad-request', r.message);
     admission.work(res);
-    node.get(key, r === undefined ? {} : { r }, (result: ReadResult) => {
-      admission.finish(res);
-      if (result.status !== 'ok') {
-        const status = result.code === 'bad-request' || result.code === 'key-too-large' ? (result.code === 'bad-request' ? 400 : 413) : 503;
-        const error = status === 503 ? `read quorum not met: ${result.replies} of ${r ?? 'r'} replicas answered (${result.error})` : result.error;
-        return sendError(res, status, result.code, error, { replies: result.replies });
-      }
-      const context = Buffer.from(result.context.buffer, result.context.byteOffset, result.context.length).toString('base64');
-      if (result.values.length === 1) {
-        // The hot path: every header in one writeHead list, no per-header setHeader calls.
-        const value = result.values[0]!;
-        res.writeHead(200, [
-          CONTEXT_HEADER, context,
-          'ETag', `"${result.etag}"`,
-          'X-Dynalab-Replies', String(result.replies),
-          'Content-Type', 'application/octet-stream',
-          'Content-Length', String(value.length),
-        ]);
-        res.end(head ? undefined : value);
-        return;
-      }
-      res.setHeader(CONTEXT_HEADER, context);
-      res.setHeader('ETag', `"${result.etag}"`);
-      res.setHeader('X-Dynalab-Replies', String(result.replies));
-      if (result.values.length === 0) return sendError(res, 404, 'not-found', 'no value for this key (absent, deleted or expired)', {}, head);
-      // Concurrent versions: all of them, base64 in JSON (values are binary); write back with the context
-      // from the header to resolve them.
-      sendJson(res, 300, { siblings: result.values.map((v) => Buffer.from(v).toString('base64')) }, head);
-    });
+    try {
+      node.get(key, r === undefined ? {} : { r }, (result: ReadResult) => {
+        admission.finish(res);
+        if (res.headersSent) return; // already answered 500 by workFailed (the node threw, then called back anyway)
+        if (result.status !== 'ok') {
+          const status = result.code === 'bad-request' || result.code === 'key-too-large' ? (result.code === 'bad-request' ? 400 : 413) : 503;
+          const error = status === 503 ? `read quorum not met: ${result.replies} of ${r ?? 'r'} replicas answered (${result.error})` : result.error;
+          return sendError(res, status, result.code, error, { replies: result.replies });
+        }
+        const context = Buffer.from(result.context.buffer, result.context.byteOffset, result.context.length).toString('base64');
+        if (result.values.length === 1) {
+          // The hot path: every header in one writeHead list, no per-header setHeader calls.
+          const value = result.values[0]!;
+          res.writeHead(200, [
+            CONTEXT_HEADER, context,
+            'ETag', `"${result.etag}"`,
+            'X-Dynalab-Replies', String(result.replies),
+            'Content-Type', 'application/octet-stream',
+            'Content-Length', String(value.length),
+          ]);
+          res.end(head ? undefined : value);
+          return;
+        }
+        res.setHeader(CONTEXT_HEADER, context);
+        res.setHeader('ETag', `"${result.etag}"`);
+        res.setHeader('X-Dynalab-Replies', String(result.replies));
+        if (result.values.length === 0) return sendError(res, 404, 'not-found', 'no value for this key (absent, deleted or expired)', {}, head);
+        // Concurrent versions: all of them, base64 in JSON (values are binary); write back with the context
+        // from the header to resolve them.
+        sendJson(res, 300, { siblings: result.values.map((v) => Buffer.from(v).toString('base64')) }, head);
+      });
+    } catch (error) {
+      workFailed(res, error);
+    }
   }
 
   function putKey(key: Uint8Array, query: URLSearchParams, req: http.IncomingMessage, res: http.ServerResponse): void {
     const options = writeOptions(query, req, true);
-    if (options instanceof Error) return drainThen(req, () => sendError(res, 400, 'bad-request', options.message));
+    if (options instanceof Error) return drainThen(req, res, () => sendError(res, 400, 'bad-request', options.message));
+    const condition = conditionOf(req, true);
+    if (condition instanceof Error) return drainThen(req, res, () => sendError(res, 400, 'bad-request', condition.message));
     const declared = Number(req.headers['content-length'] ?? 0);
     if (declared > MAX_VALUE_BYTES) return refuseBody(req, res, declared);
     const chunks: Buffer[] = [];
@@ -218,54 +227,93 @@ export function createHttpApi(node: StorageNode, options: HttpApiOptions = {}): 
       // body that arrived in one chunk needs no concat). The core copies the value into its own encoding.
       const body = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size);
       const value = new Uint8Array(body.buffer, body.byteOffset, body.length);
-      admission.work(res);
       const done = (result: WriteResult) => {
         admission.finish(res);
         sendWrite(res, result, options.w);
       };
-      const ifMatch = req.headers['if-match'];
-      const ifNoneMatch = req.headers['if-none-match'];
-      if (ifMatch !== undefined) node.cas(key, value, unquote(ifMatch), options, done);
-      else if (ifNoneMatch === '*') node.cas(key, value, node.absentEtag(), options, done);
-      else node.put(key, value, options, done);
+      // An event callback, outside route()'s try: a throw here would kill the process, so it answers 500.
+      admission.work(res);
+      try {
+        if (condition === ABSENT) node.cas(key, value, node.absentEtag(), options, done);
+        else if (condition !== null) node.cas(key, value, condition, options, done); // an etag or '*'
+        else node.put(key, value, options, done);
+      } catch (error) {
+        workFailed(res, error);
+      }
     });
   }
 
   function deleteKey(key: Uint8Array, query: URLSearchParams, req: http.IncomingMessage, res: http.ServerResponse): void {
     const options = writeOptions(query, req, false);
-    drainThen(req, () => {
+    const condition = conditionOf(req, false);
+    drainThen(req, res, () => {
       if (options instanceof Error) return sendError(res, 400, 'bad-request', options.message);
-      admission.work(res);
-      node.delete(key, options, (result) => {
+      if (condition instanceof Error) return sendError(res, 400, 'bad-request', condition.message);
+      const done = (result: WriteResult) => {
         admission.finish(res);
         sendWrite(res, result, options.w);
-      });
+      };
+      // If-Match: only if the current version has that etag ('*': any live value). A context: remove what it
+      // saw, as the client asked. Neither: a plain delete carrying no context would be concurrent with every
+      // version and remove none of them (a 204 that leaves the value readable), so the node reads the key at a
+      // majority and removes what it read.
+      admission.work(res);
+      try {
+        if (condition !== null) node.deleteIf(key, condition, options, done);
+        else if (options.context !== undefined) node.delete(key, options, done);
+        else node.deleteIf(key, null, options, done);
+      } catch (error) {
+        workFailed(res, error);
+      }
     });
   }
 
-  function listKeys(query: URLSearchParams, res: http.ServerResponse): void {
-    const prefix = query.get('prefix') ?? '';
+  function listKeys(rawQuery: string, query: URLSearchParams, res: http.ServerResponse): void {
     const limit = intParam(query, 'limit');
     if (limit instanceof Error) return sendError(res, 400, 'bad-request', limit.message);
     if (limit !== undefined && (limit < 1 || limit > 100_000)) return sendError(res, 400, 'bad-request', `limit=${limit} must be between 1 and 100000`);
-    const prefixBytes = new TextEncoder().encode(prefix);
+    // The prefix is decoded from the raw query to bytes like a key path, not by URLSearchParams, which decodes
+    // to UTF-8 text (%FF becomes U+FFFD, matching no stored byte FF) and lets a malformed escape through.
+    let prefixBytes: Uint8Array;
+    try {
+      prefixBytes = decodeKeyPath(rawQueryParam(rawQuery, 'prefix') ?? '', 'prefix');
+    } catch (error) {
+      if (error instanceof KeyPathError) return sendError(res, 400, 'bad-request', error.message);
+      throw error;
+    }
     if (prefixBytes.length > MAX_KEY_BYTES) return sendError(res, 413, 'key-too-large', `prefix is ${prefixBytes.length} bytes; keys are at most ${MAX_KEY_BYTES}`);
     admission.work(res);
-    node.scanKeys(prefixBytes, limit === undefined ? {} : { limit }, (result) => {
-      admission.finish(res);
-      sendJson(res, 200, {
-        keys: result.keys.map((k) => encodeKeyPath(k)),
-        complete: result.missing.length === 0 && !result.truncated,
-        truncated: result.truncated,
-        asked: result.asked,
-        answered: result.answered,
-        missing: result.missing,
-        note: 'scatter-gather: every member lists its local keys; the union is eventually consistent',
+    try {
+      node.scanKeys(prefixBytes, limit === undefined ? {} : { limit }, (result) => {
+        admission.finish(res);
+        if (res.headersSent) return; // already answered 500 by workFailed
+        sendJson(res, 200, {
+          keys: result.keys.map((k) => encodeKeyPath(k)),
+          complete: result.missing.length === 0 && !result.truncated,
+          truncated: result.truncated,
+          asked: result.asked,
+          answered: result.answered,
+          missing: result.missing,
+          note: 'scatter-gather: every member lists its local keys; the union is eventually consistent',
+        });
       });
-    });
+    } catch (error) {
+      workFailed(res, error);
+    }
+  }
+
+  /**
+   * A node call threw instead of calling back (a bug, in the core or here): the request's admission slot is
+   * released and it is answered 500 — never the process killed, which a throw from a body callback ('end',
+   * outside route()'s try) would otherwise do.
+   */
+  function workFailed(res: http.ServerResponse, error: unknown): void {
+    admission.finish(res);
+    internalError(res, error);
   }
 
   function sendWrite(res: http.ServerResponse, result: WriteResult, w: number | undefined): void {
+    if (res.headersSent) return; // already answered 500 by workFailed (the node threw, then called back anyway)
     const context = result.context.length > 0 ? Buffer.from(result.context.buffer, result.context.byteOffset, result.context.length).toString('base64') : '';
     if (result.status === 'ok') {
       res.writeHead(204, context === '' ? ['X-Dynalab-Acks', String(result.acks)] : [CONTEXT_HEADER, context, 'X-Dynalab-Acks', String(result.acks)]);
@@ -293,6 +341,41 @@ export function createHttpApi(node: StorageNode, options: HttpApiOptions = {}): 
   return server;
 }
 
+/** Answers 500 for a bug (logged with its stack); it costs this request, never the process. */
+function internalError(res: http.ServerResponse, error: unknown): void {
+  console.error(`dynalab http: internal error answering a request (answered 500): ${(error as Error)?.stack ?? String(error)}`);
+  if (!res.headersSent) sendError(res, 500, 'internal', `internal error: ${(error as Error)?.message ?? String(error)}`);
+  else res.destroy();
+}
+
+/** The longest ttl, in seconds: 50 years (the core's bound, MAX_TTL_MICROS: expiry times must stay below 2^52 µs). */
+export const MAX_TTL_SECONDS = MAX_TTL_MICROS / 1_000_000;
+
+/** PUT's `If-None-Match: *`: create only if absent. */
+const ABSENT = Symbol('absent');
+
+/**
+ * A request's precondition: null (none), an etag or '*' (If-Match), or ABSENT (If-None-Match: *, PUT only).
+ * An etag is never empty — the core reads an empty expected etag as "whatever is there".
+ */
+function conditionOf(req: http.IncomingMessage, isPut: true): string | typeof ABSENT | null | Error;
+function conditionOf(req: http.IncomingMessage, isPut: false): string | null | Error;
+function conditionOf(req: http.IncomingMessage, isPut: boolean): string | typeof ABSENT | null | Error {
+  const ifMatch = req.headers['if-match'];
+  const ifNoneMatch = req.headers['if-none-match'];
+  if (ifMatch !== undefined && ifNoneMatch !== undefined) return new Error('If-Match and If-None-Match on one request: send one of them');
+  if (ifNoneMatch !== undefined) {
+    if (!isPut) return new Error('If-None-Match is not supported on DELETE (use If-Match)');
+    if (ifNoneMatch.trim() !== '*') return new Error(`If-None-Match: ${ifNoneMatch} is not supported: only If-None-Match: * (create only if absent)`);
+    return ABSENT;
+  }
+  if (ifMatch === undefined) return null;
+  if (ifMatch.trim() === '*') return '*';
+  const etag = unquote(ifMatch);
+  if (etag === '' || etag === '*' || /[",\s]/.test(etag)) return new Error(`If-Match: ${ifMatch} must be * or one etag as returned by GET's ETag`);
+  return etag;
+}
+
 function writeOptions(query: URLSearchParams, req: http.IncomingMessage, allowTtl: boolean): (WriteOptions & { w?: number }) | Error {
   const options: WriteOptions = {};
   const w = intParam(query, 'w');
@@ -303,7 +386,10 @@ function writeOptions(query: URLSearchParams, req: http.IncomingMessage, allowTt
     if (!allowTtl) return new Error('ttl applies to PUT only');
     const seconds = Number(ttl);
     if (ttl.trim() === '' || !Number.isFinite(seconds) || seconds <= 0) return new Error(`ttl=${ttl} must be a positive number of seconds (fractions allowed)`);
-    options.ttlMicros = Math.round(seconds * 1e6);
+    if (seconds > MAX_TTL_SECONDS) return new Error(`ttl=${ttl} is too long: the limit is ${MAX_TTL_SECONDS} s (50 years)`);
+    const micros = Math.round(seconds * 1e6);
+    if (micros < 1) return new Error(`ttl=${ttl} rounds to 0 µs: ttl must be at least 0.000001 s`);
+    options.ttlMicros = micros;
   }
   const context = req.headers[CONTEXT_HEADER];
   if (typeof context === 'string' && context.length > 0) {
@@ -320,16 +406,31 @@ function intParam(query: URLSearchParams, name: string): number | undefined | Er
   return Number(raw);
 }
 
+/** The raw (still percent-encoded) value of the first `name=` parameter of a query string, or null. */
+function rawQueryParam(query: string, name: string): string | null {
+  for (const part of query.split('&')) {
+    const eq = part.indexOf('=');
+    if ((eq < 0 ? part : part.slice(0, eq)) === name) return eq < 0 ? '' : part.slice(eq + 1);
+  }
+  return null;
+}
+
 function unquote(etag: string): string {
   const trimmed = etag.trim();
   return trimmed.startsWith('"') && trimmed.endsWith('"') && trimmed.length >= 2 ? trimmed.slice(1, -1) : trimmed;
 }
 
+/**
+ * `Authorization: Bearer <token>`; the scheme is case-insensitive (RFC 9110 §11.1). Both tokens are hashed
+ * first so the comparison is constant-time whatever their lengths, and leaks not even the token's length.
+ */
 function authorized(header: string | undefined, token: string): boolean {
-  if (header === undefined || !header.startsWith('Bearer ')) return false;
-  const given = Buffer.from(header.slice('Bearer '.length).trim());
-  const expected = Buffer.from(token);
-  return given.length === expected.length && timingSafeEqual(given, expected);
+  if (header === undefined) return false;
+  const match = /^\s*bearer +(.*)$/is.exec(header);
+  if (match === null) return false;
+  const given = createHash('sha256').update(match[1]!.trim()).digest();
+  const expected = createHash('sha256').update(token).digest();
+  return timingSafeEqual(given, expected);
 }
 
 /**
@@ -368,10 +469,20 @@ function pathOf(url: string): string {
   return question < 0 ? url : url.slice(0, question);
 }
 
-function drainThen(req: http.IncomingMessage, then: () => void): void {
+/**
+ * Runs `then` once the request's body is read (and discarded). From the 'end' callback it runs outside
+ * route()'s try, so it gets its own: a throw answers 500 instead of killing the process.
+ */
+function drainThen(req: http.IncomingMessage, res: http.ServerResponse, then: () => void): void {
   if (req.complete) return then();
   req.resume();
-  req.on('end', then);
+  req.on('end', () => {
+    try {
+      then();
+    } catch (error) {
+      internalError(res, error);
+    }
+  });
 }
 
 function methodNotAllowed(res: http.ServerResponse, allow: string): void {

@@ -48,6 +48,8 @@ export class InboundConnection {
   private phase: Phase = 'hello';
   private readonly decoder = new FrameDecoder(HANDSHAKE_MAX_FRAME_BYTES);
   private transcript: HandshakeTranscript | null = null;
+  /** The settings the client sent in HELLO, compared once it has proven the secret. */
+  private clientSettings = '';
   private peerId: NodeId | null = null;
   private timer: NodeJS.Timeout | null;
   /** Why we hung up, when it was us; otherwise null. */
@@ -108,11 +110,7 @@ export class InboundConnection {
         if (hello.version !== HANDSHAKE_VERSION) {
           throw new HandshakeError(`unsupported handshake version ${hello.version} (this node speaks ${HANDSHAKE_VERSION}): a different dynalab release?`);
         }
-        const mismatch = settingsMismatch(hello.clientId, hello.settings, options.settings);
-        if (mismatch !== null) {
-          this.hangUp(mismatch);
-          return;
-        }
+        this.clientSettings = hello.settings;
         this.transcript = {
           clientNonce: hello.nonce.slice(), // kept for the connection's life: not a view pinning the whole read
           serverNonce: newNonce(),
@@ -135,6 +133,12 @@ export class InboundConnection {
         if (!verifyProof(options.secret, 'client', transcript, decodeProof(frame.payload))) {
           options.counters.authFailures++;
           this.hangUp(`${transcript.clientId} failed to prove the cluster secret (auth failure)`);
+          return;
+        }
+        // Compared only once the client has proven the secret: an impostor hears "auth failure", not our settings' verdict.
+        const mismatch = settingsMismatch(transcript.clientId, this.clientSettings, options.settings);
+        if (mismatch !== null) {
+          this.hangUp(mismatch);
           return;
         }
         if (this.timer !== null) clearTimeout(this.timer);

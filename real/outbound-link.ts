@@ -226,11 +226,6 @@ export class OutboundLink {
         if (challenge.serverId !== options.peer) {
           throw new HandshakeError(`dialed ${options.peer} but reached a node calling itself ${challenge.serverId}`);
         }
-        const mismatch = settingsMismatch(options.peer, challenge.settings, options.settings);
-        if (mismatch !== null) {
-          this.hangUp(attempt, mismatch);
-          return;
-        }
         const transcript = {
           clientNonce: attempt.clientNonce,
           serverNonce: challenge.nonce,
@@ -241,6 +236,12 @@ export class OutboundLink {
           options.counters.authFailures++;
           attempt.counted = true;
           this.hangUp(attempt, 'peer failed to prove the cluster secret (auth failure)');
+          return;
+        }
+        // Compared once the server has proven the secret (see peer-handshake.ts).
+        const mismatch = settingsMismatch(options.peer, challenge.settings, options.settings);
+        if (mismatch !== null) {
+          this.hangUp(attempt, mismatch);
           return;
         }
         attempt.socket.write(encodeFrame(FrameType.Proof, computeProof(options.secret, 'client', transcript)));

@@ -10,16 +10,16 @@ import type { NodeId } from '../core/env';
  *     | HELLO     ver(u8)=2 | nonceC(32) | idLen(u8) | clientId      |
  *     |           | settingsLen(u8) | settings                        |
  *     |-------------------------------------------------------------->|
- *     |   server checks the settings equal its own; otherwise it      |
- *     |   logs both and hangs up (settings mismatch)                  |
  *     | CHALLENGE nonceS(32) | proofS(32) | idLen(u8) | serverId      |
  *     |           | settingsLen(u8) | settings                        |
  *     |<--------------------------------------------------------------|
- *     |   client checks serverId is the peer it meant to dial, the    |
- *     |   settings, and proofS; otherwise it hangs up                 |
+ *     |   client checks serverId is the peer it meant to dial and     |
+ *     |   proofS is right (else auth failure), then that the server's |
+ *     |   settings equal its own (else it logs both and hangs up)     |
  *     | PROOF     proofC(32)                                          |
  *     |-------------------------------------------------------------->|
- *     |   server checks proofC; otherwise it hangs up (auth failure)  |
+ *     |   server checks proofC (else auth failure), then the client's |
+ *     |   settings (else it logs both and hangs up)                   |
  *     | WELCOME   (empty)                                             |
  *     |<--------------------------------------------------------------|
  *     | DATA ... DATA ... (client → server only)                      |
@@ -41,6 +41,7 @@ import type { NodeId } from '../core/env';
  * mode, N, the ring's shape — as one ASCII string ("conflict=dvv n=3 vnodes=256 …"). Two nodes that differ
  * would otherwise talk: a lww replica's answers cannot be merged into a vector-clock read. They are compared,
  * not authenticated (they are outside the proofs): someone who can rewrite traffic can only cause a refusal.
+ * Each side compares them only after the other has proven the secret, so an impostor is told "auth failure".
  *
  * What it does not do: after WELCOME the session is trusted as a whole (no per-frame MAC, no encryption).
  * That defends against misconfigured or stray nodes and port scanners on a trusted network; on an untrusted

@@ -295,12 +295,17 @@ describe('deletes, TTL, compare-and-set and limits', () => {
     expect(cluster.awaitDeleteIf('n1', 'doc', '*')).toMatchObject({ status: 'fail', code: 'conflict' });
   });
 
-  it('refuses a TTL beyond 100 years (its expiry would not be a safe integer of µs) instead of throwing', () => {
+  it('refuses a TTL beyond 50 years or past the latest storable expiry instead of throwing', () => {
     const cluster = new SimCluster({ seed: 15, nodes: 3 });
     const tooLong = cluster.awaitPut('n0', 'k', 'v', { ttlMicros: 1e18 });
     expect(tooLong).toMatchObject({ status: 'fail', code: 'bad-request' });
-    expect(tooLong.error).toMatch(/100 years/);
-    expect(cluster.awaitPut('n0', 'k', 'v', { ttlMicros: 100 * 365 * 24 * 3600 * 1_000_000 }).status).toBe('ok');
+    expect(tooLong.error).toMatch(/50 years/);
+    expect(cluster.awaitPut('n0', 'k', 'v', { ttlMicros: 50 * 365 * 24 * 3600 * 1_000_000 }).status).toBe('ok');
+    // A clock near the end of what a version can carry (2^52 µs, the year 2112): even a short TTL is refused.
+    cluster.world.machine('n1').clock.jump(2 ** 52 - 1_000_000 - cluster.world.machine('n1').clock.nowMicros());
+    const pastTheEnd = cluster.awaitPut('n1', 'k2', 'v', { ttlMicros: 2_000_000 });
+    expect(pastTheEnd).toMatchObject({ status: 'fail', code: 'bad-request' });
+    expect(pastTheEnd.error).toMatch(/2\^52/);
   });
 
   it('rejects a key over 256 bytes and a value over 1 MiB, naming the limit, and writes nothing', () => {
