@@ -134,7 +134,11 @@ export function caseToScenario(drawn: DrawnCase): Scenario {
       mix: { get: 0.45, put: 0.4, delete: 0.1, cas: 0.05 }, valueBytes: { min: 8, max: 64 }, readModifyWrite: 0.7,
     },
     faults,
-    checks: ['lost-writes', 'stale-reads', 'siblings'],
+    // Stale reads fail the file's run only where they break a promise (as brokenPromises judges), so `sim run`
+    // on a written failure fails for the reason the check did.
+    checks: ['lost-writes', promisesFreshReads(drawn) ? 'stale-reads' : { 'stale-reads': { maxStaleRate: 1 } }, 'siblings'],
+    // The sabotaged store resolves by timestamp; the checks still judge the promise it claims (vector clocks).
+    ...(drawn.sabotage === 'lww' ? { judgeConflictAs: drawn.conflict } : {}),
   });
 }
 
@@ -146,7 +150,7 @@ export function brokenPromises(drawn: DrawnCase, result: RunResult): string[] {
     const lost = verdict('lost-writes');
     if (lost?.verdict === 'fail') broken.push(`vector clocks lost an acknowledged write: ${lost.counterexamples[0]?.explanation ?? lost.summary}`);
   }
-  if (drawn.r + drawn.w > drawn.n && !drawn.sloppyQuorum && drawn.faults.length === 0) {
+  if (promisesFreshReads(drawn)) {
     const stale = verdict('stale-reads');
     if (stale?.verdict === 'fail') broken.push(`R+W>N with no faults served a stale read: ${stale.counterexamples[0]?.explanation ?? stale.summary}`);
   }
@@ -154,6 +158,11 @@ export function brokenPromises(drawn: DrawnCase, result: RunResult): string[] {
     broken.push(`${result.figures.finalDivergentKeys} keys still have disagreeing replicas after the heal and the final read phase`);
   }
   return broken;
+}
+
+/** R + W > N with strict quorum and no faults: every read sees every write acknowledged before it began. */
+function promisesFreshReads(drawn: DrawnCase): boolean {
+  return drawn.r + drawn.w > drawn.n && !drawn.sloppyQuorum && drawn.faults.length === 0;
 }
 
 export function runPropertyCheck(options: PropertyCheckOptions): PropertyCheckReport {
@@ -203,8 +212,22 @@ export function scenarioToYaml(drawn: DrawnCase): string {
     workload: { ...scenario.workload, stopAt: undefined },
     faults: scenario.faults.map((f) => ({ ...f, at: `${f.at / 1e6}s`, ...(f.loss ? { loss: { probability: f.loss.probability, for: `${f.loss.for / 1e6}s` } } : {}) })),
     checks: scenario.checks,
+    ...(scenario.judgeConflictAs !== undefined ? { judgeConflictAs: scenario.judgeConflictAs } : {}),
   };
-  return stringify(JSON.parse(JSON.stringify(plain)));
+  return sabotageNote(drawn) + stringify(JSON.parse(JSON.stringify(plain)));
+}
+
+/** A comment heading a sabotaged case: what runs differs on purpose from what is promised. */
+function sabotageNote(drawn: DrawnCase): string {
+  if (drawn.sabotage === 'lww') {
+    return '# dynalab check --sabotage lww: the store resolves conflicts by timestamp (cluster.conflict: lww) while the\n' +
+      '# checks judge the vector-clock promise it claims (judgeConflictAs: vclock), as the check did.\n';
+  }
+  if (drawn.sabotage === 'ack-before-fsync') {
+    return '# dynalab check --sabotage ack-before-fsync: replicas acknowledge before fsync (syncWrites: false) while the\n' +
+      '# checks judge the promise of fsynced acknowledgements (no acknowledged write lost).\n';
+  }
+  return '';
 }
 
 class PromiseBroken extends Error {

@@ -10,6 +10,7 @@ import { HistoryRecorder } from './history';
 import { Nemesis, type NemesisLogEntry } from './nemesis';
 import { ScenarioError } from './scenario/load';
 import type { Scenario } from './scenario/schema';
+import { scenarioProblems, workloadStopAt } from './scenario/semantics';
 import { EventTag } from './simulator';
 import { Workload } from './workload';
 import { versionSum } from '../core/membership/ring-state';
@@ -96,11 +97,10 @@ export interface ScenarioRun {
 
 export function runScenario(scenario: Scenario, options: RunOptions = {}): ScenarioRun {
   const seed = options.seed ?? scenario.seed;
-  validateNodeNames(scenario);
-  const stopAt = scenario.workload.stopAt ?? scenario.duration - scenario.quiescence;
-  if (!(stopAt > 0 && stopAt <= scenario.duration)) {
-    throw new ScenarioError([`workload stops at ${stopAt / 1e6} s, outside the run (duration ${scenario.duration / 1e6} s, quiescence ${scenario.quiescence / 1e6} s)`]);
-  }
+  // The loader has checked these already; a scenario built in code (or changed by a variant) is checked here.
+  const problems = scenarioProblems(scenario);
+  if (problems.length > 0) throw new ScenarioError(problems.map((problem) => `${problem.path.join('.')}: ${problem.message}`));
+  const stopAt = workloadStopAt(scenario);
   const c = scenario.cluster;
   const clockRandom = `${seed}/clocks`;
   const cluster = new SimCluster({
@@ -187,7 +187,7 @@ export function runScenario(scenario: Scenario, options: RunOptions = {}): Scena
     scenario.checks.map((check) => {
       const [name, settings] = typeof check === 'string' ? [check, {}] : (Object.entries(check)[0] as [string, Record<string, unknown>]);
       return runChecker(name, history.events, {
-        mode: options.checkerMode ?? c.conflict,
+        mode: options.checkerMode ?? scenario.judgeConflictAs ?? c.conflict,
         samples,
         healTime: nemesis.lastHealMicros,
         thresholdMicros: scenario.quiescence,
@@ -374,29 +374,4 @@ function watchRing(cluster: SimCluster, durationMicros: number): () => Membershi
       members: cluster.ringMembers(),
     };
   };
-}
-
-function validateNodeNames(scenario: Scenario): void {
-  const known = new Set(Array.from({ length: scenario.cluster.nodes + scenario.cluster.spareNodes }, (_, i) => `n${i}`));
-  const problems: string[] = [];
-  const check = (where: string, ids: readonly string[]) => {
-    for (const id of ids) if (!known.has(id)) problems.push(`${where}: unknown node '${id}' (nodes are n0..n${scenario.cluster.nodes + scenario.cluster.spareNodes - 1})`);
-  };
-  scenario.faults.forEach((fault, i) => {
-    const where = `faults.${i}`;
-    const p = fault.partition;
-    if (p !== undefined) {
-      if ('isolate' in p) check(where, [p.isolate]);
-      if ('groups' in p) check(where, p.groups.flat());
-      if ('oneWay' in p) check(where, [...p.oneWay.from, ...p.oneWay.to]);
-    }
-    if (fault.crash !== undefined && 'nodes' in fault.crash) check(where, fault.crash.nodes);
-    if (fault.restart !== undefined && fault.restart !== 'all') check(where, fault.restart.nodes);
-    if (fault.clock !== undefined) check(where, fault.clock.nodes);
-    if (fault.disk !== undefined) check(where, fault.disk.nodes);
-    if (fault.join !== undefined) check(where, [fault.join.node]);
-    if (fault.leave !== undefined) check(where, [fault.leave.node]);
-  });
-  check('clocks.nodes', Object.keys(scenario.clocks.nodes));
-  if (problems.length > 0) throw new ScenarioError(problems);
 }

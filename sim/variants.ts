@@ -1,4 +1,5 @@
 import type { Scenario } from './scenario/schema';
+import { scenarioProblems } from './scenario/semantics';
 import { parseDurationMicros } from './scenario/units';
 
 /**
@@ -32,10 +33,10 @@ const KNOBS: Record<string, { describe: string; apply: Apply }> = {
       return { ...s, cluster: { ...s.cluster, n, r, w } };
     },
   },
-  n: { describe: 'replicas', apply: (s, v) => ({ ...s, cluster: { ...s.cluster, n: positive('n', v) } }) },
+  n: { describe: 'replicas', apply: (s, v) => ({ ...s, cluster: { ...s.cluster, n: positive('n', v, 255) } }) },
   r: { describe: 'read quorum', apply: (s, v) => ({ ...s, cluster: { ...s.cluster, r: positive('r', v) } }) },
   w: { describe: 'write quorum', apply: (s, v) => ({ ...s, cluster: { ...s.cluster, w: positive('w', v) } }) },
-  vnodes: { describe: 'vnodes per node', apply: (s, v) => ({ ...s, cluster: { ...s.cluster, vnodes: positive('vnodes', v) } }) },
+  vnodes: { describe: 'vnodes per node', apply: (s, v) => ({ ...s, cluster: { ...s.cluster, vnodes: positive('vnodes', v, 4096) } }) },
   sloppyQuorum: { describe: 'true | false', apply: (s, v) => ({ ...s, cluster: { ...s.cluster, sloppyQuorum: bool('sloppyQuorum', v) } }) },
   hintedHandoff: { describe: 'true | false', apply: (s, v) => ({ ...s, cluster: { ...s.cluster, hintedHandoff: bool('hintedHandoff', v) } }) },
   readRepair: { describe: 'true | false', apply: (s, v) => ({ ...s, cluster: { ...s.cluster, readRepair: bool('readRepair', v) } }) },
@@ -59,21 +60,37 @@ const KNOBS: Record<string, { describe: string; apply: Apply }> = {
       return { ...s, cluster: { ...s.cluster, antiEntropyInterval: micros } };
     },
   },
-  rate: { describe: 'client ops per simulated second', apply: (s, v) => ({ ...s, workload: { ...s.workload, rate: positive('rate', v) } }) },
+  rate: { describe: 'client ops per simulated second', apply: (s, v) => ({ ...s, workload: { ...s.workload, rate: positiveNumber('rate', v) } }) },
 };
 
 export const VARY_HELP = Object.entries(KNOBS).map(([name, knob]) => `${name} (${knob.describe})`).join(', ');
 
-/** Parses `knob=v1,v2` specs and returns every combination, in the order given. */
+/** Knobs that set the same setting: varying both would let one silently overwrite the other. */
+const OVERLAPS: Record<string, string[]> = { nrw: ['n', 'r', 'w'], n: ['nrw'], r: ['nrw'], w: ['nrw'] };
+
+/**
+ * Parses `knob=v1,v2` specs and returns every combination, in the order given. A knob given twice (or with
+ * `nrw` beside `n`, `r` or `w`), a value given twice, and a variant the scenario cannot run are errors.
+ */
 export function expandVariants(scenario: Scenario, specs: readonly string[]): Variant[] {
   let variants: Variant[] = [{ label: '', scenario }];
+  const seen = new Map<string, string>();
   for (const spec of specs) {
     const eq = spec.indexOf('=');
     const knobName = eq === -1 ? spec : spec.slice(0, eq);
     const knob = KNOBS[knobName];
     if (eq === -1 || knob === undefined) throw new Error(`--vary '${spec}': expected knob=value1,value2 with knob one of: ${VARY_HELP}`);
+    const earlier = seen.get(knobName);
+    if (earlier !== undefined) throw new Error(`--vary '${spec}': ${knobName} is already varied by --vary '${earlier}'; give all its values in one --vary (${knobName}=a,b,c)`);
+    for (const other of OVERLAPS[knobName] ?? []) {
+      const clash = seen.get(other);
+      if (clash !== undefined) throw new Error(`--vary '${spec}': ${knobName} and ${other} set the same replication knobs (--vary '${clash}'); vary one of them`);
+    }
+    seen.set(knobName, spec);
     const values = spec.slice(eq + 1).split(',').map((v) => v.trim()).filter((v) => v !== '');
     if (values.length === 0) throw new Error(`--vary '${spec}': no values given`);
+    const repeated = values.find((value, i) => values.indexOf(value) !== i);
+    if (repeated !== undefined) throw new Error(`--vary '${spec}': value '${repeated}' is given twice`);
     variants = variants.flatMap((base) =>
       values.map((value) => ({
         label: base.label ? `${base.label} ${knobName}=${value}` : `${knobName}=${value}`,
@@ -84,13 +101,31 @@ export function expandVariants(scenario: Scenario, specs: readonly string[]): Va
   for (const variant of variants) {
     const c = variant.scenario.cluster;
     if (c.r > c.n || c.w > c.n || c.n > c.nodes) throw new Error(`variant ${variant.label}: N=${c.n} R=${c.r} W=${c.w} is invalid for ${c.nodes} nodes`);
+    const problems = scenarioProblems(variant.scenario);
+    if (problems.length > 0) throw new Error(`variant ${variant.label}: ${problems.map((p) => `${p.path.join('.')}: ${p.message}`).join('; ')}`);
+  }
+  // Different spellings of one setting (n=3,03; antiEntropy=off,0) would run the same variant twice.
+  const byScenario = new Map<string, string>();
+  for (const variant of variants) {
+    const key = JSON.stringify(variant.scenario);
+    const twin = byScenario.get(key);
+    if (twin !== undefined) throw new Error(`variants ${twin} and ${variant.label} are the same scenario; give each setting once`);
+    byScenario.set(key, variant.label);
   }
   return variants;
 }
 
-function positive(name: string, value: string): number {
+function positive(name: string, value: string, max = Number.MAX_SAFE_INTEGER): number {
   const parsed = Number(value);
-  if (!(Number.isInteger(parsed) && parsed >= 1)) throw new Error(`${name} must be a positive integer, got '${value}'`);
+  if (!(Number.isInteger(parsed) && parsed >= 1 && parsed <= max)) {
+    throw new Error(`${name} must be a positive integer${max < Number.MAX_SAFE_INTEGER ? ` ≤ ${max}` : ''}, got '${value}'`);
+  }
+  return parsed;
+}
+
+function positiveNumber(name: string, value: string): number {
+  const parsed = Number(value);
+  if (!(Number.isFinite(parsed) && parsed > 0 && value.trim() !== '')) throw new Error(`${name} must be a number > 0, got '${value}'`);
   return parsed;
 }
 

@@ -1,8 +1,11 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import type { Argv } from 'yargs';
-import { parseSeed } from '../seed';
+import { badFlagsExit2, parseRuns, parseSeed } from '../seed';
 import { runPropertyCheck } from '../../sim/property-check';
 import { makeProgress } from '../progress';
+import { prepareOutDirOrExit, removeCreatedDirs } from './sim-run';
+
+const DEFAULT_RUNS = 100;
 
 export function checkCommand(yargs: Argv): Argv {
   return yargs.command(
@@ -10,33 +13,37 @@ export function checkCommand(yargs: Argv): Argv {
     'property-based consistency checks: draw scenarios, run them, assert what each configuration promises, shrink failures',
     (y) =>
       y
-        .option('runs', { type: 'number', default: 100, describe: 'scenarios to draw and run' })
+        .option('runs', { type: 'string', coerce: parseRuns, describe: `scenarios to draw and run (a whole number ≥ 1; default ${DEFAULT_RUNS})` })
         .option('seed', { type: 'string', coerce: parseSeed, describe: 'fast-check seed (random if omitted; printed either way)' })
         .option('path', { type: 'string', describe: 'replay path printed by an earlier failure' })
         .option('sabotage', { choices: ['ack-before-fsync', 'lww'] as const, describe: 'break the store on purpose to watch the check catch it' })
-        .option('out', { type: 'string', default: 'runs', describe: 'where to write the minimal failing scenario' }),
+        .option('out', { type: 'string', default: 'runs', describe: 'where to write the minimal failing scenario' })
+        .fail(badFlagsExit2),
     (argv) => {
       const seed = argv.seed ?? Math.floor(Math.random() * 2 ** 31);
+      const runs = argv.runs ?? DEFAULT_RUNS;
+      // Checked (and created) before the run, so a bad --out does not surface only after minutes of checking.
+      const created = prepareOutDirOrExit(argv.out);
       const progress = makeProgress('checking');
       const started = process.hrtime.bigint();
       let ran = 0;
       const report = runPropertyCheck({
-        runs: argv.runs,
+        runs,
         seed,
         ...(argv.path ? { path: argv.path } : {}),
         ...(argv.sabotage ? { sabotage: argv.sabotage } : {}),
-        onRun: () => progress.update(++ran, argv.runs, `${ran} scenarios run`),
+        onRun: () => progress.update(++ran, runs, `${ran} scenarios run`),
       });
       progress.finish();
       const seconds = Number(process.hrtime.bigint() - started) / 1e9;
       if (report.ok) {
         console.log(`dynalab check: ${report.runs} drawn scenarios, every promise kept (${seconds.toFixed(1)} s, seed ${seed})`);
         console.log('  promises: vclock keeps every acknowledged write; R+W>N strict quorum without faults reads fresh; replicas agree after heal + final reads');
-        console.log(`replay: npx dynalab check --runs ${argv.runs} --seed ${seed}`);
+        console.log(`replay: npx dynalab check --runs ${runs} --seed ${seed}`);
+        removeCreatedDirs(created);
         return;
       }
       const failure = report.failure!;
-      mkdirSync(argv.out, { recursive: true });
       const file = `${argv.out}/check-failure-seed-${seed}.yaml`;
       writeFileSync(file, failure.scenarioYaml);
       console.log(`dynalab check: a promise was broken (${ran} scenario runs including shrinking; seed ${seed})`);

@@ -1,5 +1,5 @@
 import type { Argv } from 'yargs';
-import { parseSeed } from '../seed';
+import { badFlagsExit2, parseSeed } from '../seed';
 import { runScenario, type RunResult } from '../../sim/run-scenario';
 import { expandVariants, VARY_HELP } from '../../sim/variants';
 import { makeProgress } from '../progress';
@@ -48,7 +48,8 @@ export function simCompareCommand(yargs: Argv): Argv {
         .positional('scenario', { type: 'string', demandOption: true })
         .option('vary', { type: 'string', array: true, demandOption: true, describe: `knob=v1,v2 (repeatable). Knobs: ${VARY_HELP}` })
         .option('seed', { type: 'string', coerce: parseSeed, describe: "override the scenario's seed" })
-        .option('json', { type: 'boolean', default: false }),
+        .option('json', { type: 'boolean', default: false })
+        .fail(badFlagsExit2),
     (argv) => {
       const file = argv.scenario as string;
       const base = readScenarioOrExit(file);

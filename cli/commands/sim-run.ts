@@ -1,7 +1,7 @@
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { mkdirSync, readFileSync, rmdirSync, statSync, unlinkSync, writeFileSync, type Stats } from 'node:fs';
+import { join, parse, resolve, sep } from 'node:path';
 import type { Argv } from 'yargs';
-import { parseSeed } from '../seed';
+import { badFlagsExit2, parseSeed } from '../seed';
 import { loadScenario, ScenarioError } from '../../sim/scenario/load';
 import type { Scenario } from '../../sim/scenario/schema';
 import { runScenario, type RunResult } from '../../sim/run-scenario';
@@ -24,6 +24,55 @@ export function readScenarioOrExit(file: string): Scenario {
       process.exit(2);
     }
     throw error;
+  }
+}
+
+/**
+ * Makes sure `dir` is a directory this process can write in, creating it and any missing parents, before a
+ * run starts: a bad `--out` (under a regular file, an existing file, somewhere unwritable) then fails at once
+ * with one line and exit 2, not after the run with a stack trace. Returns the directories it created, outermost
+ * first (see removeCreatedDirs). Walks the path itself: `mkdirSync(…, { recursive: true })` spins forever on
+ * some paths (e.g. under /proc).
+ */
+export function prepareOutDirOrExit(dir: string): string[] {
+  const created: string[] = [];
+  const absolute = resolve(dir);
+  try {
+    let current = parse(absolute).root;
+    for (const part of absolute.slice(current.length).split(sep).filter((p) => p !== '')) {
+      current = join(current, part);
+      let stat: Stats | undefined;
+      try {
+        stat = statSync(current);
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+      }
+      if (stat === undefined) {
+        mkdirSync(current);
+        created.push(current);
+      } else if (!stat.isDirectory()) {
+        throw new Error(`${current} exists and is not a directory`);
+      }
+    }
+    const probe = join(absolute, `.dynalab-write-test-${process.pid}`);
+    writeFileSync(probe, '');
+    unlinkSync(probe);
+    return created;
+  } catch (error) {
+    removeCreatedDirs(created);
+    console.error(`dynalab: cannot write to --out '${dir}': ${(error as Error).message}`);
+    process.exit(2);
+  }
+}
+
+/** Removes directories prepareOutDirOrExit created, if still empty (a run that had nothing to write). */
+export function removeCreatedDirs(created: readonly string[]): void {
+  for (const dir of [...created].reverse()) {
+    try {
+      rmdirSync(dir);
+    } catch {
+      return;
+    }
   }
 }
 
@@ -99,11 +148,13 @@ export function simRunCommand(yargs: Argv): Argv {
         .positional('scenario', { type: 'string', demandOption: true, describe: 'scenario YAML file' })
         .option('seed', { type: 'string', coerce: parseSeed, describe: "override the scenario's seed" })
         .option('out', { type: 'string', describe: 'directory for result.json, history.jsonl and trace-hash' })
-        .option('json', { type: 'boolean', default: false, describe: 'print result.json to stdout instead of the summary' }),
+        .option('json', { type: 'boolean', default: false, describe: 'print result.json to stdout instead of the summary' })
+        .fail(badFlagsExit2),
     (argv) => {
       const file = argv.scenario as string;
       const scenario = readScenarioOrExit(file);
       const seed = argv.seed ?? scenario.seed;
+      if (argv.out !== undefined) prepareOutDirOrExit(argv.out);
       const progress = makeProgress(`${scenario.name} (seed ${seed})`);
       const started = process.hrtime.bigint();
       const { result, history } = runScenario(scenario, {
@@ -114,7 +165,6 @@ export function simRunCommand(yargs: Argv): Argv {
       const wallSeconds = Number(process.hrtime.bigint() - started) / 1e9;
       const replay = `npx dynalab sim run ${file} --seed ${seed}`;
       if (argv.out) {
-        mkdirSync(argv.out, { recursive: true });
         writeFileSync(join(argv.out, 'result.json'), JSON.stringify({ ...result, wallSeconds, replay }, null, 2) + '\n');
         writeFileSync(join(argv.out, 'history.jsonl'), history.toJsonLines());
         writeFileSync(join(argv.out, 'trace-hash'), `${result.traceHash}\n`);

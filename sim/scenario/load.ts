@@ -1,9 +1,12 @@
-import { LineCounter, parseDocument, isMap, isNode, isScalar } from 'yaml';
+import { LineCounter, parseDocument, isMap, isNode, isScalar, type Document } from 'yaml';
 import { scenarioSchema, type Scenario } from './schema';
+import { scenarioProblems, SEMANTIC_SECTIONS, type ScenarioCore, type ScenarioProblem } from './semantics';
 
 /**
  * Parses and validates a scenario file. Errors name the file, the line and column, the field path and what
  * is wrong — e.g. `scenarios/x.yaml:14:5: cluster.r: r=4 cannot exceed n=3` — and list every problem at once.
+ * The schema (shape, ranges, unknown keys) comes first; once the shape is right, the checks across fields
+ * (sim/scenario/semantics.ts: the run's timeline, node names, joins and leaves) are reported the same way.
  */
 export class ScenarioError extends Error {
   constructor(readonly problems: string[]) {
@@ -11,6 +14,8 @@ export class ScenarioError extends Error {
     this.name = 'ScenarioError';
   }
 }
+
+type Path = (string | number)[];
 
 export function loadScenario(text: string, fileName = 'scenario.yaml'): Scenario {
   const lineCounter = new LineCounter();
@@ -25,13 +30,31 @@ export function loadScenario(text: string, fileName = 'scenario.yaml'): Scenario
   }
   const raw = document.toJS();
   const parsed = scenarioSchema.safeParse(raw);
-  if (parsed.success) return parsed.data;
-  const problems = parsed.error.issues.map((issue) => {
-    const path = issue.path.map(String);
+  const where = (located: string) => `${fileName}${located ? `:${located}` : ''}`;
+  const field = (path: Path) => (path.length > 0 ? path.join('.') : '(top level)');
+  const semantic: { at: string; text: string }[] = [];
+  const report = (problems: readonly ScenarioProblem[]) => {
+    for (const problem of problems) {
+      const written = problem.orAt !== undefined && !isNode(document.getIn(problem.path, true)) ? problem.orAt : problem.path;
+      const at = locate(document, lineCounter, written);
+      semantic.push({ at, text: `${where(at)}: ${field(problem.path)}: ${problem.message}` });
+    }
+  };
+  if (parsed.success) {
+    report(scenarioProblems(parsed.data));
+    if (semantic.length === 0) return parsed.data;
+    throw new ScenarioError(inFileOrder(semantic));
+  }
+  // The checks across fields still run when the sections they read are valid (a bad check setting elsewhere
+  // does not hide a fault that would never happen).
+  const core = coreOf(raw);
+  if (core !== undefined) report(scenarioProblems(core));
+  const schemaProblems = parsed.error.issues.map((issue) => {
+    const path = issue.path as Path;
     // Point at the deepest node that exists in the document for this path (for an unknown key, at that key).
     let located = '';
     if (issue.code === 'unrecognized_keys') {
-      const map = issue.path.length === 0 ? document.contents : document.getIn(issue.path as (string | number)[], true);
+      const map = path.length === 0 ? document.contents : document.getIn(path, true);
       const unknown = (issue as { keys: string[] }).keys[0];
       if (isMap(map)) {
         const pair = map.items.find((item) => isScalar(item.key) && item.key.value === unknown);
@@ -41,17 +64,36 @@ export function loadScenario(text: string, fileName = 'scenario.yaml'): Scenario
         }
       }
     }
-    for (let depth = path.length; depth >= 0 && located === ''; depth--) {
-      const node = document.getIn(issue.path as (string | number)[], true);
-      const candidate = depth === path.length ? node : document.getIn(issue.path.slice(0, depth) as (string | number)[], true);
-      if (isNode(candidate) && candidate.range) {
-        const position = lineCounter.linePos(candidate.range[0]);
-        located = `${position.line}:${position.col}`;
-        break;
-      }
-    }
-    const field = path.length > 0 ? path.join('.') : '(top level)';
-    return `${fileName}${located ? `:${located}` : ''}: ${field}: ${issue.message}`;
+    if (located === '') located = locate(document, lineCounter, path);
+    return { at: located, text: `${where(located)}: ${field(path.map(String))}: ${issue.message}` };
   });
-  throw new ScenarioError(problems);
+  throw new ScenarioError(inFileOrder([...schemaProblems, ...semantic]));
+}
+
+/** Problems by line, then column (those without a place last; ties keep their order). */
+function inFileOrder(problems: readonly { at: string; text: string }[]): string[] {
+  const position = (at: string) => (at === '' ? [Infinity, Infinity] : at.split(':').map(Number)) as [number, number];
+  const all = problems.map((problem, i) => ({ text: problem.text, i, pos: position(problem.at) }));
+  all.sort((a, b) => a.pos[0] - b.pos[0] || a.pos[1] - b.pos[1] || a.i - b.i);
+  return all.map((problem) => problem.text);
+}
+
+/** The sections the cross-field checks read, parsed on their own; undefined if any of them is invalid. */
+function coreOf(raw: unknown): ScenarioCore | undefined {
+  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) return undefined;
+  const sections = Object.fromEntries(SEMANTIC_SECTIONS.map((key) => [key, true])) as { [K in (typeof SEMANTIC_SECTIONS)[number]]: true };
+  const parsed = scenarioSchema.pick(sections).safeParse(Object.fromEntries(SEMANTIC_SECTIONS.map((key) => [key, (raw as Record<string, unknown>)[key]])));
+  return parsed.success ? parsed.data : undefined;
+}
+
+/** line:col of the deepest node on `path` that the document has ('' if none). */
+function locate(document: Document, lineCounter: LineCounter, path: Path): string {
+  for (let depth = path.length; depth >= 0; depth--) {
+    const candidate = document.getIn(path.slice(0, depth), true);
+    if (isNode(candidate) && candidate.range) {
+      const position = lineCounter.linePos(candidate.range[0]);
+      return `${position.line}:${position.col}`;
+    }
+  }
+  return '';
 }

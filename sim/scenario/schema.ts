@@ -10,15 +10,21 @@ import { duration, size } from './units';
  */
 const probability = z.number().min(0).max(1);
 
-const latency = z.discriminatedUnion('kind', [
-  z.strictObject({ kind: z.literal('fixed'), ms: z.number().nonnegative() }),
-  z.strictObject({ kind: z.literal('uniform'), minMs: z.number().nonnegative(), maxMs: z.number().nonnegative() }),
-  z.strictObject({ kind: z.literal('lognormal'), medianMs: z.number().positive(), sigma: z.number().nonnegative() }),
-  z.strictObject({ kind: z.literal('pareto'), scaleMs: z.number().positive(), shape: z.number().gt(1), capMs: z.number().positive().optional() }),
-]);
+const latency = z
+  .discriminatedUnion('kind', [
+    z.strictObject({ kind: z.literal('fixed'), ms: z.number().nonnegative() }),
+    z.strictObject({ kind: z.literal('uniform'), minMs: z.number().nonnegative(), maxMs: z.number().nonnegative() }),
+    z.strictObject({ kind: z.literal('lognormal'), medianMs: z.number().positive(), sigma: z.number().nonnegative() }),
+    z.strictObject({ kind: z.literal('pareto'), scaleMs: z.number().positive(), shape: z.number().gt(1), capMs: z.number().positive().optional() }),
+  ])
+  .superRefine((value, context) => {
+    if (value.kind === 'uniform' && value.minMs > value.maxMs) {
+      context.addIssue({ code: 'custom', path: ['maxMs'], message: `uniform latency needs minMs ≤ maxMs, got minMs ${value.minMs} and maxMs ${value.maxMs}` });
+    }
+  });
 
 const storage = z.strictObject({
-  memtableBytes: size.default(4 * 1024 * 1024),
+  memtableBytes: size.refine((bytes) => bytes > 0, 'memtableBytes must be more than 0 bytes').default(4 * 1024 * 1024),
   compaction: z.enum(['leveled', 'size-tiered']).default('leveled'),
   syncLatency: latency.default({ kind: 'fixed', ms: 0.2 }),
   /**
@@ -32,14 +38,15 @@ const cluster = z
   .strictObject({
     nodes: z.number().int().min(1).max(5000),
     vnodes: z.number().int().min(1).max(4096).default(256),
-    n: z.number().int().min(1).default(3),
+    n: z.number().int().min(1).max(255, 'n is at most 255 (the protocol limit)').default(3),
     r: z.number().int().min(1).default(2),
     w: z.number().int().min(1).default(2),
     conflict: z.enum(['vclock', 'lww']).default('vclock'),
     sloppyQuorum: z.boolean().default(true),
     hintedHandoff: z.boolean().default(true),
     readRepair: z.boolean().default(true),
-    requestTimeout: duration.default(500_000),
+    /** How long a coordinator waits for replicas before it answers; more than 0. */
+    requestTimeout: duration.refine((micros) => micros > 0, 'requestTimeout must be more than 0 (how long a coordinator waits for replicas, e.g. 500ms)').default(500_000),
     hintWindow: duration.default(3 * 3_600_000_000),
     /** Each node starts a Merkle anti-entropy exchange with the next peer replica (a shuffled round) this often; 0 = off (default). */
     antiEntropyInterval: duration.default(0),
@@ -54,6 +61,9 @@ const cluster = z
       if (value[knob] > value.n) context.addIssue({ code: 'custom', path: [knob], message: `${knob}=${value[knob]} cannot exceed n=${value.n}` });
     }
     if (value.n > value.nodes) context.addIssue({ code: 'custom', path: ['n'], message: `n=${value.n} replicas need at least ${value.n} nodes, cluster has ${value.nodes}` });
+    if (value.spareNodes > 0 && value.ringGossipInterval === 0) {
+      context.addIssue({ code: 'custom', path: ['ringGossipInterval'], message: 'spare nodes need ring gossip: set ringGossipInterval above 0, or leave it out (1s)' });
+    }
   });
 
 const network = z.strictObject({
@@ -86,26 +96,53 @@ const workload = z.strictObject({
   /** For 'hot': the fraction of operations that go to key 0. */
   hotFraction: probability.default(0.5),
   mix: mix.default({ get: 0.5, put: 0.5, delete: 0, cas: 0 }),
-  valueBytes: z.strictObject({ min: z.number().int().min(1), max: z.number().int().max(1024 * 1024) }).default({ min: 16, max: 256 }),
+  valueBytes: z
+    .strictObject({ min: z.number().int().min(1), max: z.number().int().max(1024 * 1024) })
+    .superRefine((v, context) => {
+      if (v.min > v.max) context.addIssue({ code: 'custom', path: ['max'], message: `max (${v.max}) must be at least min (${v.min})` });
+    })
+    .default({ min: 16, max: 256 }),
   /** Fraction of puts/deletes that first read the key and pass its causal context back (read-modify-write). */
   readModifyWrite: probability.default(0.5),
   /** When the workload stops (default: at the end of `duration` minus `quiescence`). */
   stopAt: duration.optional(),
 });
 
-const nodeSelector = z.union([
-  z.strictObject({ nodes: z.array(z.string()).min(1) }),
-  z.strictObject({ count: z.number().int().min(1) }),
-  z.strictObject({ fraction: z.number().gt(0).lt(1) }),
-]);
+/** A union whose "Invalid input" lists the forms it accepts (a member that matched but failed keeps its own message). */
+const forms = (what: string, list: string) => ({
+  error: (issue: { code?: string }) => (issue.code === 'invalid_union' ? `${what} is one of: ${list}` : undefined),
+});
 
-const partition = z.union([
-  z.strictObject({ fraction: z.number().gt(0).lt(1) }),
-  z.strictObject({ halves: z.literal(true) }),
-  z.strictObject({ isolate: z.string() }),
-  z.strictObject({ groups: z.array(z.array(z.string()).min(1)).min(1) }),
-  z.strictObject({ oneWay: z.strictObject({ from: z.array(z.string()).min(1), to: z.array(z.string()).min(1) }) }),
-]);
+const nodeSelector = z.union(
+  [
+    z.strictObject({ nodes: z.array(z.string()).min(1) }),
+    z.strictObject({ count: z.number().int().min(1) }),
+    z.strictObject({ fraction: z.number().gt(0).lt(1) }),
+  ],
+  forms('crash', '{ nodes: [n1, n2] }, { count: 2 }, { fraction: 0.3 } (0 < fraction < 1)'),
+);
+
+const partition = z.union(
+  [
+    z.strictObject({ fraction: z.number().gt(0).lt(1) }),
+    z.strictObject({ halves: z.literal(true) }),
+    z.strictObject({ isolate: z.string() }),
+    z
+      .strictObject({ groups: z.array(z.array(z.string()).min(1)).min(1) })
+      .superRefine((value, context) => {
+        const seen = new Set<string>();
+        value.groups.forEach((group, g) => group.forEach((id, k) => {
+          if (seen.has(id)) context.addIssue({ code: 'custom', path: ['groups', g, k], message: `node '${id}' is in more than one group` });
+          seen.add(id);
+        }));
+      }),
+    z.strictObject({ oneWay: z.strictObject({ from: z.array(z.string()).min(1), to: z.array(z.string()).min(1) }) }),
+  ],
+  forms(
+    'partition',
+    '{ fraction: 0.3 } (a random 30 % cut off), { halves: true }, { isolate: n1 }, { groups: [[n0, n1], [n2]] }, { oneWay: { from: [n0], to: [n1] } }',
+  ),
+);
 
 const fault = z
   .strictObject({
@@ -115,8 +152,15 @@ const fault = z
     crash: nodeSelector.optional(),
     /** What a crash does to unsynced bytes. */
     mode: z.enum(['drop-unsynced', 'tear-unsynced']).optional(),
-    restart: z.union([z.strictObject({ nodes: z.array(z.string()).min(1) }), z.literal('all')]).optional(),
-    clock: z.strictObject({ nodes: z.array(z.string()).min(1), jumpMs: z.number().optional(), driftPpm: z.number().optional() }).optional(),
+    restart: z.union([z.strictObject({ nodes: z.array(z.string()).min(1) }), z.literal('all')], forms('restart', '{ nodes: [n1, n2] } or all (every crashed node)')).optional(),
+    /** A clock jump and/or a new drift rate (a clock must keep running forward: -500000 < driftPpm < 1000000). */
+    clock: z
+      .strictObject({
+        nodes: z.array(z.string()).min(1),
+        jumpMs: z.number().optional(),
+        driftPpm: z.number().gt(-500_000).lt(1_000_000).optional(),
+      })
+      .optional(),
     disk: z
       .strictObject({
         nodes: z.array(z.string()).min(1),
@@ -143,7 +187,34 @@ export const checkName = z.enum(['lost-writes', 'stale-reads', 'linearizability'
 export type CheckName = z.output<typeof checkName>;
 const CHECK_NAMES = checkName.options;
 type CheckSetting = number | string | boolean;
-/** A check is a checker name, or `{ name: { setting: value, … } }`; errors list the known names. */
+
+/**
+ * What each check can be told in a scenario file (`- stale-reads: { maxStaleRate: 0.01 }`); anything else is an
+ * error, so a typo never silently falls back to a default. What the runner supplies itself (the conflict mode,
+ * convergence's replica-state samples and heal time) is not a setting.
+ */
+const count = z.number().int().nonnegative();
+const maxCounterexamples = count.optional();
+export const CHECK_SETTINGS = {
+  'lost-writes': z.strictObject({ maxCounterexamples }),
+  /** maxStaleRate: highest stale / completed reads still ok (default 0). */
+  'stale-reads': z.strictObject({
+    maxStaleRate: z.number().min(0, 'maxStaleRate is a share of reads, from 0 to 1').max(1, 'maxStaleRate is a share of reads, from 0 to 1').optional(),
+    maxCounterexamples,
+  }),
+  /** Search budgets, in steps: per key (default 1 000 000) and in all (default 20 000 000). */
+  linearizability: z.strictObject({ maxStepsPerKey: count.optional(), maxSteps: count.optional(), maxCounterexamples }),
+  session: z.strictObject({ maxCounterexamples }),
+  /** thresholdMicros: longest acceptable time from the last heal until replicas agree (default: the quiescence). */
+  convergence: z.strictObject({ thresholdMicros: z.number().nonnegative().optional() }),
+  /** maxSiblings: most siblings one read may return (default: no limit, measure only). */
+  siblings: z.strictObject({ maxSiblings: count.optional(), maxCounterexamples }),
+  /** maxLost: lost overwrites still ok (default 0). */
+  'lww-lost-overwrites': z.strictObject({ maxLost: count.optional(), maxCounterexamples }),
+} satisfies Record<CheckName, z.ZodType>;
+const RUNNER_INPUTS = ['mode', 'conflict', 'samples', 'healTime'];
+
+/** A check is a checker name, or `{ name: { setting: value, … } }`; errors list the known names and settings. */
 const check = z.unknown().transform((value, context): CheckName | Partial<Record<CheckName, Record<string, CheckSetting>>> => {
   const known = `known checks: ${CHECK_NAMES.join(', ')}`;
   if (typeof value === 'string') {
@@ -160,12 +231,31 @@ const check = z.unknown().transform((value, context): CheckName | Partial<Record
     context.addIssue({ code: 'custom', message: `unknown check '${name}' (${known})` });
     return z.NEVER;
   }
-  const parsed = z.record(z.string(), z.union([z.number(), z.string(), z.boolean()])).safeParse(settings ?? {});
+  const schema = CHECK_SETTINGS[name as CheckName];
+  const allowed = Object.keys(schema.shape);
+  const list = allowed.length === 0 ? 'it has no settings' : `its settings: ${allowed.join(', ')}`;
+  if (settings === null || typeof settings !== 'object' || Array.isArray(settings)) {
+    if (settings !== null && settings !== undefined) {
+      context.addIssue({ code: 'custom', path: [name], message: `settings of check '${name}' are a map, e.g. { ${allowed[0]}: … } (${list})` });
+      return z.NEVER;
+    }
+    return { [name]: {} } as Partial<Record<CheckName, Record<string, CheckSetting>>>;
+  }
+  const parsed = schema.safeParse(settings);
   if (!parsed.success) {
-    context.addIssue({ code: 'custom', message: `settings of check '${name}' must be a map of numbers, strings or booleans` });
+    for (const issue of parsed.error.issues) {
+      if (issue.code === 'unrecognized_keys') {
+        for (const key of issue.keys) {
+          const why = RUNNER_INPUTS.includes(key) ? `'${key}' is supplied by the runner, not a setting` : `unknown setting '${key}'`;
+          context.addIssue({ code: 'custom', path: [name, key], message: `${why} of check '${name}' (${list})` });
+        }
+      } else {
+        context.addIssue({ code: 'custom', path: [name, ...issue.path.map((p) => p as string | number)], message: issue.message });
+      }
+    }
     return z.NEVER;
   }
-  return { [name]: parsed.data } as Partial<Record<CheckName, Record<string, CheckSetting>>>;
+  return { [name]: parsed.data as Record<string, CheckSetting> } as Partial<Record<CheckName, Record<string, CheckSetting>>>;
 });
 
 export const scenarioSchema = z.strictObject({
@@ -181,6 +271,12 @@ export const scenarioSchema = z.strictObject({
   workload,
   faults: z.array(fault).default([]),
   checks: z.array(check).default(['lost-writes']),
+  /**
+   * Judge the history as this conflict mode instead of `cluster.conflict`. Written by `dynalab check
+   * --sabotage lww` into its failure files: the store resolves by timestamp while the checks hold it to the
+   * vector-clock promise, as the check did.
+   */
+  judgeConflictAs: z.enum(['vclock', 'lww']).optional(),
 });
 
 export type Scenario = z.output<typeof scenarioSchema>;

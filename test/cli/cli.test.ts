@@ -14,6 +14,14 @@ function dynalab(...args: string[]) {
   return { code: run.status, stdout: run.stdout, stderr: run.stderr };
 }
 
+/** A refusal: exit 2, one line per problem on stderr, no stack trace, nothing run. */
+function expectRefused(run: ReturnType<typeof dynalab>, message: RegExp) {
+  expect(run.code, run.stderr).toBe(2);
+  expect(run.stderr).toMatch(message);
+  expect(run.stderr).not.toMatch(/^\s+at /m);
+  expect(run.stdout).not.toMatch(/verdict|scenarios run|every promise kept/);
+}
+
 const tiny = (checks: string, quorum = 'n: 3, r: 2, w: 2') => `name: tiny
 seed: 4
 duration: 6s
@@ -73,6 +81,47 @@ describe('dynalab CLI', () => {
     const both = dynalab('kv', 'put', 'k', 'v', '--if-match', 'abc', '--if-absent', '--endpoint', '127.0.0.1:9');
     expect(both.code).not.toBe(0);
     expect(both.stderr).toMatch(/mutually exclusive|conflict/i);
+  });
+
+  it('problems that used to surface mid-run are refused when the file loads: exit 2, file:line:col, nothing run', () => {
+    writeFileSync(join(work, 'late.yaml'), tiny('{ stale-reads: { maxStaleRate: 7 } }').replace('quiescence: 2s', 'quiescence: 6s').replace('isolate: n1', 'isolate: n99'));
+    const late = dynalab('sim', 'run', 'late.yaml');
+    expectRefused(late, /^invalid scenario:\n {2}late\.yaml:\d+:\d+: /);
+    expect(late.stderr).toMatch(/late\.yaml:10:\d+: checks\.0\.stale-reads\.maxStaleRate: /);
+    expect(late.stderr).toMatch(/late\.yaml:4:13: quiescence: quiescence \(6 s\) must be shorter than duration \(6 s\)/);
+    writeFileSync(join(work, 'dropped.yaml'), tiny('lost-writes').replace('at: 3s, heal', 'at: 4s, heal'));
+    expectRefused(dynalab('sim', 'compare', 'dropped.yaml', '--vary', 'conflict=lww,vclock'), /dropped\.yaml:9:\d+: faults\.1\.at: fault 1 \(heal at 4 s\) would never happen/);
+  });
+
+  it('bad flags of check and sim are refused with one line and exit 2', () => {
+    expectRefused(dynalab('check', '--runs', 'abc', '--seed', '1'), /--runs must be a whole number ≥ 1, got 'abc'/);
+    expectRefused(dynalab('check', '--runs', '-3', '--seed', '1'), /--runs must be a whole number ≥ 1, got '-3'/);
+    expectRefused(dynalab('check', '--runs', '1', '--seed', ''), /--seed must be a whole number ≥ 0, got ''/);
+    expectRefused(dynalab('sim', 'compare', 'tiny.yaml', '--vary', 'conflict=lww', '--vary', 'conflict=vclock'), /conflict is already varied/);
+    expectRefused(dynalab('sim', 'compare', 'tiny.yaml', '--vary', 'n=3,3'), /value '3' is given twice/);
+  });
+
+  it('--out is checked before the run starts', () => {
+    writeFileSync(join(work, 'tiny.yaml'), tiny('lost-writes'));
+    writeFileSync(join(work, 'a-file'), '');
+    expectRefused(dynalab('sim', 'run', 'tiny.yaml', '--out', 'a-file/sub'), /^dynalab: cannot write to --out 'a-file\/sub': .*a-file exists and is not a directory\n$/);
+    expectRefused(dynalab('sim', 'run', 'tiny.yaml', '--out', 'a-file'), /cannot write to --out 'a-file'/);
+    expectRefused(dynalab('check', '--runs', '100', '--seed', '5', '--sabotage', 'lww', '--out', 'a-file/x'), /cannot write to --out 'a-file\/x'/);
+    if (existsSync('/proc/self')) expectRefused(dynalab('sim', 'run', 'tiny.yaml', '--out', '/proc/nope'), /cannot write to --out '\/proc\/nope'/);
+    // A check that passes leaves no empty output directory behind.
+    expect(dynalab('check', '--runs', '2', '--seed', '1', '--out', 'unused/deep').code).toBe(0);
+    expect(existsSync(join(work, 'unused'))).toBe(false);
+  });
+
+  it('check --sabotage lww writes a scenario whose `sim run` fails the same way', () => {
+    const check = dynalab('check', '--runs', '100', '--seed', '5', '--sabotage', 'lww', '--out', 'failures');
+    expect(check.code, check.stderr).toBe(1);
+    expect(check.stdout).toMatch(/vector clocks lost an acknowledged write/);
+    expect(check.stdout).toContain('or: npx dynalab sim run failures/check-failure-seed-5.yaml');
+    const replay = dynalab('sim', 'run', 'failures/check-failure-seed-5.yaml');
+    expect(replay.code, replay.stderr).toBe(1);
+    expect(replay.stdout).toMatch(/FAIL\s+lost-writes .*; vclock mode\)/);
+    expect(replay.stdout).toMatch(/verdict FAIL/);
   });
 
   it('--help lists the verbs', () => {

@@ -38,9 +38,27 @@ describe('scenarios/join-leave.yaml', () => {
     expect(runScenario(plain).result.figures.membership).toBeUndefined();
   });
 
-  it('names an unknown node in a join or leave', () => {
-    const bad = loadScenario(text.replace('join: { node: n5 }', 'join: { node: n9 }'), 'bad.yaml');
-    expect(() => runScenario(bad)).toThrow(ScenarioError);
-    expect(() => runScenario(bad)).toThrow(/unknown node 'n9' \(nodes are n0..n5\)/);
+  it('names an unknown node in a join or leave, with its line, before anything runs', () => {
+    const bad = () => loadScenario(text.replace('join: { node: n5 }', 'join: { node: n9 }'), 'bad.yaml');
+    expect(bad).toThrow(ScenarioError);
+    expect(bad).toThrow(/bad\.yaml:\d+:\d+: faults\.0\.join\.node: unknown node 'n9' \(nodes are n0..n5\)/);
+  });
+
+  it('refuses, when the file loads, a join of a member and a leave of a node that is not one', () => {
+    const refused = (edited: string) => {
+      try {
+        loadScenario(edited, 'jl.yaml');
+        return 'accepted';
+      } catch (error) {
+        expect(error).toBeInstanceOf(ScenarioError);
+        return (error as Error).message;
+      }
+    };
+    expect(refused(text.replace('join: { node: n5 }', 'join: { node: n3 }'))).toMatch(/jl\.yaml:\d+:\d+: faults\.0\.join\.node: n3 is already a ring member .*spare machines are n5\.\.n5/);
+    expect(refused(text.replace('leave: { node: n1 }', 'leave: { node: n5 }').replace('join: { node: n5 }', 'leave: { node: n2 }'))).toMatch(
+      /faults\.1\.leave\.node: n5 is not a ring member at 25 s/,
+    );
+    expect(refused(text.replace('join: { node: n5 }', 'leave: { node: n1 }'))).toMatch(/faults\.1\.leave\.node: n1 already leaves at faults\.0/);
+    expect(refused(text.replace('ringGossipInterval: 200ms', 'ringGossipInterval: 0s'))).toMatch(/cluster\.ringGossipInterval: spare nodes need ring gossip/);
   });
 });

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { caseToScenario, runPropertyCheck, scenarioToYaml } from '../../sim/property-check';
+import { runScenario } from '../../sim/run-scenario';
 import { loadScenario } from '../../sim/scenario/load';
 
 const LONG = process.env.DYNALAB_LONG === '1';
@@ -24,12 +25,30 @@ describe('dynalab check: property-based consistency checks', () => {
     const replay = runPropertyCheck({ runs: 1, seed: 3, path: failure.path, sabotage: 'ack-before-fsync' });
     expect(replay.ok).toBe(false);
     expect(replay.failure!.minimal).toEqual(failure.minimal);
+    // `sim run` on the written file fails for the reason the check did, and only for it (the drawn case has a
+    // crash, so stale reads break no promise and are measured, not judged).
+    const { result } = runScenario(loadScenario(failure.scenarioYaml, 'minimal.yaml'));
+    expect(result.checks.map((c) => [c.checker, c.verdict])).toEqual([['lost-writes', 'fail'], ['stale-reads', 'ok'], ['siblings', 'ok']]);
   });
 
   it('catches a store that silently resolves conflicts by timestamp while claiming vector clocks', () => {
     const report = runPropertyCheck({ runs: 200, seed: 5, sabotage: 'lww' });
     expect(report.ok).toBe(false);
     expect(report.failure!.violations.join('\n')).toMatch(/lost an acknowledged write|stale read/);
+  });
+
+  it('writes a --sabotage lww failure as a file that `sim run` fails the same way: the same run, judged as vector clocks', () => {
+    const failure = runPropertyCheck({ runs: 100, seed: 5, sabotage: 'lww' }).failure!;
+    expect(failure.scenarioYaml).toMatch(/^# dynalab check --sabotage lww: /);
+    const file = loadScenario(failure.scenarioYaml, 'check-failure-seed-5.yaml');
+    expect([file.cluster.conflict, file.judgeConflictAs]).toEqual(['lww', 'vclock']);
+    const { result } = runScenario(file);
+    const checked = runScenario(caseToScenario(failure.minimal), { checkerMode: failure.minimal.conflict }).result;
+    expect(result.traceHash).toBe(checked.traceHash);
+    expect(result.verdict).toBe('fail');
+    const lost = result.checks.find((c) => c.checker === 'lost-writes')!;
+    expect(lost.summary).toMatch(/vclock mode/);
+    expect(failure.violations[0]).toBe(`vector clocks lost an acknowledged write: ${lost.counterexamples[0]!.explanation}`);
   });
 
   it('turns a drawn case into a scenario that round-trips through YAML', () => {

@@ -171,7 +171,13 @@ describe('scenario files', () => {
     const message = (error as Error).message;
     expect(message).toMatch(/bad\.yaml:5:6: cluster\.r: r=5 cannot exceed n=3/);
     expect(message).toMatch(/bad\.yaml:7:9: workload\.rate/);
-    const good = loadScenario(text.replace('r: 5', 'r: 2').replace('rate: -1', 'rate: 10'), 'bad.yaml');
-    expect(() => runScenario(good)).toThrow(/unknown node 'n9'/);
+    // Once the shape is right, what would only fail once running is refused too, every problem at once.
+    expect(() => loadScenario(text.replace('r: 5', 'r: 2').replace('rate: -1', 'rate: 10'), 'bad.yaml')).toThrow(
+      /bad\.yaml:2:11: quiescence: quiescence \(10 s\) must be shorter than duration \(10 s\)[^\n]*\n\s*bad\.yaml:10:27: faults\.0\.partition\.isolate: unknown node 'n9' \(nodes are n0\.\.n2\)/,
+    );
+    // A scenario built in code is checked by the runner before anything runs.
+    const built = scenario({ faults: [{ at: '2s', partition: { isolate: 'n9' } }] });
+    expect(() => runScenario(built)).toThrow(ScenarioError);
+    expect(() => runScenario(built)).toThrow(/faults\.0\.partition\.isolate: unknown node 'n9'/);
   });
 });
