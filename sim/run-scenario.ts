@@ -1,3 +1,4 @@
+import { loadBalance, type LoadBalance } from './load-balance';
 import { murmur3_32 } from '../core/ring';
 import { dataKey } from '../core/replication/keys';
 import { bytesEqual, etag } from '../core/versioning';
@@ -72,6 +73,8 @@ export interface RunResult {
     simulatedSeconds: number;
     /** Keys whose owners still disagree after the final read phase (and its read repairs). */
     finalDivergentKeys: number;
+    /** How evenly the ring members carried the run's work (sim/load-balance.ts); null without running members. */
+    load: LoadBalance | null;
     /** Present only when ring gossip is on (spare nodes or join/leave faults). */
     membership?: MembershipFigures;
   };
@@ -246,6 +249,7 @@ function figures(cluster: SimCluster, workload: Workload, nemesis: Nemesis): Omi
   const n = cluster.network.counters;
   const infoCount = w.info;
   return {
+    load: loadBalance(cluster.nodeLoads()),
     operations: { arrivals: w.arrivals, shed: w.shed, completed: completions, ok: okCount, fail: completions - okCount - infoCount, info: infoCount },
     latency: {
       all: summary(all),

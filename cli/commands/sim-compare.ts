@@ -33,6 +33,9 @@ export function compareTable(rows: { label: string; result: RunResult }[]): stri
     figure('read repairs', (r) => String(r.figures.readRepairs)),
     figure('anti-entropy repairs', (r) => String(r.figures.antiEntropy.keysRepaired)),
     figure('messages', (r) => String(r.figures.network.sent)),
+    figure('load: busiest / mean', (r) => (r.figures.load === null ? 'n/a' : `${r.figures.load.replicaOperations.maxOverMean.toFixed(2)}×`)),
+    figure('load: spread (stddev)', (r) => (r.figures.load === null ? 'n/a' : `${(100 * r.figures.load.replicaOperations.coefficientOfVariation).toFixed(1)} %`)),
+    figure('nodes > 15 % off mean', (r) => (r.figures.load === null ? 'n/a' : `${r.figures.load.replicaOperations.outOfBalance} of ${r.figures.load.nodes}`)),
     figure('trace hash', (r) => r.traceHash),
   ];
   const widths = table[0]!.map((_, column) => Math.max(...table.map((row) => row[column]!.length)));

@@ -118,6 +118,12 @@ export function formatResult(result: RunResult, wallSeconds: number, replay: str
     const converged = m.ringConvergedAfterSeconds === null ? 'not converged' : `converged ${m.ringConvergedAfterSeconds.toFixed(1)} s after the last change`;
     lines.push(`  ring              ${m.members.length} members (${m.members.join(', ')}), ring version ${m.ringVersion}, ${converged}`);
   }
+  if (f.load !== null) {
+    const ops = f.load.replicaOperations;
+    const stored = f.load.storedBytes;
+    lines.push(`  load              replica ops per node: mean ${Math.round(ops.mean)}, busiest ${ops.maxOverMean.toFixed(2)}× the mean (${ops.busiest}), spread ${(100 * ops.coefficientOfVariation).toFixed(1)} %, ${ops.outOfBalance} of ${f.load.nodes} nodes > 15 % off the mean`);
+    lines.push(`                    stored bytes per node: busiest ${stored.maxOverMean.toFixed(2)}× the mean, spread ${(100 * stored.coefficientOfVariation).toFixed(1)} %`);
+  }
   lines.push(`  network           ${f.network.sent} messages (${(f.network.bytesSent / 1e6).toFixed(1)} MB), ${f.network.droppedPartition} stopped by partitions, ${f.network.droppedLoss} lost, ${f.network.droppedDeadHost} to dead nodes`);
   lines.push(`  disk              ${(f.disk.bytesWritten / 1e6).toFixed(1)} MB written, ${f.disk.syncs} fsyncs`);
   lines.push(`  simulation        ${f.events} events, ${f.simulatedSeconds.toFixed(1)} s simulated in ${wallSeconds.toFixed(1)} s wall (${(f.simulatedSeconds / Math.max(wallSeconds, 1e-9)).toFixed(1)}× real time)`);

@@ -57,3 +57,24 @@ describe('SimCluster.nodeLoads', () => {
     for (const load of loads) expect(load.storedBytes).toBeGreaterThan(0);
   });
 });
+
+describe('figures.load in a run', () => {
+  it('shows more tokens per node spreading replica work more evenly (vnodes 1 vs 128)', async () => {
+    const { runScenario } = await import('../../sim/run-scenario');
+    const { scenarioSchema } = await import('../../sim/scenario/schema');
+    const run = (vnodes: number) =>
+      runScenario(scenarioSchema.parse({
+        name: 'balance', seed: 17, duration: '6s', quiescence: '2s',
+        cluster: { nodes: 20, vnodes, n: 3, r: 2, w: 2 },
+        workload: { rate: 400, clients: 20, keys: 5000, mix: { get: 0.5, put: 0.5 } },
+        checks: ['lost-writes'],
+      })).result.figures.load!;
+    const one = run(1);
+    const many = run(128);
+    expect(one.nodes).toBe(20);
+    expect(one.replicaOperations.maxOverMean).toBeGreaterThan(many.replicaOperations.maxOverMean);
+    expect(one.replicaOperations.coefficientOfVariation).toBeGreaterThan(2 * many.replicaOperations.coefficientOfVariation);
+    expect(one.replicaOperations.outOfBalance).toBeGreaterThan(many.replicaOperations.outOfBalance);
+    expect(many.storedBytes.mean).toBeGreaterThan(0);
+  });
+});
