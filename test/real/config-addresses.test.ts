@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, parseNodeConfig } from '../../real/node-config';
+import { configProblems } from './harness';
 
 // The addresses in a node config must agree: the node binds listen.tcp, and its peers dial its entry in
 // members. A mismatch, or two members on one address, is refused like every other config mistake.
@@ -17,15 +17,7 @@ members:
 n: 3
 `;
 
-function problems(text: string): string[] {
-  try {
-    parseNodeConfig(text, 'node-a.yaml', '/srv');
-  } catch (error) {
-    if (error instanceof ConfigError) return error.problems;
-    throw error;
-  }
-  return [];
-}
+const problems = configProblems;
 
 describe('node config addresses', () => {
   it('rejects a listen.tcp port that differs from the node\'s own entry in members, naming line and field', () => {

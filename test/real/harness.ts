@@ -1,9 +1,10 @@
 import * as fs from 'node:fs';
+import * as http from 'node:http';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { DynalabClient } from '../../real/client';
 import { freePorts } from '../../real/free-port';
-import { nodeConfigSchema, type RealNodeConfig } from '../../real/node-config';
+import { ConfigError, nodeConfigSchema, parseNodeConfig, type RealNodeConfig } from '../../real/node-config';
 import { startRealNode, type RealNode, type StartOptions } from '../../real/node-process';
 
 /**
@@ -102,3 +103,38 @@ export async function waitFor(what: string, predicate: () => boolean | Promise<b
 }
 
 export const text = (bytes: Uint8Array) => new TextDecoder().decode(bytes);
+
+export interface RawResponse {
+  status: number;
+  headers: http.IncomingHttpHeaders;
+  body: Buffer;
+  /** The body parsed as a JSON error (throws if it is not JSON). */
+  json: () => { error: string; code: string };
+}
+
+/** One HTTP request on a fresh connection, with nothing added: for the API's edges (bad escapes, odd headers). */
+export function rawRequest(port: number, method: string, path: string, headers: Record<string, string> = {}, body?: Buffer): Promise<RawResponse> {
+  return new Promise((resolve, reject) => {
+    const req = http.request({ host: '127.0.0.1', port, method, path, headers, agent: false }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => {
+        const all = Buffer.concat(chunks);
+        resolve({ status: res.statusCode ?? 0, headers: res.headers, body: all, json: () => JSON.parse(all.toString('utf8')) });
+      });
+    });
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+/** The problems a node config file is refused with ([] when it is accepted). */
+export function configProblems(text: string): string[] {
+  try {
+    parseNodeConfig(text, 'node-a.yaml', '/srv');
+  } catch (error) {
+    if (error instanceof ConfigError) return error.problems;
+    throw error;
+  }
+  return [];
+}

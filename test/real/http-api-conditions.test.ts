@@ -1,10 +1,9 @@
-import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { MAX_TTL_MICROS, type StorageNode } from '../../core/node';
 import { DynalabClient, DynalabHttpError } from '../../real/client';
 import { createHttpApi } from '../../real/http-server';
-import { startCluster, text, type TestCluster } from './harness';
+import { startCluster, text, type TestCluster, rawRequest } from './harness';
 
 // The HTTP API's edges a review found wrong: ttl bounds and a throwing node call, DELETE's preconditions and
 // blind deletes, If-Match: * / If-None-Match, byte-level prefixes, and the bearer scheme's case.
@@ -20,20 +19,7 @@ afterAll(async () => {
   await cluster?.close();
 });
 
-async function raw(port: number, method: string, path: string, headers: Record<string, string> = {}, body?: Buffer) {
-  return new Promise<{ status: number; headers: http.IncomingHttpHeaders; body: Buffer; json: () => { error: string; code: string } }>((resolve, reject) => {
-    const req = http.request({ host: '127.0.0.1', port, method, path, headers, agent: false }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => {
-        const body = Buffer.concat(chunks);
-        resolve({ status: res.statusCode ?? 0, headers: res.headers, body, json: () => JSON.parse(body.toString('utf8')) });
-      });
-    });
-    req.on('error', reject);
-    req.end(body);
-  });
-}
+const raw = rawRequest;
 
 const port = (i: number) => Number(cluster.configs[i]!.listen.http.split(':')[1]);
 const clients = () => cluster.clients as [DynalabClient, DynalabClient, DynalabClient];

@@ -1,8 +1,7 @@
-import * as http from 'node:http';
 import * as net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DynalabClient, DynalabHttpError } from '../../real/client';
-import { startCluster, text, waitFor, type TestCluster } from './harness';
+import { startCluster, text, waitFor, type TestCluster, rawRequest } from './harness';
 
 // A 3-node in-process real cluster (files, TCP, HTTP on loopback), N=3 R=W=2, driven through HTTP.
 
@@ -16,17 +15,7 @@ afterAll(async () => {
   await cluster?.close();
 });
 
-async function raw(port: number, method: string, path: string, headers: Record<string, string> = {}, body?: Buffer) {
-  return new Promise<{ status: number; headers: http.IncomingHttpHeaders; body: Buffer }>((resolve, reject) => {
-    const req = http.request({ host: '127.0.0.1', port, method, path, headers, agent: false }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }));
-    });
-    req.on('error', reject);
-    req.end(body);
-  });
-}
+const raw = rawRequest;
 
 const port = (i: number) => Number(cluster.configs[i]!.listen.http.split(':')[1]);
 

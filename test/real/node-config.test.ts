@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, parseNodeConfig } from '../../real/node-config';
+import { parseNodeConfig } from '../../real/node-config';
+import { configProblems } from './harness';
 import { SystemRandom } from '../../real/system-random';
 
 const GOOD = `id: a
@@ -17,15 +18,7 @@ r: 2
 w: 2
 `;
 
-function problems(text: string): string[] {
-  try {
-    parseNodeConfig(text, 'node-a.yaml', '/srv');
-  } catch (error) {
-    if (error instanceof ConfigError) return error.problems;
-    throw error;
-  }
-  return [];
-}
+const problems = configProblems;
 
 describe('node config (YAML + zod)', () => {
   it('accepts a good file, applies defaults and resolves dataDir against the file', () => {
