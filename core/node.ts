@@ -557,7 +557,9 @@ export class StorageNode {
     const resultContext = encodeContext(contextOf(next));
     // The request stays registered until its deadline even after it answered, so late acknowledgements are
     // still counted and only truly silent replicas get a stand-in.
-    const request = new WriteRequest(requestId, message.w, plan.spares, (outcome: WriteOutcome) => {
+    // The coordinator may have put itself among the targets above while also being one of the plan's spares.
+    const spares = plan.spares.filter((spare) => !targets.some((t) => t.node === spare));
+    const request = new WriteRequest(requestId, message.w, spares, (outcome: WriteOutcome) => {
       done({ status: outcome.status, context: resultContext, acks: outcome.acks, error: outcome.error, code: outcome.status === 'ok' ? 'ok' : 'quorum' });
     });
     this.pendingWrites.set(requestId, request);

@@ -73,8 +73,11 @@ export class ReadRequest {
     return [...this.asked].filter((node) => !this.replies.has(node));
   }
 
+  /** Takes the next stand-in, if any, to replace a silent replica (never one already asked). */
   takeSpare(): NodeId | undefined {
-    return this.spares.shift();
+    let spare = this.spares.shift();
+    while (spare !== undefined && this.asked.has(spare)) spare = this.spares.shift();
+    return spare;
   }
 
   timeout(timeoutMicros: number): void {

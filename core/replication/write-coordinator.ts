@@ -68,9 +68,11 @@ export class WriteRequest {
     return this.targets().filter((t) => !this.acked.has(t.node) && !this.refused.has(t.node));
   }
 
-  /** Takes the next stand-in, if any, to replace a silent target. */
+  /** Takes the next stand-in, if any, to replace a silent target (never one already asked). */
   takeSpare(): NodeId | undefined {
-    return this.spares.shift();
+    let spare = this.spares.shift();
+    while (spare !== undefined && this.asked.has(spare)) spare = this.spares.shift();
+    return spare;
   }
 
   timeout(timeoutMicros: number): void {
