@@ -767,8 +767,10 @@ export class StorageNode {
       transfer = true;
     }
     const ops: Parameters<StorageEngine['writeBatch']>[0][number][] = [{ type: 'put', key: dataKey(key), value, ...this.recordTtl(merged) }];
+    const hinted: NodeId[] = [];
     for (const owner of typeof hintFor === 'string' ? [hintFor] : hintFor) {
       if (owner === '' || owner === this.id || !this.config.hintedHandoff) continue;
+      hinted.push(owner);
       this.counters.hintsStored++;
       const stored = hintKey(owner, key);
       // A later hinted write to the same key re-stamps the hint already waiting for (owner, key) instead of
@@ -779,11 +781,17 @@ export class StorageNode {
       } catch {
         // Only a counter: a read fault here is the write's business below, not this figure's.
       }
-      if (!known) this.hintOwners!.push(hintOwner(owner));
+      if (!known) this.noteHintOwner(owner);
       ops.push({ type: 'put', key: stored, value: encodeMicros(this.env.clock.nowMicros()) });
     }
+    // A delivery round that ran while this write was stalled in the engine (a full memtable) found no hint for
+    // the owner and dropped it from hintOwners: once the hint is in, the owner is noted again.
+    const written = hinted.length === 0 ? done : (error: Error | null) => {
+      if (error === null) for (const owner of hinted) this.noteHintOwner(owner);
+      done(error);
+    };
     try {
-      this.engine.writeBatch(ops, done, transfer); // with transfer: every key and value above is a fresh buffer only the engine keeps
+      this.engine.writeBatch(ops, written, transfer); // with transfer: every key and value above is a fresh buffer only the engine keeps
     } catch (error) {
       this.env.clock.setTimer(0, () => done(error as Error));
     }
@@ -822,58 +830,17 @@ export class StorageNode {
    */
   private deliverHints(): void {
     if (!this.config.hintedHandoff) return;
-    const owners = (this.hintOwners ??= this.ownersWithHints());
-    if (owners.length === 0) return;
-    const now = this.env.clock.nowMicros();
-    let offered = 0;
     // Every offer of a round shares one deadline, so one timer expires them all, in offer order. (One timer
     // per offer was ~5 % of all events in partition-500, whose stand-ins re-offer thousands of hints a second
     // to owners across the partition.)
     const roundIds: number[] = [];
     const roundMarkers: string[] = [];
-    const first = this.hintRound++ % owners.length;
-    const emptied: HintOwner[] = [];
-    for (let i = 0; i < owners.length && offered < this.config.hintBatch; i++) {
-      const owner = owners[(first + i) % owners.length]!;
-      // A suspected owner gets one hint, as a probe: its answer clears the suspicion, so the rest follow
-      // within a round of its return (waiting for the suspicion to lapse instead let stale reads through).
-      const suspected = this.suspicion.isSuspected(owner.id);
-      if (suspected && owner.inFlight > 0) continue; // the probe is still out
-      const limit = suspected ? 1 : this.config.hintBatch;
-      let offeredToOwner = 0;
-      const { prefix, end } = owner;
-      let from = prefix;
-      let found = 0;
-      scanning: for (;;) {
-        const records = this.engine.scan({ start: from, end }, limit === 1 ? 1 : HINT_SCAN_CHUNK);
-        found += records.length;
-        for (const record of records) {
-          const marker = latin1(record.key);
-          if (owner.inFlight > 0 && this.hintsInFlight.has(marker)) continue;
-          const storedAtMicros = decodeMicros(record.value);
-          if (now - storedAtMicros > this.config.hintWindowMicros) {
-            this.dropHint(record.key, 'hintsExpired');
-            continue;
-          }
-          offered++;
-          const requestId = this.newRequestId();
-          const key = record.key.subarray(prefix.length);
-          this.hintsInFlight.add(marker);
-          owner.inFlight++;
-          this.pendingHints.set(requestId, { owner, key: key.slice(), storedAtMicros });
-          roundIds.push(requestId);
-          roundMarkers.push(marker);
-          // The stored bytes as they are (the owner decodes and checks them), and the key as a view (encodeMessage copies).
-          this.send(owner.id, { type: 'hint-delivery', requestId, key, siblings: this.storedBytes(key), ttlMicros: 0 });
-          if (offered >= this.config.hintBatch || ++offeredToOwner >= limit) break scanning;
-        }
-        if (records.length < HINT_SCAN_CHUNK) break;
-        from = keySuccessor(records[records.length - 1]!.key);
-      }
-      // A hint stays in the engine until its delivery is acknowledged, so an empty range means none in flight.
-      if (found === 0) emptied.push(owner);
+    try {
+      this.offerHints(roundIds, roundMarkers);
+    } catch {
+      // A read fault (an injected one, a bad checksum) ends the round early: what it offered keeps its deadline
+      // below, and the next round reads again. Thrown on, it would have killed the timer that runs the rounds.
     }
-    if (emptied.length > 0) this.hintOwners = owners.filter((owner) => !emptied.includes(owner));
     if (roundIds.length > 0) {
       this.env.clock.setTimer(this.config.requestTimeoutMicros, () => {
         for (let i = 0; i < roundIds.length; i++) {
@@ -887,6 +854,65 @@ export class StorageNode {
         }
       });
     }
+  }
+
+  /** The body of a delivery round (see deliverHints): pushes each offer's request id and marker as it sends. */
+  private offerHints(roundIds: number[], roundMarkers: string[]): void {
+    const owners = (this.hintOwners ??= this.ownersWithHints());
+    if (owners.length === 0) return;
+    const now = this.env.clock.nowMicros();
+    let offered = 0;
+    const first = this.hintRound++ % owners.length;
+    const emptied: HintOwner[] = [];
+    for (let i = 0; i < owners.length && offered < this.config.hintBatch; i++) {
+      const owner = owners[(first + i) % owners.length]!;
+      // A suspected owner gets one hint, as a probe: its answer clears the suspicion, so the rest follow
+      // within a round of its return (waiting for the suspicion to lapse instead let stale reads through).
+      const suspected = this.suspicion.isSuspected(owner.id);
+      if (suspected && owner.inFlight > 0) continue; // the probe is still out
+      const limit = suspected ? 1 : this.config.hintBatch;
+      // A probe needs one live hint; a few records per read let it step over expired ones.
+      const chunk = suspected ? PROBE_SCAN_CHUNK : HINT_SCAN_CHUNK;
+      let offeredToOwner = 0;
+      const { prefix, end } = owner;
+      let from = prefix;
+      let found = 0;
+      scanning: for (;;) {
+        const records = this.engine.scan({ start: from, end }, chunk);
+        found += records.length;
+        for (const record of records) {
+          const marker = latin1(record.key);
+          if (owner.inFlight > 0 && this.hintsInFlight.has(marker)) continue;
+          const storedAtMicros = decodeMicros(record.value);
+          if (now - storedAtMicros > this.config.hintWindowMicros) {
+            this.dropHint(record.key, 'hintsExpired');
+            continue;
+          }
+          offered++;
+          const requestId = this.newRequestId();
+          const key = record.key.subarray(prefix.length);
+          const siblings = this.storedBytes(key); // may throw (a read fault): before anything is recorded
+          this.hintsInFlight.add(marker);
+          owner.inFlight++;
+          this.pendingHints.set(requestId, { owner, key: key.slice(), storedAtMicros });
+          roundIds.push(requestId);
+          roundMarkers.push(marker);
+          // The stored bytes as they are (the owner decodes and checks them), and the key as a view (encodeMessage copies).
+          this.send(owner.id, { type: 'hint-delivery', requestId, key, siblings, ttlMicros: 0 });
+          if (offered >= this.config.hintBatch || ++offeredToOwner >= limit) break scanning;
+        }
+        if (records.length < chunk) break;
+        from = keySuccessor(records[records.length - 1]!.key);
+      }
+      // A hint stays in the engine until its delivery is acknowledged, so an empty range means none in flight.
+      if (found === 0) emptied.push(owner);
+    }
+    if (emptied.length > 0) this.hintOwners = owners.filter((owner) => !emptied.includes(owner));
+  }
+
+  /** Adds `owner` to hintOwners unless it is there (or the list is not read off the engine yet). */
+  private noteHintOwner(owner: NodeId): void {
+    if (this.hintOwners !== undefined && !this.hintOwners.some((entry) => entry.id === owner)) this.hintOwners.push(hintOwner(owner));
   }
 
   /** The owners of the hints in the engine, read off its hint range one owner at a time. */
@@ -1295,8 +1321,9 @@ function compareBytes(a: Uint8Array, b: Uint8Array): number {
   return a.length - b.length;
 }
 
-/** Hint records read per engine scan in a delivery round. */
+/** Hint records read per engine scan in a delivery round; for a probe of a suspected owner, a few. */
 const HINT_SCAN_CHUNK = 128;
+const PROBE_SCAN_CHUNK = 8;
 const HINT_RANGE_END = prefixEnd(HINT_PREFIX)!;
 
 /** The smallest key after `key` in byte order (`key` + 0x00). */

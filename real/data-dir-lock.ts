@@ -24,7 +24,9 @@ import * as path from 'node:path';
  * Within one process, directories already locked are remembered, so two nodes of one process are refused too.
  *
  * What a pid file cannot do: if the machine rebooted and an unrelated process now has the old pid, the lock
- * looks held and the node refuses to start; the message says to delete the file. That errs on the safe side.
+ * looks held and the node refuses to start; the message says to delete the file. The same happens when a
+ * container is recreated on the same volume after a crash (another host name, or a reused small pid). Both
+ * err on the safe side: two live processes on one directory lose acknowledged writes, a refusal loses none.
  * Two processes taking over the same stale lock at the same instant could, in a window of microseconds, both
  * believe they hold it; the takeover re-reads the file just before removing it to keep that window small.
  */

@@ -41,7 +41,8 @@ import type { NodeId } from '../core/env';
  * mode, N, the ring's shape — as one ASCII string ("conflict=dvv n=3 vnodes=256 …"). Two nodes that differ
  * would otherwise talk: a lww replica's answers cannot be merged into a vector-clock read. They are compared,
  * not authenticated (they are outside the proofs): someone who can rewrite traffic can only cause a refusal.
- * Each side compares them only after the other has proven the secret, so an impostor is told "auth failure".
+ * Each side compares them only after the other has proven the secret, so an impostor is told "auth failure"
+ * (though a CHALLENGE shows anyone who dials the server's settings: they are not secret).
  *
  * What it does not do: after WELCOME the session is trusted as a whole (no per-frame MAC, no encryption).
  * That defends against misconfigured or stray nodes and port scanners on a trusted network; on an untrusted
@@ -52,8 +53,11 @@ import type { NodeId } from '../core/env';
 export const HANDSHAKE_VERSION = 2;
 export const NONCE_BYTES = 32;
 export const PROOF_BYTES = 32;
-/** Largest frame either side accepts before authentication (HELLO and CHALLENGE are under 330 bytes). */
-export const HANDSHAKE_MAX_FRAME_BYTES = 512;
+/**
+ * Largest frame either side accepts before authentication. The largest valid ones: HELLO 1 + 32 + 1 + 255 + 1 +
+ * 255 = 545 bytes, CHALLENGE 32 + 32 + 1 + 255 + 1 + 255 = 576 (255-byte id and settings), plus the type byte.
+ */
+export const HANDSHAKE_MAX_FRAME_BYTES = 1024;
 const MAX_ID_BYTES = 255;
 const LABEL_PREFIX = 'dynalab/tcp/v1 ';
 

@@ -7,6 +7,7 @@ import {
   decodeHello,
   encodeChallenge,
   encodeHello,
+  HANDSHAKE_MAX_FRAME_BYTES,
   HANDSHAKE_VERSION,
   HandshakeError,
   newNonce,
@@ -112,6 +113,17 @@ describe('handshake messages and proofs', () => {
     expect(challenge.serverId).toBe('n2');
     expect(challenge.settings).toBe('');
     expect(verifyProof('s', 'server', transcript, challenge.proof)).toBe(true);
+  });
+
+  it('the largest valid HELLO and CHALLENGE (255-byte id and settings) fit the pre-authentication frame limit', () => {
+    const id = 'n'.repeat(255);
+    const settings = 's'.repeat(255);
+    const hello = encodeHello({ version: HANDSHAKE_VERSION, nonce: transcript.clientNonce, clientId: id, settings });
+    const challenge = encodeChallenge({ nonce: transcript.serverNonce, proof: computeProof('s', 'server', transcript), serverId: id, settings });
+    expect(encodeFrame(FrameType.Hello, hello).length - 4).toBeLessThanOrEqual(HANDSHAKE_MAX_FRAME_BYTES);
+    expect(encodeFrame(FrameType.Challenge, challenge).length - 4).toBeLessThanOrEqual(HANDSHAKE_MAX_FRAME_BYTES);
+    expect(decodeHello(hello)).toMatchObject({ clientId: id, settings });
+    expect(decodeChallenge(challenge)).toMatchObject({ serverId: id, settings });
   });
 
   it('rejects malformed handshake payloads', () => {

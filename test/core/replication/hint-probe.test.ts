@@ -67,4 +67,54 @@ describe('hint delivery to owners that do not answer', () => {
     expect(waitingFor('n3')).toBe(0);
     expect(waitingFor('n0')).toBe(n0Waiting);
   });
+
+  it('a read fault in a delivery round ends that round only: the rounds go on and the hints still go back', () => {
+    const cluster = new SimCluster({ seed: 5, nodes: 6, readRepair: false });
+    const cutOff = ['n0', 'n1'];
+    cluster.network.partition([cutOff]);
+    const keys = writeHinted(cluster, cutOff, 20);
+    const standIns = cluster.ids.filter((id) => cluster.node(id)!.pendingHintCount() > 0);
+    let faults = 0;
+    for (const id of standIns) {
+      const engine = cluster.node(id)!.engine;
+      const scan = engine.scan.bind(engine);
+      engine.scan = (...args: Parameters<typeof scan>) => {
+        if (faults < 6) {
+          faults++;
+          throw new Error('injected read fault');
+        }
+        return scan(...args);
+      };
+    }
+    cluster.advance(4_000_000);
+    expect(faults).toBe(6);
+    cluster.network.heal();
+    cluster.advance(5_000_000);
+    for (const id of standIns) expect(cluster.node(id)!.pendingHintCount(), id).toBe(0);
+    for (const key of keys) for (const owner of cutOff) expect(cluster.localValues(owner, key), `${owner} ${key}`).toEqual([`v-${key}`]);
+  });
+
+  it('a hint whose write was stalled past a delivery round is still handed over once it lands', () => {
+    // A round that runs while the hint's write waits in the engine (a full memtable) finds no hint for the
+    // owner and drops it from its list; the write's completion puts it back.
+    const cluster = new SimCluster({ seed: 7, nodes: 6, readRepair: false, w: 1 });
+    const cutOff = ['n0', 'n1'];
+    for (const id of cluster.ids.filter((id) => !cutOff.includes(id))) {
+      const node = cluster.node(id)!;
+      const engine = node.engine;
+      const writeBatch = engine.writeBatch.bind(engine);
+      const clock = cluster.world.machine(id).clock;
+      engine.writeBatch = (ops, done, transfer) => {
+        if (!ops.some((op) => op.key[0] === 0x68)) return writeBatch(ops, done, transfer); // 'h': a hint
+        clock.setTimer(3_000_000, () => writeBatch(ops, done, transfer));
+      };
+    }
+    cluster.advance(1_500_000); // every node has run a delivery round (its owner list is read)
+    cluster.network.partition([cutOff]);
+    const keys = writeHinted(cluster, cutOff, 5);
+    cluster.advance(6_000_000); // rounds during the stall, then the hints land
+    cluster.network.heal();
+    cluster.advance(5_000_000);
+    for (const key of keys) for (const owner of cutOff) expect(cluster.localValues(owner, key), `${owner} ${key}`).toEqual([`v-${key}`]);
+  });
 });
