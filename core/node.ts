@@ -754,9 +754,9 @@ export class StorageNode {
       return;
     }
     let value: Uint8Array;
-    // A fresh encoding is handed over as is; existing bytes (a view into engine.get's copy slab, or into a
-    // message) are copied by the engine into its memtable slab — cheaper than a copy of our own, and it keeps
-    // a memtable entry from pinning a slab it does not own.
+    // The engine copies every key and value into its memtable's arena, so existing bytes (a view into
+    // engine.get's copy slab, or into a message) are passed as they are; a fresh encoding nobody else holds is
+    // handed over (`transfer`), which only spares the copy a write stalled behind a full memtable would take.
     let transfer = false;
     if (stored.bytes !== null && sameSet(merged, stored.set)) {
       value = stored.bytes;

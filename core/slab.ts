@@ -1,9 +1,9 @@
 /**
  * A bump allocator for byte strings: copies land in a shared chunk instead of each getting an ArrayBuffer of
- * its own. One class serves three users, each with its own chunk size:
+ * its own. One class serves two users, each with its own chunk size:
  * - encoded messages (core/replication/messages.ts) and simulated workload values (sim/workload.ts), 256 KiB;
- * - the storage engine's memtable copies of keys and values (core/storage/engine.ts, sized by the memtable);
  * - values returned by the engine's `get` (64 KiB; see StorageEngine.valueCopies).
+ * (The memtable keeps its copies in an arena of its own, addressed by offset: no view per key and value.)
  *
  * Why: a fresh Uint8Array of a few hundred bytes costs ~0.45 µs in V8 (a backing store per array, tracked by
  * the GC), a view into a chunk ~0.1 µs; objects that survive in numbers make every collection slower too.

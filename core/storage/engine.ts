@@ -129,8 +129,8 @@ export class StorageEngine {
   private readonly walWriters = new Map<number, WalWriter>();
   private lastSeq: number;
   private nextFileNumber: number;
-  /** See copyIn: chunks of memtableBytes / 64 within 4..256 KiB (a quarter of a chunk is the largest copy it takes), allocated on the first write. */
-  private readonly memtableCopies: Slab;
+  /** The memtables' arena chunk size (see memtableChunkBytes). */
+  private readonly memtableChunkBytes: number;
   private flushing = false;
   private compacting = false;
   /** Writes queued behind a memtable stall, FIFO. A head index, not Array.shift, keeps draining O(n). */
@@ -195,14 +195,13 @@ export class StorageEngine {
     checkLevels(this.levels, options.compaction);
     this.lastSeq = lastSeq;
     this.nextFileNumber = nextFileNumber;
-    const chunkBytes = Math.min(256 * 1024, Math.max(4096, Math.floor(options.memtableBytes / 64)));
-    this.memtableCopies = new Slab(chunkBytes, chunkBytes >>> 2);
+    this.memtableChunkBytes = memtableChunkBytes(options);
     this.liveWals = liveWals;
     const walNumber = this.nextFileNumber++;
     this.wal = WalWriter.create(this.disk, walFileName(walNumber), walNumber, this.walCounters, this.options.syncWrites, this.soon, this.crc32);
     this.walWriters.set(walNumber, this.wal);
     this.liveWals.push(walNumber);
-    this.active = new Memtable(walNumber);
+    this.active = new Memtable(walNumber, this.memtableChunkBytes);
     if (replayed !== null && !replayed.isEmpty) {
       this.immutables.push(replayed);
       this.sealedCount++;
@@ -251,7 +250,7 @@ export class StorageEngine {
       lastSeq = Math.max(lastSeq, table.maxSeq);
     }
     wals.sort((a, b) => a - b);
-    const replayed = new Memtable(wals[0] ?? state.logNumber);
+    const replayed = new Memtable(wals[0] ?? state.logNumber, memtableChunkBytes(options));
     for (const number of wals) {
       const replay = readWal(disk, walFileName(number), env.crc32);
       recovery.walFilesReplayed++;
@@ -282,9 +281,10 @@ export class StorageEngine {
   }
 
   /**
-   * Applies `ops` atomically (one WAL record: after a crash either all are present or none). Keys and values
-   * are copied, so the caller may reuse its buffers — unless `transfer` is true: the caller hands the buffers
-   * over and promises never to modify them again (saves a copy per record on hot paths).
+   * Applies `ops` atomically (one WAL record: after a crash either all are present or none). The caller may
+   * reuse its buffers once this returns: an applied write is encoded into the WAL and copied into the memtable's
+   * arena at once, and a write that must wait (a stall) is copied before it queues — unless `transfer` is true:
+   * the caller hands the buffers over and promises never to modify them again (saves that copy).
    */
   writeBatch(ops: readonly WriteOp[], done: WriteCallback, transfer = false): void {
     this.assertOpen('write');
@@ -304,11 +304,10 @@ export class StorageEngine {
           if (now < 0) now = this.clock.nowMicros();
           time = Math.max(1, now + Math.ceil(op.ttlMicros));
         }
-        // Copies: the caller may reuse its buffers once put returns.
-        entries.push({ kind: KIND_PUT, seq: 0, time, key: transfer ? op.key : this.copyIn(op.key), value: transfer ? op.value : this.copyIn(op.value) });
+        entries.push({ kind: KIND_PUT, seq: 0, time, key: op.key, value: op.value });
       } else if (op.type === 'delete') {
         if (now < 0) now = this.clock.nowMicros();
-        entries.push({ kind: KIND_DELETE, seq: 0, time: Math.max(0, now), key: transfer ? op.key : this.copyIn(op.key), value: new Uint8Array(0) });
+        entries.push({ kind: KIND_DELETE, seq: 0, time: Math.max(0, now), key: op.key, value: new Uint8Array(0) });
       } else {
         throw new StorageInputError(`unknown write op type '${String((op as { type: unknown }).type)}'`);
       }
@@ -320,6 +319,11 @@ export class StorageEngine {
     }
     if (this.hasStalledWrites || this.immutables.length >= this.options.maxImmutableMemtables) {
       this.counters.writeStalls++;
+      // Queued past this call: the caller may reuse its buffers, so the queue keeps copies.
+      if (!transfer) for (const entry of entries) {
+        entry.key = entry.key.slice();
+        entry.value = entry.value.slice();
+      }
       this.stalled.push({ entries, done });
       if (this.pausedSteps.size > 0) this.resumePausedSteps();
       return;
@@ -363,16 +367,6 @@ export class StorageEngine {
     }
   }
 
-  /**
-   * A private copy of `bytes` for the memtable, carved from a shared slab: one ArrayBuffer per slab instead of
-   * one per key and value. Separate small buffers cost an allocation each and, living until their memtable is
-   * flushed, weigh on every garbage collection. A slab is freed once no memtable entry points into it any
-   * more; large values get their own buffer so a slab never pins much beyond what memtables hold.
-   */
-  private copyIn(bytes: Uint8Array): Uint8Array {
-    return this.memtableCopies.copy(bytes);
-  }
-
   private validateKey(key: Uint8Array): void {
     if (!(key instanceof Uint8Array)) throw new StorageInputError('key must be a Uint8Array');
     if (key.length === 0) throw new StorageInputError('key must not be empty');
@@ -389,7 +383,7 @@ export class StorageEngine {
     this.walWriters.set(walNumber, this.wal);
     this.liveWals.push(walNumber);
     this.immutables.push(this.active);
-    this.active = new Memtable(walNumber);
+    this.active = new Memtable(walNumber, this.memtableChunkBytes);
     this.sealedCount++;
     this.scheduleFlush();
   }
@@ -1057,4 +1051,14 @@ export class StorageEngine {
     });
     this.timers.set(id, true);
   }
+}
+
+/**
+ * Arena chunks for the memtables' copies of keys and values (see memtable.ts): memtableBytes / 64, within
+ * 4 … 256 KiB. One chunk per few hundred entries instead of a buffer (or a view) each: small buffers cost an
+ * allocation apiece and, living until their memtable is flushed, weigh on every garbage collection; the
+ * simulator's 1 MiB memtables get 16 KiB chunks, not an ArrayBuffer per sibling set.
+ */
+function memtableChunkBytes(options: StorageOptions): number {
+  return Math.min(256 * 1024, Math.max(4096, Math.floor(options.memtableBytes / 64)));
 }

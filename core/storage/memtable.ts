@@ -1,4 +1,3 @@
-import { compareBytes } from './bytes';
 import { encodedSize, type Entry, type EntryKind } from './entry';
 
 /**
@@ -21,17 +20,26 @@ import { encodedSize, type Entry, type EntryKind } from './entry';
  *     q0..q3     ·         key[0..12) as four 3-byte big-endian integers (what a descent compares)
  *     next0      level-0 successor id (0 = none: the head is never a successor)
  *     upperAt    where the node's links for levels 1 … height − 1 start in `upper` (−1: height 1)
- *     kind/seq/time, and the key and value views in two plain arrays
+ *     kind/seq/time
+ *     keyAt/keyLength, valueAt/valueLength   where the key's and the value's bytes are in the arena
  *     hashes     the key's hash, for rehashing the exact-match index
+ *
+ * The memtable keeps its own copy of every key and value, appended to an arena of chunks (a value larger
+ * than a quarter of a chunk gets a chunk of its own); a position packs the chunk number and the offset in it
+ * (chunk × 2^22 + offset). Bytes are never written twice, so a view handed out by `get` or a cursor stays
+ * valid for as long as its holder keeps it (it keeps the chunk alive).
  *
  * Why not one object per node (as before): a descent visits ~30 nodes of a 60 000-entry memtable in random
  * memory order. As objects, each visit was a cache miss on a ~150-byte object; as columns, the prefix
  * integers of every node fit in 1 MB, so a descent mostly stays in cache. On a real node under PUT load the
  * object skip list's insert was 8–9 % of the node's CPU. Objects that live until the flush are also what
- * every young-generation collection copies and then promotes; the columns are a handful of arrays.
+ * every young-generation collection copies and then promotes; the columns and the arena are a handful of
+ * arrays, where a view per key and per value were two objects per entry.
  */
 const MAX_HEIGHT = 12;
 const INITIAL_CAPACITY = 64;
+/** A position in the arena is chunk × CHUNK_SPAN + offset (chunks are at most 4 MiB; larger values get a chunk of their own, at offset 0). */
+const CHUNK_SPAN = 4 * 1024 * 1024;
 
 /** Bytes [from, from + 3) of `key` as a big-endian integer, zero-padded (always below 2^24). */
 function prefix3(key: Uint8Array, from: number): number {
@@ -44,12 +52,6 @@ function keyHash(key: Uint8Array): number {
   let h = 0x811c9dc5;
   for (let i = 0; i < key.length; i++) h = Math.imul(h ^ key[i]!, 0x01000193);
   return (h ^ (h >>> 30)) & 0x3fffffff;
-}
-
-function sameKey(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
 }
 
 const EMPTY = new Uint8Array(0);
@@ -66,8 +68,16 @@ export class Memtable {
   private seqs = new Float64Array(INITIAL_CAPACITY);
   private times = new Float64Array(INITIAL_CAPACITY);
   private hashes = new Int32Array(INITIAL_CAPACITY);
-  private readonly keys: Uint8Array[] = [EMPTY];
-  private readonly values: Uint8Array[] = [EMPTY];
+  private keyAt = new Float64Array(INITIAL_CAPACITY);
+  private keyLength = new Int32Array(INITIAL_CAPACITY);
+  private valueAt = new Float64Array(INITIAL_CAPACITY);
+  private valueLength = new Int32Array(INITIAL_CAPACITY);
+  /** The arena: chunks of copied keys and values, appended to and never rewritten. */
+  private readonly chunks: Uint8Array[] = [];
+  private chunk = EMPTY;
+  /** Index of `chunk` in `chunks` (a large value's own chunk may have been pushed after it). */
+  private chunkIndex = -1;
+  private chunkUsed = 0;
   /** Links of levels ≥ 1, `height − 1` consecutive slots per node that has them (a quarter of the nodes). */
   private upper = new Int32Array(INITIAL_CAPACITY);
   private upperUsed = 0;
@@ -84,7 +94,10 @@ export class Memtable {
   constructor(
     /** Number of the first WAL file holding this memtable's writes; older logs are not needed once it flushes. */
     readonly firstWalNumber: number,
+    /** Arena chunk size (the engine uses memtableBytes / 64, within 4 KiB … 256 KiB); allocated on first use. */
+    private readonly chunkBytes = 64 * 1024,
   ) {
+    if (!(chunkBytes >= 16 && chunkBytes <= CHUNK_SPAN)) throw new RangeError(`memtable chunkBytes must be 16 … ${CHUNK_SPAN}, got ${chunkBytes}`);
     // The head (id 0) has every level; its links start out empty (0).
     this.upperAt[0] = this.reserveUpper(MAX_HEIGHT - 1);
   }
@@ -124,7 +137,8 @@ export class Memtable {
       this.kinds[found] = entry.kind;
       this.seqs[found] = entry.seq;
       this.times[found] = entry.time;
-      this.values[found] = entry.value;
+      this.valueAt[found] = this.copyIn(entry.value);
+      this.valueLength[found] = entry.value.length;
       return;
     }
     if (this.count + 1 >= this.capacity) this.grow();
@@ -148,8 +162,10 @@ export class Memtable {
     this.seqs[id] = entry.seq;
     this.times[id] = entry.time;
     this.hashes[id] = hash;
-    this.keys.push(key);
-    this.values.push(entry.value);
+    this.keyAt[id] = this.copyIn(key);
+    this.keyLength[id] = key.length;
+    this.valueAt[id] = this.copyIn(entry.value);
+    this.valueLength[id] = entry.value.length;
     this.upperAt[id] = height > 1 ? this.reserveUpper(height - 1) : -1;
     for (let level = 0; level < height; level++) {
       const prev = update[level]!;
@@ -168,7 +184,56 @@ export class Memtable {
 
   /** @internal the entry held by node `id` (used by the cursor). */
   entryOf(id: number): Entry {
-    return { kind: this.kinds[id] as EntryKind, seq: this.seqs[id]!, time: this.times[id]!, key: this.keys[id]!, value: this.values[id]! };
+    return {
+      kind: this.kinds[id] as EntryKind,
+      seq: this.seqs[id]!,
+      time: this.times[id]!,
+      key: this.view(this.keyAt[id]!, this.keyLength[id]!),
+      value: this.view(this.valueAt[id]!, this.valueLength[id]!),
+    };
+  }
+
+  /** A copy of `bytes` in the arena; returns its position. */
+  private copyIn(bytes: Uint8Array): number {
+    const length = bytes.length;
+    if (length === 0) return 0;
+    if (length > this.chunkBytes >>> 2) {
+      // Large: a chunk of its own, so the arena's chunks stay small and a value never straddles two.
+      this.chunks.push(bytes.slice());
+      return (this.chunks.length - 1) * CHUNK_SPAN;
+    }
+    if (this.chunkUsed + length > this.chunk.length) {
+      this.chunk = new Uint8Array(this.chunkBytes);
+      this.chunkIndex = this.chunks.push(this.chunk) - 1;
+      this.chunkUsed = 0;
+    }
+    const at = this.chunkUsed;
+    this.chunk.set(bytes, at);
+    this.chunkUsed = at + length;
+    return this.chunkIndex * CHUNK_SPAN + at;
+  }
+
+  /** The `length` bytes at arena position `at`, as a view. */
+  private view(at: number, length: number): Uint8Array {
+    if (length === 0) return EMPTY;
+    const chunk = Math.floor(at / CHUNK_SPAN);
+    const offset = at - chunk * CHUNK_SPAN;
+    return this.chunks[chunk]!.subarray(offset, offset + length);
+  }
+
+  /** memcmp of node `id`'s key against `key`. */
+  private compareKey(id: number, key: Uint8Array): number {
+    const at = this.keyAt[id]!;
+    const chunk = Math.floor(at / CHUNK_SPAN);
+    const bytes = this.chunks[chunk]!;
+    const offset = at - chunk * CHUNK_SPAN;
+    const length = this.keyLength[id]!;
+    const n = Math.min(length, key.length);
+    for (let i = 0; i < n; i++) {
+      const d = bytes[offset + i]! - key[i]!;
+      if (d !== 0) return d;
+    }
+    return length - key.length;
   }
 
   /** @internal level-0 successor of node `id` (0: none). */
@@ -202,7 +267,7 @@ export class Memtable {
         else if (p1[next] !== q1) before = p1[next]! < q1;
         else if (p2[next] !== q2) before = p2[next]! < q2;
         else if (p3[next] !== q3) before = p3[next]! < q3;
-        else before = compareBytes(this.keys[next]!, key) < 0;
+        else before = this.compareKey(next, key) < 0;
         if (!before) break;
         node = next;
         next = this.nextAt(node, level);
@@ -219,7 +284,7 @@ export class Memtable {
     for (let slot = hash & mask; ; slot = (slot + 1) & mask) {
       const id = slots[slot]!;
       if (id === 0) return 0;
-      if (this.hashes[id] === hash && sameKey(this.keys[id]!, key)) return id;
+      if (this.hashes[id] === hash && this.keyLength[id] === key.length && this.compareKey(id, key) === 0) return id;
     }
   }
 
@@ -261,6 +326,10 @@ export class Memtable {
     this.seqs = widen(this.seqs, (n) => new Float64Array(n));
     this.times = widen(this.times, (n) => new Float64Array(n));
     this.hashes = widen(this.hashes, (n) => new Int32Array(n));
+    this.keyAt = widen(this.keyAt, (n) => new Float64Array(n));
+    this.keyLength = widen(this.keyLength, (n) => new Int32Array(n));
+    this.valueAt = widen(this.valueAt, (n) => new Float64Array(n));
+    this.valueLength = widen(this.valueLength, (n) => new Int32Array(n));
     this.capacity = capacity;
     this.slots = new Int32Array(capacity * 2);
     for (let id = 1; id <= this.count; id++) this.index(id, this.hashes[id]!);

@@ -70,6 +70,24 @@ describe('background duty cycle', () => {
     expect((ackedAtMicros - stalledAtMicros) / 1000).toBeLessThan(10);
   });
 
+  it('a stalled write keeps copies: the caller may reuse its key and value buffers as soon as put returns', () => {
+    const world = new World(35);
+    const options = { memtableBytes: 64 * 1024, maxImmutableMemtables: 2, backgroundStepBytes: 4 * 1024, backgroundDutyCycle: 0.01, tableSyncBytes: 0, autoCompaction: false, syncWrites: false };
+    const engine = StorageEngine.open({ disk: world.disk, clock: tickingClock(world), options });
+    const filler = new Uint8Array(1024).fill(2);
+    for (let i = 0; i < 140; i++) engine.put(enc(`k${String(i).padStart(4, '0')}`), filler, undefined, () => {});
+    const stallsBefore = engine.stats().writeStalls;
+    const key = enc('reused-key');
+    const value = new Uint8Array(1024).fill(9);
+    engine.put(key, value, undefined, () => {});
+    expect(engine.stats().writeStalls, 'this write waits behind the flushes').toBe(stallsBefore + 1);
+    key.fill(0x41); // the caller reuses its buffers at once
+    value.fill(0);
+    world.sim.run({ maxEvents: 100_000 });
+    expect(engine.get(enc('reused-key'))).toEqual(new Uint8Array(1024).fill(9));
+    expect(engine.get(key)).toBeUndefined();
+  });
+
   it('steps stop pausing while level 0 holds twice its compaction trigger: the compaction debt cannot grow', () => {
     // Six flushed tables in level 0 (trigger 3): the compaction that follows runs back to back.
     const compactionMillis = (l0Tables: number): number => {

@@ -19,10 +19,11 @@ const keyArb = fc.oneof(
 );
 
 describe('Memtable (a skip list in typed arrays)', () => {
-  it('behaves as a sorted map of the newest entry per key: get, ordered iteration, seek', () => {
+  it('behaves as a sorted map of the newest entry per key: get, ordered iteration, seek (copies in a chunked arena)', () => {
     fc.assert(
-      fc.property(fc.array(fc.tuple(keyArb, fc.boolean(), fc.uint8Array({ maxLength: 8 })), { minLength: 1, maxLength: 400 }), fc.array(keyArb, { maxLength: 20 }), (ops, probes) => {
-        const memtable = new Memtable(1);
+      fc.property(fc.array(fc.tuple(keyArb, fc.boolean(), fc.uint8Array({ maxLength: 40 })), { minLength: 1, maxLength: 400 }), fc.array(keyArb, { maxLength: 20 }), (ops, probes) => {
+        // 64-byte arena chunks: many chunks, and values over 16 bytes get chunks of their own in between.
+        const memtable = new Memtable(1, 64);
         const model = new Map<string, Entry>();
         ops.forEach(([key, isDelete, value], i) => {
           const entry: Entry = { key, seq: i + 1, kind: isDelete ? KIND_DELETE : KIND_PUT, time: isDelete ? 1000 + i : 0, value: isDelete ? new Uint8Array(0) : value };
@@ -72,6 +73,20 @@ describe('Memtable (a skip list in typed arrays)', () => {
       previous = key;
     }
     expect(walked).toBe(n);
+  });
+
+  it('keeps its own copies: the caller may reuse its buffers once apply returns', () => {
+    const memtable = new Memtable(1, 64);
+    const key = new TextEncoder().encode('reused-key');
+    const value = new Uint8Array(100).fill(7); // larger than a quarter chunk: a chunk of its own
+    memtable.apply({ key, seq: 1, kind: KIND_PUT, time: 0, value });
+    const small = Uint8Array.of(1, 2, 3);
+    memtable.apply({ key: Uint8Array.of(9), seq: 2, kind: KIND_PUT, time: 0, value: small });
+    key.fill(0);
+    value.fill(0);
+    small.fill(0);
+    expect(memtable.get(new TextEncoder().encode('reused-key'))?.value).toEqual(new Uint8Array(100).fill(7));
+    expect(memtable.get(Uint8Array.of(9))?.value).toEqual(Uint8Array.of(1, 2, 3));
   });
 
   it('an entry handed out keeps its fields when the key is overwritten later; a cursor entry is stable until it moves', () => {
