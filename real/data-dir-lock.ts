@@ -11,22 +11,28 @@ import * as path from 'node:path';
  * Decision: a pid lock file, as PostgreSQL's `postmaster.pid`. node:fs has no flock/fcntl lock, and a native
  * addon for one is more than this needs. The file is created exclusively (`open(…, 'wx')`, i.e. O_CREAT|O_EXCL)
  * and holds `pid hostname`. When it already exists:
- *   - its pid is alive on this host (`kill(pid, 0)` succeeds or fails with EPERM) and is not this process:
- *     refused, naming the directory, the pid and what to do;
+ *   - its pid is alive on this host (`kill(pid, 0)` succeeds or fails with EPERM), is not this process, and
+ *     is a dynalab process (its /proc/<pid>/cmdline names dynalab; where that cannot be read, it is assumed
+ *     to be): refused, naming the directory, the pid and what to do;
+ *   - its pid is alive but runs something else (the pid was reused after a crash — in a container that is
+ *     restarted, small pids come back at once): stale, taken over;
  *   - its pid is dead — a node killed with kill -9, or a machine that crashed — so the lock is stale: taken
  *     over at once (restarting a killed node on its directory must keep working);
  *   - its pid is this process's own but no node in this process holds the directory: a leftover of a node
  *     started in this process that never stopped cleanly (tests run several nodes in one process); taken over;
- *   - it names another host (a directory on shared storage): this host cannot tell whether that process
- *     runs, so refused;
+ *   - it names another host (shared storage, or a container recreated on the same volume, which gets a new
+ *     host name): this host cannot ask whether that process runs, so the holder proves it — a node touches
+ *     its LOCK every 5 s — and a LOCK from another host untouched for 30 s is stale and taken over, one
+ *     refreshed more recently is refused;
  *   - it is empty or unreadable: another process may be between creating and writing it, so it is re-read
  *     for up to a second before being treated as stale (a crash in that window leaves such a file).
  * Within one process, directories already locked are remembered, so two nodes of one process are refused too.
  *
- * What a pid file cannot do: if the machine rebooted and an unrelated process now has the old pid, the lock
- * looks held and the node refuses to start; the message says to delete the file. The same happens when a
- * container is recreated on the same volume after a crash (another host name, or a reused small pid). Both
- * err on the safe side: two live processes on one directory lose acknowledged writes, a refusal loses none.
+ * What a pid file cannot do: a node on another host that is stopped (SIGSTOP) for more than 30 s looks gone,
+ * and an unrelated dynalab process that happens to hold the old pid looks like the holder (refused; the
+ * message says to delete the file). The first is the price of letting a recreated container start on its
+ * own; the second errs on the safe side: two live processes on one directory lose acknowledged writes, a
+ * refusal loses none.
  * Two processes taking over the same stale lock at the same instant could, in a window of microseconds, both
  * believe they hold it; the takeover re-reads the file just before removing it to keep that window small.
  */
@@ -49,6 +55,32 @@ export interface DataDirLock {
 const heldHere = new Set<string>();
 
 const EMPTY_GRACE_MS = 1000;
+/** How often a holder touches its LOCK, and after how long without a touch another host's LOCK is stale. */
+export const LOCK_HEARTBEAT_MS = 5_000;
+export const LOCK_STALE_AFTER_MS = 30_000;
+
+export interface LockOptions {
+  heartbeatMs?: number;
+  staleAfterMs?: number;
+}
+
+/** Whether the live process `pid` is (or may be) a dynalab process: false only when its command line says otherwise. */
+function runsDynalab(pid: number): boolean {
+  try {
+    return fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('dynalab');
+  } catch {
+    return true; // cannot tell (no /proc, or it just exited): assume it is one
+  }
+}
+
+/** Milliseconds since `file` was last touched, or Infinity when it cannot be read. */
+function ageMs(file: string): number {
+  try {
+    return Date.now() - fs.statSync(file).mtimeMs;
+  } catch {
+    return Number.POSITIVE_INFINITY;
+  }
+}
 
 interface Holder {
   pid: number;
@@ -86,7 +118,9 @@ function readIfExists(file: string): string | null {
  * Locks `dataDir` (created if missing) for this process, or throws a DataDirLockedError saying who holds it
  * and what to do.
  */
-export async function lockDataDir(dataDir: string): Promise<DataDirLock> {
+export async function lockDataDir(dataDir: string, options: LockOptions = {}): Promise<DataDirLock> {
+  const heartbeatMs = options.heartbeatMs ?? LOCK_HEARTBEAT_MS;
+  const staleAfterMs = options.staleAfterMs ?? LOCK_STALE_AFTER_MS;
   fs.mkdirSync(dataDir, { recursive: true });
   const dir = fs.realpathSync(dataDir);
   const file = path.join(dir, LOCK_FILE);
@@ -121,10 +155,14 @@ export async function lockDataDir(dataDir: string): Promise<DataDirLock> {
         continue;
       }
     } else if (holder.host !== host) {
-      throw new DataDirLockedError(
-        `data dir ${dir} is in use by process ${holder.pid} on host ${holder.host} (its LOCK file), which this host (${host}) cannot check; ${remedy}`,
-      );
-    } else if (holder.pid !== process.pid && pidAlive(holder.pid)) {
+      const age = ageMs(file);
+      if (age < staleAfterMs) {
+        throw new DataDirLockedError(
+          `data dir ${dir} is in use by process ${holder.pid} on host ${holder.host} (its LOCK file, touched ${Math.round(age / 1000)} s ago; ` +
+            `one untouched for ${Math.round(staleAfterMs / 1000)} s is taken over); ${remedy}`,
+        );
+      }
+    } else if (holder.pid !== process.pid && pidAlive(holder.pid) && runsDynalab(holder.pid)) {
       throw new DataDirLockedError(`data dir ${dir} is in use by process ${holder.pid} (its LOCK file); ${remedy}`);
     }
     // Stale: its process is gone. Remove it only if it is still the file we judged, then create ours.
@@ -132,11 +170,21 @@ export async function lockDataDir(dataDir: string): Promise<DataDirLock> {
   }
   heldHere.add(dir);
   let released = false;
+  // The holder's proof of life for another host (see above); unref'd, so it never keeps a process alive.
+  const heartbeat = setInterval(() => {
+    try {
+      if (readIfExists(file) === content) fs.utimesSync(file, new Date(), new Date());
+    } catch {
+      // The directory went away: the node will notice on its next write.
+    }
+  }, heartbeatMs);
+  heartbeat.unref();
   return {
     file,
     release() {
       if (released) return;
       released = true;
+      clearInterval(heartbeat);
       heldHere.delete(dir);
       try {
         if (readIfExists(file) === content) fs.rmSync(file, { force: true });

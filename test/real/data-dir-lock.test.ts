@@ -125,7 +125,7 @@ describe('data directory lock', () => {
     expect(await restarted.exited).toBe(0);
   }, 60_000);
 
-  it('in one process: refuses a directory already locked here or by a live process, takes over dead and empty ones', async () => {
+  it('in one process: refuses a directory locked here, by a live dynalab process or recently from another host; takes over the rest', async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dynalab-lock-unit-'));
     try {
       const held = await lockDataDir(dir);
@@ -135,15 +135,40 @@ describe('data directory lock', () => {
       expect(fs.existsSync(path.join(dir, 'LOCK'))).toBe(false);
 
       const lockFile = path.join(fs.realpathSync(dir), 'LOCK');
-      fs.writeFileSync(lockFile, `${process.ppid} ${os.hostname()}\n`); // alive: the process that runs vitest's workers
-      await expect(lockDataDir(dir)).rejects.toThrow(`is in use by process ${process.ppid} (its LOCK file)`);
+      // Alive and a dynalab process (its command line says so): refused.
+      const holder = spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)', 'dynalab-lock-holder'], { stdio: 'ignore' });
+      try {
+        fs.writeFileSync(lockFile, `${holder.pid} ${os.hostname()}\n`);
+        await expect(lockDataDir(dir)).rejects.toThrow(`is in use by process ${holder.pid} (its LOCK file)`);
+      } finally {
+        holder.kill('SIGKILL');
+      }
+      // Alive but something else — the pid was reused after the holder died (the process running vitest here): taken over.
+      fs.writeFileSync(lockFile, `${process.ppid} ${os.hostname()}\n`);
+      const reused = await lockDataDir(dir);
+      expect(fs.readFileSync(lockFile, 'utf8')).toBe(`${process.pid} ${os.hostname()}\n`);
+      reused.release();
+
+      // Another host: refused while its holder keeps touching the file, taken over once it has not for a while.
       fs.writeFileSync(lockFile, `${process.ppid} some-other-host\n`);
-      await expect(lockDataDir(dir)).rejects.toThrow(/in use by process \d+ on host some-other-host/);
+      await expect(lockDataDir(dir)).rejects.toThrow(/in use by process \d+ on host some-other-host \(its LOCK file, touched 0 s ago; one untouched for 30 s is taken over\)/);
+      const longAgo = new Date(Date.now() - 60_000);
+      fs.utimesSync(lockFile, longAgo, longAgo);
+      const fromOtherHost = await lockDataDir(dir);
+      expect(fs.readFileSync(lockFile, 'utf8')).toBe(`${process.pid} ${os.hostname()}\n`);
+      fromOtherHost.release();
 
       fs.writeFileSync(lockFile, `${await deadPid()} ${os.hostname()}\n`);
       const takenOver = await lockDataDir(dir);
       expect(fs.readFileSync(lockFile, 'utf8')).toBe(`${process.pid} ${os.hostname()}\n`);
       takenOver.release();
+
+      // The holder touches its LOCK, so another host can tell it is alive.
+      const beating = await lockDataDir(dir, { heartbeatMs: 20 });
+      fs.utimesSync(lockFile, longAgo, longAgo);
+      await new Promise((resolve) => setTimeout(resolve, 120));
+      expect(Date.now() - fs.statSync(lockFile).mtimeMs).toBeLessThan(5_000);
+      beating.release();
 
       fs.writeFileSync(lockFile, ''); // a crash between creating the file and writing it
       const started = Date.now();
