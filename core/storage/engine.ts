@@ -392,6 +392,16 @@ export class StorageEngine {
     if (this.failure === null) this.failure = error;
   }
 
+  /**
+   * The error that stopped this engine taking writes (a failed WAL append or fsync, a background failure), or
+   * null. Once set, every write fails with it until the engine is reopened: after a failed fsync the page cache
+   * may have dropped what it held, so nothing written since the last good sync can be trusted (as PostgreSQL
+   * concluded in 2018). Reads still answer from what the engine holds.
+   */
+  get writeFailure(): Error | null {
+    return this.failure;
+  }
+
   // ───────────────────────────── reads ─────────────────────────────
 
   /** The live value of `key`, or undefined (absent, deleted or expired). Throws StorageCorruptionError. */

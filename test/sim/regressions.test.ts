@@ -17,6 +17,30 @@ describe('regressions found by dynalab check', () => {
   });
 });
 
+describe('regressions found by review', () => {
+  it('one node whose fsyncs fail now and then loses no acknowledged write at N=3 W=2 (it stops coordinating)', () => {
+    // Its engine refuses writes after the first failed fsync, but it kept coordinating: it drew each new dot
+    // from a local copy that lacked versions it had acknowledged, reused its own dots, and replicas dropped
+    // the acknowledged writes those dots had named (142 of 743 lost).
+    const { result } = runScenario(loadScenario(FAILING_FSYNCS, 'disk-sync-low.yaml'));
+    const lost = result.checks.find((c) => c.checker === 'lost-writes')!;
+    expect(lost.verdict, lost.summary).toBe('ok');
+    expect(result.figures.operations.fail).toBeGreaterThan(0); // its own writes are refused, not lost
+  });
+});
+
+const FAILING_FSYNCS = `
+name: disk-sync-low
+duration: 15s
+quiescence: 5s
+cluster: { nodes: 4, vnodes: 16, n: 3, r: 2, w: 2 }
+workload: { rate: 150, clients: 8, keys: 60 }
+faults:
+  - at: 1s
+    disk: { nodes: [n0], syncFaultProbability: 0.05 }
+checks: [lost-writes]
+`;
+
 const SEED_33 = `
 name: property-check
 description: drawn by dynalab check
