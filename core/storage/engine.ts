@@ -440,7 +440,16 @@ export class StorageEngine {
   }
 
   private lookup(key: Uint8Array): Entry | undefined {
-    let entry = this.active.get(key);
+    // Writes queued behind a full memtable are the newest state of their keys: a reader must see them, or a
+    // writer that reads before it writes (the store's coordinator draws its next version from what it holds)
+    // works from a copy without its own latest write (found by a review: a hot key with 1 MiB values and a
+    // 64 KiB memtable lost an acknowledged write to a reused version dot).
+    let entry: Entry | undefined;
+    if (this.stalledHead < this.stalled.length) {
+      entry = this.stalledEntry(key);
+      if (entry !== undefined) return entry;
+    }
+    entry = this.active.get(key);
     if (entry !== undefined) return entry;
     for (let i = this.immutables.length - 1; i >= 0; i--) {
       entry = this.immutables[i]!.get(key);
@@ -466,6 +475,15 @@ export class StorageEngine {
       if (table === undefined || compareBytes(key, table.smallest) < 0) continue;
       entry = this.probe(table, key, hash);
       if (entry !== undefined) return entry;
+    }
+    return undefined;
+  }
+
+  /** The newest queued (stalled) entry for `key`, if any. */
+  private stalledEntry(key: Uint8Array): Entry | undefined {
+    for (let w = this.stalled.length - 1; w >= this.stalledHead; w--) {
+      const entries = this.stalled[w]!.entries;
+      for (let i = entries.length - 1; i >= 0; i--) if (compareBytes(entries[i]!.key, key) === 0) return entries[i];
     }
     return undefined;
   }

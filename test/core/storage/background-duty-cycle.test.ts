@@ -81,6 +81,8 @@ describe('background duty cycle', () => {
     const value = new Uint8Array(1024).fill(9);
     engine.put(key, value, undefined, () => {});
     expect(engine.stats().writeStalls, 'this write waits behind the flushes').toBe(stallsBefore + 1);
+    // Queued, and already what a read sees: the newest state of the key.
+    expect(engine.get(enc('reused-key'))).toEqual(new Uint8Array(1024).fill(9));
     key.fill(0x41); // the caller reuses its buffers at once
     value.fill(0);
     world.sim.run({ maxEvents: 100_000 });
