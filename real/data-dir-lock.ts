@@ -12,10 +12,10 @@ import * as path from 'node:path';
  * addon for one is more than this needs. The file is created exclusively (`open(…, 'wx')`, i.e. O_CREAT|O_EXCL)
  * and holds `pid hostname`. When it already exists:
  *   - its pid is alive on this host (`kill(pid, 0)` succeeds or fails with EPERM), is not this process, and
- *     is a dynalab process (its /proc/<pid>/cmdline names dynalab; where that cannot be read, it is assumed
- *     to be): refused, naming the directory, the pid and what to do;
- *   - its pid is alive but runs something else (the pid was reused after a crash — in a container that is
- *     restarted, small pids come back at once): stale, taken over;
+ *     holds the LOCK file open (a holder keeps it open for its whole life; /proc/<pid>/fd shows it — where
+ *     that cannot be read, it is assumed to): refused, naming the directory, the pid and what to do;
+ *   - its pid is alive but does not hold the file open (the pid was reused after a crash — in a container
+ *     that is restarted, small pids come back at once): stale, taken over;
  *   - its pid is dead — a node killed with kill -9, or a machine that crashed — so the lock is stale: taken
  *     over at once (restarting a killed node on its directory must keep working);
  *   - its pid is this process's own but no node in this process holds the directory: a leftover of a node
@@ -28,11 +28,11 @@ import * as path from 'node:path';
  *     for up to a second before being treated as stale (a crash in that window leaves such a file).
  * Within one process, directories already locked are remembered, so two nodes of one process are refused too.
  *
- * What a pid file cannot do: a node on another host that is stopped (SIGSTOP) for more than 30 s looks gone,
- * and an unrelated dynalab process that happens to hold the old pid looks like the holder (refused; the
- * message says to delete the file). The first is the price of letting a recreated container start on its
- * own; the second errs on the safe side: two live processes on one directory lose acknowledged writes, a
- * refusal loses none.
+ * A holder checks every second that the LOCK is still its own (the file it holds open still has a name, and
+ * says its pid), and calls `onLost` when it is not — a node on another host that was stopped (SIGSTOP) for
+ * more than 30 s looks gone, and its LOCK is taken over; when it resumes it must stop before it writes
+ * again (node-process.ts exits at once). Acknowledgements wait for an fsync, whose completion comes a turn
+ * of the event loop after the timers, so a resumed node notices before it acknowledges anything new.
  * Two processes taking over the same stale lock at the same instant could, in a window of microseconds, both
  * believe they hold it; the takeover re-reads the file just before removing it to keep that window small.
  */
@@ -62,15 +62,29 @@ export const LOCK_STALE_AFTER_MS = 30_000;
 export interface LockOptions {
   heartbeatMs?: number;
   staleAfterMs?: number;
+  /** Called once when the LOCK stops being this holder's (another process took it over). */
+  onLost?: (reason: string) => void;
 }
 
-/** Whether the live process `pid` is (or may be) a dynalab process: false only when its command line says otherwise. */
-function runsDynalab(pid: number): boolean {
+/** How often a holder checks that its LOCK is still its own. */
+const OWNERSHIP_CHECK_MS = 1_000;
+
+/** Whether the live process `pid` holds `file` open (false only when /proc says it does not). */
+function holdsOpen(pid: number, file: string): boolean {
+  let fds: string[];
   try {
-    return fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('dynalab');
+    fds = fs.readdirSync(`/proc/${pid}/fd`);
   } catch {
-    return true; // cannot tell (no /proc, or it just exited): assume it is one
+    return true; // cannot tell (no /proc, another user's process): assume it does
   }
+  for (const fd of fds) {
+    try {
+      if (fs.readlinkSync(`/proc/${pid}/fd/${fd}`) === file) return true;
+    } catch {
+      // closed meanwhile
+    }
+  }
+  return false;
 }
 
 /** Milliseconds since `file` was last touched, or Infinity when it cannot be read. */
@@ -131,15 +145,17 @@ export async function lockDataDir(dataDir: string, options: LockOptions = {}): P
     throw new DataDirLockedError(`data dir ${dir} is in use by another node of this process ${process.pid} (its LOCK file); ${remedy}`);
   }
   const emptySince = Date.now();
+  let fd = -1;
   for (;;) {
     try {
-      const fd = fs.openSync(file, 'wx', 0o644);
+      fd = fs.openSync(file, 'wx', 0o644);
       try {
         fs.writeSync(fd, content);
-      } finally {
+      } catch (error) {
         fs.closeSync(fd);
+        throw error;
       }
-      break;
+      break; // kept open for the holder's life: how another process on this host knows it holds the LOCK
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') {
         throw new Error(`cannot create the lock file ${file}: ${(error as Error).message}`);
@@ -162,7 +178,7 @@ export async function lockDataDir(dataDir: string, options: LockOptions = {}): P
             `one untouched for ${Math.round(staleAfterMs / 1000)} s is taken over); ${remedy}`,
         );
       }
-    } else if (holder.pid !== process.pid && pidAlive(holder.pid) && runsDynalab(holder.pid)) {
+    } else if (holder.pid !== process.pid && pidAlive(holder.pid) && holdsOpen(holder.pid, file)) {
       throw new DataDirLockedError(`data dir ${dir} is in use by process ${holder.pid} (its LOCK file); ${remedy}`);
     }
     // Stale: its process is gone. Remove it only if it is still the file we judged, then create ours.
@@ -170,14 +186,26 @@ export async function lockDataDir(dataDir: string, options: LockOptions = {}): P
   }
   heldHere.add(dir);
   let released = false;
-  // The holder's proof of life for another host (see above); unref'd, so it never keeps a process alive.
+  // The holder's proof of life for another host, and its check that the LOCK is still its own (see above);
+  // unref'd, so it never keeps a process alive.
+  let lastTouch = Date.now();
   const heartbeat = setInterval(() => {
+    let lost: string | null = null;
     try {
-      if (readIfExists(file) === content) fs.utimesSync(file, new Date(), new Date());
-    } catch {
-      // The directory went away: the node will notice on its next write.
+      if (fs.fstatSync(fd).nlink === 0) lost = `its LOCK file ${file} was removed by another process`;
+      else if (readIfExists(file) !== content) lost = `its LOCK file ${file} now names another holder (${(readIfExists(file) ?? '').trim()})`;
+      else if (Date.now() - lastTouch >= heartbeatMs) {
+        fs.utimesSync(file, new Date(), new Date());
+        lastTouch = Date.now();
+      }
+    } catch (error) {
+      lost = `its LOCK file ${file} cannot be checked (${(error as Error).message})`;
     }
-  }, heartbeatMs);
+    if (lost !== null && !released) {
+      clearInterval(heartbeat);
+      options.onLost?.(`data dir ${dir} is no longer this node's: ${lost}`);
+    }
+  }, Math.min(OWNERSHIP_CHECK_MS, heartbeatMs));
   heartbeat.unref();
   return {
     file,
@@ -186,6 +214,14 @@ export async function lockDataDir(dataDir: string, options: LockOptions = {}): P
       released = true;
       clearInterval(heartbeat);
       heldHere.delete(dir);
+      let ours = false;
+      try {
+        ours = readIfExists(file) === content;
+        fs.closeSync(fd);
+      } catch {
+        // already closed, or the directory cannot be read
+      }
+      if (!ours) return; // taken over meanwhile: the file is someone else's now
       try {
         if (readIfExists(file) === content) fs.rmSync(file, { force: true });
       } catch {

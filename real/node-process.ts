@@ -38,6 +38,11 @@ export interface StartOptions {
   backoff?: { initialMs?: number; maxMs?: number };
   /** Overrides for the core config (tests). */
   core?: Partial<Omit<NodeConfig, 'id' | 'members'>>;
+  /**
+   * When another process takes this node's data directory over (see data-dir-lock.ts). Default: log and exit
+   * the process at once, before this node writes or acknowledges anything more there.
+   */
+  onDataDirLost?: (reason: string) => void;
 }
 
 /** The core configuration a real config implies, except the engine options (realStorageOptions: they draw at random). */
@@ -80,7 +85,11 @@ export async function startRealNode(config: RealNodeConfig, options: StartOption
   const warn = (message: string): void => console.error(`[node ${config.id}] WARN ${message}`);
   // Before anything touches the directory: a second process on it would delete this one's WAL and MANIFEST
   // files (see data-dir-lock.ts). Throws, naming the holder, if another live process has it.
-  const lock = await lockDataDir(config.dataDir);
+  const onLost = options.onDataDirLost ?? ((reason: string) => {
+    console.error(`[node ${config.id}] FATAL ${reason}; exiting now so that two nodes never write one data directory`);
+    process.exit(1);
+  });
+  const lock = await lockDataDir(config.dataDir, { onLost });
   try {
     return await startLocked(config, options, { clock, random, warn, lock });
   } catch (error) {

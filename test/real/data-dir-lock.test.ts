@@ -125,7 +125,7 @@ describe('data directory lock', () => {
     expect(await restarted.exited).toBe(0);
   }, 60_000);
 
-  it('in one process: refuses a directory locked here, by a live dynalab process or recently from another host; takes over the rest', async () => {
+  it('in one process: refuses a directory locked here, by a live holder or recently from another host; takes over the rest; a holder hears when it is taken', async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dynalab-lock-unit-'));
     try {
       const held = await lockDataDir(dir);
@@ -135,15 +135,17 @@ describe('data directory lock', () => {
       expect(fs.existsSync(path.join(dir, 'LOCK'))).toBe(false);
 
       const lockFile = path.join(fs.realpathSync(dir), 'LOCK');
-      // Alive and a dynalab process (its command line says so): refused.
-      const holder = spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)', 'dynalab-lock-holder'], { stdio: 'ignore' });
+      // Alive and holding the LOCK open, as a node does for its whole life: refused.
+      fs.writeFileSync(lockFile, '');
+      const holder = spawn(process.execPath, ['-e', "require('fs').openSync(process.argv[1], 'r'); console.log('open'); setInterval(() => {}, 1000)", lockFile], { stdio: ['ignore', 'pipe', 'ignore'] });
       try {
+        await new Promise((resolve) => holder.stdout!.once('data', resolve));
         fs.writeFileSync(lockFile, `${holder.pid} ${os.hostname()}\n`);
         await expect(lockDataDir(dir)).rejects.toThrow(`is in use by process ${holder.pid} (its LOCK file)`);
       } finally {
         holder.kill('SIGKILL');
       }
-      // Alive but something else — the pid was reused after the holder died (the process running vitest here): taken over.
+      // Alive but not holding it — the pid was reused after the holder died (the process running vitest here): taken over.
       fs.writeFileSync(lockFile, `${process.ppid} ${os.hostname()}\n`);
       const reused = await lockDataDir(dir);
       expect(fs.readFileSync(lockFile, 'utf8')).toBe(`${process.pid} ${os.hostname()}\n`);
@@ -162,6 +164,18 @@ describe('data directory lock', () => {
       const takenOver = await lockDataDir(dir);
       expect(fs.readFileSync(lockFile, 'utf8')).toBe(`${process.pid} ${os.hostname()}\n`);
       takenOver.release();
+
+      // A holder whose LOCK is taken over hears of it within about a second (a node then exits at once).
+      const lostReasons: string[] = [];
+      const victim = await lockDataDir(dir, { onLost: (reason) => lostReasons.push(reason) });
+      fs.rmSync(lockFile);
+      fs.writeFileSync(lockFile, `1234 some-other-host\n`);
+      await new Promise((resolve) => setTimeout(resolve, 1_500));
+      expect(lostReasons).toHaveLength(1);
+      expect(lostReasons[0]).toMatch(/is no longer this node's: its LOCK file .* was removed by another process/);
+      victim.release();
+      expect(fs.readFileSync(lockFile, 'utf8'), 'release leaves the new holder\'s file alone').toBe('1234 some-other-host\n');
+      fs.rmSync(lockFile);
 
       // The holder touches its LOCK, so another host can tell it is alive.
       const beating = await lockDataDir(dir, { heartbeatMs: 20 });
