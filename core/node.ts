@@ -345,7 +345,7 @@ export class StorageNode {
         status: outcome.status,
         values: liveValues(outcome.merged, now),
         context: encodeContext(contextOf(outcome.merged)),
-        etag: etag(outcome.merged),
+        etag: this.currentEtag(outcome.merged, now),
         replies: outcome.replies,
         error: outcome.error,
         code: outcome.status === 'ok' ? 'ok' : 'quorum',
@@ -353,9 +353,19 @@ export class StorageNode {
     });
   }
 
-  /** Etag of a key nobody has written: pass it to cas for "create only if absent". */
+  /** Etag of a key without a live value (never written, deleted or expired): pass it to cas for "create only if absent". */
   absentEtag(): string {
     return etag(emptySet(this.mode));
+  }
+
+  /**
+   * The etag a client sees for `set`: its fingerprint, or absentEtag() when no version is live. A deleted or
+   * expired key reads as absent, so it must compare as absent: "create only if absent" works again after a
+   * delete or an expiry, and an old holder's etag no longer matches a lease that has run out (found by a
+   * review: after a delete, If-None-Match: * could never create the key again).
+   */
+  private currentEtag(set: SiblingSet, nowMicros: number): string {
+    return liveValues(set, nowMicros).length === 0 ? this.absentEtag() : etag(set);
   }
 
   /** The key's preference list (first N distinct nodes clockwise). */
@@ -535,12 +545,16 @@ export class StorageNode {
         if (outcome.status !== 'ok') {
           return done({ status: 'fail', context: new Uint8Array(0), acks: 0, error: `cas could not read the current version: ${outcome.error}`, code: 'quorum' });
         }
-        const current = etag(outcome.merged);
+        const current = this.currentEtag(outcome.merged, this.env.clock.nowMicros());
         const matches = expected === ANY_VERSION
           || (expected === ANY_LIVE_VERSION ? liveValues(outcome.merged, this.env.clock.nowMicros()).length > 0 : current === expected);
         if (!matches) {
           this.counters.casConflicts++;
-          const error = expected === ANY_LIVE_VERSION ? 'conflict: the key has no live value (expected one: *)' : `conflict: the key's version is ${current}, not the expected ${expected}`;
+          const error = expected === ANY_LIVE_VERSION
+            ? 'conflict: the key has no live value (expected one: *)'
+            : expected === this.absentEtag()
+              ? `conflict: the key has a value (version ${current}); expected none`
+              : `conflict: the key's version is ${current}, not the expected ${expected}`;
           return done({ status: 'fail', context: encodeContext(contextOf(outcome.merged)), acks: 0, error, code: 'conflict' });
         }
         this.applyWrite(message, contextOf(outcome.merged), asStandIn, outcome.merged, done);

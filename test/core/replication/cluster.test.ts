@@ -260,6 +260,24 @@ describe('deletes, TTL, compare-and-set and limits', () => {
     expect(cluster.awaitGet('n4', 'lock').strings).toEqual(['owner-c']);
   });
 
+  it('a deleted or expired key compares as absent: create-if-absent works again, and an old etag no longer matches', () => {
+    const cluster = new SimCluster({ seed: 16, nodes: 5 });
+    const absent = cluster.node('n0')!.absentEtag();
+    expect(cluster.awaitPut('n0', 'lease', 'a').status).toBe('ok');
+    expect(cluster.awaitCas('n1', 'lease', 'b', absent)).toMatchObject({ status: 'fail', code: 'conflict' });
+    expect(cluster.awaitDeleteIf('n2', 'lease', null).status).toBe('ok');
+    expect(cluster.awaitGet('n3', 'lease').etag).toBe(absent);
+    expect(cluster.awaitCas('n4', 'lease', 'after-delete', absent).status).toBe('ok');
+    // A lease with a TTL: once it has run out, its holder's etag is stale and anyone may create the key again.
+    expect(cluster.awaitPut('n0', 'ttl-lease', 'holder', { ttlMicros: 1_000_000 }).status).toBe('ok');
+    const held = cluster.awaitGet('n1', 'ttl-lease').etag;
+    expect(held).not.toBe(absent);
+    cluster.advance(1_500_000);
+    expect(cluster.awaitCas('n2', 'ttl-lease', 'late renewal', held)).toMatchObject({ status: 'fail', code: 'conflict' });
+    expect(cluster.awaitCas('n3', 'ttl-lease', 'new holder', absent).status).toBe('ok');
+    expect(cluster.awaitGet('n4', 'ttl-lease').strings).toEqual(['new holder']);
+  });
+
   it('cas with * writes only over a live value', () => {
     const cluster = new SimCluster({ seed: 11, nodes: 5 });
     const absent = cluster.awaitCas('n0', 'lock', 'owner-a', '*');
