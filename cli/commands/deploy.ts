@@ -41,6 +41,24 @@ export const deployCommand: CommandModule<object, Awaited<ReturnType<typeof buil
       console.error(`dynalab deploy: ${(error as Error).message}`);
       process.exit(2);
     }
+    if (cluster.reused) {
+      // The nodes run from the configs already in the directory: an option that asks for something else would
+      // be silently ignored (a --token that is not enforced), so it is refused instead.
+      const stored = cluster.nodes[0]!.config;
+      const explicit = (flag: string) => process.argv.some((arg) => arg === `--${flag}` || arg.startsWith(`--${flag}=`));
+      const differs: string[] = [];
+      if (argv.n !== undefined && argv.n !== stored.n) differs.push(`--n ${argv.n} (the cluster has n=${stored.n})`);
+      if (argv.r !== undefined && argv.r !== stored.r) differs.push(`--r ${argv.r} (the cluster has r=${stored.r})`);
+      if (argv.w !== undefined && argv.w !== stored.w) differs.push(`--w ${argv.w} (the cluster has w=${stored.w})`);
+      if (argv.conflict !== undefined && argv.conflict !== stored.conflict) differs.push(`--conflict ${argv.conflict} (the cluster has ${stored.conflict})`);
+      if (argv.token !== undefined && argv.token !== stored.token) differs.push(`--token (the cluster ${stored.token === undefined ? 'has no token' : 'has another token'})`);
+      if (explicit('port') && argv.port !== 0 && `127.0.0.1:${argv.port}` !== stored.listen.http) differs.push(`--port ${argv.port} (node ${stored.id} listens on ${stored.listen.http})`);
+      if (differs.length > 0) {
+        console.error(`dynalab deploy: ${argv.data} holds an existing cluster, which runs from its node configs; these options differ from them: ${differs.join('; ')}. ` +
+          `Edit the configs there (every node alike), or deploy into a new --data.`);
+        process.exit(2);
+      }
+    }
     let stopping = false;
     const stop = async (why: string, code: number) => {
       if (stopping) return;

@@ -73,6 +73,15 @@ describe('dynalab deploy that fails', () => {
     expect(fs.readdirSync(data).filter((f) => f.endsWith('.yaml')).sort()).toEqual(['n0.yaml', 'n1.yaml', 'n2.yaml']);
   }, 60_000);
 
+  it('on an existing cluster, refuses options that differ from its configs instead of ignoring them', async () => {
+    const dir = path.join(root, 'existing-options');
+    await deployAndStop(['--nodes', '1', '--data', dir]);
+    const again = deployFailing(['--nodes', '1', '--data', dir, '--conflict', 'lww', '--token', 'tok']);
+    expect(again.code).toBe(2);
+    expect(again.stderr).toMatch(/holds an existing cluster.*--conflict lww \(the cluster has vclock\); --token \(the cluster has no token\)/s);
+    await deployAndStop(['--nodes', '1', '--data', dir, '--conflict', 'vclock']); // the same settings: fine
+  }, 60_000);
+
   it('removes what it created when a node fails to start on a fresh directory, and keeps an existing cluster', async () => {
     const data = path.join(root, 'start', 'data');
     // Every node process refuses to run: Node.js rejects the flag.
