@@ -1312,16 +1312,34 @@ export class StorageNode {
     this.env.clock.setTimer(0, () => done({ status: 'fail', context: new Uint8Array(0), acks: 0, error, code }));
   }
 
+  /**
+   * Starts a new incarnation: the epoch in `node-epoch` goes up by one (durably) and names this incarnation's
+   * actor. The file also records the conflict mode the directory's versions were written in (`<epoch> <mode>`;
+   * older files hold the epoch alone): a node restarted with the other mode would keep versions it can never
+   * merge with its replicas' (found by a review: one write through a node briefly configured lww made every
+   * later write of that key fail), so it refuses to start instead.
+   */
   private bumpEpoch(done: (error: Error | null) => void): void {
     const disk = this.env.disk;
     let epoch = 0;
     if (disk.exists(EPOCH_FILE)) {
       const text = decoder.decode(disk.readAll(EPOCH_FILE)).trim();
-      epoch = /^\d+$/.test(text) ? Number(text) : 0;
+      const match = /^(\d+)(?: (dvv|lww))?$/.exec(text);
+      epoch = match === null ? 0 : Number(match[1]);
+      const written = match?.[2];
+      if (written !== undefined && written !== this.mode) {
+        const name = (mode: string) => (mode === 'dvv' ? 'vclock' : mode);
+        const error = new Error(
+          `node ${this.id}: its data directory was written with conflict: ${name(written)}, but it is configured with conflict: ${name(this.mode)}; ` +
+            `a node's conflict mode cannot change (its stored versions cannot be merged with the other kind): restore the setting, or start it on an empty data directory`,
+        );
+        this.env.clock.setTimer(0, () => done(error));
+        return;
+      }
     }
     epoch++;
     disk.create(EPOCH_TEMP);
-    disk.append(EPOCH_TEMP, encoder.encode(`${epoch}\n`));
+    disk.append(EPOCH_TEMP, encoder.encode(`${epoch} ${this.mode}\n`));
     disk.sync(EPOCH_TEMP, (syncError) => {
       if (syncError) return done(syncError);
       disk.rename(EPOCH_TEMP, EPOCH_FILE);
