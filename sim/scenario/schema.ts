@@ -2,6 +2,13 @@ import { z } from 'zod';
 import { duration, size } from './units';
 
 /**
+ * The largest clock skew, offset or jump a scenario may ask for: 10^12 ms (~31.7 years). A node's clock reading
+ * is stored as µs in version timestamps and expiries, which must stay below 2^52 µs (~142 years from 1970).
+ */
+const MAX_CLOCK_SHIFT_MS = 1e12;
+const CLOCK_SHIFT_RANGE = { message: 'must be within ±1e12 ms (~31.7 years): clock readings are stored as µs below 2^52' };
+
+/**
  * The scenario file schema: one schema for every file in scenarios/. Unknown keys are errors (a typo must
  * not silently fall back to a default), and every error names the field; the loader adds the line.
  *
@@ -75,11 +82,14 @@ const network = z.strictObject({
 
 const clocks = z.strictObject({
   /** Each node's offset is drawn uniformly within ±skewMs. */
-  skewMs: z.number().nonnegative().default(0),
+  skewMs: z.number().nonnegative().max(MAX_CLOCK_SHIFT_MS, CLOCK_SHIFT_RANGE).default(0),
   /** Each node's drift is drawn uniformly within ±driftPpm. */
   driftPpm: z.number().nonnegative().max(100_000).default(0),
   /** Fixed per-node settings, overriding the draws. */
-  nodes: z.record(z.string(), z.strictObject({ offsetMs: z.number().optional(), driftPpm: z.number().optional() })).default({}),
+  nodes: z.record(z.string(), z.strictObject({
+    offsetMs: z.number().min(-MAX_CLOCK_SHIFT_MS, CLOCK_SHIFT_RANGE).max(MAX_CLOCK_SHIFT_MS, CLOCK_SHIFT_RANGE).optional(),
+    driftPpm: z.number().gt(-500_000).lt(1_000_000).optional(),
+  })).default({}),
 });
 
 const mix = z
@@ -157,7 +167,7 @@ const fault = z
     clock: z
       .strictObject({
         nodes: z.array(z.string()).min(1),
-        jumpMs: z.number().optional(),
+        jumpMs: z.number().min(-MAX_CLOCK_SHIFT_MS, CLOCK_SHIFT_RANGE).max(MAX_CLOCK_SHIFT_MS, CLOCK_SHIFT_RANGE).optional(),
         driftPpm: z.number().gt(-500_000).lt(1_000_000).optional(),
       })
       .optional(),

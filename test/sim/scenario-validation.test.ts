@@ -85,6 +85,14 @@ describe('scenario validation: problems that used to surface only while running'
     expect(refusal({ faults: 'faults:\n  - { at: 2s, clock: { nodes: [n1], driftPpm: -600000 } }' })).toMatch(/faults\.0\.clock\.driftPpm/);
   });
 
+  it('clock skews, offsets, jumps and per-node drift are bounded so clock readings stay storable', () => {
+    expect(refusal({ faults: 'faults:\n  - { at: 2s, clock: { nodes: [n1], jumpMs: 5e12 } }' })).toMatch(/faults\.0\.clock\.jumpMs: must be within ±1e12 ms/);
+    expect(refusal({ clocks: 'clocks: { skewMs: 7e12 }' })).toMatch(/v\.yaml:5:\d+: clocks\.skewMs: must be within ±1e12 ms/);
+    expect(refusal({ clocks: 'clocks: { nodes: { n0: { offsetMs: -2e12 } } }' })).toMatch(/clocks\.nodes\.n0\.offsetMs: must be within ±1e12 ms/);
+    expect(refusal({ clocks: 'clocks: { nodes: { n0: { driftPpm: 2000000 } } }' })).toMatch(/clocks\.nodes\.n0\.driftPpm/);
+    expect(refusal({ faults: 'faults:\n  - { at: 2s, clock: { nodes: [n1], jumpMs: -1e12 } }' })).toBe('accepted');
+  });
+
   it('every problem at once, each with its line', () => {
     const message = refusal({ duration: 'duration: 0s', faults: 'faults:\n  - { at: 2s, partition: { isolate: n99 } }' });
     expect(message).toMatch(/v\.yaml:2:11: duration/);
