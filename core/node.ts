@@ -476,6 +476,7 @@ export class StorageNode {
       return this.failLater(done, 'bad-request', `ttl of ${ttlMicros} µs would expire past 2^52 µs after the epoch (the year 2112), the latest expiry a version can carry`);
     }
     const walk = this.walk(request.key);
+    if (walk.length === 0) return this.failLater(done, 'unavailable', EMPTY_RING);
     const owners = walk.slice(0, this.config.n);
     const message: CoordinateMessage = {
       type: 'coordinate',
@@ -679,6 +680,10 @@ export class StorageNode {
   private coordinateRead(key: Uint8Array, r: number, done: (outcome: ReadOutcome) => void): void {
     this.counters.readsCoordinated++;
     const walk = this.walk(key);
+    if (walk.length === 0) {
+      this.env.clock.setTimer(0, () => done({ status: 'fail', merged: emptySet(this.mode), replies: 0, error: EMPTY_RING }));
+      return;
+    }
     const plan = planTargets(walk, this.config.n, this.config.sloppyQuorum, (node) => node !== this.id && this.suspicion.isSuspected(node));
     const requestId = this.newRequestId();
     let answered = false;
@@ -1414,6 +1419,9 @@ function keySuccessor(key: Uint8Array): Uint8Array {
 }
 
 const EMPTY_KEY = new Uint8Array(0);
+
+/** Why a request fails when every member has left the ring (nothing owns any key). */
+const EMPTY_RING = 'the ring has no members: every node has left, so no node owns any key';
 
 /**
  * The longest TTL a write may carry: 50 years, in µs. A version's expiry is stored as µs since the epoch below

@@ -40,6 +40,29 @@ describe('regressions found by review', () => {
   });
 });
 
+describe('regressions found by the second simulator review', () => {
+  it('every member leaving the ring fails requests with a reason instead of throwing mid-run', () => {
+    const { result, history } = runScenario(loadScenario(LEAVE_ALL, 'jl-leave-all.yaml'));
+    expect(result.figures.operations.fail).toBeGreaterThan(0);
+    const failed = history.events.find((e) => e.type === 'fail' && typeof e.error === 'string' && e.error.includes('the ring has no members'));
+    expect(failed, 'a failed operation names the empty ring').toBeDefined();
+  });
+});
+
+const LEAVE_ALL = `
+name: jl-leave-all
+duration: 20s
+quiescence: 5s
+cluster: { nodes: 2, spareNodes: 0, vnodes: 16, n: 1, r: 1, w: 1 }
+workload: { rate: 100, clients: 5, keys: 100 }
+faults:
+  - at: 2s
+    leave: { node: n0 }
+  - at: 4s
+    leave: { node: n1 }
+checks: [lost-writes]
+`;
+
 const HOT_BIG = `
 name: hot-big
 duration: 6s
