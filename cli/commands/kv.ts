@@ -22,7 +22,11 @@ export const kvCommand: CommandModule = {
           .option('raw', { type: 'boolean', default: false, describe: 'write only the value bytes to stdout' }),
         (argv) => run(async () => {
           const result = await client(argv).get(argv.key, argv.r === undefined ? {} : { r: argv.r });
-          if (argv.json) return printJson(getJson(result));
+          if (argv.json) {
+            printJson(getJson(result));
+            if (!result.found) process.exitCode = 1; // as without --json: a script can test the exit status
+            return;
+          }
           if (!result.found) {
             console.error(`not found${result.context ? ` (context ${result.context})` : ''}`);
             process.exitCode = 1;
@@ -70,9 +74,14 @@ export const kvCommand: CommandModule = {
         'delete a key (without --context the node reads the current version first and deletes what it read)',
         (c) => c.positional('key', { type: 'string', demandOption: true })
           .option('context', { type: 'string', describe: 'causal context from a get' })
+          .option('if-match', { type: 'string', describe: 'only if the current etag is this (* = only if it has a value)' })
           .option('w', { type: 'string', coerce: wholeNumber('--w'), describe: 'write quorum' }),
         (argv) => run(async () => {
-          const reply = await client(argv).delete(argv.key, { ...(argv.context ? { context: argv.context } : {}), ...(argv.w !== undefined ? { w: argv.w } : {}) });
+          const reply = await client(argv).delete(argv.key, {
+            ...(argv.context ? { context: argv.context } : {}),
+            ...(argv.w !== undefined ? { w: argv.w } : {}),
+            ...(argv.ifMatch !== undefined ? { ifMatch: argv.ifMatch } : {}),
+          });
           if (argv.json) return printJson(reply);
           console.log(`deleted  ${reply.acks} replica${reply.acks === 1 ? '' : 's'} acknowledged`);
         }),
@@ -84,7 +93,9 @@ export const kvCommand: CommandModule = {
         (argv) => run(async () => {
           const result = await client(argv).list(argv.prefix, argv.limit === undefined ? {} : { limit: argv.limit });
           if (argv.json) return printJson(result);
-          for (const key of result.keys) console.log(key);
+          // Keys travel percent-encoded; shown as text when they are UTF-8, so a listed key can be passed to
+          // `kv get` as it is printed (other byte strings stay encoded).
+          for (const key of result.keys) console.log(readableKey(key));
           console.error(`${result.keys.length} keys from ${result.answered} of ${result.asked} nodes${result.truncated ? ' (truncated)' : ''}${result.missing.length ? `; no answer from ${result.missing.join(', ')}` : ''}`);
         }),
       )
@@ -125,6 +136,17 @@ async function run(body: () => Promise<void>): Promise<void> {
   } catch (error) {
     console.error(`dynalab kv: ${error instanceof DynalabHttpError ? error.message : (error as Error).message}`);
     process.exitCode = 1;
+  }
+}
+
+/** A percent-encoded key as text, when it decodes to UTF-8 without control characters; else as it came. */
+function readableKey(encoded: string): string {
+  try {
+    const text = decodeURIComponent(encoded);
+    // eslint-disable-next-line no-control-regex
+    return /[\x00-\x1f\x7f]/.test(text) ? encoded : text;
+  } catch {
+    return encoded;
   }
 }
 

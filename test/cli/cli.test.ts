@@ -124,6 +124,12 @@ describe('dynalab CLI', () => {
     expect(replay.stdout).toMatch(/verdict FAIL/);
   });
 
+  it('kv delete takes --if-match', () => {
+    const help = dynalab('kv', 'delete', '--help');
+    expect(help.code).toBe(0);
+    expect(help.stdout).toMatch(/--if-match/);
+  });
+
   it('--help lists the verbs', () => {
     const help = dynalab('--help');
     expect(help.code).toBe(0);
