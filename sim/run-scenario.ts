@@ -156,7 +156,8 @@ export function runScenario(scenario: Scenario, options: RunOptions = {}): Scena
   const samples: ConvergenceSample[] = [];
   const sampleEvery = 500_000;
   const sample = () => {
-    if (simulator.nowMicros >= nemesis.lastHealMicros && nemesis.lastHealMicros > 0) {
+    // Without a heal (no fault, or none healed) from the start: the replicas must still come to agree.
+    if (simulator.nowMicros >= nemesis.lastHealMicros) {
       samples.push({ time: simulator.nowMicros, divergentKeys: divergentKeys(cluster, firstKeys(workload.touchedKeys, 300)) });
     }
     if (simulator.nowMicros + sampleEvery <= scenario.duration) simulator.schedule(sampleEvery, EventTag.Control, sample);

@@ -62,12 +62,14 @@ export function checkConvergence(samples: readonly ConvergenceSample[], options:
   figures.convergenceMicros = convergenceMicros;
   const tooSlow = convergenceMicros > thresholdMicros;
   const [took, threshold] = formatDurationPair(convergenceMicros, thresholdMicros);
+  // healTime 0: nothing was healed (a run without faults), so the time counts from the start.
+  const since = healTime === 0 ? 'after the start (nothing to heal)' : 'after heal';
   return {
     ...base,
     verdict: tooSlow ? 'fail' : 'ok',
     summary: tooSlow
-      ? `replicas converged ${took} after heal, beyond the ${threshold} threshold`
-      : `replicas converged ${took} after heal (threshold ${threshold})`,
+      ? `replicas converged ${took} ${since}, beyond the ${threshold} threshold`
+      : `replicas converged ${took} ${since} (threshold ${threshold})`,
     figures,
   };
 }

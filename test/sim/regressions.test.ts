@@ -49,6 +49,24 @@ describe('regressions found by the second simulator review', () => {
   });
 });
 
+describe('convergence without faults', () => {
+  it('is judged from the start instead of "unknown" when nothing was healed', () => {
+    const { result } = runScenario(loadScenario(NO_FAULT, 'nofault.yaml'));
+    const convergence = result.checks.find((c) => c.checker === 'convergence')!;
+    expect(convergence.verdict, convergence.summary).toBe('ok');
+    expect(convergence.summary).toMatch(/after the start \(nothing to heal\)/);
+  });
+});
+
+const NO_FAULT = `
+name: nofault
+duration: 8s
+quiescence: 3s
+cluster: { nodes: 5, vnodes: 16 }
+workload: { rate: 100, clients: 5, keys: 50 }
+checks: [lost-writes, convergence]
+`;
+
 const LEAVE_ALL = `
 name: jl-leave-all
 duration: 20s
