@@ -15,7 +15,7 @@ export function checkCommand(yargs: Argv): Argv {
       y
         .option('runs', { type: 'string', coerce: parseRuns, describe: `scenarios to draw and run (a whole number ≥ 1; default ${DEFAULT_RUNS})` })
         .option('seed', { type: 'string', coerce: parseSeed, describe: 'fast-check seed (random if omitted; printed either way)' })
-        .option('path', { type: 'string', describe: 'replay path printed by an earlier failure' })
+        .option('path', { type: 'string', coerce: parseReplayPath, describe: 'replay path printed by an earlier failure (e.g. 12:0:3)' })
         .option('sabotage', { choices: ['ack-before-fsync', 'lww'] as const, describe: 'break the store on purpose to watch the check catch it' })
         .option('out', { type: 'string', default: 'runs', describe: 'where to write the minimal failing scenario' })
         .fail(badFlagsExit2),
@@ -36,6 +36,10 @@ export function checkCommand(yargs: Argv): Argv {
       });
       progress.finish();
       const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+      if (report.ok && argv.path !== undefined && report.runs === 0) {
+        console.error(`dynalab check: --path ${argv.path} replayed nothing: it names no run of seed ${seed} (use the seed and path a failure printed)`);
+        process.exit(2);
+      }
       if (report.ok) {
         console.log(`dynalab check: ${report.runs} drawn scenarios, every promise kept (${seconds.toFixed(1)} s, seed ${seed})`);
         console.log('  promises: vclock keeps every acknowledged write; R+W>N strict quorum without faults reads fresh; replicas agree after heal + final reads');
@@ -56,4 +60,10 @@ export function checkCommand(yargs: Argv): Argv {
       process.exitCode = 1;
     },
   );
+}
+
+/** A fast-check replay path: run indices separated by colons, as a failure prints it. */
+function parseReplayPath(raw: string): string {
+  if (!/^\d+(:\d+)*$/.test(raw)) throw new Error(`--path ${raw}: expected the replay path a failure printed, e.g. 12:0:3`);
+  return raw;
 }

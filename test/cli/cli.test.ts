@@ -124,6 +124,15 @@ describe('dynalab CLI', () => {
     expect(replay.stdout).toMatch(/verdict FAIL/);
   });
 
+  it('check refuses a malformed --path, and one that names no run, instead of a stack trace or a pass', () => {
+    const bad = dynalab('check', '--path', 'abc', '--seed', '1');
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/--path abc: expected the replay path a failure printed/);
+    const nothing = dynalab('check', '--path', '999:999', '--seed', '1', '--runs', '1');
+    expect(nothing.code).toBe(2);
+    expect(nothing.stderr).toMatch(/replayed nothing/);
+  });
+
   it('kv delete takes --if-match', () => {
     const help = dynalab('kv', 'delete', '--help');
     expect(help.code).toBe(0);
