@@ -66,11 +66,13 @@ export class Nemesis {
     if (fault.partition !== undefined) {
       const p = fault.partition;
       if ('fraction' in p) {
-        const cut = this.pick(this.cluster.ids, Math.max(1, Math.round(this.cluster.ids.length * p.fraction)));
+        const members = this.members();
+        const cut = this.pick(members, Math.max(1, Math.round(members.length * p.fraction)));
         network.partition([cut]);
         this.note(`partition: ${cut.length} nodes (${Math.round(p.fraction * 100)} %) cut off: ${preview(cut)}`);
       } else if ('halves' in p) {
-        const half = this.pick(this.cluster.ids, Math.floor(this.cluster.ids.length / 2));
+        const members = this.members();
+        const half = this.pick(members, Math.floor(members.length / 2));
         network.partition([half]);
         this.note(`partition: random halves (${half.length} | ${this.cluster.ids.length - half.length})`);
       } else if ('isolate' in p) {
@@ -93,7 +95,7 @@ export class Nemesis {
       this.lastHealMicros = this.cluster.simulator.nowMicros;
       this.note('heal network');
     } else if (fault.crash !== undefined) {
-      const up = this.cluster.ids.filter((id) => !this.crashed.has(id));
+      const up = this.members().filter((id) => !this.crashed.has(id));
       const victims = 'nodes' in fault.crash ? fault.crash.nodes
         : 'count' in fault.crash ? this.pick(up, Math.min(up.length, fault.crash.count))
         : this.pick(up, Math.max(1, Math.round(up.length * fault.crash.fraction)));
@@ -141,13 +143,23 @@ export class Nemesis {
       this.note(`loss burst: ${fault.loss.probability * 100} % for ${fault.loss.for / 1e6} s`);
     } else if (fault.join !== undefined) {
       // Membership changes are not faults (no fault window): the cluster must stay fully available through them.
+      // Which nodes are up depends on earlier random picks (a crash by count), so a change the cluster cannot
+      // make at that moment is logged and skipped rather than ending the run.
       this.requireNodes([fault.join.node]);
-      const seed = this.cluster.join(fault.join.node);
-      this.note(`join ${fault.join.node} (seed ${seed})`);
+      try {
+        const seed = this.cluster.join(fault.join.node);
+        this.note(`join ${fault.join.node} (seed ${seed})`);
+      } catch (error) {
+        this.note(`join ${fault.join.node} skipped: ${(error as Error).message}`);
+      }
     } else if (fault.leave !== undefined) {
       this.requireNodes([fault.leave.node]);
-      this.cluster.leave(fault.leave.node);
-      this.note(`leave ${fault.leave.node}`);
+      try {
+        this.cluster.leave(fault.leave.node);
+        this.note(`leave ${fault.leave.node}`);
+      } catch (error) {
+        this.note(`leave ${fault.leave.node} skipped: ${(error as Error).message}`);
+      }
     }
     this.updateWindow();
   }
@@ -170,6 +182,16 @@ export class Nemesis {
     this.updateWindow();
     const open = this.faultWindows.at(-1);
     if (open !== undefined && open.end === Number.POSITIVE_INFINITY) open.end = this.cluster.simulator.nowMicros;
+  }
+
+  /**
+   * The ring's members, in id order: what a random partition or crash picks from. Spare machines that have not
+   * joined carry nothing, so cutting one off or crashing one is not a fault of the cluster (and a spare crashed
+   * by count could not join later; found by a review). Without spares this is every node, as before.
+   */
+  private members(): NodeId[] {
+    const members = new Set(this.cluster.ringMembers());
+    return this.cluster.ids.filter((id) => members.has(id));
   }
 
   private pick(from: readonly NodeId[], count: number): NodeId[] {

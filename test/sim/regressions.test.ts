@@ -58,6 +58,31 @@ describe('convergence without faults', () => {
   });
 });
 
+describe('random faults and membership changes with spare machines', () => {
+  it('a crash by count picks ring members, not idle spares, and a join it made impossible is skipped, not thrown', () => {
+    const { result } = runScenario(loadScenario(COUNT_CRASH_THEN_JOIN, 'jl-count-crash.yaml'));
+    const actions = result.nemesis.map((entry) => entry.action);
+    const crash = actions.find((action) => action.startsWith('crash'))!;
+    expect(crash).toMatch(/n0/);
+    expect(crash).not.toMatch(/n3/); // n3 is the spare: it carries nothing until it joins
+    expect(actions).toContain('join n3 skipped: no running member to join n3 through');
+  });
+});
+
+const COUNT_CRASH_THEN_JOIN = `
+name: jl-count-crash
+duration: 20s
+quiescence: 5s
+cluster: { nodes: 3, spareNodes: 1, vnodes: 16 }
+workload: { rate: 100, clients: 5, keys: 100 }
+faults:
+  - at: 2s
+    crash: { count: 4 }
+  - at: 4s
+    join: { node: n3 }
+checks: [lost-writes]
+`;
+
 const NO_FAULT = `
 name: nofault
 duration: 8s
