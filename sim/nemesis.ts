@@ -25,6 +25,8 @@ export class Nemesis {
   private readonly crashed = new Set<NodeId>();
   private readonly diskFaulty = new Set<NodeId>();
   private lossUntil = 0;
+  /** Loss bursts under way: overlapping ones each run their full length, the strongest setting the rate. */
+  private lossBursts: { until: number; probability: number }[] = [];
   private baseLoss: number;
   lastHealMicros = 0;
 
@@ -51,6 +53,7 @@ export class Nemesis {
     this.diskFaulty.clear();
     this.cluster.network.setDefaults({ lossProbability: this.baseLoss });
     this.lossUntil = 0;
+    this.lossBursts = [];
     if (anythingToHeal) {
       this.lastHealMicros = this.cluster.simulator.nowMicros;
       this.note('heal everything still faulty (end of fault schedule)');
@@ -132,12 +135,22 @@ export class Nemesis {
       }
       this.note(`disk faults on ${preview(nodes)}: ${JSON.stringify(knobs)}`);
     } else if (fault.loss !== undefined) {
-      network.setDefaults({ lossProbability: fault.loss.probability });
-      const until = this.cluster.simulator.nowMicros + fault.loss.for;
-      this.lossUntil = until;
-      this.cluster.simulator.scheduleAt(until, EventTag.Fault, () => {
-        network.setDefaults({ lossProbability: this.baseLoss });
-        this.note('loss burst over');
+      // A burst that ends restores the strongest burst still running, not the base rate (a short burst inside a
+      // long one used to end both; found by a review).
+      const burst = { until: this.cluster.simulator.nowMicros + fault.loss.for, probability: fault.loss.probability };
+      this.lossBursts.push(burst);
+      const apply = (): void => {
+        const rate = this.lossBursts.reduce((max, b) => Math.max(max, b.probability), this.lossBursts.length > 0 ? 0 : this.baseLoss);
+        network.setDefaults({ lossProbability: rate });
+        this.lossUntil = this.lossBursts.reduce((max, b) => Math.max(max, b.until), 0);
+      };
+      apply();
+      this.cluster.simulator.scheduleAt(burst.until, EventTag.Fault, () => {
+        const index = this.lossBursts.indexOf(burst);
+        if (index < 0) return; // cleared by the final heal
+        this.lossBursts.splice(index, 1);
+        apply();
+        this.note(this.lossBursts.length === 0 ? 'loss burst over' : `loss burst over (${this.lossBursts.length} still running)`);
         this.updateWindow();
       });
       this.note(`loss burst: ${fault.loss.probability * 100} % for ${fault.loss.for / 1e6} s`);

@@ -69,6 +69,28 @@ describe('random faults and membership changes with spare machines', () => {
   });
 });
 
+describe('overlapping loss bursts', () => {
+  it('each runs its full length: a short burst inside a long one no longer ends both', () => {
+    const { result } = runScenario(loadScenario(NESTED_LOSS, 'lossB.yaml'));
+    expect(result.figures.availability.faultSeconds).toBeCloseTo(5, 5);
+    expect(result.nemesis.map((e) => e.action)).toContain('loss burst over (1 still running)');
+  });
+});
+
+const NESTED_LOSS = `
+name: lossB
+duration: 10s
+quiescence: 3s
+cluster: { nodes: 4, vnodes: 16 }
+workload: { rate: 150, clients: 8, keys: 60 }
+faults:
+  - at: 1s
+    loss: { probability: 1, for: 5s }
+  - at: 1500ms
+    loss: { probability: 1, for: 100ms }
+checks: [lost-writes]
+`;
+
 const COUNT_CRASH_THEN_JOIN = `
 name: jl-count-crash
 duration: 20s
