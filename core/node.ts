@@ -172,7 +172,8 @@ export class StorageNode {
   private readonly writeTimers = new SlotMap<[TimerId, TimerId]>();
   private readonly pendingReads = new SlotMap<ReadRequest>();
   private readonly pendingForwards = new SlotMap<(reply: Extract<Message, { type: 'coordinate-reply' }>) => void>();
-  private readonly pendingHints = new SlotMap<{ owner: HintOwner; key: Uint8Array; storedAtMicros: number }>();
+  /** Offered hints awaiting an answer: the hint record's key (a copy), its in-flight marker and its stamp. */
+  private readonly pendingHints = new SlotMap<{ owner: HintOwner; stored: Uint8Array; marker: number; storedAtMicros: number }>();
   /**
    * Hints offered and not yet answered, by hintMarker of their record key → how many (two keys may share a
    * marker: the other is then skipped for a round, nothing worse). A number, not the key as a string: building
@@ -810,13 +811,12 @@ export class StorageNode {
       const stored = hintKey(owner, key);
       // A later hinted write to the same key re-stamps the hint already waiting for (owner, key) instead of
       // adding one: a single later delivery carries both (unless the first is on its way, then it takes two).
-      const known = this.hintOwners === undefined || this.hintOwners.some((entry) => entry.id === owner);
+      const known = this.noteHintOwner(owner);
       try {
         if (known && this.engine.has(stored)) this.counters.hintsRefreshed++;
       } catch {
         // Only a counter: a read fault here is the write's business below, not this figure's.
       }
-      if (!known) this.noteHintOwner(owner);
       ops.push({ type: 'put', key: stored, value: encodeMicros(this.env.clock.nowMicros()) });
     }
     // A delivery round that ran while this write was stalled in the engine (a full memtable) found no hint for
@@ -869,9 +869,8 @@ export class StorageNode {
     // per offer was ~5 % of all events in partition-500, whose stand-ins re-offer thousands of hints a second
     // to owners across the partition.)
     const roundIds: number[] = [];
-    const roundMarkers: number[] = [];
     try {
-      this.offerHints(roundIds, roundMarkers);
+      this.offerHints(roundIds);
     } catch {
       // A read fault (an injected one, a bad checksum) ends the round early: what it offered keeps its deadline
       // below, and the next round reads again. Thrown on, it would have killed the timer that runs the rounds.
@@ -882,7 +881,7 @@ export class StorageNode {
           const unanswered = this.pendingHints.get(roundIds[i]!);
           if (unanswered === undefined) continue;
           this.pendingHints.delete(roundIds[i]!);
-          this.hintLanded(roundMarkers[i]!);
+          this.hintLanded(unanswered.marker);
           unanswered.owner.inFlight--;
           // Silent within the request timeout: suspected, like a replica that left a read or write unanswered.
           this.suspicion.suspect(unanswered.owner.id);
@@ -891,8 +890,8 @@ export class StorageNode {
     }
   }
 
-  /** The body of a delivery round (see deliverHints): pushes each offer's request id and marker as it sends. */
-  private offerHints(roundIds: number[], roundMarkers: number[]): void {
+  /** The body of a delivery round (see deliverHints): pushes each offer's request id as it sends. */
+  private offerHints(roundIds: number[]): void {
     const owners = (this.hintOwners ??= this.ownersWithHints());
     if (owners.length === 0) return;
     const now = this.env.clock.nowMicros();
@@ -909,7 +908,7 @@ export class StorageNode {
         // The hint probed last round, found by key: an owner that stays away is probed every round, and a
         // point lookup is a fraction of what setting up a range scan over the memtables and tables costs.
         const stamp = this.engine.getView(owner.probe);
-        if (stamp !== undefined && this.offerHint(owner, owner.probe, stamp, now, roundIds, roundMarkers) === 'offered') {
+        if (stamp !== undefined && this.offerHint(owner, owner.probe, stamp, now, roundIds) === 'offered') {
           offered++;
           continue;
         }
@@ -925,7 +924,7 @@ export class StorageNode {
         const records = this.engine.scan({ start: from, end: owner.end }, chunk);
         found += records.length;
         for (const record of records) {
-          if (this.offerHint(owner, record.key, record.value, now, roundIds, roundMarkers) !== 'offered') continue;
+          if (this.offerHint(owner, record.key, record.value, now, roundIds) !== 'offered') continue;
           if (suspected) owner.probe = record.key.slice();
           if (++offered >= this.config.hintBatch || ++offeredToOwner >= limit) break scanning;
         }
@@ -940,9 +939,9 @@ export class StorageNode {
 
   /**
    * Offers the hint stored under `stored` (its value: the stamp) to its owner, unless it is already on its
-   * way or has expired (then it is dropped). Pushes the offer's request id and marker for the round's deadline.
+   * way or has expired (then it is dropped). Pushes the offer's request id for the round's deadline.
    */
-  private offerHint(owner: HintOwner, stored: Uint8Array, stamp: Uint8Array, now: number, roundIds: number[], roundMarkers: number[]): 'offered' | 'in-flight' | 'expired' {
+  private offerHint(owner: HintOwner, stored: Uint8Array, stamp: Uint8Array, now: number, roundIds: number[]): 'offered' | 'in-flight' | 'expired' {
     const marker = hintMarker(stored);
     if (owner.inFlight > 0 && this.hintsInFlight.has(marker)) return 'in-flight';
     const storedAtMicros = decodeMicros(stamp);
@@ -955,9 +954,8 @@ export class StorageNode {
     const siblings = this.storedBytes(key); // may throw (a read fault): before anything is recorded
     this.hintsInFlight.set(marker, (this.hintsInFlight.get(marker) ?? 0) + 1);
     owner.inFlight++;
-    this.pendingHints.set(requestId, { owner, key: key.slice(), storedAtMicros });
+    this.pendingHints.set(requestId, { owner, stored: stored.slice(), marker, storedAtMicros });
     roundIds.push(requestId);
-    roundMarkers.push(marker);
     // The stored bytes as they are (the owner decodes and checks them), and the key as a view (encodeMessage copies).
     this.send(owner.id, { type: 'hint-delivery', requestId, key, siblings, ttlMicros: 0 });
     return 'offered';
@@ -970,9 +968,14 @@ export class StorageNode {
     else this.hintsInFlight.delete(marker);
   }
 
-  /** Adds `owner` to hintOwners unless it is there (or the list is not read off the engine yet). */
-  private noteHintOwner(owner: NodeId): void {
-    if (this.hintOwners !== undefined && !this.hintOwners.some((entry) => entry.id === owner)) this.hintOwners.push(hintOwner(owner));
+  /**
+   * Adds `owner` to hintOwners unless it is there. True when it was there already, or when the list is not
+   * read off the engine yet (then any hint may exist).
+   */
+  private noteHintOwner(owner: NodeId): boolean {
+    if (this.hintOwners === undefined || this.hintOwners.some((entry) => entry.id === owner)) return true;
+    this.hintOwners.push(hintOwner(owner));
+    return false;
   }
 
   /** The owners of the hints in the engine, read off its hint range one owner at a time. */
@@ -993,8 +996,8 @@ export class StorageNode {
     if (hint === undefined) return;
     this.pendingHints.delete(requestId);
     hint.owner.inFlight--;
-    const stored = hintKey(hint.owner.id, hint.key);
-    this.hintLanded(hintMarker(stored));
+    const stored = hint.stored;
+    this.hintLanded(hint.marker);
     if (!ok) return;
     let current: Uint8Array | undefined;
     try {

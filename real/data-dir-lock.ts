@@ -214,18 +214,16 @@ export async function lockDataDir(dataDir: string, options: LockOptions = {}): P
       released = true;
       clearInterval(heartbeat);
       heldHere.delete(dir);
-      let ours = false;
       try {
-        ours = readIfExists(file) === content;
-        fs.closeSync(fd);
-      } catch {
-        // already closed, or the directory cannot be read
-      }
-      if (!ours) return; // taken over meanwhile: the file is someone else's now
-      try {
+        // Removed only while it is still ours: if it was taken over meanwhile, the file is someone else's now.
         if (readIfExists(file) === content) fs.rmSync(file, { force: true });
       } catch {
         // The directory went away, or cannot be read: nothing of ours is left to remove.
+      }
+      try {
+        fs.closeSync(fd);
+      } catch {
+        // already closed
       }
     },
   };

@@ -2,6 +2,13 @@ import { describe, expect, it } from 'vitest';
 import { runScenario } from '../../sim/run-scenario';
 import { loadScenario } from '../../sim/scenario/load';
 
+/** The named checker's result in a run (it must be there). */
+function checkOf(result: ReturnType<typeof runScenario>['result'], checker: string) {
+  const check = result.checks.find((c) => c.checker === checker);
+  if (check === undefined) throw new Error(`no ${checker} result`);
+  return check;
+}
+
 /**
  * Scenarios `dynalab check` once shrank to a failure, kept as they were written out, so the bug stays fixed.
  * Each names the seed and run that found it.
@@ -23,7 +30,7 @@ describe('regressions found by review', () => {
     // from a local copy that lacked versions it had acknowledged, reused its own dots, and replicas dropped
     // the acknowledged writes those dots had named (142 of 743 lost).
     const { result } = runScenario(loadScenario(FAILING_FSYNCS, 'disk-sync-low.yaml'));
-    const lost = result.checks.find((c) => c.checker === 'lost-writes')!;
+    const lost = checkOf(result, 'lost-writes');
     expect(lost.verdict, lost.summary).toBe('ok');
     expect(result.figures.operations.fail).toBeGreaterThan(0); // its own writes are refused, not lost
   });
@@ -34,7 +41,7 @@ describe('regressions found by review', () => {
     // a copy without its own latest write, reused that write's dot, and replicas dropped it.
     const { result } = runScenario(loadScenario(HOT_BIG, 'hot-big.yaml'));
     for (const checker of ['lost-writes', 'stale-reads']) {
-      const check = result.checks.find((c) => c.checker === checker)!;
+      const check = checkOf(result, checker);
       expect(check.verdict, check.summary).toBe('ok');
     }
   });
@@ -52,7 +59,7 @@ describe('regressions found by the second simulator review', () => {
 describe('convergence without faults', () => {
   it('is judged from the start instead of "unknown" when nothing was healed', () => {
     const { result } = runScenario(loadScenario(NO_FAULT, 'nofault.yaml'));
-    const convergence = result.checks.find((c) => c.checker === 'convergence')!;
+    const convergence = checkOf(result, 'convergence');
     expect(convergence.verdict, convergence.summary).toBe('ok');
     expect(convergence.summary).toMatch(/after the start \(nothing to heal\)/);
   });
