@@ -812,12 +812,21 @@ export class StorageNode {
       // A later hinted write to the same key re-stamps the hint already waiting for (owner, key) instead of
       // adding one: a single later delivery carries both (unless the first is on its way, then it takes two).
       const known = this.noteHintOwner(owner);
+      let stampMicros = this.env.clock.nowMicros();
       try {
-        if (known && this.engine.has(stored)) this.counters.hintsRefreshed++;
+        const waiting = known ? this.engine.getView(stored) : undefined;
+        if (waiting !== undefined) {
+          this.counters.hintsRefreshed++;
+          // The stamp names this hint's generation: an answered offer drops the hint only if the stamp it
+          // carried is still the one stored (hintDelivered). A clock stepped back (NTP, a restart on another
+          // clock) could hand a later write an equal or older stamp, and its hint would be dropped with the
+          // earlier offer's answer; so a re-stamp always moves forward.
+          stampMicros = Math.max(stampMicros, decodeMicros(waiting) + 1);
+        }
       } catch {
-        // Only a counter: a read fault here is the write's business below, not this figure's.
+        // A read fault here is the write's business below (the batch fails with it), not the stamp's.
       }
-      ops.push({ type: 'put', key: stored, value: encodeMicros(this.env.clock.nowMicros()) });
+      ops.push({ type: 'put', key: stored, value: encodeMicros(stampMicros) });
     }
     // A delivery round that ran while this write was stalled in the engine (a full memtable) found no hint for
     // the owner and dropped it from hintOwners: once the hint is in, the owner is noted again.

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { SimCluster } from '../../../sim/cluster';
+import { decodeMicros, HINT_PREFIX, parseHintKey } from '../../../core/replication/keys';
 
 /**
  * Hinted handoff to owners that do not answer (Dynamo §4.6: a stand-in hands a hint back once it sees the
@@ -116,5 +117,31 @@ describe('hint delivery to owners that do not answer', () => {
     cluster.network.heal();
     cluster.advance(5_000_000);
     for (const key of keys) for (const owner of cutOff) expect(cluster.localValues(owner, key), `${owner} ${key}`).toEqual([`v-${key}`]);
+  });
+
+  it('a hint re-stamped after its stand-in\'s clock stepped back still gets a later stamp than the one on its way', () => {
+    // An answered offer drops the hint only if the stamp it carried is still the stored one; a re-stamp that
+    // went backwards (or stayed equal) could be dropped by the answer to an offer that did not carry its write.
+    const cluster = new SimCluster({ seed: 5, nodes: 6, readRepair: false });
+    cluster.network.partition([['n0']]);
+    const [key] = writeHinted(cluster, ['n0'], 1);
+    const via = cluster.owners(key!).find((o) => o !== 'n0')!;
+    cluster.advance(1_000_000); // n0's silence past the request timeout: suspected, and hinted on the coordinator
+    // Now that n0 is suspected, the coordinator hands its replica to a stand-in up front, with a hint.
+    expect(cluster.awaitPut(via, key!, 'v-second').status).toBe('ok');
+    const standIn = cluster.ids.find((id) => id !== via && cluster.node(id)!.pendingHintCount('n0') > 0)!;
+    expect(standIn).toBeDefined();
+    const stamp = (): number => {
+      const records = cluster.node(standIn)!.engine.scan({ start: HINT_PREFIX, end: new Uint8Array([HINT_PREFIX[0]! + 1]) }, 10);
+      const hint = records.filter((r) => parseHintKey(r.key).owner === 'n0');
+      expect(hint).toHaveLength(1);
+      return decodeMicros(hint[0]!.value);
+    };
+    const first = stamp();
+    cluster.world.machine(standIn).clock.jump(-60_000_000); // NTP steps the stand-in's clock back a minute
+    const refreshed = cluster.node(standIn)!.counters.hintsRefreshed;
+    expect(cluster.awaitPut(via, key!, 'v-third').status).toBe('ok');
+    expect(cluster.node(standIn)!.counters.hintsRefreshed).toBe(refreshed + 1);
+    expect(stamp()).toBeGreaterThan(first);
   });
 });
