@@ -17,6 +17,11 @@ export class SimClock implements Clock, EventHandler {
   private baseLocalMicros: number;
   private anchorTrueMicros: number;
   private rate: number;
+  /**
+   * Every earlier (anchorTrue, baseLocal, rate) — one per jump, offset or drift change, so a handful per run —
+   * so a local reading taken in the past can be mapped back to true time for figures (trueMicrosAt).
+   */
+  private readonly history: { trueMicros: number; localMicros: number; rate: number }[] = [];
   private nextTimerId = 1;
   private readonly timers = new SlotMap<SimEvent>();
 
@@ -33,6 +38,27 @@ export class SimClock implements Clock, EventHandler {
 
   nowMicros(): number {
     return Math.floor(this.baseLocalMicros + (this.simulator.nowMicros - this.anchorTrueMicros) * this.rate);
+  }
+
+  /**
+   * The true (simulator) time at which this clock read `localMicros`, for figures a node records on its own
+   * clock (membership changes): skew, drift and jumps taken out. A reading that several periods share (after
+   * a step back) is taken from the latest; one from before the clock existed maps through the first period.
+   */
+  trueMicrosAt(localMicros: number): number {
+    const periods = [...this.history, { trueMicros: this.anchorTrueMicros, localMicros: this.baseLocalMicros, rate: this.rate }];
+    // The latest period whose readings cover localMicros; failing that (a reading skipped by a step forward,
+    // or from before the first period), the latest that started at or before it, else the first.
+    let fallback = -1;
+    for (let i = periods.length - 1; i >= 0; i--) {
+      const period = periods[i]!;
+      const trueEnd = i + 1 < periods.length ? periods[i + 1]!.trueMicros : Number.POSITIVE_INFINITY;
+      const localEnd = period.localMicros + (trueEnd - period.trueMicros) * period.rate;
+      if (period.localMicros <= localMicros && localMicros <= localEnd) return period.trueMicros + (localMicros - period.localMicros) / period.rate;
+      if (fallback < 0 && period.localMicros <= localMicros) fallback = i;
+    }
+    const period = periods[Math.max(0, fallback)]!;
+    return period.trueMicros + (localMicros - period.localMicros) / period.rate;
   }
 
   /** Current offset from true time, in microseconds. */
@@ -103,6 +129,7 @@ export class SimClock implements Clock, EventHandler {
   }
 
   private reanchor(): void {
+    this.history.push({ trueMicros: this.anchorTrueMicros, localMicros: this.baseLocalMicros, rate: this.rate });
     this.baseLocalMicros = this.nowMicros();
     this.anchorTrueMicros = this.simulator.nowMicros;
   }

@@ -354,21 +354,24 @@ function watchRing(cluster: SimCluster, durationMicros: number): () => Membershi
   return () => {
     const changes: MembershipFigures['changes'] = [];
     for (const id of cluster.ids) {
+      // A node stamps its changes on its own clock; figures are in true (simulated) time, so skew, drift and
+      // steps of that clock do not show up as negative or stretched times.
+      const clock = cluster.world.machine(id).clock;
       for (const change of cluster.node(id)?.membership?.changes ?? []) {
-        const finished = change.finishedAtMicros;
+        const announced = clock.trueMicrosAt(change.announcedAtMicros);
+        const finished = change.finishedAtMicros === null ? null : clock.trueMicrosAt(change.finishedAtMicros);
         changes.push({
           kind: change.kind,
           node: change.node,
-          atSeconds: change.announcedAtMicros / 1e6,
-          transferSeconds: finished === null ? null : (finished - change.transferStartedAtMicros) / 1e6,
-          totalSeconds: finished === null ? null : (finished - change.announcedAtMicros) / 1e6,
+          atSeconds: announced / 1e6,
+          transferSeconds: finished === null ? null : Math.max(0, finished - clock.trueMicrosAt(change.transferStartedAtMicros)) / 1e6,
+          totalSeconds: finished === null ? null : Math.max(0, finished - announced) / 1e6,
           keys: change.keys,
           streams: change.streams,
         });
       }
     }
     changes.sort((a, b) => a.atSeconds - b.atSeconds || (a.node < b.node ? -1 : 1));
-    // Node clocks may be skewed: times above are each node's local reading, close enough for figures.
     const lastDone = Math.max(0, ...changes.map((c) => (c.totalSeconds === null ? 0 : c.atSeconds + c.totalSeconds)));
     const state = cluster.ringState();
     return {

@@ -40,4 +40,21 @@ describe('simulated clocks', () => {
     simulator.run();
     expect(ran).toBe(false);
   });
+
+  it('maps a past local reading back to true time through skew, drift and steps (for figures)', () => {
+    const simulator = new Simulator(1);
+    const clock = new SimClock(simulator, new SimHost('n0', 0), { offsetMicros: -25_000 });
+    const readings: [local: number, truth: number][] = [];
+    const read = () => readings.push([clock.nowMicros(), simulator.nowMicros]);
+    read(); // at 0: local −25 ms, the reading a skewed node stamps a join with
+    simulator.schedule(1_000_000, EventTag.Control, () => { read(); clock.setDriftPpm(1000); });
+    simulator.schedule(2_000_000, EventTag.Control, () => { clock.jump(-500_000); read(); });
+    simulator.schedule(3_000_000, EventTag.Control, () => { read(); clock.jump(5_000_000); read(); });
+    simulator.schedule(4_000_000, EventTag.Control, read);
+    simulator.run();
+    for (const [local, truth] of readings) expect(Math.abs(clock.trueMicrosAt(local) - truth), `local ${local}`).toBeLessThanOrEqual(1);
+    // The step back at true 2 s (local ~1.976 s → ~1.476 s) shows local 1.7 s twice; the later reading wins.
+    expect(clock.trueMicrosAt(1_700_000)).toBeGreaterThan(2_000_000);
+    expect(clock.trueMicrosAt(1_400_000)).toBeLessThan(2_000_000);
+  });
 });

@@ -28,6 +28,20 @@ describe('scenarios/join-leave.yaml', () => {
     expect(result.figures.finalDivergentKeys).toBe(0);
   });
 
+  it('times membership changes in true time, whatever the nodes\' clocks say', () => {
+    // n5 runs 30 s behind and n1 10 s ahead: the figures used to be each node's own reading (n5's join at
+    // −22 s). They are now mapped back to simulated time through each machine's clock.
+    const skewed = loadScenario(text.replace(/^clocks:.*$/m, '').replace('faults:', 'clocks:\n  nodes: { n5: { offsetMs: -30000 }, n1: { offsetMs: 10000, driftPpm: 500 } }\nfaults:'), 'skewed.yaml');
+    expect(skewed.clocks.nodes['n5']?.offsetMs).toBe(-30_000);
+    const m = runScenario(skewed).result.figures.membership!;
+    const at = Object.fromEntries(m.changes.map((c) => [`${c.kind} ${c.node}`, c]));
+    expect(at['join n5']!.atSeconds).toBeCloseTo(8, 1);
+    expect(at['leave n1']!.atSeconds).toBeCloseTo(25, 1);
+    for (const change of m.changes) expect(change.totalSeconds!).toBeGreaterThan(0);
+    expect(m.ringConvergedAfterSeconds!).toBeGreaterThanOrEqual(0);
+    expect(m.ringConvergedAfterSeconds!).toBeLessThan(10);
+  });
+
   it('same seed, same trace hash', () => {
     expect(runScenario(scenario).result.traceHash).toBe(result.traceHash);
   });
