@@ -71,6 +71,8 @@ export interface RunResult {
     disk: { bytesWritten: number; syncs: number };
     events: number;
     simulatedSeconds: number;
+    /** The final read phase (every written key once, R = N): reads that succeeded and failed. Not in `operations`. */
+    finalReads: { ok: number; fail: number };
     /** Keys whose owners still disagree after the final read phase (and its read repairs). */
     finalDivergentKeys: number;
     /** How evenly the ring members carried the run's work (sim/load-balance.ts); null without running members. */
@@ -252,6 +254,7 @@ function figures(cluster: SimCluster, workload: Workload, nemesis: Nemesis): Omi
   return {
     load: loadBalance(cluster.nodeLoads()),
     operations: { arrivals: w.arrivals, shed: w.shed, completed: completions, ok: okCount, fail: completions - okCount - infoCount, info: infoCount },
+    finalReads: { ...w.finalReads },
     latency: {
       all: summary(all),
       get: summary(w.latencyMicros.get),

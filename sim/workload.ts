@@ -26,6 +26,8 @@ export interface WorkloadFigures {
   latencyMicros: Record<'get' | 'put' | 'delete' | 'cas', number[]>;
   /** Per completion: (time it completed, whether it was ok) — for availability during fault windows. */
   outcomes: { time: number; ok: boolean }[];
+  /** The final read phase's reads (one per written key, R = N), kept out of the figures above. */
+  finalReads: { ok: number; fail: number };
   /** Completions whose outcome is unknown ('info'). */
   info: number;
 }
@@ -42,7 +44,7 @@ export class Workload {
   private readonly mix: { get: number; put: number; delete: number; cas: number };
   private stopped = false;
   private nextProcess = 0;
-  readonly figures: WorkloadFigures = { arrivals: 0, shed: 0, operations: 0, latencyMicros: { get: [], put: [], delete: [], cas: [] }, outcomes: [], info: 0 };
+  readonly figures: WorkloadFigures = { arrivals: 0, shed: 0, operations: 0, latencyMicros: { get: [], put: [], delete: [], cas: [] }, outcomes: [], info: 0, finalReads: { ok: 0, fail: 0 } };
   /** Keys that were written at least once (for the final read phase and convergence sampling). */
   readonly touchedKeys = new Set<string>();
 
@@ -133,11 +135,16 @@ export class Workload {
     this.history.record({ process: process.id, type: 'invoke', f: 'get', key, value: null, time: start, ...(final ? { final } : {}) });
     const finish = (result: ReadResult) => {
       const now = simulator.nowMicros;
-      this.figures.operations++;
-      this.figures.outcomes.push({ time: now, ok: result.status === 'ok' });
+      // The final read phase is the checkers' measurement, at R = N after the run: counted apart, so it does
+      // not add reads the workload never made to the operation, latency and availability figures.
+      if (final) this.figures.finalReads[result.status === 'ok' ? 'ok' : 'fail']++;
+      else {
+        this.figures.operations++;
+        this.figures.outcomes.push({ time: now, ok: result.status === 'ok' });
+        if (result.status === 'ok') this.figures.latencyMicros.get.push(now - start);
+      }
       if (result.status === 'ok') {
         const ids = result.values.map(valueId).sort();
-        this.figures.latencyMicros.get.push(now - start);
         this.history.record({ process: process.id, type: 'ok', f: 'get', key, value: ids, time: now, ...(via ? { node: via } : {}), ...(final ? { final } : {}) });
         then({ ids, result });
       } else {

@@ -37,7 +37,12 @@ describe('sim run: the scenario runner', () => {
     expect(result.figures.latency.get.p50Ms).toBeGreaterThan(0);
     expect(result.figures.availability.duringFaults).not.toBeNull();
     expect(result.figures.finalDivergentKeys).toBe(0);
-    expect(history.events.filter((e) => e.final).length).toBeGreaterThan(0);
+    // The final read phase is counted apart: operations are the workload's own completions only.
+    const finalReads = history.events.filter((e) => e.final && e.type !== 'invoke').length;
+    expect(finalReads).toBeGreaterThan(0);
+    expect(result.figures.finalReads.ok + result.figures.finalReads.fail).toBe(finalReads);
+    expect(result.figures.operations.completed).toBe(history.events.filter((e) => !e.final && e.type !== 'invoke').length);
+    expect(result.figures.latency.get.count + result.figures.latency.put.count).toBe(history.events.filter((e) => !e.final && e.type === 'ok').length);
     expect(result.nemesis.map((n) => n.action)).toEqual(['partition: isolate n1', 'heal network']);
   });
 
