@@ -71,7 +71,7 @@ export interface RunResult {
     disk: { bytesWritten: number; syncs: number };
     events: number;
     simulatedSeconds: number;
-    /** The final read phase (every written key once, R = N): reads that succeeded and failed. Not in `operations`. */
+    /** The final read phase (every written key, R = N): reads that succeeded, and failed attempts (each retried). Not in `operations`. */
     finalReads: { ok: number; fail: number };
     /** Keys whose owners still disagree after the final read phase (and its read repairs). */
     finalDivergentKeys: number;
@@ -172,14 +172,24 @@ export function runScenario(scenario: Scenario, options: RunOptions = {}): Scena
   }
   simulator.run({ untilMicros: scenario.duration });
 
-  // Final read phase: every written key, R = N, one reader per key in parallel.
+  // Final read phase: every written key, R = N, one reader per key in parallel. A read that fails (a node
+  // still restarting, a replica still recovering when quiescence is short) is retried every 200 ms until the
+  // deadline: a key without a completed final read cannot be judged, and with none judged the verdict is
+  // unknown. Only the ok reads count for the checkers; the failed ones stay in the history as they happened.
   let outstanding = 0;
   let index = 0;
+  const finalDeadline = simulator.nowMicros + 10 * c.requestTimeout + 1_000_000;
+  const finalRetryMicros = 200_000;
+  const readFinal = (key: string, reader: ReturnType<Workload['finalReader']>): void =>
+    workload.doGet(reader, key, true, (read) => {
+      if (read === undefined && simulator.nowMicros + finalRetryMicros < finalDeadline) {
+        simulator.schedule(finalRetryMicros, EventTag.Control, () => readFinal(key, reader));
+      } else outstanding--;
+    }, c.n);
   for (const key of [...workload.touchedKeys].sort()) {
     outstanding++;
-    workload.doGet(workload.finalReader(index++), key, true, () => outstanding--, c.n);
+    readFinal(key, workload.finalReader(index++));
   }
-  const finalDeadline = simulator.nowMicros + 10 * c.requestTimeout + 1_000_000;
   while (outstanding > 0 && simulator.nowMicros < finalDeadline) {
     if (simulator.run({ untilMicros: Math.min(finalDeadline, simulator.nowMicros + 100_000) }) === 0 && simulator.pendingEvents === 0) break;
   }

@@ -94,8 +94,8 @@ export function formatResult(result: RunResult, wallSeconds: number, replay: str
   lines.push('');
   lines.push('figures');
   lines.push(`  operations        ${f.operations.completed} completed: ${f.operations.ok} ok, ${f.operations.fail} failed, ${f.operations.info} unknown; ${f.operations.shed} shed (all clients busy)`);
-  const finalFailed = f.finalReads.fail > 0 ? `, ${f.finalReads.fail} failed` : '';
-  lines.push(`  final reads       ${f.finalReads.ok + f.finalReads.fail} after the run (every written key, R = N)${finalFailed}; not counted above`);
+  const finalFailed = f.finalReads.fail > 0 ? ` (${f.finalReads.fail} failed attempts retried)` : '';
+  lines.push(`  final reads       ${f.finalReads.ok} keys read after the run at R = N${finalFailed}; not counted above`);
   lines.push(`  latency  get      ${lat('get')}`);
   lines.push(`           put      ${lat('put')}`);
   if (f.latency.delete.count > 0) lines.push(`           delete   ${lat('delete')}`);

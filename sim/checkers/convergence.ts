@@ -1,5 +1,5 @@
 import type { CheckerResult } from './result';
-import { formatDuration, formatDurationPair } from './stats';
+import { formatDurationPair } from './stats';
 
 /**
  * Convergence after heal: do the replicas come to agree once the faults stop, and how long does it take?
@@ -10,8 +10,9 @@ import { formatDuration, formatDurationPair } from './stats';
  * minus `healTime` (0 if they already agreed before the heal and never diverged again). Resolution is the
  * sampling interval: the true time lies between the previous sample and this one.
  *
- * Verdicts: `fail` if the last sample still shows divergence, or convergence took longer than
- * `thresholdMicros`; `unknown` if there is no sample at or after the heal (nothing to judge); else `ok`.
+ * Verdicts: `fail` if the last sample, at least `thresholdMicros` after the heal, still shows divergence, or
+ * convergence took longer than `thresholdMicros`; `unknown` if there is no sample at or after the heal, or the
+ * samples end divergent before the threshold is up (too early to judge); else `ok`.
  */
 export interface ConvergenceSample {
   /** Virtual time, µs. */
@@ -50,10 +51,21 @@ export function checkConvergence(samples: readonly ConvergenceSample[], options:
   while (start > 0 && (samples[start - 1] as ConvergenceSample).divergentKeys === 0) start--;
   const last = samples[samples.length - 1] as ConvergenceSample;
   if (start === samples.length) {
+    if (last.time - healTime < thresholdMicros) {
+      // Still divergent, but the run ended before the threshold was up: it may yet have converged in time.
+      const [ran, threshold] = formatDurationPair(last.time - healTime, thresholdMicros);
+      return {
+        ...base,
+        verdict: 'unknown',
+        summary: `${last.divergentKeys} keys still divergent when sampling ended, ${ran} after heal: too early to judge against the ${threshold} threshold (lengthen quiescence)`,
+        figures: { ...figures, divergentAtEnd: last.divergentKeys },
+      };
+    }
+    const [ran, threshold] = formatDurationPair(last.time - healTime, thresholdMicros);
     return {
       ...base,
       verdict: 'fail',
-      summary: `replicas never converged: ${last.divergentKeys} keys still divergent at the last sample (${formatDuration(last.time - healTime)} after heal)`,
+      summary: `replicas never converged: ${last.divergentKeys} keys still divergent at the last sample, ${ran} after heal (threshold ${threshold})`,
       figures: { ...figures, divergentAtEnd: last.divergentKeys },
     };
   }

@@ -46,6 +46,19 @@ describe('sim run: the scenario runner', () => {
     expect(result.nemesis.map((n) => n.action)).toEqual(['partition: isolate n1', 'heal network']);
   });
 
+  it('retries a final read that fails, so a lossy network still gets every key judged', () => {
+    // 15 % message loss: an R = N read needs six messages through, so about 60 % of first attempts fail.
+    const { result, history } = runScenario(scenario({ network: { loss: 0.15 } }));
+    const finals = history.events.filter((e) => e.final && e.type !== 'invoke');
+    const failedKeys = new Set(finals.filter((e) => e.type === 'fail').map((e) => e.key));
+    const okKeys = new Set(finals.filter((e) => e.type === 'ok').map((e) => e.key));
+    expect(result.figures.finalReads.fail).toBeGreaterThan(0);
+    expect([...failedKeys].filter((key) => okKeys.has(key)).length).toBeGreaterThan(0); // failed, retried, then read
+    expect(okKeys.size).toBe(new Set(finals.map((e) => e.key)).size);
+    expect(verdictOf(result, 'lost-writes').verdict).toBe('ok');
+    expect(verdictOf(result, 'lost-writes').summary).not.toMatch(/skipped/);
+  });
+
   it('replays byte for byte from its seed, and another seed differs', () => {
     const a = runScenario(scenario({ faults: [{ at: '2s', crash: { count: 1 } }, { at: '5s', restart: 'all' }] }));
     const b = runScenario(scenario({ faults: [{ at: '2s', crash: { count: 1 } }, { at: '5s', restart: 'all' }] }));
