@@ -146,7 +146,11 @@ function membershipProblems(scenario: ScenarioCore, known: (id: string) => boole
       const earlier = left.get(target);
       if (earlier !== undefined) problems.push({ path, message: `${target} already leaves at faults.${earlier}` });
       else if (!members.has(target)) problems.push({ path, message: `${target} is not a ring member ${when}: it is a spare machine that has not joined` });
-      else {
+      else if (members.size - 1 < c.n) {
+        // N distinct replicas per key need N members; below that, preference lists come up short and every
+        // write at W = N (and every read at R = N, the final reads among them) fails for want of owners.
+        problems.push({ path, message: `${target} leaving ${when} would leave ${members.size - 1} ring members, fewer than n = ${c.n} replicas per key` });
+      } else {
         left.set(target, index);
         members.delete(target);
       }

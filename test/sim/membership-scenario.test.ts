@@ -73,6 +73,10 @@ describe('scenarios/join-leave.yaml', () => {
       /faults\.1\.leave\.node: n5 is not a ring member at 25 s/,
     );
     expect(refused(text.replace('join: { node: n5 }', 'leave: { node: n1 }'))).toMatch(/faults\.1\.leave\.node: n1 already leaves at faults\.0/);
+    // A leave that would take the ring below N (5 members, n = 5: nobody may leave before n5 joins).
+    expect(refused(text.replace(/^  n: 3$/m, '  n: 5').replace(/^  r: 2$/m, '  r: 3').replace(/^  w: 2$/m, '  w: 3').replace('at: 25s', 'at: 5s'))).toMatch(
+      /jl\.yaml:\d+:\d+: faults\.1\.leave\.node: n1 leaving at 5 s would leave 4 ring members, fewer than n = 5 replicas per key/,
+    );
     expect(refused(text.replace('ringGossipInterval: 200ms', 'ringGossipInterval: 0s'))).toMatch(/cluster\.ringGossipInterval: spare nodes need ring gossip/);
   });
 });
