@@ -45,6 +45,11 @@ export interface HttpApiOptions {
   resetStatusWindow?: () => void;
   /** Key requests in progress beyond which new ones get 503 `overloaded` (default DEFAULT_MAX_IN_FLIGHT). */
   maxInFlight?: number;
+  /**
+   * Peers this node cannot reach and why (TcpTransport.unreachablePeers): a quorum 503 names them, so a
+   * client sees "n1: peer n1 runs 'conflict=lww …' but this node runs …" instead of only a count.
+   */
+  unreachablePeers?: () => { peer: string; reason: string }[];
 }
 
 /** When the request arrived (performance.now()), on the response object: no closure per request. */
@@ -159,6 +164,13 @@ export function createHttpApi(node: StorageNode, options: HttpApiOptions = {}): 
     sendError(res, 404, 'not-found', `no such endpoint: ${req.method} ${pathname} (see /v1/keys/{key}, /v1/keys?prefix=, /v1/status)`);
   }
 
+  /** For a quorum 503: the peers this node cannot reach, as a sentence for `error` and a list for the body. */
+  function unreachableNote(): { note: string; unreachable: { unreachable?: { peer: string; reason: string }[] } } {
+    const peers = options.unreachablePeers?.() ?? [];
+    if (peers.length === 0) return { note: '', unreachable: {} };
+    return { note: `; this node cannot reach ${peers.map((p) => `${p.peer} (${p.reason})`).join(', ')}`, unreachable: { unreachable: peers } };
+  }
+
   function getKey(key: Uint8Array, query: URLSearchParams, res: http.ServerResponse, head: boolean): void {
     const r = intParam(query, 'r');
     if (r instanceof Error) return sendError(res, 400, 'bad-request', r.message);
@@ -169,8 +181,9 @@ export function createHttpApi(node: StorageNode, options: HttpApiOptions = {}): 
         if (res.headersSent) return; // already answered 500 by workFailed (the node threw, then called back anyway)
         if (result.status !== 'ok') {
           const status = result.code === 'bad-request' || result.code === 'key-too-large' ? (result.code === 'bad-request' ? 400 : 413) : 503;
-          const error = status === 503 ? `read quorum not met: ${result.replies} of ${r ?? 'r'} replicas answered (${result.error})` : result.error;
-          return sendError(res, status, result.code, error, { replies: result.replies });
+          if (status !== 503) return sendError(res, status, result.code, result.error, { replies: result.replies });
+          const { note, unreachable } = unreachableNote();
+          return sendError(res, 503, result.code, `read quorum not met: ${replicas(result.replies, r)} answered (${result.error})${note}`, { replies: result.replies, ...unreachable });
         }
         const context = Buffer.from(result.context.buffer, result.context.byteOffset, result.context.length).toString('base64');
         if (result.values.length === 1) {
@@ -332,8 +345,8 @@ export function createHttpApi(node: StorageNode, options: HttpApiOptions = {}): 
         return sendError(res, 412, result.code, result.error);
       default: {
         const outcome = result.status === 'info' ? 'the outcome is unknown (it may still be applied)' : 'the write was not acknowledged by enough replicas';
-        const need = w === undefined ? 'w' : String(w);
-        sendError(res, 503, result.code, `write quorum not met: ${result.acks} of ${need} replicas acknowledged; ${outcome} (${result.error})`, { acks: result.acks });
+        const { note, unreachable } = unreachableNote();
+        sendError(res, 503, result.code, `write quorum not met: ${replicas(result.acks, w)} acknowledged; ${outcome} (${result.error})${note}`, { acks: result.acks, ...unreachable });
       }
     }
   }
@@ -488,6 +501,11 @@ function drainThen(req: http.IncomingMessage, res: http.ServerResponse, then: ()
 function methodNotAllowed(res: http.ServerResponse, allow: string): void {
   res.setHeader('Allow', allow);
   sendError(res, 405, 'method-not-allowed', `method not allowed here; use ${allow}`);
+}
+
+/** "1 of 2 replicas", or "1 replica" when the request did not name its quorum (the core's error gives it). */
+function replicas(count: number, of: number | undefined): string {
+  return of === undefined ? `${count} replica${count === 1 ? '' : 's'}` : `${count} of ${of} replicas`;
 }
 
 function sendError(res: http.ServerResponse, status: number, code: string, error: string, extra: Record<string, unknown> = {}, head = false): void {

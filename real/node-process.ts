@@ -150,6 +150,7 @@ async function startLocked(
   const server = createHttpApi(node, {
     ...(config.token !== undefined ? { token: config.token } : {}),
     maxInFlight: config.maxInFlightRequests,
+    unreachablePeers: () => transport.unreachablePeers(),
     status: () => ({
       pid: process.pid,
       http: config.listen.http,

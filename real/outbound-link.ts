@@ -78,6 +78,7 @@ interface Attempt {
 
 export class OutboundLink {
   private state: LinkState = 'idle';
+  private lastAttemptFailure: string | null = null;
   private readonly queue: SendQueue;
   private readonly backoff: ReconnectBackoff;
   private address: PeerAddress;
@@ -108,6 +109,15 @@ export class OutboundLink {
 
   get consecutiveFailures(): number {
     return this.backoff.consecutiveFailures;
+  }
+
+  /**
+   * Why the last attempt to reach the peer failed (a refused connection, a handshake refusal such as differing
+   * cluster settings), while the link is not up; null once a session is established. For operators and for
+   * the 503 a client gets when this peer's silence cost a quorum.
+   */
+  get lastFailure(): string | null {
+    return this.state === 'ready' ? null : this.lastAttemptFailure;
   }
 
   send(message: Uint8Array): void {
@@ -259,6 +269,7 @@ export class OutboundLink {
           options.logger.info(`connected to ${options.peer} after ${this.backoff.consecutiveFailures} failed attempt(s)`);
         }
         this.backoff.reset();
+        this.lastAttemptFailure = null;
         this.state = 'ready';
         this.pump();
         return;
@@ -330,6 +341,7 @@ export class OutboundLink {
     if (wasReady) {
       logger.info(`connection to ${peer} lost${attempt.failure !== null ? `: ${attempt.failure}` : ''}`);
     } else {
+      this.lastAttemptFailure = attempt.failure ?? 'connection closed';
       counters.connectFailures++;
       // An attempt that got a TCP connection but not a session is a handshake failure unless already
       // counted as an auth failure; a refused or unreachable address is just a connect failure.

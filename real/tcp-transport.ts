@@ -60,6 +60,8 @@ export interface PeerLinkStats {
   queuedMessages: number;
   queuedBytes: number;
   consecutiveFailures: number;
+  /** Why the last attempt to reach this peer failed, while it is unreachable (see OutboundLink.lastFailure). */
+  lastFailure?: string;
 }
 
 export interface TcpTransportStats extends TransportCounters {
@@ -215,6 +217,16 @@ export class TcpTransport implements Transport {
     this.handler = handler;
   }
 
+  /** Peers this node failed to reach on its last attempt, with the reason (e.g. differing cluster settings). */
+  unreachablePeers(): { peer: NodeId; reason: string }[] {
+    const out: { peer: NodeId; reason: string }[] = [];
+    for (const [peer, link] of this.links) {
+      const reason = link.lastFailure;
+      if (reason !== null) out.push({ peer, reason });
+    }
+    return out;
+  }
+
   stats(): TcpTransportStats {
     const c = this.counters;
     const peers: Record<NodeId, PeerLinkStats> = {};
@@ -226,6 +238,7 @@ export class TcpTransport implements Transport {
         queuedMessages: link?.queuedMessages ?? 0,
         queuedBytes: link?.queuedBytes ?? 0,
         consecutiveFailures: link?.consecutiveFailures ?? 0,
+        ...(link?.lastFailure ? { lastFailure: link.lastFailure } : {}),
       };
     }
     return {

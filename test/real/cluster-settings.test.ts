@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
+import { DynalabHttpError } from '../../real/client';
 import { nodeConfigSchema } from '../../real/node-config';
 import { clusterSettings } from '../../real/node-process';
+import { startCluster } from './harness';
 
 const members = [
   { id: 'a', tcp: '127.0.0.1:9101' },
@@ -39,6 +41,28 @@ describe('clusterSettings (compared in the peer handshake)', () => {
       { members: [members[0], members[1], { ...members[2], weight: 2 }] },
     ]) {
       expect(clusterSettings(config('a', overrides)), JSON.stringify(overrides)).not.toBe(base);
+    }
+  });
+});
+
+describe('a member with other cluster settings, seen from a client', () => {
+  it('a quorum 503 names the peers this node cannot reach and why, settings mismatch included', async () => {
+    const cluster = await startCluster({ nodes: 3 });
+    try {
+      const [a, b, c] = cluster.configs;
+      await cluster.stop(1);
+      await cluster.stop(2);
+      // b comes back configured with another ring shape; c stays down.
+      cluster.configs[1] = { ...b!, vnodes: b!.vnodes * 2 };
+      await cluster.start(1);
+      const error = await cluster.clients[0]!.put('k', 'v').then(() => expect.fail('expected a 503'), (e: unknown) => e as DynalabHttpError);
+      expect(error.status).toBe(503);
+      expect(error.message).toMatch(/write quorum not met: 1 replica acknowledged; .*\(quorum not met: 1 of W=2 replicas acknowledged/);
+      expect(error.message).toContain(`this node cannot reach`);
+      expect(error.message).toMatch(new RegExp(`${b!.id} \\(peer ${b!.id} runs '[^']*vnodes=${b!.vnodes * 2}[^']*' but this node runs '[^']*vnodes=${a!.vnodes}`));
+      expect(error.message).toContain(`${c!.id} (`);
+    } finally {
+      await cluster.close();
     }
   });
 });
