@@ -49,6 +49,10 @@ export interface RunResult {
   seed: number;
   verdict: 'ok' | 'fail' | 'unknown';
   checks: CheckerResult[];
+  /**
+   * Counters and distributions over the scenario's duration — taken before the final read phase, which has its
+   * own `finalReads` — except `events` and `simulatedSeconds` (the whole simulation) and `finalDivergentKeys`.
+   */
   figures: {
     operations: { arrivals: number; shed: number; completed: number; ok: number; fail: number; info: number };
     latency: Record<'all' | 'get' | 'put' | 'delete' | 'cas', LatencySummary>;
@@ -171,6 +175,9 @@ export function runScenario(scenario: Scenario, options: RunOptions = {}): Scena
     options.onProgress?.(t, scenario.duration, workload.figures.operations);
   }
   simulator.run({ untilMicros: scenario.duration });
+  // The run's figures are taken here, before the final read phase: its R = N reads of every written key (and
+  // the read repairs they start) are the checkers' measurement, not load the scenario put on the cluster.
+  const runFigures = figures(cluster, workload, nemesis);
 
   // Final read phase: every written key, R = N, one reader per key in parallel. A read that fails (a node
   // still restarting, a replica still recovering when quiescence is short) is retried every 200 ms until the
@@ -218,14 +225,21 @@ export function runScenario(scenario: Scenario, options: RunOptions = {}): Scena
     seed,
     verdict,
     checks,
-    figures: { ...figures(cluster, workload, nemesis), finalDivergentKeys, ...(membership ? { membership: membership() } : {}) },
+    figures: {
+      ...runFigures,
+      finalReads: { ...workload.figures.finalReads },
+      events: simulator.deliveredEvents,
+      simulatedSeconds: simulator.nowMicros / 1e6,
+      finalDivergentKeys,
+      ...(membership ? { membership: membership() } : {}),
+    },
     nemesis: nemesis.log,
     traceHash: simulator.traceHash(),
   };
   return { result, history };
 }
 
-function figures(cluster: SimCluster, workload: Workload, nemesis: Nemesis): Omit<RunResult['figures'], 'finalDivergentKeys'> {
+function figures(cluster: SimCluster, workload: Workload, nemesis: Nemesis): Omit<RunResult['figures'], 'finalDivergentKeys' | 'finalReads' | 'events' | 'simulatedSeconds'> {
   const w = workload.figures;
   const summary = (samples: number[]): LatencySummary => {
     const sorted = sortedSamples(samples);
@@ -264,7 +278,6 @@ function figures(cluster: SimCluster, workload: Workload, nemesis: Nemesis): Omi
   return {
     load: loadBalance(cluster.nodeLoads()),
     operations: { arrivals: w.arrivals, shed: w.shed, completed: completions, ok: okCount, fail: completions - okCount - infoCount, info: infoCount },
-    finalReads: { ...w.finalReads },
     latency: {
       all: summary(all),
       get: summary(w.latencyMicros.get),
@@ -289,8 +302,6 @@ function figures(cluster: SimCluster, workload: Workload, nemesis: Nemesis): Omi
     casConflicts: counters.casConflicts,
     network: { sent: n.sent, delivered: n.delivered, droppedPartition: n.droppedPartition, droppedLoss: n.droppedLoss, droppedDeadHost: n.droppedDeadHost, bytesSent: n.bytesSent },
     disk: { bytesWritten, syncs },
-    events: cluster.simulator.deliveredEvents,
-    simulatedSeconds: cluster.simulator.nowMicros / 1e6,
   };
 }
 

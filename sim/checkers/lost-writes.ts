@@ -15,7 +15,7 @@ import { KeyWrites } from './supersession';
  * Every `ok` final get of a key is checked (after quiescence they should agree; one that disagrees and
  * misses a write is exactly the evidence we want). A write acknowledged after a final read was invoked is not
  * held against that read. Keys with acknowledged writes but no completed final read are skipped and counted:
- * they cannot be judged, and if nothing could be judged the verdict is `unknown`.
+ * they cannot be judged, so with any such write the verdict is `unknown`, never `ok`.
  */
 export interface LostWritesOptions {
   mode: ConflictMode;
@@ -64,14 +64,17 @@ export function checkLostWrites(history: readonly HistoryEvent[], options: LostW
       figures,
     };
   }
-  const nothingJudged = acknowledgedChecked === 0 && keysWithoutFinalRead > 0;
+  // An acknowledged write that no final read could judge is not known to be kept: the verdict is unknown
+  // (never ok) as soon as one went unchecked, and says how many.
+  const unchecked = acknowledged - acknowledgedChecked;
   return {
     checker: 'lost-writes',
-    verdict: nothingJudged ? 'unknown' : 'ok',
-    summary: nothingJudged
-      ? `no key with acknowledged writes had a completed final read (${keysWithoutFinalRead} keys skipped)`
-      : `all ${acknowledgedChecked} acknowledged writes reflected in the final reads of ${keysChecked} keys` +
-        (keysWithoutFinalRead > 0 ? ` (${keysWithoutFinalRead} keys had no final read and were skipped)` : ''),
+    verdict: unchecked > 0 ? 'unknown' : 'ok',
+    summary: acknowledgedChecked === 0 && unchecked > 0
+      ? `no key with acknowledged writes had a completed final read (${keysWithoutFinalRead} keys, ${unchecked} acknowledged writes, not judged)`
+      : unchecked > 0
+        ? `${unchecked} acknowledged writes on ${keysWithoutFinalRead} keys not judged (no final read completed); the other ${acknowledgedChecked} are reflected in the final reads of ${keysChecked} keys`
+        : `all ${acknowledgedChecked} acknowledged writes reflected in the final reads of ${keysChecked} keys`,
     counterexamples: [],
     figures,
   };

@@ -82,7 +82,7 @@ export function checkSession(history: readonly HistoryEvent[], options: SessionO
         if (record !== undefined && operation.outcome === 'ok') session.ownAcked.push(record);
         continue;
       }
-      if (operation.outcome !== 'ok') continue;
+      if (operation.outcome !== 'ok' || operation.final) continue; // the final read phase is not a client session's read
       reads++;
       const values = operation.readValues as string[];
       const completeTime = (operation.completion as HistoryEvent).time;

@@ -46,7 +46,9 @@ export function checkStaleReads(history: readonly HistoryEvent[], options: Stale
     const acked = writes.writes.filter((w) => w.operation.outcome === 'ok').sort((a, b) => a.okTime - b.okTime);
     const frontier = new AckedFrontier(writes);
     for (const read of operations) {
-      if (read.f !== 'get' || read.outcome !== 'ok') continue;
+      // The final read phase is the lost-writes checker's evidence, taken after quiescence: not a workload read,
+      // so not in this rate's numerator or denominator.
+      if (read.f !== 'get' || read.outcome !== 'ok' || read.final) continue;
       reads++;
       const invokeTime = read.invoke.time;
       if (acked.length === 0 || (acked[0] as WriteRecord).okTime >= invokeTime) continue;

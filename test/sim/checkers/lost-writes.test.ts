@@ -75,14 +75,17 @@ describe('lost-writes checker', () => {
     expect(checkLostWrites(deleted.build(), { mode: 'vclock' }).verdict).toBe('ok');
   });
 
-  it('skips and counts keys without a final read; with nothing judged the verdict is unknown', () => {
+  it('skips and counts keys without a final read; with any acknowledged write not judged the verdict is unknown', () => {
     const h = new HistoryBuilder();
     h.put(1, 'k', 'a', 0, 10);
     h.put(1, 'j', 'b', 20, 30);
     h.get(9, 'j', ['b'], 100, 110, { final: true });
     const result = checkLostWrites(h.build(), { mode: 'vclock' });
-    expect(result.verdict).toBe('ok');
+    expect(result.verdict).toBe('unknown'); // k's write was acknowledged and never read back: not known to be kept
+    expect(result.summary).toMatch(/1 acknowledged writes on 1 keys not judged \(no final read completed\); the other 1 are reflected/);
     expect(result.figures).toMatchObject({ keysChecked: 1, keysWithoutFinalRead: 1, acknowledgedWrites: 2, acknowledgedWritesChecked: 1 });
+    h.get(9, 'k', ['a'], 120, 130, { final: true });
+    expect(checkLostWrites(h.build(), { mode: 'vclock' }).verdict).toBe('ok');
 
     const none = new HistoryBuilder();
     none.put(1, 'k', 'a', 0, 10);

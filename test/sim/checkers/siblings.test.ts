@@ -12,7 +12,12 @@ describe('siblings checker', () => {
     h.get(1, 'k', ['x'], 80, 90, { type: 'info' }); // not completed: not counted
     const result = checkSiblings(h.build(), { maxSiblings: 2 });
     expect(result.verdict).toBe('ok');
-    expect(result.figures).toMatchObject({ reads: 4, mean: 1, p99: 2, max: 2, 'histogram.0': 1, 'histogram.1': 2, 'histogram.2': 1 });
+    // Mean, p99 and max over the reads that found a value (as Dynamo counts versions returned); not-found apart.
+    expect(result.figures).toMatchObject({ reads: 4, readsWithValues: 3, notFound: 1, mean: 4 / 3, p99: 2, max: 2, 'histogram.0': 1, 'histogram.1': 2, 'histogram.2': 1 });
+    expect(result.summary).toBe('3 reads that found a value: mean 1.333 siblings, p99 2, max 2 (1 more found none)');
+    // The final read phase is the checkers' own: not in the distribution.
+    h.get(9, 'k', ['a', 'b', 'c'], 100, 110, { final: true });
+    expect(checkSiblings(h.build(), { maxSiblings: 2 }).figures).toMatchObject({ reads: 4, max: 2 });
   });
 
   it('catches a sibling explosion beyond the configured maximum', () => {

@@ -29,6 +29,17 @@ describe('stale-reads checker', () => {
     expect(result.counterexamples[0]?.explanation).toContain('put b');
   });
 
+  it('leaves the final read phase out of the rate: its reads are the lost-writes checker\'s, not the workload\'s', () => {
+    const h = new HistoryBuilder();
+    h.put(1, 'k', 'a', 0, 10);
+    h.put(1, 'k', 'b', 20, 30, { context: ['a'] });
+    h.get(3, 'k', ['a'], 130, 140); // stale
+    for (let i = 0; i < 9; i++) h.get(10 + i, `f${i}`, [], 200, 210, { final: true });
+    const result = checkStaleReads(h.build(), { mode: 'vclock', maxStaleRate: 0.5 });
+    expect(result.figures).toMatchObject({ reads: 1, staleReads: 1, staleRate: 1 }); // was 1 of 10 with the final reads
+    expect(result.verdict).toBe('fail');
+  });
+
   it('reports worst and p99 staleness over many stale reads, and honours maxStaleRate', () => {
     const h = new HistoryBuilder();
     h.put(1, 'k', 'a', 0, 10);
