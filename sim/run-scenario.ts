@@ -13,7 +13,7 @@ import { ScenarioError } from './scenario/load';
 import type { Scenario } from './scenario/schema';
 import { scenarioProblems, workloadStopAt } from './scenario/semantics';
 import { EventTag } from './simulator';
-import { Workload } from './workload';
+import { Workload, type WorkloadFigures } from './workload';
 import { versionSum } from '../core/membership/ring-state';
 
 /**
@@ -56,6 +56,10 @@ export interface RunResult {
   figures: {
     operations: { arrivals: number; shed: number; completed: number; ok: number; fail: number; info: number };
     latency: Record<'all' | 'get' | 'put' | 'delete' | 'cas', LatencySummary>;
+    /**
+     * Fraction of client requests served, by the window they arrived in (a read-modify-write or cas is one
+     * request; a cas conflict is served; failed, unknown-outcome and shed requests are not).
+     */
     availability: { duringFaults: number | null; outsideFaults: number | null; faultSeconds: number };
     /**
      * Hinted handoff over the run. `stored` counts hinted writes a stand-in took; `refreshed` those among them
@@ -102,6 +106,8 @@ export interface MembershipFigures {
 export interface ScenarioRun {
   result: RunResult;
   history: HistoryRecorder;
+  /** Every client request (shed ones included), in the order they ended: when it arrived, its key, whether it was served. */
+  requests: WorkloadFigures['requests'];
 }
 
 export function runScenario(scenario: Scenario, options: RunOptions = {}): ScenarioRun {
@@ -185,7 +191,9 @@ export function runScenario(scenario: Scenario, options: RunOptions = {}): Scena
   // unknown. Only the ok reads count for the checkers; the failed ones stay in the history as they happened.
   let outstanding = 0;
   let index = 0;
-  const finalDeadline = simulator.nowMicros + 10 * c.requestTimeout + 1_000_000;
+  // Long enough for ~30 attempts per key (a 15 % lossy network fails an R = N read 6 times in 10); the phase
+  // ends as soon as every key has been read, so the bound only matters for keys that cannot be read.
+  const finalDeadline = simulator.nowMicros + 40 * c.requestTimeout + 1_000_000;
   const finalRetryMicros = 200_000;
   const readFinal = (key: string, reader: ReturnType<Workload['finalReader']>): void =>
     workload.doGet(reader, key, true, (read) => {
@@ -236,7 +244,7 @@ export function runScenario(scenario: Scenario, options: RunOptions = {}): Scena
     nemesis: nemesis.log,
     traceHash: simulator.traceHash(),
   };
-  return { result, history };
+  return { result, history, requests: workload.figures.requests };
 }
 
 function figures(cluster: SimCluster, workload: Workload, nemesis: Nemesis): Omit<RunResult['figures'], 'finalDivergentKeys' | 'finalReads' | 'events' | 'simulatedSeconds'> {
@@ -248,17 +256,18 @@ function figures(cluster: SimCluster, workload: Workload, nemesis: Nemesis): Omi
   };
   const all = [...w.latencyMicros.get, ...w.latencyMicros.put, ...w.latencyMicros.delete, ...w.latencyMicros.cas];
   const inFault = (time: number) => nemesis.faultWindows.some((window) => time >= window.start && time < window.end);
+  // Per client request, attributed to the window it arrived in; see WorkloadFigures.requests for what counts.
   let faultOk = 0;
   let faultTotal = 0;
   let calmOk = 0;
   let calmTotal = 0;
-  for (const outcome of w.outcomes) {
-    if (inFault(outcome.time)) {
+  for (const request of w.requests) {
+    if (inFault(request.time)) {
       faultTotal++;
-      if (outcome.ok) faultOk++;
+      if (request.served) faultOk++;
     } else {
       calmTotal++;
-      if (outcome.ok) calmOk++;
+      if (request.served) calmOk++;
     }
   }
   // Counters include crashed incarnations (see SimCluster.counterTotals); pending hints are what the running

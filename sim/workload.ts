@@ -17,15 +17,39 @@ import { Slab } from '../core/slab';
  * history names exactly which writes each read saw. A read-modify-write first reads the key (recorded as its
  * own get) and passes the causal context back with the write; the write's `context` in the history lists the
  * values it supersedes.
+ *
+ * **The same workload across variants.** Everything about a request — when it arrives, its key, its kind,
+ * whether it reads first, its value size — is drawn when it arrives, in arrival order, whether or not a
+ * client is free to take it. So two runs from one seed issue the same requests at the same times whatever
+ * the store does with them (`sim compare` sets variants side by side on that basis); only which client
+ * process serves a request, and so through which node, follows from which processes are busy. (Before, the
+ * value size of a read-modify-write was drawn when its read came back, and a shed arrival drew nothing, so
+ * one store's timing reshuffled every later request of the other's.)
  */
+
+/** One client request: a get, or a write with its optional read first; availability counts these. */
+interface Request {
+  /** When it arrived, µs: availability windows attribute a request by when it was asked, not answered. */
+  arrivedAtMicros: number;
+  key: string;
+  valueBytes: number;
+}
+
 export interface WorkloadFigures {
   arrivals: number;
   shed: number;
   operations: number;
   /** Completion latency samples per operation type, µs (ok completions only). */
   latencyMicros: Record<'get' | 'put' | 'delete' | 'cas', number[]>;
-  /** Per completion: (time it completed, whether it was ok) — for availability during fault windows. */
+  /** Per completed history operation (a read-modify-write is two): when it completed, whether it was ok. */
   outcomes: { time: number; ok: boolean }[];
+  /**
+   * Per client request — a read-modify-write or cas counts once — when it arrived and whether the store
+   * answered it: ok, or a definite refusal such as a cas conflict (the store was there to say no). A request
+   * that failed, timed out with an unknown outcome, or was shed because every client was still waiting on the
+   * store counts as not served. For availability during and outside fault windows.
+   */
+  requests: { time: number; key: string; served: boolean }[];
   /** The final read phase's reads (one per written key, R = N), kept out of the figures above. */
   finalReads: { ok: number; fail: number };
   /** Completions whose outcome is unknown ('info'). */
@@ -41,10 +65,12 @@ interface ClientProcess {
 export class Workload {
   private readonly processes: ClientProcess[];
   private readonly keys: KeyChooser;
+  /** Gaps between arrivals; each request's own draws come from `random`, all at its arrival. */
+  private readonly arrivals: Random;
   private readonly mix: { get: number; put: number; delete: number; cas: number };
   private stopped = false;
   private nextProcess = 0;
-  readonly figures: WorkloadFigures = { arrivals: 0, shed: 0, operations: 0, latencyMicros: { get: [], put: [], delete: [], cas: [] }, outcomes: [], info: 0, finalReads: { ok: 0, fail: 0 } };
+  readonly figures: WorkloadFigures = { arrivals: 0, shed: 0, operations: 0, latencyMicros: { get: [], put: [], delete: [], cas: [] }, outcomes: [], requests: [], info: 0, finalReads: { ok: 0, fail: 0 } };
   /** Keys that were written at least once (for the final read phase and convergence sampling). */
   readonly touchedKeys = new Set<string>();
 
@@ -61,6 +87,7 @@ export class Workload {
       : spec.distribution === 'hot' ? { kind: 'hot', keys: spec.keys, hotFraction: spec.hotFraction }
       : { kind: 'uniform', keys: spec.keys };
     this.keys = new KeyChooser(distribution, random.fork('keys'));
+    this.arrivals = random.fork('arrivals');
     this.mix = spec.mix;
     if (spec.valueBytes.min > spec.valueBytes.max) throw new RangeError('workload.valueBytes: min must not exceed max');
   }
@@ -75,7 +102,7 @@ export class Workload {
 
   private scheduleArrival(): void {
     const meanGapMicros = 1_000_000 / this.spec.rate;
-    const gap = -Math.log(1 - this.random.next()) * meanGapMicros;
+    const gap = -Math.log(1 - this.arrivals.next()) * meanGapMicros;
     const simulator = this.cluster.simulator;
     if (simulator.nowMicros + gap >= this.stopAtMicros) return;
     simulator.schedule(gap, EventTag.Workload, () => {
@@ -87,19 +114,32 @@ export class Workload {
 
   private arrive(): void {
     this.figures.arrivals++;
+    // Drawn for every arrival, before a client is looked for (see the file comment).
+    const key = `k${this.keys.next()}`;
+    const roll = this.random.next();
+    const readFirst = this.random.next() < this.spec.readModifyWrite;
+    const request: Request = { arrivedAtMicros: this.cluster.simulator.nowMicros, key, valueBytes: this.valueSize() };
     const process = this.idleProcess();
     if (process === undefined) {
       this.figures.shed++;
+      this.figures.requests.push({ time: request.arrivedAtMicros, key, served: false });
       return;
     }
-    const key = `k${this.keys.next()}`;
-    const roll = this.random.next();
     const { get, put, delete: del } = this.mix;
     process.busy = true;
-    if (roll < get) this.doGet(process, key, false, () => this.release(process));
-    else if (roll < get + put) this.doWrite(process, key, 'put');
-    else if (roll < get + put + del) this.doWrite(process, key, 'delete');
-    else this.doCas(process, key);
+    if (roll < get) {
+      this.doGet(process, key, false, (read) => {
+        this.settle(request, read !== undefined);
+        this.release(process);
+      });
+    } else if (roll < get + put) this.doWrite(process, key, 'put', readFirst, request);
+    else if (roll < get + put + del) this.doWrite(process, key, 'delete', readFirst, request);
+    else this.doCas(process, key, request);
+  }
+
+  /** A client request is over: answered (or definitely refused) or not. */
+  private settle(request: Request, served: boolean): void {
+    this.figures.requests.push({ time: request.arrivedAtMicros, key: request.key, served });
   }
 
   private idleProcess(): ClientProcess | undefined {
@@ -159,36 +199,42 @@ export class Workload {
     this.cluster.get(via, key, r === undefined ? {} : { r }, finish);
   }
 
-  private doWrite(process: ClientProcess, key: string, f: 'put' | 'delete'): void {
-    if (this.random.next() < this.spec.readModifyWrite) {
+  private doWrite(process: ClientProcess, key: string, f: 'put' | 'delete', readFirst: boolean, request: Request): void {
+    if (readFirst) {
       this.doGet(process, key, false, (read) => {
-        if (read === undefined) return this.release(process);
-        this.write(process, key, f, read.ids, read.result.context);
+        if (read === undefined) {
+          this.settle(request, false);
+          return this.release(process);
+        }
+        this.write(process, key, f, read.ids, read.result.context, request);
       });
     } else {
-      this.write(process, key, f, [], new Uint8Array(0));
+      this.write(process, key, f, [], new Uint8Array(0), request);
     }
   }
 
-  private write(process: ClientProcess, key: string, f: 'put' | 'delete', supersedes: string[], context: Uint8Array): void {
+  private write(process: ClientProcess, key: string, f: 'put' | 'delete', supersedes: string[], context: Uint8Array, request: Request): void {
     const simulator = this.cluster.simulator;
     const start = simulator.nowMicros;
     const id = `p${process.id}-${++process.written}`;
     const via = this.via(process);
     this.touchedKeys.add(key);
     this.history.record({ process: process.id, type: 'invoke', f, key, value: f === 'put' ? id : null, time: start, context: supersedes });
-    const finish = (result: WriteResult) => this.completeWrite(process, f, key, f === 'put' ? id : null, start, via, result);
+    const finish = (result: WriteResult) => this.completeWrite(process, f, key, f === 'put' ? id : null, start, via, result, request);
     if (via === undefined) return this.unavailable(finish);
-    if (f === 'put') this.cluster.put(via, key, this.payload(id), { context }, finish);
+    if (f === 'put') this.cluster.put(via, key, this.payload(id, request.valueBytes), { context }, finish);
     else this.cluster.delete(via, key, { context }, finish);
   }
 
-  private doCas(process: ClientProcess, key: string): void {
+  private doCas(process: ClientProcess, key: string, request: Request): void {
     this.doGet(process, key, false, (read) => {
-      if (read === undefined) return this.release(process);
+      if (read === undefined) {
+        this.settle(request, false);
+        return this.release(process);
+      }
       if (read.ids.length > 1) {
         // A cas against siblings has no single expected value; resolve them with a plain write instead.
-        this.write(process, key, 'put', read.ids, read.result.context);
+        this.write(process, key, 'put', read.ids, read.result.context, request);
         return;
       }
       const simulator = this.cluster.simulator;
@@ -198,16 +244,18 @@ export class Workload {
       this.touchedKeys.add(key);
       const expected = read.ids[0] ?? null;
       this.history.record({ process: process.id, type: 'invoke', f: 'cas', key, value: id, time: start, context: read.ids, expected });
-      const finish = (result: WriteResult) => this.completeWrite(process, 'cas', key, id, start, via, result);
+      const finish = (result: WriteResult) => this.completeWrite(process, 'cas', key, id, start, via, result, request);
       if (via === undefined) return this.unavailable(finish);
-      this.cluster.cas(via, key, this.payloadString(id), read.result.etag, { context: read.result.context }, finish);
+      this.cluster.cas(via, key, this.payloadString(id, request.valueBytes), read.result.etag, { context: read.result.context }, finish);
     });
   }
 
-  private completeWrite(process: ClientProcess, f: 'put' | 'delete' | 'cas', key: string, value: string | null, start: number, via: string | undefined, result: WriteResult): void {
+  private completeWrite(process: ClientProcess, f: 'put' | 'delete' | 'cas', key: string, value: string | null, start: number, via: string | undefined, result: WriteResult, request: Request): void {
     const now = this.cluster.simulator.nowMicros;
     this.figures.operations++;
     this.figures.outcomes.push({ time: now, ok: result.status === 'ok' });
+    // A cas conflict is the store answering "no, the value changed": served, not unavailable.
+    this.settle(request, result.status === 'ok' || result.code === 'conflict');
     if (result.status === 'ok') this.figures.latencyMicros[f].push(now - start);
     if (result.status === 'info') this.figures.info++;
     this.history.record({
@@ -221,9 +269,8 @@ export class Workload {
     this.cluster.simulator.schedule(0, EventTag.Workload, () => finish({ status: 'fail', context: new Uint8Array(0), acks: 0, error: 'no node is up', code: 'unavailable' }));
   }
 
-  /** The bytes of `payloadString(id)` (same random draw), written directly: ids (`p3-17`) are ASCII. */
-  private payload(id: string): Uint8Array {
-    const size = this.valueSize();
+  /** The bytes of `payloadString(id, size)`, written directly: ids (`p3-17`) are ASCII. */
+  private payload(id: string, size: number): Uint8Array {
     const length = id.length;
     // From a shared chunk: a node keeps a client's value only as long as the request lasts (it stores its own
     // encoding), so one ArrayBuffer per 256 KiB of payloads instead of one per put.
@@ -236,8 +283,7 @@ export class Workload {
     return out;
   }
 
-  private payloadString(id: string): string {
-    const size = this.valueSize();
+  private payloadString(id: string, size: number): string {
     return size > id.length + 1 ? `${id}|${'x'.repeat(size - id.length - 1)}` : id;
   }
 

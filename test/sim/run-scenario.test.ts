@@ -59,6 +59,42 @@ describe('sim run: the scenario runner', () => {
     expect(verdictOf(result, 'lost-writes').summary).not.toMatch(/skipped/);
   });
 
+  it('issues the same requests at the same times whatever the store does with them (for sim compare)', () => {
+    // Read-modify-writes and cas draw nothing after their read returns, and a shed arrival draws like any
+    // other, so lww and vclock — and an overloaded variant that sheds — see one request stream.
+    const faults = [{ at: '3s', partition: { isolate: 'n1' } }, { at: '6s', heal: true }];
+    const workload = { rate: 400, clients: 6, readModifyWrite: 0.5, mix: { get: 0.4, put: 0.3, delete: 0.1, cas: 0.2 } };
+    const stream = (run: ReturnType<typeof runScenario>) => run.requests.map((r) => `${r.time} ${r.key}`).sort();
+    const lww = runScenario(scenario({ faults, workload, cluster: { conflict: 'lww' } }));
+    const vclock = runScenario(scenario({ faults, workload }));
+    const slow = runScenario(scenario({ faults, workload, network: { latency: { kind: 'fixed', ms: 20 } } }));
+    expect(slow.result.figures.operations.shed).toBeGreaterThan(100);
+    expect(vclock.result.traceHash).not.toBe(lww.result.traceHash);
+    expect(stream(lww).length).toBe(lww.result.figures.operations.arrivals);
+    expect(stream(vclock)).toEqual(stream(lww));
+    expect(stream(slow)).toEqual(stream(lww));
+  });
+
+  it('availability counts client requests by when they arrived: a cas conflict is served, a shed request is not', () => {
+    // No faults, three hot keys, mostly cas: conflicts are the store answering no, not the store being away.
+    const cas = runScenario(scenario({ workload: { keys: 3, mix: { get: 0.2, put: 0.1, cas: 0.7 } } }));
+    expect(cas.result.figures.casConflicts).toBeGreaterThan(10);
+    expect(cas.result.figures.availability.outsideFaults).toBe(1);
+    // N = R = W = 1, strict quorum, no hints: while n1 is down exactly the keys it owns are unavailable.
+    const down = runScenario(scenario({
+      cluster: { nodes: 3, n: 1, r: 1, w: 1, sloppyQuorum: false, hintedHandoff: false },
+      workload: { keys: 30, rate: 100, clients: 50, readModifyWrite: 0.5, mix: { get: 0.5, put: 0.5 } },
+      faults: [{ at: '3s', crash: { nodes: ['n1'] } }, { at: '7s', restart: { nodes: ['n1'] } }],
+    }));
+    const cluster = new SimCluster({ seed: 1, nodes: 3, vnodes: 16, n: 1, r: 1, w: 1 });
+    const during = down.requests.filter((r) => r.time >= 3_000_000 && r.time < 7_000_000);
+    const ownedByN1 = during.filter((r) => cluster.owners(r.key)[0] === 'n1');
+    expect(ownedByN1.length).toBeGreaterThan(50);
+    expect(ownedByN1.every((r) => !r.served)).toBe(true);
+    expect(during.filter((r) => cluster.owners(r.key)[0] !== 'n1').every((r) => r.served)).toBe(true);
+    expect(down.result.figures.availability.duringFaults).toBeCloseTo((during.length - ownedByN1.length) / during.length, 6);
+  });
+
   it('replays byte for byte from its seed, and another seed differs', () => {
     const a = runScenario(scenario({ faults: [{ at: '2s', crash: { count: 1 } }, { at: '5s', restart: 'all' }] }));
     const b = runScenario(scenario({ faults: [{ at: '2s', crash: { count: 1 } }, { at: '5s', restart: 'all' }] }));
