@@ -73,6 +73,10 @@ export class Workload {
   readonly figures: WorkloadFigures = { arrivals: 0, shed: 0, operations: 0, latencyMicros: { get: [], put: [], delete: [], cas: [] }, outcomes: [], requests: [], info: 0, finalReads: { ok: 0, fail: 0 } };
   /** Keys that were written at least once (for the final read phase and convergence sampling). */
   readonly touchedKeys = new Set<string>();
+  /** touchedKeys in the order first written, for evenly spread samples. */
+  private readonly touchedList: string[] = [];
+  /** Per key: writes in flight, and when the last one ended (µs) — whether its replicas may still be catching up. */
+  private readonly writeActivity = new Map<string, { inFlight: number; lastEndedAtMicros: number }>();
 
   constructor(
     private readonly cluster: SimCluster,
@@ -135,6 +139,34 @@ export class Workload {
     } else if (roll < get + put) this.doWrite(process, key, 'put', readFirst, request);
     else if (roll < get + put + del) this.doWrite(process, key, 'delete', readFirst, request);
     else this.doCas(process, key, request);
+  }
+
+  private noteWriteStart(key: string): void {
+    if (!this.touchedKeys.has(key)) {
+      this.touchedKeys.add(key);
+      this.touchedList.push(key);
+    }
+    const activity = this.writeActivity.get(key);
+    if (activity === undefined) this.writeActivity.set(key, { inFlight: 1, lastEndedAtMicros: -1 });
+    else activity.inFlight++;
+  }
+
+  /**
+   * Up to `count` written keys spread evenly over all of them (every stride-th, from an offset that moves with
+   * `round`), leaving out keys with a write in flight or one that ended less than `settleMicros` ago: their
+   * replicas may still be receiving it (with W < N the last replica's copy lands after the acknowledgement),
+   * which is not divergence for anything to repair. Convergence samples these.
+   */
+  settledSample(count: number, nowMicros: number, settleMicros: number, round: number): string[] {
+    const list = this.touchedList;
+    const stride = Math.max(1, Math.floor(list.length / count));
+    const out: string[] = [];
+    for (let i = round % stride; i < list.length && out.length < count; i += stride) {
+      const key = list[i]!;
+      const activity = this.writeActivity.get(key)!;
+      if (activity.inFlight === 0 && nowMicros - activity.lastEndedAtMicros >= settleMicros) out.push(key);
+    }
+    return out;
   }
 
   /** A client request is over: answered (or definitely refused) or not. */
@@ -218,7 +250,7 @@ export class Workload {
     const start = simulator.nowMicros;
     const id = `p${process.id}-${++process.written}`;
     const via = this.via(process);
-    this.touchedKeys.add(key);
+    this.noteWriteStart(key);
     this.history.record({ process: process.id, type: 'invoke', f, key, value: f === 'put' ? id : null, time: start, context: supersedes });
     const finish = (result: WriteResult) => this.completeWrite(process, f, key, f === 'put' ? id : null, start, via, result, request);
     if (via === undefined) return this.unavailable(finish);
@@ -241,7 +273,7 @@ export class Workload {
       const start = simulator.nowMicros;
       const id = `p${process.id}-${++process.written}`;
       const via = this.via(process);
-      this.touchedKeys.add(key);
+      this.noteWriteStart(key);
       const expected = read.ids[0] ?? null;
       this.history.record({ process: process.id, type: 'invoke', f: 'cas', key, value: id, time: start, context: read.ids, expected });
       const finish = (result: WriteResult) => this.completeWrite(process, 'cas', key, id, start, via, result, request);
@@ -254,6 +286,11 @@ export class Workload {
     const now = this.cluster.simulator.nowMicros;
     this.figures.operations++;
     this.figures.outcomes.push({ time: now, ok: result.status === 'ok' });
+    const activity = this.writeActivity.get(key);
+    if (activity !== undefined) {
+      activity.inFlight--;
+      activity.lastEndedAtMicros = now;
+    }
     // A cas conflict is the store answering "no, the value changed": served, not unavailable.
     this.settle(request, result.status === 'ok' || result.code === 'conflict');
     if (result.status === 'ok') this.figures.latencyMicros[f].push(now - start);

@@ -19,6 +19,8 @@ export interface ConvergenceSample {
   time: number;
   /** Keys whose replicas (in the preference list) do not all hold the same versions. */
   divergentKeys: number;
+  /** How many keys the sample looked at (for messages); unknown when absent. */
+  sampledKeys?: number;
 }
 
 export interface ConvergenceOptions {
@@ -57,7 +59,7 @@ export function checkConvergence(samples: readonly ConvergenceSample[], options:
       return {
         ...base,
         verdict: 'unknown',
-        summary: `${last.divergentKeys} keys still divergent when sampling ended, ${ran} after heal: too early to judge against the ${threshold} threshold (lengthen quiescence)`,
+        summary: `${divergentOf(last)} still divergent when sampling ended, ${ran} after heal: too early to judge against the ${threshold} threshold (lengthen quiescence)`,
         figures: { ...figures, divergentAtEnd: last.divergentKeys },
       };
     }
@@ -65,7 +67,7 @@ export function checkConvergence(samples: readonly ConvergenceSample[], options:
     return {
       ...base,
       verdict: 'fail',
-      summary: `replicas never converged: ${last.divergentKeys} keys still divergent at the last sample, ${ran} after heal (threshold ${threshold})`,
+      summary: `replicas never converged: ${divergentOf(last)} still divergent at the last sample, ${ran} after heal (threshold ${threshold})`,
       figures: { ...figures, divergentAtEnd: last.divergentKeys },
     };
   }
@@ -84,4 +86,9 @@ export function checkConvergence(samples: readonly ConvergenceSample[], options:
       : `replicas converged ${took} ${since} (threshold ${threshold})`,
     figures,
   };
+}
+
+/** "8 keys", or "8 of 300 sampled keys" when the sample says how many it looked at. */
+function divergentOf(sample: ConvergenceSample): string {
+  return sample.sampledKeys === undefined ? `${sample.divergentKeys} keys` : `${sample.divergentKeys} of ${sample.sampledKeys} sampled keys`;
 }
