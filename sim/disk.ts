@@ -24,6 +24,14 @@ import { EventTag, type Simulator } from './simulator';
 export interface SimDiskOptions {
   /** Latency of one fsync (file or directory). Default: fixed 0.2 ms, a datacenter SSD. */
   syncLatency?: LatencyDistribution;
+  /**
+   * The device's write bandwidth, bytes per second; 0 (default) = unlimited. With a limit, a sync first waits
+   * for every byte written since the previous sync — to any file: the WAL, a flush's table, a compaction's
+   * output — to drain through the device at this rate, behind whatever an earlier sync left queued. That is
+   * what a flush or a compaction costs the writes behind it (one shared device queue; a real fsync flushes
+   * only its own file's pages, but they compete for the same bandwidth).
+   */
+  writeBytesPerSecond?: number;
 }
 
 export type CrashMode = 'drop-unsynced' | 'tear-unsynced';
@@ -86,7 +94,14 @@ export class SimDisk implements Disk {
   private directorySyncOrder = 0;
   private lastAppliedDirectorySync = -1;
   private readonly syncLatency: LatencyDistribution;
+  private readonly writeBytesPerMicro: number;
+  /** Bytes written since the last sync took them into the device queue. */
+  private queuedBytes = 0;
+  /** When the device has drained everything earlier syncs queued (true µs). */
+  private deviceFreeAtMicros = 0;
   readonly counters: DiskCounters = { bytesWritten: 0, bytesRead: 0, syncs: 0, directorySyncs: 0 };
+  /** Each file sync's time from call to completion, µs (for figures: fsync p50/p99). */
+  readonly syncMicros: number[] = [];
 
   constructor(
     private readonly simulator: Simulator,
@@ -96,6 +111,9 @@ export class SimDisk implements Disk {
   ) {
     this.syncLatency = options.syncLatency ?? { kind: 'fixed', ms: 0.2 };
     validateLatency(this.syncLatency, 'disk syncLatency');
+    const bandwidth = options.writeBytesPerSecond ?? 0;
+    if (!(Number.isFinite(bandwidth) && bandwidth >= 0)) throw new RangeError(`disk writeBytesPerSecond must be a number ≥ 0 (0 = unlimited), got ${bandwidth}`);
+    this.writeBytesPerMicro = bandwidth / 1e6;
   }
 
   list(): string[] {
@@ -127,6 +145,7 @@ export class SimDisk implements Disk {
     inode.buffer.set(data, inode.length);
     inode.length += data.length;
     this.counters.bytesWritten += data.length;
+    this.queuedBytes += data.length;
   }
 
   writeAt(name: string, offset: number, data: Uint8Array): void {
@@ -139,6 +158,7 @@ export class SimDisk implements Disk {
     inode.buffer.set(data, offset);
     inode.length = Math.max(inode.length, offset + data.length);
     this.counters.bytesWritten += data.length;
+    this.queuedBytes += data.length;
   }
 
   read(name: string, offset: number, length: number): Uint8Array {
@@ -201,8 +221,10 @@ export class SimDisk implements Disk {
     inode.inFlight.push(pending);
     this.counters.syncs++;
     const incarnation = this.host.incarnation;
+    const delayMicros = this.drainMicros() + sampleLatencyMicros(this.syncLatency, this.random);
+    this.syncMicros.push(delayMicros);
     this.simulator.schedule(
-      sampleLatencyMicros(this.syncLatency, this.random),
+      delayMicros,
       EventTag.DiskSync,
       () => {
         const at = inode.inFlight.indexOf(pending);
@@ -223,6 +245,19 @@ export class SimDisk implements Disk {
       this.host.index,
       pending.startLength,
     );
+  }
+
+  /**
+   * How long, from now, until the bytes queued so far have gone through the device (0 without a bandwidth
+   * limit); takes them off the queue and books the device for them.
+   */
+  private drainMicros(): number {
+    if (this.writeBytesPerMicro === 0) return 0;
+    const now = this.simulator.nowMicros;
+    const start = Math.max(now, this.deviceFreeAtMicros);
+    this.deviceFreeAtMicros = start + this.queuedBytes / this.writeBytesPerMicro;
+    this.queuedBytes = 0;
+    return this.deviceFreeAtMicros - now;
   }
 
   syncDirectory(done: SyncCallback): void {
@@ -252,6 +287,9 @@ export class SimDisk implements Disk {
    * prefix (possibly empty, possibly whole), which is what torn-tail recovery must cope with.
    */
   crash(mode: CrashMode = 'drop-unsynced'): void {
+    // Power loss empties the device queue with the unsynced bytes.
+    this.queuedBytes = 0;
+    this.deviceFreeAtMicros = 0;
     const survivors = new Map<string, Inode>();
     const rebuilt = new Map<Inode, Inode>();
     for (const [name, inode] of this.durableFiles) {

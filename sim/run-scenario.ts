@@ -76,7 +76,8 @@ export interface RunResult {
     substitutions: number;
     casConflicts: number;
     network: { sent: number; delivered: number; droppedPartition: number; droppedLoss: number; droppedDeadHost: number; bytesSent: number };
-    disk: { bytesWritten: number; syncs: number };
+    /** Over every node's disk: bytes written (WAL, tables, compactions), file syncs, and a sync's time from call to done. */
+    disk: { bytesWritten: number; syncs: number; syncP50Ms: number; syncP99Ms: number };
     events: number;
     simulatedSeconds: number;
     /** The final read phase (every written key, R = N): reads that succeeded, and failed attempts (each retried). Not in `operations`. */
@@ -146,7 +147,7 @@ export function runScenario(scenario: Scenario, options: RunOptions = {}): Scena
       const draw = seededUnit(clockRandom, index);
       const offsetMs = fixed?.offsetMs ?? (draw[0] * 2 - 1) * scenario.clocks.skewMs;
       const driftPpm = fixed?.driftPpm ?? (draw[1] * 2 - 1) * scenario.clocks.driftPpm;
-      return { clockOffsetMicros: Math.round(offsetMs * 1000), clockDriftPpm: driftPpm, disk: { syncLatency: c.storage.syncLatency } };
+      return { clockOffsetMicros: Math.round(offsetMs * 1000), clockDriftPpm: driftPpm, disk: { syncLatency: c.storage.syncLatency, writeBytesPerSecond: c.storage.writeMegabytesPerSecond * 1e6 } };
     },
   });
   if (cluster.startErrors.length > 0) throw new Error(`nodes failed to start: ${JSON.stringify(cluster.startErrors)}`);
@@ -279,12 +280,15 @@ function figures(cluster: SimCluster, workload: Workload, nemesis: Nemesis): Omi
   // nodes hold at the end.
   const counters = cluster.counterTotals();
   let pending = 0, bytesWritten = 0, syncs = 0;
+  const syncMicros: number[] = [];
   for (const id of cluster.ids) {
     pending += cluster.node(id)?.pendingHintCount() ?? 0;
-    const disk = cluster.world.machine(id).rawDisk.counters;
-    bytesWritten += disk.bytesWritten;
-    syncs += disk.syncs;
+    const disk = cluster.world.machine(id).rawDisk;
+    bytesWritten += disk.counters.bytesWritten;
+    syncs += disk.counters.syncs;
+    for (const micros of disk.syncMicros) syncMicros.push(micros);
   }
+  const syncSummary = summary(syncMicros);
   const completions = w.outcomes.length;
   const okCount = w.outcomes.filter((o) => o.ok).length;
   const n = cluster.network.counters;
@@ -315,7 +319,7 @@ function figures(cluster: SimCluster, workload: Workload, nemesis: Nemesis): Omi
     substitutions: counters.substitutions,
     casConflicts: counters.casConflicts,
     network: { sent: n.sent, delivered: n.delivered, droppedPartition: n.droppedPartition, droppedLoss: n.droppedLoss, droppedDeadHost: n.droppedDeadHost, bytesSent: n.bytesSent },
-    disk: { bytesWritten, syncs },
+    disk: { bytesWritten, syncs, syncP50Ms: syncSummary.p50Ms, syncP99Ms: syncSummary.p99Ms },
   };
 }
 

@@ -127,7 +127,7 @@ export function formatResult(result: RunResult, wallSeconds: number, replay: str
     lines.push(`                    stored bytes per node: busiest ${stored.maxOverMean.toFixed(2)}× the mean, spread ${(100 * stored.coefficientOfVariation).toFixed(1)} %`);
   }
   lines.push(`  network           ${f.network.sent} messages (${(f.network.bytesSent / 1e6).toFixed(1)} MB), ${f.network.droppedPartition} stopped by partitions, ${f.network.droppedLoss} lost, ${f.network.droppedDeadHost} to dead nodes`);
-  lines.push(`  disk              ${(f.disk.bytesWritten / 1e6).toFixed(1)} MB written, ${f.disk.syncs} fsyncs`);
+  lines.push(`  disk              ${(f.disk.bytesWritten / 1e6).toFixed(1)} MB written, ${f.disk.syncs} fsyncs (p50 ${f.disk.syncP50Ms} ms, p99 ${f.disk.syncP99Ms} ms)`);
   lines.push(`  simulation        ${f.events} events, ${f.simulatedSeconds.toFixed(1)} s simulated in ${wallSeconds.toFixed(1)} s wall (${(f.simulatedSeconds / Math.max(wallSeconds, 1e-9)).toFixed(1)}× real time)`);
   if (result.nemesis.length > 0) {
     lines.push('');

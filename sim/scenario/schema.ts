@@ -35,6 +35,12 @@ const storage = z.strictObject({
   compaction: z.enum(['leveled', 'size-tiered']).default('leveled'),
   syncLatency: latency.default({ kind: 'fixed', ms: 0.2 }),
   /**
+   * Each node's disk write bandwidth, MB/s (10^6 bytes); 0 = unlimited. A sync waits for every byte written
+   * before it — WAL records, flushed tables, compaction output — to drain at this rate, so flushes and
+   * compactions delay the WAL fsyncs behind them. Default 400, a SATA SSD's sustained write rate.
+   */
+  writeMegabytesPerSecond: z.number().nonnegative().max(1e6).default(400),
+  /**
    * true (default): a replica acknowledges a write only after the WAL fsync that covers it. false: after the
    * append — faster, and a crash then loses acknowledged writes (try it with a crash fault and lost-writes).
    */
@@ -61,7 +67,7 @@ const cluster = z
     spareNodes: z.number().int().min(0).max(1000).default(0),
     /** Ring-state gossip round; default 1 s when there are spare nodes or join/leave faults, else off. */
     ringGossipInterval: duration.optional(),
-    storage: storage.default({ memtableBytes: 4 * 1024 * 1024, compaction: 'leveled', syncLatency: { kind: 'fixed', ms: 0.2 }, syncWrites: true }),
+    storage: storage.default({ memtableBytes: 4 * 1024 * 1024, compaction: 'leveled', syncLatency: { kind: 'fixed', ms: 0.2 }, writeMegabytesPerSecond: 400, syncWrites: true }),
   })
   .superRefine((value, context) => {
     for (const knob of ['r', 'w'] as const) {

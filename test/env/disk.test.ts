@@ -120,6 +120,38 @@ describe('simulated disk crash semantics', () => {
   });
 });
 
+describe('simulated disk write bandwidth', () => {
+  it('a sync waits for every byte written before it to drain at the device rate, behind earlier syncs', () => {
+    const simulator = new Simulator(1);
+    const disk = new SimDisk(simulator, new SimHost('n0', 0), simulator.random.fork('disk'), { syncLatency: { kind: 'fixed', ms: 0.2 }, writeBytesPerSecond: 1_000_000 });
+    const done: [string, number][] = [];
+    disk.create('table');
+    disk.create('wal');
+    disk.append('table', new Uint8Array(500_000)); // a compaction's output: 0.5 s at 1 MB/s
+    disk.sync('table', () => done.push(['table', simulator.nowMicros]));
+    disk.append('wal', new Uint8Array(1000)); // a WAL record right behind it: 1 ms more
+    disk.sync('wal', () => done.push(['wal', simulator.nowMicros]));
+    simulator.run();
+    expect(done).toEqual([['table', 500_200], ['wal', 501_200]]);
+    expect(disk.syncMicros).toEqual([500_200, 501_200]);
+    // Once the device is idle again a small sync costs its latency and its own bytes only.
+    disk.append('wal', new Uint8Array(100));
+    disk.sync('wal', () => done.push(['later', simulator.nowMicros]));
+    simulator.run();
+    expect(done.at(-1)).toEqual(['later', 501_200 + 100 + 200]);
+  });
+
+  it('is unlimited by default, and refuses a negative rate', () => {
+    const simulator = new Simulator(1);
+    const disk = new SimDisk(simulator, new SimHost('n0', 0), simulator.random.fork('disk'));
+    disk.create('f');
+    disk.append('f', new Uint8Array(10_000_000));
+    disk.sync('f', () => {});
+    expect(disk.syncMicros).toEqual([200]);
+    expect(() => new SimDisk(simulator, new SimHost('n1', 1), simulator.random.fork('d'), { writeBytesPerSecond: -1 })).toThrow(/writeBytesPerSecond must be a number ≥ 0/);
+  });
+});
+
 describe('fault-injecting disk wrapper', () => {
   it('injects read and write errors and bit flips at the configured probabilities, seeded', () => {
     const fixture = simFixture();
