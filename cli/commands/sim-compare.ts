@@ -1,9 +1,15 @@
 import type { Argv } from 'yargs';
 import { badFlagsExit2, parseSeed } from '../seed';
-import { runScenario, type RunResult } from '../../sim/run-scenario';
+import { runScenario, type LatencySummary, type RunResult } from '../../sim/run-scenario';
 import { expandVariants, VARY_HELP } from '../../sim/variants';
 import { makeProgress } from '../progress';
 import { readScenarioOrExit } from './sim-run';
+
+/** "p50 / p99" (and "/ p999") of a latency summary, or "none" when no such operation completed. */
+function latencies(summary: LatencySummary, withP999: boolean): string {
+  if (summary.count === 0) return 'none';
+  return `${summary.p50Ms} / ${summary.p99Ms}${withP999 ? ` / ${summary.p999Ms}` : ''}`;
+}
 
 /** One row per figure, one column per variant: the same seed and fault schedule, one knob changed. */
 export function compareTable(rows: { label: string; result: RunResult }[]): string {
@@ -25,8 +31,8 @@ export function compareTable(rows: { label: string; result: RunResult }[]): stri
     figure('lww overwrites lost', fig('lww-lost-overwrites', 'lostOverwrites')),
     figure('stale-read rate', fig('stale-reads', 'staleRate', 4)),
     figure('siblings mean / max', (r) => `${fig('siblings', 'mean', 2)(r)} / ${fig('siblings', 'max')(r)}`),
-    figure('get p50 / p99 ms', (r) => `${r.figures.latency.get.p50Ms} / ${r.figures.latency.get.p99Ms}`),
-    figure('put p50 / p99 / p999 ms', (r) => `${r.figures.latency.put.p50Ms} / ${r.figures.latency.put.p99Ms} / ${r.figures.latency.put.p999Ms}`),
+    figure('get p50 / p99 ms', (r) => latencies(r.figures.latency.get, false)),
+    figure('put p50 / p99 / p999 ms', (r) => latencies(r.figures.latency.put, true)),
     figure('availability in faults', (r) => pct(r.figures.availability.duringFaults)),
     figure('ops ok / fail / unknown', (r) => `${r.figures.operations.ok} / ${r.figures.operations.fail} / ${r.figures.operations.info}`),
     figure('hints stored / delivered', (r) => `${r.figures.hints.stored} / ${r.figures.hints.delivered}`),

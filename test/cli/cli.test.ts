@@ -49,6 +49,18 @@ describe('dynalab CLI', () => {
     expect(readFileSync(join(work, 'out2/trace-hash'), 'utf8')).toBe(readFileSync(join(work, 'out1/trace-hash'), 'utf8'));
   });
 
+  it('sim compare sets variants side by side, with disk rows, and "none" for an operation nobody ran', () => {
+    writeFileSync(join(work, 'puts.yaml'), tiny('lost-writes').replace('mix: { get: 0.5, put: 0.5 }', 'mix: { put: 1 }, readModifyWrite: 0').replace('vnodes: 16,', 'vnodes: 16, storage: { memtableBytes: 16KiB, writeMegabytesPerSecond: 1 },'));
+    const run = dynalab('sim', 'compare', 'puts.yaml', '--vary', 'compaction=leveled,size-tiered');
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stdout).toMatch(/^get p50 \/ p99 ms\s+none\s+none$/m);
+    expect(run.stdout).toMatch(/^disk written MB\s+[\d.]+\s+[\d.]+$/m);
+    // At 1 MB/s, flushing 16 KiB tables and compacting them holds up the WAL fsyncs behind them.
+    const fsync = /^fsync p50 \/ p99 ms\s+([\d.]+) \/ ([\d.]+)\s+([\d.]+) \/ ([\d.]+)$/m.exec(run.stdout);
+    expect(fsync, run.stdout).not.toBeNull();
+    expect(Number(fsync![2])).toBeGreaterThan(1);
+  });
+
   it('a failed check exits 1 and names the first counterexample', () => {
     writeFileSync(join(work, 'siblings.yaml'), tiny('{ siblings: { maxSiblings: 0 } }'));
     const run = dynalab('sim', 'run', 'siblings.yaml');
