@@ -173,9 +173,13 @@ export async function lockDataDir(dataDir: string, options: LockOptions = {}): P
     } else if (holder.host !== host) {
       const age = ageMs(file);
       if (age < staleAfterMs) {
+        // A touch in this host's future means the two hosts' clocks differ: waiting is the safe side (taking a
+        // live holder's directory loses writes), so say why the wait is longer than the usual 30 s.
+        // (Within a second is timestamp granularity, not skew.)
+        const touched = age > -1000 ? `touched ${Math.max(0, Math.round(age / 1000))} s ago` : `touched ${Math.round(-age / 1000)} s in this host's future — the two hosts' clocks differ`;
         throw new DataDirLockedError(
-          `data dir ${dir} is in use by process ${holder.pid} on host ${holder.host} (its LOCK file, touched ${Math.round(age / 1000)} s ago; ` +
-            `one untouched for ${Math.round(staleAfterMs / 1000)} s is taken over); ${remedy}`,
+          `data dir ${dir} is in use by process ${holder.pid} on host ${holder.host} (its LOCK file, ${touched}; ` +
+            `one untouched for ${Math.round(staleAfterMs / 1000)} s by this host's clock is taken over); ${remedy}`,
         );
       }
     } else if (holder.pid !== process.pid && pidAlive(holder.pid) && holdsOpen(holder.pid, file)) {

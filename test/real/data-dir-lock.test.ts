@@ -153,7 +153,11 @@ describe('data directory lock', () => {
 
       // Another host: refused while its holder keeps touching the file, taken over once it has not for a while.
       fs.writeFileSync(lockFile, `${process.ppid} some-other-host\n`);
-      await expect(lockDataDir(dir)).rejects.toThrow(/in use by process \d+ on host some-other-host \(its LOCK file, touched 0 s ago; one untouched for 30 s is taken over\)/);
+      await expect(lockDataDir(dir)).rejects.toThrow(/in use by process \d+ on host some-other-host \(its LOCK file, touched 0 s ago; one untouched for 30 s by this host's clock is taken over\)/);
+      // Touched by a host whose clock runs ahead: still refused (the safe side), saying why the wait is longer.
+      const ahead = new Date(Date.now() + 120_000);
+      fs.utimesSync(lockFile, ahead, ahead);
+      await expect(lockDataDir(dir)).rejects.toThrow(/touched 120 s in this host's future — the two hosts' clocks differ; one untouched for 30 s/);
       const longAgo = new Date(Date.now() - 60_000);
       fs.utimesSync(lockFile, longAgo, longAgo);
       const fromOtherHost = await lockDataDir(dir);
