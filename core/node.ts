@@ -1,6 +1,6 @@
 import { AntiEntropy } from './antientropy/exchange';
 import { Membership } from './membership/membership';
-import type { NodeEnvironment, NodeId, TimerId } from './env';
+import type { NodeEnvironment, NodeId, Random, TimerId } from './env';
 import { SlotMap } from './slot-map';
 import { decodeMessage, encodeMessage, MessageDecodeError, type CoordinateMessage, type Message } from './replication/messages';
 import { checkKey, checkValue } from './replication/limits';
@@ -250,9 +250,10 @@ export class StorageNode {
   }
 
   /**
-   * Opens the engine (replaying its WAL), bumps the durable node epoch, then starts serving. The epoch makes
-   * this incarnation's version-vector actor (`id#epoch`) new: a restarted node that lost unsynced writes can
-   * never reuse a dot an earlier incarnation handed out.
+   * Opens the engine (replaying its WAL), bumps the durable node epoch, then starts serving. This
+   * incarnation's version-vector actor is `id#epoch.nonce`, new every start: a restarted node that lost unsynced
+   * writes — or its whole directory, or was rolled back to a backup — never reuses a dot an earlier incarnation
+   * handed out (the epoch is for people reading actors; the random nonce is what no file can repeat).
    */
   static start(env: NodeEnvironment, config: NodeConfig, done: (error: Error | null, node: StorageNode | null) => void): void {
     let node: StorageNode;
@@ -1342,8 +1343,17 @@ export class StorageNode {
     if (disk.exists(EPOCH_FILE)) {
       const text = decoder.decode(disk.readAll(EPOCH_FILE)).trim();
       const match = /^(\d+)(?: (dvv|lww))?$/.exec(text);
-      epoch = match === null ? 0 : Number(match[1]);
-      const written = match?.[2];
+      if (match === null) {
+        // Read as epoch 0, a damaged file would also skip the conflict-mode check below (found by a review).
+        const error = new Error(
+          `node ${this.id}: its ${EPOCH_FILE} file is damaged (it reads ${JSON.stringify(text.slice(0, 40))}, expected '<epoch> <conflict mode>'); ` +
+            `restore it from a backup, or remove it if you know the directory's conflict mode matches the config (the epoch only names this incarnation)`,
+        );
+        this.env.clock.setTimer(0, () => done(error));
+        return;
+      }
+      epoch = Number(match[1]);
+      const written = match[2];
       if (written !== undefined && written !== this.mode) {
         const name = (mode: string) => (mode === 'dvv' ? 'vclock' : mode);
         const error = new Error(
@@ -1362,11 +1372,22 @@ export class StorageNode {
       disk.rename(EPOCH_TEMP, EPOCH_FILE);
       disk.syncDirectory((dirError) => {
         if (dirError) return done(dirError);
-        this.actor = `${this.id}#${epoch}`;
+        this.actor = `${this.id}#${epoch}.${incarnationNonce(this.env.random)}`;
         done(null);
       });
     });
   }
+}
+
+/**
+ * 48 random bits in base 36, the part of an actor that no local file can repeat. The epoch counter alone came
+ * from `node-epoch`, so a node restarted on an empty data directory (a replaced disk) or on a restored backup
+ * took an actor whose dots its replicas already held, and its next writes reused those dots: the replicas
+ * dropped the earlier, acknowledged versions as already seen (found by a review: `first-k`, acknowledged, gone
+ * after the restart and one more blind put). Fresh randomness per incarnation cannot be rolled back.
+ */
+function incarnationNonce(random: Random): string {
+  return (random.int(2 ** 24) * 2 ** 24 + random.int(2 ** 24)).toString(36).padStart(10, '0');
 }
 
 interface StoredSet {
