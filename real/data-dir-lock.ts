@@ -64,6 +64,8 @@ export interface LockOptions {
   staleAfterMs?: number;
   /** Called once when the LOCK stops being this holder's (another process took it over). */
   onLost?: (reason: string) => void;
+  /** Called (at most every 5 s) while the LOCK cannot be checked, before that becomes a loss. */
+  onCheckFailed?: (reason: string) => void;
 }
 
 /** How often a holder checks that its LOCK is still its own. */
@@ -193,6 +195,7 @@ export async function lockDataDir(dataDir: string, options: LockOptions = {}): P
   // The holder's proof of life for another host, and its check that the LOCK is still its own (see above);
   // unref'd, so it never keeps a process alive.
   let lastTouch = Date.now();
+  let lastWarning = 0;
   const heartbeat = setInterval(() => {
     let lost: string | null = null;
     try {
@@ -203,7 +206,17 @@ export async function lockDataDir(dataDir: string, options: LockOptions = {}): P
         lastTouch = Date.now();
       }
     } catch (error) {
-      lost = `its LOCK file ${file} cannot be checked (${(error as Error).message})`;
+      // A check that cannot run (out of file descriptors, an I/O error) is not a takeover: the LOCK is only at
+      // risk once another host could judge it stale, so the node goes on and says so — and gives up only when
+      // its LOCK has gone untouched nearly long enough for that (found by a review: 1,100 idle connections
+      // exhausted the descriptors and the node exited, 'no longer this node's', though nobody had taken it).
+      const untouched = Date.now() - lastTouch;
+      if (untouched >= staleAfterMs - heartbeatMs) {
+        lost = `its LOCK file ${file} could not be checked or touched for ${Math.round(untouched / 1000)} s (${(error as Error).message}); another host may take it over`;
+      } else if (Date.now() - lastWarning >= 5_000) {
+        lastWarning = Date.now();
+        options.onCheckFailed?.(`cannot check its LOCK file ${file} (${(error as Error).message}); retrying every second`);
+      }
     }
     if (lost !== null && !released) {
       clearInterval(heartbeat);

@@ -50,6 +50,10 @@ export interface HttpApiOptions {
    * client sees "n1: peer n1 runs 'conflict=lww …' but this node runs …" instead of only a count.
    */
   unreachablePeers?: () => { peer: string; reason: string }[];
+  /** Client connections open at once; past it a new one is closed as it arrives (node's `server.maxConnections`). */
+  maxConnections?: number;
+  /** Told (at most once per 10 s) when connections were refused for the cap above. */
+  onConnectionsRefused?: (refusedSinceLastReport: number, cap: number) => void;
 }
 
 /** When the request arrived (performance.now()), on the response object: no closure per request. */
@@ -60,7 +64,7 @@ export const CONTEXT_HEADER = 'x-dynalab-context';
 const JSON_TYPE = 'application/json; charset=utf-8';
 
 export function createHttpApi(node: StorageNode, options: HttpApiOptions = {}): http.Server {
-  const counters = { requests: 0, byStatus: {} as Record<string, number> };
+  const counters = { requests: 0, connectionsRefused: 0, byStatus: {} as Record<string, number> };
   const admission = new Admission(options.maxInFlight ?? DEFAULT_MAX_IN_FLIGHT);
   // Server-side latency: from the request's headers being parsed to the last byte of the answer handed to the
   // kernel, in µs. What a client measures on top of this is its own queueing, the network and its event loop.
@@ -71,7 +75,23 @@ export function createHttpApi(node: StorageNode, options: HttpApiOptions = {}): 
     const arrived = this[ARRIVED];
     if (arrived !== undefined) latencyMicros.record(Math.max(1, Math.round((performance.now() - arrived) * 1000)));
   }
-  const server = http.createServer({ keepAliveTimeout: 30_000 }, (req, res: TimedResponse) => {
+  const server = http.createServer({ keepAliveTimeout: 30_000 }, handle);
+  if (options.maxConnections !== undefined) {
+    server.maxConnections = options.maxConnections;
+    let refused = 0;
+    let reportedAt = Number.NEGATIVE_INFINITY;
+    server.on('drop', () => {
+      refused++;
+      counters.connectionsRefused++;
+      const now = performance.now();
+      if (now - reportedAt >= 10_000) {
+        options.onConnectionsRefused?.(refused, options.maxConnections!);
+        refused = 0;
+        reportedAt = now;
+      }
+    });
+  }
+  function handle(req: http.IncomingMessage, res: TimedResponse): void {
     counters.requests++;
     res[ARRIVED] = performance.now();
     res.on('finish', countStatus);
@@ -80,7 +100,7 @@ export function createHttpApi(node: StorageNode, options: HttpApiOptions = {}): 
     } catch (error) {
       internalError(res, error); // a bug here must cost one request, not the node
     }
-  });
+  }
   admission.watch(server);
   // With a listener here node:http no longer answers `Expect: 100-continue` itself: invite the body only when
   // there is room, so a refused PUT's client never sends it.
@@ -88,9 +108,14 @@ export function createHttpApi(node: StorageNode, options: HttpApiOptions = {}): 
     if (!(admission.full && isKeyPath(pathOf(req.url ?? '/')))) res.writeContinue();
     server.emit('request', req, res);
   });
-  // A client that sends garbage gets a 400 from node:http and its connection closed; the node is unaffected.
-  server.on('clientError', (_error, socket) => {
-    if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n');
+  // A client that sends garbage gets a 400 and its connection closed — headers past node:http's limit (16 KiB)
+  // a 431, as RFC 6585 names it — and the node is unaffected.
+  server.on('clientError', (error: NodeJS.ErrnoException, socket) => {
+    const tooLarge = error.code === 'HPE_HEADER_OVERFLOW';
+    const body = tooLarge ? '{"error":"request headers are larger than 16 KiB","code":"headers-too-large"}\n' : '';
+    const status = tooLarge ? '431 Request Header Fields Too Large' : '400 Bad Request';
+    const head = `HTTP/1.1 ${status}\r\nConnection: close\r\n${body ? `Content-Type: ${JSON_TYPE}\r\nContent-Length: ${Buffer.byteLength(body)}\r\n` : ''}\r\n`;
+    if (socket.writable) socket.end(head + body);
     else socket.destroy();
   });
 

@@ -81,6 +81,11 @@ export const nodeConfigSchema = z
     antiEntropyIntervalMs: z.number().int().min(0).default(600_000),
     /** Admission control (see real/http-server.ts): past this many key requests in progress, answer 503. */
     maxInFlightRequests: z.number().int().min(1).max(1_000_000).default(DEFAULT_MAX_IN_FLIGHT),
+    /**
+     * HTTP client connections open at once; past it a new connection is closed as it arrives (and logged).
+     * Default: 10 000, or the open-file limit minus 512 if that is lower (real/fd-limit.ts).
+     */
+    maxConnections: z.number().int().min(1).max(1_000_000).optional(),
     /** The LSM engine's knobs a deployment may want to turn (core/storage/options.ts says what each does). */
     storage: z
       .strictObject({

@@ -5,6 +5,7 @@ import type { NodeEnvironment, Random } from '../core/env';
 import { nativeCrc32 } from './native-crc32';
 import { StorageNode, type NodeConfig } from '../core/node';
 import { FileDisk } from './file-disk';
+import { clientConnectionCap, openFileLimit } from './fd-limit';
 import { createHttpApi } from './http-server';
 import { splitHostPort, type RealNodeConfig } from './node-config';
 import { SystemRandom } from './system-random';
@@ -89,7 +90,7 @@ export async function startRealNode(config: RealNodeConfig, options: StartOption
     console.error(`[node ${config.id}] FATAL ${reason}; exiting now so that two nodes never write one data directory`);
     process.exit(1);
   });
-  const lock = await lockDataDir(config.dataDir, { onLost });
+  const lock = await lockDataDir(config.dataDir, { onLost, onCheckFailed: warn });
   try {
     return await startLocked(config, options, { clock, random, warn, lock });
   } catch (error) {
@@ -147,10 +148,14 @@ async function startLocked(
       return `memtable ${(s.memtableBytes / 2 ** 20).toFixed(1)} MiB, ${s.immutableMemtables} sealed memtable(s) waiting to flush, ${s.flushes} flushes and ${s.compactions} compactions so far`;
     },
   });
+  const connectionCap = clientConnectionCap(config.maxConnections);
   const server = createHttpApi(node, {
     ...(config.token !== undefined ? { token: config.token } : {}),
     maxInFlight: config.maxInFlightRequests,
     unreachablePeers: () => transport.unreachablePeers(),
+    maxConnections: connectionCap,
+    onConnectionsRefused: (refused, cap) =>
+      warn(`refused ${refused} HTTP connection(s): ${cap} already open (maxConnections; the open-file limit is ${openFileLimit()})`),
     status: () => ({
       pid: process.pid,
       http: config.listen.http,

@@ -50,7 +50,8 @@ export interface TcpTransportOptions {
   backoff?: Partial<BackoffOptions>;
   /** Time allowed for connect + handshake, in either direction. Default 5 s. */
   handshakeTimeoutMs?: number;
-  /** Inbound connections beyond this are refused by the server. Default 1024. */
+  /** Inbound connections beyond this are refused by the server. Default 256: a member needs one, and a flood of
+   * unauthenticated ones must not take every file descriptor (the open-file limit is often 1024). */
   maxInboundConnections?: number;
 }
 
@@ -75,7 +76,7 @@ export const DEFAULT_MAX_FRAME_BYTES = 16 * 1024 * 1024;
 const DEFAULT_QUEUE: SendQueueLimits = { maxMessages: 10_000, maxBytes: 64 * 1024 * 1024 };
 const DEFAULT_BACKOFF: BackoffOptions = { initialMs: 50, maxMs: 5_000 };
 const DEFAULT_HANDSHAKE_TIMEOUT_MS = 5_000;
-const DEFAULT_MAX_INBOUND = 1024;
+const DEFAULT_MAX_INBOUND = 256;
 
 type Lifecycle = 'new' | 'starting' | 'running' | 'closed';
 

@@ -1,0 +1,72 @@
+import net from 'node:net';
+import type { AddressInfo } from 'node:net';
+import { describe, expect, it } from 'vitest';
+import type { StorageNode } from '../../core/node';
+import { clientConnectionCap, openFileLimit } from '../../real/fd-limit';
+import { createHttpApi } from '../../real/http-server';
+import { rawRequest } from './harness';
+
+// Idle client connections must not take the descriptors a node needs for its own files (a review's 1,100 idle
+// sockets under `ulimit -n 1024` took one down): past a cap, new connections are closed as they arrive.
+describe('the HTTP connection cap', () => {
+  it('is derived from the open-file limit unless configured', () => {
+    expect(openFileLimit()).toBeGreaterThan(0);
+    expect(clientConnectionCap(undefined, 1024)).toBe(512);
+    expect(clientConnectionCap(undefined, 600)).toBe(88);
+    expect(clientConnectionCap(undefined, 100)).toBe(64);
+    expect(clientConnectionCap(undefined, Number.POSITIVE_INFINITY)).toBe(10_000);
+    expect(clientConnectionCap(3, 1024)).toBe(3);
+  });
+
+  it('closes connections past the cap as they arrive, reports them, and keeps serving the rest', async () => {
+    const stub = {
+      get: (_key: Uint8Array, _options: unknown, done: (result: unknown) => void) =>
+        setImmediate(() => done({ status: 'ok', values: [], context: new Uint8Array(0), etag: '', replies: 1, error: '', code: 'ok' })),
+    } as unknown as StorageNode;
+    const reports: [number, number][] = [];
+    const server = createHttpApi(stub, { maxConnections: 3, onConnectionsRefused: (refused, cap) => reports.push([refused, cap]) });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const port = (server.address() as AddressInfo).port;
+    const idle: net.Socket[] = [];
+    try {
+      const closed: boolean[] = [];
+      for (let i = 0; i < 5; i++) {
+        const socket = net.connect(port, '127.0.0.1');
+        const index = i;
+        closed[index] = false;
+        socket.on('close', () => (closed[index] = true));
+        socket.on('error', () => {});
+        await new Promise((resolve) => socket.once('connect', resolve));
+        idle.push(socket);
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      expect(closed).toEqual([false, false, false, true, true]);
+      expect(reports).toEqual([[1, 3]]); // the first refusal reported at once, the next within 10 s folded in later
+      idle[0]!.destroy();
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      expect((await rawRequest(port, 'GET', '/v1/keys/k')).status).toBe(404);
+    } finally {
+      for (const socket of idle) socket.destroy();
+      await new Promise((resolve) => server.close(resolve));
+    }
+  });
+
+  it('answers headers past 16 KiB with 431 and a JSON reason, not a bare 400', async () => {
+    const server = createHttpApi({} as StorageNode);
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const port = (server.address() as AddressInfo).port;
+    try {
+      const socket = net.connect(port, '127.0.0.1');
+      let answer = '';
+      socket.on('data', (chunk) => (answer += chunk.toString()));
+      await new Promise((resolve) => socket.once('connect', resolve));
+      socket.write(`GET /v1/keys/k HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(20_000)}\r\n\r\n`);
+      await new Promise((resolve) => socket.once('close', resolve));
+      expect(answer).toMatch(/^HTTP\/1\.1 431 Request Header Fields Too Large\r\n/);
+      expect(answer).toContain('"code":"headers-too-large"');
+    } finally {
+      await new Promise((resolve) => server.close(resolve));
+    }
+  });
+});
