@@ -9,6 +9,7 @@ import { StorageClosedError, StorageCorruptionError, StorageInputError } from '.
 import {
   emptyManifest,
   ManifestWriter,
+  MANIFEST_FILE,
   MANIFEST_TEMP_FILE,
   readManifest,
   type ManifestState,
@@ -215,7 +216,9 @@ export class StorageEngine {
   static open(env: StorageEnvironment): StorageEngine {
     const options = resolveOptions(env.options);
     const disk = env.disk;
-    const state = readManifest(disk) ?? emptyManifest(options.compaction);
+    const manifest = readManifest(disk);
+    const state = manifest ?? emptyManifest(options.compaction);
+    checkFilesAgainstManifest(disk, manifest);
     if (state.strategy !== options.compaction) {
       throw new StorageInputError(
         `this store was created with '${state.strategy}' compaction; reopen it with compaction: '${state.strategy}'`,
@@ -244,8 +247,15 @@ export class StorageEngine {
     }
     let lastSeq = state.lastSequence;
     for (const table of state.tables) {
-      if (!disk.exists(tableFileName(table.fileNumber))) {
-        throw new StorageCorruptionError('MANIFEST', 0, `table ${tableFileName(table.fileNumber)} named by the manifest is missing`);
+      const name = tableFileName(table.fileNumber);
+      if (!disk.exists(name)) {
+        throw new StorageCorruptionError('MANIFEST', 0, `table ${name} named by the manifest is missing`);
+      }
+      // A table is written whole and synced before the manifest names it: another size means it was cut short
+      // or replaced since (found by a review: a half-truncated table was accepted and failed read by read).
+      const size = disk.size(name);
+      if (size !== table.size) {
+        throw new StorageCorruptionError(name, 0, `table is ${size} bytes, but the manifest recorded ${table.size} when it was written (truncated or replaced)`);
       }
       lastSeq = Math.max(lastSeq, table.maxSeq);
     }
@@ -1089,4 +1099,43 @@ export class StorageEngine {
  */
 function memtableChunkBytes(options: StorageOptions): number {
   return Math.min(256 * 1024, Math.max(4096, Math.floor(options.memtableBytes / 64)));
+}
+
+/**
+ * Refuses to open a directory whose files say part of the store is gone, before recovery deletes anything
+ * (found by a review, each silently serving less after a restart):
+ * - no MANIFEST, yet tables that no log can account for: the manifest that named them was lost, and treating
+ *   them as orphans of an interrupted first flush would delete every table. (That interrupted flush is the one
+ *   legitimate way to have tables and no manifest, and then the store's first log is still there.)
+ * - a MANIFEST whose live log (the one holding every write since the last flush) is missing: a log is removed
+ *   only once a manifest has moved past it, so this one was deleted by hand (`*.log` looks like a log file).
+ * Either way the replica's peers still hold the data: moving the directory aside rebuilds it from them.
+ */
+function checkFilesAgainstManifest(disk: Disk, manifest: ManifestState | undefined): void {
+  const tables: number[] = [];
+  const logs: number[] = [];
+  for (const name of disk.list()) {
+    const parsed = parseFileName(name);
+    if (parsed === undefined) continue;
+    (parsed.kind === 'sst' ? tables : logs).push(parsed.fileNumber);
+  }
+  const remedy = 'restore it from a backup, or move the data directory aside to start this replica empty and let its peers repair it';
+  if (manifest === undefined) {
+    // A store's first file is its first log, 000001.log, and no log is removed before a manifest is installed:
+    // without a manifest, tables beside that first log are an interrupted first flush; tables without it mean
+    // manifests were installed and the last one is gone.
+    if (tables.length > 0 && !logs.includes(1)) {
+      const sorted = [...tables].sort((a, b) => a - b);
+      const names = sorted.slice(0, 4).map(tableFileName).join(', ') + (sorted.length > 4 ? ', …' : '');
+      throw new StorageCorruptionError(
+        MANIFEST_FILE, 0,
+        `missing, but ${tables.length} table file(s) it must have named are here (${names}) and no log holds their data; refusing to start rather than delete them: ${remedy}`,
+      );
+    }
+  } else if (manifest.logNumber > 0 && !logs.includes(manifest.logNumber)) {
+    throw new StorageCorruptionError(
+      walFileName(manifest.logNumber), 0,
+      `missing: the manifest names it as the live write-ahead log, holding every write since the last flush; refusing to start without it: ${remedy}`,
+    );
+  }
 }
