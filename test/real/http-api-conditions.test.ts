@@ -250,3 +250,25 @@ describe('bearer token', () => {
     }
   });
 });
+
+describe('pipelined requests on one connection', () => {
+  it('run in order: a GET pipelined behind a PUT of the same key sees it (was 204 then 404)', async () => {
+    const net = await import('node:net');
+    for (let trial = 0; trial < 10; trial++) {
+      const key = `pipelined-${trial}`;
+      const socket = net.connect(port(0), '127.0.0.1');
+      let answer = '';
+      socket.on('data', (chunk) => (answer += chunk.toString('latin1')));
+      await new Promise((resolve) => socket.once('connect', resolve));
+      socket.write(
+        `PUT /v1/keys/${key} HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\nhello` +
+          `GET /v1/keys/${key} HTTP/1.1\r\nHost: x\r\n\r\n` +
+          `DELETE /v1/keys/${key} HTTP/1.1\r\nHost: x\r\n\r\n` +
+          `GET /v1/keys/${key} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n`,
+      );
+      await new Promise((resolve) => socket.once('close', resolve));
+      expect([...answer.matchAll(/HTTP\/1\.1 (\d{3})/g)].map((m) => m[1]), answer).toEqual(['204', '200', '204', '404']);
+    }
+  });
+});
+
