@@ -171,6 +171,8 @@ export class StorageNode {
   /** The substitute and deadline timers of each write in pendingWrites (see writeReplied). */
   private readonly writeTimers = new SlotMap<[TimerId, TimerId]>();
   private readonly pendingReads = new SlotMap<ReadRequest>();
+  /** Per key (latin1 of its bytes), the conditional writes waiting for the one in progress (conditionalInTurn). */
+  private readonly conditionalQueues = new Map<string, (() => void)[]>();
   private readonly pendingForwards = new SlotMap<(reply: Extract<Message, { type: 'coordinate-reply' }>) => void>();
   /** Offered hints awaiting an answer: the hint record's key (a copy), its in-flight marker and its stamp. */
   private readonly pendingHints = new SlotMap<{ owner: HintOwner; stored: Uint8Array; marker: number; storedAtMicros: number }>();
@@ -496,7 +498,21 @@ export class StorageNode {
     // own, making replicas discard an acknowledged write (found by a review: one node's failing fsyncs lost
     // 142 of 743 acknowledged writes at N=3 W=2). It forwards to another owner instead.
     const storageFailed = this.engine.writeFailure !== null;
-    if (owners.includes(this.id) && !storageFailed) {
+    if (request.op === 'cas') {
+      // A conditional write goes to the key's first healthy owner, where conditional writes of one key run one
+      // at a time (coordinateWrite): of several racing on one etag exactly one wins while that owner is up.
+      // Coordinated wherever they landed, each read the same etag and several won (found by a review: up to
+      // 15 of 24 racing clients, no fault needed).
+      const first = owners.find((owner) => (owner === this.id ? !storageFailed : !this.suspicion.isSuspected(owner)));
+      if (first === this.id) {
+        this.coordinateWrite(message, context, false, done, walk);
+        return;
+      }
+      if (first !== undefined) {
+        this.forward(first, message, done);
+        return;
+      }
+    } else if (owners.includes(this.id) && !storageFailed) {
       this.coordinateWrite(message, context, false, done, walk);
       return;
     }
@@ -541,30 +557,74 @@ export class StorageNode {
       return;
     }
     if (message.op === 'cas') {
-      const expected = decoder.decode(message.expectedContext ?? new Uint8Array(0));
-      // Read a majority first so the etag is compared against more than this replica's possibly stale copy.
-      const r = Math.floor(this.config.n / 2) + 1;
-      this.coordinateRead(message.key, r, (outcome) => {
-        if (outcome.status !== 'ok') {
-          return done({ status: 'fail', context: new Uint8Array(0), acks: 0, error: `cas could not read the current version: ${outcome.error}`, code: 'quorum' });
+      this.conditionalInTurn(message.key, (finished) => {
+        // The turn ends once, at the first answer or a throw, so one stuck or failed write never blocks the key.
+        let over = false;
+        const end = (): void => {
+          if (over) return;
+          over = true;
+          finished();
+        };
+        try {
+          this.coordinateConditional(message, asStandIn, (result) => {
+            end();
+            done(result);
+          });
+        } catch (error) {
+          end();
+          throw error;
         }
-        const current = this.currentEtag(outcome.merged, this.env.clock.nowMicros());
-        const matches = expected === ANY_VERSION
-          || (expected === ANY_LIVE_VERSION ? liveValues(outcome.merged, this.env.clock.nowMicros()).length > 0 : current === expected);
-        if (!matches) {
-          this.counters.casConflicts++;
-          const error = expected === ANY_LIVE_VERSION
-            ? 'conflict: the key has no live value (expected one: *)'
-            : expected === this.absentEtag()
-              ? `conflict: the key has a value (version ${current}); expected none`
-              : `conflict: the key's version is ${current}, not the expected ${expected}`;
-          return done({ status: 'fail', context: encodeContext(contextOf(outcome.merged)), acks: 0, error, code: 'conflict' });
-        }
-        this.applyWrite(message, contextOf(outcome.merged), asStandIn, outcome.merged, done);
       });
       return;
     }
     this.applyWrite(message, context, asStandIn, null, done, walk);
+  }
+
+  /**
+   * Runs `start` once no other conditional write of `key` is in progress on this node (each calls `finished`
+   * when it is over). The next one then reads what the previous one wrote (its majority read overlaps the
+   * write's W replicas when R + W > N, as here: a majority both ways), so it compares against the new etag.
+   */
+  private conditionalInTurn(key: Uint8Array, start: (finished: () => void) => void): void {
+    const id = keyString(key);
+    const waiting = this.conditionalQueues.get(id);
+    const finished = (): void => {
+      const queue = this.conditionalQueues.get(id)!;
+      const next = queue.shift();
+      if (next === undefined) this.conditionalQueues.delete(id);
+      else next();
+    };
+    if (waiting !== undefined) {
+      waiting.push(() => start(finished));
+      return;
+    }
+    this.conditionalQueues.set(id, []);
+    start(finished);
+  }
+
+  /** A conditional write: a majority read, the etag compared, then the write (or a 'conflict' failure). */
+  private coordinateConditional(message: CoordinateMessage, asStandIn: boolean, done: (result: WriteResult) => void): void {
+    const expected = decoder.decode(message.expectedContext ?? new Uint8Array(0));
+    // Read a majority first so the etag is compared against more than this replica's possibly stale copy.
+    const r = Math.floor(this.config.n / 2) + 1;
+    this.coordinateRead(message.key, r, (outcome) => {
+      if (outcome.status !== 'ok') {
+        return done({ status: 'fail', context: new Uint8Array(0), acks: 0, error: `cas could not read the current version: ${outcome.error}`, code: 'quorum' });
+      }
+      const current = this.currentEtag(outcome.merged, this.env.clock.nowMicros());
+      const matches = expected === ANY_VERSION
+        || (expected === ANY_LIVE_VERSION ? liveValues(outcome.merged, this.env.clock.nowMicros()).length > 0 : current === expected);
+      if (!matches) {
+        this.counters.casConflicts++;
+        const error = expected === ANY_LIVE_VERSION
+          ? 'conflict: the key has no live value (expected one: *)'
+          : expected === this.absentEtag()
+            ? `conflict: the key has a value (version ${current}); expected none`
+            : `conflict: the key's version is ${current}, not the expected ${expected}`;
+        return done({ status: 'fail', context: encodeContext(contextOf(outcome.merged)), acks: 0, error, code: 'conflict' });
+      }
+      this.applyWrite(message, contextOf(outcome.merged), asStandIn, outcome.merged, done);
+    });
   }
 
   private applyWrite(message: CoordinateMessage, context: Context, asStandIn: boolean, alsoMerge: SiblingSet | null, done: (result: WriteResult) => void, knownWalk: NodeId[] | null = null): void {
@@ -1480,4 +1540,11 @@ interface HintOwner {
 function hintOwner(id: NodeId): HintOwner {
   const prefix = hintKey(id, EMPTY_KEY);
   return { id, prefix, end: prefixEnd(prefix)!, inFlight: 0, probe: null };
+}
+
+/** A key's bytes as a latin1 string, one char per byte: a Map key that tells any two byte keys apart. */
+function keyString(key: Uint8Array): string {
+  let out = '';
+  for (let i = 0; i < key.length; i++) out += String.fromCharCode(key[i]!);
+  return out;
 }

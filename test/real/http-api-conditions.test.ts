@@ -272,3 +272,18 @@ describe('pipelined requests on one connection', () => {
   });
 });
 
+describe('If-Match racing on one etag', () => {
+  it('exactly one of 24 clients spread over the three nodes wins; the others get 412', async () => {
+    await clients()[0].put('race', 'initial');
+    const { etag } = await clients()[1].get('race');
+    const outcomes = await Promise.all(
+      Array.from({ length: 24 }, (_, i) =>
+        clients()[i % 3]!.put('race', `holder-${i}`, { ifMatch: etag! }).then(() => 'won', (e: unknown) => ((e as DynalabHttpError).status === 412 ? 'lost' : String(e))),
+      ),
+    );
+    expect(outcomes.filter((o) => o === 'won')).toHaveLength(1);
+    expect(outcomes.filter((o) => o === 'lost')).toHaveLength(23);
+    expect((await clients()[2].get('race', { r: 3 })).values).toHaveLength(1);
+  });
+});
+
