@@ -135,6 +135,19 @@ function readIfExists(file: string): string | null {
  * and what to do.
  */
 export async function lockDataDir(dataDir: string, options: LockOptions = {}): Promise<DataDirLock> {
+  try {
+    return await lockDataDirOnce(dataDir, options);
+  } catch (error) {
+    if (error instanceof DataDirLockedError || (error as Error).message.startsWith('cannot create the lock file')) throw error;
+    // A read-only mount, a directory owned by someone else: say which directory and what to check, not a bare
+    // "EROFS: read-only file system, unlink …" (found by a review).
+    const code = (error as NodeJS.ErrnoException).code;
+    const hint = code === 'EROFS' ? 'it is on a read-only filesystem' : code === 'EACCES' || code === 'EPERM' ? 'this user may not write it' : 'see the error';
+    throw new Error(`cannot use data dir ${dataDir}: ${(error as Error).message} (${hint}; a node needs to write its data directory)`);
+  }
+}
+
+async function lockDataDirOnce(dataDir: string, options: LockOptions): Promise<DataDirLock> {
   const heartbeatMs = options.heartbeatMs ?? LOCK_HEARTBEAT_MS;
   const staleAfterMs = options.staleAfterMs ?? LOCK_STALE_AFTER_MS;
   fs.mkdirSync(dataDir, { recursive: true });
@@ -160,7 +173,9 @@ export async function lockDataDir(dataDir: string, options: LockOptions = {}): P
       break; // kept open for the holder's life: how another process on this host knows it holds the LOCK
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') {
-        throw new Error(`cannot create the lock file ${file}: ${(error as Error).message}`);
+        const code = (error as NodeJS.ErrnoException).code;
+        const hint = code === 'EROFS' ? ' (the data directory is on a read-only filesystem)' : code === 'EACCES' || code === 'EPERM' ? ' (this user may not write the data directory)' : '';
+        throw new Error(`cannot create the lock file ${file}: ${(error as Error).message}${hint}`);
       }
     }
     const seen = readIfExists(file);

@@ -459,7 +459,9 @@ function writeOptions(query: URLSearchParams, req: http.IncomingMessage, allowTt
   const w = intParam(query, 'w');
   if (w instanceof Error) return w;
   if (w !== undefined) options.w = w;
-  const ttl = query.get('ttl');
+  const ttls = query.getAll('ttl');
+  if (ttls.length > 1) return new Error(`ttl is given ${ttls.length} times; give it once`);
+  const ttl = ttls[0] ?? null;
   if (ttl !== null) {
     if (!allowTtl) return new Error('ttl applies to PUT only');
     const seconds = Number(ttl);
@@ -478,7 +480,9 @@ function writeOptions(query: URLSearchParams, req: http.IncomingMessage, allowTt
 }
 
 function intParam(query: URLSearchParams, name: string): number | undefined | Error {
-  const raw = query.get(name);
+  const all = query.getAll(name);
+  if (all.length > 1) return new Error(`${name} is given ${all.length} times (${all.map((v) => `${name}=${v}`).join(', ')}); give it once`);
+  const raw = all[0] ?? null;
   if (raw === null) return undefined;
   if (!/^\d{1,3}$/.test(raw)) return new Error(`${name}=${raw} must be a small positive integer`);
   return Number(raw);

@@ -287,3 +287,13 @@ describe('If-Match racing on one etag', () => {
   });
 });
 
+describe('a repeated quorum or ttl parameter', () => {
+  it('is a 400 naming both values, not the first one silently', async () => {
+    const twice = await raw(port(0), 'PUT', '/v1/keys/twice?w=1&w=3', {}, Buffer.from('v'));
+    expect(twice.status).toBe(400);
+    expect(twice.json().error).toBe('w is given 2 times (w=1, w=3); give it once');
+    expect((await raw(port(0), 'GET', '/v1/keys/twice?r=1&r=2')).status).toBe(400);
+    expect((await raw(port(0), 'PUT', '/v1/keys/twice?ttl=5&ttl=10', {}, Buffer.from('v'))).status).toBe(400);
+  });
+});
+

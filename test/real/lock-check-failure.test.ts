@@ -43,3 +43,17 @@ describe('a data-dir lock whose check fails for a while', () => {
     }
   });
 });
+
+describe('a data directory the node cannot write', () => {
+  it('is refused naming the directory and what a node needs, not with a bare errno message', async () => {
+    const dir = tempDir('lock-notdir');
+    const file = `${dir}/a-file`;
+    fs.writeFileSync(file, 'x');
+    try {
+      await expect(lockDataDir(`${file}/data`)).rejects.toThrow(new RegExp(`^cannot use data dir ${file}/data: ENOTDIR.*a node needs to write its data directory\\)$`));
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
