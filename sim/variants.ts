@@ -1,6 +1,6 @@
 import type { Scenario } from './scenario/schema';
 import { scenarioProblems } from './scenario/semantics';
-import { parseDurationMicros } from './scenario/units';
+import { parseDurationMicros, parseSizeBytes } from './scenario/units';
 
 /**
  * Scenario variants for `sim compare`: `conflict=lww,vclock`, `nrw=3/1/3,3/2/2,3/3/1`, `vnodes=8,256`, … Each
@@ -45,6 +45,27 @@ const KNOBS: Record<string, { describe: string; apply: Apply }> = {
     apply: (s, v) => {
       if (v !== 'leveled' && v !== 'size-tiered') throw new Error(`compaction must be leveled or size-tiered, got '${v}'`);
       return { ...s, cluster: { ...s.cluster, storage: { ...s.cluster.storage, compaction: v } } };
+    },
+  },
+  memtable: {
+    describe: 'memtable size, e.g. 64KiB, 4MiB',
+    apply: (s, v) => {
+      let bytes: number;
+      try {
+        bytes = parseSizeBytes(v);
+      } catch {
+        throw new Error(`memtable must be a size like 64KiB or 4MiB, got '${v}'`);
+      }
+      if (!(bytes > 0)) throw new Error(`memtable must be more than 0 bytes, got '${v}'`);
+      return { ...s, cluster: { ...s.cluster, storage: { ...s.cluster.storage, memtableBytes: bytes } } };
+    },
+  },
+  diskMBps: {
+    describe: "disk write bandwidth in MB/s, 0 = unlimited",
+    apply: (s, v) => {
+      const mbps = Number(v);
+      if (v.trim() === '' || !Number.isFinite(mbps) || mbps < 0) throw new Error(`diskMBps must be a number ≥ 0 (MB/s; 0 = unlimited), got '${v}'`);
+      return { ...s, cluster: { ...s.cluster, storage: { ...s.cluster.storage, writeMegabytesPerSecond: mbps } } };
     },
   },
   antiEntropy: {

@@ -155,6 +155,13 @@ describe('checker settings: a strict schema per check', () => {
 describe('sim compare variants', () => {
   const base = loadScenario(text(), 'v.yaml');
 
+  it('memtable and diskMBps set the storage knobs; bad values are refused naming the form', () => {
+    const variants = expandVariants(base, ['memtable=64KiB,4MiB', 'diskMBps=5']);
+    expect(variants.map((v) => [v.scenario.cluster.storage.memtableBytes, v.scenario.cluster.storage.writeMegabytesPerSecond])).toEqual([[65536, 5], [4194304, 5]]);
+    expect(() => expandVariants(base, ['memtable=lots'])).toThrow(/memtable must be a size like 64KiB or 4MiB, got 'lots'/);
+    expect(() => expandVariants(base, ['diskMBps=-1'])).toThrow(/diskMBps must be a number ≥ 0/);
+  });
+
   it('a knob given twice, or with values repeated, is refused', () => {
     expect(() => expandVariants(base, ['conflict=lww', 'conflict=vclock'])).toThrow(/conflict is already varied by --vary 'conflict=lww'/);
     expect(() => expandVariants(base, ['n=3,3'])).toThrow(/--vary 'n=3,3': value '3' is given twice/);
