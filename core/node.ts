@@ -503,13 +503,9 @@ export class StorageNode {
       // at a time (coordinateWrite): of several racing on one etag exactly one wins while that owner is up.
       // Coordinated wherever they landed, each read the same etag and several won (found by a review: up to
       // 15 of 24 racing clients, no fault needed).
-      const first = owners.find((owner) => (owner === this.id ? !storageFailed : !this.suspicion.isSuspected(owner)));
-      if (first === this.id) {
-        this.coordinateWrite(message, context, false, done, walk);
-        return;
-      }
-      if (first !== undefined) {
-        this.forward(first, message, done);
+      const candidates = owners.filter((owner) => (owner === this.id ? !storageFailed : !this.suspicion.isSuspected(owner)));
+      if (candidates.length > 0) {
+        this.routeConditional(candidates, 0, message, context, walk, done);
         return;
       }
     } else if (owners.includes(this.id) && !storageFailed) {
@@ -527,12 +523,32 @@ export class StorageNode {
     this.forward(coordinator, message, done);
   }
 
+  /**
+   * Sends a conditional write to `candidates[index]` (this node coordinates it itself when it is the one); an
+   * owner that answers that its storage failed — it is up, so nobody suspects it — passes the turn to the next
+   * candidate (found by a review: one owner with a full disk failed every conditional write and every delete
+   * without a context of the keys it owns first, from every entry node, until it was restarted).
+   */
+  private routeConditional(candidates: NodeId[], index: number, message: CoordinateMessage, context: Context, walk: NodeId[], done: (result: WriteResult) => void): void {
+    const coordinator = candidates[index]!;
+    const next = (result: WriteResult): void => {
+      if (result.status === 'fail' && result.error.includes(STORAGE_FAILED) && index + 1 < candidates.length) {
+        this.routeConditional(candidates, index + 1, message, context, walk, done);
+      } else done(result);
+    };
+    if (coordinator === this.id) this.coordinateWrite(message, context, false, next, walk);
+    else this.forward(coordinator, message, next);
+  }
+
   private forward(coordinator: NodeId, message: CoordinateMessage, done: (result: WriteResult) => void): void {
     const requestId = this.newRequestId();
     this.counters.writesForwarded++;
     const timer = this.env.clock.setTimer(this.config.requestTimeoutMicros * 2, () => {
       if (!this.pendingForwards.delete(requestId)) return;
-      this.suspicion.suspect(coordinator);
+      // A conditional write may wait its turn behind others of its key at the coordinator (coordinateWrite):
+      // a slow answer is not a dead coordinator, and suspecting it would send the next ones for all its keys
+      // to the second owner — two coordinators, two winners (found by a review). Plain writes judge liveness.
+      if (message.op !== 'cas') this.suspicion.suspect(coordinator);
       done({ status: 'info', context: new Uint8Array(0), acks: 0, error: `coordinator ${coordinator} did not answer within ${(this.config.requestTimeoutMicros * 2) / 1000} ms`, code: 'quorum' });
     });
     this.pendingForwards.set(requestId, (reply) => {
@@ -553,26 +569,38 @@ export class StorageNode {
     const failure = this.engine.writeFailure;
     if (failure !== null) {
       // See clientWrite: never draw a dot from a copy that may be missing this node's own versions.
-      this.env.clock.setTimer(0, () => done({ status: 'fail', context: new Uint8Array(0), acks: 0, error: `node ${this.id} cannot coordinate writes: its storage failed (${failure.message})`, code: 'unavailable' }));
+      this.env.clock.setTimer(0, () => done({ status: 'fail', context: new Uint8Array(0), acks: 0, error: `node ${this.id} ${STORAGE_FAILED} (${failure.message})`, code: 'unavailable' }));
       return;
     }
     if (message.op === 'cas') {
+      const queuedAtMicros = this.env.clock.nowMicros();
       this.conditionalInTurn(message.key, (finished) => {
-        // The turn ends once, at the first answer or a throw, so one stuck or failed write never blocks the key.
+        // The turn ends once: the client is answered first, then the next write of the key gets its turn (on a
+        // timer, so a throw there cannot unwind into this answer). A throw, a failed storage or a long wait
+        // ends it too, so one stuck or failed write never blocks the key (found by a review: a read fault in
+        // the middle of a turn left the key's later conditional writes waiting forever).
         let over = false;
-        const end = (): void => {
+        const end = (result: WriteResult): void => {
           if (over) return;
           over = true;
+          done(result);
           finished();
         };
+        const waitedMicros = this.env.clock.nowMicros() - queuedAtMicros;
+        if (waitedMicros > this.config.requestTimeoutMicros) {
+          // Refused, not run late: the client (or the node that forwarded it) hears within its deadline, and a
+          // definite "not applied" is better than a write that lands after its client gave up.
+          return end({ status: 'fail', context: new Uint8Array(0), acks: 0, error: `busy: this conditional write waited ${Math.round(waitedMicros / 1000)} ms at ${this.id} behind others of its key; not applied, try again`, code: 'unavailable' });
+        }
+        const failure = this.engine.writeFailure;
+        if (failure !== null) {
+          // Checked again at its turn: the storage may have failed while it waited.
+          return end({ status: 'fail', context: new Uint8Array(0), acks: 0, error: `node ${this.id} ${STORAGE_FAILED} (${failure.message})`, code: 'unavailable' });
+        }
         try {
-          this.coordinateConditional(message, asStandIn, (result) => {
-            end();
-            done(result);
-          });
+          this.coordinateConditional(message, asStandIn, end, () => over);
         } catch (error) {
-          end();
-          throw error;
+          end({ status: 'fail', context: new Uint8Array(0), acks: 0, error: `conditional write failed before it was sent: ${(error as Error).message}`, code: 'unavailable' });
         }
       });
       return;
@@ -592,7 +620,7 @@ export class StorageNode {
       const queue = this.conditionalQueues.get(id)!;
       const next = queue.shift();
       if (next === undefined) this.conditionalQueues.delete(id);
-      else next();
+      else this.env.clock.setTimer(0, next);
     };
     if (waiting !== undefined) {
       waiting.push(() => start(finished));
@@ -602,29 +630,43 @@ export class StorageNode {
     start(finished);
   }
 
-  /** A conditional write: a majority read, the etag compared, then the write (or a 'conflict' failure). */
-  private coordinateConditional(message: CoordinateMessage, asStandIn: boolean, done: (result: WriteResult) => void): void {
+  /**
+   * A conditional write: a majority read, the etag compared, then the write (or a 'conflict' failure). `ended`
+   * says the turn was already ended (a throw while starting): then the read's answer must not write.
+   */
+  private coordinateConditional(message: CoordinateMessage, asStandIn: boolean, done: (result: WriteResult) => void, ended: () => boolean): void {
     const expected = decoder.decode(message.expectedContext ?? new Uint8Array(0));
     // Read a majority first so the etag is compared against more than this replica's possibly stale copy.
     const r = Math.floor(this.config.n / 2) + 1;
     this.coordinateRead(message.key, r, (outcome) => {
-      if (outcome.status !== 'ok') {
-        return done({ status: 'fail', context: new Uint8Array(0), acks: 0, error: `cas could not read the current version: ${outcome.error}`, code: 'quorum' });
+      if (ended()) return;
+      try {
+        this.compareAndWrite(message, asStandIn, outcome, expected, done);
+      } catch (error) {
+        // A read fault in applyWrite (loading this replica's copy) or later: replica writes may have gone out.
+        done({ status: 'info', context: new Uint8Array(0), acks: 0, error: `conditional write failed midway, outcome unknown: ${(error as Error).message}`, code: 'quorum' });
       }
-      const current = this.currentEtag(outcome.merged, this.env.clock.nowMicros());
-      const matches = expected === ANY_VERSION
-        || (expected === ANY_LIVE_VERSION ? liveValues(outcome.merged, this.env.clock.nowMicros()).length > 0 : current === expected);
-      if (!matches) {
-        this.counters.casConflicts++;
-        const error = expected === ANY_LIVE_VERSION
-          ? 'conflict: the key has no live value (expected one: *)'
-          : expected === this.absentEtag()
-            ? `conflict: the key has a value (version ${current}); expected none`
-            : `conflict: the key's version is ${current}, not the expected ${expected}`;
-        return done({ status: 'fail', context: encodeContext(contextOf(outcome.merged)), acks: 0, error, code: 'conflict' });
-      }
-      this.applyWrite(message, contextOf(outcome.merged), asStandIn, outcome.merged, done);
     });
+  }
+
+  /** The etag compared against the majority read, then the write or a 'conflict' failure. */
+  private compareAndWrite(message: CoordinateMessage, asStandIn: boolean, outcome: ReadOutcome, expected: string, done: (result: WriteResult) => void): void {
+    if (outcome.status !== 'ok') {
+      return done({ status: 'fail', context: new Uint8Array(0), acks: 0, error: `cas could not read the current version: ${outcome.error}`, code: 'quorum' });
+    }
+    const current = this.currentEtag(outcome.merged, this.env.clock.nowMicros());
+    const matches = expected === ANY_VERSION
+      || (expected === ANY_LIVE_VERSION ? liveValues(outcome.merged, this.env.clock.nowMicros()).length > 0 : current === expected);
+    if (!matches) {
+      this.counters.casConflicts++;
+      const error = expected === ANY_LIVE_VERSION
+        ? 'conflict: the key has no live value (expected one: *)'
+        : expected === this.absentEtag()
+          ? `conflict: the key has a value (version ${current}); expected none`
+          : `conflict: the key's version is ${current}, not the expected ${expected}`;
+      return done({ status: 'fail', context: encodeContext(contextOf(outcome.merged)), acks: 0, error, code: 'conflict' });
+    }
+    this.applyWrite(message, contextOf(outcome.merged), asStandIn, outcome.merged, done);
   }
 
   private applyWrite(message: CoordinateMessage, context: Context, asStandIn: boolean, alsoMerge: SiblingSet | null, done: (result: WriteResult) => void, knownWalk: NodeId[] | null = null): void {
@@ -1541,6 +1583,9 @@ function hintOwner(id: NodeId): HintOwner {
   const prefix = hintKey(id, EMPTY_KEY);
   return { id, prefix, end: prefixEnd(prefix)!, inFlight: 0, probe: null };
 }
+
+/** What a coordinator whose storage failed answers (and a conditional write's router looks for, to try the next owner). */
+const STORAGE_FAILED = 'cannot coordinate writes: its storage failed';
 
 /** A key's bytes as a latin1 string, one char per byte: a Map key that tells any two byte keys apart. */
 function keyString(key: Uint8Array): string {

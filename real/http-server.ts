@@ -73,6 +73,9 @@ type TimedResponse = http.ServerResponse & { [ARRIVED]?: number; [CONNECTION]?: 
 type PipelinedSocket = net.Socket & { [BUSY]?: boolean; [WAITING]?: (() => void)[] };
 const BUSY = Symbol('busy');
 const WAITING = Symbol('waiting');
+/** Set on a request that sent `Expect: 100-continue` (node:http's 'checkContinue'). */
+const EXPECTS_CONTINUE = Symbol('expects continue');
+type ContinuingRequest = http.IncomingMessage & { [EXPECTS_CONTINUE]?: boolean };
 
 export const CONTEXT_HEADER = 'x-dynalab-context';
 const JSON_TYPE = 'application/json; charset=utf-8';
@@ -117,7 +120,9 @@ export function createHttpApi(node: StorageNode, options: HttpApiOptions = {}): 
       return;
     }
     const next = socket[WAITING]?.shift();
-    if (next !== undefined) next();
+    // After this turn's other 'finish'/'close' listeners — admission frees the slot on 'close' — so the next
+    // request is not admitted against its predecessor's slot (found by a review: a false 503 'overloaded').
+    if (next !== undefined) setImmediate(next);
   }
   function handle(req: http.IncomingMessage, res: TimedResponse): void {
     counters.requests++;
@@ -130,11 +135,12 @@ export function createHttpApi(node: StorageNode, options: HttpApiOptions = {}): 
     }
     run(req, res, socket);
   }
-  function run(req: http.IncomingMessage, res: TimedResponse, socket: PipelinedSocket): void {
+  function run(req: ContinuingRequest, res: TimedResponse, socket: PipelinedSocket): void {
     socket[BUSY] = true;
     res[CONNECTION] = socket;
     res.on('finish', released);
     res.on('close', released);
+    if (req[EXPECTS_CONTINUE] === true && !(admission.full && isKeyPath(pathOf(req.url ?? '/')))) res.writeContinue();
     try {
       route(req, res);
     } catch (error) {
@@ -144,8 +150,10 @@ export function createHttpApi(node: StorageNode, options: HttpApiOptions = {}): 
   admission.watch(server);
   // With a listener here node:http no longer answers `Expect: 100-continue` itself: invite the body only when
   // there is room, so a refused PUT's client never sends it.
-  server.on('checkContinue', (req: http.IncomingMessage, res: http.ServerResponse) => {
-    if (!(admission.full && isKeyPath(pathOf(req.url ?? '/')))) res.writeContinue();
+  // The decision is taken when the request's turn on its connection comes (run()), not when it arrives: one
+  // queued behind a busy request and refused its 100 early would wait for a body its client never sends.
+  server.on('checkContinue', (req: ContinuingRequest, res: http.ServerResponse) => {
+    req[EXPECTS_CONTINUE] = true;
     server.emit('request', req, res);
   });
   // A client that sends garbage gets a 400 and its connection closed — headers past node:http's limit (16 KiB)

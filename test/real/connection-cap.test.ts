@@ -69,4 +69,47 @@ describe('the HTTP connection cap', () => {
       await new Promise((resolve) => server.close(resolve));
     }
   });
+
+  it('pipelined requests are each admitted against their own slot, and a 100-continue waits for its turn', async () => {
+    // Found by a review of the per-connection ordering: the next pipelined request was admitted before its
+    // predecessor's slot was freed (a false 503), and one queued with Expect: 100-continue was never invited.
+    const ok = { status: 'ok', context: new Uint8Array(0), acks: 2, error: '', code: 'ok' };
+    const stub = {
+      absentEtag: () => 'absent',
+      put: (_k: Uint8Array, _v: Uint8Array, _o: unknown, done: (r: unknown) => void) => setTimeout(() => done(ok), 50),
+      get: (_k: Uint8Array, _o: unknown, done: (r: unknown) => void) =>
+        setTimeout(() => done({ status: 'ok', values: [], context: new Uint8Array(0), etag: 'e', replies: 2, error: '', code: 'ok' }), 50),
+    } as unknown as StorageNode;
+    const server = createHttpApi(stub, { maxInFlight: 1 });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const port = (server.address() as AddressInfo).port;
+    const statuses = (answer: string) => [...answer.matchAll(/HTTP\/1\.1 (\d{3})/g)].map((m) => m[1]);
+    try {
+      const pipelined = net.connect(port, '127.0.0.1');
+      let answer = '';
+      pipelined.on('data', (chunk) => (answer += chunk.toString('latin1')));
+      await new Promise((resolve) => pipelined.once('connect', resolve));
+      pipelined.write('GET /v1/keys/a HTTP/1.1\r\nHost: x\r\n\r\n'.repeat(3));
+      await new Promise((resolve) => setTimeout(resolve, 400));
+      expect(statuses(answer)).toEqual(['404', '404', '404']);
+
+      // A GET holds the only slot; a PUT with Expect: 100-continue queues behind it on the same connection.
+      let second = '';
+      pipelined.removeAllListeners('data');
+      pipelined.on('data', (chunk) => {
+        second += chunk.toString('latin1');
+        if (second.includes('100 Continue') && !second.includes('SENT')) {
+          pipelined.write('hello');
+          second += 'SENT';
+        }
+      });
+      pipelined.write('GET /v1/keys/g HTTP/1.1\r\nHost: x\r\n\r\n');
+      pipelined.write('PUT /v1/keys/b HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nExpect: 100-continue\r\n\r\n');
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      expect(statuses(second)).toEqual(['404', '100', '204']);
+      pipelined.destroy();
+    } finally {
+      await new Promise((resolve) => server.close(resolve));
+    }
+  });
 });

@@ -36,4 +36,68 @@ describe('conditional writes racing on one etag', () => {
     cluster.advance(5_000_000);
     expect(results.filter((r) => r.status === 'ok')).toHaveLength(1);
   });
+
+  // Found by a review of the first version of this rule.
+  it('a burst on one key is answered within the deadline, never makes its healthy coordinator suspected, and one etag still has one winner', () => {
+    const cluster = new SimCluster({ seed: 3, nodes: 5, machine: () => ({ disk: { syncLatency: { kind: 'fixed', ms: 15 } } }) });
+    cluster.advance(200_000);
+    cluster.awaitPut('n0', 'lease', 'initial');
+    const first = cluster.owners('lease')[0]!;
+    let other = '';
+    for (let i = 0; other === ''; i++) if (cluster.owners(`lock${i}`)[0] === first) other = `lock${i}`;
+    cluster.awaitPut('n0', other, 'initial');
+    const { etag } = cluster.awaitGet(first, other, { r: 3 });
+    const entries = cluster.ids.filter((id) => id !== first);
+    const burst: WriteResult[] = [];
+    // 'put if it has a value' always matches, so every turn at the first owner writes and fsyncs (15 ms).
+    for (let i = 0; i < 100; i++) cluster.cas(entries[i % entries.length]!, 'lease', `burst-${i}`, '*', {}, (r) => burst.push(r));
+    cluster.advance(1_500_000);
+    const race: WriteResult[] = [];
+    for (let i = 0; i < 20; i++) cluster.cas(cluster.ids[i % 5]!, other, `race-${i}`, etag, {}, (r) => race.push(r));
+    cluster.advance(8_000_000);
+    expect(burst).toHaveLength(100);
+    expect(burst.filter((r) => r.status === 'info')).toHaveLength(0); // no forward timed out
+    expect(burst.filter((r) => r.status === 'fail').every((r) => /busy: this conditional write waited \d+ ms/.test(r.error))).toBe(true);
+    expect(race.filter((r) => r.status === 'ok')).toHaveLength(1);
+    expect(cluster.awaitGet(first, other, { r: 3 }).strings).toHaveLength(1);
+  });
+
+  it('a read fault in the middle of a turn ends it with an answer, and later conditional writes of the key still run', () => {
+    const cluster = new SimCluster({ seed: 9, nodes: 5 });
+    cluster.awaitPut('n0', 'lease', 'initial');
+    const first = cluster.owners('lease')[0]!;
+    const node = cluster.node(first)! as unknown as { loadStored: (key: Uint8Array) => unknown };
+    const { etag } = cluster.awaitGet(first, 'lease', { r: 3 });
+    const loadStored = node.loadStored.bind(node);
+    let faults = 1;
+    node.loadStored = (key) => {
+      if (faults-- > 0) throw new Error('EIO injected');
+      return loadStored(key);
+    };
+    const results: WriteResult[] = [];
+    cluster.cas(first, 'lease', 'a', etag, {}, (r) => results.push(r));
+    cluster.advance(3_000_000);
+    expect(results.map((r) => r.status)).toEqual(['info']);
+    expect(results[0]!.error).toMatch(/conditional write failed midway, outcome unknown: EIO injected/);
+    const later: WriteResult[] = [];
+    cluster.cas(first, 'lease', 'b', etag, {}, (r) => later.push(r));
+    cluster.cas(cluster.ids.find((id) => id !== first)!, 'lease', 'c', etag, {}, (r) => later.push(r));
+    cluster.advance(5_000_000);
+    expect(later).toHaveLength(2);
+    expect(later.filter((r) => r.status === 'ok')).toHaveLength(1);
+  });
+
+  it('a first owner whose storage failed passes conditional writes and deletes without a context to the next owner', () => {
+    const cluster = new SimCluster({ seed: 9, nodes: 5 });
+    cluster.awaitPut('n0', 'lease', 'initial');
+    const [first, second] = cluster.owners('lease');
+    (cluster.node(first!)!.engine as unknown as { fail(error: Error): void }).fail(new Error('ENOSPC: no space left on device'));
+    const { etag } = cluster.awaitGet(second!, 'lease', { r: 2 });
+    for (const via of cluster.ids) {
+      const result = cluster.awaitCas(via, 'lease', `from-${via}`, '*');
+      expect(result.status, `${via}: ${result.error}`).toBe('ok');
+    }
+    expect(etag).not.toBe('');
+    expect(cluster.awaitDeleteIf(cluster.ids[0]!, 'lease', null).status).toBe('ok');
+  });
 });
