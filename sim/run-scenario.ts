@@ -153,7 +153,9 @@ export function runScenario(scenario: Scenario, options: RunOptions = {}): Scena
   if (cluster.startErrors.length > 0) throw new Error(`nodes failed to start: ${JSON.stringify(cluster.startErrors)}`);
   const simulator = cluster.simulator;
   const history = new HistoryRecorder();
-  const workload = new Workload(cluster, scenario.workload, simulator.random.fork('workload'), history, stopAt);
+  // A client gives up on a request after 10 s, or 4 request timeouts if longer: past every deadline of the
+  // store's own, so only a request whose coordinator crashed mid-way is ever given up on.
+  const workload = new Workload(cluster, scenario.workload, simulator.random.fork('workload'), history, stopAt, Math.max(10_000_000, 4 * c.requestTimeout));
   const nemesis = new Nemesis(cluster, simulator.random.fork('nemesis'));
   nemesis.schedule(scenario.faults.filter((fault) => fault.at < stopAt));
   workload.start();
@@ -187,6 +189,9 @@ export function runScenario(scenario: Scenario, options: RunOptions = {}): Scena
     options.onProgress?.(t, scenario.duration, workload.figures.operations);
   }
   simulator.run({ untilMicros: scenario.duration });
+  // One more sample at the very end, so the last one is a full quiescence after a heal at stopAt even when the
+  // duration is off the 0.5 s grid (else a run that never converged read 'too early to judge', not 'fail').
+  if (samples.length > 0 && samples[samples.length - 1]!.time < scenario.duration) sample();
   // The run's figures are taken here, before the final read phase: its R = N reads of every written key (and
   // the read repairs they start) are the checkers' measurement, not load the scenario put on the cluster.
   const runFigures = figures(cluster, workload, nemesis);

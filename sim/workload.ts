@@ -60,6 +60,8 @@ interface ClientProcess {
   id: number;
   busy: boolean;
   written: number;
+  /** The operation this process waits on: since when, and how to give up on it (see guard). */
+  pending: { startedAtMicros: number; abandon: () => void } | null;
 }
 
 export class Workload {
@@ -84,8 +86,10 @@ export class Workload {
     private readonly random: Random,
     private readonly history: HistoryRecorder,
     private readonly stopAtMicros: number,
+    /** How long a client waits for an answer before it gives up (see guard); well past every store deadline. */
+    private readonly clientDeadlineMicros = 10_000_000,
   ) {
-    this.processes = Array.from({ length: spec.clients }, (_, id) => ({ id, busy: false, written: 0 }));
+    this.processes = Array.from({ length: spec.clients }, (_, id) => ({ id, busy: false, written: 0, pending: null }));
     const distribution: KeyDistribution =
       spec.distribution === 'zipf' ? { kind: 'zipf', keys: spec.keys, exponent: spec.zipfExponent }
       : spec.distribution === 'hot' ? { kind: 'hot', keys: spec.keys, hotFraction: spec.hotFraction }
@@ -98,6 +102,44 @@ export class Workload {
 
   start(): void {
     this.scheduleArrival();
+    this.cluster.simulator.schedule(1_000_000, EventTag.Workload, () => this.sweep());
+  }
+
+  /**
+   * A request whose coordinator crashed mid-way is never answered: without a deadline its client stayed busy
+   * for the rest of the run, the request was missing from the availability figures, and a write left its key
+   * "in flight" for ever, so convergence never sampled it (found by a review). Once a second, a client that
+   * has waited past its deadline gives up: a read fails, a write's outcome is unknown ('info'), as a real
+   * client's timeout would have it. Stops once the workload has stopped and nothing is pending.
+   */
+  private sweep(): void {
+    const now = this.cluster.simulator.nowMicros;
+    let pending = false;
+    for (const process of this.processes) {
+      const waiting = process.pending;
+      if (waiting === null) continue;
+      if (now - waiting.startedAtMicros >= this.clientDeadlineMicros) waiting.abandon();
+      else pending = true;
+    }
+    if (!this.stopped || pending) this.cluster.simulator.schedule(1_000_000, EventTag.Workload, () => this.sweep());
+  }
+
+  /** `finish`, called once: with the store's answer, or with `abandoned` when the client gives up (sweep). */
+  private guard<T>(process: ClientProcess, finish: (result: T) => void, abandoned: () => T): (result: T) => void {
+    let over = false;
+    const once = (result: T): void => {
+      if (over) return;
+      over = true;
+      if (process.pending?.abandon === abandon) process.pending = null;
+      finish(result);
+    };
+    const abandon = (): void => once(abandoned());
+    process.pending = { startedAtMicros: this.cluster.simulator.nowMicros, abandon };
+    return once;
+  }
+
+  private noAnswer(): string {
+    return `no answer within ${this.clientDeadlineMicros / 1e6} s (its coordinator crashed?); the client gave up`;
   }
 
   stop(): void {
@@ -159,9 +201,8 @@ export class Workload {
    */
   settledSample(count: number, nowMicros: number, settleMicros: number, round: number): string[] {
     const list = this.touchedList;
-    const stride = Math.max(1, Math.floor(list.length / count));
     const out: string[] = [];
-    for (let i = round % stride; i < list.length && out.length < count; i += stride) {
+    for (const i of spreadIndexes(list.length, count, round)) {
       const key = list[i]!;
       const activity = this.writeActivity.get(key)!;
       if (activity.inFlight === 0 && nowMicros - activity.lastEndedAtMicros >= settleMicros) out.push(key);
@@ -228,7 +269,7 @@ export class Workload {
       simulator.schedule(0, EventTag.Workload, () => finish({ status: 'fail', values: [], context: new Uint8Array(0), etag: '', replies: 0, error: 'no node is up', code: 'unavailable' }));
       return;
     }
-    this.cluster.get(via, key, r === undefined ? {} : { r }, finish);
+    this.cluster.get(via, key, r === undefined ? {} : { r }, this.guard<ReadResult>(process, finish, () => ({ status: 'fail', values: [], context: new Uint8Array(0), etag: '', replies: 0, error: this.noAnswer(), code: 'unavailable' })));
   }
 
   private doWrite(process: ClientProcess, key: string, f: 'put' | 'delete', readFirst: boolean, request: Request): void {
@@ -254,8 +295,9 @@ export class Workload {
     this.history.record({ process: process.id, type: 'invoke', f, key, value: f === 'put' ? id : null, time: start, context: supersedes });
     const finish = (result: WriteResult) => this.completeWrite(process, f, key, f === 'put' ? id : null, start, via, result, request);
     if (via === undefined) return this.unavailable(finish);
-    if (f === 'put') this.cluster.put(via, key, this.payload(id, request.valueBytes), { context }, finish);
-    else this.cluster.delete(via, key, { context }, finish);
+    const guarded = this.guard(process, finish, () => this.abandonedWrite());
+    if (f === 'put') this.cluster.put(via, key, this.payload(id, request.valueBytes), { context }, guarded);
+    else this.cluster.delete(via, key, { context }, guarded);
   }
 
   private doCas(process: ClientProcess, key: string, request: Request): void {
@@ -278,7 +320,7 @@ export class Workload {
       this.history.record({ process: process.id, type: 'invoke', f: 'cas', key, value: id, time: start, context: read.ids, expected });
       const finish = (result: WriteResult) => this.completeWrite(process, 'cas', key, id, start, via, result, request);
       if (via === undefined) return this.unavailable(finish);
-      this.cluster.cas(via, key, this.payloadString(id, request.valueBytes), read.result.etag, { context: read.result.context }, finish);
+      this.cluster.cas(via, key, this.payloadString(id, request.valueBytes), read.result.etag, { context: read.result.context }, this.guard(process, finish, () => this.abandonedWrite()));
     });
   }
 
@@ -300,6 +342,10 @@ export class Workload {
       ...(via ? { node: via } : {}), ...(result.status !== 'ok' ? { error: result.error } : {}),
     });
     this.release(process);
+  }
+
+  private abandonedWrite(): WriteResult {
+    return { status: 'info', context: new Uint8Array(0), acks: 0, error: this.noAnswer(), code: 'quorum' };
   }
 
   private unavailable(finish: (result: WriteResult) => void): void {
@@ -332,8 +378,24 @@ export class Workload {
 
   /** A process for the final read phase (reads run one per process at a time, like any other). */
   finalReader(index: number): ClientProcess {
-    return { id: this.processes.length + index, busy: true, written: 0 };
+    return { id: this.processes.length + index, busy: true, written: 0, pending: null };
   }
+}
+
+/**
+ * Up to `count` indexes spread over [0, length), shifted by `round` so that every index's turn comes: a
+ * fractional stride (with a whole one, 300–599 keys gave stride 1 and only the first 300 were ever sampled).
+ */
+export function spreadIndexes(length: number, count: number, round: number): number[] {
+  const stride = Math.max(1, length / count);
+  const shift = ((round * 0.618033988749895) % 1) * stride;
+  const out: number[] = [];
+  for (let j = 0; j < count; j++) {
+    const i = Math.floor(j * stride + shift);
+    if (i >= length) break;
+    out.push(i);
+  }
+  return out;
 }
 
 const decoder = new TextDecoder();
