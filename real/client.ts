@@ -153,8 +153,9 @@ function keyUrl(key: Uint8Array | string, query: Record<string, number | undefin
 }
 
 /** `*` goes bare (any current value); an etag quoted, as RFC 9110 writes entity tags. */
+/** The If-Match header for an etag given with or without its quotes (as curl shows it: `"…"`). */
 function ifMatchHeader(etag: string): string {
-  return etag === '*' ? '*' : `"${etag}"`;
+  return etag === '*' ? '*' : `"${unquote(etag)}"`;
 }
 
 function unquote(etag: string): string {

@@ -182,7 +182,7 @@ export function createHttpApi(node: StorageNode, options: HttpApiOptions = {}): 
       sendJson(res, 200, {
         id: node.id,
         actor: node.actorId,
-        mode: node.mode,
+        mode: node.mode === 'dvv' ? 'vclock' : node.mode, // as the config names it (dvv is the core's name)
         suspected: node.suspectedPeers(),
         pendingHints: node.pendingHintCount(),
         counters: node.counters,
@@ -415,7 +415,7 @@ export function createHttpApi(node: StorageNode, options: HttpApiOptions = {}): 
       case 'bad-request':
         return sendError(res, 400, result.code, result.error);
       case 'conflict':
-        return sendError(res, 412, result.code, result.error);
+        return sendError(res, 412, result.code, result.error.replace(/^conflict: /, '')); // the code says 'conflict' already
       default: {
         const outcome = result.status === 'info' ? 'the outcome is unknown (it may still be applied)' : 'the write was not acknowledged by enough replicas';
         const { note, unreachable } = unreachableNote();

@@ -12,8 +12,8 @@ const builder = (y: Argv) =>
       .option('nodes', { type: 'number', default: 3, describe: 'number of nodes' })
       .option('data', { type: 'string', default: './data', describe: 'data directory (node configs and data live here)' })
       .option('n', { type: 'number', describe: 'replicas per key (default min(3, nodes))' })
-      .option('r', { type: 'number', describe: 'default read quorum (default 2)' })
-      .option('w', { type: 'number', describe: 'default write quorum (default 2)' })
+      .option('r', { type: 'number', describe: 'default read quorum (default 2, or n when n < 2)' })
+      .option('w', { type: 'number', describe: 'default write quorum (default 2, or n when n < 2)' })
       .option('conflict', { choices: ['vclock', 'lww'] as const, describe: 'conflict resolution (default vclock)' })
       .option('token', { type: 'string', describe: 'require this bearer token from clients' })
       .option('port', { type: 'number', default: 8001, describe: 'first HTTP port to try (TCP = port + 1000); random free ports if busy or 0' });
@@ -63,7 +63,8 @@ export const deployCommand: CommandModule<object, Awaited<ReturnType<typeof buil
     const stop = async (why: string, code: number) => {
       if (stopping) return;
       stopping = true;
-      console.error(`dynalab deploy: ${why}; stopping ${cluster.nodes.length} nodes…`);
+      const running = cluster.nodes.filter((n) => n.process !== null).length;
+      console.error(`dynalab deploy: ${why}; stopping ${running} running node${running === 1 ? '' : 's'}…`);
       await cluster.stopAll();
       console.error('dynalab deploy: all nodes stopped');
       process.exit(code);
@@ -71,6 +72,10 @@ export const deployCommand: CommandModule<object, Awaited<ReturnType<typeof buil
     process.on('SIGINT', () => void stop('SIGINT', 0));
     process.on('SIGTERM', () => void stop('SIGTERM', 0));
     const first = cluster.nodes[0]!.config;
+    if (!cluster.reused && argv.port !== 0 && first.listen.http !== `127.0.0.1:${argv.port}`) {
+      // Said up front: a plain `kv get` (127.0.0.1:8001 by default) would otherwise talk to whatever holds that port.
+      console.error(`dynalab deploy: port ${argv.port} is busy; this cluster listens on other ports (below) — pass --endpoint ${first.listen.http} to kv`);
+    }
     console.log(`dynalab deploy — ${cluster.nodes.length} nodes, n=${first.n} r=${first.r} w=${first.w} ${first.conflict}, data ${argv.data}${cluster.reused ? ' (existing cluster: recovering)' : ''}`);
     try {
       await cluster.startAll();

@@ -12,7 +12,7 @@ export const kvCommand: CommandModule = {
   describe: 'get/put/delete/list against a real cluster over HTTP',
   builder: (y: Argv) =>
     y
-      .option('endpoint', { type: 'string', default: process.env.DYNALAB_ENDPOINT ?? '127.0.0.1:8001', describe: 'any node\'s HTTP address' })
+      .option('endpoint', { type: 'string', default: process.env.DYNALAB_ENDPOINT ?? '127.0.0.1:8001', describe: 'any node\'s HTTP address (or $DYNALAB_ENDPOINT)' })
       .option('token', { type: 'string', default: process.env.DYNALAB_TOKEN, describe: 'bearer token, if the cluster needs one' })
       .option('json', { type: 'boolean', default: false, describe: 'print results as JSON' })
       .command(
@@ -32,7 +32,13 @@ export const kvCommand: CommandModule = {
             process.exitCode = 1;
             return;
           }
-          if (argv.raw && !result.siblings) return void process.stdout.write(result.values[0]!);
+          if (argv.raw && result.siblings) {
+            // Not the listing on stdout with exit 0: `kv get k --raw > file` would save it as if it were the value.
+            console.error(`${result.values.length} siblings (concurrent writes): --raw needs one value; resolve them with put --context ${result.context}, or read them with --json`);
+            process.exitCode = 1;
+            return;
+          }
+          if (argv.raw) return void process.stdout.write(result.values[0]!);
           if (result.siblings) {
             console.log(`siblings ${result.values.length} (concurrent writes; put with --context to resolve them)`);
             result.values.forEach((v, i) => console.log(`  [${i + 1}] ${show(v)}`));
@@ -56,6 +62,7 @@ export const kvCommand: CommandModule = {
           .option('if-absent', { type: 'boolean', describe: 'only if the key has no value' })
           .conflicts('if-match', 'if-absent'),
         (argv) => run(async () => {
+          if (argv.value !== undefined && argv.file !== undefined) throw new Error(`give the value once: as an argument or with --file ${argv.file}, not both`);
           const value = argv.value !== undefined ? argv.value : argv.file !== undefined ? fs.readFileSync(argv.file) : fs.readFileSync(0);
           const reply = await client(argv).put(argv.key, typeof value === 'string' ? value : new Uint8Array(value), {
             ...(argv.context ? { context: argv.context } : {}),
@@ -84,25 +91,32 @@ export const kvCommand: CommandModule = {
           });
           if (argv.json) return printJson(reply);
           console.log(`deleted  ${reply.acks} replica${reply.acks === 1 ? '' : 's'} acknowledged`);
+          // With a context, what was deleted is what that context had seen; a version written since stays.
+          if (argv.context) console.log('         (the versions that context saw; any written since remain: kv get shows them)');
         }),
       )
       .command(
         'list [prefix]',
         'list keys under a prefix (scatter-gather over every node)',
-        (c) => c.positional('prefix', { type: 'string', default: '' }).option('limit', { type: 'string', coerce: wholeNumber('--limit') }),
+        (c) => c.positional('prefix', { type: 'string', default: '' }).option('limit', { type: 'string', coerce: wholeNumber('--limit'), describe: 'at most this many keys' }),
         (argv) => run(async () => {
           const result = await client(argv).list(argv.prefix, argv.limit === undefined ? {} : { limit: argv.limit });
           if (argv.json) return printJson(result);
           // Keys travel percent-encoded; shown as text when they are UTF-8, so a listed key can be passed to
           // `kv get` as it is printed (other byte strings stay encoded).
           for (const key of result.keys) console.log(readableKey(key));
-          console.error(`${result.keys.length} keys from ${result.answered} of ${result.asked} nodes${result.truncated ? ' (truncated)' : ''}${result.missing.length ? `; no answer from ${result.missing.join(', ')}` : ''}`);
+          console.error(`${plural(result.keys.length, 'key')} from ${result.answered} of ${plural(result.asked, 'node')}${result.truncated ? ' (truncated)' : ''}${result.missing.length ? `; no answer from ${result.missing.join(', ')}` : ''}`);
         }),
       )
       .command('status', 'a node\'s status and counters', (c) => c, (argv) => run(async () => printJson(await client(argv).status())))
       .demandCommand(1, 'name a kv command: get, put, delete, list, status'),
   handler: () => {},
 };
+
+/** "1 key", "3 keys". */
+function plural(count: number, noun: string): string {
+  return `${count} ${noun}${count === 1 ? '' : 's'}`;
+}
 
 function client(argv: { endpoint: string; token?: string | undefined }): DynalabClient {
   return new DynalabClient(argv.endpoint, argv.token ? { token: argv.token } : {});

@@ -93,6 +93,10 @@ describe('dynalab CLI', () => {
     const both = dynalab('kv', 'put', 'k', 'v', '--if-match', 'abc', '--if-absent', '--endpoint', '127.0.0.1:9');
     expect(both.code).not.toBe(0);
     expect(both.stderr).toMatch(/mutually exclusive|conflict/i);
+    writeFileSync(join(work, 'value.bin'), 'from the file');
+    const twice = dynalab('kv', 'put', 'k', 'v', '--file', 'value.bin', '--endpoint', '127.0.0.1:9');
+    expect(twice.code).toBe(1);
+    expect(twice.stderr).toMatch(/give the value once: as an argument or with --file value\.bin, not both/);
   });
 
   it('problems that used to surface mid-run are refused when the file loads: exit 2, file:line:col, nothing run', () => {

@@ -139,9 +139,11 @@ describe('DELETE', () => {
     const stale = await raw(port(1), 'DELETE', '/v1/keys/del:cas', { 'If-Match': `"${first.etag}"` });
     expect(stale.status).toBe(412);
     expect(stale.json().code).toBe('conflict');
-    expect(stale.json().error).toMatch(/conflict/);
+    expect(stale.json().error).toMatch(new RegExp(`^the key's version is [0-9a-f]+, not the expected ${first.etag}$`)); // the code says 'conflict'
     expect((await a.get('del:cas', { r: 3 })).values.map(text)).toEqual(['v2']);
     expect((await failure(b.delete('del:cas', { ifMatch: first.etag }))).status).toBe(412);
+    // An etag given with its quotes, as curl prints the ETag header, means the same.
+    expect((await failure(b.delete('del:cas', { ifMatch: `"${first.etag}"` }))).message).toMatch(/^HTTP 412 conflict: the key's version/);
     const current = await b.get('del:cas');
     await b.delete('del:cas', { ifMatch: current.etag });
     expect((await a.get('del:cas', { r: 3 })).found).toBe(false);
@@ -294,6 +296,28 @@ describe('a repeated quorum or ttl parameter', () => {
     expect(twice.json().error).toBe('w is given 2 times (w=1, w=3); give it once');
     expect((await raw(port(0), 'GET', '/v1/keys/twice?r=1&r=2')).status).toBe(400);
     expect((await raw(port(0), 'PUT', '/v1/keys/twice?ttl=5&ttl=10', {}, Buffer.from('v'))).status).toBe(400);
+  });
+});
+
+describe('kv get --raw on a key with siblings', () => {
+  it('exits 1 with the reason on stderr instead of writing the sibling listing to stdout', async () => {
+    const { spawn } = await import('node:child_process');
+    const path = await import('node:path');
+    await clients()[0].put('raw:sib', 'a');
+    await clients()[1].put('raw:sib', 'b'); // blind: concurrent with a
+    expect((await clients()[2].get('raw:sib', { r: 3 })).values).toHaveLength(2);
+    const bin = path.resolve(__dirname, '../../bin/dynalab.js');
+    const run = await new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
+      const child = spawn(process.execPath, [bin, 'kv', 'get', 'raw:sib', '--raw', '--endpoint', `127.0.0.1:${port(2)}`]);
+      let stdout = '';
+      let stderr = '';
+      child.stdout.on('data', (d) => (stdout += d));
+      child.stderr.on('data', (d) => (stderr += d));
+      child.on('close', (code) => resolve({ code, stdout, stderr }));
+    });
+    expect(run.code).toBe(1);
+    expect(run.stdout).toBe('');
+    expect(run.stderr).toMatch(/2 siblings \(concurrent writes\): --raw needs one value; resolve them with put --context \S+, or read them with --json/);
   });
 });
 
