@@ -56,10 +56,10 @@ export function simCompareCommand(yargs: Argv): Argv {
     'run one scenario across variants (same seed, same faults), results side by side',
     (y) =>
       y
-        .positional('scenario', { type: 'string', demandOption: true })
+        .positional('scenario', { type: 'string', demandOption: true, describe: 'scenario YAML file' })
         .option('vary', { type: 'string', array: true, demandOption: true, describe: `knob=v1,v2 (repeatable). Knobs: ${VARY_HELP}` })
         .option('seed', { type: 'string', coerce: parseSeed, describe: "override the scenario's seed" })
-        .option('json', { type: 'boolean', default: false })
+        .option('json', { type: 'boolean', default: false, describe: "print every variant's result.json as one JSON array instead of the table" })
         .fail(badFlagsExit2),
     (argv) => {
       const file = argv.scenario as string;
