@@ -11,6 +11,7 @@
  * every write lands on N replicas; and their 250 MB of bloom filters is keys ÷ nodes × 10 bits, i.e. per node
  * for its primary keys only. Both figures appear, and beside them the replica-inclusive ones.
  */
+import { MAX_VALUE_BYTES } from '../core/replication/limits';
 import { probesFor } from '../core/storage/bloom';
 import { formatValue, grouped, sig, type Unit } from './units';
 
@@ -152,14 +153,18 @@ export function validateInputs(inputs: CapacityInputs): void {
     need(field, Number.isInteger(inputs[field]) && inputs[field] >= min, `an integer ≥ ${min}`);
   const positive = (field: keyof CapacityInputs): void => need(field, inputs[field] > 0, 'a number > 0');
   integer('keys', 1);
-  positive('valueBytes');
+  need('valueBytes', inputs.valueBytes >= 1, 'at least 1 byte');
+  if (inputs.valueBytes > MAX_VALUE_BYTES) {
+    throw new CapacityInputError('valueBytes', `${INPUT_LABELS.valueBytes.label} must be at most ${MAX_VALUE_BYTES.toLocaleString('en-US')} bytes (1 MiB, the store's value limit MAX_VALUE_BYTES in core/replication/limits.ts), got ${String(inputs.valueBytes)}`);
+  }
   integer('nodes', 1);
   integer('replicas', 1);
   integer('readQuorum', 1);
   integer('writeQuorum', 1);
   integer('vnodes', 1);
-  need('peakReadsPerSec', inputs.peakReadsPerSec >= 0, 'a number ≥ 0');
-  need('peakWritesPerSec', inputs.peakWritesPerSec >= 0, 'a number ≥ 0');
+  // Zero traffic makes every per-node rate 0 and every ratio over it infinite: refuse it rather than print 1e12×.
+  positive('peakReadsPerSec');
+  positive('peakWritesPerSec');
   need('peakFactor', inputs.peakFactor >= 1, 'a number ≥ 1 (peak is at least the average)');
   positive('nodeWritesPerSec');
   need('bloomBitsPerKey', inputs.bloomBitsPerKey >= 1 && inputs.bloomBitsPerKey <= 64, 'within 1…64 (what the engine accepts)');
@@ -213,7 +218,7 @@ const SECONDS_PER_DAY = 86_400;
 export function capacityModel(given: Partial<CapacityInputs> = {}): CapacityModel {
   const inputs: CapacityInputs = { ...SEED_INPUTS, ...given };
   validateInputs(inputs);
-  const { keys, valueBytes, nodes: m, replicas: n, readQuorum: r, vnodes: v } = inputs;
+  const { keys, valueBytes, nodes: m, replicas: n, vnodes: v } = inputs;
   const f = (value: number, unit: Unit): string => formatValue(value, unit);
   const fig = (label: string, unit: Unit, value: number, formula: string, arithmetic: string): Figure => ({
     label, unit, value, formula, arithmetic: `${arithmetic} = ${f(value, unit)}`,
@@ -234,7 +239,9 @@ export function capacityModel(given: Partial<CapacityInputs> = {}): CapacityMode
     primaryKeysPerNode: fig('primary keys per node', 'count', keys / m, 'keys ÷ M', `${f(keys, 'count')} ÷ ${grouped(m)}`),
   };
 
-  // Traffic. Every write lands on all N replicas (W only says how many are waited for); a read asks R of them.
+  // Traffic. Every write lands on all N replicas (W only says how many are waited for), and every read is sent
+  // to all N too: the coordinator (core/node.ts coordinateRead) asks every target of the preference list and
+  // answers the client after R replies, so R sets the wait, N the load and the bytes.
   const reads = inputs.peakReadsPerSec;
   const writes = inputs.peakWritesPerSec;
   const averageWrites = writes / inputs.peakFactor;
@@ -244,7 +251,7 @@ export function capacityModel(given: Partial<CapacityInputs> = {}): CapacityMode
     averageReads: fig('average reads', 'ops/s', reads / inputs.peakFactor, 'peak reads ÷ peak factor', `${f(reads, 'ops/s')} ÷ ${sig(inputs.peakFactor)}`),
     averageWrites: fig('average writes', 'ops/s', averageWrites, 'peak writes ÷ peak factor', `${f(writes, 'ops/s')} ÷ ${sig(inputs.peakFactor)}`),
     readsPerNode: fig('client reads per node (peak, as coordinator)', 'ops/s', reads / m, 'peak reads ÷ M', `${f(reads, 'ops/s')} ÷ ${grouped(m)}`),
-    replicaReadsPerNode: fig('replica reads per node (peak)', 'ops/s', (reads * r) / m, 'peak reads × R ÷ M', `${f(reads, 'ops/s')} × ${r} ÷ ${grouped(m)}`),
+    replicaReadsPerNode: fig('replica reads per node (peak; every read asks all N)', 'ops/s', (reads * n) / m, 'peak reads × N ÷ M', `${f(reads, 'ops/s')} × ${n} ÷ ${grouped(m)}`),
     writesPerNode: fig('client writes per node (peak, as coordinator)', 'ops/s', writes / m, 'peak writes ÷ M', `${f(writes, 'ops/s')} ÷ ${grouped(m)}`),
     replicaWritesPerNode: fig('replica writes per node (peak)', 'ops/s', replicaWritesPerNode, 'peak writes × N ÷ M', `${f(writes, 'ops/s')} × ${n} ÷ ${grouped(m)}`),
     dailyWriteBytes: fig('bytes written per day (average rate)', 'bytes', dailyWriteBytes, 'average writes × record size × 86 400 s', `${f(averageWrites, 'ops/s')} × ${f(valueBytes, 'bytes')} × 86 400 s`),
@@ -252,10 +259,18 @@ export function capacityModel(given: Partial<CapacityInputs> = {}): CapacityMode
   };
 
   // LSM capacity: how many nodes the replica write stream needs at the per-node figure.
-  const nodesForWrites = Math.max(n, Math.ceil((writes * n) / inputs.nodeWritesPerSec));
+  const nodesForLoad = Math.ceil((writes * n) / inputs.nodeWritesPerSec);
+  const nodesForWrites = Math.max(n, nodesForLoad);
+  const nodesArithmetic = `⌈${f(writes, 'ops/s')} × ${n} ÷ ${f(inputs.nodeWritesPerSec, 'ops/s')}⌉`;
+  // Never fewer nodes than replicas: when the load alone needs fewer, the arithmetic shows the max() it took.
+  const raisedToN = nodesForLoad < n;
   const lsm = {
     nodeCapacity: fig('writes one LSM node absorbs', 'ops/s', inputs.nodeWritesPerSec, 'input (seeds: 10 K/s)', 'given'),
-    nodesForWrites: fig('nodes the write load needs', 'nodes', nodesForWrites, '⌈peak writes × N ÷ per-node capacity⌉', `⌈${f(writes, 'ops/s')} × ${n} ÷ ${f(inputs.nodeWritesPerSec, 'ops/s')}⌉`),
+    nodesForWrites: fig(
+      'nodes the write load needs', 'nodes', nodesForWrites,
+      raisedToN ? 'max(⌈peak writes × N ÷ per-node capacity⌉, N)' : '⌈peak writes × N ÷ per-node capacity⌉',
+      raisedToN ? `max(${nodesArithmetic}, N=${n}) = max(${grouped(nodesForLoad)}, ${n})` : nodesArithmetic,
+    ),
     utilisation: fig('write utilisation per node at peak', 'fraction', replicaWritesPerNode / inputs.nodeWritesPerSec, 'replica writes per node ÷ per-node capacity', `${f(replicaWritesPerNode, 'ops/s')} ÷ ${f(inputs.nodeWritesPerSec, 'ops/s')}`),
   };
 
@@ -284,15 +299,16 @@ export function capacityModel(given: Partial<CapacityInputs> = {}): CapacityMode
   };
 
   // Network: the coordinator keeps one copy when it is a replica, so N − 1 copies cross the network per write;
-  // a read pulls the value from R replicas.
+  // a read is sent to all N replicas and each of them answers with the value, R of them in time for the client
+  // and the rest afterwards (they still cross the network, and feed read repair).
   const clientIngress = writes * valueBytes;
   const replication = clientIngress * (n - 1);
-  const readFanIn = reads * valueBytes * r;
+  const readFanIn = reads * valueBytes * n;
   const network = {
     clientIngress: fig('client write ingress', 'bytes/s', clientIngress, 'peak writes × record', `${f(writes, 'ops/s')} × ${f(valueBytes, 'bytes')}`),
     replicationCluster: fig('replication traffic, cluster', 'bytes/s', replication, 'ingress × (N − 1)', `${f(clientIngress, 'bytes/s')} × ${n - 1}`),
     replicationPerNode: fig('replication traffic per node', 'bytes/s', replication / m, 'replication ÷ M', `${f(replication, 'bytes/s')} ÷ ${grouped(m)}`),
-    readFanInCluster: fig('read replies, cluster', 'bytes/s', readFanIn, 'peak reads × record × R', `${f(reads, 'ops/s')} × ${f(valueBytes, 'bytes')} × ${r}`),
+    readFanInCluster: fig('read replies, cluster (all N replicas answer)', 'bytes/s', readFanIn, 'peak reads × record × N', `${f(reads, 'ops/s')} × ${f(valueBytes, 'bytes')} × ${n}`),
     readFanInPerNode: fig('read replies per node', 'bytes/s', readFanIn / m, 'read replies ÷ M', `${f(readFanIn, 'bytes/s')} ÷ ${grouped(m)}`),
   };
 

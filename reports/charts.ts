@@ -43,8 +43,11 @@ const whiteBackground: Plugin = {
   },
 };
 
-/** Draws one chart and returns its PNG bytes. */
-export function renderChart(config: ChartConfiguration, width = WIDTH, height = HEIGHT): Buffer {
+/**
+ * Draws one chart and returns its PNG bytes. `inspect`, for tests, sees the drawn chart (its scales and chart
+ * area) before it is destroyed.
+ */
+export function renderChart(config: ChartConfiguration, width = WIDTH, height = HEIGHT, inspect?: (chart: Chart) => void): Buffer {
   const canvas = createCanvas(width, height);
   const context = canvas.getContext('2d');
   const options = config.options ?? {};
@@ -54,6 +57,7 @@ export function renderChart(config: ChartConfiguration, width = WIDTH, height = 
     plugins: [...(config.plugins ?? []), whiteBackground],
   } as ChartConfiguration);
   const png = canvas.toBuffer('image/png');
+  inspect?.(chart);
   chart.destroy();
   return png;
 }
@@ -72,21 +76,62 @@ function baseOptions(title: string, xTitle: string, yTitle: string) {
   };
 }
 
-function ringChart(model: CapacityModel, measured: Measured): RenderedChart {
+/**
+ * Log-axis bounds beyond the data by at least a factor `pad` each way, so no point sits on the frame, rounded
+ * out to 1, 2 or 5 × a power of ten so the end ticks read as round numbers.
+ */
+export function logBounds(values: readonly number[], pad: number): { min: number; max: number } {
+  const positive = values.filter((v) => v > 0 && Number.isFinite(v));
+  const low = Math.min(...positive) / pad;
+  const high = Math.max(...positive) * pad;
+  const steps = [1, 2, 5, 10];
+  const lowDecade = 10 ** Math.floor(Math.log10(low));
+  const highDecade = 10 ** Math.floor(Math.log10(high));
+  const min = [...steps].reverse().map((m) => m * lowDecade).find((x) => x <= low * (1 + 1e-12)) ?? lowDecade;
+  const max = steps.map((m) => m * highDecade).find((x) => x >= high * (1 - 1e-12)) ?? 10 * highDecade;
+  return { min: Number(min.toPrecision(12)), max: Number(max.toPrecision(12)) };
+}
+
+/** Ticks exactly at the given values (a log axis otherwise labels 1, 2, 3 … 9, 10, 20 …). */
+const ticksAt = (values: readonly number[]) => ({
+  afterBuildTicks: (axis: { ticks: { value: number }[] }) => {
+    axis.ticks = values.map((value) => ({ value }));
+  },
+});
+
+/**
+ * Spread against vnodes on a numeric log axis: the vnode steps (1, 8, 32 … 256) are unevenly spaced, and on a
+ * category axis 100/√v bent at every step; on log–log it is the straight line it is.
+ */
+export function ringChartConfig(measured: Measured): ChartConfiguration<'line'> {
   const points = measured.ring.byVnodes;
-  const options = baseOptions(`Ownership spread vs vnodes — ${measured.ring.nodes} nodes, N=${measured.ring.replicas}`, 'vnodes per node', 'stddev of share, % of mean (log scale)');
-  const config: ChartConfiguration<'line'> = {
+  const options = baseOptions(`Ownership spread vs vnodes — ${measured.ring.nodes} nodes, N=${measured.ring.replicas}`, 'vnodes per node (log scale)', 'stddev of share, % of mean (log scale)');
+  const vnodes = points.map((p) => p.vnodes);
+  const x = logBounds(vnodes, 1.3);
+  const y = logBounds(points.flatMap((p) => [p.expectedPercent, p.primaryStddevPercent, p.replicaStddevPercent]), 1.4);
+  const xy = (value: (p: (typeof points)[number]) => number) => points.map((p) => ({ x: p.vnodes, y: value(p) }));
+  return {
     type: 'line',
     data: {
-      labels: points.map((p) => String(p.vnodes)),
       datasets: [
-        { label: 'model: 100 ÷ √vnodes', data: points.map((p) => p.expectedPercent), borderColor: COLORS.model, backgroundColor: COLORS.model, borderDash: [6, 4], pointRadius: 0, borderWidth: 2 },
-        { label: 'measured: primary ranges', data: points.map((p) => p.primaryStddevPercent), borderColor: COLORS.primary, backgroundColor: COLORS.primary, pointRadius: 5, borderWidth: 2 },
-        { label: `measured: all ${measured.ring.replicas} replicas`, data: points.map((p) => p.replicaStddevPercent), borderColor: COLORS.replica, backgroundColor: COLORS.replica, pointRadius: 5, borderWidth: 2 },
+        { label: 'model: 100 ÷ √vnodes', data: xy((p) => p.expectedPercent), borderColor: COLORS.model, backgroundColor: COLORS.model, borderDash: [6, 4], pointRadius: 0, borderWidth: 2 },
+        { label: 'measured: primary ranges', data: xy((p) => p.primaryStddevPercent), borderColor: COLORS.primary, backgroundColor: COLORS.primary, pointRadius: 5, borderWidth: 2 },
+        { label: `measured: all ${measured.ring.replicas} replicas`, data: xy((p) => p.replicaStddevPercent), borderColor: COLORS.replica, backgroundColor: COLORS.replica, pointRadius: 5, borderWidth: 2 },
       ],
     },
-    options: { ...options, scales: { ...options.scales, y: { ...options.scales.y, ...logAxis } } },
+    options: {
+      ...options,
+      scales: {
+        x: { ...options.scales.x, ...logAxis, ...x, ...ticksAt(vnodes) },
+        y: { ...options.scales.y, ...logAxis, ...y },
+      },
+    },
   };
+}
+
+function ringChart(model: CapacityModel, measured: Measured): RenderedChart {
+  const points = measured.ring.byVnodes;
+  const config = ringChartConfig(measured);
   return {
     file: 'ring-balance.png',
     title: 'Ring balance',
@@ -117,13 +162,24 @@ function strategiesChart(measured: Measured): RenderedChart {
   };
 }
 
-function bloomChart(measured: Measured): RenderedChart {
+/**
+ * Measured false positives over the model curve. Both axes stop short of the data on every side (a bit/key
+ * either way; a factor of 2 on the log axis), so the extreme points — 16 bits/key at the bottom right — are
+ * drawn whole instead of cut by the frame.
+ */
+export function bloomChartConfig(measured: Measured): ChartConfiguration<'scatter'> {
   const points = measured.bloom.points;
+  const min = Math.min(...points.map((p) => p.bitsPerKey));
   const max = Math.max(...points.map((p) => p.bitsPerKey));
+  const xMin = Math.max(0, min - 2);
+  const xMax = max + 2;
   const curve: { x: number; y: number }[] = [];
-  for (let b = 1; b <= max + 1e-9; b += 0.25) curve.push({ x: b, y: blockedBloomFalsePositive(b) * 100 });
+  for (let b = Math.max(1, xMin); b <= xMax + 1e-9; b += 0.25) curve.push({ x: b, y: blockedBloomFalsePositive(b) * 100 });
+  // Bounds from the measured points and the curve over their range; the curve beyond it may leave the frame.
+  const inRange = curve.filter((c) => c.x >= min && c.x <= max).map((c) => c.y);
+  const y = logBounds([...points.map((p) => p.measured * 100), ...inRange], 2);
   const options = baseOptions('Bloom filter false positives vs bits per key', 'bits per key', 'false positives, % (log scale)');
-  const config: ChartConfiguration<'scatter'> = {
+  return {
     type: 'scatter',
     data: {
       datasets: [
@@ -133,9 +189,16 @@ function bloomChart(measured: Measured): RenderedChart {
     },
     options: {
       ...options,
-      scales: { x: { ...options.scales.x, type: 'linear', min: 1, max }, y: { ...options.scales.y, ...logAxis } },
+      scales: {
+        x: { ...options.scales.x, type: 'linear', min: xMin, max: xMax, ticks: { ...options.scales.x.ticks, stepSize: 2 } },
+        y: { ...options.scales.y, ...logAxis, ...y },
+      },
     },
   };
+}
+
+function bloomChart(measured: Measured): RenderedChart {
+  const config = bloomChartConfig(measured);
   return {
     file: 'bloom-false-positives.png',
     title: 'Bloom false positives',

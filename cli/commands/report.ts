@@ -1,8 +1,8 @@
-import { readFileSync } from 'node:fs';
-import { basename } from 'node:path';
+import { accessSync, constants, readFileSync, statSync, type Stats } from 'node:fs';
+import { basename, dirname, resolve } from 'node:path';
 import type { Argv } from 'yargs';
 import { CapacityInputError, capacityModel, SEED_INPUTS, type CapacityInputs, type CapacityModel } from '../../reports/capacity-model';
-import { summaryLines } from '../../reports/capacity-report';
+import { scenarioFailure, summaryLines } from '../../reports/capacity-report';
 import { renderCharts } from '../../reports/charts';
 import { measure, type Measured } from '../../reports/measured';
 import { writeReport } from '../../reports/writers';
@@ -103,6 +103,39 @@ function readScenario(file: string): { file: string; text: string } {
   return { file, text };
 }
 
+/**
+ * Checks --out before anything is measured: it must be a directory this process can write in, or not exist yet
+ * under one (writeReport creates it and any missing parents). Creates nothing. Throws FlagError otherwise, so a
+ * bad --out costs one line and exit 2 instead of a stack trace after every measurement.
+ */
+export function checkOutDir(dir: string): void {
+  if (dir.trim() === '') throw new FlagError('--out: needs a directory name');
+  const stat = (path: string): Stats | undefined => {
+    try {
+      return statSync(path);
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code === 'ENOENT') return undefined;
+      if (code === 'ENOTDIR') throw new FlagError(`--out: '${dir}' cannot be created: a part of its path is a file, not a directory`);
+      throw new FlagError(`--out: cannot use '${dir}': ${(error as Error).message}`);
+    }
+  };
+  let path = resolve(dir);
+  let found = stat(path);
+  if (found !== undefined && !found.isDirectory()) throw new FlagError(`--out: '${dir}' exists and is not a directory`);
+  // Not there yet: the nearest existing ancestor must be a directory we can create entries in.
+  while (found === undefined && dirname(path) !== path) {
+    path = dirname(path);
+    found = stat(path);
+  }
+  if (found !== undefined && !found.isDirectory()) throw new FlagError(`--out: '${dir}' cannot be created: ${path} is a file, not a directory`);
+  try {
+    accessSync(path, constants.W_OK | constants.X_OK);
+  } catch {
+    throw new FlagError(`--out: cannot write in '${path === resolve(dir) ? dir : path}' (permission denied)`);
+  }
+}
+
 const seed = (key: keyof CapacityInputs): string => String(SEED_INPUTS[key]);
 
 export function reportCommand(yargs: Argv): Argv {
@@ -132,6 +165,7 @@ export function reportCommand(yargs: Argv): Argv {
       let scenario: { file: string; text: string } | undefined;
       try {
         inputs = inputsFromFlags(argv as unknown as CapacityArgs);
+        checkOutDir(argv.out);
         if (argv.scenario !== undefined) scenario = readScenario(argv.scenario);
       } catch (error) {
         if (error instanceof FlagError) console.error(`dynalab report capacity: ${error.message}`);
@@ -159,13 +193,30 @@ export function reportCommand(yargs: Argv): Argv {
       steps.finish();
       scenarioProgress.finish();
       const charts = renderCharts(model, measured);
-      const written = writeReport(argv.out, { model, measured, charts, command });
-      console.log(`dynalab report capacity — ${inputs.nodes.toLocaleString('en-US')} nodes, N=${inputs.replicas}, ${inputs.vnodes} vnodes`);
+      let written: ReturnType<typeof writeReport>;
+      try {
+        written = writeReport(argv.out, { model, measured, charts, command });
+      } catch (error) {
+        // checkOutDir passed, so this is a race (the directory changed while measuring) or a full disk.
+        console.error(`dynalab report capacity: --out: cannot write the report to '${argv.out}': ${(error as Error).message}`);
+        process.exit(2);
+      }
+      console.log(`dynalab report capacity — model: ${inputs.nodes.toLocaleString('en-US')} nodes, N=${inputs.replicas}, ${inputs.vnodes} vnodes${measured.scenario !== null ? `; scenario: its own ${measured.scenario.cluster.nodes}-node cluster` : ''}`);
       for (const line of summaryLines({ model, measured, charts, command })) console.log(line);
       console.log('');
       console.log(`wrote ${written.markdown}`);
       console.log(`      ${written.html} (self-contained)`);
       console.log(`      ${written.charts.map((p) => basename(p)).join(', ')}`);
+      // A failed scenario fails the command, as `sim run` does: the report is written, but its latency and
+      // availability come from a run that broke a promise. Unknown is reported, not failed.
+      const failure = scenarioFailure(measured);
+      if (failure !== null) {
+        console.error(`dynalab report capacity: ${failure}`);
+        process.exitCode = 1;
+      } else if (measured.scenario !== null && measured.scenario.verdict === 'unknown') {
+        const unknown = measured.scenario.checks.filter((c) => c.verdict === 'unknown').map((c) => c.checker).join(', ');
+        console.error(`dynalab report capacity: note: scenario ${measured.scenario.name} could not be judged (${unknown} unknown); exit 0`);
+      }
     },
   );
 }

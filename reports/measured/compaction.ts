@@ -32,6 +32,13 @@ export interface CompactionMeasurement {
   tableWriteAmplification: number;
   /** The same plus WAL and manifest bytes. */
   writeAmplification: number;
+  /** WAL bytes ÷ user bytes: ~1× plus record framing. */
+  walWriteAmplification: number;
+  /**
+   * Manifest bytes ÷ user bytes. The engine rewrites the whole manifest (one entry per live table) on every
+   * flush and compaction, so at the scaled-down 64 KiB tables this share is far larger than at real table sizes.
+   */
+  manifestWriteAmplification: number;
   spaceAmplification: number;
   compactions: number;
   flushes: number;
@@ -112,6 +119,8 @@ export function measureCompaction(strategy: CompactionStrategy, bloomBitsPerKey 
     strategy,
     tableWriteAmplification: written.tableWriteAmplification,
     writeAmplification: written.writeAmplification,
+    walWriteAmplification: written.userBytesWritten > 0 ? written.walBytesWritten / written.userBytesWritten : 0,
+    manifestWriteAmplification: written.userBytesWritten > 0 ? written.manifestBytesWritten / written.userBytesWritten : 0,
     spaceAmplification: written.spaceAmplification,
     compactions: written.compactions,
     flushes: written.flushes,

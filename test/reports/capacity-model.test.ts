@@ -19,7 +19,7 @@ describe('capacity model — the seeds\' figures', () => {
     expect(m.traffic.writesPerNode.value).toBe(10_000);
     expect(m.traffic.replicaWritesPerNode.value).toBe(30_000);
     expect(m.traffic.readsPerNode.value).toBe(40_000);
-    expect(m.traffic.replicaReadsPerNode.value).toBe(80_000);
+    expect(m.traffic.replicaReadsPerNode.value).toBe(120_000); // every read asks all N=3 (core/node.ts coordinateRead)
     expect(m.traffic.averageWrites.value).toBe(500_000);
     expect(m.lsm.nodesForWrites.value).toBe(1500);
     expect(m.lsm.utilisation.value).toBeCloseTo(3, 12);
@@ -42,6 +42,26 @@ describe('capacity model — the seeds\' figures', () => {
     expect(m.network.replicationCluster.value).toBe(10e9);
     expect(m.network.replicationPerNode.value).toBe(20e6);
     expect(m.ring.expectedStddevPercent.value).toBe(6.25);
+  });
+
+  it('reads: every read is sent to all N replicas (R only sets how many replies are awaited), so N, not R, sets the load and bytes', () => {
+    expect(m.traffic.replicaReadsPerNode.arithmetic).toBe('20 M/s × 3 ÷ 500 = 120 K/s');
+    expect(m.network.readFanInCluster.value).toBe(20e6 * 1000 * 3);
+    expect(m.network.readFanInPerNode.value).toBe(120e6);
+    for (const r of [1, 2, 3]) {
+      const q = capacityModel({ readQuorum: r });
+      expect(q.traffic.replicaReadsPerNode.value).toBe(120_000);
+      expect(q.network.readFanInPerNode.value).toBe(120e6);
+    }
+    expect(capacityModel({ replicas: 5, readQuorum: 2 }).traffic.replicaReadsPerNode.value).toBe(200_000);
+  });
+
+  it('a node count raised to N shows the max() in its arithmetic', () => {
+    const small = capacityModel({ peakWritesPerSec: 1000 });
+    expect(small.lsm.nodesForWrites.value).toBe(3);
+    expect(small.lsm.nodesForWrites.arithmetic).toBe('max(⌈1 K/s × 3 ÷ 10 K/s⌉, N=3) = max(1, 3) = 3 nodes');
+    expect(small.lsm.nodesForWrites.formula).toBe('max(⌈peak writes × N ÷ per-node capacity⌉, N)');
+    expect(m.lsm.nodesForWrites.arithmetic).toBe('⌈5 M/s × 3 ÷ 10 K/s⌉ = 1,500 nodes');
   });
 
   it('every figure carries a formula and its arithmetic, ending in the formatted result', () => {
@@ -72,6 +92,14 @@ describe('capacity model — the seeds\' figures', () => {
     expect(field({ bloomBitsPerKey: 0.5 })).toBe('bloomBitsPerKey');
     expect(field({ valueBytes: Number.NaN })).toBe('valueBytes');
     expect(field({ peakFactor: 0.5 })).toBe('peakFactor');
+    // Zero or negative traffic and sizes have no capacity to plan; above 1 MiB the store refuses the value.
+    expect(field({ peakWritesPerSec: 0 })).toBe('peakWritesPerSec');
+    expect(field({ peakReadsPerSec: 0 })).toBe('peakReadsPerSec');
+    expect(field({ peakReadsPerSec: -5 })).toBe('peakReadsPerSec');
+    expect(field({ valueBytes: 0 })).toBe('valueBytes');
+    expect(field({ valueBytes: 1024 * 1024 + 1 })).toBe('valueBytes');
+    expect(field({ valueBytes: 1024 * 1024 })).toBeUndefined();
+    expect(field({ nodeWritesPerSec: 0 })).toBe('nodeWritesPerSec');
     expect(field({})).toBeUndefined();
   });
 });

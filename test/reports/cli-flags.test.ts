@@ -1,5 +1,8 @@
-import { describe, expect, it } from 'vitest';
-import { FlagError, inputsFromFlags, parseQuantity } from '../../cli/commands/report';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { checkOutDir, FlagError, inputsFromFlags, parseQuantity } from '../../cli/commands/report';
 import { SEED_INPUTS } from '../../reports/capacity-model';
 
 /** `dynalab report capacity` flags: SI quantities, and every refusal names the flag the user typed. */
@@ -43,5 +46,42 @@ describe('report capacity flags', () => {
     expect(refusal({ nodes: '100000' })).toMatch(/^--nodes: measuring ring balance/);
     expect(refusal({ nodes: '2000', vnodes: '4096' })).toMatch(/^--vnodes: /);
     expect(refusal({ valueBytes: '-1' })).toMatch(/^--value-bytes: /);
+  });
+
+  it('refuses zero traffic and sizes, and records above the store\'s 1 MiB value limit', () => {
+    expect(refusal({ writes: '0' })).toMatch(/^--writes: peak writes must be a number > 0, got 0/);
+    expect(refusal({ reads: '0' })).toMatch(/^--reads: peak reads must be a number > 0, got 0/);
+    expect(refusal({ valueBytes: '0' })).toMatch(/^--value-bytes: /);
+    expect(refusal({ nodeWrites: '0' })).toMatch(/^--node-writes: /);
+    expect(refusal({ keys: '0' })).toMatch(/^--keys: /);
+    expect(refusal({ valueBytes: '2MB' })).toMatch(/^--value-bytes: .*at most 1,048,576 bytes \(1 MiB, the store's value limit MAX_VALUE_BYTES/);
+    expect(refusal({ valueBytes: '1048576' })).toBe('accepted');
+  });
+});
+
+describe('report capacity --out', () => {
+  const work = mkdtempSync(join(tmpdir(), 'dynalab-out-'));
+  afterAll(() => rmSync(work, { recursive: true, force: true }));
+  const outRefusal = (dir: string): string => {
+    try {
+      checkOutDir(dir);
+      return 'accepted';
+    } catch (error) {
+      expect(error).toBeInstanceOf(FlagError);
+      return (error as Error).message;
+    }
+  };
+
+  it('refuses an existing file, or a path under one, before anything is measured', () => {
+    const file = join(work, 'a-file');
+    writeFileSync(file, 'x');
+    expect(outRefusal(file)).toBe(`--out: '${file}' exists and is not a directory`);
+    expect(outRefusal(join(file, 'sub'))).toMatch(/^--out: '.*a-file\/sub' cannot be created/);
+  });
+
+  it('accepts an existing directory or a new one under a directory, and creates nothing', () => {
+    expect(outRefusal(work)).toBe('accepted');
+    expect(outRefusal(join(work, 'new', 'deeper'))).toBe('accepted');
+    expect(outRefusal('')).toMatch(/^--out: /);
   });
 });
