@@ -117,6 +117,35 @@ describe('dynalab CLI', () => {
     expectRefused(dynalab('sim', 'compare', 'tiny.yaml', '--vary', 'n=3,3'), /value '3' is given twice/);
   });
 
+  it('sim kernel-demo refuses bad --nodes and --duration, and durations too short for the cluster, with one line and exit 2', () => {
+    for (const nodes of ['1', '5001', '3.5', 'abc']) {
+      expectRefused(dynalab('sim', 'kernel-demo', '--seed', '1', '--nodes', nodes), new RegExp(`^dynalab: --nodes must be a whole number from 2 to 5000, got '${nodes.replace('.', '\\.')}' \\(see --help\\)\n$`));
+    }
+    for (const duration of ['0', '-3']) {
+      expectRefused(dynalab('sim', 'kernel-demo', '--seed', '1', '--duration', duration), new RegExp(`^dynalab: --duration must be a number of simulated seconds > 0, got '${duration}' \\(see --help\\)\n$`));
+    }
+    const short = dynalab('sim', 'kernel-demo', '--seed', '1', '--duration', '10');
+    expectRefused(short, /^dynalab: --duration 10 is too short for 50 nodes: it needs at least 51 s \(.*warm-up.*detect.*converge.*\) \(see --help\)\n$/);
+    expect(short.stdout).toBe('');
+    expectRefused(dynalab('sim', 'kernel-demo', '--seed', 'abc'), /^dynalab: --seed must be a whole number ≥ 0, got 'abc' \(see --help\)\n$/);
+  });
+
+  it('sim kernel-demo --help says how --duration moves the partition, its minimum, and what big clusters cost', () => {
+    const help = dynalab('sim', 'kernel-demo', '--help');
+    expect(help.code).toBe(0);
+    const text = help.stdout.replace(/\s+/g, ' ');
+    expect(text).toMatch(/partition starts at 15\/70 of it and heals at 40\/70/);
+    expect(text).toMatch(/at least 51 s for 50 nodes/);
+    expect(text).toMatch(/2\.\.5000; wall time grows with the square of it \(about 0\.3 s at 50 nodes, 30 s at 500\)/);
+  });
+
+  it('sim kernel-demo with another --duration prints when the partition and the heal happen', () => {
+    const run = dynalab('sim', 'kernel-demo', '--seed', '3', '--nodes', '10', '--duration', '45');
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stdout).toMatch(/^partition at 9\.6 s, heal at 25\.7 s \(15\/70 and 40\/70 of --duration 45\)$/m);
+    expect(run.stdout).toMatch(/replay: npx dynalab sim kernel-demo --seed 3 --nodes 10 --duration 45$/m);
+  });
+
   it('--out is checked before the run starts', () => {
     writeFileSync(join(work, 'tiny.yaml'), tiny('lost-writes'));
     writeFileSync(join(work, 'a-file'), '');
