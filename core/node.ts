@@ -543,13 +543,17 @@ export class StorageNode {
   private forward(coordinator: NodeId, message: CoordinateMessage, done: (result: WriteResult) => void): void {
     const requestId = this.newRequestId();
     this.counters.writesForwarded++;
-    const timer = this.env.clock.setTimer(this.config.requestTimeoutMicros * 2, () => {
+    // A conditional write may wait its turn behind others of its key at the coordinator (at most a request
+    // timeout, then it is refused as busy), then reads and writes (a request timeout each): a live coordinator
+    // answers within three, so its deadline is four. Two, as for plain writes, made a burst on one key look
+    // like a dead coordinator — the next writes for all its keys went to the second owner, and two clients won
+    // one etag (found by a review) — while never suspecting at all let a dead first owner time out every
+    // conditional write for ever (found by the next review).
+    const deadlineMicros = this.config.requestTimeoutMicros * (message.op === 'cas' ? 4 : 2);
+    const timer = this.env.clock.setTimer(deadlineMicros, () => {
       if (!this.pendingForwards.delete(requestId)) return;
-      // A conditional write may wait its turn behind others of its key at the coordinator (coordinateWrite):
-      // a slow answer is not a dead coordinator, and suspecting it would send the next ones for all its keys
-      // to the second owner — two coordinators, two winners (found by a review). Plain writes judge liveness.
-      if (message.op !== 'cas') this.suspicion.suspect(coordinator);
-      done({ status: 'info', context: new Uint8Array(0), acks: 0, error: `coordinator ${coordinator} did not answer within ${(this.config.requestTimeoutMicros * 2) / 1000} ms`, code: 'quorum' });
+      this.suspicion.suspect(coordinator);
+      done({ status: 'info', context: new Uint8Array(0), acks: 0, error: `coordinator ${coordinator} did not answer within ${deadlineMicros / 1000} ms`, code: 'quorum' });
     });
     this.pendingForwards.set(requestId, (reply) => {
       this.env.clock.cancelTimer(timer);
@@ -558,7 +562,7 @@ export class StorageNode {
         context: reply.context,
         acks: reply.acks,
         error: reply.error,
-        code: reply.status === 'ok' ? 'ok' : reply.error.startsWith('conflict') ? 'conflict' : 'quorum',
+        code: reply.status === 'ok' ? 'ok' : reply.error.startsWith('conflict') ? 'conflict' : refusedUnapplied(reply.error) ? 'unavailable' : 'quorum',
       });
     });
     this.send(coordinator, { ...message, requestId });
@@ -583,14 +587,17 @@ export class StorageNode {
         const end = (result: WriteResult): void => {
           if (over) return;
           over = true;
-          done(result);
-          finished();
+          try {
+            done(result);
+          } finally {
+            finished(); // even when the answer's callback throws: else the key's later writes wait for ever
+          }
         };
         const waitedMicros = this.env.clock.nowMicros() - queuedAtMicros;
         if (waitedMicros > this.config.requestTimeoutMicros) {
           // Refused, not run late: the client (or the node that forwarded it) hears within its deadline, and a
           // definite "not applied" is better than a write that lands after its client gave up.
-          return end({ status: 'fail', context: new Uint8Array(0), acks: 0, error: `busy: this conditional write waited ${Math.round(waitedMicros / 1000)} ms at ${this.id} behind others of its key; not applied, try again`, code: 'unavailable' });
+          return end({ status: 'fail', context: new Uint8Array(0), acks: 0, error: `busy: this conditional write waited ${Math.round(waitedMicros / 1000)} ms at ${this.id} behind others of its key; try again`, code: 'unavailable' });
         }
         const failure = this.engine.writeFailure;
         if (failure !== null) {
@@ -1582,6 +1589,11 @@ interface HintOwner {
 function hintOwner(id: NodeId): HintOwner {
   const prefix = hintKey(id, EMPTY_KEY);
   return { id, prefix, end: prefixEnd(prefix)!, inFlight: 0, probe: null };
+}
+
+/** A coordinator's refusal that applied nothing (busy, or its storage failed): 'unavailable', not 'quorum'. */
+function refusedUnapplied(error: string): boolean {
+  return error.startsWith('busy: ') || error.includes(STORAGE_FAILED);
 }
 
 /** What a coordinator whose storage failed answers (and a conditional write's router looks for, to try the next owner). */

@@ -152,8 +152,10 @@ function keyUrl(key: Uint8Array | string, query: Record<string, number | undefin
   return `/v1/keys/${encodeKeyPath(key)}${qs ? `?${qs}` : ''}`;
 }
 
-/** `*` goes bare (any current value); an etag quoted, as RFC 9110 writes entity tags. */
-/** The If-Match header for an etag given with or without its quotes (as curl shows it: `"…"`). */
+/**
+ * `*` goes bare (any current value); an etag quoted, as RFC 9110 writes entity tags — whether it was given with
+ * its quotes (as curl shows the ETag header) or without.
+ */
 function ifMatchHeader(etag: string): string {
   return etag === '*' ? '*' : `"${unquote(etag)}"`;
 }

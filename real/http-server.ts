@@ -113,16 +113,24 @@ export function createHttpApi(node: StorageNode, options: HttpApiOptions = {}): 
     const socket = this[CONNECTION];
     if (socket === undefined) return;
     this[CONNECTION] = undefined; // 'finish' and 'close' both fire: release once
-    socket[BUSY] = false;
-    if (socket.destroyed) {
-      // The client is gone: what it pipelined behind this request is never started (nothing could answer it).
+    const next = socket[WAITING]?.shift();
+    if (next === undefined || socket.destroyed) {
+      // Nothing waits, or the client is gone: what it pipelined is never started (nothing could answer it).
       socket[WAITING] = undefined;
+      socket[BUSY] = false;
       return;
     }
-    const next = socket[WAITING]?.shift();
-    // After this turn's other 'finish'/'close' listeners — admission frees the slot on 'close' — so the next
-    // request is not admitted against its predecessor's slot (found by a review: a false 503 'overloaded').
-    if (next !== undefined) setImmediate(next);
+    // Started after this turn's other 'finish'/'close' listeners — admission frees the slot on 'close' — so it
+    // is not admitted against its predecessor's slot (found by a review: a false 503 'overloaded'). The
+    // connection stays busy meanwhile, so a request parsed in between queues behind it instead of overtaking.
+    setImmediate(() => {
+      if (socket.destroyed) {
+        socket[WAITING] = undefined;
+        socket[BUSY] = false;
+        return;
+      }
+      next();
+    });
   }
   function handle(req: http.IncomingMessage, res: TimedResponse): void {
     counters.requests++;
@@ -416,6 +424,12 @@ export function createHttpApi(node: StorageNode, options: HttpApiOptions = {}): 
         return sendError(res, 400, result.code, result.error);
       case 'conflict':
         return sendError(res, 412, result.code, result.error.replace(/^conflict: /, '')); // the code says 'conflict' already
+      case 'unavailable': {
+        // Refused before anything was written (the coordinator was busy with the key, its storage failed, no
+        // owner is reachable with sloppy quorum off): not a quorum shortfall, and certainly not applied.
+        const { note, unreachable } = unreachableNote();
+        return sendError(res, 503, result.code, `not applied: ${result.error}${note}`, { acks: 0, ...unreachable });
+      }
       default: {
         const outcome = result.status === 'info' ? 'the outcome is unknown (it may still be applied)' : 'the write was not acknowledged by enough replicas';
         const { note, unreachable } = unreachableNote();

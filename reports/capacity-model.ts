@@ -162,8 +162,9 @@ export function validateInputs(inputs: CapacityInputs): void {
   integer('readQuorum', 1);
   integer('writeQuorum', 1);
   integer('vnodes', 1);
-  // Zero traffic makes every per-node rate 0 and every ratio over it infinite: refuse it rather than print 1e12×.
-  positive('peakReadsPerSec');
+  // Zero writes makes the write headroom (capacity ÷ load) infinite: refuse it rather than print 1e12×. Reads may
+  // be 0 (a write-only workload): nothing divides by them.
+  need('peakReadsPerSec', inputs.peakReadsPerSec >= 0, 'a number ≥ 0');
   positive('peakWritesPerSec');
   need('peakFactor', inputs.peakFactor >= 1, 'a number ≥ 1 (peak is at least the average)');
   positive('nodeWritesPerSec');

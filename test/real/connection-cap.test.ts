@@ -112,4 +112,80 @@ describe('the HTTP connection cap', () => {
       await new Promise((resolve) => server.close(resolve));
     }
   });
+
+  it('a request parsed while the next one is being handed its turn waits behind it; a client gone meanwhile starts nothing', async () => {
+    // Found by a review: between one answer and the queued request's start (a setImmediate) the connection
+    // looked free, so a third request overtook the second, and a client that left in that gap still had the
+    // queued request run and its admission slot never freed. Driven with stand-in request objects to hit the gap.
+    const { EventEmitter } = await import('node:events');
+    const calls: string[] = [];
+    const pending: ((result: unknown) => void)[] = [];
+    const stub = {
+      absentEtag: () => 'absent',
+      get: (key: Uint8Array, _o: unknown, done: (r: unknown) => void) => {
+        calls.push(Buffer.from(key).toString());
+        pending.push(done);
+      },
+    } as unknown as StorageNode;
+    const server = createHttpApi(stub, { maxInFlight: 1 });
+    const socket = () => Object.assign(new EventEmitter(), { destroyed: false });
+    const exchange = (connection: object, key: string) => {
+      const req = Object.assign(new EventEmitter(), { url: `/v1/keys/${key}`, method: 'GET', headers: {}, socket: connection, complete: true });
+      const res = Object.assign(new EventEmitter(), {
+        headersSent: false, statusCode: 200, setHeader() {}, getHeader() {}, write: () => true,
+        writeHead(status: number) { res.statusCode = status; res.headersSent = true; return res; },
+        end() { res.headersSent = true; res.emit('finish'); process.nextTick(() => res.emit('close')); },
+      });
+      server.emit('request', req, res);
+      return res;
+    };
+    const ok = { status: 'ok', values: [], context: new Uint8Array(0), etag: 'e', replies: 2, error: '', code: 'ok' };
+    const turn = () => new Promise((resolve) => setImmediate(resolve));
+
+    const one = socket();
+    exchange(one, 'a');
+    exchange(one, 'b');
+    pending.shift()!(ok); // a answered: b is handed its turn on the next check phase
+    const third = exchange(one, 'c'); // parsed in between
+    await turn();
+    await turn();
+    expect(calls).toEqual(['a', 'b']); // c waits behind b, it does not overtake it
+    expect(third.statusCode).toBe(200); // and is not refused as overloaded
+    pending.shift()!(ok);
+    await turn();
+    await turn();
+    expect(calls).toEqual(['a', 'b', 'c']);
+    pending.shift()!(ok);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+
+    calls.length = 0;
+    const two = socket();
+    exchange(two, 'x');
+    exchange(two, 'y');
+    pending.shift()!(ok);
+    two.destroyed = true;
+    two.emit('close'); // the client left before y's turn came
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    expect(calls).toEqual(['x']);
+    const fresh = exchange(socket(), 'z'); // the only admission slot is free again
+    await turn();
+    expect(calls).toEqual(['x', 'z']);
+    expect(fresh.statusCode).toBe(200);
+  });
+
+  it('a write refused before anything was written is a 503 saying so, not "write quorum not met"', async () => {
+    const stub = {
+      put: (_k: Uint8Array, _v: Uint8Array, _o: unknown, done: (r: unknown) => void) =>
+        setImmediate(() => done({ status: 'fail', context: new Uint8Array(0), acks: 0, error: 'busy: this conditional write waited 612 ms at n3 behind others of its key; try again', code: 'unavailable' })),
+    } as unknown as StorageNode;
+    const server = createHttpApi(stub);
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const answer = await rawRequest((server.address() as AddressInfo).port, 'PUT', '/v1/keys/k', {}, Buffer.from('v'));
+      expect(answer.status).toBe(503);
+      expect(answer.json()).toMatchObject({ code: 'unavailable', acks: 0, error: 'not applied: busy: this conditional write waited 612 ms at n3 behind others of its key; try again' });
+    } finally {
+      await new Promise((resolve) => server.close(resolve));
+    }
+  });
 });

@@ -94,7 +94,8 @@ describe('capacity model — the seeds\' figures', () => {
     expect(field({ peakFactor: 0.5 })).toBe('peakFactor');
     // Zero or negative traffic and sizes have no capacity to plan; above 1 MiB the store refuses the value.
     expect(field({ peakWritesPerSec: 0 })).toBe('peakWritesPerSec');
-    expect(field({ peakReadsPerSec: 0 })).toBe('peakReadsPerSec');
+    expect(field({ peakReadsPerSec: -1 })).toBe('peakReadsPerSec');
+    expect(field({ peakReadsPerSec: 0 })).toBeUndefined(); // a write-only workload
     expect(field({ peakReadsPerSec: -5 })).toBe('peakReadsPerSec');
     expect(field({ valueBytes: 0 })).toBe('valueBytes');
     expect(field({ valueBytes: 1024 * 1024 + 1 })).toBe('valueBytes');

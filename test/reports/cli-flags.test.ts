@@ -50,7 +50,7 @@ describe('report capacity flags', () => {
 
   it('refuses zero traffic and sizes, and records above the store\'s 1 MiB value limit', () => {
     expect(refusal({ writes: '0' })).toMatch(/^--writes: peak writes must be a number > 0, got 0/);
-    expect(refusal({ reads: '0' })).toMatch(/^--reads: peak reads must be a number > 0, got 0/);
+    expect(refusal({ reads: '-1' })).toMatch(/^--reads: '-1' is not a number/); // a negative rate never parses; 0 reads is a write-only workload
     expect(refusal({ valueBytes: '0' })).toMatch(/^--value-bytes: /);
     expect(refusal({ nodeWrites: '0' })).toMatch(/^--node-writes: /);
     expect(refusal({ keys: '0' })).toMatch(/^--keys: /);

@@ -100,4 +100,37 @@ describe('conditional writes racing on one etag', () => {
     expect(etag).not.toBe('');
     expect(cluster.awaitDeleteIf(cluster.ids[0]!, 'lease', null).status).toBe('ok');
   });
+
+  // Found by a review of the robustness fixes above.
+  it('a dead first owner costs one forward deadline, then conditional writes go to the next owner', () => {
+    const cluster = new SimCluster({ seed: 9, nodes: 5 });
+    cluster.awaitPut('n0', 'lease', 'initial');
+    const owners = cluster.owners('lease');
+    const entry = cluster.ids.find((id) => !owners.includes(id))!;
+    cluster.crash(owners[0]!);
+    const took: [string, number][] = [];
+    for (let i = 0; i < 4; i++) {
+      const started = cluster.simulator.nowMicros;
+      const result = i % 2 === 0 ? cluster.awaitDeleteIf(entry, 'lease', null) : cluster.awaitCas(entry, 'lease', `v${i}`, '*');
+      took.push([result.status, cluster.simulator.nowMicros - started]);
+      cluster.advance(300_000);
+    }
+    expect(took[0]![0]).toBe('info'); // the dead owner's deadline: four request timeouts
+    for (const [status, micros] of took.slice(1)) {
+      expect(status).not.toBe('info');
+      expect(micros).toBeLessThan(100_000);
+    }
+  });
+
+  it('an answer callback that throws still ends the turn: the key\'s next conditional write runs', () => {
+    const cluster = new SimCluster({ seed: 9, nodes: 5 });
+    cluster.awaitPut('n0', 'lease', 'initial');
+    const first = cluster.owners('lease')[0]!;
+    cluster.cas(first, 'lease', 'a', '*', {}, () => {
+      throw new Error('a client callback that throws');
+    });
+    expect(() => cluster.advance(1_000_000)).toThrow(/a client callback that throws/);
+    const later = cluster.awaitCas(first, 'lease', 'b', '*');
+    expect(later.status).toBe('ok');
+  });
 });
