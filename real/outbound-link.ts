@@ -340,6 +340,8 @@ export class OutboundLink {
     const wasReady = attempt.phase === 'ready';
     if (wasReady) {
       logger.info(`connection to ${peer} lost${attempt.failure !== null ? `: ${attempt.failure}` : ''}`);
+      // Reported as unreachable from now until a session is back, not only once a reconnect attempt has failed.
+      this.lastAttemptFailure = `connection lost${attempt.failure !== null ? `: ${attempt.failure}` : ''}`;
     } else {
       this.lastAttemptFailure = attempt.failure ?? 'connection closed';
       counters.connectFailures++;

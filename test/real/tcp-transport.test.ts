@@ -242,10 +242,13 @@ describe('TcpTransport', () => {
     const port = b.address.port;
     await b.transport.close();
     await waitFor('a to notice', () => a.transport.stats().peers['b']?.state !== 'ready');
+    // Listed as unreachable as soon as the session is lost, not only after a reconnect attempt fails.
+    expect(a.transport.unreachablePeers()).toEqual([{ peer: 'b', reason: expect.stringMatching(/^connection lost/) }]);
     b = await startNode('b', { listen: { port } });
     a.transport.send('b', text('after'));
     await waitFor('delivery after restart', () => b.inbox.length === 1);
     expect(str(b.inbox[0]!.bytes)).toBe('after');
+    expect(a.transport.unreachablePeers()).toEqual([]);
   });
 
   it('refuses a node with the wrong secret, in both directions, and counts the auth failures', async () => {
