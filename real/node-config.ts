@@ -57,7 +57,7 @@ const DUTY_CYCLE_RANGE = { message: 'must be > 0 and ≤ 1 (1 = back to back)' }
 
 const nodeId = z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, { message: 'node ids are 1–64 characters of A-Z a-z 0-9 _ . -' });
 
-export const nodeConfigSchema = z
+const configObject = z
   .strictObject({
     id: nodeId,
     listen: z.strictObject({ http: hostPort, tcp: hostPort }),
@@ -98,38 +98,90 @@ export const nodeConfigSchema = z
         backgroundDutyCycle: z.number().gt(0, DUTY_CYCLE_RANGE).max(1, DUTY_CYCLE_RANGE).default(0.33),
       })
       .prefault({}),
-  })
-  .superRefine((config, ctx) => {
-    const ids = config.members.map((m) => m.id);
+  });
+
+export const nodeConfigSchema = configObject.superRefine((config, ctx) => crossFieldChecks(config, (path, message) => ctx.addIssue({ code: 'custom', path, message })));
+
+/**
+ * The checks across fields. They also run, from parseNodeConfig, on a config whose other fields are wrong, as
+ * long as the fields they read are valid: a config with both kinds of problem gets all of them in one round
+ * (found by a review: r > n and a duplicate address showed only after the field errors were fixed).
+ */
+/**
+ * What the cross checks read. Each field may be missing (it was invalid, and is reported on its own); a
+ * member's `id` or `tcp` is undefined when that part of its entry was invalid.
+ */
+interface CrossFieldInput {
+  id?: string | undefined;
+  members?: { id?: string | undefined; tcp?: string | undefined }[] | undefined;
+  listen?: { tcp?: string | undefined } | undefined;
+  n?: number | undefined;
+  r?: number | undefined;
+  w?: number | undefined;
+}
+
+function crossFieldChecks(config: CrossFieldInput, add: (path: (string | number)[], message: string) => void): void {
+  const members = config.members;
+  if (members !== undefined) {
+    const ids = members.map((m) => m.id);
     ids.forEach((id, i) => {
-      if (ids.indexOf(id) !== i) ctx.addIssue({ code: 'custom', path: ['members', i, 'id'], message: `member '${id}' is listed twice` });
+      if (id !== undefined && ids.indexOf(id) !== i) add(['members', i, 'id'], `member '${id}' is listed twice`);
     });
-    if (!ids.includes(config.id)) ctx.addIssue({ code: 'custom', path: ['id'], message: `node '${config.id}' is not in members (${ids.join(', ')})` });
-    const self = config.members.findIndex((m) => m.id === config.id);
-    const advertised = self >= 0 ? config.members[self]!.tcp : undefined;
-    if (validAddress(config.listen.tcp) && validAddress(advertised)) {
-      const mismatch = listenMismatch(config.listen.tcp, advertised);
+    const allIds = ids.every((id) => id !== undefined);
+    if (config.id !== undefined && allIds && !ids.includes(config.id)) add(['id'], `node '${config.id}' is not in members (${ids.join(', ')})`);
+    const self = config.id === undefined ? -1 : members.findIndex((m) => m.id === config.id);
+    const advertised = self >= 0 ? members[self]!.tcp : undefined;
+    const listening = config.listen?.tcp;
+    if (listening !== undefined && validAddress(listening) && validAddress(advertised)) {
+      const mismatch = listenMismatch(listening, advertised);
       if (mismatch !== null) {
-        ctx.addIssue({
-          code: 'custom',
-          path: ['listen', 'tcp'],
-          message: `${mismatch} differs from this node's entry in members (members.${self}.tcp: ${advertised}), the address peers dial; make them agree` +
+        add(
+          ['listen', 'tcp'],
+          `${mismatch} differs from this node's entry in members (members.${self}.tcp: ${advertised}), the address peers dial; make them agree` +
             (mismatch.startsWith('address') ? ` (or listen on ${net.isIPv6(splitHostPort(advertised).host) ? '[::]' : '0.0.0.0'}:${splitHostPort(advertised).port} to bind every interface)` : ''),
-        });
+        );
       }
     }
     const seenTcp = new Map<string, number>();
-    config.members.forEach((member, i) => {
+    members.forEach((member, i) => {
       if (!validAddress(member.tcp)) return; // reported already
       const key = addressKey(member.tcp);
       const first = seenTcp.get(key);
       if (first === undefined) seenTcp.set(key, i);
-      else ctx.addIssue({ code: 'custom', path: ['members', i, 'tcp'], message: `'${member.id}' has the same tcp address as '${config.members[first]!.id}' (members.${first}.tcp: ${config.members[first]!.tcp}); every member needs its own` });
+      else add(['members', i, 'tcp'], `'${member.id ?? `members.${i}`}' has the same tcp address as '${members[first]!.id ?? `members.${first}`}' (members.${first}.tcp: ${members[first]!.tcp}); every member needs its own`);
     });
-    if (config.n > config.members.length) ctx.addIssue({ code: 'custom', path: ['n'], message: `n=${config.n} exceeds the ${config.members.length} members` });
-    if (config.r > config.n) ctx.addIssue({ code: 'custom', path: ['r'], message: `r=${config.r} cannot exceed n=${config.n}` });
-    if (config.w > config.n) ctx.addIssue({ code: 'custom', path: ['w'], message: `w=${config.w} cannot exceed n=${config.n}` });
+    if (config.n !== undefined && config.n > members.length) add(['n'], `n=${config.n} exceeds the ${members.length} members`);
+  }
+  if (config.n !== undefined && config.r !== undefined && config.r > config.n) add(['r'], `r=${config.r} cannot exceed n=${config.n}`);
+  if (config.n !== undefined && config.w !== undefined && config.w > config.n) add(['w'], `w=${config.w} cannot exceed n=${config.n}`);
+}
+
+/**
+ * The fields the cross checks read, each parsed on its own (defaults applied), for a config that failed as a
+ * whole: a field that is invalid is left out (it has its own error), and so is a member entry's invalid part.
+ */
+function crossFieldInput(raw: unknown): CrossFieldInput {
+  const fields = typeof raw === 'object' && raw !== null ? (raw as Record<string, unknown>) : {};
+  const shape = configObject.shape;
+  const value = <T>(schema: z.ZodType<T>, input: unknown): T | undefined => {
+    const result = schema.safeParse(input);
+    return result.success ? result.data : undefined;
+  };
+  const rawMembers = Array.isArray(fields['members']) ? (fields['members'] as unknown[]) : undefined;
+  const members = rawMembers?.map((entry) => {
+    const record = typeof entry === 'object' && entry !== null ? (entry as Record<string, unknown>) : {};
+    return { id: value(nodeId, record['id']), tcp: value(hostPort, record['tcp']) };
   });
+  const listen = typeof fields['listen'] === 'object' && fields['listen'] !== null ? (fields['listen'] as Record<string, unknown>) : {};
+  return {
+    id: value(shape.id, fields['id']),
+    members,
+    listen: { tcp: value(hostPort, listen['tcp']) },
+    n: value(shape.n, fields['n']),
+    r: value(shape.r, fields['r']),
+    w: value(shape.w, fields['w']),
+  };
+}
 
 export type RealNodeConfig = z.output<typeof nodeConfigSchema>;
 
@@ -150,9 +202,18 @@ export function parseNodeConfig(text: string, fileName = 'node.yaml', baseDir = 
       return `${fileName}:${p.line}:${p.col}: YAML: ${error.message.split('\n')[0]}`;
     }));
   }
-  const parsed = nodeConfigSchema.safeParse(document.toJS());
+  const raw: unknown = document.toJS();
+  const parsed = nodeConfigSchema.safeParse(raw);
   if (!parsed.success) {
-    throw new ConfigError(parsed.error.issues.map((issue) => {
+    const issues: { path: PropertyKey[]; message: string; code?: string; keys?: string[] }[] = [...parsed.error.issues];
+    // The checks across fields run only on a config that parsed; run them here on the fields they read, when
+    // those are valid, so both kinds of problem come in one round.
+    // (When only cross checks failed, the schema's own run reported them already: each is listed once.)
+    const seen = new Set(issues.map((issue) => `${issue.path.map(String).join('.')}\u0000${issue.message}`));
+    crossFieldChecks(crossFieldInput(raw), (path, message) => {
+      if (!seen.has(`${path.map(String).join('.')}\u0000${message}`)) issues.push({ path, message, code: 'custom' });
+    });
+    throw new ConfigError(issues.map((issue) => {
       const where = (fieldPath: (string | number)[]): string => {
         for (let depth = fieldPath.length; depth >= 0; depth--) {
           const node = document.getIn(fieldPath.slice(0, depth), true);
@@ -167,7 +228,7 @@ export function parseNodeConfig(text: string, fileName = 'node.yaml', baseDir = 
       let located = where(fieldPath);
       if (issue.code === 'unrecognized_keys') {
         const map = fieldPath.length === 0 ? document.contents : document.getIn(fieldPath, true);
-        const pair = isMap(map) ? map.items.find((item) => isScalar(item.key) && item.key.value === issue.keys[0]) : undefined;
+        const pair = isMap(map) ? map.items.find((item) => isScalar(item.key) && item.key.value === issue.keys?.[0]) : undefined;
         if (pair && isScalar(pair.key) && pair.key.range) {
           const p = lineCounter.linePos(pair.key.range[0]);
           located = `:${p.line}:${p.col}`;

@@ -37,6 +37,20 @@ describe('node config (YAML + zod)', () => {
     expect(found).toContainEqual(expect.stringMatching(/^node-a\.yaml:6:\d+: secret: the cluster secret must be at least 16 characters/));
   });
 
+  it('reports the checks across fields in the same round as field errors, however bad the rest is', () => {
+    // Found by a user review: with an unknown key and a bad enum in the file, r > n, a duplicate address and an
+    // id missing from members showed up only after every field error had been fixed.
+    const bad = GOOD.replace('id: a\n', 'id: x\n').replace('tcp: 127.0.0.1:9002', 'tcp: 127.0.0.1:9001').replace('r: 2', 'r: 4')
+      .replace('secret: 0123456789abcdef0123', 'secret: short') + 'vnode: 64\nconflict: crdt\n';
+    const found = problems(bad);
+    expect(found).toContainEqual(expect.stringMatching(/: \(top level\): Unrecognized key: "vnode"/));
+    expect(found).toContainEqual(expect.stringMatching(/: conflict: Invalid option/));
+    expect(found).toContainEqual(expect.stringMatching(/^node-a\.yaml:1:\d+: id: node 'x' is not in members \(a, b, c\)/));
+    expect(found).toContainEqual(expect.stringMatching(/^node-a\.yaml:9:\d+: members\.1\.tcp: 'b' has the same tcp address as 'a'/));
+    expect(found).toContainEqual(expect.stringMatching(/^node-a\.yaml:12:\d+: r: r=4 cannot exceed n=3/));
+    expect(new Set(found).size).toBe(found.length); // each once
+  });
+
   it('rejects a node missing from its own member list, duplicate members, unknown fields and broken YAML', () => {
     expect(problems(GOOD.replace('id: a\n', 'id: z\n'))).toContainEqual(expect.stringMatching(/id: node 'z' is not in members \(a, b, c\)/));
     expect(problems(GOOD.replace('id: c,', 'id: b,'))).toContainEqual(expect.stringMatching(/members\.2\.id: member 'b' is listed twice/));
