@@ -172,6 +172,9 @@ export function scenarioFinding(measured: Measured): string[] {
   const during = s.availability.duringFaults;
   if (during !== null) lines.push(`Availability during faults was ${pct(during)} over ${sig(s.availability.faultSeconds)} s of faults${s.availability.outsideFaults !== null ? `, ${pct(s.availability.outsideFaults)} outside them` : ''}.`);
   if (s.staleReads !== null) lines.push(s.staleReads.stale === 0 ? `No stale reads among ${s.staleReads.reads} with R=${s.cluster.r}, W=${s.cluster.w}, N=${s.cluster.n}.` : `${s.staleReads.stale} of ${s.staleReads.reads} reads were stale (rate ${sig(s.staleReads.rate)}) with R=${s.cluster.r}, W=${s.cluster.w}, N=${s.cluster.n}${s.cluster.r + s.cluster.w > s.cluster.n ? ' — overlapping quorums, so sloppy quorum or faults let them through' : ' — R + W ≤ N, so quorums need not overlap'}.`);
-  if (s.siblings !== null) lines.push(`Reads returned ${sig(s.siblings.mean)} versions on average (max ${s.siblings.max}) in ${s.cluster.conflict} mode${s.siblings.max > 1 ? ': concurrent writes the application has to merge' : ''}.`);
+  if (s.siblings !== null) {
+    const mean = sig(s.siblings.mean);
+    lines.push(`Reads that found a value returned ${mean} version${mean === '1' ? '' : 's'} on average (max ${s.siblings.max}) in ${s.cluster.conflict} mode${s.siblings.max > 1 ? ': concurrent writes the application has to merge' : ''}.`);
+  }
   return lines;
 }

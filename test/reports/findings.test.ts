@@ -96,6 +96,8 @@ describe('findings — a failed scenario is named first', () => {
   it('an ok run adds no check lines', () => {
     const lines = scenarioFinding(measured({ scenario: scenario([{ checker: 'lost-writes', verdict: 'ok', summary: 'none lost' }]) }));
     expect(lines.join(' ')).not.toMatch(/FAILED|unknown|verdict is/);
+    // One version is "version", and the mean is over reads that found a value (the siblings checker's figure).
+    expect(lines.join(' ')).toMatch(/Reads that found a value returned 1 version on average \(max 1\)/);
   });
 });
 
