@@ -1,3 +1,4 @@
+import { LogHistogram } from './log-histogram';
 import { assertValidFileName, DiskError, type Disk, type DiskOperation, type Random, type SyncCallback } from '../core/env';
 import type { SimHost } from './host';
 import { sampleLatencyMicros, validateLatency, type LatencyDistribution } from './latency';
@@ -101,7 +102,7 @@ export class SimDisk implements Disk {
   private deviceFreeAtMicros = 0;
   readonly counters: DiskCounters = { bytesWritten: 0, bytesRead: 0, syncs: 0, directorySyncs: 0 };
   /** Each file sync's time from call to completion, µs (for figures: fsync p50/p99). */
-  readonly syncMicros: number[] = [];
+  readonly syncMicros = new LogHistogram();
 
   constructor(
     private readonly simulator: Simulator,
@@ -222,7 +223,7 @@ export class SimDisk implements Disk {
     this.counters.syncs++;
     const incarnation = this.host.incarnation;
     const delayMicros = this.drainMicros() + sampleLatencyMicros(this.syncLatency, this.random);
-    this.syncMicros.push(delayMicros);
+    this.syncMicros.record(delayMicros);
     this.simulator.schedule(
       delayMicros,
       EventTag.DiskSync,

@@ -13,6 +13,7 @@ import { ScenarioError } from './scenario/load';
 import type { Scenario } from './scenario/schema';
 import { scenarioProblems, workloadStopAt } from './scenario/semantics';
 import { EventTag } from './simulator';
+import { LogHistogram } from './log-histogram';
 import { Workload, type WorkloadFigures } from './workload';
 import { versionSum } from '../core/membership/ring-state';
 
@@ -285,15 +286,15 @@ function figures(cluster: SimCluster, workload: Workload, nemesis: Nemesis): Omi
   // nodes hold at the end.
   const counters = cluster.counterTotals();
   let pending = 0, bytesWritten = 0, syncs = 0;
-  const syncMicros: number[] = [];
+  const syncMicros = new LogHistogram();
   for (const id of cluster.ids) {
     pending += cluster.node(id)?.pendingHintCount() ?? 0;
     const disk = cluster.world.machine(id).rawDisk;
     bytesWritten += disk.counters.bytesWritten;
     syncs += disk.counters.syncs;
-    for (const micros of disk.syncMicros) syncMicros.push(micros);
+    syncMicros.merge(disk.syncMicros);
   }
-  const syncSummary = summary(syncMicros);
+  const syncMs = (p: number) => Math.round(syncMicros.percentile(p) / 10) / 100;
   const completions = w.outcomes.length;
   const okCount = w.outcomes.filter((o) => o.ok).length;
   const n = cluster.network.counters;
@@ -324,7 +325,7 @@ function figures(cluster: SimCluster, workload: Workload, nemesis: Nemesis): Omi
     substitutions: counters.substitutions,
     casConflicts: counters.casConflicts,
     network: { sent: n.sent, delivered: n.delivered, droppedPartition: n.droppedPartition, droppedLoss: n.droppedLoss, droppedDeadHost: n.droppedDeadHost, bytesSent: n.bytesSent },
-    disk: { bytesWritten, syncs, syncP50Ms: syncSummary.p50Ms, syncP99Ms: syncSummary.p99Ms },
+    disk: { bytesWritten, syncs, syncP50Ms: syncMs(50), syncP99Ms: syncMs(99) },
   };
 }
 
