@@ -83,7 +83,9 @@ export function checkConvergence(samples: readonly ConvergenceSample[], options:
     verdict: tooSlow ? 'fail' : 'ok',
     summary: tooSlow
       ? `replicas converged ${took} ${since}, beyond the ${threshold} threshold`
-      : `replicas converged ${took} ${since} (threshold ${threshold})`,
+      : convergenceMicros === 0 && healTime !== 0
+        ? `replicas already agreed at the first sample after the heal and stayed so (threshold ${threshold})`
+        : `replicas converged ${took} ${since} (threshold ${threshold})`,
     figures,
   };
 }

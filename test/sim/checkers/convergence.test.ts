@@ -30,6 +30,7 @@ describe('convergence checker', () => {
     const agreed = checkConvergence(samples([[0, 0], [600, 0]]), { healTime: 500, thresholdMicros: 10 });
     expect(agreed.verdict).toBe('ok');
     expect(agreed.figures.convergenceMicros).toBe(0);
+    expect(agreed.summary).toBe('replicas already agreed at the first sample after the heal and stayed so (threshold 10 µs)');
   });
 
   it('rejects out-of-order samples', () => {
