@@ -108,10 +108,45 @@ export const kvCommand: CommandModule = {
           console.error(`${plural(result.keys.length, 'key')} from ${result.answered} of ${plural(result.asked, 'node')}${result.truncated ? ' (truncated)' : ''}${result.missing.length ? `; no answer from ${result.missing.join(', ')}` : ''}`);
         }),
       )
-      .command('status', 'a node\'s status and counters', (c) => c, (argv) => run(async () => printJson(await client(argv).status())))
+      .command('status', 'a node\'s status: peers, storage, requests (--json: every counter)', (c) => c, (argv) => run(async () => {
+        const status = await client(argv).status();
+        if (argv.json) return printJson(status);
+        for (const line of statusLines(status as StatusShape)) console.log(line);
+      }))
       .demandCommand(1, 'name a kv command: get, put, delete, list, status'),
   handler: () => {},
 };
+
+/** The parts of GET /v1/status the summary reads (every field optional: an older node may lack some). */
+interface StatusShape {
+  id?: string; actor?: string; mode?: string; pid?: number; uptimeSeconds?: number; dataDir?: string; pendingHints?: number;
+  quorum?: { n?: number; r?: number; w?: number };
+  suspected?: string[];
+  transport?: { peers?: Record<string, { state?: string; lastFailure?: string; queuedMessages?: number }> };
+  storage?: { failure?: string | null; backgroundError?: string | null; memtableBytes?: number; tableBytes?: number; flushes?: number; compactions?: number };
+  requests?: { requests?: number; inFlight?: number; shed?: number; connectionsRefused?: number; latency?: { p99Ms?: number } };
+  eventLoop?: { p99Ms?: number; maxMs?: number };
+}
+
+/** `kv status` without --json: what an operator looks at first, one line per concern. */
+export function statusLines(s: StatusShape): string[] {
+  const mib = (bytes: number | undefined) => `${((bytes ?? 0) / 2 ** 20).toFixed(1)} MiB`;
+  const q = s.quorum ?? {};
+  const peers = Object.entries(s.transport?.peers ?? {}).map(([id, peer]) => {
+    if (peer.lastFailure) return `${id} unreachable (${peer.lastFailure})`;
+    const queued = peer.queuedMessages ? `, ${peer.queuedMessages} queued` : '';
+    return `${id} ${peer.state ?? '?'}${queued}`;
+  });
+  const failure = s.storage?.failure ?? s.storage?.backgroundError ?? null;
+  const r = s.requests ?? {};
+  return [
+    `node      ${s.id ?? '?'}  actor ${s.actor ?? '?'}, ${s.mode ?? '?'}, n=${q.n ?? '?'} r=${q.r ?? '?'} w=${q.w ?? '?'}; up ${s.uptimeSeconds ?? '?'} s, pid ${s.pid ?? '?'}`,
+    `peers     ${peers.length > 0 ? peers.join('; ') : 'none'}${s.suspected && s.suspected.length > 0 ? `; suspected: ${s.suspected.join(', ')}` : ''}`,
+    `storage   ${failure ? `FAILED: ${failure}` : 'ok'} — ${s.dataDir ?? '?'}; memtable ${mib(s.storage?.memtableBytes)}, tables ${mib(s.storage?.tableBytes)}, ${s.storage?.flushes ?? 0} flushes, ${s.storage?.compactions ?? 0} compactions`,
+    `requests  ${r.requests ?? 0} served, ${r.inFlight ?? 0} in flight, ${r.shed ?? 0} shed (overloaded), ${r.connectionsRefused ?? 0} connections refused; p99 ${r.latency?.p99Ms ?? 0} ms in the node`,
+    `loop      event-loop delay p99 ${s.eventLoop?.p99Ms ?? 0} ms, max ${s.eventLoop?.maxMs ?? 0} ms; ${s.pendingHints ?? 0} hints waiting for their owners`,
+  ];
+}
 
 /** "1 key", "3 keys". */
 function plural(count: number, noun: string): string {
