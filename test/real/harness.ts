@@ -2,6 +2,7 @@ import * as fs from 'node:fs';
 import * as http from 'node:http';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { afterAll, beforeAll } from 'vitest';
 import { DynalabClient } from '../../real/client';
 import { freePorts } from '../../real/free-port';
 import { ConfigError, nodeConfigSchema, parseNodeConfig, type RealNodeConfig } from '../../real/node-config';
@@ -92,6 +93,26 @@ export async function startCluster(options: ClusterOptions, startOptions: StartO
   };
   await Promise.all(configs.map((_, i) => cluster.start(i)));
   return cluster;
+}
+
+/** One cluster for a whole test file: started before its tests and closed after them; call the result inside a test. */
+export function clusterForFile(options: ClusterOptions): () => TestCluster {
+  let cluster: TestCluster | undefined;
+  beforeAll(async () => {
+    cluster = await startCluster(options);
+  });
+  afterAll(async () => {
+    await cluster?.close();
+  });
+  return () => {
+    if (cluster === undefined) throw new Error('the file\'s cluster is not started yet (use it inside a test)');
+    return cluster;
+  };
+}
+
+/** The HTTP port of node `index` of a test cluster. */
+export function httpPort(cluster: TestCluster, index: number): number {
+  return Number(cluster.configs[index]!.listen.http.split(':')[1]);
 }
 
 export async function waitFor(what: string, predicate: () => boolean | Promise<boolean>, timeoutMs = 5000): Promise<void> {

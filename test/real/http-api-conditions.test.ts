@@ -1,28 +1,20 @@
 import type { AddressInfo } from 'node:net';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { MAX_TTL_MICROS, type StorageNode } from '../../core/node';
 import { DynalabClient, DynalabHttpError } from '../../real/client';
 import { createHttpApi } from '../../real/http-server';
-import { startCluster, text, type TestCluster, rawRequest } from './harness';
+import { clusterForFile, httpPort, startCluster, text, rawRequest } from './harness';
 
 // The HTTP API's edges a review found wrong: ttl bounds and a throwing node call, DELETE's preconditions and
 // blind deletes, If-Match: * / If-None-Match, byte-level prefixes, and the bearer scheme's case.
 // A 3-node in-process real cluster, N=3 R=W=2, driven through HTTP.
 
-let cluster: TestCluster;
-
-beforeAll(async () => {
-  cluster = await startCluster({ nodes: 3 });
-});
-
-afterAll(async () => {
-  await cluster?.close();
-});
+const cluster = clusterForFile({ nodes: 3 });
 
 const raw = rawRequest;
 
-const port = (i: number) => Number(cluster.configs[i]!.listen.http.split(':')[1]);
-const clients = () => cluster.clients as [DynalabClient, DynalabClient, DynalabClient];
+const port = (i: number) => httpPort(cluster(), i);
+const clients = () => cluster().clients as [DynalabClient, DynalabClient, DynalabClient];
 const failure = (promise: Promise<unknown>) => promise.then(() => expect.fail('expected an HTTP error'), (e: unknown) => e as DynalabHttpError);
 
 describe('ttl bounds', () => {
@@ -235,8 +227,8 @@ describe('bearer token', () => {
   it('the auth scheme is case-insensitive (RFC 9110); the token is not', async () => {
     const guarded = await startCluster({ nodes: 1, token: 'hunter2' });
     try {
-      const httpPort = Number(guarded.configs[0]!.listen.http.split(':')[1]);
-      const status = async (authorization: string) => (await raw(httpPort, 'GET', '/v1/status', { Authorization: authorization })).status;
+      const nodePort = httpPort(guarded, 0);
+      const status = async (authorization: string) => (await raw(nodePort, 'GET', '/v1/status', { Authorization: authorization })).status;
       expect(await status('Bearer hunter2')).toBe(200);
       expect(await status('bearer hunter2')).toBe(200);
       expect(await status('BEARER hunter2')).toBe(200);

@@ -1,27 +1,19 @@
 import * as net from 'node:net';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { DynalabClient, DynalabHttpError } from '../../real/client';
-import { startCluster, text, waitFor, type TestCluster, rawRequest } from './harness';
+import { clusterForFile, httpPort, startCluster, text, waitFor, rawRequest } from './harness';
 
 // A 3-node in-process real cluster (files, TCP, HTTP on loopback), N=3 R=W=2, driven through HTTP.
 
-let cluster: TestCluster;
-
-beforeAll(async () => {
-  cluster = await startCluster({ nodes: 3 });
-});
-
-afterAll(async () => {
-  await cluster?.close();
-});
+const cluster = clusterForFile({ nodes: 3 });
 
 const raw = rawRequest;
 
-const port = (i: number) => Number(cluster.configs[i]!.listen.http.split(':')[1]);
+const port = (i: number) => httpPort(cluster(), i);
 
 describe('HTTP API on a 3-node real cluster', () => {
   it('GET /v1/status reports server-side request latency and event-loop delay; ?reset=1 starts a new window', async () => {
-    const client = cluster.clients[0]!;
+    const client = cluster().clients[0]!;
     await raw(port(0), 'GET', '/v1/status?reset=1');
     for (let i = 0; i < 5; i++) await client.put(`status:${i}`, 'v');
     const status = JSON.parse((await raw(port(0), 'GET', '/v1/status?reset=1')).body.toString('utf8'));
@@ -34,7 +26,7 @@ describe('HTTP API on a 3-node real cluster', () => {
   });
 
   it('put on one node, get from every node; delete with the context; 404 after', async () => {
-    const [a, b, c] = cluster.clients as [DynalabClient, DynalabClient, DynalabClient];
+    const [a, b, c] = cluster().clients as [DynalabClient, DynalabClient, DynalabClient];
     await a.put('user:42:avatar', 'v1');
     for (const client of [a, b, c]) {
       const got = await client.get('user:42:avatar', { r: 2 });
@@ -53,13 +45,13 @@ describe('HTTP API on a 3-node real cluster', () => {
   it('binary-safe keys and values through percent-encoding', async () => {
     const key = new Uint8Array([0, 1, 0x2f, 0xff, 0x3f, 0x25, 0x20]);
     const value = new Uint8Array(4096).map((_, i) => (i * 7) % 256);
-    await cluster.clients[0]!.put(key, value);
-    const got = await cluster.clients[1]!.get(key);
+    await cluster().clients[0]!.put(key, value);
+    const got = await cluster().clients[1]!.get(key);
     expect(Buffer.from(got.values[0]!).equals(Buffer.from(value))).toBe(true);
   });
 
   it('concurrent blind writes become siblings: 300 with every version; a write with the context resolves them', async () => {
-    const [a, b] = cluster.clients as [DynalabClient, DynalabClient];
+    const [a, b] = cluster().clients as [DynalabClient, DynalabClient];
     await a.put('cart:7', 'apple');
     await b.put('cart:7', 'pear');
     const res = await raw(port(2), 'GET', '/v1/keys/cart:7?r=3');
@@ -74,7 +66,7 @@ describe('HTTP API on a 3-node real cluster', () => {
   });
 
   it('conditional put: If-Match with the current etag succeeds, a stale one gets 412; If-None-Match: * creates once', async () => {
-    const [a, b] = cluster.clients as [DynalabClient, DynalabClient];
+    const [a, b] = cluster().clients as [DynalabClient, DynalabClient];
     await a.put('counter', '1');
     const first = await b.get('counter');
     await a.put('counter', '2', { ifMatch: first.etag });
@@ -88,19 +80,19 @@ describe('HTTP API on a 3-node real cluster', () => {
   });
 
   it('ttl (seconds) expires a key', async () => {
-    await cluster.clients[0]!.put('session:1', 'x', { ttlSeconds: 0.3 });
-    expect((await cluster.clients[1]!.get('session:1')).found).toBe(true);
-    await waitFor('the ttl to expire', async () => !(await cluster.clients[2]!.get('session:1')).found, 3000);
+    await cluster().clients[0]!.put('session:1', 'x', { ttlSeconds: 0.3 });
+    expect((await cluster().clients[1]!.get('session:1')).found).toBe(true);
+    await waitFor('the ttl to expire', async () => !(await cluster().clients[2]!.get('session:1')).found, 3000);
   });
 
   it('413 for a key over 256 bytes or a value over 1 MiB, 400 for malformed requests', async () => {
     const longKey = 'k'.repeat(257);
     expect((await raw(port(0), 'PUT', `/v1/keys/${longKey}`, {}, Buffer.from('v'))).status).toBe(413);
     expect((await raw(port(0), 'GET', `/v1/keys/${longKey}`)).status).toBe(413);
-    const big = await cluster.clients[1]!.put('big', new Uint8Array(1024 * 1024 + 1)).catch((e: unknown) => e);
+    const big = await cluster().clients[1]!.put('big', new Uint8Array(1024 * 1024 + 1)).catch((e: unknown) => e);
     expect((big as DynalabHttpError).status).toBe(413);
-    await cluster.clients[1]!.put('exactly-1MiB', new Uint8Array(1024 * 1024));
-    expect((await cluster.clients[2]!.get('exactly-1MiB')).values[0]!.length).toBe(1024 * 1024);
+    await cluster().clients[1]!.put('exactly-1MiB', new Uint8Array(1024 * 1024));
+    expect((await cluster().clients[2]!.get('exactly-1MiB')).values[0]!.length).toBe(1024 * 1024);
     expect((await raw(port(0), 'GET', '/v1/keys/x?r=abc')).status).toBe(400);
     expect((await raw(port(0), 'GET', '/v1/keys/x?r=4')).status).toBe(400);
     expect((await raw(port(0), 'PUT', '/v1/keys/x?ttl=-1', {}, Buffer.from('v'))).status).toBe(400);
@@ -112,18 +104,18 @@ describe('HTTP API on a 3-node real cluster', () => {
   });
 
   it('prefix listing gathers keys from every node', async () => {
-    for (let i = 0; i < 12; i++) await cluster.clients[i % 3]!.put(`scan:${i}`, `${i}`);
-    const listed = await cluster.clients[1]!.list('scan:');
+    for (let i = 0; i < 12; i++) await cluster().clients[i % 3]!.put(`scan:${i}`, `${i}`);
+    const listed = await cluster().clients[1]!.list('scan:');
     expect(listed.answered).toBe(3);
     expect(listed.complete).toBe(true);
     expect(listed.keys).toEqual(Array.from({ length: 12 }, (_, i) => `scan:${i}`).sort());
-    const limited = await cluster.clients[2]!.list('scan:', { limit: 5 });
+    const limited = await cluster().clients[2]!.list('scan:', { limit: 5 });
     expect(limited.keys).toHaveLength(5);
     expect(limited.truncated).toBe(true);
   });
 
   it('status names the node, its members and counters', async () => {
-    const status = await cluster.clients[0]!.status();
+    const status = await cluster().clients[0]!.status();
     expect(status.id).toBe('n0');
     expect((status.members as unknown[]).length).toBe(3);
     expect((status.counters as Record<string, number>).readsCoordinated).toBeGreaterThan(0);
@@ -137,8 +129,8 @@ describe('HTTP API on a 3-node real cluster', () => {
     socket.write('\x00\x01garbage\r\n\r\n');
     await new Promise((resolve) => socket.once('close', resolve));
     expect(answer).toMatch(/^HTTP\/1.1 400/);
-    await cluster.clients[0]!.put('still-up', 'yes');
-    expect((await cluster.clients[0]!.get('still-up')).values.map(text)).toEqual(['yes']);
+    await cluster().clients[0]!.put('still-up', 'yes');
+    expect((await cluster().clients[0]!.get('still-up')).values.map(text)).toEqual(['yes']);
   });
 });
 
@@ -162,12 +154,12 @@ describe('quorum failures and the bearer token', () => {
 
   it('past maxInFlightRequests a key request gets 503 overloaded at once, without reading its body; status still answers', async () => {
     const busy = await startCluster({ nodes: 1, maxInFlightRequests: 2 });
-    const httpPort = Number(busy.configs[0]!.listen.http.split(':')[1]);
+    const nodePort = httpPort(busy, 0);
     const sockets: net.Socket[] = [];
     try {
       // Two PUTs that sent their headers and part of the body hold both slots (admitted at the headers).
       for (let i = 0; i < 2; i++) {
-        const socket = net.connect(httpPort, '127.0.0.1');
+        const socket = net.connect(nodePort, '127.0.0.1');
         sockets.push(socket);
         socket.write(`PUT /v1/keys/held${i} HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n\r\nabc`);
       }
@@ -176,12 +168,12 @@ describe('quorum failures and the bearer token', () => {
       const refused = (await busy.clients[0]!.get('held0').catch((e: unknown) => e)) as DynalabHttpError;
       expect(refused.status).toBe(503);
       expect(refused.message).toMatch(/answering 2 requests \(limit 2\); retry later/);
-      const raw503 = await raw(httpPort, 'GET', '/v1/keys/held0');
+      const raw503 = await raw(nodePort, 'GET', '/v1/keys/held0');
       expect(raw503.headers['retry-after']).toBe('1');
       expect(JSON.parse(raw503.body.toString('utf8')).code).toBe('overloaded');
       // Expect: 100-continue while full: the 503 comes straight away, no "100 Continue" inviting the body.
       const first = await new Promise<string>((resolve, reject) => {
-        const socket = net.connect(httpPort, '127.0.0.1', () => {
+        const socket = net.connect(nodePort, '127.0.0.1', () => {
           socket.write('PUT /v1/keys/big HTTP/1.1\r\nHost: x\r\nContent-Length: 1000000\r\nExpect: 100-continue\r\n\r\n');
         });
         socket.once('data', (chunk) => {
@@ -205,13 +197,13 @@ describe('quorum failures and the bearer token', () => {
 
   it('admission slots are not leaked by pipelined requests cut off mid-queue, nor freed while the node still works', async () => {
     const busy = await startCluster({ nodes: 3, requestTimeoutMs: 1500, maxInFlightRequests: 100 });
-    const httpPort = Number(busy.configs[0]!.listen.http.split(':')[1]);
+    const nodePort = httpPort(busy, 0);
     const status = async () => (await busy.clients[0]!.status()) as { requests: { inFlight: number } };
     try {
       await busy.clients[0]!.put('p', 'v', { w: 3 });
       // 40 pipelined GETs on one connection, the connection destroyed right after sending them.
       for (let round = 0; round < 3; round++) {
-        const socket = net.connect(httpPort, '127.0.0.1');
+        const socket = net.connect(nodePort, '127.0.0.1');
         await new Promise<void>((resolve) => socket.once('connect', () => resolve()));
         socket.write('GET /v1/keys/p HTTP/1.1\r\nHost: x\r\n\r\n'.repeat(40));
         await new Promise((resolve) => setTimeout(resolve, 1));
@@ -222,7 +214,7 @@ describe('quorum failures and the bearer token', () => {
       // stays taken until the node's own deadline ends the work.
       await busy.stop(1);
       await busy.stop(2);
-      const socket = net.connect(httpPort, '127.0.0.1');
+      const socket = net.connect(nodePort, '127.0.0.1');
       await new Promise<void>((resolve) => socket.once('connect', () => resolve()));
       socket.write('PUT /v1/keys/p?w=3 HTTP/1.1\r\nHost: x\r\nContent-Length: 1\r\n\r\nx');
       await waitFor('the write in flight', async () => (await status()).requests.inFlight === 1);
