@@ -621,7 +621,7 @@ export class StorageNode {
    * write's W replicas when R + W > N, as here: a majority both ways), so it compares against the new etag.
    */
   private conditionalInTurn(key: Uint8Array, start: (finished: () => void) => void): void {
-    const id = keyString(key);
+    const id = latin1(key);
     const waiting = this.conditionalQueues.get(id);
     const finished = (): void => {
       const queue = this.conditionalQueues.get(id)!;
@@ -1599,9 +1599,3 @@ function refusedUnapplied(error: string): boolean {
 /** What a coordinator whose storage failed answers (and a conditional write's router looks for, to try the next owner). */
 const STORAGE_FAILED = 'cannot coordinate writes: its storage failed';
 
-/** A key's bytes as a latin1 string, one char per byte: a Map key that tells any two byte keys apart. */
-function keyString(key: Uint8Array): string {
-  let out = '';
-  for (let i = 0; i < key.length; i++) out += String.fromCharCode(key[i]!);
-  return out;
-}

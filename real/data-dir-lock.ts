@@ -138,13 +138,22 @@ export async function lockDataDir(dataDir: string, options: LockOptions = {}): P
   try {
     return await lockDataDirOnce(dataDir, options);
   } catch (error) {
-    if (error instanceof DataDirLockedError || (error as Error).message.startsWith('cannot create the lock file')) throw error;
+    if (error instanceof DataDirLockedError || error instanceof LockFileError) throw error;
     // A read-only mount, a directory owned by someone else: say which directory and what to check, not a bare
     // "EROFS: read-only file system, unlink …" (found by a review).
-    const code = (error as NodeJS.ErrnoException).code;
-    const hint = code === 'EROFS' ? 'it is on a read-only filesystem' : code === 'EACCES' || code === 'EPERM' ? 'this user may not write it' : 'see the error';
-    throw new Error(`cannot use data dir ${dataDir}: ${(error as Error).message} (${hint}; a node needs to write its data directory)`);
+    throw new Error(`cannot use data dir ${dataDir}: ${(error as Error).message} (${unwritableReason(error) ?? 'see the error'}; a node needs to write its data directory)`);
   }
+}
+
+/** The LOCK file itself could not be created (its message says why): passed on as it is. */
+class LockFileError extends Error {}
+
+/** Why a directory cannot be written, for the errno codes that have a plain answer; null for the rest. */
+function unwritableReason(error: unknown): string | null {
+  const code = (error as NodeJS.ErrnoException).code;
+  if (code === 'EROFS') return 'the data directory is on a read-only filesystem';
+  if (code === 'EACCES' || code === 'EPERM') return 'this user may not write the data directory';
+  return null;
 }
 
 async function lockDataDirOnce(dataDir: string, options: LockOptions): Promise<DataDirLock> {
@@ -173,9 +182,8 @@ async function lockDataDirOnce(dataDir: string, options: LockOptions): Promise<D
       break; // kept open for the holder's life: how another process on this host knows it holds the LOCK
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') {
-        const code = (error as NodeJS.ErrnoException).code;
-        const hint = code === 'EROFS' ? ' (the data directory is on a read-only filesystem)' : code === 'EACCES' || code === 'EPERM' ? ' (this user may not write the data directory)' : '';
-        throw new Error(`cannot create the lock file ${file}: ${(error as Error).message}${hint}`);
+        const reason = unwritableReason(error);
+        throw new LockFileError(`cannot create the lock file ${file}: ${(error as Error).message}${reason === null ? '' : ` (${reason})`}`);
       }
     }
     const seen = readIfExists(file);

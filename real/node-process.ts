@@ -246,8 +246,7 @@ function reportRecovery(recovery: RecoveryReport, id: string, warn: (message: st
 function watchStorageFailure(node: StorageNode, warn: (message: string) => void): NodeJS.Timeout {
   let reported: string | null = null;
   const timer = setInterval(() => {
-    const stats = node.engine.stats();
-    const message = stats.failure ?? stats.backgroundError;
+    const message = node.engine.error?.message ?? null;
     if (message !== null && message !== reported) {
       reported = message;
       warn(`STORAGE FAILED: ${message}; this node no longer stores writes (it forwards them to other owners) until it is restarted with the cause fixed (a full disk: free space; a damaged file: see the message)`);

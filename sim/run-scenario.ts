@@ -295,8 +295,8 @@ function figures(cluster: SimCluster, workload: Workload, nemesis: Nemesis): Omi
     syncMicros.merge(disk.syncMicros);
   }
   const syncMs = (p: number) => Math.round(syncMicros.percentile(p) / 10) / 100;
-  const completions = w.outcomes.length;
-  const okCount = w.outcomes.filter((o) => o.ok).length;
+  const completions = w.operations;
+  const okCount = w.ok;
   const n = cluster.network.counters;
   const infoCount = w.info;
   return {

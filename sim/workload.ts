@@ -41,8 +41,8 @@ export interface WorkloadFigures {
   operations: number;
   /** Completion latency samples per operation type, µs (ok completions only). */
   latencyMicros: Record<'get' | 'put' | 'delete' | 'cas', number[]>;
-  /** Per completed history operation (a read-modify-write is two): when it completed, whether it was ok. */
-  outcomes: { time: number; ok: boolean }[];
+  /** Completed history operations (`operations`, a read-modify-write is two) that were ok. */
+  ok: number;
   /**
    * Per client request — a read-modify-write or cas counts once — when it arrived and whether the store
    * answered it: ok, or a definite refusal such as a cas conflict (the store was there to say no). A request
@@ -72,7 +72,7 @@ export class Workload {
   private readonly mix: { get: number; put: number; delete: number; cas: number };
   private stopped = false;
   private nextProcess = 0;
-  readonly figures: WorkloadFigures = { arrivals: 0, shed: 0, operations: 0, latencyMicros: { get: [], put: [], delete: [], cas: [] }, outcomes: [], requests: [], info: 0, finalReads: { ok: 0, fail: 0 } };
+  readonly figures: WorkloadFigures = { arrivals: 0, shed: 0, operations: 0, latencyMicros: { get: [], put: [], delete: [], cas: [] }, ok: 0, requests: [], info: 0, finalReads: { ok: 0, fail: 0 } };
   /** Keys that were written at least once (for the final read phase and convergence sampling). */
   readonly touchedKeys = new Set<string>();
   /** touchedKeys in the order first written, for evenly spread samples. */
@@ -253,8 +253,10 @@ export class Workload {
       if (final) this.figures.finalReads[result.status === 'ok' ? 'ok' : 'fail']++;
       else {
         this.figures.operations++;
-        this.figures.outcomes.push({ time: now, ok: result.status === 'ok' });
-        if (result.status === 'ok') this.figures.latencyMicros.get.push(now - start);
+        if (result.status === 'ok') {
+          this.figures.ok++;
+          this.figures.latencyMicros.get.push(now - start);
+        }
       }
       if (result.status === 'ok') {
         const ids = result.values.map(valueId).sort();
@@ -327,7 +329,7 @@ export class Workload {
   private completeWrite(process: ClientProcess, f: 'put' | 'delete' | 'cas', key: string, value: string | null, start: number, via: string | undefined, result: WriteResult, request: Request): void {
     const now = this.cluster.simulator.nowMicros;
     this.figures.operations++;
-    this.figures.outcomes.push({ time: now, ok: result.status === 'ok' });
+    if (result.status === 'ok') this.figures.ok++;
     const activity = this.writeActivity.get(key);
     if (activity !== undefined) {
       activity.inFlight--;

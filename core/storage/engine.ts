@@ -412,6 +412,11 @@ export class StorageEngine {
     return this.failure;
   }
 
+  /** What stopped the engine — a failed write, or a failed flush or compaction — or null while it is healthy. */
+  get error(): Error | null {
+    return this.failure ?? this.backgroundError;
+  }
+
   // ───────────────────────────── reads ─────────────────────────────
 
   /** The live value of `key`, or undefined (absent, deleted or expired). Throws StorageCorruptionError. */
@@ -766,7 +771,7 @@ export class StorageEngine {
   }
 
   private checkIdle(): void {
-    const error = this.failure ?? this.backgroundError;
+    const error = this.error;
     if (error === null) {
       if (this.flushing || this.compacting || this.immutables.length > 0 || this.manualCompactionWaiters.length > 0) return;
       if (this.options.autoCompaction && pickCompaction(this.levels, this.manifest.state.compactPointers, this.pickerOptions) !== null) {
@@ -780,7 +785,7 @@ export class StorageEngine {
   /** Starts the next compaction if none is running: a requested full compaction first, else the picker's plan. */
   private scheduleCompaction(): void {
     if (this.compacting || this.closed) return;
-    const error = this.failure ?? this.backgroundError;
+    const error = this.error;
     if (error !== null) {
       for (const waiter of this.manualCompactionWaiters.splice(0)) this.defer(() => waiter(error));
       this.checkIdleSoon();
