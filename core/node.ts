@@ -11,11 +11,11 @@ import { Suspicion } from './replication/suspicion';
 import { planTargets, type Target } from './replication/targets';
 import { WriteRequest, type WriteOutcome } from './replication/write-coordinator';
 import { buildRing, keyPosition, lookupPosition, successorIndex, type Member, type PartitionStrategy, type Ring } from './ring';
-import { prefixEnd } from './storage/bytes';
+import { fnv1a30, prefixEnd } from './storage/bytes';
 import { StorageEngine } from './storage/engine';
 import type { StorageOptions } from './storage/options';
 import {
-  contextOf, decodeContext, decodeOwnedSiblingSet, decodeSiblingSet, EMPTY_CONTEXT, emptySet, encodeContext, encodeSiblingSet, etag, liveValues,
+  contextOf, decodeContext, decodeOwnedSiblingSet, decodeSiblingSet, EMPTY_CONTEXT, emptySet, encodeContext, encodeSiblingSet, etag, isDeleted, liveValues,
   merge, sameContent, tombstone, update, type ConflictMode, type Context, type SiblingSet, type Write,
 } from './versioning';
 import { MAX_ABS_MICROS } from './versioning/bytes';
@@ -163,6 +163,8 @@ export class StorageNode {
   readonly id: NodeId;
   readonly engine: StorageEngine;
   readonly mode: ConflictMode;
+  /** The etag of a key with no live value in this mode (absentEtag): fixed, so computed once. */
+  private readonly absent: string;
   readonly counters: NodeCounters = zeroCounters();
   private readonly env: NodeEnvironment;
   private readonly config: Required<Omit<NodeConfig, 'partitioning' | 'storage' | 'members' | 'ring' | 'ringGossipIntervalMicros' | 'transferSettleMicros' | 'transferBatch' | 'brokenMembership'>> & { members: readonly Member[] };
@@ -238,6 +240,7 @@ export class StorageNode {
       antiEntropyKeyBudget: config.antiEntropyKeyBudget ?? 256,
     };
     this.mode = config.conflict === 'lww' ? 'lww' : 'dvv';
+    this.absent = etag(emptySet(this.mode));
     this.initialRing = config.ring ?? buildRing(config.members, config.partitioning);
     this.suspicion = new Suspicion(env.clock, this.config.suspectForMicros);
     // Sibling sets can exceed one client value (several siblings of up to 1 MiB each): the engine's own value
@@ -344,12 +347,12 @@ export class StorageNode {
       return;
     }
     this.coordinateRead(key, r, (outcome) => {
-      const now = this.env.clock.nowMicros();
+      const values = liveValues(outcome.merged, this.env.clock.nowMicros());
       done({
         status: outcome.status,
-        values: liveValues(outcome.merged, now),
+        values,
         context: encodeContext(contextOf(outcome.merged)),
-        etag: this.currentEtag(outcome.merged, now),
+        etag: values.length === 0 ? this.absent : etag(outcome.merged), // as currentEtag
         replies: outcome.replies,
         error: outcome.error,
         code: outcome.status === 'ok' ? 'ok' : 'quorum',
@@ -359,7 +362,7 @@ export class StorageNode {
 
   /** Etag of a key without a live value (never written, deleted or expired): pass it to cas for "create only if absent". */
   absentEtag(): string {
-    return etag(emptySet(this.mode));
+    return this.absent;
   }
 
   /**
@@ -369,7 +372,7 @@ export class StorageNode {
    * review: after a delete, If-None-Match: * could never create the key again).
    */
   private currentEtag(set: SiblingSet, nowMicros: number): string {
-    return liveValues(set, nowMicros).length === 0 ? this.absentEtag() : etag(set);
+    return isDeleted(set, nowMicros) ? this.absent : etag(set);
   }
 
   /** The key's preference list (first N distinct nodes clockwise). */
@@ -532,7 +535,7 @@ export class StorageNode {
   private routeConditional(candidates: NodeId[], index: number, message: CoordinateMessage, context: Context, walk: NodeId[], done: (result: WriteResult) => void): void {
     const coordinator = candidates[index]!;
     const next = (result: WriteResult): void => {
-      if (result.status === 'fail' && result.error.includes(STORAGE_FAILED) && index + 1 < candidates.length) {
+      if (result.status === 'fail' && isStorageFailure(result.error) && index + 1 < candidates.length) {
         this.routeConditional(candidates, index + 1, message, context, walk, done);
       } else done(result);
     };
@@ -573,7 +576,7 @@ export class StorageNode {
     const failure = this.engine.writeFailure;
     if (failure !== null) {
       // See clientWrite: never draw a dot from a copy that may be missing this node's own versions.
-      this.env.clock.setTimer(0, () => done({ status: 'fail', context: new Uint8Array(0), acks: 0, error: `node ${this.id} ${STORAGE_FAILED} (${failure.message})`, code: 'unavailable' }));
+      this.env.clock.setTimer(0, () => done(this.storageFailed(failure)));
       return;
     }
     if (message.op === 'cas') {
@@ -602,7 +605,7 @@ export class StorageNode {
         const failure = this.engine.writeFailure;
         if (failure !== null) {
           // Checked again at its turn: the storage may have failed while it waited.
-          return end({ status: 'fail', context: new Uint8Array(0), acks: 0, error: `node ${this.id} ${STORAGE_FAILED} (${failure.message})`, code: 'unavailable' });
+          return end(this.storageFailed(failure));
         }
         try {
           this.coordinateConditional(message, asStandIn, end, () => over);
@@ -637,6 +640,11 @@ export class StorageNode {
     start(finished);
   }
 
+  /** What a node whose storage failed answers a write it was asked to coordinate (nothing was applied). */
+  private storageFailed(failure: Error): WriteResult {
+    return { status: 'fail', context: new Uint8Array(0), acks: 0, error: `node ${this.id} ${STORAGE_FAILED} (${failure.message})`, code: 'unavailable' };
+  }
+
   /**
    * A conditional write: a majority read, the etag compared, then the write (or a 'conflict' failure). `ended`
    * says the turn was already ended (a throw while starting): then the read's answer must not write.
@@ -661,14 +669,14 @@ export class StorageNode {
     if (outcome.status !== 'ok') {
       return done({ status: 'fail', context: new Uint8Array(0), acks: 0, error: `cas could not read the current version: ${outcome.error}`, code: 'quorum' });
     }
-    const current = this.currentEtag(outcome.merged, this.env.clock.nowMicros());
-    const matches = expected === ANY_VERSION
-      || (expected === ANY_LIVE_VERSION ? liveValues(outcome.merged, this.env.clock.nowMicros()).length > 0 : current === expected);
+    const live = !isDeleted(outcome.merged, this.env.clock.nowMicros());
+    const current = live ? etag(outcome.merged) : this.absent; // as currentEtag
+    const matches = expected === ANY_VERSION || (expected === ANY_LIVE_VERSION ? live : current === expected);
     if (!matches) {
       this.counters.casConflicts++;
       const error = expected === ANY_LIVE_VERSION
         ? 'conflict: the key has no live value (expected one: *)'
-        : expected === this.absentEtag()
+        : expected === this.absent
           ? `conflict: the key has a value (version ${current}); expected none`
           : `conflict: the key's version is ${current}, not the expected ${expected}`;
       return done({ status: 'fail', context: encodeContext(contextOf(outcome.merged)), acks: 0, error, code: 'conflict' });
@@ -1528,14 +1536,10 @@ function sameSet(a: SiblingSet, b: SiblingSet): boolean {
   return true;
 }
 
-/** One char per byte (a Set key for a byte string: cheaper than hex, and just as injective). */
 /** A hint record key's marker in hintsInFlight: FNV-1a folded to 30 bits (a small integer). */
-function hintMarker(key: Uint8Array): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < key.length; i++) h = Math.imul(h ^ key[i]!, 0x01000193);
-  return (h ^ (h >>> 30)) & 0x3fffffff;
-}
+const hintMarker = fnv1a30;
 
+/** One char per byte (a Set key for a byte string: cheaper than hex, and just as injective). */
 function latin1(bytes: Uint8Array): string {
   let out = '';
   for (let i = 0; i < bytes.length; i += 4096) out += String.fromCharCode.apply(null, bytes.subarray(i, i + 4096) as unknown as number[]);
@@ -1593,9 +1597,13 @@ function hintOwner(id: NodeId): HintOwner {
 
 /** A coordinator's refusal that applied nothing (busy, or its storage failed): 'unavailable', not 'quorum'. */
 function refusedUnapplied(error: string): boolean {
-  return error.startsWith('busy: ') || error.includes(STORAGE_FAILED);
+  return error.startsWith('busy: ') || isStorageFailure(error);
 }
 
 /** What a coordinator whose storage failed answers (and a conditional write's router looks for, to try the next owner). */
 const STORAGE_FAILED = 'cannot coordinate writes: its storage failed';
+
+function isStorageFailure(error: string): boolean {
+  return error.includes(STORAGE_FAILED);
+}
 

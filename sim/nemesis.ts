@@ -24,7 +24,6 @@ export class Nemesis {
   private partitioned = false;
   private readonly crashed = new Set<NodeId>();
   private readonly diskFaulty = new Set<NodeId>();
-  private lossUntil = 0;
   /** Loss bursts under way: overlapping ones each run their full length, the strongest setting the rate. */
   private lossBursts: { until: number; probability: number }[] = [];
   private baseLoss: number;
@@ -52,7 +51,6 @@ export class Nemesis {
     for (const id of [...this.diskFaulty]) this.cluster.world.machine(id).disk.setFaults({});
     this.diskFaulty.clear();
     this.cluster.network.setDefaults({ lossProbability: this.baseLoss });
-    this.lossUntil = 0;
     this.lossBursts = [];
     if (anythingToHeal) {
       this.lastHealMicros = this.cluster.simulator.nowMicros;
@@ -61,7 +59,7 @@ export class Nemesis {
   }
 
   get activeFaults(): boolean {
-    return this.partitioned || this.crashed.size > 0 || this.diskFaulty.size > 0 || this.cluster.simulator.nowMicros < this.lossUntil;
+    return this.partitioned || this.crashed.size > 0 || this.diskFaulty.size > 0 || this.lossBursts.some((burst) => this.cluster.simulator.nowMicros < burst.until);
   }
 
   private apply(fault: ScenarioFault): void {
@@ -142,7 +140,6 @@ export class Nemesis {
       const apply = (): void => {
         const rate = this.lossBursts.reduce((max, b) => Math.max(max, b.probability), this.lossBursts.length > 0 ? 0 : this.baseLoss);
         network.setDefaults({ lossProbability: rate });
-        this.lossUntil = this.lossBursts.reduce((max, b) => Math.max(max, b.until), 0);
       };
       apply();
       this.cluster.simulator.scheduleAt(burst.until, EventTag.Fault, () => {

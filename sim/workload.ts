@@ -73,12 +73,15 @@ export class Workload {
   private stopped = false;
   private nextProcess = 0;
   readonly figures: WorkloadFigures = { arrivals: 0, shed: 0, operations: 0, latencyMicros: { get: [], put: [], delete: [], cas: [] }, ok: 0, requests: [], info: 0, finalReads: { ok: 0, fail: 0 } };
-  /** Keys that were written at least once (for the final read phase and convergence sampling). */
-  readonly touchedKeys = new Set<string>();
-  /** touchedKeys in the order first written, for evenly spread samples. */
+  /** Keys written at least once, in the order first written (the final read phase, convergence samples). */
   private readonly touchedList: string[] = [];
-  /** Per key: writes in flight, and when the last one ended (µs) — whether its replicas may still be catching up. */
+  /** Per written key: writes in flight, and when the last one ended (µs) — whether its replicas may still be catching up. */
   private readonly writeActivity = new Map<string, { inFlight: number; lastEndedAtMicros: number }>();
+
+  /** Keys that were written at least once, in the order first written. */
+  get touchedKeys(): readonly string[] {
+    return this.touchedList;
+  }
 
   constructor(
     private readonly cluster: SimCluster,
@@ -184,13 +187,11 @@ export class Workload {
   }
 
   private noteWriteStart(key: string): void {
-    if (!this.touchedKeys.has(key)) {
-      this.touchedKeys.add(key);
-      this.touchedList.push(key);
-    }
     const activity = this.writeActivity.get(key);
-    if (activity === undefined) this.writeActivity.set(key, { inFlight: 1, lastEndedAtMicros: -1 });
-    else activity.inFlight++;
+    if (activity === undefined) {
+      this.writeActivity.set(key, { inFlight: 1, lastEndedAtMicros: -1 });
+      this.touchedList.push(key);
+    } else activity.inFlight++;
   }
 
   /**

@@ -22,6 +22,13 @@ export function compareBytes(a: Uint8Array, b: Uint8Array): number {
  * 2^k for k in [0, 64): varint decoders scale each 7-bit group by POW2[shift] — `2 ** shift` with a variable
  * shift compiles to a call to pow(), which showed up at ~1.4 % of a point read's profile (perf).
  */
+/** FNV-1a of `bytes`, folded to 30 bits: a small non-negative integer (a hash-table slot seed, an in-flight marker). */
+export function fnv1a30(bytes: Uint8Array): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < bytes.length; i++) h = Math.imul(h ^ bytes[i]!, 0x01000193);
+  return (h ^ (h >>> 30)) & 0x3fffffff;
+}
+
 export const POW2: Float64Array = Float64Array.from({ length: 64 }, (_, k) => 2 ** k);
 
 export function prefixNumber(key: Uint8Array, from: number): number {

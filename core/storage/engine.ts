@@ -218,7 +218,9 @@ export class StorageEngine {
     const disk = env.disk;
     const manifest = readManifest(disk);
     const state = manifest ?? emptyManifest(options.compaction);
-    checkFilesAgainstManifest(disk, manifest);
+    // The directory is read once: the names with their parsed numbers, checked before anything is removed.
+    const files = disk.list().map((name) => ({ name, parsed: parseFileName(name) }));
+    checkFilesAgainstManifest(files, manifest);
     if (state.strategy !== options.compaction) {
       throw new StorageInputError(
         `this store was created with '${state.strategy}' compaction; reopen it with compaction: '${state.strategy}'`,
@@ -228,13 +230,12 @@ export class StorageEngine {
     const recovery: RecoveryReport = { walFilesReplayed: 0, walRecordsReplayed: 0, droppedWalBytes: 0, orphanFilesRemoved: [] };
     let maxNumber = 0;
     const wals: number[] = [];
-    for (const name of disk.list()) {
+    for (const { name, parsed } of files) {
       if (name === MANIFEST_TEMP_FILE) {
         disk.remove(name);
         recovery.orphanFilesRemoved.push(name);
         continue;
       }
-      const parsed = parseFileName(name);
       if (parsed === undefined) continue;
       maxNumber = Math.max(maxNumber, parsed.fileNumber);
       const orphan = parsed.kind === 'sst' ? !live.has(parsed.fileNumber) : parsed.fileNumber < state.logNumber;
@@ -1116,11 +1117,10 @@ function memtableChunkBytes(options: StorageOptions): number {
  *   only once a manifest has moved past it, so this one was deleted by hand (`*.log` looks like a log file).
  * Either way the replica's peers still hold the data: moving the directory aside rebuilds it from them.
  */
-function checkFilesAgainstManifest(disk: Disk, manifest: ManifestState | undefined): void {
+function checkFilesAgainstManifest(files: readonly { parsed: ReturnType<typeof parseFileName> }[], manifest: ManifestState | undefined): void {
   const tables: number[] = [];
   const logs: number[] = [];
-  for (const name of disk.list()) {
-    const parsed = parseFileName(name);
+  for (const { parsed } of files) {
     if (parsed === undefined) continue;
     (parsed.kind === 'sst' ? tables : logs).push(parsed.fileNumber);
   }

@@ -1,4 +1,5 @@
 import { encodedSize, type Entry, type EntryKind } from './entry';
+import { fnv1a30 } from './bytes';
 
 /**
  * The in-memory write buffer: a skip list ordered by key, holding only the newest version of each key (the
@@ -48,11 +49,7 @@ function prefix3(key: Uint8Array, from: number): number {
 }
 
 /** FNV-1a of the key, folded to 30 bits. */
-function keyHash(key: Uint8Array): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < key.length; i++) h = Math.imul(h ^ key[i]!, 0x01000193);
-  return (h ^ (h >>> 30)) & 0x3fffffff;
-}
+const keyHash = fnv1a30;
 
 const EMPTY = new Uint8Array(0);
 

@@ -53,21 +53,15 @@ export function checkConvergence(samples: readonly ConvergenceSample[], options:
   while (start > 0 && (samples[start - 1] as ConvergenceSample).divergentKeys === 0) start--;
   const last = samples[samples.length - 1] as ConvergenceSample;
   if (start === samples.length) {
-    if (last.time - healTime < thresholdMicros) {
-      // Still divergent, but the run ended before the threshold was up: it may yet have converged in time.
-      const [ran, threshold] = formatDurationPair(last.time - healTime, thresholdMicros);
-      return {
-        ...base,
-        verdict: 'unknown',
-        summary: `${divergentOf(last)} still divergent when sampling ended, ${ran} after heal: too early to judge against the ${threshold} threshold (lengthen quiescence)`,
-        figures: { ...figures, divergentAtEnd: last.divergentKeys },
-      };
-    }
     const [ran, threshold] = formatDurationPair(last.time - healTime, thresholdMicros);
+    // Still divergent at the end; if the run ended before the threshold was up, it may yet have converged in time.
+    const tooEarly = last.time - healTime < thresholdMicros;
     return {
       ...base,
-      verdict: 'fail',
-      summary: `replicas never converged: ${divergentOf(last)} still divergent at the last sample, ${ran} after heal (threshold ${threshold})`,
+      verdict: tooEarly ? 'unknown' : 'fail',
+      summary: tooEarly
+        ? `${divergentOf(last)} still divergent when sampling ended, ${ran} after heal: too early to judge against the ${threshold} threshold (lengthen quiescence)`
+        : `replicas never converged: ${divergentOf(last)} still divergent at the last sample, ${ran} after heal (threshold ${threshold})`,
       figures: { ...figures, divergentAtEnd: last.divergentKeys },
     };
   }

@@ -14,10 +14,10 @@ export const KERNEL_DEMO_MIN_NODES = 2;
 export const KERNEL_DEMO_MAX_NODES = 5000;
 export const KERNEL_DEMO_DEFAULT_DURATION_MICROS = 70_000_000;
 /** Gossip round of every node. */
-export const KERNEL_DEMO_ROUND_MICROS = 500_000;
+const KERNEL_DEMO_ROUND_MICROS = 500_000;
 /** The partition starts at 15/70 and heals at 40/70 of the run (15 s and 40 s of the default 70 s). */
-export const KERNEL_DEMO_PARTITION_FRACTION = 15 / 70;
-export const KERNEL_DEMO_HEAL_FRACTION = 40 / 70;
+const KERNEL_DEMO_PARTITION_FRACTION = 15 / 70;
+const KERNEL_DEMO_HEAL_FRACTION = 40 / 70;
 
 /** When the partition starts and heals for a run of `durationMicros` (what the CLI does with --duration). */
 export function kernelDemoSchedule(durationMicros: number): { partitionAtMicros: number; healAtMicros: number } {
@@ -31,7 +31,7 @@ export function kernelDemoSchedule(durationMicros: number): { partitionAtMicros:
  * Gossip with one random peer per round spreads a heartbeat in about log2(n) rounds (with a tail), so the
  * failure timeout scales with log2(n): too short and healthy nodes flap, too long and a partition goes unseen.
  */
-export function kernelDemoFailAfterMicros(nodes: number): number {
+function kernelDemoFailAfterMicros(nodes: number): number {
   return KERNEL_DEMO_ROUND_MICROS * (2 * Math.ceil(Math.log2(nodes)) + 6);
 }
 

@@ -211,7 +211,7 @@ type CheckSetting = number | string | boolean;
  */
 const count = z.number().int().nonnegative();
 const maxCounterexamples = count.optional();
-export const CHECK_SETTINGS = {
+const CHECK_SETTINGS = {
   'lost-writes': z.strictObject({ maxCounterexamples }),
   /** maxStaleRate: highest stale / completed reads still ok (default 0). */
   'stale-reads': z.strictObject({

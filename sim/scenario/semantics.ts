@@ -27,7 +27,7 @@ export function workloadStopAt(scenario: ScenarioCore): number {
 }
 
 /** One line naming a fault's action, e.g. "partition", "join n5". */
-export function faultAction(fault: ScenarioFault): string {
+function faultAction(fault: ScenarioFault): string {
   if (fault.join !== undefined) return `join ${fault.join.node}`;
   if (fault.leave !== undefined) return `leave ${fault.leave.node}`;
   for (const action of ['partition', 'heal', 'crash', 'restart', 'clock', 'disk', 'loss'] as const) if (fault[action] !== undefined) return action;
