@@ -13,10 +13,19 @@ export function parseRuns(value: unknown): number | undefined {
   return wholeNumber('--runs', value, 1);
 }
 
-function wholeNumber(flag: string, value: unknown, min: number): number {
-  const text = typeof value === 'number' ? String(value) : typeof value === 'string' ? value.trim() : '';
+/** A flag's value as the text that was typed ('' for anything else), for parsing and for error messages. */
+export function flagText(value: unknown): string {
+  return typeof value === 'number' ? String(value) : typeof value === 'string' ? value.trim() : '';
+}
+
+/** A whole number ≥ `min` (and ≤ `max` when given), or an error naming the flag, the range and what was typed. */
+export function wholeNumber(flag: string, value: unknown, min: number, max?: number): number {
+  const text = flagText(value);
   const parsed = /^\d+$/.test(text) ? Number(text) : Number.NaN;
-  if (!Number.isSafeInteger(parsed) || parsed < min) throw new Error(`${flag} must be a whole number ≥ ${min}, got '${String(value)}'`);
+  if (!Number.isSafeInteger(parsed) || parsed < min || (max !== undefined && parsed > max)) {
+    const range = max === undefined ? `≥ ${min}` : `from ${min} to ${max}`;
+    throw new Error(`${flag} must be a whole number ${range}, got '${String(value)}'`);
+  }
   return parsed;
 }
 

@@ -56,8 +56,10 @@ const heldHere = new Set<string>();
 
 const EMPTY_GRACE_MS = 1000;
 /** How often a holder touches its LOCK, and after how long without a touch another host's LOCK is stale. */
-export const LOCK_HEARTBEAT_MS = 5_000;
-export const LOCK_STALE_AFTER_MS = 30_000;
+const LOCK_HEARTBEAT_MS = 5_000;
+/** While the LOCK cannot be checked, how often that is said (the check itself keeps running every second). */
+const CHECK_FAILED_WARNING_EVERY_MS = 5_000;
+const LOCK_STALE_AFTER_MS = 30_000;
 
 export interface LockOptions {
   heartbeatMs?: number;
@@ -223,10 +225,13 @@ async function lockDataDirOnce(dataDir: string, options: LockOptions): Promise<D
     let lost: string | null = null;
     try {
       if (fs.fstatSync(fd).nlink === 0) lost = `its LOCK file ${file} was removed by another process`;
-      else if (readIfExists(file) !== content) lost = `its LOCK file ${file} now names another holder (${(readIfExists(file) ?? '').trim()})`;
-      else if (Date.now() - lastTouch >= heartbeatMs) {
-        fs.utimesSync(file, new Date(), new Date());
-        lastTouch = Date.now();
+      else {
+        const seen = readIfExists(file);
+        if (seen !== content) lost = `its LOCK file ${file} now names another holder (${(seen ?? '').trim()})`;
+        else if (Date.now() - lastTouch >= heartbeatMs) {
+          fs.utimesSync(file, new Date(), new Date());
+          lastTouch = Date.now();
+        }
       }
     } catch (error) {
       // A check that cannot run (out of file descriptors, an I/O error) is not a takeover: the LOCK is only at
@@ -236,7 +241,7 @@ async function lockDataDirOnce(dataDir: string, options: LockOptions): Promise<D
       const untouched = Date.now() - lastTouch;
       if (untouched >= staleAfterMs - heartbeatMs) {
         lost = `its LOCK file ${file} could not be checked or touched for ${Math.round(untouched / 1000)} s (${(error as Error).message}); another host may take it over`;
-      } else if (Date.now() - lastWarning >= 5_000) {
+      } else if (Date.now() - lastWarning >= CHECK_FAILED_WARNING_EVERY_MS) {
         lastWarning = Date.now();
         options.onCheckFailed?.(`cannot check its LOCK file ${file} (${(error as Error).message}); retrying every second`);
       }

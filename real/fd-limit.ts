@@ -20,9 +20,9 @@ export function openFileLimit(fallback = 1024): number {
 }
 
 /** Descriptors kept back from client connections for the node's own files and peers. */
-export const RESERVED_DESCRIPTORS = 512;
+const RESERVED_DESCRIPTORS = 512;
 /** The connection cap when the descriptor limit allows more. */
-export const DEFAULT_MAX_CONNECTIONS = 10_000;
+const DEFAULT_MAX_CONNECTIONS = 10_000;
 
 /**
  * How many HTTP client connections a node accepts at once: `configured` if given, else the default capped at

@@ -83,6 +83,7 @@ const JSON_TYPE = 'application/json; charset=utf-8';
 export function createHttpApi(node: StorageNode, options: HttpApiOptions = {}): http.Server {
   const counters = { requests: 0, connectionsRefused: 0, byStatus: {} as Record<string, number> };
   const admission = new Admission(options.maxInFlight ?? DEFAULT_MAX_IN_FLIGHT);
+  const tokenDigest = options.token === undefined ? undefined : tokenHash(options.token); // once, not per request
   // Server-side latency: from the request's headers being parsed to the last byte of the answer handed to the
   // kernel, in µs. What a client measures on top of this is its own queueing, the network and its event loop.
   const latencyMicros = createHistogram();
@@ -176,7 +177,7 @@ export function createHttpApi(node: StorageNode, options: HttpApiOptions = {}): 
   });
 
   function route(req: http.IncomingMessage, res: TimedResponse): void {
-    if (options.token !== undefined && !authorized(req.headers.authorization, options.token)) {
+    if (tokenDigest !== undefined && !authorized(req.headers.authorization, tokenDigest)) {
       res.setHeader('WWW-Authenticate', 'Bearer realm="dynalab"');
       return sendError(res, 401, 'unauthorized', 'missing or wrong bearer token (send "Authorization: Bearer <token>")');
     }
@@ -449,7 +450,7 @@ function internalError(res: http.ServerResponse, error: unknown): void {
 }
 
 /** The longest ttl, in seconds: 50 years (the core's bound, MAX_TTL_MICROS: expiry times must stay below 2^52 µs). */
-export const MAX_TTL_SECONDS = MAX_TTL_MICROS / 1_000_000;
+const MAX_TTL_SECONDS = MAX_TTL_MICROS / 1_000_000;
 
 /** PUT's `If-None-Match: *`: create only if absent. */
 const ABSENT = Symbol('absent');
@@ -528,13 +529,16 @@ function unquote(etag: string): string {
  * `Authorization: Bearer <token>`; the scheme is case-insensitive (RFC 9110 §11.1). Both tokens are hashed
  * first so the comparison is constant-time whatever their lengths, and leaks not even the token's length.
  */
-function authorized(header: string | undefined, token: string): boolean {
+/** A bearer token as compared (SHA-256, so unequal lengths compare in constant time too). */
+function tokenHash(token: string): Buffer {
+  return createHash('sha256').update(token).digest();
+}
+
+function authorized(header: string | undefined, expected: Buffer): boolean {
   if (header === undefined) return false;
   const match = /^\s*bearer +(.*)$/is.exec(header);
   if (match === null) return false;
-  const given = createHash('sha256').update(match[1]!.trim()).digest();
-  const expected = createHash('sha256').update(token).digest();
-  return timingSafeEqual(given, expected);
+  return timingSafeEqual(tokenHash(match[1]!.trim()), expected);
 }
 
 /**

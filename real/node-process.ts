@@ -151,14 +151,15 @@ async function startLocked(
       return `memtable ${(s.memtableBytes / 2 ** 20).toFixed(1)} MiB, ${s.immutableMemtables} sealed memtable(s) waiting to flush, ${s.flushes} flushes and ${s.compactions} compactions so far`;
     },
   });
-  const connectionCap = clientConnectionCap(config.maxConnections);
+  const fdLimit = openFileLimit();
+  const connectionCap = clientConnectionCap(config.maxConnections, fdLimit);
   const server = createHttpApi(node, {
     ...(config.token !== undefined ? { token: config.token } : {}),
     maxInFlight: config.maxInFlightRequests,
     unreachablePeers: () => transport.unreachablePeers(),
     maxConnections: connectionCap,
     onConnectionsRefused: (refused, cap) =>
-      warn(`refused ${refused} HTTP connection(s): ${cap} already open (maxConnections; the open-file limit is ${openFileLimit()})`),
+      warn(`refused ${refused} HTTP connection(s): ${cap} already open (maxConnections; the open-file limit is ${fdLimit})`),
     status: () => ({
       pid: process.pid,
       http: config.listen.http,

@@ -82,6 +82,11 @@ export const INPUT_LABELS: Readonly<Record<keyof CapacityInputs, { label: string
 };
 
 /** A bad input, naming the field so the CLI can name its flag. */
+/** Nodes the replica write stream needs at the per-node figure, before the minimum of N: ⌈writes × N ÷ per node⌉. */
+export function nodesForLoad(inputs: Pick<CapacityInputs, 'peakWritesPerSec' | 'replicas' | 'nodeWritesPerSec'>): number {
+  return Math.ceil((inputs.peakWritesPerSec * inputs.replicas) / inputs.nodeWritesPerSec);
+}
+
 export class CapacityInputError extends Error {
   constructor(readonly field: keyof CapacityInputs, message: string) {
     super(message);
@@ -154,9 +159,7 @@ export function validateInputs(inputs: CapacityInputs): void {
   const positive = (field: keyof CapacityInputs): void => need(field, inputs[field] > 0, 'a number > 0');
   integer('keys', 1);
   need('valueBytes', inputs.valueBytes >= 1, 'at least 1 byte');
-  if (inputs.valueBytes > MAX_VALUE_BYTES) {
-    throw new CapacityInputError('valueBytes', `${INPUT_LABELS.valueBytes.label} must be at most ${MAX_VALUE_BYTES.toLocaleString('en-US')} bytes (1 MiB, the store's value limit MAX_VALUE_BYTES in core/replication/limits.ts), got ${String(inputs.valueBytes)}`);
-  }
+  need('valueBytes', inputs.valueBytes <= MAX_VALUE_BYTES, `at most ${MAX_VALUE_BYTES.toLocaleString('en-US')} bytes (1 MiB, the store's value limit MAX_VALUE_BYTES in core/replication/limits.ts)`);
   integer('nodes', 1);
   integer('replicas', 1);
   integer('readQuorum', 1);
@@ -260,17 +263,17 @@ export function capacityModel(given: Partial<CapacityInputs> = {}): CapacityMode
   };
 
   // LSM capacity: how many nodes the replica write stream needs at the per-node figure.
-  const nodesForLoad = Math.ceil((writes * n) / inputs.nodeWritesPerSec);
-  const nodesForWrites = Math.max(n, nodesForLoad);
+  const forLoad = nodesForLoad(inputs);
+  const nodesForWrites = Math.max(n, forLoad);
   const nodesArithmetic = `⌈${f(writes, 'ops/s')} × ${n} ÷ ${f(inputs.nodeWritesPerSec, 'ops/s')}⌉`;
   // Never fewer nodes than replicas: when the load alone needs fewer, the arithmetic shows the max() it took.
-  const raisedToN = nodesForLoad < n;
+  const raisedToN = forLoad < n;
   const lsm = {
     nodeCapacity: fig('writes one LSM node absorbs', 'ops/s', inputs.nodeWritesPerSec, 'input (seeds: 10 K/s)', 'given'),
     nodesForWrites: fig(
       'nodes the write load needs', 'nodes', nodesForWrites,
       raisedToN ? 'max(⌈peak writes × N ÷ per-node capacity⌉, N)' : '⌈peak writes × N ÷ per-node capacity⌉',
-      raisedToN ? `max(${nodesArithmetic}, N=${n}) = max(${grouped(nodesForLoad)}, ${n})` : nodesArithmetic,
+      raisedToN ? `max(${nodesArithmetic}, N=${n}) = max(${grouped(forLoad)}, ${n})` : nodesArithmetic,
     ),
     utilisation: fig('write utilisation per node at peak', 'fraction', replicaWritesPerNode / inputs.nodeWritesPerSec, 'replica writes per node ÷ per-node capacity', `${f(replicaWritesPerNode, 'ops/s')} ÷ ${f(inputs.nodeWritesPerSec, 'ops/s')}`),
   };

@@ -7,7 +7,7 @@ import { INPUT_LABELS, modelSections, type CapacityInputs, type CapacityModel, t
 import type { RenderedChart } from './charts';
 import type { Block, ReportDocument } from './document';
 import {
-  bloomFinding, compactionFinding, lsmFinding, networkFinding, ringFinding, scenarioFinding, storageFinding, trafficFinding,
+  bloomFinding, compactionFinding, lsmFinding, networkFinding, ringFinding, scenarioFinding, scenarioVerdictLines, storageFinding, trafficFinding,
 } from './findings';
 import type { Measured } from './measured';
 import { formatValue, grouped, sig } from './units';
@@ -149,7 +149,7 @@ function scenarioBlocks(report: CapacityReport): Block[] {
 function scenarioWarning(report: CapacityReport): Block[] {
   const s = report.measured.scenario;
   if (s === null || s.verdict === 'ok') return [];
-  return [{ kind: 'finding', lines: scenarioFinding(report.measured).filter((line) => line.startsWith('**Check ') || line.startsWith('The scenario\'s verdict')) }];
+  return [{ kind: 'finding', lines: scenarioVerdictLines(s) }];
 }
 
 /** "quickstart (5 nodes × 64 vnodes, N=3 R=2 W=2)": the scenario with its own cluster, not the model's. */

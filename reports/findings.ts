@@ -4,7 +4,7 @@
  * Every sentence here is chosen by comparing numbers (utilisation above or below 1, model within or outside
  * the measured figure, a target met or not), so changing an input changes the reading; none is fixed prose.
  */
-import type { CapacityModel } from './capacity-model';
+import { nodesForLoad, type CapacityModel } from './capacity-model';
 import type { Measured } from './measured';
 import { formatValue, grouped, sig } from './units';
 
@@ -67,7 +67,7 @@ export function lsmFinding(model: CapacityModel): string[] {
       `${formatValue(traffic.replicaWritesPerNode.value, 'ops/s')} replica writes per node is ${pct(u)} of the ${formatValue(inputs.nodeWritesPerSec, 'ops/s')} one LSM node absorbs. ${grouped(inputs.nodes)} nodes carry ${formatValue(inputs.peakWritesPerSec, 'ops/s')} writes only if that per-node figure counts client writes (${formatValue(inputs.peakWritesPerSec, 'ops/s')} ÷ ${grouped(inputs.nodes)} = ${formatValue(traffic.writesPerNode.value, 'ops/s')}); counting each of the N=${inputs.replicas} copies, the write load needs ${lsm.nodesForWrites.value.toLocaleString('en-US')} nodes, or nodes that each absorb ${formatValue(traffic.replicaWritesPerNode.value, 'ops/s')}.`,
     ];
   }
-  const forLoad = Math.ceil((inputs.peakWritesPerSec * inputs.replicas) / inputs.nodeWritesPerSec);
+  const forLoad = nodesForLoad(inputs);
   const need = forLoad < inputs.replicas
     ? `The write load alone would fit on ${forLoad.toLocaleString('en-US')} node${forLoad === 1 ? '' : 's'}, but N=${inputs.replicas} replicas on distinct nodes need at least ${inputs.replicas}.`
     : `The write load alone would need ${lsm.nodesForWrites.value.toLocaleString('en-US')} nodes.`;
@@ -149,12 +149,12 @@ export function ringFinding(model: CapacityModel, measured: Measured): string[] 
   return lines;
 }
 
-export function scenarioFinding(measured: Measured): string[] {
-  const s = measured.scenario;
-  if (s === null) return [];
+/**
+ * The scenario's failed and undecided checks, and what that means for its figures; none for an ok run. They
+ * lead the scenario's findings, and the report repeats them at its top (capacity-report.ts).
+ */
+export function scenarioVerdictLines(s: NonNullable<Measured['scenario']>): string[] {
   const lines: string[] = [];
-  // A failed or undecided check comes first: the latency and availability below are those of a run that broke
-  // (or could not show it kept) a promise, and must not read as a clean bill of health.
   const failed = s.checks.filter((c) => c.verdict === 'fail');
   const unknown = s.checks.filter((c) => c.verdict === 'unknown');
   for (const c of failed) lines.push(`**Check ${c.checker} FAILED**: ${c.summary.replace(/\.$/, '')}.`);
@@ -164,6 +164,15 @@ export function scenarioFinding(measured: Measured): string[] {
   } else if (unknown.length > 0) {
     lines.push(`The scenario's verdict is unknown: ${unknown.length === 1 ? 'that check' : 'those checks'} could not judge the run, so the figures below come with no correctness verdict behind them.`);
   }
+  return lines;
+}
+
+export function scenarioFinding(measured: Measured): string[] {
+  const s = measured.scenario;
+  if (s === null) return [];
+  // A failed or undecided check comes first: the latency and availability below are those of a run that broke
+  // (or could not show it kept) a promise, and must not read as a clean bill of health.
+  const lines = scenarioVerdictLines(s);
   const worstP99 = Math.max(...s.latency.map((l) => l.summary.p99Ms), 0);
   const worstOp = s.latency.find((l) => l.summary.p99Ms === worstP99);
   if (worstOp !== undefined) {

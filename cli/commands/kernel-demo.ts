@@ -1,5 +1,5 @@
 import type { Argv } from 'yargs';
-import { badFlagsExit2, parseSeed } from '../seed';
+import { badFlagsExit2, flagText, parseSeed, wholeNumber } from '../seed';
 import {
   KERNEL_DEMO_DEFAULT_DURATION_MICROS,
   KERNEL_DEMO_MAX_NODES,
@@ -18,17 +18,12 @@ const DEFAULT_DURATION_SECONDS = KERNEL_DEMO_DEFAULT_DURATION_MICROS / 1e6;
  * or `--nodes ""` are refused with what was typed, not turned into NaN, 3.5 or 0 and thrown at mid-run.
  */
 export function parseNodes(value: unknown): number {
-  const text = typeof value === 'number' ? String(value) : typeof value === 'string' ? value.trim() : '';
-  const parsed = /^\d+$/.test(text) ? Number(text) : Number.NaN;
-  if (!(Number.isSafeInteger(parsed) && parsed >= KERNEL_DEMO_MIN_NODES && parsed <= KERNEL_DEMO_MAX_NODES)) {
-    throw new Error(`--nodes must be a whole number from ${KERNEL_DEMO_MIN_NODES} to ${KERNEL_DEMO_MAX_NODES}, got '${String(value)}'`);
-  }
-  return parsed;
+  return wholeNumber('--nodes', value, KERNEL_DEMO_MIN_NODES, KERNEL_DEMO_MAX_NODES);
 }
 
 /** `--duration`: simulated seconds, a number > 0 (whether it is long enough depends on --nodes: durationProblem). */
 export function parseDuration(value: unknown): number {
-  const text = typeof value === 'number' ? String(value) : typeof value === 'string' ? value.trim() : '';
+  const text = flagText(value);
   const parsed = /^\d+(\.\d+)?$/.test(text) ? Number(text) : Number.NaN;
   if (!(Number.isFinite(parsed) && parsed > 0)) {
     throw new Error(`--duration must be a number of simulated seconds > 0, got '${String(value)}'`);

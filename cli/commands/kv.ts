@@ -72,7 +72,7 @@ export const kvCommand: CommandModule = {
             ...(argv.ifAbsent ? { ifAbsent: true } : {}),
           });
           if (argv.json) return printJson(reply);
-          console.log(`ok       ${reply.acks} replica${reply.acks === 1 ? '' : 's'} acknowledged (fsynced)`);
+          console.log(`ok       ${plural(reply.acks, 'replica')} acknowledged (fsynced)`);
           console.log(`context  ${reply.context}`);
         }),
       )
@@ -90,7 +90,7 @@ export const kvCommand: CommandModule = {
             ...(argv.ifMatch !== undefined ? { ifMatch: argv.ifMatch } : {}),
           });
           if (argv.json) return printJson(reply);
-          console.log(`deleted  ${reply.acks} replica${reply.acks === 1 ? '' : 's'} acknowledged`);
+          console.log(`deleted  ${plural(reply.acks, 'replica')} acknowledged`);
           // With a context, what was deleted is what that context had seen; a version written since stays.
           if (argv.context) console.log('         (the versions that context saw; any written since remain: kv get shows them)');
         }),
