@@ -172,14 +172,21 @@ export function runScenario(scenario: Scenario, options: RunOptions = {}): Scena
   // only keys whose writes have settled (none in flight, the last ended a request timeout ago): a write still
   // reaching its last replica is not divergence, and counting it timed "convergence" by when the load stopped
   // (found by the third simulator review: a run without faults failed, converged 30.5 s after the start).
+  // Each round looks at a different 300, so a key once found divergent is looked at again in every later round
+  // until its replicas agree: a zero then means "these 300 agree, and so does every key seen divergent before"
+  // (found by the checker review: with repair off, rounds of fresh keys read zero by luck and a run whose
+  // replicas never converged passed). The last sample, at the end, looks at every written key.
   const samples: ConvergenceSample[] = [];
   const sampleEvery = 500_000;
   let sampleRound = 0;
+  let watched: string[] = [];
   const sample = () => {
     // Without a heal (no fault, or none healed) from the start: the replicas must still come to agree.
     if (simulator.nowMicros >= nemesis.lastHealMicros) {
-      const keys = workload.settledSample(300, simulator.nowMicros, c.requestTimeout, sampleRound++);
-      samples.push({ time: simulator.nowMicros, divergentKeys: divergentKeys(cluster, keys), sampledKeys: keys.length });
+      const fresh = workload.settledSample(300, simulator.nowMicros, c.requestTimeout, sampleRound++);
+      const keys = watched.length === 0 ? fresh : [...new Set([...watched, ...fresh])];
+      watched = [];
+      samples.push({ time: simulator.nowMicros, divergentKeys: divergentKeys(cluster, keys, watched), sampledKeys: keys.length });
     }
     if (simulator.nowMicros + sampleEvery <= scenario.duration) simulator.schedule(sampleEvery, EventTag.Control, sample);
   };
@@ -190,9 +197,15 @@ export function runScenario(scenario: Scenario, options: RunOptions = {}): Scena
     options.onProgress?.(t, scenario.duration, workload.figures.operations);
   }
   simulator.run({ untilMicros: scenario.duration });
-  // One more sample at the very end, so the last one is a full quiescence after a heal at stopAt even when the
-  // duration is off the 0.5 s grid (else a run that never converged read 'too early to judge', not 'fail').
-  if (samples.length > 0 && samples[samples.length - 1]!.time < scenario.duration) sample();
+  // The last sample, at the very end, looks at every written key, settled or not: the load stopped a full
+  // quiescence ago, so a write still unsettled is one whose coordinator crashed (its client gave up or will),
+  // and the copies it left are divergence like any other. At the end also when the duration is off the 0.5 s
+  // grid (else a run that never converged read 'too early to judge', not 'fail').
+  if (simulator.nowMicros >= nemesis.lastHealMicros) {
+    if (samples[samples.length - 1]!.time === simulator.nowMicros) samples.pop();
+    const keys = [...workload.touchedKeys];
+    samples.push({ time: simulator.nowMicros, divergentKeys: divergentKeys(cluster, keys), sampledKeys: keys.length });
+  }
   // The run's figures are taken here, before the final read phase: its R = N reads of every written key (and
   // the read repairs they start) are the checkers' measurement, not load the scenario put on the cluster.
   const runFigures = figures(cluster, workload, nemesis);
@@ -334,7 +347,8 @@ function figures(cluster: SimCluster, workload: Workload, nemesis: Nemesis): Omi
  * bytes are compared first: equal bytes are equal sets (the encoding is canonical), so only owners whose bytes
  * differ pay for decoding and etags (which ignore clock micros, so different bytes may still agree).
  */
-function divergentKeys(cluster: SimCluster, keys: readonly string[]): number {
+/** How many of `keys` have owners that disagree; those keys are appended to `found` when given. */
+function divergentKeys(cluster: SimCluster, keys: readonly string[], found?: string[]): number {
   let divergent = 0;
   for (const key of keys) {
     const owners = cluster.owners(key);
@@ -356,6 +370,7 @@ function divergentKeys(cluster: SimCluster, keys: readonly string[]): number {
       firstTag ??= etag(firstNode.localSiblings(keyBytes));
       if (etag(node.localSiblings(keyBytes)) !== firstTag) {
         divergent++;
+        found?.push(key);
         break;
       }
     }

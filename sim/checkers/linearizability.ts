@@ -196,6 +196,30 @@ function dropUnobservedUncertainWrites(ops: readonly SearchOp[]): SearchOp[] {
 }
 
 function buildEntries(ops: readonly SearchOp[]): Entry {
+  // A return at the same instant as its own process's next call still comes first: one process runs one
+  // operation at a time, so those two are ordered, not concurrent (found by the checker review: a process's
+  // read invoked the µs its own write returned was let see the value that write replaced). Within one instant
+  // entries go by tier: calls 0, then such chains (a return, its process's next call, …) counting up, and every
+  // other return last (operations of different processes touching at an instant stay concurrent, the
+  // lenient reading).
+  const LAST = Number.MAX_SAFE_INTEGER;
+  const callTier = new Array<number>(ops.length).fill(0);
+  const returnTier = new Array<number>(ops.length).fill(LAST);
+  const previousOfProcess = new Map<number, number>();
+  ops
+    .map((_, index) => index)
+    .sort((a, b) => (ops[a] as SearchOp).source.invoke.time - (ops[b] as SearchOp).source.invoke.time || a - b)
+    .forEach((index) => {
+      const op = ops[index] as SearchOp;
+      const previous = previousOfProcess.get(op.source.process);
+      previousOfProcess.set(op.source.process, index);
+      if (previous === undefined || (ops[previous] as SearchOp).source.completion?.time !== op.source.invoke.time) return;
+      const previousOp = ops[previous] as SearchOp;
+      const zeroLength = previousOp.source.invoke.time === op.source.invoke.time;
+      returnTier[previous] = zeroLength ? (callTier[previous] as number) + 1 : 1;
+      callTier[index] = (returnTier[previous] as number) + 1;
+    });
+  const tier = (entry: Entry) => (entry.call ? (callTier[entry.op] as number) : (returnTier[entry.op] as number));
   const entries: Entry[] = [];
   ops.forEach((op, index) => {
     const call: Entry = { op: index, call: true, time: op.source.invoke.time, prev: null, next: null, match: null };
@@ -206,9 +230,9 @@ function buildEntries(ops: readonly SearchOp[]): Entry {
       entries.push(ret);
     }
   });
-  // Time order; at equal times calls first (operations touching at an instant count as concurrent, the
-  // lenient reading), then by operation for determinism. A total order, as the determinism rules require.
-  entries.sort((a, b) => a.time - b.time || (a.call === b.call ? 0 : a.call ? -1 : 1) || a.op - b.op);
+  // Time order, then tier (above), then by operation for determinism. A total order, as the determinism
+  // rules require; an operation's call still precedes its return (a chain's tiers count up).
+  entries.sort((a, b) => a.time - b.time || tier(a) - tier(b) || a.op - b.op || (a.call ? -1 : 1));
   const head: Entry = { op: -1, call: true, time: Number.NEGATIVE_INFINITY, prev: null, next: null, match: null };
   let last = head;
   for (const entry of entries) {

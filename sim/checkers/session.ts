@@ -17,9 +17,13 @@ import { KeyWrites } from './supersession';
  *   (b) it fails to reflect a write an earlier read showed (the earlier value vanished with nothing newer in
  *   its place — e.g. a found key reads "not found" again without any delete that could explain it).
  *
- * "Later" is process order: a process has one operation in flight, so history order is its program order.
+ * "Later" is process order: a process has one operation in flight, so history order is its program order
+ * (a read invoked the very µs the process's own write returned comes after that write).
  * In LWW mode supersession includes "not completed before W was invoked" (the newer write may have won), so
- * a session is only accused when it sees a write that finished before the one it is owed even started.
+ * a session is only accused when it sees a write that finished before the one it is owed even started. That
+ * rule is pairwise; one session also commits the store to one timestamp order: having read X and then Y ≠ X,
+ * it has seen ts(Y) > ts(X), so reading X again (c) goes back in time whatever the writes' intervals were
+ * (found by the checker review: A, B, A passed).
  *
  * Figures carry the two sub-verdicts (`readYourWritesOk`, `monotonicReadsOk`: 1 or 0) and violation counts
  * (each violating read counted once per guarantee); the verdict fails if either fails.
@@ -37,6 +41,9 @@ interface SessionState {
   superseded: Set<number>;
   /** Observed writes no acknowledged write covers yet: the ones the fast path must still test. */
   open: WriteRecord[];
+  /** LWW: the write the last single-value read showed, and those shown before it and then replaced. */
+  lastShown: WriteRecord | undefined;
+  leftBehind: Set<number>;
 }
 
 /**
@@ -74,7 +81,7 @@ export function checkSession(history: readonly HistoryEvent[], options: SessionO
     for (const operation of operations) {
       let session = sessions.get(operation.process);
       if (session === undefined) {
-        session = { ownAcked: [], observed: new Map(), superseded: new Set(), open: [] };
+        session = { ownAcked: [], observed: new Map(), superseded: new Set(), open: [], lastShown: undefined, leftBehind: new Set() };
         sessions.set(operation.process, session);
       }
       if (operation.isWrite) {
@@ -89,6 +96,17 @@ export function checkSession(history: readonly HistoryEvent[], options: SessionO
       const shown = values.map((v) => writes.writeOf(v)).filter((w): w is WriteRecord => w !== undefined);
       const fresh = shown.filter((w) => !session.observed.has(w.id));
       const older = shown.find((w) => session.superseded.has(w.id) && !session.observed.has(w.id));
+      // LWW, rule (c): a value this session read, then saw replaced, is back.
+      const single = options.mode === 'lww' && values.length === 1 ? shown[0] : undefined;
+      const flippedBack = single !== undefined && session.leftBehind.has(single.id) ? single : undefined;
+      if (single !== undefined) {
+        if (session.lastShown !== undefined && session.lastShown !== single) session.leftBehind.add(session.lastShown.id);
+        session.lastShown = single;
+      }
+      // The process's own latest write, if it returned the very µs this read was invoked: the frontier below
+      // takes in only writes acknowledged strictly before, so the fast path must look at it itself.
+      const lastOwn = session.ownAcked[session.ownAcked.length - 1];
+      const ownAtInvoke = lastOwn !== undefined && lastOwn.okTime >= operation.invoke.time ? lastOwn : undefined;
 
       // Fast path (acked-frontier.ts): if the read reflects the frontier of acknowledged writes it reflects every
       // acknowledged write, own ones included; observed writes an acknowledged write covers are then reflected
@@ -97,6 +115,8 @@ export function checkSession(history: readonly HistoryEvent[], options: SessionO
       session.open = session.open.filter((w) => !frontier.isCovered(w));
       const quick =
         older === undefined &&
+        flippedBack === undefined &&
+        (ownAtInvoke === undefined || writes.certainlyReflects(ownAtInvoke, values, completeTime)) &&
         frontier.readReflectsAll(values, completeTime) &&
         session.open.every((w) => writes.certainlyReflects(w, values, completeTime));
       if (quick) {
@@ -117,7 +137,7 @@ export function checkSession(history: readonly HistoryEvent[], options: SessionO
       }
 
       let vanished: [number, CheckedOperation] | undefined;
-      if (older === undefined) {
+      if (older === undefined && flippedBack === undefined) {
         for (const seen of session.observed) {
           if (!isReflected(seen[0])) {
             vanished = seen;
@@ -125,9 +145,17 @@ export function checkSession(history: readonly HistoryEvent[], options: SessionO
           }
         }
       }
-      if (older !== undefined || vanished !== undefined) {
+      if (older !== undefined || flippedBack !== undefined || vanished !== undefined) {
         monotonicViolations++;
-        if (older !== undefined) {
+        if (flippedBack !== undefined) {
+          const firstShown = session.observed.get(flippedBack.id);
+          counterexamples.add(
+            key,
+            [firstShown?.invoke.index, operation.invoke.index, operation.completion?.index],
+            `monotonic reads (lww): process ${operation.process} read ${flippedBack.value} again after a later read of its had shown another value ` +
+              `in its place; one timestamp order cannot put ${flippedBack.value} both below and above that value`,
+          );
+        } else if (older !== undefined) {
           counterexamples.add(
             key,
             [older.operation.invoke.index, operation.invoke.index, operation.completion?.index],

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { caseToScenario, runPropertyCheck, scenarioToYaml } from '../../sim/property-check';
+import { brokenPromises, caseToScenario, runPropertyCheck, scenarioToYaml, type DrawnCase } from '../../sim/property-check';
+import type { RunResult } from '../../sim/run-scenario';
 import { runScenario } from '../../sim/run-scenario';
 import { loadScenario } from '../../sim/scenario/load';
 
@@ -57,5 +58,22 @@ describe('dynalab check: property-based consistency checks', () => {
     const scenario = caseToScenario(drawn);
     const reloaded = loadScenario(scenarioToYaml(drawn), 'x.yaml');
     expect(reloaded).toEqual(scenario);
+  });
+  it('an acknowledged write no final read could judge, or a phantom read, is a broken promise in every configuration', () => {
+    // Found by the checker review: lost-writes 'unknown' (a key unreadable after the heal) passed, and reads
+    // of values no write produced were judged only where fresh reads are promised.
+    const drawn: DrawnCase = { nodes: 3, n: 3, r: 1, w: 1, conflict: 'lww', sloppyQuorum: true, rate: 20, keys: 3, faults: [], seed: 1, sabotage: 'none' };
+    const resultWith = (checks: { checker: string; verdict: string; summary: string; figures?: Record<string, number>; explanation?: string }[]) =>
+      ({
+        checks: checks.map((c) => ({ ...c, figures: c.figures ?? {}, counterexamples: c.explanation ? [{ key: 'k', events: [1], explanation: c.explanation }] : [] })),
+        figures: { finalDivergentKeys: 0 },
+      }) as unknown as RunResult;
+    expect(brokenPromises(drawn, resultWith([{ checker: 'lost-writes', verdict: 'unknown', summary: '5 acknowledged writes on 3 keys not judged' }]))).toEqual([
+      'after the heal the final reads could not judge every acknowledged write: 5 acknowledged writes on 3 keys not judged',
+    ]);
+    const phantom = resultWith([{ checker: 'stale-reads', verdict: 'fail', summary: '1 phantom reads', figures: { phantomReads: 1 }, explanation: 'phantom read: x was never written to this key' }]);
+    expect(brokenPromises(drawn, phantom)).toEqual(['a read returned what a correct store cannot return: phantom read: x was never written to this key']);
+    // R = W = 1 promises no freshness: a plain stale read is measured, not a broken promise.
+    expect(brokenPromises(drawn, resultWith([{ checker: 'stale-reads', verdict: 'fail', summary: 'stale', figures: { phantomReads: 0 } }]))).toEqual([]);
   });
 });

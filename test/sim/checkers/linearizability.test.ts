@@ -125,4 +125,21 @@ describe('linearizability checker', () => {
     expect(overall.figures.steps).toBeLessThanOrEqual(30);
     expect(overall.summary).toMatch(/step budget/);
   });
+  it("orders a process's return before its own next call at the same instant; other processes' touch stays concurrent", () => {
+    const own = new HistoryBuilder();
+    own.put(0, 'k', 'A', 0, 10);
+    own.put(1, 'k', 'B', 20, 30);
+    own.get(1, 'k', ['A'], 30, 40); // its own write B returned at 30: A is overwritten
+    expect(checkLinearizability(own.build()).verdict).toBe('fail');
+    const other = new HistoryBuilder();
+    other.put(0, 'k', 'A', 0, 10);
+    other.put(1, 'k', 'B', 20, 30);
+    other.get(2, 'k', ['A'], 30, 40); // another process touching at 30: B may come after the read
+    expect(checkLinearizability(other.build()).verdict).toBe('ok');
+    const zeroLength = new HistoryBuilder(); // a read over [30, 30], then the same process's put at 30
+    zeroLength.get(1, 'k', [], 30, 30);
+    zeroLength.put(1, 'k', 'A', 30, 35);
+    zeroLength.get(2, 'k', ['A'], 40, 45);
+    expect(checkLinearizability(zeroLength.build()).verdict).toBe('ok');
+  });
 });

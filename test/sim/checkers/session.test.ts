@@ -72,4 +72,40 @@ describe('session guarantees checker', () => {
     bad.get(1, 'k', ['x'], 30, 40);
     expect(checkSession(bad.build(), { mode: 'lww' }).figures.readYourWritesViolations).toBe(1);
   });
+  it('LWW: one session reading A, then B, then A again goes back in time, whatever the writes overlapped', () => {
+    // Pairwise each read "may" reflect the other write (A and B were concurrent), but one timestamp order cannot
+    // put A both below and above B (found by the checker review: this passed).
+    const h = new HistoryBuilder();
+    h.put(0, 'k', 'A', 0, 10);
+    h.put(1, 'k', 'B', 0, 10);
+    h.get(2, 'k', ['A'], 20, 30);
+    h.get(2, 'k', ['B'], 40, 50);
+    const back = h.get(2, 'k', ['A'], 60, 70);
+    h.get(3, 'k', ['A'], 80, 90); // another process: its own session, first read
+    const result = checkSession(h.build(), { mode: 'lww' });
+    expect(result.verdict).toBe('fail');
+    expect(result.figures).toMatchObject({ monotonicReadsViolations: 1, readYourWritesOk: 1 });
+    expect(result.counterexamples[0]?.events).toContain(back.invoke.index);
+    expect(result.counterexamples[0]?.explanation).toMatch(/monotonic reads \(lww\): process 2 read A again/);
+    // A, B, B is fine.
+    const fine = new HistoryBuilder();
+    fine.put(0, 'k', 'A', 0, 10);
+    fine.put(1, 'k', 'B', 0, 10);
+    fine.get(2, 'k', ['A'], 20, 30);
+    fine.get(2, 'k', ['B'], 40, 50);
+    fine.get(2, 'k', ['B'], 60, 70);
+    expect(checkSession(fine.build(), { mode: 'lww' }).verdict).toBe('ok');
+  });
+
+  it('a read invoked the very µs its own write returned comes after that write', () => {
+    for (const mode of ['vclock', 'lww'] as const) {
+      const h = new HistoryBuilder();
+      h.put(0, 'k', 'A', 0, 10);
+      h.put(1, 'k', 'B', 20, 30, { context: ['A'] });
+      h.get(1, 'k', ['A'], 30, 40);
+      const result = checkSession(h.build(), { mode });
+      expect(result.verdict, mode).toBe('fail');
+      expect(result.figures.readYourWritesViolations, mode).toBe(1);
+    }
+  });
 });

@@ -88,4 +88,49 @@ describe('stale-reads checker', () => {
     expect(checkStaleReads(d.build(), { mode: 'vclock' }).verdict).toBe('ok');
     expect(checkStaleReads(d.build(), { mode: 'lww' }).verdict).toBe('ok');
   });
+  it('fails phantom reads whatever the allowed stale rate: a failed write, a value never written, one from the future, a dominated sibling', () => {
+    // Found by the checker review: each of these passed every checker but linearizability, which rejects every
+    // sibling read anyway, so in vclock mode nothing caught them.
+    const phantom = (build: (h: HistoryBuilder) => void, mode: 'vclock' | 'lww' = 'vclock') => {
+      const h = new HistoryBuilder();
+      build(h);
+      return checkStaleReads(h.build(), { mode, maxStaleRate: 1 });
+    };
+    const failed = phantom((h) => {
+      h.put(1, 'k', 'a', 0, 10);
+      h.put(2, 'k', 'x', 20, 30, { type: 'fail' });
+      h.get(3, 'k', ['x'], 40, 50);
+    });
+    expect(failed.verdict).toBe('fail');
+    expect(failed.figures.phantomReads).toBe(1);
+    expect(failed.counterexamples[0]?.explanation).toMatch(/phantom read: .* x was written by a write that failed/);
+    expect(phantom((h) => h.get(3, 'k', ['never'], 40, 50)).counterexamples[0]?.explanation).toMatch(/never was never written to this key/);
+    const future = phantom((h) => {
+      h.get(3, 'k', ['late'], 40, 50);
+      h.put(1, 'k', 'late', 60, 70);
+    }, 'lww');
+    expect(future.counterexamples[0]?.explanation).toMatch(/invoked after this read returned/);
+    const dominated = phantom((h) => {
+      h.put(1, 'k', 'a', 0, 10);
+      h.put(2, 'k', 'b', 20, 30, { context: ['a'] });
+      h.get(3, 'k', ['a', 'b'], 40, 50);
+    });
+    expect(dominated.counterexamples[0]?.explanation).toMatch(/a is shown beside a sibling that causally supersedes it/);
+    const twoUnderLww = phantom((h) => {
+      h.put(1, 'k', 'a', 0, 10);
+      h.put(2, 'k', 'b', 0, 10);
+      h.get(3, 'k', ['a', 'b'], 40, 50);
+    }, 'lww');
+    expect(twoUnderLww.counterexamples[0]?.explanation).toMatch(/last-writer-wins keeps one version, yet the read returned 2/);
+    // Concurrent siblings (neither saw the other) are no phantom; nor is an info write's value, nor an empty read.
+    const fine = phantom((h) => {
+      h.put(1, 'k', 'a', 0, 10);
+      h.put(2, 'k', 'b', 0, 10);
+      h.put(4, 'k', 'c', 5, 15, { type: 'info' });
+      h.get(3, 'k', ['a', 'b', 'c'], 40, 50);
+      h.get(3, 'k', [], 60, 70);
+    });
+    expect(fine.figures.phantomReads).toBe(0);
+    expect(fine.verdict).toBe('ok');
+  });
 });
