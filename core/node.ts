@@ -1,10 +1,11 @@
 import { AntiEntropy } from './antientropy/exchange';
 import { Membership } from './membership/membership';
+import { recordOf, type MemberRecord } from './membership/ring-state';
 import type { NodeEnvironment, NodeId, Random, TimerId } from './env';
 import { SlotMap } from './slot-map';
 import { decodeMessage, encodeMessage, MessageDecodeError, type CoordinateMessage, type Message } from './replication/messages';
 import { checkKey, checkValue } from './replication/limits';
-import { DATA_PREFIX, dataKey, decodeMicros, encodeMicros, HINT_PREFIX, hintKey, parseHintKey, userKeyOfData } from './replication/keys';
+import { DATA_PREFIX, dataKey, decodeMicros, encodeMicros, HINT_PREFIX, hintKey, parseHintKey, RING_STATE_KEY, userKeyOfData } from './replication/keys';
 import { validateQuorum } from './replication/quorum';
 import { ReadRequest, type ReadOutcome } from './replication/read-coordinator';
 import { Suspicion } from './replication/suspicion';
@@ -12,7 +13,7 @@ import { planTargets, type Target } from './replication/targets';
 import { WriteRequest, type WriteOutcome } from './replication/write-coordinator';
 import { buildRing, keyPosition, lookupPosition, successorIndex, type Member, type PartitionStrategy, type Ring } from './ring';
 import { fnv1a30, prefixEnd } from './storage/bytes';
-import { StorageEngine } from './storage/engine';
+import { StorageEngine, type WriteOp } from './storage/engine';
 import type { StorageOptions } from './storage/options';
 import {
   contextOf, decodeContext, decodeOwnedSiblingSet, decodeSiblingSet, EMPTY_CONTEXT, emptySet, encodeContext, encodeSiblingSet, etag, isDeleted, liveValues,
@@ -135,6 +136,8 @@ export interface NodeCounters {
   hintsRefreshed: number;
   hintsDelivered: number;
   hintsExpired: number;
+  /** Hints for an owner that has left the ring, replaced by hints for the key's current owners (counted in hintsStored). */
+  hintsRehomed: number;
   readRepairs: number;
   substitutions: number;
   malformedMessages: number;
@@ -149,7 +152,7 @@ export interface NodeCounters {
 export function zeroCounters(): NodeCounters {
   return {
     writesCoordinated: 0, writesForwarded: 0, readsCoordinated: 0, replicaWrites: 0, replicaReads: 0, hintsStored: 0,
-    hintsRefreshed: 0, hintsDelivered: 0, hintsExpired: 0, readRepairs: 0, substitutions: 0, malformedMessages: 0, casConflicts: 0,
+    hintsRefreshed: 0, hintsDelivered: 0, hintsExpired: 0, hintsRehomed: 0, readRepairs: 0, substitutions: 0, malformedMessages: 0, casConflicts: 0,
     antiEntropyExchanges: 0, antiEntropyKeysCompared: 0, antiEntropyKeysSent: 0, antiEntropyKeysRepaired: 0,
   };
 }
@@ -201,6 +204,8 @@ export class StorageNode {
   private readonly membershipConfig: { partitioning: PartitionStrategy | undefined; gossipMicros: number; settleMicros: number; batch: number; broken: NonNullable<NodeConfig['brokenMembership']> };
   private membershipState: Membership | undefined;
   private initialRing: Ring;
+  /** Owners given re-homed hints during the current delivery round (see offerHints). */
+  private readonly rehomedTo: NodeId[] = [];
   /** Scratch for walk(): one flag per ring node, cleared after each walk. */
   private walkSeen = new Uint8Array(0);
 
@@ -1027,6 +1032,10 @@ export class StorageNode {
     const emptied: HintOwner[] = [];
     for (let i = 0; i < owners.length && offered < this.config.hintBatch; i++) {
       const owner = owners[(first + i) % owners.length]!;
+      if (this.hasLeft(owner.id)) {
+        if (this.rehomeHints(owner) === 0) emptied.push(owner);
+        continue;
+      }
       // A suspected owner gets one hint, as a probe: its answer clears the suspicion, so the rest follow
       // within a round of its return (waiting for the suspicion to lapse instead let stale reads through).
       const suspected = this.suspicion.isSuspected(owner.id);
@@ -1062,13 +1071,16 @@ export class StorageNode {
       if (found === 0) emptied.push(owner);
     }
     if (emptied.length > 0) this.hintOwners = owners.filter((owner) => !emptied.includes(owner));
+    // Owners that got re-homed hints this round, noted after the filter: one found empty earlier in the round
+    // must not be dropped with its new hints in the engine (it would never be scanned again).
+    for (const node of this.rehomedTo.splice(0)) this.noteHintOwner(node);
   }
 
   /**
    * Offers the hint stored under `stored` (its value: the stamp) to its owner, unless it is already on its
    * way or has expired (then it is dropped). Pushes the offer's request id for the round's deadline.
    */
-  private offerHint(owner: HintOwner, stored: Uint8Array, stamp: Uint8Array, now: number, roundIds: number[]): 'offered' | 'in-flight' | 'expired' {
+  private offerHint(owner: HintOwner, stored: Uint8Array, stamp: Uint8Array, now: number, roundIds: number[]): 'offered' | 'in-flight' | 'expired' | 'rehomed' {
     const marker = hintMarker(stored);
     if (owner.inFlight > 0 && this.hintsInFlight.has(marker)) return 'in-flight';
     const storedAtMicros = decodeMicros(stamp);
@@ -1076,8 +1088,15 @@ export class StorageNode {
       this.dropHint(stored, 'hintsExpired');
       return 'expired';
     }
-    const requestId = this.newRequestId();
     const key = stored.subarray(owner.prefix.length);
+    // Only a changing ring moves keys (membership on); with the static list every hint's owner still owns its key.
+    if (this.membershipState?.gossip.enabled === true && !this.preferenceList(key).includes(owner.id)) {
+      const ops: WriteOp[] = [];
+      this.rehomeHint(owner, stored, stamp, ops);
+      this.engine.writeBatch(ops, () => {});
+      return 'rehomed';
+    }
+    const requestId = this.newRequestId();
     const siblings = this.storedBytes(key); // may throw (a read fault): before anything is recorded
     this.hintsInFlight.set(marker, (this.hintsInFlight.get(marker) ?? 0) + 1);
     owner.inFlight++;
@@ -1086,6 +1105,45 @@ export class StorageNode {
     // The stored bytes as they are (the owner decodes and checks them), and the key as a view (encodeMessage copies).
     this.send(owner.id, { type: 'hint-delivery', requestId, key, siblings, ttlMicros: 0 });
     return 'offered';
+  }
+
+  /** Whether `node` has left the ring (membership on): it owns nothing, and a hint for it would wait in vain. */
+  private hasLeft(node: NodeId): boolean {
+    const membership = this.membershipState;
+    return membership !== undefined && membership.gossip.enabled && recordOf(membership.state, node)?.status === 'left';
+  }
+
+  /**
+   * Replaces (up to a scan chunk of) the hints held for an owner that has left with hints for each key's current
+   * owners. Returns how many hints it moved; 0 once none is left.
+   */
+  private rehomeHints(owner: HintOwner): number {
+    const records = this.engine.scan({ start: owner.prefix, end: owner.end }, HINT_SCAN_CHUNK);
+    if (records.length === 0 || owner.inFlight > 0) return records.length;
+    const ops: WriteOp[] = [];
+    for (const record of records) this.rehomeHint(owner, record.key, record.value, ops);
+    this.engine.writeBatch(ops, () => {});
+    return records.length;
+  }
+
+  /**
+   * The writes that replace one hint for `owner`, which no longer owns its key (it left, or a join moved the
+   * key elsewhere), with hints for the key's current owners, stamps kept. Delivered to the old owner, the
+   * version this node holds would sit on a node nobody reads the key from: replicas stayed divergent for good
+   * after a leave, and at N = 1 acknowledged writes were lost after a join (found by a protocol review).
+   */
+  private rehomeHint(owner: HintOwner, stored: Uint8Array, stamp: Uint8Array, ops: WriteOp[]): void {
+    const key = stored.subarray(owner.prefix.length);
+    for (const node of this.preferenceList(key)) {
+      if (node === this.id || node === owner.id) continue;
+      const moved = hintKey(node, key);
+      this.counters.hintsStored++;
+      if (this.engine.getView(moved) !== undefined) this.counters.hintsRefreshed++;
+      ops.push({ type: 'put', key: moved, value: stamp.slice() });
+      this.rehomedTo.push(node);
+    }
+    ops.push({ type: 'delete', key: stored.slice() });
+    this.counters.hintsRehomed++;
   }
 
   /** An offer with this marker was answered or timed out. */
@@ -1248,12 +1306,32 @@ export class StorageNode {
           this.storeReplica(key, set, '', done);
         },
         ringChanged: () => this.antiEntropy?.ringChanged(),
+        // Fsynced like any write; a failed one leaves the last state kept (storage failure is reported anyway).
+        persist: (records) => this.engine.put(RING_STATE_KEY, encodeMessage({ type: 'ring-gossip', requestId: 0, reply: false, records: [...records] }), undefined, () => {}),
       },
       this.config.members,
       this.initialRing,
       { gossipIntervalMicros: m.gossipMicros, settleMicros: m.settleMicros, batch: m.batch, scanLimit: 16 * m.batch, retryMicros: 4 * this.config.requestTimeoutMicros, skipTransfer: m.broken.skipTransfer === true },
+      this.restoredRingRecords(),
     );
     this.membershipState.start();
+  }
+
+  /** The ring state this node persisted before it restarted (none on a first start, or if unreadable). */
+  private restoredRingRecords(): readonly MemberRecord[] {
+    let stored: Uint8Array | undefined;
+    try {
+      stored = this.engine.get(RING_STATE_KEY);
+    } catch {
+      return []; // a corrupt block: gossip brings the state back, as it did before ring state was kept
+    }
+    if (stored === undefined) return [];
+    try {
+      const message = decodeMessage(stored);
+      return message.type === 'ring-gossip' ? message.records : [];
+    } catch {
+      return [];
+    }
   }
 
   /**

@@ -70,7 +70,7 @@ export interface RunResult {
      * faults break that sum: a failed hint write is still counted in `stored`, and a write stalled behind a
      * full memtable is not yet visible to the refresh check.
      */
-    hints: { stored: number; refreshed: number; delivered: number; expired: number; pendingAtEnd: number };
+    hints: { stored: number; refreshed: number; delivered: number; expired: number; /** Hints for an owner that left the ring, replaced by hints for the current owners. */ rehomed: number; pendingAtEnd: number };
     readRepairs: number;
     /** Merkle exchanges started, keys they compared by hash, sibling sets sent, keys whose copy changed. */
     antiEntropy: { exchanges: number; keysCompared: number; keysSent: number; keysRepaired: number };
@@ -327,7 +327,7 @@ function figures(cluster: SimCluster, workload: Workload, nemesis: Nemesis): Omi
       outsideFaults: calmTotal === 0 ? null : calmOk / calmTotal,
       faultSeconds: nemesis.faultWindows.reduce((sum, window) => sum + (window.end - window.start), 0) / 1e6,
     },
-    hints: { stored: counters.hintsStored, refreshed: counters.hintsRefreshed, delivered: counters.hintsDelivered, expired: counters.hintsExpired, pendingAtEnd: pending },
+    hints: { stored: counters.hintsStored, refreshed: counters.hintsRefreshed, delivered: counters.hintsDelivered, expired: counters.hintsExpired, rehomed: counters.hintsRehomed, pendingAtEnd: pending },
     readRepairs: counters.readRepairs,
     antiEntropy: {
       exchanges: counters.antiEntropyExchanges,

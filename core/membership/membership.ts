@@ -4,7 +4,7 @@ import { movedRanges, preferenceList, type Member, type PartitionStrategy, type 
 import { RangeTransfer, type StreamPlan } from './range-transfer';
 import { RingGossip } from './ring-gossip';
 import {
-  fingerprint, initialState, inTransition, placementMembers, placementRing, recordOf, targetRing, withStatus, type MemberStatus, type RingState,
+  applyRecords, fingerprint, initialState, inTransition, placementMembers, placementRing, recordOf, targetRing, withStatus, type MemberRecord, type MemberStatus, type RingState,
 } from './ring-state';
 
 /**
@@ -14,17 +14,23 @@ import {
  * 1. J records itself `joining` and pushes that to its seed; gossip spreads it. J is in the *target* ring,
  *    not the *placement* ring: reads and writes do not go to it yet.
  * 2. After `settle` (a few gossip rounds, so coordinators have heard of J), J computes
- *    movedRanges(placement, target) and, for every arc it gains, pulls the keys from one old replica of that
- *    arc (range-transfer.ts). Meanwhile coordinators that know J is joining also send each write of those
- *    arcs to J (see "Writes during a change").
+ *    movedRanges(placement, target) and, for every arc it gains, pulls the keys from *every* old replica of
+ *    that arc (range-transfer.ts; stores merge): a version only one replica holds — a write at W < N during a
+ *    partition, with hints off — must not be left on a replica the arc is about to drop. Meanwhile
+ *    coordinators that know J is joining also send each write of those arcs to J (see "Writes during a change").
  * 3. When every pull stream has reached its end, J records itself `active`: its own placement ring now
  *    includes it, and every other node switches as gossip reaches it.
+ * 4. Catch-up: `settle` later, when coordinators have switched, J pulls the same arcs from the same replicas
+ *    once more. Writes the old owners acknowledged after the first pass scanned their key reached J only by a
+ *    fire-and-forget copy; if that copy was lost, this pass brings the write.
  *
  * ## Leave (at the leaver L)
  * 1. L records itself `leaving`; it stays in the placement ring (it still holds its ranges).
  * 2. After `settle`, L pushes its copy of every arc it replicates to the arc's new replica(s) in the target
  *    ring, batch by acknowledged batch.
  * 3. When every push is acknowledged, L records itself `left`: it drops out of every ring as gossip spreads.
+ * 4. Catch-up: `settle` later, L pushes the same arcs once more, for the writes it acknowledged after the
+ *    first pass (as in a join's step 4). L must keep running until its last change shows `caughtUpAtMicros`.
  *
  * ## Writes during a change — the rule
  * Preference lists always come from the placement ring (reads and the W acknowledgements too). While the
@@ -33,10 +39,16 @@ import {
  * after the transfer scanned its key still reaches the new owner. Old owners keep their copies after a change
  * (reclaiming them safely needs a causally aware pass, like stand-in copies after hinted handoff).
  *
- * Known gaps: the newcomer copies each arc from *one* old replica, so a version that replica missed reaches it
- * through hinted handoff, read repair or anti-entropy (a read at R = N still sees it: a single change replaces
- * one replica per arc). Concurrent changes are planned against the state at transfer start. A coordinator
- * that has not heard of a change within `settle` sends only to the old owners.
+ * Ring state is durable: the host persists every state it changes to (`persist`) and a restarted node starts
+ * from what it persisted, not from the static member list — which would have it coordinate with a ring from
+ * before the changes it had already seen (found by a protocol review: N = 1 writes acknowledged by a restarted
+ * node on its old arcs were lost).
+ *
+ * Known gaps: an old replica that is down holds the join (or the catch-up) until it answers. Concurrent changes
+ * are planned against the state at transfer start. A coordinator that has not heard of a change within
+ * `settle` sends only to the old owners, and a write it acknowledges after the catch-up pass is left behind
+ * (found, before the catch-up pass and the every-replica pull, by the same review: one lost message at
+ * N = W = 1 lost the write).
  */
 export interface MembershipHost {
   readonly self: NodeId;
@@ -49,6 +61,8 @@ export interface MembershipHost {
   store(key: Uint8Array, siblings: Uint8Array, done: (error: Error | null) => void): void;
   /** The placement ring changed (after a join or leave completed somewhere). */
   ringChanged(ring: Ring): void;
+  /** Keep `records` durably; a restart passes them back as `restored`. Errors are the host's to report. */
+  persist(records: readonly MemberRecord[]): void;
 }
 
 export interface MembershipOptions {
@@ -70,9 +84,11 @@ export interface MembershipChange {
   announcedAtMicros: number;
   transferStartedAtMicros: number;
   finishedAtMicros: number | null;
-  /** Sibling sets received (join) or sent (leave). */
+  /** Sibling sets received (join) or sent (leave), catch-up pass included. */
   keys: number;
   streams: number;
+  /** When the catch-up pass (step 4) finished; null until then. */
+  caughtUpAtMicros: number | null;
 }
 
 export class Membership {
@@ -86,9 +102,12 @@ export class Membership {
   private transitionOf: RingState | undefined;
   private inTransitionCached = false;
   private task: { kind: 'join' | 'leave'; timer: TimerId | undefined; cancel: (() => void) | undefined } | undefined;
+  /** The catch-up pass after a change (step 4): its timer, then its job. */
+  private catchUp: { timer: TimerId | undefined; cancel: (() => void) | undefined } | undefined;
   private stopped = false;
 
-  constructor(private readonly host: MembershipHost, members: readonly Member[], ring: Ring, private readonly options: MembershipOptions) {
+  /** `restored`: the records this node persisted before a restart (they merge over the static list). */
+  constructor(private readonly host: MembershipHost, members: readonly Member[], ring: Ring, private readonly options: MembershipOptions, restored: readonly MemberRecord[] = []) {
     // Every node of a cluster starts from the same member list: build its (immutable) state and key once.
     let initial = initialStates.get(members);
     if (initial === undefined) {
@@ -96,11 +115,25 @@ export class Membership {
       initial = { state: start, key: placementKeyOf(start) };
       initialStates.set(members, initial);
     }
-    const state = initial.state;
+    let state = initial.state;
     this.placement = ring;
     this.placementKey = initial.key;
+    if (restored.length > 0) {
+      state = applyRecords(state, restored).state;
+      const key = placementKeyOf(state);
+      if (key !== this.placementKey) {
+        this.placementKey = key;
+        this.placement = placementRing(state, host.strategy);
+      }
+    }
     this.gossip = new RingGossip(
-      { self: host.self, clock: host.clock, random: host.random, send: (to, message) => host.send(to, message), changed: (next) => this.changed(next) },
+      {
+        self: host.self, clock: host.clock, random: host.random, send: (to, message) => host.send(to, message),
+        changed: (next) => {
+          host.persist(next.records);
+          this.changed(next);
+        },
+      },
       state,
       options.gossipIntervalMicros,
     );
@@ -112,6 +145,8 @@ export class Membership {
 
   start(): void {
     this.gossip.start();
+    // Restarted mid-change from persisted state: nothing new will arrive to say so, so resume now.
+    this.resumeOwnChange();
   }
 
   stop(): void {
@@ -120,6 +155,8 @@ export class Membership {
     this.transfer.stop();
     if (this.task?.timer !== undefined) this.host.clock.cancelTimer(this.task.timer);
     this.task?.cancel?.();
+    if (this.catchUp?.timer !== undefined) this.host.clock.cancelTimer(this.catchUp.timer);
+    this.catchUp?.cancel?.();
   }
 
   /** The ring every read and write uses now. */
@@ -154,7 +191,7 @@ export class Membership {
     if (!this.gossip.enabled) throw new Error('join needs ring gossip (set ringGossipIntervalMicros)');
     const status = this.status;
     if (status !== undefined && status !== 'joining') throw new Error(`node ${this.host.self} is already ${status}`);
-    this.changes.push({ kind: 'join', node: this.host.self, announcedAtMicros: this.host.clock.nowMicros(), transferStartedAtMicros: 0, finishedAtMicros: null, keys: 0, streams: 0 });
+    this.changes.push({ kind: 'join', node: this.host.self, announcedAtMicros: this.host.clock.nowMicros(), transferStartedAtMicros: 0, finishedAtMicros: null, keys: 0, streams: 0, caughtUpAtMicros: null });
     this.gossip.update(withStatus(this.state, this.host.self, 'joining', weight), seed);
   }
 
@@ -162,7 +199,7 @@ export class Membership {
   leave(): void {
     if (!this.gossip.enabled) throw new Error('leave needs ring gossip (set ringGossipIntervalMicros)');
     if (this.status !== 'active') throw new Error(`node ${this.host.self} cannot leave: it is ${this.status ?? 'not a member'}`);
-    this.changes.push({ kind: 'leave', node: this.host.self, announcedAtMicros: this.host.clock.nowMicros(), transferStartedAtMicros: 0, finishedAtMicros: null, keys: 0, streams: 0 });
+    this.changes.push({ kind: 'leave', node: this.host.self, announcedAtMicros: this.host.clock.nowMicros(), transferStartedAtMicros: 0, finishedAtMicros: null, keys: 0, streams: 0, caughtUpAtMicros: null });
     this.gossip.update(withStatus(this.state, this.host.self, 'leaving'));
   }
 
@@ -182,13 +219,19 @@ export class Membership {
       this.placement = placementRing(state, this.host.strategy);
       this.host.ringChanged(this.placement);
     }
-    // Our own record says a change is under way but nothing is running it (we just joined or left, or we
-    // restarted mid-change and gossip told us): start (or resume) the procedure after the settle delay.
+    this.resumeOwnChange();
+  }
+
+  /**
+   * Our own record says a change is under way but nothing is running it (we just joined or left, or we
+   * restarted mid-change): start (or resume) the procedure after the settle delay.
+   */
+  private resumeOwnChange(): void {
     const status = this.status;
     if ((status === 'joining' || status === 'leaving') && this.task === undefined && !this.stopped) {
       const kind = status === 'joining' ? 'join' : 'leave';
       if (this.changes.at(-1)?.kind !== kind || this.changes.at(-1)?.finishedAtMicros !== null) {
-        this.changes.push({ kind, node: this.host.self, announcedAtMicros: this.host.clock.nowMicros(), transferStartedAtMicros: 0, finishedAtMicros: null, keys: 0, streams: 0 });
+        this.changes.push({ kind, node: this.host.self, announcedAtMicros: this.host.clock.nowMicros(), transferStartedAtMicros: 0, finishedAtMicros: null, keys: 0, streams: 0, caughtUpAtMicros: null });
       }
       const task: NonNullable<Membership['task']> = { kind, timer: undefined, cancel: undefined };
       this.task = task;
@@ -204,16 +247,15 @@ export class Membership {
     const self = this.host.self;
     const target = targetRing(this.state, this.host.strategy);
     const bySource = new Map<NodeId, RingRange[]>();
-    let i = 0;
     for (const move of movedRanges(this.placement, target, this.host.n)) {
       if (!move.gained.includes(self)) continue;
-      const sources = move.from.filter((node) => node !== self);
-      if (sources.length === 0) continue; // nobody held it (an empty cluster): nothing to copy
-      // Spread the copying over the old replicas rather than loading every arc's primary.
-      const source = sources[i++ % sources.length]!;
-      const list = bySource.get(source) ?? [];
-      list.push(move.range);
-      bySource.set(source, list);
+      // From every old replica (none: an empty cluster, nothing to copy).
+      for (const source of move.from) {
+        if (source === self) continue;
+        const list = bySource.get(source) ?? [];
+        list.push(move.range);
+        bySource.set(source, list);
+      }
     }
     const plans: StreamPlan[] = [...bySource].map(([peer, ranges]) => ({ peer, ranges }));
     this.runTransfer(task, 'pull', plans, 'active');
@@ -241,15 +283,32 @@ export class Membership {
     change.transferStartedAtMicros = this.host.clock.nowMicros();
     change.streams = plans.length;
     const before = direction === 'pull' ? this.transfer.figures.keysReceived : this.transfer.figures.keysSent;
+    const moved = () => (direction === 'pull' ? this.transfer.figures.keysReceived : this.transfer.figures.keysSent) - before;
+    const run = this.options.skipTransfer === true ? [] : plans;
+    const start = (done: () => void) => (direction === 'pull' ? this.transfer.pull(run, done) : this.transfer.push(run, done));
     const finished = () => {
       if (this.stopped || this.task !== task) return;
-      change.keys = (direction === 'pull' ? this.transfer.figures.keysReceived : this.transfer.figures.keysSent) - before;
+      change.keys = moved();
       change.finishedAtMicros = this.host.clock.nowMicros();
       this.task = undefined;
       this.gossip.update(withStatus(this.state, this.host.self, then));
+      // Step 4, once coordinators have had `settle` to switch.
+      if (this.catchUp?.timer !== undefined) this.host.clock.cancelTimer(this.catchUp.timer);
+      this.catchUp?.cancel?.();
+      const catchUp: NonNullable<Membership['catchUp']> = { timer: undefined, cancel: undefined };
+      this.catchUp = catchUp;
+      catchUp.timer = this.host.clock.setTimer(this.options.settleMicros, () => {
+        catchUp.timer = undefined;
+        if (this.stopped) return;
+        catchUp.cancel = start(() => {
+          if (this.stopped || this.catchUp !== catchUp) return;
+          this.catchUp = undefined;
+          change.keys = moved();
+          change.caughtUpAtMicros = this.host.clock.nowMicros();
+        });
+      });
     };
-    const run = this.options.skipTransfer === true ? [] : plans;
-    task.cancel = direction === 'pull' ? this.transfer.pull(run, finished) : this.transfer.push(run, finished);
+    task.cancel = start(finished);
   }
 }
 

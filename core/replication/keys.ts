@@ -7,6 +7,7 @@ import { shortText } from './messages';
  *
  *     'd' | user key                               → encoded sibling set (the replica's data)
  *     'h' | u8 ownerLength | owner | user key      → u64 storedAtMicros (a hint: "hand this key to owner")
+ *     'r'                                          → the ring-gossip message of this node's ring state
  *
  * Hints live in the same engine, so they are exactly as durable as data (WAL + fsync before the ack) and a
  * restarted stand-in still delivers them.
@@ -17,6 +18,8 @@ const encoder = new TextEncoder();
 
 export const HINT_PREFIX = new Uint8Array([HINT]);
 export const DATA_PREFIX = new Uint8Array([DATA]);
+/** Where a node keeps its ring state (membership), so a restart resumes from it rather than the static list. */
+export const RING_STATE_KEY = new Uint8Array([0x72]); // 'r'
 
 export function dataKey(key: Uint8Array): Uint8Array {
   const out = new Uint8Array(key.length + 1);

@@ -80,3 +80,57 @@ describe('scenarios/join-leave.yaml', () => {
     expect(refused(text.replace('ringGossipInterval: 200ms', 'ringGossipInterval: 0s'))).toMatch(/cluster\.ringGossipInterval: spare nodes need ring gossip/);
   });
 });
+
+/**
+ * Joins and leaves under faults, from a protocol review's reproductions: each lost acknowledged writes or left
+ * replicas divergent before the fix it names, and the same file without the membership change passed.
+ */
+describe('membership changes under faults', () => {
+  const file = (body: string) => loadScenario(`name: membership-under-faults\nseed: 1\n${body}`, 'membership-under-faults.yaml');
+  const verdicts = (body: string, seed: number) =>
+    Object.fromEntries(runScenario(file(body), { seed }).result.checks.map((c) => [c.checker, `${c.verdict}: ${c.summary}`]));
+
+  it('a join pulls from every old replica: a version only the isolated one holds survives (hints off)', () => {
+    // n0 took W = 1 writes alone while isolated; n5 joins at the heal and displaces it on some arcs. Copying
+    // each arc from one replica left those versions on n0, which anti-entropy no longer pairs with anyone.
+    const body = `duration: 40s
+quiescence: 20s
+cluster: { nodes: 5, spareNodes: 1, vnodes: 16, n: 3, r: 1, w: 1, sloppyQuorum: false, hintedHandoff: false, readRepair: false, antiEntropyInterval: 3s, ringGossipInterval: 200ms }
+workload: { rate: 300, clients: 16, keys: 300, mix: { put: 1 }, readModifyWrite: 0 }
+faults:
+  - { at: 5s, partition: { isolate: n0 } }
+  - { at: 10s, heal: true }
+  - { at: 10s, join: { node: n5 } }
+checks: [lost-writes, convergence]`;
+    for (const seed of [2, 4]) expect(verdicts(body, seed), `seed ${seed}`).toMatchObject({ 'lost-writes': expect.stringMatching(/^ok/), convergence: expect.stringMatching(/^ok/) });
+  });
+
+  it('at N = 1 with a lossy network, a join and a leave keep every acknowledged write (catch-up pass, hints re-homed)', () => {
+    const body = (change: string) => `duration: 30s
+quiescence: 8s
+cluster: { nodes: 4, spareNodes: 1, vnodes: 16, n: 1, r: 1, w: 1, ringGossipInterval: 200ms }
+workload: { rate: 400, clients: 16, keys: 300, mix: { get: 0.3, put: 0.7 } }
+faults:
+  - { at: 6s, loss: { probability: 0.3, for: 6s } }
+  - { at: 7s, ${change} }
+checks: [lost-writes]`;
+    expect(verdicts(body('join: { node: n4 }'), 1)['lost-writes']).toMatch(/^ok/);
+    expect(verdicts(body('leave: { node: n1 }'), 2)['lost-writes']).toMatch(/^ok/);
+  });
+
+  it('hints waiting for a node that leaves go to the keys\' new owners, and the replicas converge', () => {
+    const body = `duration: 45s
+quiescence: 25s
+cluster: { nodes: 6, vnodes: 16, n: 3, r: 2, w: 2, readRepair: false, ringGossipInterval: 200ms }
+workload: { rate: 200, clients: 16, keys: 300, mix: { put: 1 }, readModifyWrite: 0 }
+faults:
+  - { at: 5s, partition: { isolate: n1 } }
+  - { at: 15s, heal: true }
+  - { at: 10s, leave: { node: n1 } }
+checks: [lost-writes, convergence]`;
+    const { result } = runScenario(file(body), { seed: 1 });
+    expect(result.checks.map((c) => `${c.checker} ${c.verdict}`)).toEqual(['lost-writes ok', 'convergence ok']);
+    expect(result.figures.hints.rehomed).toBeGreaterThan(0);
+    expect(result.figures.hints.stored - result.figures.hints.refreshed).toBe(result.figures.hints.delivered + result.figures.hints.expired + result.figures.hints.rehomed + result.figures.hints.pendingAtEnd);
+  });
+});

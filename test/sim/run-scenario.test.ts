@@ -138,7 +138,7 @@ describe('sim run: the scenario runner', () => {
     expect(hints.stored).toBeGreaterThan(0);
     // 30 keys and 4 s of isolation: most hinted writes land on a key whose hint is still waiting
     expect(hints.refreshed).toBeGreaterThan(0);
-    expect(hints.stored - hints.refreshed).toBe(hints.delivered + hints.expired + hints.pendingAtEnd);
+    expect(hints.stored - hints.refreshed).toBe(hints.delivered + hints.expired + hints.rehomed + hints.pendingAtEnd);
   });
 
   it('figures keep what a crashed incarnation counted', () => {
