@@ -96,7 +96,8 @@ export interface RunResult {
 
 export interface MembershipFigures {
   /** Each join or leave: when it was announced, how long its transfer and the whole change took, keys moved. */
-  changes: { kind: 'join' | 'leave'; node: string; atSeconds: number; transferSeconds: number | null; totalSeconds: number | null; keys: number; streams: number }[];
+  /** totalSeconds: announcement to switch; caughtUpSeconds: announcement to the end of the catch-up pass (null until then). */
+  changes: { kind: 'join' | 'leave'; node: string; atSeconds: number; transferSeconds: number | null; totalSeconds: number | null; caughtUpSeconds: number | null; keys: number; streams: number }[];
   keysTransferred: number;
   /** Seconds from the last change's completion until every running node held the same ring state (null: never). */
   ringConvergedAfterSeconds: number | null;
@@ -419,6 +420,7 @@ function watchRing(cluster: SimCluster, durationMicros: number): () => Membershi
           atSeconds: announced / 1e6,
           transferSeconds: finished === null ? null : Math.max(0, finished - clock.trueMicrosAt(change.transferStartedAtMicros)) / 1e6,
           totalSeconds: finished === null ? null : Math.max(0, finished - announced) / 1e6,
+          caughtUpSeconds: change.caughtUpAtMicros === null ? null : Math.max(0, clock.trueMicrosAt(change.caughtUpAtMicros) - announced) / 1e6,
           keys: change.keys,
           streams: change.streams,
         });

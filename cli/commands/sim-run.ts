@@ -114,7 +114,8 @@ export function formatResult(result: RunResult, wallSeconds: number, replay: str
   const m = f.membership;
   if (m !== undefined) {
     for (const c of m.changes) {
-      const took = c.totalSeconds === null ? 'not finished' : `done after ${c.totalSeconds.toFixed(1)} s (transfer ${(c.transferSeconds! * 1000).toFixed(1)} ms)`;
+      const caughtUp = c.caughtUpSeconds === null ? ', catch-up not finished' : `, caught up after ${c.caughtUpSeconds.toFixed(1)} s`;
+      const took = c.totalSeconds === null ? 'not finished' : `done after ${c.totalSeconds.toFixed(1)} s (transfer ${(c.transferSeconds! * 1000).toFixed(1)} ms)${caughtUp}`;
       lines.push(`  membership        ${c.kind} ${c.node} at ${c.atSeconds.toFixed(1)} s: ${c.keys} keys ${c.kind === 'join' ? 'copied in' : 'handed off'} over ${c.streams} streams, ${took}`);
     }
     const converged = m.ringConvergedAfterSeconds === null ? 'not converged' : `converged ${m.ringConvergedAfterSeconds.toFixed(1)} s after the last change`;
