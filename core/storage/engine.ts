@@ -386,11 +386,25 @@ export class StorageEngine {
     }
   }
 
-  /** Seals the active memtable and starts a new WAL; the sealed one is flushed in the background. */
+  /**
+   * Seals the active memtable and starts a new WAL; the sealed one is flushed in the background. If the new log
+   * cannot be created (EMFILE, ENOSPC…), nothing changes and the engine fails: the write that triggered the
+   * rotation is already in the current log and is acknowledged by its fsync as usual, and every later write
+   * fails with the error. Thrown instead, it escaped put() after the write was applied, whose callback then
+   * never ran (found by a storage review).
+   */
   private rotateMemtable(): void {
     if (this.active.isEmpty) return;
-    const walNumber = this.nextFileNumber++;
-    this.wal = WalWriter.create(this.disk, walFileName(walNumber), walNumber, this.walCounters, this.options.syncWrites, this.soon, this.crc32);
+    const walNumber = this.nextFileNumber;
+    let wal: WalWriter;
+    try {
+      wal = WalWriter.create(this.disk, walFileName(walNumber), walNumber, this.walCounters, this.options.syncWrites, this.soon, this.crc32);
+    } catch (error) {
+      this.fail(error as Error);
+      return;
+    }
+    this.nextFileNumber++;
+    this.wal = wal;
     this.walWriters.set(walNumber, this.wal);
     this.liveWals.push(walNumber);
     this.immutables.push(this.active);
@@ -594,7 +608,15 @@ export class StorageEngine {
     this.flushing = true;
     const memtable = this.immutables[0]!;
     const fileNumber = this.nextFileNumber++;
-    const builder = new TableBuilder(this.disk, tableFileName(fileNumber), fileNumber, this.options, this.crc32);
+    let builder: TableBuilder;
+    try {
+      builder = new TableBuilder(this.disk, tableFileName(fileNumber), fileNumber, this.options, this.crc32);
+    } catch (error) {
+      // The table file could not be created: a failure like any other of the flush's (left as it was, the
+      // flag stayed set, no flush ever ran again and every write stalled with no error — a storage review).
+      this.backgroundFailure(error as Error);
+      return;
+    }
     const pacer = new WritebackPacer(this.disk, builder, this.options.tableSyncBytes, () => this.closed, (error) => this.backgroundFailure(error));
     const cursor = memtable.cursor();
     cursor.seek(undefined);

@@ -273,8 +273,11 @@ export interface WalReplay {
 
 /**
  * Reads a whole log file. Accepts a torn tail — an incomplete header, a payload cut short, or a final record
- * whose payload checksum fails and which ends exactly at end of file (a partially written last sector) — and
- * reports how many bytes it dropped. Anything else that fails to verify is corruption in the middle of the log
+ * whose payload checksum fails, which ends exactly at end of file and holds a zero-filled sector (one that
+ * never reached the disk) — and reports how many bytes it dropped. A final record that fails its checksum with
+ * every sector written is damage, not a torn write (sectors are written whole): refused like any other, for it
+ * may be an acknowledged write (found by a storage review: one flipped bit in the last record dropped an
+ * acknowledged write as "torn", and the flush after recovery deleted the log). Anything else that fails to verify is corruption in the middle of the log
  * and raises StorageCorruptionError naming the file and offset: replaying past it could silently drop or
  * reorder acknowledged writes.
  */
@@ -301,8 +304,8 @@ export function readWal(disk: Disk, name: string, crc32Implementation: Checksum3
     if (end > data.length) return torn();
     const payloadCrc = view.getUint32(offset + 9, true);
     if (checksum(data, offset + WAL_HEADER_BYTES, end) !== payloadCrc) {
-      if (end === data.length) return torn();
-      throw new StorageCorruptionError(name, offset, 'WAL record payload checksum mismatch');
+      if (end === data.length && holdsUnwrittenSector(data, offset + WAL_HEADER_BYTES, end)) return torn();
+      throw new StorageCorruptionError(name, offset, end === data.length ? 'WAL record payload checksum mismatch in the last record, with no sector of it zero-filled (not a torn write)' : 'WAL record payload checksum mismatch');
     }
     if (type !== RECORD_BATCH && type !== RECORD_BATCH_CRC32C) throw new StorageCorruptionError(name, offset, `unknown WAL record type ${type}`);
     try {
@@ -324,6 +327,19 @@ export function readWal(disk: Disk, name: string, crc32Implementation: Checksum3
     offset = end;
   }
   return { batches, droppedTailBytes: 0, validBytes: offset };
+}
+
+/** Disk sectors are written whole: a torn write leaves whole sectors unwritten, which read as zeros. */
+const SECTOR_BYTES = 512;
+
+/** Whether some sector starting within [from, end) is all zeros up to its end or `end` (a sector never written). */
+function holdsUnwrittenSector(data: Uint8Array, from: number, end: number): boolean {
+  for (let start = Math.ceil(from / SECTOR_BYTES) * SECTOR_BYTES; start < end; start += SECTOR_BYTES) {
+    let zero = true;
+    for (let i = start; i < Math.min(start + SECTOR_BYTES, end) && zero; i++) zero = data[i] === 0;
+    if (zero) return true;
+  }
+  return false;
 }
 
 function allZero(data: Uint8Array, from: number): boolean {

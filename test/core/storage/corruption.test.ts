@@ -159,6 +159,37 @@ describe('corruption on the simulated disk', () => {
     expect(engine.get(enc('key-39'))).toBeUndefined();
   });
 
+  it('WAL: a last record that fails its checksum is torn only if a sector of it never reached the disk', () => {
+    // A flipped bit in the last, complete record used to be dropped as a "torn tail" — an acknowledged write gone
+    // without a word — and the flush after recovery deleted the log (found by a storage review). Sectors are
+    // written whole, so a torn write leaves a zero-filled sector; damage with every sector written is refused.
+    const world = new World(33);
+    populate(world, false);
+    const log = world.disk.list().find((n) => n.endsWith('.log') && world.disk.size(n) > 0)!;
+    const offsets = walRecordOffsets(world.disk, log);
+    flip(world.disk, log, offsets[39]! + 40);
+    const error = expectCorruption(() => world.open(options), log, offsets[39]);
+    expect(error.message).toMatch(/last record, with no sector of it zero-filled \(not a torn write\)/);
+
+    // A last record (a 2 KiB value, so it spans sectors) whose final sectors never reached the disk (zeros):
+    // torn, dropped, the records before it replay.
+    const torn = new World(34);
+    const writer = torn.open(options);
+    for (let i = 0; i < 3; i++) torn.await((done) => writer.put(enc(`small-${i}`), enc('kept'), undefined, done));
+    torn.await((done) => writer.put(enc('big'), new Uint8Array(2048).fill(7), undefined, done));
+    torn.await((done) => writer.close(done));
+    const tornLog = torn.disk.list().find((n) => n.endsWith('.log') && torn.disk.size(n) > 0)!;
+    const last = walRecordOffsets(torn.disk, tornLog).at(-1)!;
+    const size = torn.disk.size(tornLog);
+    const sectorStart = Math.ceil((last + 13 + 100) / 512) * 512;
+    expect(sectorStart).toBeLessThan(size);
+    torn.disk.writeAt(tornLog, sectorStart, new Uint8Array(size - sectorStart));
+    const engine = torn.open(options);
+    expect(engine.recovery.droppedWalBytes).toBe(size - last);
+    expect(dec(engine.get(enc('small-2')))).toBe('kept');
+    expect(engine.get(enc('big'))).toBeUndefined();
+  });
+
   it('SSTable: data block, index block, footer checksum and magic each give a clear error', () => {
     const cases: { name: string; offset: (f: ReturnType<typeof footerFields>) => number; reported: (f: ReturnType<typeof footerFields>) => number; message: RegExp }[] = [
       { name: 'data block', offset: () => 7, reported: () => 0, message: /data block checksum/ },

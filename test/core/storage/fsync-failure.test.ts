@@ -59,3 +59,51 @@ describe('a failed WAL fsync', () => {
     expect(flushed?.message).toMatch(/injected fsync failure/);
   });
 });
+
+/** The world's disk, except that the first create of a file ending in `suffix` (after `skip`) fails with EIO. */
+function failFirstCreate(disk: Disk, suffix: string, skip: string): Disk {
+  let failed = false;
+  return new Proxy(disk, {
+    get(target, property) {
+      if (property === 'create') {
+        return (name: string): void => {
+          if (!failed && name.endsWith(suffix) && name !== skip) {
+            failed = true;
+            throw new DiskError('create', name, 'injected EIO');
+          }
+          target.create(name);
+        };
+      }
+      const value = Reflect.get(target, property) as unknown;
+      return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(target) : value;
+    },
+  });
+}
+
+/**
+ * A file that cannot be created when the memtable rotates (its new WAL) or a flush starts (its table): the engine
+ * fails, naming the file, every write gets its answer, and what was acknowledged survives a power cut. Before,
+ * the throw escaped put() (its callback never ran, yet the write was applied), or left the flush flag set so
+ * that no flush ever ran again and writes hung with no error (found by a storage review).
+ */
+describe('a file that cannot be created', () => {
+  for (const [what, suffix] of [['the rotated WAL', '.log'], ["a flush's table", '.sst']] as const) {
+    it(`${what}: the engine fails naming it; every write is answered; acknowledged ones survive`, () => {
+      const world = new World(9);
+      const engine = StorageEngine.open({ disk: failFirstCreate(world.disk, suffix, '000001.log'), clock: world.clock, options: { memtableBytes: 1024, maxImmutableMemtables: 2 } });
+      const outcome = new Map<number, Error | null>();
+      for (let i = 0; i < 60; i++) {
+        expect(() => engine.put(enc(`key-${i}`), enc('v'.repeat(100)), undefined, (error) => outcome.set(i, error))).not.toThrow();
+        world.sim.run();
+      }
+      expect(outcome.size).toBe(60);
+      expect(engine.error?.message).toMatch(new RegExp(`create failed on '0+\\d+\\${suffix}'`));
+      const acked = [...outcome].filter(([, error]) => error === null).map(([i]) => i);
+      expect(acked.length).toBeGreaterThan(0);
+      expect(acked.length).toBeLessThan(60);
+      world.crash('drop-unsynced');
+      const reopened = world.open({ memtableBytes: 1024 });
+      for (const i of acked) expect(reopened.get(enc(`key-${i}`)), `key-${i}`).toBeDefined();
+    });
+  }
+});
