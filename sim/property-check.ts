@@ -8,9 +8,11 @@ import { scenarioSchema, type Scenario } from './scenario/schema';
  * N/R/W, conflict mode, sloppy quorum, a fault schedule, a workload — runs each on the simulator, and asserts
  * what that configuration promises:
  *
- * - vector clocks, writes acknowledged only after fsync: no acknowledged write is lost, whatever the faults;
- * - R + W > N, strict quorum, no faults: no stale reads;
- * - always: after the heal and the final read phase (with its read repairs), every key's replicas agree.
+ * - vector clocks, writes acknowledged only after fsync: no acknowledged write is lost, whatever the faults,
+ *   and through a join or a leave (a spare node joins, or a member leaves, mid-run);
+ * - R + W > N, strict quorum, no faults, no membership change: no stale reads;
+ * - always: no phantom reads; every acknowledged write's key can be read after the heal; after the heal and the
+ *   final read phase (with its read repairs), every key's replicas agree.
  *
  * A failure is shrunk by fast-check to a minimal case (fewer nodes, fewer faults, a smaller workload) and
  * reported with the fast-check seed and path that replay it, and the minimal scenario as YAML for `sim run`.
@@ -23,6 +25,13 @@ export interface DrawnFault {
   tear: boolean;
 }
 
+/** A membership change during the run: the spare `n<nodes>` joins, or member `node` (mod nodes) leaves. */
+export interface DrawnChange {
+  kind: 'none' | 'join' | 'leave';
+  atSeconds: number;
+  node: number;
+}
+
 export interface DrawnCase {
   nodes: number;
   n: number;
@@ -33,6 +42,7 @@ export interface DrawnCase {
   rate: number;
   keys: number;
   faults: DrawnFault[];
+  change: DrawnChange;
   seed: number;
   /**
    * A bug injected on purpose, invisible to the promises: the configuration still claims vector clocks and
@@ -86,6 +96,8 @@ export function drawnCaseArbitrary(sabotage?: PropertyCheckOptions['sabotage']):
       rate: fc.integer({ min: 20, max: 120 }),
       keys: fc.integer({ min: 3, max: 30 }),
       faults: fc.array(fault, { maxLength: 5 }),
+      // 'none' first: shrinking heads for it. Late enough that the change's catch-up pass ends before the load.
+      change: fc.record({ kind: fc.constantFrom('none', 'join', 'leave') as fc.Arbitrary<DrawnChange['kind']>, atSeconds: fc.integer({ min: 1, max: DURATION_SECONDS - QUIESCENCE_SECONDS - 3 }), node: fc.nat(15) }),
       seed: fc.nat(1_000_000),
       sabotage: fc.constant(sabotage ?? 'none'),
     })
@@ -98,7 +110,7 @@ export function drawnCaseArbitrary(sabotage?: PropertyCheckOptions['sabotage']):
 
 export function caseToScenario(drawn: DrawnCase): Scenario {
   const node = (index: number) => `n${index % drawn.nodes}`;
-  const faults = drawn.faults.map((f) => {
+  const faults: Record<string, unknown>[] = drawn.faults.map((f) => {
     const at = `${f.atSeconds}s`;
     switch (f.kind) {
       case 'isolate':
@@ -117,6 +129,8 @@ export function caseToScenario(drawn: DrawnCase): Scenario {
         return { at, loss: { probability: f.amount / 10, for: '1s' } };
     }
   });
+  const change = membershipChange(drawn);
+  if (change !== undefined) faults.push(change);
   return scenarioSchema.parse({
     name: 'property-check',
     description: 'drawn by dynalab check',
@@ -127,6 +141,8 @@ export function caseToScenario(drawn: DrawnCase): Scenario {
       nodes: drawn.nodes, vnodes: 16, n: drawn.n, r: drawn.r, w: drawn.w, conflict: drawn.sabotage === 'lww' ? 'lww' : drawn.conflict,
       sloppyQuorum: drawn.sloppyQuorum, requestTimeout: '300ms',
       storage: { memtableBytes: '64KiB', syncWrites: drawn.sabotage !== 'ack-before-fsync' },
+      // A change: gossip every 200 ms (settle = 5 rounds), so the switch and its catch-up pass fit in the run.
+      ...(change !== undefined ? { spareNodes: drawn.change.kind === 'join' ? 1 : 0, ringGossipInterval: '200ms' } : {}),
     },
     network: { latency: { kind: 'lognormal', medianMs: 0.5, sigma: 0.6 } },
     workload: {
@@ -167,9 +183,26 @@ export function brokenPromises(drawn: DrawnCase, result: RunResult): string[] {
   return broken;
 }
 
-/** R + W > N with strict quorum and no faults: every read sees every write acknowledged before it began. */
+/**
+ * R + W > N with strict quorum, no faults and no membership change: every read sees every write acknowledged
+ * before it began. (While a ring switch spreads, a coordinator on the new ring and one on the old can use
+ * quorums that do not meet.)
+ */
 function promisesFreshReads(drawn: DrawnCase): boolean {
-  return drawn.r + drawn.w > drawn.n && !drawn.sloppyQuorum && drawn.faults.length === 0;
+  return drawn.r + drawn.w > drawn.n && !drawn.sloppyQuorum && drawn.faults.length === 0 && membershipChange(drawn) === undefined;
+}
+
+/**
+ * The drawn change as a scenario fault; none when none was drawn, or when a leave would take the ring below N.
+ * The leaver is one no drawn fault crashes (a scenario refuses a leave by a node that is down).
+ */
+function membershipChange(drawn: DrawnCase): { at: string; join?: { node: string }; leave?: { node: string } } | undefined {
+  const { kind, atSeconds, node } = drawn.change;
+  if (kind === 'join') return { at: `${atSeconds}s`, join: { node: `n${drawn.nodes}` } };
+  if (kind !== 'leave' || drawn.nodes - 1 < drawn.n) return undefined;
+  const crashed = new Set(drawn.faults.filter((f) => f.kind === 'crash').map((f) => f.node % drawn.nodes));
+  const candidates = [...Array(drawn.nodes).keys()].filter((i) => !crashed.has(i));
+  return candidates.length === 0 ? undefined : { at: `${atSeconds}s`, leave: { node: `n${candidates[node % candidates.length]}` } };
 }
 
 export function runPropertyCheck(options: PropertyCheckOptions): PropertyCheckReport {
@@ -213,6 +246,8 @@ export function scenarioToYaml(drawn: DrawnCase): string {
     cluster: {
       nodes: scenario.cluster.nodes, vnodes: scenario.cluster.vnodes, n: scenario.cluster.n, r: scenario.cluster.r, w: scenario.cluster.w,
       conflict: scenario.cluster.conflict, sloppyQuorum: scenario.cluster.sloppyQuorum, requestTimeout: `${scenario.cluster.requestTimeout / 1000}ms`,
+      ...(scenario.cluster.spareNodes > 0 ? { spareNodes: scenario.cluster.spareNodes } : {}),
+      ...(scenario.cluster.ringGossipInterval !== undefined ? { ringGossipInterval: `${scenario.cluster.ringGossipInterval / 1000}ms` } : {}),
       storage: { memtableBytes: scenario.cluster.storage.memtableBytes, syncWrites: scenario.cluster.storage.syncWrites },
     },
     network: { latency: scenario.network.latency },

@@ -42,7 +42,8 @@ export function checkCommand(yargs: Argv): Argv {
       }
       if (report.ok) {
         console.log(`dynalab check: ${report.runs} drawn scenarios, every promise kept (${seconds.toFixed(1)} s, seed ${seed})`);
-        console.log('  promises: vclock keeps every acknowledged write; R+W>N strict quorum without faults reads fresh; replicas agree after heal + final reads');
+        console.log('  promises: vclock keeps every acknowledged write (faults, joins and leaves included); R+W>N strict quorum without faults or');
+        console.log('  membership changes reads fresh; no phantom reads; every key readable after the heal; replicas agree after heal + final reads');
         console.log(`replay: npx dynalab check --runs ${runs} --seed ${seed}`);
         removeCreatedDirs(created);
         return;
