@@ -1407,6 +1407,15 @@ export class StorageNode {
       }
       case 'replica-write':
       case 'hint-delivery': {
+        // A hint is meant for a key's owner. A stand-in whose ring is stale (it missed a join while cut off)
+        // can offer it to a node that no longer owns the key; taken here, the version would sit where no read
+        // looks, and the hint would be gone (found by `dynalab check` once it drew joins). Refused, the hint
+        // stays, and the stand-in re-homes it once gossip brings it the ring (offerHint). Membership on only:
+        // a static ring never moves a key.
+        if (message.type === 'hint-delivery' && this.membershipState?.gossip.enabled === true && !this.preferenceList(message.key).includes(this.id)) {
+          this.send(from, { type: 'replica-write-ack', requestId: message.requestId, ok: false, error: `${this.id} does not own this key (the ring changed)` });
+          return;
+        }
         let set: SiblingSet;
         try {
           set = decodeOwnedSiblingSet(message.siblings); // a view into the decoder's private copy

@@ -10,7 +10,10 @@ import { scenarioSchema, type Scenario } from './scenario/schema';
  *
  * - vector clocks, writes acknowledged only after fsync: no acknowledged write is lost, whatever the faults,
  *   and through a join or a leave (a spare node joins, or a member leaves, mid-run);
+ * - last-writer-wins with the clocks in step (no clock jump drawn): no acknowledged write is lost except to a
+ *   write that may legitimately have out-stamped it (the lost-writes checker's LWW rule);
  * - R + W > N, strict quorum, no faults, no membership change: no stale reads;
+ * - no faults, no membership change: at most one conditional write wins per version;
  * - always: no phantom reads; every acknowledged write's key can be read after the heal; after the heal and the
  *   final read phase (with its read repairs), every key's replicas agree.
  *
@@ -152,7 +155,7 @@ export function caseToScenario(drawn: DrawnCase): Scenario {
     faults,
     // Stale reads fail the file's run only where they break a promise (as brokenPromises judges), so `sim run`
     // on a written failure fails for the reason the check did.
-    checks: ['lost-writes', promisesFreshReads(drawn) ? 'stale-reads' : { 'stale-reads': { maxStaleRate: 1 } }, 'siblings'],
+    checks: ['lost-writes', promisesFreshReads(drawn) ? 'stale-reads' : { 'stale-reads': { maxStaleRate: 1 } }, 'siblings', ...(promisesOneCasWinner(drawn) ? ['cas-winners'] : [])],
     // The sabotaged store resolves by timestamp; the checks still judge the promise it claims (vector clocks).
     ...(drawn.sabotage === 'lww' ? { judgeConflictAs: drawn.conflict } : {}),
   });
@@ -165,6 +168,10 @@ export function brokenPromises(drawn: DrawnCase, result: RunResult): string[] {
   const lost = verdict('lost-writes');
   if (drawn.conflict === 'vclock') {
     if (lost?.verdict === 'fail') broken.push(`vector clocks lost an acknowledged write: ${lost.counterexamples[0]?.explanation ?? lost.summary}`);
+  } else if (!drawn.faults.some((f) => f.kind === 'clock-jump') && lost?.verdict === 'fail') {
+    // Every clock reads true time (the drawn scenarios set no skew or drift): a write acknowledged at t carries a
+    // timestamp ≤ t, and only a write invoked after t can out-stamp it — which the checker's LWW rule allows.
+    broken.push(`last-writer-wins with the clocks in step lost an acknowledged write: ${lost.counterexamples[0]?.explanation ?? lost.summary}`);
   }
   // Every fault is healed and every crashed node restarted before the final reads, which retry for seconds:
   // a key no final read could get through to is the store failing to serve it, and its acknowledged writes
@@ -176,6 +183,10 @@ export function brokenPromises(drawn: DrawnCase, result: RunResult): string[] {
     broken.push(`a read returned what a correct store cannot return: ${stale?.counterexamples.find((c) => c.explanation.startsWith('phantom'))?.explanation ?? stale?.summary}`);
   } else if (promisesFreshReads(drawn) && stale?.verdict === 'fail') {
     broken.push(`R+W>N with no faults served a stale read: ${stale.counterexamples[0]?.explanation ?? stale.summary}`);
+  }
+  const cas = verdict('cas-winners');
+  if (promisesOneCasWinner(drawn) && cas?.verdict === 'fail') {
+    broken.push(`with no faults and no ring change, two conditional writes won one version: ${cas.counterexamples[0]?.explanation ?? cas.summary}`);
   }
   if (result.figures.finalDivergentKeys > 0) {
     broken.push(`${result.figures.finalDivergentKeys} keys still have disagreeing replicas after the heal and the final read phase`);
@@ -190,6 +201,11 @@ export function brokenPromises(drawn: DrawnCase, result: RunResult): string[] {
  */
 function promisesFreshReads(drawn: DrawnCase): boolean {
   return drawn.r + drawn.w > drawn.n && !drawn.sloppyQuorum && drawn.faults.length === 0 && membershipChange(drawn) === undefined;
+}
+
+/** Conditional writes take turns at the key's first owner: one winner per version while every node agrees on it. */
+function promisesOneCasWinner(drawn: DrawnCase): boolean {
+  return drawn.faults.length === 0 && membershipChange(drawn) === undefined;
 }
 
 /**

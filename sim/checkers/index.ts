@@ -1,4 +1,5 @@
 import type { HistoryEvent } from '../history';
+import { checkCasWinners } from './cas-winners';
 import type { ConvergenceSample } from './convergence';
 import { checkConvergence } from './convergence';
 import { checkLinearizability } from './linearizability';
@@ -19,7 +20,7 @@ import type { ConflictMode } from './supersession';
 export type { CheckerResult, Counterexample, Verdict } from './result';
 export type { ConvergenceSample } from './convergence';
 export type { ConflictMode } from './supersession';
-export { checkConvergence, checkLinearizability, checkLostWrites, checkLwwLostOverwrites, checkSession, checkSiblings, checkStaleReads };
+export { checkCasWinners, checkConvergence, checkLinearizability, checkLostWrites, checkLwwLostOverwrites, checkSession, checkSiblings, checkStaleReads };
 
 export interface CheckerRunOptions {
   /** The cluster's conflict mode (scenario `cluster.conflict`, also accepted as `conflict`); default 'vclock'. */
@@ -37,7 +38,7 @@ export interface Checker {
   run(history: readonly HistoryEvent[], options?: CheckerRunOptions): CheckerResult;
 }
 
-export const CHECKER_NAMES = ['lost-writes', 'stale-reads', 'linearizability', 'session', 'convergence', 'siblings', 'lww-lost-overwrites'] as const;
+export const CHECKER_NAMES = ['lost-writes', 'stale-reads', 'linearizability', 'session', 'convergence', 'siblings', 'lww-lost-overwrites', 'cas-winners'] as const;
 export type CheckerName = (typeof CHECKER_NAMES)[number];
 
 function modeOf(options: CheckerRunOptions, checker: string): ConflictMode {
@@ -112,6 +113,10 @@ export const CHECKERS: Readonly<Record<CheckerName, Checker>> = {
         maxLost: numberOption(options, 'maxLost', 'lww-lost-overwrites'),
         maxCounterexamples: numberOption(options, 'maxCounterexamples', 'lww-lost-overwrites'),
       }),
+  },
+  'cas-winners': {
+    name: 'cas-winners',
+    run: (history, options = {}) => checkCasWinners(history, { maxCounterexamples: numberOption(options, 'maxCounterexamples', 'cas-winners') }),
   },
 };
 

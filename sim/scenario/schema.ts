@@ -199,7 +199,7 @@ const fault = z
     }
   });
 
-export const checkName = z.enum(['lost-writes', 'stale-reads', 'linearizability', 'session', 'convergence', 'siblings', 'lww-lost-overwrites']);
+export const checkName = z.enum(['lost-writes', 'stale-reads', 'linearizability', 'session', 'convergence', 'siblings', 'lww-lost-overwrites', 'cas-winners']);
 export type CheckName = z.output<typeof checkName>;
 const CHECK_NAMES = checkName.options;
 type CheckSetting = number | string | boolean;
@@ -227,6 +227,7 @@ const CHECK_SETTINGS = {
   siblings: z.strictObject({ maxSiblings: count.optional(), maxCounterexamples }),
   /** maxLost: lost overwrites still ok (default 0). */
   'lww-lost-overwrites': z.strictObject({ maxLost: count.optional(), maxCounterexamples }),
+  'cas-winners': z.strictObject({ maxCounterexamples }),
 } satisfies Record<CheckName, z.ZodType>;
 const RUNNER_INPUTS = ['mode', 'conflict', 'samples', 'healTime'];
 

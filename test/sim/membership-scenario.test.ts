@@ -147,4 +147,20 @@ faults:
 checks: [lost-writes]`;
     expect(verdicts(body, 0)['lost-writes']).toMatch(/^ok: all \d+ acknowledged writes/);
   });
+  it('a hint offered by a stand-in with a stale ring is refused by a node that no longer owns the key', () => {
+    // `dynalab check --runs 1500 --seed 7` (drawing joins): n3, cut off while n5 joined, took a write as a stand-in
+    // and, after the heal, handed its hint to the key's old owner before gossip told it of n5. The old owner
+    // took it and the hint was gone: the final read (at n5) lacked an acknowledged write.
+    const body = `duration: 14s
+quiescence: 5s
+cluster: { nodes: 5, spareNodes: 1, vnodes: 16, n: 1, r: 1, w: 1, sloppyQuorum: true, requestTimeout: 300ms, ringGossipInterval: 200ms, storage: { memtableBytes: 65536 } }
+network: { latency: { kind: lognormal, medianMs: 0.5, sigma: 0.6 } }
+workload: { rate: 20, clients: 8, keys: 3, distribution: uniform, mix: { get: 0.45, put: 0.4, delete: 0.1, cas: 0.05 }, valueBytes: { min: 8, max: 64 }, readModifyWrite: 0.7 }
+faults:
+  - { at: 3s, partition: { isolate: n3 } }
+  - { at: 1s, partition: { isolate: n0 } }
+  - { at: 1s, join: { node: n5 } }
+checks: [lost-writes]`;
+    expect(verdicts(body, 196085)['lost-writes']).toMatch(/^ok: all \d+ acknowledged writes/);
+  });
 });

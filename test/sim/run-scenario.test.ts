@@ -245,6 +245,19 @@ describe('each checker catches the store broken on purpose', () => {
     expect(verdictOf(result, 'siblings').verdict).toBe('fail');
   });
 
+  it('cas-winners: racing conditional writes keep one winner per version, until a join has entry nodes disagree on the first owner', () => {
+    // The per-key turns at the first owner hold while every entry node agrees who that is; while a join's ring
+    // switch spreads, two owners each run a turn (found by a protocol review; the README says so).
+    const hot = (faults: unknown[]) =>
+      runScenario(scenario({ duration: '12s', quiescence: '3s', cluster: { spareNodes: 1, sloppyQuorum: false, ringGossipInterval: '1s' }, workload: { rate: 600, clients: 32, keys: 4, mix: { get: 0.3, cas: 0.7 } }, faults, checks: ['cas-winners'] }));
+    const calm = verdictOf(hot([]).result, 'cas-winners');
+    expect(calm.verdict, calm.summary).toBe('ok');
+    expect(calm.figures.acknowledged).toBeGreaterThan(1000);
+    const joining = verdictOf(hot([{ at: '2s', join: { node: 'n5' } }]).result, 'cas-winners');
+    expect(joining.verdict).toBe('fail');
+    expect(joining.figures.doubleWins).toBeGreaterThan(0);
+  });
+
   it('linearizability: a single-copy store passes; N=3 with R=W=1 is caught', () => {
     const single = runScenario(scenario({ cluster: { nodes: 1, n: 1, r: 1, w: 1 }, workload: { keys: 5, rate: 60, mix: { get: 0.5, put: 0.4, cas: 0.1 }, readModifyWrite: 1 }, checks: ['linearizability'] }));
     expect(verdictOf(single.result, 'linearizability').verdict).toBe('ok');
