@@ -1,11 +1,11 @@
 import { AntiEntropy } from './antientropy/exchange';
-import { Membership } from './membership/membership';
+import { Membership, type CatchUpPlan } from './membership/membership';
 import { recordOf, type MemberRecord } from './membership/ring-state';
 import type { NodeEnvironment, NodeId, Random, TimerId } from './env';
 import { SlotMap } from './slot-map';
 import { decodeMessage, encodeMessage, MessageDecodeError, type CoordinateMessage, type Message } from './replication/messages';
 import { checkKey, checkValue } from './replication/limits';
-import { DATA_PREFIX, dataKey, decodeMicros, encodeMicros, HINT_PREFIX, hintKey, parseHintKey, RING_STATE_KEY, userKeyOfData } from './replication/keys';
+import { CATCH_UP_KEY, DATA_PREFIX, dataKey, decodeMicros, encodeMicros, HINT_PREFIX, hintKey, parseHintKey, RING_STATE_KEY, userKeyOfData } from './replication/keys';
 import { validateQuorum } from './replication/quorum';
 import { ReadRequest, type ReadOutcome } from './replication/read-coordinator';
 import { Suspicion } from './replication/suspicion';
@@ -14,6 +14,7 @@ import { WriteRequest, type WriteOutcome } from './replication/write-coordinator
 import { buildRing, keyPosition, lookupPosition, successorIndex, type Member, type PartitionStrategy, type Ring } from './ring';
 import { fnv1a30, prefixEnd } from './storage/bytes';
 import { StorageEngine, type WriteOp } from './storage/engine';
+import { WriteOutcomeUnknownError } from './storage/errors';
 import type { StorageOptions } from './storage/options';
 import {
   contextOf, decodeContext, decodeOwnedSiblingSet, decodeSiblingSet, EMPTY_CONTEXT, emptySet, encodeContext, encodeSiblingSet, etag, isDeleted, liveValues,
@@ -725,7 +726,7 @@ export class StorageNode {
     for (const target of targets) {
       if (target.node === this.id && unreached.length > 0) {
         request.asking(target);
-        this.storeReplica(message.key, next, [target.hintFor, ...unreached], (error) => this.writeReplied(request, this.id, error === null, error?.message ?? ''), encoded, stored);
+        this.storeReplica(message.key, next, [target.hintFor, ...unreached], (error) => this.localReplied(request, error), encoded, stored);
       } else {
         this.sendReplicaWrite(request, target, message.key, encoded, next, stored);
       }
@@ -769,11 +770,21 @@ export class StorageNode {
     if (owners.length > 0) this.storeReplica(key, set, owners, () => {});
   }
 
+  /**
+   * This node's own replica answered. A write applied here whose fsync failed is neither an acknowledgement
+   * nor a refusal (a refusal counts toward "certainly not applied" when every replica refuses): it is left
+   * unanswered, as a remote replica leaves it, and the request's timeout reports the outcome unknown.
+   */
+  private localReplied(request: WriteRequest, error: Error | null): void {
+    if (error instanceof WriteOutcomeUnknownError) return;
+    this.writeReplied(request, this.id, error === null, error?.message ?? '');
+  }
+
   /** `local`: this replica's copy, when the caller loaded it in this same turn (see storeReplica). */
   private sendReplicaWrite(request: WriteRequest, target: Target, key: Uint8Array, encoded: Uint8Array, set: SiblingSet, local: StoredSet | null = null): void {
     request.asking(target);
     if (target.node === this.id) {
-      this.storeReplica(key, set, target.hintFor, (error) => this.writeReplied(request, this.id, error === null, error?.message ?? ''), encoded, local);
+      this.storeReplica(key, set, target.hintFor, (error) => this.localReplied(request, error), encoded, local);
       return;
     }
     this.send(target.node, { type: 'replica-write', requestId: request.requestId, key, siblings: encoded, hintFor: target.hintFor, ttlMicros: 0 });
@@ -1138,8 +1149,15 @@ export class StorageNode {
       if (node === this.id || node === owner.id) continue;
       const moved = hintKey(node, key);
       this.counters.hintsStored++;
-      if (this.engine.getView(moved) !== undefined) this.counters.hintsRefreshed++;
-      ops.push({ type: 'put', key: moved, value: stamp.slice() });
+      // A hint already waiting for that owner keeps the later stamp: re-stamps only move forward, which is
+      // what lets an answer to an older offer tell that a newer version is still to be delivered.
+      const waiting = this.engine.getView(moved);
+      let value = stamp.slice();
+      if (waiting !== undefined) {
+        this.counters.hintsRefreshed++;
+        if (decodeMicros(waiting) > decodeMicros(stamp)) value = waiting.slice();
+      }
+      ops.push({ type: 'put', key: moved, value });
       this.rehomedTo.push(node);
     }
     ops.push({ type: 'delete', key: stored.slice() });
@@ -1308,13 +1326,33 @@ export class StorageNode {
         ringChanged: () => this.antiEntropy?.ringChanged(),
         // Fsynced like any write; a failed one leaves the last state kept (storage failure is reported anyway).
         persist: (records) => this.engine.put(RING_STATE_KEY, encodeMessage({ type: 'ring-gossip', requestId: 0, reply: false, records: [...records] }), undefined, () => {}),
+        // Waits for the fsync (a failed one means failed storage, reported as such; the change goes on).
+        persistCatchUp: (plan, done) => {
+          if (plan === null) this.engine.delete(CATCH_UP_KEY, () => done());
+          else this.engine.put(CATCH_UP_KEY, encoder.encode(JSON.stringify(plan)), undefined, () => done());
+        },
       },
       this.config.members,
       this.initialRing,
       { gossipIntervalMicros: m.gossipMicros, settleMicros: m.settleMicros, batch: m.batch, scanLimit: 16 * m.batch, retryMicros: 4 * this.config.requestTimeoutMicros, skipTransfer: m.broken.skipTransfer === true },
       this.restoredRingRecords(),
+      this.restoredCatchUp(),
     );
     this.membershipState.start();
+  }
+
+  /** The catch-up pass owed from before a restart (see persistCatchUp), if any and readable. */
+  private restoredCatchUp(): CatchUpPlan | undefined {
+    try {
+      const stored = this.engine.get(CATCH_UP_KEY);
+      if (stored === undefined) return undefined;
+      const plan = JSON.parse(decoder.decode(stored)) as CatchUpPlan;
+      const ok = (plan.direction === 'pull' || plan.direction === 'push') && Array.isArray(plan.plans) &&
+        plan.plans.every((p) => typeof p.peer === 'string' && Array.isArray(p.ranges) && p.ranges.every((r: { start: unknown; end: unknown }) => Number.isFinite(r.start) && Number.isFinite(r.end)));
+      return ok ? plan : undefined;
+    } catch {
+      return undefined; // unreadable: anti-entropy and read repair are what is left to bring those writes
+    }
   }
 
   /** The ring state this node persisted before it restarted (none on a first start, or if unreadable). */
@@ -1427,6 +1465,9 @@ export class StorageNode {
         const hintFor = message.type === 'replica-write' ? message.hintFor : '';
         this.storeReplica(message.key, set, hintFor, (error) => {
           if (message.requestId === 0) return; // read repair: fire and forget
+          // Applied but not made durable: no answer is the honest one (the coordinator's timeout makes the
+          // write's outcome unknown, and it suspects this node, whose storage has just failed).
+          if (error instanceof WriteOutcomeUnknownError) return;
           this.send(from, { type: 'replica-write-ack', requestId: message.requestId, ok: error === null, error: error?.message ?? '' });
         }, message.siblings);
         return;

@@ -1,6 +1,7 @@
 import type { NodeId } from '../core/env';
 import { buildRing, preferenceList, type Ring } from '../core/ring';
 import { mergeStates, placementRing, EMPTY_STATE, fingerprint, type RingState } from '../core/membership/ring-state';
+import type { MembershipChange } from '../core/membership/membership';
 import { StorageNode, zeroCounters, type NodeConfig, type NodeCounters, type ReadResult, type WriteOptions, type WriteResult } from '../core/node';
 import type { CrashMode } from './disk';
 import type { NodeLoad } from './load-balance';
@@ -58,6 +59,8 @@ export class SimCluster {
   private readonly retiredCounters: NodeCounters = zeroCounters();
   /** Replica reads + writes of each node's crashed incarnations (see nodeLoads). */
   private readonly retiredReplicaOperations = new Map<NodeId, number>();
+  /** Joins and leaves that crashed incarnations carried out (a restarted node starts a new list). */
+  private readonly retiredChanges = new Map<NodeId, MembershipChange[]>();
 
   constructor(readonly options: SimClusterOptions) {
     if (!(Number.isInteger(options.nodes) && options.nodes >= 1)) throw new RangeError(`nodes must be a positive integer, got ${options.nodes}`);
@@ -123,9 +126,27 @@ export class SimCluster {
     if (node) {
       addCounters(this.retiredCounters, node.counters);
       this.retiredReplicaOperations.set(id, (this.retiredReplicaOperations.get(id) ?? 0) + node.counters.replicaReads + node.counters.replicaWrites);
+      this.retiredChanges.set(id, this.membershipChanges(id));
     }
     this.world.crash(id, mode);
     this.nodes.set(id, null);
+  }
+
+  /**
+   * The joins and leaves node `id` carried out, over all its incarnations. A catch-up pass an incarnation
+   * resumed after a restart is folded into the change it finishes (its keys added, its end time taken).
+   */
+  membershipChanges(id: NodeId): MembershipChange[] {
+    const changes = (this.retiredChanges.get(id) ?? []).map((change) => ({ ...change }));
+    for (const change of this.nodes.get(id)?.membership?.changes ?? []) {
+      const owed = change.resumed === true ? [...changes].reverse().find((c) => c.kind === change.kind && c.caughtUpAtMicros === null) : undefined;
+      if (owed === undefined) changes.push({ ...change });
+      else {
+        owed.keys += change.keys;
+        owed.caughtUpAtMicros = change.caughtUpAtMicros;
+      }
+    }
+    return changes;
   }
 
   /**

@@ -182,12 +182,18 @@ export function runScenario(scenario: Scenario, options: RunOptions = {}): Scena
   let sampleRound = 0;
   let watched: string[] = [];
   const sample = () => {
+    // Not during the final read phase (a run shorter than one interval had its first sample land there).
+    if (simulator.nowMicros > scenario.duration) return;
     // Without a heal (no fault, or none healed) from the start: the replicas must still come to agree.
     if (simulator.nowMicros >= nemesis.lastHealMicros) {
-      const fresh = workload.settledSample(300, simulator.nowMicros, c.requestTimeout, sampleRound++);
-      const keys = watched.length === 0 ? fresh : [...new Set([...watched, ...fresh])];
-      watched = [];
-      samples.push({ time: simulator.nowMicros, divergentKeys: divergentKeys(cluster, keys, watched), sampledKeys: keys.length });
+      const now = simulator.nowMicros;
+      const fresh = workload.settledSample(300, now, c.requestTimeout, sampleRound++);
+      // A watched key with a write in flight again is carried over, not counted: a write still reaching its
+      // last replica is not divergence (the same rule as for fresh keys).
+      const carried = watched.filter((key) => !workload.isSettled(key, now, c.requestTimeout));
+      const keys = watched.length === 0 ? fresh : [...new Set([...watched.filter((key) => workload.isSettled(key, now, c.requestTimeout)), ...fresh])];
+      watched = carried;
+      samples.push({ time: now, divergentKeys: divergentKeys(cluster, keys, watched), sampledKeys: keys.length });
     }
     if (simulator.nowMicros + sampleEvery <= scenario.duration) simulator.schedule(sampleEvery, EventTag.Control, sample);
   };
@@ -203,7 +209,7 @@ export function runScenario(scenario: Scenario, options: RunOptions = {}): Scena
   // and the copies it left are divergence like any other. At the end also when the duration is off the 0.5 s
   // grid (else a run that never converged read 'too early to judge', not 'fail').
   if (simulator.nowMicros >= nemesis.lastHealMicros) {
-    if (samples[samples.length - 1]!.time === simulator.nowMicros) samples.pop();
+    if (samples.length > 0 && samples[samples.length - 1]!.time === simulator.nowMicros) samples.pop();
     const keys = [...workload.touchedKeys];
     samples.push({ time: simulator.nowMicros, divergentKeys: divergentKeys(cluster, keys), sampledKeys: keys.length });
   }
@@ -411,7 +417,7 @@ function watchRing(cluster: SimCluster, durationMicros: number): () => Membershi
       // A node stamps its changes on its own clock; figures are in true (simulated) time, so skew, drift and
       // steps of that clock do not show up as negative or stretched times.
       const clock = cluster.world.machine(id).clock;
-      for (const change of cluster.node(id)?.membership?.changes ?? []) {
+      for (const change of cluster.membershipChanges(id)) {
         const announced = clock.trueMicrosAt(change.announcedAtMicros);
         const finished = change.finishedAtMicros === null ? null : clock.trueMicrosAt(change.finishedAtMicros);
         changes.push({

@@ -205,10 +205,15 @@ export class Workload {
     const out: string[] = [];
     for (const i of spreadIndexes(list.length, count, round)) {
       const key = list[i]!;
-      const activity = this.writeActivity.get(key)!;
-      if (activity.inFlight === 0 && nowMicros - activity.lastEndedAtMicros >= settleMicros) out.push(key);
+      if (this.isSettled(key, nowMicros, settleMicros)) out.push(key);
     }
     return out;
+  }
+
+  /** No write of `key` in flight, and the last one ended at least `settleMicros` ago (see settledSample). */
+  isSettled(key: string, nowMicros: number, settleMicros: number): boolean {
+    const activity = this.writeActivity.get(key);
+    return activity === undefined || (activity.inFlight === 0 && nowMicros - activity.lastEndedAtMicros >= settleMicros);
   }
 
   /** A client request is over: answered (or definitely refused) or not. */

@@ -63,6 +63,14 @@ export interface MembershipHost {
   ringChanged(ring: Ring): void;
   /** Keep `records` durably; a restart passes them back as `restored`. Errors are the host's to report. */
   persist(records: readonly MemberRecord[]): void;
+  /** Keep (or with null, clear) the catch-up pass owed; `done` once durable. A restart passes it back. */
+  persistCatchUp(plan: CatchUpPlan | null, done: () => void): void;
+}
+
+/** A catch-up pass owed (step 4): the change's streams, to run once more. */
+export interface CatchUpPlan {
+  direction: 'pull' | 'push';
+  plans: readonly StreamPlan[];
 }
 
 export interface MembershipOptions {
@@ -89,6 +97,8 @@ export interface MembershipChange {
   streams: number;
   /** When the catch-up pass (step 4) finished; null until then. */
   caughtUpAtMicros: number | null;
+  /** A catch-up pass this incarnation resumed after a restart (the change itself was an earlier one's). */
+  resumed?: boolean;
 }
 
 export class Membership {
@@ -106,8 +116,12 @@ export class Membership {
   private catchUp: { timer: TimerId | undefined; cancel: (() => void) | undefined } | undefined;
   private stopped = false;
 
+  /** A catch-up owed from before a restart, run once start() is called. */
+  private readonly restoredCatchUp: CatchUpPlan | undefined;
+
   /** `restored`: the records this node persisted before a restart (they merge over the static list). */
-  constructor(private readonly host: MembershipHost, members: readonly Member[], ring: Ring, private readonly options: MembershipOptions, restored: readonly MemberRecord[] = []) {
+  constructor(private readonly host: MembershipHost, members: readonly Member[], ring: Ring, private readonly options: MembershipOptions, restored: readonly MemberRecord[] = [], restoredCatchUp?: CatchUpPlan) {
+    this.restoredCatchUp = restoredCatchUp;
     // Every node of a cluster starts from the same member list: build its (immutable) state and key once.
     let initial = initialStates.get(members);
     if (initial === undefined) {
@@ -147,6 +161,14 @@ export class Membership {
     this.gossip.start();
     // Restarted mid-change from persisted state: nothing new will arrive to say so, so resume now.
     this.resumeOwnChange();
+    const owed = this.restoredCatchUp;
+    if (owed !== undefined && this.task === undefined) {
+      const now = this.host.clock.nowMicros();
+      const kind = owed.direction === 'pull' ? 'join' : 'leave';
+      const change: MembershipChange = { kind, node: this.host.self, announcedAtMicros: now, transferStartedAtMicros: now, finishedAtMicros: now, keys: 0, streams: owed.plans.length, caughtUpAtMicros: null, resumed: true };
+      this.changes.push(change);
+      this.scheduleCatchUp(owed, change, this.moved(owed.direction));
+    }
   }
 
   stop(): void {
@@ -282,34 +304,53 @@ export class Membership {
     const change = this.changes.at(-1)!;
     change.transferStartedAtMicros = this.host.clock.nowMicros();
     change.streams = plans.length;
-    const before = direction === 'pull' ? this.transfer.figures.keysReceived : this.transfer.figures.keysSent;
-    const moved = () => (direction === 'pull' ? this.transfer.figures.keysReceived : this.transfer.figures.keysSent) - before;
     const run = this.options.skipTransfer === true ? [] : plans;
-    const start = (done: () => void) => (direction === 'pull' ? this.transfer.pull(run, done) : this.transfer.push(run, done));
+    const before = this.moved(direction);
     const finished = () => {
       if (this.stopped || this.task !== task) return;
-      change.keys = moved();
-      change.finishedAtMicros = this.host.clock.nowMicros();
-      this.task = undefined;
-      this.gossip.update(withStatus(this.state, this.host.self, then));
-      // Step 4, once coordinators have had `settle` to switch.
-      if (this.catchUp?.timer !== undefined) this.host.clock.cancelTimer(this.catchUp.timer);
-      this.catchUp?.cancel?.();
-      const catchUp: NonNullable<Membership['catchUp']> = { timer: undefined, cancel: undefined };
-      this.catchUp = catchUp;
-      catchUp.timer = this.host.clock.setTimer(this.options.settleMicros, () => {
-        catchUp.timer = undefined;
-        if (this.stopped) return;
-        catchUp.cancel = start(() => {
-          if (this.stopped || this.catchUp !== catchUp) return;
-          this.catchUp = undefined;
-          change.keys = moved();
-          change.caughtUpAtMicros = this.host.clock.nowMicros();
-        });
+      change.keys = this.moved(direction) - before;
+      // The catch-up is owed from the moment the ring switches: kept durably first, so a restart in between
+      // still runs it (found by a review: a joiner restarted before its catch-up never ran it, and N = 1 writes
+      // whose pending-owner copies were lost were lost for good).
+      this.host.persistCatchUp({ direction, plans: run }, () => {
+        if (this.stopped || this.task !== task) return;
+        change.finishedAtMicros = this.host.clock.nowMicros();
+        this.task = undefined;
+        this.gossip.update(withStatus(this.state, this.host.self, then));
+        this.scheduleCatchUp({ direction, plans: run }, change, before);
       });
     };
-    task.cancel = start(finished);
+    task.cancel = direction === 'pull' ? this.transfer.pull(run, finished) : this.transfer.push(run, finished);
   }
+
+  /** Sibling sets this node has received (pull) or sent (push) so far. */
+  private moved(direction: 'pull' | 'push'): number {
+    return direction === 'pull' ? this.transfer.figures.keysReceived : this.transfer.figures.keysSent;
+  }
+
+  /**
+   * Step 4: the same streams once more, `settle` from now (once coordinators have switched); then the durable
+   * "catch-up owed" record is cleared. `before`: the transfer figure the change's key count starts from.
+   */
+  private scheduleCatchUp(plan: CatchUpPlan, change: MembershipChange, before: number): void {
+    if (this.catchUp?.timer !== undefined) this.host.clock.cancelTimer(this.catchUp.timer);
+    this.catchUp?.cancel?.();
+    const catchUp: NonNullable<Membership['catchUp']> = { timer: undefined, cancel: undefined };
+    this.catchUp = catchUp;
+    catchUp.timer = this.host.clock.setTimer(this.options.settleMicros, () => {
+      catchUp.timer = undefined;
+      if (this.stopped) return;
+      const done = () => {
+        if (this.stopped || this.catchUp !== catchUp) return;
+        this.catchUp = undefined;
+        change.keys = this.moved(plan.direction) - before;
+        change.caughtUpAtMicros = this.host.clock.nowMicros();
+        this.host.persistCatchUp(null, () => {});
+      };
+      catchUp.cancel = plan.direction === 'pull' ? this.transfer.pull(plan.plans, done) : this.transfer.push(plan.plans, done);
+    });
+  }
+
 }
 
 /** Initial state and placement key per member list (a 500-node simulation built them 500 times over). */

@@ -8,6 +8,7 @@ import { shortText } from './messages';
  *     'd' | user key                               → encoded sibling set (the replica's data)
  *     'h' | u8 ownerLength | owner | user key      → u64 storedAtMicros (a hint: "hand this key to owner")
  *     'r'                                          → the ring-gossip message of this node's ring state
+ *     'c'                                          → JSON of the catch-up pass a join or leave still owes
  *
  * Hints live in the same engine, so they are exactly as durable as data (WAL + fsync before the ack) and a
  * restarted stand-in still delivers them.
@@ -20,6 +21,8 @@ export const HINT_PREFIX = new Uint8Array([HINT]);
 export const DATA_PREFIX = new Uint8Array([DATA]);
 /** Where a node keeps its ring state (membership), so a restart resumes from it rather than the static list. */
 export const RING_STATE_KEY = new Uint8Array([0x72]); // 'r'
+/** Where a node keeps the catch-up pass its last join or leave still owes (membership.ts, step 4). */
+export const CATCH_UP_KEY = new Uint8Array([0x63]); // 'c'
 
 export function dataKey(key: Uint8Array): Uint8Array {
   const out = new Uint8Array(key.length + 1);

@@ -5,7 +5,7 @@ import { compareBytes, hasPrefix, prefixEnd } from './bytes';
 import { crc32, type Checksum32 } from './crc';
 import { isBottommost, pickCompaction, planFullCompaction, type CompactionPlan, type PickerOptions } from './compaction-picker';
 import { isInvisible, KIND_DELETE, KIND_PUT, type Entry } from './entry';
-import { StorageClosedError, StorageCorruptionError, StorageInputError } from './errors';
+import { StorageClosedError, StorageCorruptionError, StorageInputError, WriteOutcomeUnknownError } from './errors';
 import {
   emptyManifest,
   ManifestWriter,
@@ -365,13 +365,14 @@ export class StorageEngine {
     if (this.options.syncWrites) {
       wal.sync((error) => {
         if (error !== null) this.fail(error);
-        done(error);
+        // Applied above (readable now), possibly on disk: not "failed", unknown.
+        done(error === null ? null : new WriteOutcomeUnknownError(error));
       });
     } else if (wal.coalescing) {
       // Acknowledged once this turn's records are appended in one write — still "in the page cache".
       wal.whenAppended((error) => {
         if (error !== null) this.fail(error);
-        done(error);
+        done(error === null ? null : new WriteOutcomeUnknownError(error));
       });
     } else {
       done(null);

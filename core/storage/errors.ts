@@ -29,3 +29,17 @@ export class StorageInputError extends RangeError {
     this.name = 'StorageInputError';
   }
 }
+
+/**
+ * A write that reached the log and the memtable, whose fsync then failed: it is readable now and may or may
+ * not survive a crash, so its outcome is unknown — neither acknowledged nor certainly not applied. A write the
+ * engine refuses before applying (it had already failed) gets the plain error instead. Callers reporting to a
+ * client must say "unknown", not "failed" (found by a review: replicas refused such writes, the coordinator
+ * called them failed, and reads then showed their values).
+ */
+export class WriteOutcomeUnknownError extends Error {
+  constructor(override readonly cause: Error) {
+    super(`written to the log but not made durable, outcome unknown: ${cause.message}`);
+    this.name = 'WriteOutcomeUnknownError';
+  }
+}

@@ -1,7 +1,7 @@
 /** The storage engine's public surface. */
 export { StorageEngine } from './engine';
 export type { KeyValue, RecoveryReport, ScanRange, StorageEnvironment, WriteCallback, WriteOp } from './engine';
-export { StorageClosedError, StorageCorruptionError, StorageInputError } from './errors';
+export { StorageClosedError, StorageCorruptionError, StorageInputError, WriteOutcomeUnknownError } from './errors';
 export type { StorageOptions } from './options';
 export type { StorageStats } from './stats';
 export type { TableMeta } from './table-meta';

@@ -28,7 +28,9 @@ import { KeyWrites } from './supersession';
  * included) that shows a value no write could have produced — one never written to the key, one whose write
  * certainly failed, or one whose write was invoked only after the read returned — or, in vclock mode, shows a
  * version beside a sibling that causally supersedes it (a correct store drops a dominated version when it
- * merges), or in LWW mode more than one value. No configuration excuses either; before these were counted, only the linearizability checker saw
+ * merges), or in LWW mode more than one value. No configuration excuses either — except that clock pruning
+ * (core/versioning/prune.ts, only past 50 entries older than 20 s) can bring a superseded version back as a
+ * false sibling, and this rule reports that cost too; before these were counted, only the linearizability checker saw
  * them, and it rejects every sibling read anyway (found by the checker review).
  *
  * Cost: a read that reflects the frontier of acknowledged writes (acked-frontier.ts) costs O(frontier); only

@@ -200,6 +200,31 @@ describe('each mechanism switched off on purpose', () => {
     expect(broken.missingAfterCatchUp).toEqual([]);
   });
 
+  it('a joiner restarted between its switch and its catch-up pass still runs the pass (it was kept durably)', () => {
+    // Found by a review: the pass lived in a timer only, so a restart skipped it and the writes whose
+    // pending-owner copies were lost (here: never sent) were lost for good at N = 1.
+    const cluster = new SimCluster(single(25, { skipPendingWrites: true }));
+    preload(cluster, 200);
+    cluster.join('n5');
+    const joiner = cluster.node('n5')!;
+    runUntil(cluster, () => joiner.membership!.changes[0]!.transferStartedAtMicros !== 0);
+    const load = writeLoad(cluster, 'live', 20);
+    runUntil(cluster, () => joiner.membership!.status === 'active');
+    load.stop();
+    cluster.advance(20_000);
+    expect(joiner.membership!.changes[0]!.caughtUpAtMicros).toBeNull();
+    const lacking = [...load.acked].filter(([key, value]) => cluster.owners(key).includes('n5') && !cluster.localValues('n5', key).includes(value));
+    expect(lacking.length).toBeGreaterThan(0);
+    cluster.crash('n5');
+    cluster.advance(10_000);
+    cluster.restart('n5');
+    cluster.advance(20_000_000);
+    expect(unreadable(cluster, load.acked, 'n0')).toEqual([]);
+    const [change] = cluster.membershipChanges('n5');
+    expect(change).toMatchObject({ kind: 'join', node: 'n5' });
+    expect(change!.caughtUpAtMicros).not.toBeNull();
+  });
+
   it('a restarted node resumes from the ring state it persisted, not the static member list', () => {
     // Before, a restart rebuilt the ring from the config's members: until gossip reached it, n0 took writes
     // for arcs n5 had taken over, and at N = 1 those were lost (found by a protocol review).
