@@ -21,6 +21,8 @@ export class WriteRequest {
   private readonly asked = new Map<NodeId, Target>();
   private readonly acked = new Set<NodeId>();
   private readonly refused = new Set<NodeId>();
+  /** Why each refusing replica refused (for the client's error). */
+  private readonly reasons: string[] = [];
   private answered = false;
 
   constructor(
@@ -50,15 +52,22 @@ export class WriteRequest {
   reply(from: NodeId, ok: boolean, error: string): void {
     if (!this.asked.has(from) || this.acked.has(from) || this.refused.has(from)) return;
     if (ok) this.acked.add(from);
-    else this.refused.add(from);
+    else {
+      this.refused.add(from);
+      this.reasons.push(`${from}: ${error}`);
+    }
     if (this.answered) return;
     const state = quorumState(this.w, this.asked.size + this.spares.length, this.acked.size, this.refused.size);
     if (state === 'met') this.finish({ status: 'ok', acks: this.acked.size, error: '' });
     else if (state === 'impossible') {
+      // 'fail' only when every replica asked has refused: one still silent may yet apply it (found by a review:
+      // at W = N one refusal settled the outcome as "failed" while two replicas went on to store the write).
+      const silent = this.silent().map((t) => t.node);
       this.finish({
-        status: this.acked.size === 0 ? 'fail' : 'info',
+        status: this.refused.size === this.asked.size ? 'fail' : 'info',
         acks: this.acked.size,
-        error: `quorum not met: ${this.acked.size} of W=${this.w} acknowledged; ${this.refused.size} refused (${error})`,
+        error: `quorum not met: ${this.acked.size} of W=${this.w} acknowledged; ${this.refused.size} refused (${this.reasons.join('; ')})` +
+          (silent.length > 0 ? `; no answer yet from ${silent.join(', ')}, so the outcome is unknown` : ''),
       });
     }
   }
@@ -80,7 +89,8 @@ export class WriteRequest {
     this.finish({
       status: 'info',
       acks: this.acked.size,
-      error: `quorum not met: ${this.acked.size} of W=${this.w} replicas acknowledged within ${(timeoutMicros / 1000).toFixed(0)} ms`,
+      error: `quorum not met: ${this.acked.size} of W=${this.w} replicas acknowledged within ${(timeoutMicros / 1000).toFixed(0)} ms` +
+        silentNote(this.silent().map((t) => t.node), this.reasons),
     });
   }
 
@@ -88,4 +98,10 @@ export class WriteRequest {
     this.answered = true;
     this.onDone(outcome);
   }
+}
+
+/** "(no answer from n1, n2; refused: n3: …)" for a timed-out write's error, or '' when there is nothing to name. */
+function silentNote(silent: readonly NodeId[], reasons: readonly string[]): string {
+  const parts = [...(silent.length > 0 ? [`no answer from ${silent.join(', ')}`] : []), ...(reasons.length > 0 ? [`refused: ${reasons.join('; ')}`] : [])];
+  return parts.length > 0 ? ` (${parts.join('; ')})` : '';
 }

@@ -304,8 +304,16 @@ export function readWal(disk: Disk, name: string, crc32Implementation: Checksum3
     if (end > data.length) return torn();
     const payloadCrc = view.getUint32(offset + 9, true);
     if (checksum(data, offset + WAL_HEADER_BYTES, end) !== payloadCrc) {
-      if (end === data.length && holdsUnwrittenSector(data, offset + WAL_HEADER_BYTES, end)) return torn();
-      throw new StorageCorruptionError(name, offset, end === data.length ? 'WAL record payload checksum mismatch in the last record, with no sector of it zero-filled (not a torn write)' : 'WAL record payload checksum mismatch');
+      // Torn: the last record with a sector that never reached the disk, or a record from one of whose sectors
+      // on the whole rest of the file is zeros (a group commit of several records whose write-back stopped part
+      // way: found by a real-mode review, where a node refused to restart after its disk filled).
+      if ((end === data.length && holdsUnwrittenSector(data, offset + WAL_HEADER_BYTES, end)) || zeroTailStartsWithin(data, offset + WAL_HEADER_BYTES, end)) return torn();
+      throw new StorageCorruptionError(
+        name,
+        offset,
+        (end === data.length ? 'WAL record payload checksum mismatch in the last record, every sector of it written (damage, not an interrupted write)' : 'WAL record payload checksum mismatch') +
+          `; the log cannot be replayed past this point. Restore the data directory from a backup, or move it aside to start this replica empty and let its peers repair it (truncating '${name}' to ${offset} bytes instead keeps what precedes this record; its peers hold what follows)`,
+      );
     }
     if (type !== RECORD_BATCH && type !== RECORD_BATCH_CRC32C) throw new StorageCorruptionError(name, offset, `unknown WAL record type ${type}`);
     try {
@@ -340,6 +348,17 @@ function holdsUnwrittenSector(data: Uint8Array, from: number, end: number): bool
     if (zero) return true;
   }
   return false;
+}
+
+/**
+ * Whether the file is all zeros from some sector boundary in [from, end) to its end: the rest of the file never
+ * reached the disk, starting inside this record.
+ */
+function zeroTailStartsWithin(data: Uint8Array, from: number, end: number): boolean {
+  let last = data.length - 1;
+  while (last >= from && data[last] === 0) last--;
+  const firstZeroSector = Math.max(Math.ceil((last + 1) / SECTOR_BYTES), Math.ceil(from / SECTOR_BYTES)) * SECTOR_BYTES;
+  return firstZeroSector < end;
 }
 
 function allZero(data: Uint8Array, from: number): boolean {

@@ -169,7 +169,7 @@ describe('corruption on the simulated disk', () => {
     const offsets = walRecordOffsets(world.disk, log);
     flip(world.disk, log, offsets[39]! + 40);
     const error = expectCorruption(() => world.open(options), log, offsets[39]);
-    expect(error.message).toMatch(/last record, with no sector of it zero-filled \(not a torn write\)/);
+    expect(error.message).toMatch(/last record, every sector of it written \(damage, not an interrupted write\)/);
 
     // A last record (a 2 KiB value, so it spans sectors) whose final sectors never reached the disk (zeros):
     // torn, dropped, the records before it replay.
@@ -188,6 +188,42 @@ describe('corruption on the simulated disk', () => {
     expect(engine.recovery.droppedWalBytes).toBe(size - last);
     expect(dec(engine.get(enc('small-2')))).toBe('kept');
     expect(engine.get(enc('big'))).toBeUndefined();
+  });
+
+  it('WAL: a group commit whose write-back stopped part way (zeros from a sector inside one record to the end) is torn', () => {
+    // Found by a real-mode review: a full disk failed an fdatasync covering several records; the kernel had
+    // written the first sectors only, and the node refused to restart even once the disk was fixed.
+    const world = new World(35);
+    const writer = world.open(options);
+    for (let i = 0; i < 3; i++) world.await((done) => writer.put(enc(`kept-${i}`), enc('durable'), undefined, done));
+    world.await((done) => writer.put(enc('big-1'), new Uint8Array(2048).fill(7), undefined, done));
+    world.await((done) => writer.put(enc('big-2'), new Uint8Array(2048).fill(8), undefined, done));
+    world.await((done) => writer.close(done));
+    const log = world.disk.list().find((n) => n.endsWith('.log') && world.disk.size(n) > 0)!;
+    const offsets = walRecordOffsets(world.disk, log);
+    const size = world.disk.size(log);
+    const secondToLast = offsets.at(-2)!;
+    const zeroFrom = Math.ceil((secondToLast + 13 + 100) / 512) * 512;
+    expect(zeroFrom).toBeLessThan(offsets.at(-1)!); // inside the second-to-last record, the last one all zeros
+    world.disk.writeAt(log, zeroFrom, new Uint8Array(size - zeroFrom));
+    const engine = world.open(options);
+    expect(engine.recovery.droppedWalBytes).toBe(size - secondToLast);
+    expect(dec(engine.get(enc('kept-2')))).toBe('durable');
+    expect(engine.get(enc('big-1'))).toBeUndefined();
+    expect(engine.get(enc('big-2'))).toBeUndefined();
+
+    // The same damage with a non-zero byte after the zeros is not a write-back that stopped: refused, with what
+    // an operator can do about it.
+    const damaged = new World(36);
+    const again = damaged.open(options);
+    for (let i = 0; i < 3; i++) damaged.await((done) => again.put(enc(`kept-${i}`), enc('durable'), undefined, done));
+    damaged.await((done) => again.put(enc('big-1'), new Uint8Array(2048).fill(7), undefined, done));
+    damaged.await((done) => again.put(enc('big-2'), new Uint8Array(2048).fill(8), undefined, done));
+    damaged.await((done) => again.close(done));
+    const damagedOffsets = walRecordOffsets(damaged.disk, log);
+    damaged.disk.writeAt(log, zeroFrom, new Uint8Array(512));
+    const error = expectCorruption(() => damaged.open(options), log, damagedOffsets.at(-2));
+    expect(error.message).toMatch(/move it aside to start this replica empty.*truncating '0+\d+\.log' to \d+ bytes/);
   });
 
   it('SSTable: data block, index block, footer checksum and magic each give a clear error', () => {
