@@ -1347,9 +1347,7 @@ export class StorageNode {
       const stored = this.engine.get(CATCH_UP_KEY);
       if (stored === undefined) return undefined;
       const plan = JSON.parse(decoder.decode(stored)) as CatchUpPlan;
-      const ok = (plan.direction === 'pull' || plan.direction === 'push') && Array.isArray(plan.plans) &&
-        plan.plans.every((p) => typeof p.peer === 'string' && Array.isArray(p.ranges) && p.ranges.every((r: { start: unknown; end: unknown }) => Number.isFinite(r.start) && Number.isFinite(r.end)));
-      return ok ? plan : undefined;
+      return plan.direction === 'pull' || plan.direction === 'push' ? { direction: plan.direction } : undefined;
     } catch {
       return undefined; // unreadable: anti-entropy and read repair are what is left to bring those writes
     }

@@ -46,6 +46,8 @@ export interface DrawnCase {
   keys: number;
   faults: DrawnFault[];
   change: DrawnChange;
+  /** A second change, which may overlap the first (a second review found overlapping changes losing writes). */
+  second: DrawnChange;
   seed: number;
   /**
    * A bug injected on purpose, invisible to the promises: the configuration still claims vector clocks and
@@ -80,6 +82,13 @@ export interface PropertyCheckReport {
 const DURATION_SECONDS = 14;
 const QUIESCENCE_SECONDS = 5;
 
+// 'none' first: shrinking heads for it. Late enough that a change's catch-up pass ends before the load does.
+const drawnChange: fc.Arbitrary<DrawnChange> = fc.record({
+  kind: fc.constantFrom('none', 'join', 'leave') as fc.Arbitrary<DrawnChange['kind']>,
+  atSeconds: fc.integer({ min: 1, max: DURATION_SECONDS - QUIESCENCE_SECONDS - 3 }),
+  node: fc.nat(15),
+});
+
 export function drawnCaseArbitrary(sabotage?: PropertyCheckOptions['sabotage']): fc.Arbitrary<DrawnCase> {
   const fault = fc.record({
     atSeconds: fc.integer({ min: 1, max: DURATION_SECONDS - QUIESCENCE_SECONDS - 1 }),
@@ -99,8 +108,8 @@ export function drawnCaseArbitrary(sabotage?: PropertyCheckOptions['sabotage']):
       rate: fc.integer({ min: 20, max: 120 }),
       keys: fc.integer({ min: 3, max: 30 }),
       faults: fc.array(fault, { maxLength: 5 }),
-      // 'none' first: shrinking heads for it. Late enough that the change's catch-up pass ends before the load.
-      change: fc.record({ kind: fc.constantFrom('none', 'join', 'leave') as fc.Arbitrary<DrawnChange['kind']>, atSeconds: fc.integer({ min: 1, max: DURATION_SECONDS - QUIESCENCE_SECONDS - 3 }), node: fc.nat(15) }),
+      change: drawnChange,
+      second: drawnChange,
       seed: fc.nat(1_000_000),
       sabotage: fc.constant(sabotage ?? 'none'),
     })
@@ -132,8 +141,8 @@ export function caseToScenario(drawn: DrawnCase): Scenario {
         return { at, loss: { probability: f.amount / 10, for: '1s' } };
     }
   });
-  const change = membershipChange(drawn);
-  if (change !== undefined) faults.push(change);
+  const changes = membershipChanges(drawn);
+  faults.push(...changes);
   return scenarioSchema.parse({
     name: 'property-check',
     description: 'drawn by dynalab check',
@@ -145,7 +154,7 @@ export function caseToScenario(drawn: DrawnCase): Scenario {
       sloppyQuorum: drawn.sloppyQuorum, requestTimeout: '300ms',
       storage: { memtableBytes: '64KiB', syncWrites: drawn.sabotage !== 'ack-before-fsync' },
       // A change: gossip every 200 ms (settle = 5 rounds), so the switch and its catch-up pass fit in the run.
-      ...(change !== undefined ? { spareNodes: drawn.change.kind === 'join' ? 1 : 0, ringGossipInterval: '200ms' } : {}),
+      ...(changes.length > 0 ? { spareNodes: changes.some((c) => c.join !== undefined) ? 1 : 0, ringGossipInterval: '200ms' } : {}),
     },
     network: { latency: { kind: 'lognormal', medianMs: 0.5, sigma: 0.6 } },
     workload: {
@@ -200,25 +209,33 @@ export function brokenPromises(drawn: DrawnCase, result: RunResult): string[] {
  * quorums that do not meet.)
  */
 function promisesFreshReads(drawn: DrawnCase): boolean {
-  return drawn.r + drawn.w > drawn.n && !drawn.sloppyQuorum && drawn.faults.length === 0 && membershipChange(drawn) === undefined;
+  return drawn.r + drawn.w > drawn.n && !drawn.sloppyQuorum && drawn.faults.length === 0 && membershipChanges(drawn).length === 0;
 }
 
 /** Conditional writes take turns at the key's first owner: one winner per version while every node agrees on it. */
 function promisesOneCasWinner(drawn: DrawnCase): boolean {
-  return drawn.faults.length === 0 && membershipChange(drawn) === undefined;
+  return drawn.faults.length === 0 && membershipChanges(drawn).length === 0;
 }
 
 /**
- * The drawn change as a scenario fault; none when none was drawn, or when a leave would take the ring below N.
- * The leaver is one no drawn fault crashes (a scenario refuses a leave by a node that is down).
+ * The drawn changes as scenario faults. The spare joins at most once; each leaver is a different node that no
+ * drawn fault crashes (a scenario refuses a leave by a node that is down), and leaves never take the ring below
+ * N. A change that cannot be made so is left out.
  */
-function membershipChange(drawn: DrawnCase): { at: string; join?: { node: string }; leave?: { node: string } } | undefined {
-  const { kind, atSeconds, node } = drawn.change;
-  if (kind === 'join') return { at: `${atSeconds}s`, join: { node: `n${drawn.nodes}` } };
-  if (kind !== 'leave' || drawn.nodes - 1 < drawn.n) return undefined;
+function membershipChanges(drawn: DrawnCase): { at: string; join?: { node: string }; leave?: { node: string } }[] {
+  const out: { at: string; join?: { node: string }; leave?: { node: string } }[] = [];
   const crashed = new Set(drawn.faults.filter((f) => f.kind === 'crash').map((f) => f.node % drawn.nodes));
-  const candidates = [...Array(drawn.nodes).keys()].filter((i) => !crashed.has(i));
-  return candidates.length === 0 ? undefined : { at: `${atSeconds}s`, leave: { node: `n${candidates[node % candidates.length]}` } };
+  const leaving = new Set<number>();
+  for (const { kind, atSeconds, node } of [drawn.change, drawn.second]) {
+    if (kind === 'join' && !out.some((c) => c.join !== undefined)) out.push({ at: `${atSeconds}s`, join: { node: `n${drawn.nodes}` } });
+    if (kind !== 'leave' || drawn.nodes - leaving.size - 1 < drawn.n) continue;
+    const candidates = [...Array(drawn.nodes).keys()].filter((i) => !crashed.has(i) && !leaving.has(i));
+    if (candidates.length === 0) continue;
+    const leaver = candidates[node % candidates.length]!;
+    leaving.add(leaver);
+    out.push({ at: `${atSeconds}s`, leave: { node: `n${leaver}` } });
+  }
+  return out;
 }
 
 export function runPropertyCheck(options: PropertyCheckOptions): PropertyCheckReport {

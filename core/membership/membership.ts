@@ -1,6 +1,6 @@
 import type { Clock, NodeId, Random, TimerId } from '../env';
 import type { Message, RangeAckMessage, RangeBatchMessage, RangePullMessage, RingGossipMessage } from '../replication/messages';
-import { movedRanges, preferenceList, type Member, type PartitionStrategy, type Ring, type RingRange } from '../ring';
+import { movedRanges, preferenceList, replicatedRanges, type Member, type PartitionStrategy, type Ring, type RingRange } from '../ring';
 import { RangeTransfer, type StreamPlan } from './range-transfer';
 import { RingGossip } from './ring-gossip';
 import {
@@ -20,17 +20,20 @@ import {
  *    coordinators that know J is joining also send each write of those arcs to J (see "Writes during a change").
  * 3. When every pull stream has reached its end, J records itself `active`: its own placement ring now
  *    includes it, and every other node switches as gossip reaches it.
- * 4. Catch-up: `settle` later, when coordinators have switched, J pulls the same arcs from the same replicas
- *    once more. Writes the old owners acknowledged after the first pass scanned their key reached J only by a
- *    fire-and-forget copy; if that copy was lost, this pass brings the write.
+ * 4. Catch-up: `settle` later, when coordinators have switched, J pulls every arc it now replicates from every
+ *    node the ring state knows, planned against the ring as it is then. Writes the old owners acknowledged after
+ *    the first pass scanned their key reached J only by a fire-and-forget copy; if that copy was lost, this pass
+ *    brings the write — and arcs another change moved meanwhile (J had not heard of it) come along too. If the
+ *    ring changes again during the pass, it runs again (up to 3 passes).
  *
  * ## Leave (at the leaver L)
  * 1. L records itself `leaving`; it stays in the placement ring (it still holds its ranges).
  * 2. After `settle`, L pushes its copy of every arc it replicates to the arc's new replica(s) in the target
  *    ring, batch by acknowledged batch.
  * 3. When every push is acknowledged, L records itself `left`: it drops out of every ring as gossip spreads.
- * 4. Catch-up: `settle` later, L pushes the same arcs once more, for the writes it acknowledged after the
- *    first pass (as in a join's step 4). L must keep running until its last change shows `caughtUpAtMicros`.
+ * 4. Catch-up: `settle` later, L pushes everything it holds to each key's replicas in the ring as it is then,
+ *    for the writes it acknowledged after the first pass and for arcs another change moved meanwhile (as in a
+ *    join's step 4). L must keep running until its last change shows `caughtUpAtMicros`.
  *
  * ## Writes during a change — the rule
  * Preference lists always come from the placement ring (reads and the W acknowledgements too). While the
@@ -67,11 +70,13 @@ export interface MembershipHost {
   persistCatchUp(plan: CatchUpPlan | null, done: () => void): void;
 }
 
-/** A catch-up pass owed (step 4): the change's streams, to run once more. */
+/** A catch-up pass owed (step 4): a join's pull or a leave's push, planned when it runs. */
 export interface CatchUpPlan {
   direction: 'pull' | 'push';
-  plans: readonly StreamPlan[];
 }
+
+/** Catch-up passes in a row while the ring keeps changing under them. */
+const MAX_CATCH_UP_ROUNDS = 3;
 
 export interface MembershipOptions {
   /** Ring gossip round (µs); 0 = off: no timer, no random draw, the ring never changes. */
@@ -165,7 +170,7 @@ export class Membership {
     if (owed !== undefined && this.task === undefined) {
       const now = this.host.clock.nowMicros();
       const kind = owed.direction === 'pull' ? 'join' : 'leave';
-      const change: MembershipChange = { kind, node: this.host.self, announcedAtMicros: now, transferStartedAtMicros: now, finishedAtMicros: now, keys: 0, streams: owed.plans.length, caughtUpAtMicros: null, resumed: true };
+      const change: MembershipChange = { kind, node: this.host.self, announcedAtMicros: now, transferStartedAtMicros: now, finishedAtMicros: now, keys: 0, streams: 0, caughtUpAtMicros: null, resumed: true };
       this.changes.push(change);
       this.scheduleCatchUp(owed, change, this.moved(owed.direction));
     }
@@ -312,12 +317,12 @@ export class Membership {
       // The catch-up is owed from the moment the ring switches: kept durably first, so a restart in between
       // still runs it (found by a review: a joiner restarted before its catch-up never ran it, and N = 1 writes
       // whose pending-owner copies were lost were lost for good).
-      this.host.persistCatchUp({ direction, plans: run }, () => {
+      this.host.persistCatchUp({ direction }, () => {
         if (this.stopped || this.task !== task) return;
         change.finishedAtMicros = this.host.clock.nowMicros();
         this.task = undefined;
         this.gossip.update(withStatus(this.state, this.host.self, then));
-        this.scheduleCatchUp({ direction, plans: run }, change, before);
+        this.scheduleCatchUp({ direction }, change, before);
       });
     };
     task.cancel = direction === 'pull' ? this.transfer.pull(run, finished) : this.transfer.push(run, finished);
@@ -332,7 +337,7 @@ export class Membership {
    * Step 4: the same streams once more, `settle` from now (once coordinators have switched); then the durable
    * "catch-up owed" record is cleared. `before`: the transfer figure the change's key count starts from.
    */
-  private scheduleCatchUp(plan: CatchUpPlan, change: MembershipChange, before: number): void {
+  private scheduleCatchUp(plan: CatchUpPlan, change: MembershipChange, before: number, round = 1): void {
     if (this.catchUp?.timer !== undefined) this.host.clock.cancelTimer(this.catchUp.timer);
     this.catchUp?.cancel?.();
     const catchUp: NonNullable<Membership['catchUp']> = { timer: undefined, cancel: undefined };
@@ -340,16 +345,40 @@ export class Membership {
     catchUp.timer = this.host.clock.setTimer(this.options.settleMicros, () => {
       catchUp.timer = undefined;
       if (this.stopped) return;
+      // Planned now, against the ring as it is: a change this node had not heard of when it moved its data (it
+      // was cut off, or two changes overlapped) has moved arcs since, and replaying the first plan missed them
+      // (found by a second membership review: a join and a leave overlapping lost N = 1 writes).
+      const plannedAgainst = this.placementKey;
+      const streams = this.options.skipTransfer === true ? [] : this.catchUpStreams(plan.direction);
       const done = () => {
         if (this.stopped || this.catchUp !== catchUp) return;
         this.catchUp = undefined;
         change.keys = this.moved(plan.direction) - before;
+        // The ring moved on while this pass ran: once more against the new one (a few rounds at most).
+        if (this.placementKey !== plannedAgainst && round < MAX_CATCH_UP_ROUNDS) return this.scheduleCatchUp(plan, change, before, round + 1);
         change.caughtUpAtMicros = this.host.clock.nowMicros();
         this.host.persistCatchUp(null, () => {});
       };
-      catchUp.cancel = plan.direction === 'pull' ? this.transfer.pull(plan.plans, done) : this.transfer.push(plan.plans, done);
+      catchUp.cancel = plan.direction === 'pull' ? this.transfer.pull(streams, done) : this.transfer.push(streams, done);
     });
   }
+
+  /**
+   * The catch-up pass's streams, against the current ring. A joiner pulls every arc it replicates now from every
+   * other node the ring state knows, leavers included (any of them may hold a version of those arcs). A leaver
+   * pushes everything it holds to each key's current replicas.
+   */
+  private catchUpStreams(direction: 'pull' | 'push'): StreamPlan[] {
+    const self = this.host.self;
+    const n = this.host.n;
+    if (direction === 'pull') {
+      const ranges = replicatedRanges(this.placement, self, n);
+      if (ranges.length === 0) return [];
+      return this.state.records.filter((r) => r.id !== self).map((r) => ({ peer: r.id, ranges }));
+    }
+    return this.placement.nodes.filter((m) => m.id !== self).map((m) => ({ peer: m.id, ranges: replicatedRanges(this.placement, m.id, n) })).filter((p) => p.ranges.length > 0);
+  }
+
 
 }
 
