@@ -1,6 +1,6 @@
 import type { Clock, NodeId, Random, TimerId } from '../env';
 import type { Message, RangeAckMessage, RangeBatchMessage, RangePullMessage, RingGossipMessage } from '../replication/messages';
-import { movedRanges, preferenceList, replicatedRanges, type Member, type PartitionStrategy, type Ring, type RingRange } from '../ring';
+import { buildRing, movedRanges, preferenceList, type Member, type PartitionStrategy, type Ring, type RingRange } from '../ring';
 import { RangeTransfer, type StreamPlan } from './range-transfer';
 import { RingGossip } from './ring-gossip';
 import {
@@ -20,8 +20,8 @@ import {
  *    coordinators that know J is joining also send each write of those arcs to J (see "Writes during a change").
  * 3. When every pull stream has reached its end, J records itself `active`: its own placement ring now
  *    includes it, and every other node switches as gossip reaches it.
- * 4. Catch-up: `settle` later, when coordinators have switched, J pulls every arc it now replicates from every
- *    node the ring state knows, planned against the ring as it is then. Writes the old owners acknowledged after
+ * 4. Catch-up: `settle` later, when coordinators have switched, J pulls again, planned against the ring as it
+ *    is then as well as the one step 2 used (`catchUpStreams`). Writes the old owners acknowledged after
  *    the first pass scanned their key reached J only by a fire-and-forget copy; if that copy was lost, this pass
  *    brings the write — and arcs another change moved meanwhile (J had not heard of it) come along too. If the
  *    ring changes again during the pass, it runs again (up to 3 passes).
@@ -31,7 +31,7 @@ import {
  * 2. After `settle`, L pushes its copy of every arc it replicates to the arc's new replica(s) in the target
  *    ring, batch by acknowledged batch.
  * 3. When every push is acknowledged, L records itself `left`: it drops out of every ring as gossip spreads.
- * 4. Catch-up: `settle` later, L pushes everything it holds to each key's replicas in the ring as it is then,
+ * 4. Catch-up: `settle` later, L pushes again to the replicas of the ring as it is then (`catchUpStreams`),
  *    for the writes it acknowledged after the first pass and for arcs another change moved meanwhile (as in a
  *    join's step 4). L must keep running until its last change shows `caughtUpAtMicros`.
  *
@@ -47,7 +47,7 @@ import {
  * before the changes it had already seen (found by a protocol review: N = 1 writes acknowledged by a restarted
  * node on its old arcs were lost).
  *
- * Known gaps: an old replica that is down holds the join (or the catch-up) until it answers. Concurrent changes
+ * Known gaps: a replica of the moved arcs that is down holds the join (or the catch-up) until it answers. Concurrent changes
  * are planned against the state at transfer start. A coordinator that has not heard of a change within
  * `settle` sends only to the old owners, and a write it acknowledges after the catch-up pass is left behind
  * (found, before the catch-up pass and the every-replica pull, by the same review: one lost message at
@@ -172,7 +172,7 @@ export class Membership {
       const kind = owed.direction === 'pull' ? 'join' : 'leave';
       const change: MembershipChange = { kind, node: this.host.self, announcedAtMicros: now, transferStartedAtMicros: now, finishedAtMicros: now, keys: 0, streams: 0, caughtUpAtMicros: null, resumed: true };
       this.changes.push(change);
-      this.scheduleCatchUp(owed, change, this.moved(owed.direction));
+      this.scheduleCatchUp(owed, change, this.moved(owed.direction), undefined);
     }
   }
 
@@ -311,6 +311,7 @@ export class Membership {
     change.streams = plans.length;
     const run = this.options.skipTransfer === true ? [] : plans;
     const before = this.moved(direction);
+    const planRing = this.placement;
     const finished = () => {
       if (this.stopped || this.task !== task) return;
       change.keys = this.moved(direction) - before;
@@ -322,7 +323,7 @@ export class Membership {
         change.finishedAtMicros = this.host.clock.nowMicros();
         this.task = undefined;
         this.gossip.update(withStatus(this.state, this.host.self, then));
-        this.scheduleCatchUp({ direction }, change, before);
+        this.scheduleCatchUp({ direction }, change, before, planRing);
       });
     };
     task.cancel = direction === 'pull' ? this.transfer.pull(run, finished) : this.transfer.push(run, finished);
@@ -334,10 +335,10 @@ export class Membership {
   }
 
   /**
-   * Step 4: the same streams once more, `settle` from now (once coordinators have switched); then the durable
+   * Step 4: the streams planned again (catchUpStreams), `settle` from now (once coordinators have switched); then the durable
    * "catch-up owed" record is cleared. `before`: the transfer figure the change's key count starts from.
    */
-  private scheduleCatchUp(plan: CatchUpPlan, change: MembershipChange, before: number, round = 1): void {
+  private scheduleCatchUp(plan: CatchUpPlan, change: MembershipChange, before: number, planRing: Ring | undefined, round = 1): void {
     if (this.catchUp?.timer !== undefined) this.host.clock.cancelTimer(this.catchUp.timer);
     this.catchUp?.cancel?.();
     const catchUp: NonNullable<Membership['catchUp']> = { timer: undefined, cancel: undefined };
@@ -345,17 +346,18 @@ export class Membership {
     catchUp.timer = this.host.clock.setTimer(this.options.settleMicros, () => {
       catchUp.timer = undefined;
       if (this.stopped) return;
-      // Planned now, against the ring as it is: a change this node had not heard of when it moved its data (it
-      // was cut off, or two changes overlapped) has moved arcs since, and replaying the first plan missed them
-      // (found by a second membership review: a join and a leave overlapping lost N = 1 writes).
+      // Planned now, against the ring as it is as well as the one the first pass used: a change this node had
+      // not heard of when it moved its data (it was cut off, or two changes overlapped) has moved arcs since,
+      // and replaying the first plan missed them (found by a second membership review: a join and a leave
+      // overlapping lost N = 1 writes).
       const plannedAgainst = this.placementKey;
-      const streams = this.options.skipTransfer === true ? [] : this.catchUpStreams(plan.direction);
+      const streams = this.options.skipTransfer === true ? [] : this.catchUpStreams(plan.direction, planRing);
       const done = () => {
         if (this.stopped || this.catchUp !== catchUp) return;
         this.catchUp = undefined;
         change.keys = this.moved(plan.direction) - before;
         // The ring moved on while this pass ran: once more against the new one (a few rounds at most).
-        if (this.placementKey !== plannedAgainst && round < MAX_CATCH_UP_ROUNDS) return this.scheduleCatchUp(plan, change, before, round + 1);
+        if (this.placementKey !== plannedAgainst && round < MAX_CATCH_UP_ROUNDS) return this.scheduleCatchUp(plan, change, before, planRing, round + 1);
         change.caughtUpAtMicros = this.host.clock.nowMicros();
         this.host.persistCatchUp(null, () => {});
       };
@@ -364,20 +366,41 @@ export class Membership {
   }
 
   /**
-   * The catch-up pass's streams, against the current ring. A joiner pulls every arc it replicates now from every
-   * other node the ring state knows, leavers included (any of them may hold a version of those arcs). A leaver
-   * pushes everything it holds to each key's current replicas.
+   * The catch-up pass's streams: the first pass's rule (movedRanges), applied between the ring as it is now
+   * and each ring this node's data may have been placed by — the one its first pass planned against
+   * (`planRing`; unknown after a restart) and the current one without it (join: where the others put the arcs
+   * it now holds while it was joining) or with it (leave: where another leaver may have pushed to it).
+   *
+   * A joiner pulls each arc it gained from that arc's replicas in those rings; a leaver pushes each arc it held
+   * in them to the arc's current replicas. Nodes that have left are not pulled from (their own leave pushed
+   * what they held, and a node that has left may be gone), so a catch-up waits only for nodes that replicate
+   * its arcs — as the first pass does — and costs about what the first pass cost.
    */
-  private catchUpStreams(direction: 'pull' | 'push'): StreamPlan[] {
+  private catchUpStreams(direction: 'pull' | 'push', planRing: Ring | undefined): StreamPlan[] {
     const self = this.host.self;
     const n = this.host.n;
-    if (direction === 'pull') {
-      const ranges = replicatedRanges(this.placement, self, n);
-      if (ranges.length === 0) return [];
-      return this.state.records.filter((r) => r.id !== self).map((r) => ({ peer: r.id, ranges }));
+    const now = this.placement;
+    // The current members without this node (join) or with it (leave), built directly: a status never moves
+    // backwards, so this is no state of the ring, only a placement to compare with.
+    const others = placementMembers(this.state).filter((m) => m.id !== self);
+    const own = recordOf(this.state, self);
+    const variant = buildRing(direction === 'pull' || own === undefined ? others : [...others, { id: self, weight: own.weight }], this.host.strategy);
+    const byPeer = new Map<NodeId, RingRange[]>();
+    const add = (peer: NodeId, range: RingRange) => {
+      if (peer === self || recordOf(this.state, peer)?.status === 'left') return;
+      const list = byPeer.get(peer) ?? [];
+      if (!list.some((r) => r.start === range.start && r.end === range.end)) list.push(range);
+      byPeer.set(peer, list);
+    };
+    for (const before of planRing === undefined ? [variant] : [planRing, variant]) {
+      for (const move of movedRanges(before, now, n)) {
+        if (direction === 'pull' && move.to.includes(self)) for (const source of move.from) add(source, move.range);
+        if (direction === 'push' && move.from.includes(self)) for (const owner of move.to) add(owner, move.range);
+      }
     }
-    return this.placement.nodes.filter((m) => m.id !== self).map((m) => ({ peer: m.id, ranges: replicatedRanges(this.placement, m.id, n) })).filter((p) => p.ranges.length > 0);
+    return [...byPeer].map(([peer, ranges]) => ({ peer, ranges }));
   }
+
 
 
 }

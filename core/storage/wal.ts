@@ -272,9 +272,11 @@ export interface WalReplay {
 }
 
 /**
- * Reads a whole log file. Accepts a torn tail — an incomplete header, a payload cut short, or a final record
- * whose payload checksum fails, which ends exactly at end of file and holds a zero-filled sector (one that
- * never reached the disk) — and reports how many bytes it dropped. A final record that fails its checksum with
+ * Reads a whole log file. Accepts a torn tail — an incomplete header, a payload cut short, a final record whose
+ * payload checksum fails and which holds a zero-filled sector (one that never reached the disk), or a record
+ * from one of whose sectors the rest of the file is zeros (a group commit whose write-back stopped part way) —
+ * and reports how many bytes it dropped. (A value that is itself zeros where a sector fails to be written, plus
+ * a second fault, can make damage look torn; sectors are not checksummed one by one.) A final record that fails its checksum with
  * every sector written is damage, not a torn write (sectors are written whole): refused like any other, for it
  * may be an acknowledged write (found by a storage review: one flipped bit in the last record dropped an
  * acknowledged write as "torn", and the flush after recovery deleted the log). Anything else that fails to verify is corruption in the middle of the log
@@ -312,7 +314,7 @@ export function readWal(disk: Disk, name: string, crc32Implementation: Checksum3
         name,
         offset,
         (end === data.length ? 'WAL record payload checksum mismatch in the last record, every sector of it written (damage, not an interrupted write)' : 'WAL record payload checksum mismatch') +
-          `; the log cannot be replayed past this point. Restore the data directory from a backup, or move it aside to start this replica empty and let its peers repair it (truncating '${name}' to ${offset} bytes instead keeps what precedes this record; its peers hold what follows)`,
+          `; the log cannot be replayed past this point. Restore the data directory from a backup; or, where other replicas hold the data (N > 1), move it aside to start this replica empty and let its peers repair it, or truncate '${name}' to ${offset} bytes to keep what precedes this record (the acknowledged writes after it survive only on other replicas)`,
       );
     }
     if (type !== RECORD_BATCH && type !== RECORD_BATCH_CRC32C) throw new StorageCorruptionError(name, offset, `unknown WAL record type ${type}`);

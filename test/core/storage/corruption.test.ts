@@ -223,7 +223,7 @@ describe('corruption on the simulated disk', () => {
     const damagedOffsets = walRecordOffsets(damaged.disk, log);
     damaged.disk.writeAt(log, zeroFrom, new Uint8Array(512));
     const error = expectCorruption(() => damaged.open(options), log, damagedOffsets.at(-2));
-    expect(error.message).toMatch(/move it aside to start this replica empty.*truncating '0+\d+\.log' to \d+ bytes/);
+    expect(error.message).toMatch(/where other replicas hold the data \(N > 1\), move it aside.*truncate '0+\d+\.log' to \d+ bytes.*survive only on other replicas/);
   });
 
   it('SSTable: data block, index block, footer checksum and magic each give a clear error', () => {
