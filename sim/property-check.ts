@@ -15,7 +15,8 @@ import { scenarioSchema, type Scenario } from './scenario/schema';
  * - R + W > N, strict quorum, no faults, no membership change: no stale reads;
  * - no faults, no membership change: at most one conditional write wins per version;
  * - always: no phantom reads; every acknowledged write's key can be read after the heal; after the heal and the
- *   final read phase (with its read repairs), every key's replicas agree.
+ *   final read phase (with its read repairs), every key's replicas agree; every join and leave has finished,
+ *   catch-up pass included.
  *
  * A failure is shrunk by fast-check to a minimal case (fewer nodes, fewer faults, a smaller workload) and
  * reported with the fast-check seed and path that replay it, and the minimal scenario as YAML for `sim run`.
@@ -199,6 +200,12 @@ export function brokenPromises(drawn: DrawnCase, result: RunResult): string[] {
   }
   if (result.figures.finalDivergentKeys > 0) {
     broken.push(`${result.figures.finalDivergentKeys} keys still have disagreeing replicas after the heal and the final read phase`);
+  }
+  // Every fault is healed by the end: a join or leave still waiting (its copy or its catch-up pass) is wedged.
+  for (const change of result.figures.membership?.changes ?? []) {
+    if (change.totalSeconds === null || change.caughtUpSeconds === null) {
+      broken.push(`the ${change.kind} of ${change.node} (at ${change.atSeconds.toFixed(1)} s) never finished: its ${change.totalSeconds === null ? 'copy' : 'catch-up pass'} was still waiting at the end`);
+    }
   }
   return broken;
 }

@@ -12,6 +12,7 @@ const PROMISES = [
   'R+W>N, strict quorum, no faults, no ring change: no stale reads',
   'no faults, no ring change: one conditional write wins per version',
   'no phantom reads; every key readable after the heal; replicas agree after the heal and the final reads',
+  'every join and leave finished, catch-up pass included',
 ];
 
 const DEFAULT_RUNS = 100;
