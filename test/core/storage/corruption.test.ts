@@ -193,13 +193,17 @@ describe('corruption on the simulated disk', () => {
   it('WAL: a group commit whose write-back stopped part way (zeros from a sector inside one record to the end) is torn', () => {
     // Found by a real-mode review: a full disk failed an fdatasync covering several records; the kernel had
     // written the first sectors only, and the node refused to restart even once the disk was fixed.
+    // Three small records, then two of 2 KiB (one group of sectors each), closed cleanly: the log's name.
+    const writeLog = (world: World): string => {
+      const writer = world.open(options);
+      for (let i = 0; i < 3; i++) world.await((done) => writer.put(enc(`kept-${i}`), enc('durable'), undefined, done));
+      world.await((done) => writer.put(enc('big-1'), new Uint8Array(2048).fill(7), undefined, done));
+      world.await((done) => writer.put(enc('big-2'), new Uint8Array(2048).fill(8), undefined, done));
+      world.await((done) => writer.close(done));
+      return world.disk.list().find((n) => n.endsWith('.log') && world.disk.size(n) > 0)!;
+    };
     const world = new World(35);
-    const writer = world.open(options);
-    for (let i = 0; i < 3; i++) world.await((done) => writer.put(enc(`kept-${i}`), enc('durable'), undefined, done));
-    world.await((done) => writer.put(enc('big-1'), new Uint8Array(2048).fill(7), undefined, done));
-    world.await((done) => writer.put(enc('big-2'), new Uint8Array(2048).fill(8), undefined, done));
-    world.await((done) => writer.close(done));
-    const log = world.disk.list().find((n) => n.endsWith('.log') && world.disk.size(n) > 0)!;
+    const log = writeLog(world);
     const offsets = walRecordOffsets(world.disk, log);
     const size = world.disk.size(log);
     const secondToLast = offsets.at(-2)!;
@@ -215,14 +219,9 @@ describe('corruption on the simulated disk', () => {
     // The same damage with a non-zero byte after the zeros is not a write-back that stopped: refused, with what
     // an operator can do about it.
     const damaged = new World(36);
-    const again = damaged.open(options);
-    for (let i = 0; i < 3; i++) damaged.await((done) => again.put(enc(`kept-${i}`), enc('durable'), undefined, done));
-    damaged.await((done) => again.put(enc('big-1'), new Uint8Array(2048).fill(7), undefined, done));
-    damaged.await((done) => again.put(enc('big-2'), new Uint8Array(2048).fill(8), undefined, done));
-    damaged.await((done) => again.close(done));
-    const damagedOffsets = walRecordOffsets(damaged.disk, log);
+    expect(writeLog(damaged)).toBe(log);
     damaged.disk.writeAt(log, zeroFrom, new Uint8Array(512));
-    const error = expectCorruption(() => damaged.open(options), log, damagedOffsets.at(-2));
+    const error = expectCorruption(() => damaged.open(options), log, offsets.at(-2));
     expect(error.message).toMatch(/where other replicas hold the data \(N > 1\), move it aside.*truncate '0+\d+\.log' to \d+ bytes.*survive only on other replicas/);
   });
 
