@@ -47,7 +47,9 @@ import {
  * before the changes it had already seen (found by a protocol review: N = 1 writes acknowledged by a restarted
  * node on its old arcs were lost).
  *
- * Known gaps: a replica of the moved arcs that is down holds the join (or the catch-up) until it answers. Concurrent changes
+ * Known gaps: a replica of the moved arcs that is down, or whose storage has failed (it stores nothing until a
+ * restart), holds the join (or the catch-up) until it answers. A second change by this node cancels the first
+ * one's unfinished catch-up. Concurrent changes
  * are planned against the state at transfer start. A coordinator that has not heard of a change within
  * `settle` sends only to the old owners, and a write it acknowledges after the catch-up pass is left behind
  * (found, before the catch-up pass and the every-replica pull, by the same review: one lost message at

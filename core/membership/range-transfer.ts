@@ -148,7 +148,14 @@ export class RangeTransfer {
   private pulled(job: Job, stream: Stream, message: RangeBatchMessage): void {
     this.storeAll(message.entries, (ok) => {
       if (job.cancelled) return;
-      if (!ok) return this.step(job, stream); // pull the same batch again
+      if (!ok) {
+        // Pull the same batch again, after a pause: at once, a failed local engine (every store fails until a
+        // restart) made source and puller bounce the batch back and forth as fast as the network allowed, and a
+        // simulation with a joiner whose disk failed never finished (found by a review).
+        this.figures.retries++;
+        stream.timer = this.host.clock.setTimer(this.options.retryMicros, () => this.step(job, stream));
+        return;
+      }
       this.figures.keysReceived += message.entries.length;
       stream.cursor = message.next.slice();
       if (message.more) this.step(job, stream);

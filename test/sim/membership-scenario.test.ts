@@ -224,4 +224,14 @@ faults:
 checks: [lost-writes]`).find((c) => c.kind === 'leave')!;
     expect(leave.caughtUpSeconds!).toBeLessThan(5);
   });
+  it('a joiner whose disk fails mid-join retries its pulls at the transfer pace, not as fast as the network allows', () => {
+    // Found by a review: every store on a failed engine fails, and the puller asked for the same batch again at
+    // once, so source and joiner bounced it back and forth and the run never finished. The join cannot finish
+    // (its storage failed until a restart), and says so.
+    const scenario = loadScenario(readFileSync('scenarios/join-leave.yaml', 'utf8').replace('join: { node: n5 }\n', 'join: { node: n5 }\n  - at: 8500ms\n    disk: { nodes: [n5], syncFaultProbability: 0.02 }\n'), 'joiner-disk.yaml');
+    const { result } = runScenario(scenario, { seed: 1 });
+    expect(result.figures.events).toBeLessThan(500_000);
+    const join = result.figures.membership!.changes.find((c) => c.kind === 'join')!;
+    expect(join.totalSeconds).toBeNull();
+  });
 });
