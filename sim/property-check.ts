@@ -1,5 +1,6 @@
 import fc from 'fast-check';
 import { stringify } from 'yaml';
+import { checkMembership } from './checkers/membership';
 import { runScenario, type RunResult } from './run-scenario';
 import { scenarioSchema, type Scenario } from './scenario/schema';
 
@@ -202,11 +203,7 @@ export function brokenPromises(drawn: DrawnCase, result: RunResult): string[] {
     broken.push(`${result.figures.finalDivergentKeys} keys still have disagreeing replicas after the heal and the final read phase`);
   }
   // Every fault is healed by the end: a join or leave still waiting (its copy or its catch-up pass) is wedged.
-  for (const change of result.figures.membership?.changes ?? []) {
-    if (change.totalSeconds === null || change.caughtUpSeconds === null) {
-      broken.push(`the ${change.kind} of ${change.node} (at ${change.atSeconds.toFixed(1)} s) never finished: its ${change.totalSeconds === null ? 'copy' : 'catch-up pass'} was still waiting at the end`);
-    }
-  }
+  for (const unfinished of checkMembership(result.figures.membership?.changes ?? []).counterexamples) broken.push(unfinished.explanation);
   return broken;
 }
 

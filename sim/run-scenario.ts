@@ -245,6 +245,7 @@ export function runScenario(scenario: Scenario, options: RunOptions = {}): Scena
   simulator.run({ untilMicros: simulator.nowMicros + 1_000_000 });
   const finalDivergentKeys = divergentKeys(cluster, [...workload.touchedKeys]);
 
+  const membershipFigures = membership?.();
   // The checkers share one pairing and grouping of the history (sim/checkers/operations.ts).
   const checks = sharingOperationsByKey(history.events, () =>
     scenario.checks.map((check) => {
@@ -254,6 +255,7 @@ export function runScenario(scenario: Scenario, options: RunOptions = {}): Scena
         samples,
         healTime: nemesis.lastHealMicros,
         thresholdMicros: scenario.quiescence,
+        changes: membershipFigures?.changes ?? [],
         ...settings,
       });
     }),
@@ -271,7 +273,7 @@ export function runScenario(scenario: Scenario, options: RunOptions = {}): Scena
       events: simulator.deliveredEvents,
       simulatedSeconds: simulator.nowMicros / 1e6,
       finalDivergentKeys,
-      ...(membership ? { membership: membership() } : {}),
+      ...(membershipFigures ? { membership: membershipFigures } : {}),
     },
     nemesis: nemesis.log,
     traceHash: simulator.traceHash(),

@@ -139,7 +139,9 @@ export function formatResult(result: RunResult, wallSeconds: number, replay: str
   if (failed && failed.counterexamples[0]) {
     const first = failed.counterexamples[0];
     lines.push('');
-    lines.push(`first counterexample (${failed.checker}, key ${first.key}, history events ${first.events.join(', ')}):`);
+    // Checkers that judge run figures (membership) name a node and no history events.
+    const where = first.events.length > 0 ? `key ${first.key}, history events ${first.events.join(', ')}` : first.key;
+    lines.push(`first counterexample (${failed.checker}, ${where}):`);
     lines.push(`  ${first.explanation}`);
   }
   lines.push('');

@@ -5,6 +5,7 @@ import { checkConvergence } from './convergence';
 import { checkLinearizability } from './linearizability';
 import { checkLostWrites } from './lost-writes';
 import { checkLwwLostOverwrites } from './lww-lost-overwrites';
+import { checkMembership, type MembershipChangeFigure } from './membership';
 import type { CheckerResult } from './result';
 import { checkSession } from './session';
 import { checkSiblings } from './siblings';
@@ -29,6 +30,8 @@ export interface CheckerRunOptions {
   samples?: readonly ConvergenceSample[];
   /** convergence: time of the last heal, µs. */
   healTime?: number;
+  /** membership: the run's joins and leaves (none when membership is off). */
+  changes?: readonly MembershipChangeFigure[];
   /** Checker settings (e.g. maxStepsPerKey, maxStaleRate, maxSiblings, thresholdMicros, maxCounterexamples). */
   [setting: string]: unknown;
 }
@@ -38,7 +41,7 @@ export interface Checker {
   run(history: readonly HistoryEvent[], options?: CheckerRunOptions): CheckerResult;
 }
 
-export const CHECKER_NAMES = ['lost-writes', 'stale-reads', 'linearizability', 'session', 'convergence', 'siblings', 'lww-lost-overwrites', 'cas-winners'] as const;
+export const CHECKER_NAMES = ['lost-writes', 'stale-reads', 'linearizability', 'session', 'convergence', 'siblings', 'lww-lost-overwrites', 'cas-winners', 'membership'] as const;
 export type CheckerName = (typeof CHECKER_NAMES)[number];
 
 function modeOf(options: CheckerRunOptions, checker: string): ConflictMode {
@@ -113,6 +116,11 @@ export const CHECKERS: Readonly<Record<CheckerName, Checker>> = {
         maxLost: numberOption(options, 'maxLost', 'lww-lost-overwrites'),
         maxCounterexamples: numberOption(options, 'maxCounterexamples', 'lww-lost-overwrites'),
       }),
+  },
+  membership: {
+    name: 'membership',
+    // Judges the run's membership figures, not the history (which it ignores).
+    run: (_history, options = {}) => checkMembership(options.changes ?? []),
   },
   'cas-winners': {
     name: 'cas-winners',

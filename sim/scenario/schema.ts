@@ -199,7 +199,7 @@ const fault = z
     }
   });
 
-export const checkName = z.enum(['lost-writes', 'stale-reads', 'linearizability', 'session', 'convergence', 'siblings', 'lww-lost-overwrites', 'cas-winners']);
+export const checkName = z.enum(['lost-writes', 'stale-reads', 'linearizability', 'session', 'convergence', 'siblings', 'lww-lost-overwrites', 'cas-winners', 'membership']);
 export type CheckName = z.output<typeof checkName>;
 const CHECK_NAMES = checkName.options;
 type CheckSetting = number | string | boolean;
@@ -228,8 +228,9 @@ const CHECK_SETTINGS = {
   /** maxLost: lost overwrites still ok (default 0). */
   'lww-lost-overwrites': z.strictObject({ maxLost: count.optional(), maxCounterexamples }),
   'cas-winners': z.strictObject({ maxCounterexamples }),
+  membership: z.strictObject({}),
 } satisfies Record<CheckName, z.ZodType>;
-const RUNNER_INPUTS = ['mode', 'conflict', 'samples', 'healTime'];
+const RUNNER_INPUTS = ['mode', 'conflict', 'samples', 'healTime', 'changes'];
 
 /** A check is a checker name, or `{ name: { setting: value, … } }`; errors list the known names and settings. */
 const check = z.unknown().transform((value, context): CheckName | Partial<Record<CheckName, Record<string, CheckSetting>>> => {

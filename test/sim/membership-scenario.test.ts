@@ -233,5 +233,10 @@ checks: [lost-writes]`).find((c) => c.kind === 'leave')!;
     expect(result.figures.events).toBeLessThan(500_000);
     const join = result.figures.membership!.changes.find((c) => c.kind === 'join')!;
     expect(join.totalSeconds).toBeNull();
+    // The `membership` check (in join-leave.yaml's list) fails the run for it, naming the stuck change.
+    const membership = result.checks.find((c) => c.checker === 'membership')!;
+    expect(membership.verdict).toBe('fail');
+    expect(membership.counterexamples[0]?.explanation).toBe('the join of n5 announced at 8.0 s: its copy never finished (the ring never switched)');
+    expect(result.verdict).toBe('fail');
   });
 });

@@ -1,0 +1,45 @@
+import type { CheckerResult } from './result';
+import { CounterexampleList } from './result';
+
+/**
+ * Membership changes finished: every join and leave the run started has copied its data, switched the ring and
+ * run its catch-up pass by the end of the run (core/membership/membership.ts, steps 1–4). A change still
+ * waiting is wedged — a replica of its arcs down for good, or one whose storage failed and was never
+ * restarted — and the ring stays in transition: the new owner never takes over, or the leaver can never be
+ * shut down. Like convergence, it judges what the run measured (the membership figures), not the history.
+ *
+ * Verdicts: `fail` if any change has not finished; `ok` otherwise, also when the run made no change (figures
+ * count the changes, so a run without any says so).
+ */
+export interface MembershipChangeFigure {
+  kind: 'join' | 'leave';
+  node: string;
+  atSeconds: number;
+  /** Seconds from announcement to the ring switch; null if it never switched. */
+  totalSeconds: number | null;
+  /** Seconds from announcement to the end of the catch-up pass; null if it never ended. */
+  caughtUpSeconds: number | null;
+}
+
+export function checkMembership(changes: readonly MembershipChangeFigure[]): CheckerResult {
+  const counterexamples = new CounterexampleList();
+  let unfinished = 0;
+  for (const change of changes) {
+    if (change.totalSeconds !== null && change.caughtUpSeconds !== null) continue;
+    unfinished++;
+    const stage = change.totalSeconds === null ? 'its copy never finished (the ring never switched)' : 'its catch-up pass never finished';
+    counterexamples.add(change.node, [], `the ${change.kind} of ${change.node} announced at ${change.atSeconds.toFixed(1)} s: ${stage}`);
+  }
+  return {
+    checker: 'membership',
+    verdict: unfinished > 0 ? 'fail' : 'ok',
+    summary:
+      changes.length === 0
+        ? 'no membership change in this run'
+        : unfinished === 0
+          ? `all ${changes.length} joins and leaves finished, catch-up passes included`
+          : `${unfinished} of ${changes.length} joins and leaves never finished`,
+    counterexamples: counterexamples.kept,
+    figures: { changes: changes.length, unfinished },
+  };
+}
