@@ -1101,7 +1101,7 @@ export class StorageNode {
     }
     const key = stored.subarray(owner.prefix.length);
     // Only a changing ring moves keys (membership on); with the static list every hint's owner still owns its key.
-    if (this.membershipState?.gossip.enabled === true && !this.preferenceList(key).includes(owner.id)) {
+    if (this.ringCanChange && !this.preferenceList(key).includes(owner.id)) {
       const ops: WriteOp[] = [];
       this.rehomeHint(owner, stored, stamp, ops);
       this.engine.writeBatch(ops, () => {});
@@ -1118,10 +1118,14 @@ export class StorageNode {
     return 'offered';
   }
 
+  /** Membership is on (ring gossip): keys can move between owners. With the static list they never do. */
+  private get ringCanChange(): boolean {
+    return this.membershipState?.gossip.enabled === true;
+  }
+
   /** Whether `node` has left the ring (membership on): it owns nothing, and a hint for it would wait in vain. */
   private hasLeft(node: NodeId): boolean {
-    const membership = this.membershipState;
-    return membership !== undefined && membership.gossip.enabled && recordOf(membership.state, node)?.status === 'left';
+    return this.ringCanChange && recordOf(this.membershipState!.state, node)?.status === 'left';
   }
 
   /**
@@ -1448,7 +1452,7 @@ export class StorageNode {
         // looks, and the hint would be gone (found by `dynalab check` once it drew joins). Refused, the hint
         // stays, and the stand-in re-homes it once gossip brings it the ring (offerHint). Membership on only:
         // a static ring never moves a key.
-        if (message.type === 'hint-delivery' && this.membershipState?.gossip.enabled === true && !this.preferenceList(message.key).includes(this.id)) {
+        if (message.type === 'hint-delivery' && this.ringCanChange && !this.preferenceList(message.key).includes(this.id)) {
           this.send(from, { type: 'replica-write-ack', requestId: message.requestId, ok: false, error: `${this.id} does not own this key (the ring changed)` });
           return;
         }

@@ -190,8 +190,13 @@ export function runScenario(scenario: Scenario, options: RunOptions = {}): Scena
       const fresh = workload.settledSample(300, now, c.requestTimeout, sampleRound++);
       // A watched key with a write in flight again is carried over, not counted: a write still reaching its
       // last replica is not divergence (the same rule as for fresh keys).
-      const carried = watched.filter((key) => !workload.isSettled(key, now, c.requestTimeout));
-      const keys = watched.length === 0 ? fresh : [...new Set([...watched.filter((key) => workload.isSettled(key, now, c.requestTimeout)), ...fresh])];
+      const settled = new Set(fresh);
+      const carried: string[] = [];
+      for (const key of watched) {
+        if (workload.isSettled(key, now, c.requestTimeout)) settled.add(key);
+        else carried.push(key);
+      }
+      const keys = [...settled];
       watched = carried;
       samples.push({ time: now, divergentKeys: divergentKeys(cluster, keys, watched), sampledKeys: keys.length });
     }

@@ -172,8 +172,8 @@ export class Membership {
     if (owed !== undefined && this.task === undefined) {
       const now = this.host.clock.nowMicros();
       const kind = owed.direction === 'pull' ? 'join' : 'leave';
-      const change: MembershipChange = { kind, node: this.host.self, announcedAtMicros: now, transferStartedAtMicros: now, finishedAtMicros: now, keys: 0, streams: 0, caughtUpAtMicros: null, resumed: true };
-      this.changes.push(change);
+      const change = this.recordChange(kind);
+      Object.assign(change, { transferStartedAtMicros: now, finishedAtMicros: now, resumed: true });
       this.scheduleCatchUp(owed, change, this.moved(owed.direction), undefined);
     }
   }
@@ -220,7 +220,7 @@ export class Membership {
     if (!this.gossip.enabled) throw new Error('join needs ring gossip (set ringGossipIntervalMicros)');
     const status = this.status;
     if (status !== undefined && status !== 'joining') throw new Error(`node ${this.host.self} is already ${status}`);
-    this.changes.push({ kind: 'join', node: this.host.self, announcedAtMicros: this.host.clock.nowMicros(), transferStartedAtMicros: 0, finishedAtMicros: null, keys: 0, streams: 0, caughtUpAtMicros: null });
+    this.recordChange('join');
     this.gossip.update(withStatus(this.state, this.host.self, 'joining', weight), seed);
   }
 
@@ -228,7 +228,7 @@ export class Membership {
   leave(): void {
     if (!this.gossip.enabled) throw new Error('leave needs ring gossip (set ringGossipIntervalMicros)');
     if (this.status !== 'active') throw new Error(`node ${this.host.self} cannot leave: it is ${this.status ?? 'not a member'}`);
-    this.changes.push({ kind: 'leave', node: this.host.self, announcedAtMicros: this.host.clock.nowMicros(), transferStartedAtMicros: 0, finishedAtMicros: null, keys: 0, streams: 0, caughtUpAtMicros: null });
+    this.recordChange('leave');
     this.gossip.update(withStatus(this.state, this.host.self, 'leaving'));
   }
 
@@ -260,7 +260,7 @@ export class Membership {
     if ((status === 'joining' || status === 'leaving') && this.task === undefined && !this.stopped) {
       const kind = status === 'joining' ? 'join' : 'leave';
       if (this.changes.at(-1)?.kind !== kind || this.changes.at(-1)?.finishedAtMicros !== null) {
-        this.changes.push({ kind, node: this.host.self, announcedAtMicros: this.host.clock.nowMicros(), transferStartedAtMicros: 0, finishedAtMicros: null, keys: 0, streams: 0, caughtUpAtMicros: null });
+        this.recordChange(kind);
       }
       const task: NonNullable<Membership['task']> = { kind, timer: undefined, cancel: undefined };
       this.task = task;
@@ -329,6 +329,13 @@ export class Membership {
       });
     };
     task.cancel = direction === 'pull' ? this.transfer.pull(run, finished) : this.transfer.push(run, finished);
+  }
+
+  /** A new figures record for a change of this node's, announced now. */
+  private recordChange(kind: 'join' | 'leave'): MembershipChange {
+    const change: MembershipChange = { kind, node: this.host.self, announcedAtMicros: this.host.clock.nowMicros(), transferStartedAtMicros: 0, finishedAtMicros: null, keys: 0, streams: 0, caughtUpAtMicros: null };
+    this.changes.push(change);
+    return change;
   }
 
   /** Sibling sets this node has received (pull) or sent (push) so far. */
