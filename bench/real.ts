@@ -14,7 +14,13 @@
  * `apt-get install etcd-server`), unless ETCD=0 (quick iterations on dynalab alone).
  *
  * The load generator runs in this process, on the same machine as the three nodes: on a small machine the
- * figures are shared-CPU figures, and the script prints the core count so they can be read as such.
+ * figures are shared-CPU figures, and the script prints the core count so they can be read as such. The npm
+ * script gives it the nodes' heap flag (SERVER_NODE_FLAGS in real/local-cluster.ts): its own full collections
+ * would count as the store's latency.
+ *
+ * Each phase line gives the servers' CPU per operation and their context switches per operation. Read the
+ * half-load p99 with them: per operation a PUT costs more at half load than at the maximum (fewer requests
+ * share each wake-up, fsync and write), so "half load" keeps more than half of two cores busy.
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -184,6 +190,13 @@ async function closedLoop(target: Target, name: string, pools: Pool[], method: '
   return recorder.result(name, Number(process.hrtime.bigint() - started) / 1e9);
 }
 
+/**
+ * LATENCY_CSV=FILE writes every open-loop request as `phase,node,due_ms,latency_ms,status` (due time from the
+ * phase's start; node = the endpoint whose pool sent it), to see whether slow requests come together (a stall
+ * of the cluster or of one node) or spread out (queueing on a busy machine).
+ */
+const latencyLog: string[] | undefined = process.env.LATENCY_CSV ? ['phase,node,due_ms,latency_ms,status'] : undefined;
+
 /** Open loop: requests arrive at `rate` per second regardless of answers (at most 1024 in flight). */
 async function openLoop(target: Target, name: string, pools: Pool[], method: 'PUT' | 'GET', keyFor: (seq: number) => string, rate: number, seconds: number): Promise<PhaseResult> {
   const recorder = new Recorder();
@@ -205,6 +218,7 @@ async function openLoop(target: Target, name: string, pools: Pool[], method: 'PU
     pending.push(target.request(pools[slot]!, method, keyFor(seq)).then((status) => {
       inFlight--;
       recorder.record(dueNs, status, (s) => s === target.okStatus[method]);
+      latencyLog?.push(`${name},${slot},${(Number(dueNs - started) / 1e6).toFixed(3)},${(Number(process.hrtime.bigint() - dueNs) / 1e6).toFixed(3)},${status}`);
     }));
   }
   await Promise.all(pending);
@@ -240,11 +254,43 @@ function cpuMicros(pids: number[]): { user: number; system: number } {
   return { user, system };
 }
 
+/**
+ * Context switches the given processes' threads have made so far (voluntary + involuntary, from
+ * /proc/<pid>/task/<tid>/status; NaN off Linux). Per operation it shows how much batching a load allows: at
+ * saturation a woken thread finds many requests waiting, at half load each request wakes threads of its own —
+ * which is why a PUT costs more CPU at half load than at the maximum.
+ */
+function contextSwitches(pids: number[]): number {
+  let total = 0;
+  try {
+    for (const pid of pids) {
+      for (const task of fs.readdirSync(`/proc/${pid}/task`)) {
+        const status = fs.readFileSync(`/proc/${pid}/task/${task}/status`, 'utf8');
+        for (const match of status.matchAll(/^(?:non)?voluntary_ctxt_switches:\s+(\d+)$/gm)) total += Number(match[1]);
+      }
+    }
+  } catch {
+    return Number.NaN;
+  }
+  return total;
+}
+
 /** "server CPU 242 µs/op (user 150, system 92)" for a phase, or '' where /proc is not available. */
-function cpuPerOp(before: { user: number; system: number }, after: { user: number; system: number }, ops: number): string {
+function cpuPerOp(before: ServerUsage, after: ServerUsage, ops: number): string {
   const user = (after.user - before.user) / Math.max(1, ops);
   const system = (after.system - before.system) / Math.max(1, ops);
-  return Number.isFinite(user + system) ? `   server CPU ${(user + system).toFixed(0)} µs/op (user ${user.toFixed(0)}, system ${system.toFixed(0)})` : '';
+  const switches = (after.switches - before.switches) / Math.max(1, ops);
+  return Number.isFinite(user + system) ? `   server CPU ${(user + system).toFixed(0)} µs/op (user ${user.toFixed(0)}, system ${system.toFixed(0)}, ${switches.toFixed(1)} context switches/op)` : '';
+}
+
+interface ServerUsage {
+  user: number;
+  system: number;
+  switches: number;
+}
+
+function serverUsage(pids: number[]): ServerUsage {
+  return { ...cpuMicros(pids), switches: contextSwitches(pids) };
 }
 
 /** The generator's CPU per operation over a phase (this process: the HTTP client and the bookkeeping). */
@@ -260,10 +306,10 @@ async function runPhases(target: Target, endpoints: URL[], pools: Pool[], pids: 
   const written: string[] = [];
   // A closed-loop phase, printed with the CPU the store and the generator spent per operation in it.
   const measured = async (run: () => Promise<PhaseResult>): Promise<PhaseResult> => {
-    const serverBefore = cpuMicros(pids);
+    const serverBefore = serverUsage(pids);
     const generatorBefore = process.cpuUsage();
     const result = await run();
-    console.log(line(result) + cpuPerOp(serverBefore, cpuMicros(pids), result.ok) + generatorCpuPerOp(generatorBefore, result.ok));
+    console.log(line(result) + cpuPerOp(serverBefore, serverUsage(pids), result.ok) + generatorCpuPerOp(generatorBefore, result.ok));
     return result;
   };
   const puts = await measured(() => closedLoop(target, `${target.name} PUT (closed loop, max)`, pools, 'PUT', (w, s) => `bench:${w}:${s}`, SECONDS, written));
@@ -275,8 +321,10 @@ async function runPhases(target: Target, endpoints: URL[], pools: Pool[], pids: 
   const window = async (run: () => Promise<PhaseResult>): Promise<PhaseResult> => {
     await target.serverWindow?.reset(endpoints);
     generatorLoop.reset();
+    const serverBefore = serverUsage(pids);
+    const generatorBefore = process.cpuUsage();
     const result = await run();
-    console.log(line(result));
+    console.log(line(result) + cpuPerOp(serverBefore, serverUsage(pids), result.ok) + generatorCpuPerOp(generatorBefore, result.ok));
     const server = (await target.serverWindow?.describe(endpoints)) ?? '';
     if (server) console.log(server);
     return result;
@@ -380,6 +428,7 @@ async function main(): Promise<void> {
     await cleanup();
     generatorLoop.stop();
     logStream?.end();
+    if (latencyLog !== undefined) fs.writeFileSync(process.env.LATENCY_CSV!, latencyLog.join('\n') + '\n');
   }
 }
 

@@ -39,6 +39,18 @@ export interface ChildNode {
 
 const BIN = fileURLToPath(new URL('../bin/dynalab.js', import.meta.url));
 
+/**
+ * V8 flags every node process starts with. A serving node's live heap is small (about 25 MiB under bench:real)
+ * but V8 starts with an old-generation limit just above it, so it ran a full mark-compact every ~0.3 s under
+ * load (71 in one bench:real run, each 3–15 ms of pause plus incremental steps on the thread that answers
+ * requests). Letting the old generation grow to 256 MiB before the first one cut that to 7–12 per run, and the
+ * worse of the two half-load p99s from 34 / 355 / 72 ms to 27 / 27 / 16 ms over three alternating runs each
+ * (`npm run bench:real`, this 2-core VM). The cost is up to 256 MiB more resident memory per node before the
+ * heap is first collected. --no-allocation-site-pretenuring was tried beside it and changed nothing.
+ * `dynalab serve` started by hand takes the same flags on its node command line (README, "Real mode").
+ */
+export const SERVER_NODE_FLAGS: readonly string[] = ['--initial-old-space-size=256'];
+
 export class LocalCluster {
   readonly nodes: ChildNode[];
   /** True when the configs were found in the data directory (a restart), false when just written. */
@@ -153,9 +165,10 @@ export class LocalCluster {
     if (node === undefined) return Promise.reject(new Error(`no node ${index}`));
     if (node.process !== null) return Promise.reject(new Error(`node ${node.id} is already running`));
     // DYNALAB_NODE_ARGS: extra Node.js flags for each node process (NODE_OPTIONS refuses some, e.g. --cpu-prof):
-    // DYNALAB_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" npx dynalab deploy … profiles every node.
+    // DYNALAB_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" npx dynalab deploy … profiles every node. They come
+    // after SERVER_NODE_FLAGS, so a user's choice of the same V8 flag wins.
     const nodeArgs = (process.env.DYNALAB_NODE_ARGS ?? '').split(/\s+/).filter((a) => a.length > 0);
-    const child = spawn(process.execPath, [...nodeArgs, BIN, 'serve', '--config', node.configFile], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [...SERVER_NODE_FLAGS, ...nodeArgs, BIN, 'serve', '--config', node.configFile], { stdio: ['ignore', 'pipe', 'pipe'] });
     node.process = child;
     node.exited = new Promise((resolve) => child.once('exit', (code, signal) => {
       if (node.process === child) node.process = null;

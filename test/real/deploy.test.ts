@@ -3,6 +3,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { DynalabClient } from '../../real/client';
+import { SERVER_NODE_FLAGS } from '../../real/local-cluster';
 import { tempDir, text } from './harness';
 
 // `dynalab deploy` end to end, as a user runs it: child processes on loopback, endpoints printed, SIGTERM
@@ -67,7 +68,10 @@ describe('dynalab deploy', () => {
     await clients[1]!.put('greeting', 'hello');
     const got = await clients[2]!.get('user:42:avatar', { r: 2 });
     expect([...got.values[0]!]).toEqual([0xff, 0xd8, 0xff, 0xe0]);
-    const pids = await Promise.all(clients.map(async (c) => (await c.status()).pid as number));
+    const statuses = await Promise.all(clients.map((c) => c.status()));
+    const pids = statuses.map((s) => s.pid as number);
+    // Every node runs with the server heap flags (a mark-compact every ~0.3 s under load without them).
+    for (const s of statuses) expect(s.nodeFlags).toEqual(expect.arrayContaining([...SERVER_NODE_FLAGS]));
 
     first.child.kill('SIGTERM');
     expect(await first.exited).toBe(0);

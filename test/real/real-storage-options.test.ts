@@ -30,7 +30,7 @@ describe('real node storage options', () => {
     const parsed = parseNodeConfig(config('storage: { memtableMiB: 16, compaction: size-tiered, tableSyncMiB: 0 }'), 'a.yaml');
     expect(parsed.storage).toEqual({ memtableMiB: 16, blockCacheMiB: 8, compaction: 'size-tiered', tableSyncMiB: 0, backgroundDutyCycle: 0.33 });
     const options = realStorageOptions(fixed(0), parsed.storage);
-    expect(options).toEqual({ memtableBytes: 16 * MiB, blockCacheBytes: 8 * MiB, compaction: 'size-tiered', tableSyncBytes: 0, backgroundDutyCycle: 0.33 });
+    expect(options).toEqual({ memtableBytes: 16 * MiB, blockCacheBytes: 8 * MiB, compaction: 'size-tiered', tableSyncBytes: 0, backgroundDutyCycle: 0.33, backgroundStepBytes: 256 * 1024 });
     expect(parseNodeConfig(config(''), 'a.yaml').storage).toEqual(defaults);
   });
 
