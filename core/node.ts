@@ -17,7 +17,7 @@ import { StorageEngine, type WriteOp } from './storage/engine';
 import { WriteOutcomeUnknownError } from './storage/errors';
 import type { StorageOptions } from './storage/options';
 import {
-  contextOf, decodeContext, decodeOwnedSiblingSet, decodeSiblingSet, EMPTY_CONTEXT, emptySet, encodeContext, encodeSiblingSet, etag, isDeleted, liveValues,
+  contextOf, decodeContext, decodeOwnedSiblingSet, decodeSiblingSet, EMPTY_CONTEXT, emptySet, encodeContext, encodeSiblingSet, etag, isDeleted, latestStampMicros, liveValues, purgeableAtMicros,
   merge, sameContent, tombstone, update, type ConflictMode, type Context, type SiblingSet, type Write,
 } from './versioning';
 import { MAX_ABS_MICROS } from './versioning/bytes';
@@ -310,6 +310,14 @@ export class StorageNode {
     this.clientWrite({ op: 'put', key, value, options, expectedEtag: null }, done);
   }
 
+  /**
+   * Deletes the versions `options.context` covers. Under vector clocks a delete without a context is
+   * concurrent with every version, as a blind put is: it removes none of them and stays in the record as a
+   * hidden tombstone sibling until a write with a context that covers it (any get's context does). That is
+   * the causal model the checkers hold the store to, so it stays; `deleteIf` reads first and deletes what it
+   * read (HTTP DELETE without a context uses it, as Riak fetches the context of such a delete). Under LWW the
+   * delete's timestamp decides.
+   */
   delete(key: Uint8Array, options: WriteOptions, done: (result: WriteResult) => void): void {
     const problem = checkKey(key);
     if (problem) return this.failLater(done, problem.code, problem.message);
@@ -693,9 +701,14 @@ export class StorageNode {
   private applyWrite(message: CoordinateMessage, context: Context, asStandIn: boolean, alsoMerge: SiblingSet | null, done: (result: WriteResult) => void, knownWalk: NodeId[] | null = null): void {
     this.counters.writesCoordinated++;
     const now = this.env.clock.nowMicros();
+    // A conditional write (cas, deleteIf: alsoMerge is the version it read and matched) is stamped after that
+    // version even when this coordinator's clock is behind its writer's: under LWW it was otherwise
+    // acknowledged and then lost to the very version it replaced (a review, with clocks 100 ms apart).
+    // Cassandra's conditional writes likewise take a timestamp newer than any before them.
+    const stampMicros = alsoMerge === null ? now : Math.max(now, latestStampMicros(alsoMerge) + 1);
     const write: Write = message.value === null
-      ? tombstone(now)
-      : { value: message.value, timestampMicros: now, expiresAtMicros: message.ttlMicros > 0 ? now + message.ttlMicros : null };
+      ? tombstone(stampMicros)
+      : { value: message.value, timestampMicros: stampMicros, expiresAtMicros: message.ttlMicros > 0 ? now + message.ttlMicros : null };
     const stored = this.loadStored(message.key);
     let local = stored.set;
     if (alsoMerge !== null) local = merge(local, alsoMerge);
@@ -975,14 +988,20 @@ export class StorageNode {
     }
   }
 
-  /** The whole record may expire only when every version in it has a TTL. */
+  /**
+   * The engine TTL of a stored record: none while any version lives on with no end; once every version is a
+   * tombstone or has a TTL, the record is kept until the last of them died plus the storage's
+   * tombstoneGraceMicros (purgeableAtMicros), then the engine drops it. Versions are filtered at read time
+   * anyway; the dead record is kept that long because its context is what supersedes the older value a
+   * replica that missed the delete or the overwrite still holds (a review found a TTL'd overwrite dropped 3 h
+   * after expiry letting the overwritten value come back through read repair and anti-entropy, and plain
+   * deletes kept forever). A record that arrives already past its grace (a late hint, a repair) gets the
+   * shortest TTL: it is dead for everyone and is purged instead of kept for good.
+   */
   private recordTtl(set: SiblingSet): { ttlMicros?: number } {
-    if (set.versions.length === 0 || set.versions.some((v) => v.expiresAtMicros === null)) return {};
-    const latest = Math.max(...set.versions.map((v) => v.expiresAtMicros ?? 0));
-    const remaining = latest - this.env.clock.nowMicros();
-    // Keep an expired record a little longer than the hint window would need: versions are filtered at read
-    // time anyway; the engine TTL only lets compaction purge the bytes.
-    return remaining > 0 ? { ttlMicros: remaining + this.config.hintWindowMicros } : {};
+    const purgeAt = purgeableAtMicros(set, this.engine.options.tombstoneGraceMicros);
+    if (purgeAt === null) return {};
+    return { ttlMicros: Math.max(1, purgeAt - this.env.clock.nowMicros()) };
   }
 
   // ---------------------------------------------------------------------------------------------- hinted handoff

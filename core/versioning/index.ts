@@ -10,7 +10,7 @@ export {
 } from './version-vector';
 export {
   type ConflictMode, type Version, type SiblingSet, type Write, emptySet, tombstone, isExpired, liveVersions,
-  liveValues, isDeleted, hasTombstone, purgeable, sameContent, bytesEqual, compareBytes,
+  liveValues, isDeleted, hasTombstone, latestStampMicros, purgeable, purgeableAtMicros, sameContent, bytesEqual, compareBytes,
 } from './sibling-set';
 export { dvvUpdate, dvvMerge, nextCounter, versionOf } from './dvv';
 export { lwwUpdate, lwwMerge, compareLww } from './lww';

@@ -76,22 +76,42 @@ export function isDeleted(set: SiblingSet, nowMicros: number): boolean {
   return liveVersions(set, nowMicros).length === 0;
 }
 
+/** The latest timestamp among the versions (tombstones included); -Infinity for an empty set. */
+export function latestStampMicros(set: SiblingSet): number {
+  let latest = -Infinity;
+  for (const v of set.versions) latest = Math.max(latest, v.timestampMicros);
+  return latest;
+}
+
 /** Some (but not necessarily all) siblings are tombstones: a delete raced with a write. */
 export function hasTombstone(set: SiblingSet): boolean {
   return set.versions.some((v) => v.deleted);
 }
 
 /**
- * True if the whole record may be dropped: it reads as deleted and every version died (tombstone written, or
- * TTL passed) at least `graceMicros` ago. The grace period must outlast hinted handoff and anti-entropy, or a
- * replica that missed the delete resurrects the value — the classic tombstone trade-off.
+ * When the whole record may be dropped, or null while any version lives on with no end: every version has
+ * died (a tombstone when it was written, a TTL'd value when it expires), and the last death is `graceMicros`
+ * behind. Until then the record stays, dead, because it is what stops an older version from coming back: its
+ * causal context (or LWW stamp) is what supersedes the value a replica that missed the delete or the
+ * overwrite still holds. The grace period must outlast hinted handoff and anti-entropy, or such a replica
+ * resurrects the value — the classic tombstone trade-off (Cassandra's gc_grace, 10 days by default; an expired
+ * cell is kept as a tombstone for as long).
  */
+export function purgeableAtMicros(set: SiblingSet, graceMicros: number): number | null {
+  if (set.versions.length === 0) return null;
+  let lastDeath = -Infinity;
+  for (const v of set.versions) {
+    const diedAt = v.deleted ? v.timestampMicros : v.expiresAtMicros;
+    if (diedAt === null) return null;
+    lastDeath = Math.max(lastDeath, diedAt);
+  }
+  return lastDeath + graceMicros;
+}
+
+/** True if the whole record may be dropped at `nowMicros` (see purgeableAtMicros). */
 export function purgeable(set: SiblingSet, nowMicros: number, graceMicros: number): boolean {
-  if (!isDeleted(set, nowMicros)) return false;
-  return set.versions.every((v) => {
-    const diedAt = v.deleted ? v.timestampMicros : (v.expiresAtMicros ?? Infinity);
-    return diedAt + graceMicros <= nowMicros;
-  });
+  const at = purgeableAtMicros(set, graceMicros);
+  return at !== null && at <= nowMicros;
 }
 
 /** Byte-wise equality of two versions' content (dot excluded). */
