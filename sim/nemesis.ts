@@ -70,7 +70,8 @@ export class Nemesis {
         const members = this.members();
         const cut = this.pick(members, Math.max(1, Math.round(members.length * p.fraction)));
         network.partition([cut]);
-        this.note(`partition: ${cut.length} nodes (${Math.round(p.fraction * 100)} %) cut off: ${preview(cut)}`);
+        // The share actually cut, which rounding (at least one node) can make differ from the one asked for.
+        this.note(`partition: ${cut.length} of ${members.length} nodes (${Math.round((cut.length / members.length) * 100)} %) cut off: ${preview(cut)}`);
       } else if ('halves' in p) {
         const members = this.members();
         const half = this.pick(members, Math.floor(members.length / 2));
@@ -129,7 +130,7 @@ export class Nemesis {
       for (const id of nodes) {
         this.cluster.world.machine(id).disk.setFaults(knobs);
         if (active) this.diskFaulty.add(id);
-        else this.diskFaulty.delete(id);
+        else if (this.diskFaulty.delete(id)) this.lastHealMicros = this.cluster.simulator.nowMicros; // a disk fault cleared is a heal
       }
       this.note(`disk faults on ${preview(nodes)}: ${JSON.stringify(knobs)}`);
     } else if (fault.loss !== undefined) {
@@ -147,6 +148,9 @@ export class Nemesis {
         if (index < 0) return; // cleared by the final heal
         this.lossBursts.splice(index, 1);
         apply();
+        // A burst that ended is a fault that healed: convergence is timed from the last one (a review found a
+        // run with only a loss burst judged from t = 0).
+        this.lastHealMicros = this.cluster.simulator.nowMicros;
         this.note(this.lossBursts.length === 0 ? 'loss burst over' : `loss burst over (${this.lossBursts.length} still running)`);
         this.updateWindow();
       });

@@ -209,6 +209,7 @@ export function runScenario(scenario: Scenario, options: RunOptions = {}): Scena
     options.onProgress?.(t, scenario.duration, workload.figures.operations);
   }
   simulator.run({ untilMicros: scenario.duration });
+  workload.abandonPending();
   // The last sample, at the very end, looks at every written key, settled or not: the load stopped a full
   // quiescence ago, so a write still unsettled is one whose coordinator crashed (its client gave up or will),
   // and the copies it left are divergence like any other. At the end also when the duration is off the 0.5 s

@@ -54,7 +54,8 @@ export function checkCommand(yargs: Argv): Argv {
         console.log(`dynalab check: ${report.runs} drawn scenarios, every promise kept (${seconds.toFixed(1)} s, seed ${seed})`);
         console.log('  promises kept:');
         for (const promise of PROMISES) console.log(`    - ${promise}`);
-        console.log(`replay: npx dynalab check --runs ${runs} --seed ${seed}`);
+        // The same flags that chose these runs, or the command replays other ones (found by a review).
+        console.log(`replay: npx dynalab check --runs ${runs} --seed ${seed}${argv.path !== undefined ? ` --path ${argv.path}` : ''}${argv.sabotage ? ` --sabotage ${argv.sabotage}` : ''}`);
         removeCreatedDirs(created);
         return;
       }

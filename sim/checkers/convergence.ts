@@ -52,6 +52,8 @@ export function checkConvergence(samples: readonly ConvergenceSample[], options:
   let start = samples.length;
   while (start > 0 && (samples[start - 1] as ConvergenceSample).divergentKeys === 0) start--;
   const last = samples[samples.length - 1] as ConvergenceSample;
+  // healTime 0: nothing was healed (a run without faults), so the time counts from the start.
+  const since = healTime === 0 ? 'after the start (nothing to heal)' : 'after heal';
   if (start === samples.length) {
     const [ran, threshold] = formatDurationPair(last.time - healTime, thresholdMicros);
     // Still divergent at the end; if the run ended before the threshold was up, it may yet have converged in time.
@@ -60,8 +62,8 @@ export function checkConvergence(samples: readonly ConvergenceSample[], options:
       ...base,
       verdict: tooEarly ? 'unknown' : 'fail',
       summary: tooEarly
-        ? `${divergentOf(last)} still divergent when sampling ended, ${ran} after heal: too early to judge against the ${threshold} threshold (lengthen quiescence)`
-        : `replicas never converged: ${divergentOf(last)} still divergent at the last sample, ${ran} after heal (threshold ${threshold})`,
+        ? `${divergentOf(last)} still divergent when sampling ended, ${ran} ${since}: too early to judge against the ${threshold} threshold (lengthen quiescence)`
+        : `replicas never converged: ${divergentOf(last)} still divergent at the last sample, ${ran} ${since} (threshold ${threshold})`,
       figures: { ...figures, divergentAtEnd: last.divergentKeys },
     };
   }
@@ -70,8 +72,6 @@ export function checkConvergence(samples: readonly ConvergenceSample[], options:
   figures.convergenceMicros = convergenceMicros;
   const tooSlow = convergenceMicros > thresholdMicros;
   const [took, threshold] = formatDurationPair(convergenceMicros, thresholdMicros);
-  // healTime 0: nothing was healed (a run without faults), so the time counts from the start.
-  const since = healTime === 0 ? 'after the start (nothing to heal)' : 'after heal';
   return {
     ...base,
     verdict: tooSlow ? 'fail' : 'ok',

@@ -288,7 +288,9 @@ export const scenarioSchema = z.strictObject({
   clocks: clocks.default({ skewMs: 0, driftPpm: 0, nodes: {} }),
   workload,
   faults: z.array(fault).default([]),
-  checks: z.array(check).default(['lost-writes']),
+  // An empty list would run no checker and still print "verdict OK" (found by a review): leave the key out for
+  // the default, or name at least one.
+  checks: z.array(check).min(1, 'list at least one check (or leave `checks` out for the default, lost-writes): a run with none has no verdict').default(['lost-writes']),
   /**
    * Judge the history as this conflict mode instead of `cluster.conflict`. Written by `dynalab check
    * --sabotage lww` into its failure files: the store resolves by timestamp while the checks hold it to the

@@ -169,6 +169,19 @@ describe('dynalab CLI', () => {
     expect(replay.stdout).toMatch(/verdict FAIL/);
   });
 
+  it('a passing check under --sabotage prints a replay with --sabotage (without it, other cases are drawn)', () => {
+    const run = dynalab('check', '--runs', '1', '--seed', '1', '--sabotage', 'ack-before-fsync', '--out', 'sab');
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stdout).toMatch(/^replay: npx dynalab check --runs 1 --seed 1 --sabotage ack-before-fsync$/m);
+  });
+
+  it('sim compare says which variants failed their checks, and exits 0 (the table is the result)', () => {
+    writeFileSync(join(work, 'skew.yaml'), readFileSync(join(root, 'scenarios/clock-skew.yaml'), 'utf8'));
+    const run = dynalab('sim', 'compare', 'skew.yaml', '--vary', 'conflict=lww,vclock');
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stdout).toMatch(/^1 of 2 variants failed their checks: conflict=lww /m);
+  });
+
   it('check refuses a malformed --path, and one that names no run, instead of a stack trace or a pass', () => {
     const bad = dynalab('check', '--path', 'abc', '--seed', '1');
     expect(bad.code).toBe(2);

@@ -57,6 +57,11 @@ describe('scenario validation: problems that used to surface only while running'
     expect(refusal({ faults: 'faults:\n  - { at: 6999ms, crash: { count: 1 } }' })).toBe('accepted');
   });
 
+  it('an empty checks list is refused (it ran no checker and printed verdict OK); left out, the default applies', () => {
+    expect(refusal({ checks: 'checks: []' })).toMatch(/v\.yaml:\d+:\d+: checks: list at least one check/);
+    expect(refusal({ checks: '' })).toBe('accepted');
+  });
+
   it('unknown nodes in faults and clocks, pointing at the name', () => {
     expect(refusal({ faults: 'faults:\n  - { at: 2s, partition: { isolate: n99 } }' })).toMatch(/v\.yaml:9:37: faults\.0\.partition\.isolate: unknown node 'n99' \(nodes are n0\.\.n3\)/);
     expect(refusal({ faults: 'faults:\n  - { at: 2s, crash: { nodes: [n0, n4] } }' })).toMatch(/v\.yaml:9:36: faults\.0\.crash\.nodes\.1: unknown node 'n4'/);
