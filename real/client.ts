@@ -139,6 +139,13 @@ export class DynalabClient {
         ...(body !== undefined ? { body } : {}),
       });
     } catch (error) {
+      const timeoutMs = this.options.timeoutMs ?? 10_000;
+      // A timeout is not "cannot reach": the request may have arrived, and a write may have been applied (a
+      // review: a stopped node's write said "cannot reach" and was readable after it resumed).
+      if ((error as Error).name === 'TimeoutError') {
+        const outcome = method === 'GET' || method === 'HEAD' ? 'the read was abandoned' : 'the write may or may not have been applied (read the key to see)';
+        throw new Error(`no answer from ${this.endpoint} within ${timeoutMs} ms (${method} ${url}): ${outcome}`);
+      }
       const cause = (error as { cause?: { message?: string } }).cause?.message;
       throw new Error(`cannot reach ${this.endpoint} (${method} ${url}): ${cause ?? (error as Error).message}`);
     }

@@ -507,7 +507,10 @@ function intParam(query: URLSearchParams, name: string): number | undefined | Er
   if (all.length > 1) return new Error(`${name} is given ${all.length} times (${all.map((v) => `${name}=${v}`).join(', ')}); give it once`);
   const raw = all[0] ?? null;
   if (raw === null) return undefined;
-  if (!/^\d{1,3}$/.test(raw)) return new Error(`${name}=${raw} must be a small positive integer`);
+  // Digits only (no sign, exponent or hex: "+1" arrives as " 1" and is refused); the range is checked where
+  // it is known (r and w against n, limit against 1…100000). Three digits at most used to refuse limit=1000,
+  // the documented default (a review).
+  if (!/^\d{1,9}$/.test(raw)) return new Error(`${name}=${JSON.stringify(raw)} must be a whole number, digits only`);
   return Number(raw);
 }
 

@@ -176,6 +176,20 @@ export class InboundConnection {
     this.socket.end();
   }
 
+  /** Still proving itself: no peer authenticated on this connection yet, and not closed. */
+  get pendingHandshake(): boolean {
+    return this.phase === 'hello' || this.phase === 'proof';
+  }
+
+  /**
+   * Closed by the transport to make room (too many connections in their handshake). Not logged here: under a
+   * flood that would be a line per connection; the transport logs evictions at most once per 10 s.
+   */
+  evict(reason: string): void {
+    if (this.failure === null) this.failure = reason;
+    this.socket.destroy();
+  }
+
   private hangUp(reason: string): void {
     if (this.failure === null) {
       this.failure = reason;
@@ -194,7 +208,10 @@ export class InboundConnection {
     // A peer that hangs up mid-handshake without us having judged it (e.g. it rejected *our* proof).
     if (wasAuthenticating && this.failure === null && this.transcript !== null) {
       this.options.counters.handshakeFailures++;
-      this.options.logger.warn(`${this.transcript.clientId} at ${this.remote} hung up during the handshake`);
+      this.options.logger.warn(
+        `a connection claiming to be ${this.transcript.clientId} at ${this.remote} hung up during the handshake ` +
+          '(it may have refused our proof: a different cluster secret or cluster settings on its side)',
+      );
     }
     this.options.onClosed(this);
   }

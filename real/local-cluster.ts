@@ -92,6 +92,8 @@ export class LocalCluster {
     if (!(Number.isInteger(options.nodes) && options.nodes >= 1 && options.nodes <= 64)) throw new Error(`--nodes must be between 1 and 64, got ${options.nodes}`);
     const ports = await pickPorts(options.nodes, options.basePort);
     const secret = randomBytes(24).toString('base64url');
+    // An empty token (`--token "$UNSET"`) would start a cluster without one; a config file refuses it too.
+    if (options.token !== undefined && options.token.length === 0) throw new Error('--token is empty: give a token, or leave the option out for a cluster without one');
     const members = Array.from({ length: options.nodes }, (_, i) => ({ id: `n${i}`, http: `127.0.0.1:${ports.http[i]}`, tcp: `127.0.0.1:${ports.tcp[i]}` }));
     const n = options.n ?? Math.min(3, options.nodes);
     const inputs = members.map((member) => ({

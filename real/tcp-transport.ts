@@ -53,6 +53,13 @@ export interface TcpTransportOptions {
   /** Inbound connections beyond this are refused by the server. Default 256: a member needs one, and a flood of
    * unauthenticated ones must not take every file descriptor (the open-file limit is often 1024). */
   maxInboundConnections?: number;
+  /**
+   * Inbound connections still in their handshake beyond this make room by closing the oldest of them. Default
+   * 32. Without it, 260 idle unauthenticated connections (reopened as fast as they were closed) held every
+   * slot of maxInboundConnections, and a real member could not connect at all (a review); a member's handshake
+   * takes a round trip, so a newcomer's room is the flood's oldest connection, not the member's.
+   */
+  maxPendingHandshakes?: number;
 }
 
 export interface PeerLinkStats {
@@ -77,6 +84,9 @@ const DEFAULT_QUEUE: SendQueueLimits = { maxMessages: 10_000, maxBytes: 64 * 102
 const DEFAULT_BACKOFF: BackoffOptions = { initialMs: 50, maxMs: 5_000 };
 const DEFAULT_HANDSHAKE_TIMEOUT_MS = 5_000;
 const DEFAULT_MAX_INBOUND = 256;
+const DEFAULT_MAX_PENDING_HANDSHAKES = 32;
+/** A warning that can repeat under a flood is logged at most this often, with how many were held back. */
+const WARN_INTERVAL_MS = 10_000;
 
 type Lifecycle = 'new' | 'starting' | 'running' | 'closed';
 
@@ -86,6 +96,8 @@ export class TcpTransport implements Transport {
   private readonly settings: string;
   private readonly logger: TransportLogger;
   private readonly counters = newTransportCounters();
+  private readonly maxPendingHandshakes: number;
+  private readonly throttled = new Map<string, { lastMs: number; held: number }>();
   private readonly maxFrameBytes: number;
   private readonly queueLimits: SendQueueLimits;
   private readonly backoff: BackoffOptions;
@@ -117,9 +129,10 @@ export class TcpTransport implements Transport {
 
     this.server = net.createServer({ noDelay: true }, (socket) => this.accept(socket));
     this.server.maxConnections = options.maxInboundConnections ?? DEFAULT_MAX_INBOUND;
+    this.maxPendingHandshakes = options.maxPendingHandshakes ?? DEFAULT_MAX_PENDING_HANDSHAKES;
     this.server.on('drop', () => {
       this.counters.inboundRefused++;
-      this.logger.warn(`refused an inbound connection: limit of ${this.server.maxConnections} reached`);
+      this.warnThrottled('refused', `refused an inbound connection: limit of ${this.server.maxConnections} reached`);
     });
   }
 
@@ -279,6 +292,7 @@ export class TcpTransport implements Transport {
       return;
     }
     this.counters.inboundAccepted++;
+    this.makeRoomForHandshake();
     const connection = new InboundConnection(socket, {
       self: this.self,
       secret: this.secret,
@@ -291,6 +305,33 @@ export class TcpTransport implements Transport {
       onClosed: (closed) => this.inbound.delete(closed),
     });
     this.inbound.add(connection);
+  }
+
+  /** At most maxPendingHandshakes − 1 connections still in their handshake: the oldest ones go. */
+  private makeRoomForHandshake(): void {
+    let pending = 0;
+    for (const connection of this.inbound) if (connection.pendingHandshake) pending++;
+    // The set keeps insertion order: the first pending connections are the oldest.
+    for (const connection of this.inbound) {
+      if (pending < this.maxPendingHandshakes) break;
+      if (!connection.pendingHandshake) continue;
+      connection.evict(`closed to make room: ${this.maxPendingHandshakes} connections were already waiting in their handshake`);
+      pending--;
+      this.counters.inboundEvicted++;
+      this.warnThrottled('evicted', `closed an unauthenticated inbound connection still in its handshake to make room for a newer one (limit ${this.maxPendingHandshakes}; a flood of idle connections?)`);
+    }
+  }
+
+  /** Logs `message` now, or — if the same kind was logged in the last 10 s — counts it for the next line. */
+  private warnThrottled(kind: string, message: string): void {
+    const now = Date.now();
+    const state = this.throttled.get(kind) ?? { lastMs: -Infinity, held: 0 };
+    if (now - state.lastMs >= WARN_INTERVAL_MS) {
+      this.logger.warn(state.held > 0 ? `${message} (and ${state.held} more like it in the last ${Math.round((now - state.lastMs) / 1000)} s)` : message);
+      state.lastMs = now;
+      state.held = 0;
+    } else state.held++;
+    this.throttled.set(kind, state);
   }
 
   private deliverLocally(message: Uint8Array): void {

@@ -41,6 +41,8 @@ export interface TransportCounters {
   inboundAccepted: number;
   inboundAuthenticated: number;
   inboundRefused: number;
+  /** Connections still in their handshake closed to make room for a newer one (maxPendingHandshakes). */
+  inboundEvicted: number;
 }
 
 export function newTransportCounters(): TransportCounters {
@@ -64,5 +66,6 @@ export function newTransportCounters(): TransportCounters {
     inboundAccepted: 0,
     inboundAuthenticated: 0,
     inboundRefused: 0,
+    inboundEvicted: 0,
   };
 }

@@ -26,6 +26,13 @@ export const deployCommand: CommandModule<object, Awaited<ReturnType<typeof buil
   builder,
   handler: async (argv: Args) => {
     let cluster: LocalCluster;
+    // Node i listens on port + i (HTTP) and port + 1000 + i (TCP): all of them must be ports (a review: --port abc
+    // printed "port NaN is busy" and went on, --port 65000 failed deep in Node with "66000").
+    const lastTcpPort = argv.port + 1000 + argv.nodes - 1;
+    if (!Number.isInteger(argv.port) || argv.port < 0 || (argv.port > 0 && lastTcpPort > 65535)) {
+      console.error(`dynalab deploy: --port ${String(process.argv[process.argv.indexOf('--port') + 1] ?? argv.port)}: give a whole number from 1 to ${65535 - 1000 - (argv.nodes - 1)} (node i listens on port + i, and on port + 1000 + i for its peers), or 0 for random free ports`);
+      process.exit(2);
+    }
     try {
       cluster = await LocalCluster.prepare({
         dataDir: argv.data,

@@ -66,7 +66,9 @@ export class WriteRequest {
       this.finish({
         status: this.refused.size === this.asked.size ? 'fail' : 'info',
         acks: this.acked.size,
-        error: `quorum not met: ${this.acked.size} of W=${this.w} acknowledged; ${this.refused.size} refused (${this.reasons.join('; ')})` +
+        error: `quorum not met: ${this.acked.size} of W=${this.w} acknowledged` +
+          (this.refused.size > 0 ? `; ${this.refused.size} refused (${this.reasons.join('; ')})` : '') +
+          (this.asked.size < this.w ? `; only ${this.asked.size} replica${this.asked.size === 1 ? ' was' : 's were'} asked (the others are suspected down)` : '') +
           (silent.length > 0 ? `; no answer yet from ${silent.join(', ')}, so the outcome is unknown` : ''),
       });
     }

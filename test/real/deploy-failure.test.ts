@@ -73,6 +73,22 @@ describe('dynalab deploy that fails', () => {
     expect(fs.readdirSync(data).filter((f) => f.endsWith('.yaml')).sort()).toEqual(['n0.yaml', 'n1.yaml', 'n2.yaml']);
   }, 60_000);
 
+  it('refuses a --port that is not a port (or whose peer ports would not be) and an empty --token, writing nothing', () => {
+    const data = path.join(root, 'ports');
+    const run = (args: string[]) => spawnSync(process.execPath, [BIN, 'deploy', '--data', data, ...args], { encoding: 'utf8', timeout: 60_000 });
+    const word = run(['--port', 'abc']);
+    expect(word.status).toBe(2);
+    expect(word.stderr).toMatch(/--port abc: give a whole number from 1 to 64533/);
+    const high = run(['--port', '65000']);
+    expect(high.status).toBe(2);
+    expect(high.stderr).toMatch(/--port 65000: give a whole number .* port \+ 1000 \+ i/);
+    // Before: `--token "$UNSET"` started a cluster that took no token at all.
+    const empty = run(['--port', '0', '--token', '']);
+    expect(empty.status).toBe(2);
+    expect(empty.stderr).toMatch(/--token is empty/);
+    expect(fs.existsSync(data) ? fs.readdirSync(data) : 'absent').toBe('absent');
+  }, 60_000);
+
   it('on an existing cluster, refuses options that differ from its configs instead of ignoring them', async () => {
     const dir = path.join(root, 'existing-options');
     await deployAndStop(['--nodes', '1', '--data', dir]);

@@ -112,6 +112,15 @@ describe('HTTP API on a 3-node real cluster', () => {
     const limited = await cluster().clients[2]!.list('scan:', { limit: 5 });
     expect(limited.keys).toHaveLength(5);
     expect(limited.truncated).toBe(true);
+    // The documented default, and the documented maximum, are accepted (three digits at most used to be).
+    expect((await cluster().clients[2]!.list('scan:', { limit: 1000 })).keys).toHaveLength(12);
+    expect((await raw(port(0), 'GET', '/v1/keys?prefix=scan:&limit=100000')).status).toBe(200);
+    const over = await raw(port(0), 'GET', '/v1/keys?prefix=scan:&limit=100001');
+    expect(over.status).toBe(400);
+    expect(over.json().error).toMatch(/limit=100001 must be between 1 and 100000/);
+    const huge = await raw(port(0), 'GET', '/v1/keys/x?r=1000');
+    expect(huge.json().error).toMatch(/r=1000 must be between 1 and n=3/);
+    expect((await raw(port(0), 'GET', '/v1/keys/x?r=%2B1')).json().error).toMatch(/r="\+1" must be a whole number, digits only/);
   });
 
   it('status names the node, its members and counters', async () => {

@@ -339,6 +339,36 @@ describe('TcpTransport', () => {
     expect(a.log.some((line) => line.includes('handshake timed out'))).toBe(true);
   });
 
+  it('a flood of idle unauthenticated connections cannot lock a member out: the oldest pending ones make room', async () => {
+    const a = await startNode('a', { maxInboundConnections: 64, maxPendingHandshakes: 8 });
+    // More idle connections than the whole inbound limit, reopened as fast as the node closes them.
+    let flooding = true;
+    const flood = new Set<net.Socket>();
+    const keep = (): void => {
+      while (flooding && flood.size < 80) {
+        const socket = net.connect(a.address.port, a.address.host);
+        rawSockets.push(socket);
+        flood.add(socket);
+        socket.on('error', () => {});
+        socket.on('close', () => {
+          flood.delete(socket);
+          if (flooding) setImmediate(keep);
+        });
+      }
+    };
+    keep();
+    await sleep(300);
+    const b = await startNode('b');
+    connectAll(a, b);
+    b.transport.send('a', text('let me in'));
+    // Before: every slot held by the flood, the member never connected (and 'limit reached' logged per drop).
+    await waitFor('the member to get through the flood', () => a.inbox.some((m) => m.from === 'b'), 5000);
+    flooding = false;
+    expect(a.transport.stats().inboundEvicted).toBeGreaterThan(0);
+    // Throttled: a line per 10 s, not one per closed connection.
+    expect(a.log.filter((line) => /to make room for a newer one/.test(line)).length).toBeLessThanOrEqual(2);
+  });
+
   it('closes only the offending connection on garbage, truncated and oversize frames, and keeps serving', async () => {
     const a = await startNode('a', { maxFrameBytes: 64 * 1024 });
     const b = await startNode('b');

@@ -19,6 +19,14 @@ describe('write coordinator outcome', () => {
     expect(outcome()?.error).toMatch(/0 of W=3 acknowledged; 1 refused \(n1: disk append failed: ENOSPC\); no answer yet from n0, n2, so the outcome is unknown/);
   });
 
+  it('with fewer replicas asked than W (the others suspected down), says so instead of "0 refused ()"', () => {
+    let outcome: WriteOutcome | undefined;
+    const request = new WriteRequest(1, 2, [], (o) => (outcome = o));
+    request.asking({ node: 'n0', hintFor: '' });
+    request.reply('n0', true, '');
+    expect(outcome?.error).toBe('quorum not met: 1 of W=2 acknowledged; only 1 replica was asked (the others are suspected down)');
+  });
+
   it('is failed only when every replica asked refused', () => {
     const { request, outcome } = writeTo(1);
     request.reply('n0', false, 'storage failed');

@@ -1,0 +1,22 @@
+import * as net from 'node:net';
+import { afterAll, describe, expect, it } from 'vitest';
+import { DynalabClient } from '../../real/client';
+
+// A node that takes a request and never answers (stopped with SIGSTOP, or overloaded): the client's timeout is
+// not "cannot reach" — the request arrived, and a write may have been applied.
+const sockets: net.Socket[] = [];
+const silent = net.createServer((socket) => sockets.push(socket));
+afterAll(async () => {
+  for (const socket of sockets) socket.destroy();
+  await new Promise<void>((resolve) => silent.close(() => resolve()));
+});
+
+describe('client timeouts', () => {
+  it('a write that timed out says it may have been applied; a read says it was abandoned', async () => {
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    const { port } = silent.address() as net.AddressInfo;
+    const client = new DynalabClient(`http://127.0.0.1:${port}`, { timeoutMs: 200 });
+    await expect(client.put('k', 'v')).rejects.toThrow(/no answer from http:\/\/127\.0\.0\.1:\d+ within 200 ms \(PUT \/v1\/keys\/k.*\): the write may or may not have been applied/);
+    await expect(client.get('k')).rejects.toThrow(/within 200 ms \(GET .*\): the read was abandoned/);
+  });
+});
