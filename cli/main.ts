@@ -22,5 +22,12 @@ await checkCommand(yargs(hideBin(process.argv)))
   .command(kvCommand)
   .demandCommand(1, 'name a command (see --help)')
   .strict()
+  // A misspelled command or flag is bad input (exit 2, one line), not a failed check (exit 1; a review found
+  // `sim frobnicate` exiting 1). An error thrown by a command itself is passed on unchanged.
+  .fail((message, error) => {
+    if (error !== undefined && error !== null && !message) throw error;
+    console.error(`dynalab: ${message ?? 'bad arguments'} (see --help)`);
+    process.exit(2);
+  })
   .help()
   .parseAsync();

@@ -42,7 +42,8 @@ export function checkCommand(yargs: Argv): Argv {
         seed,
         ...(argv.path ? { path: argv.path } : {}),
         ...(argv.sabotage ? { sabotage: argv.sabotage } : {}),
-        onRun: () => progress.update(++ran, runs, `${ran} scenarios run`),
+        // Shrinking a failure runs more scenarios than --runs: the bar stops at 100 % and says so (it read 600 %).
+        onRun: () => progress.update(Math.min(++ran, runs), runs, ran > runs ? `${ran} scenarios run, shrinking a failure` : `${ran} scenarios run`),
       });
       progress.finish();
       const seconds = Number(process.hrtime.bigint() - started) / 1e9;

@@ -106,7 +106,7 @@ export const deployCommand: CommandModule<object, Awaited<ReturnType<typeof buil
     }
     console.log('');
     console.log(`try:  curl -X PUT --data-binary hello http://${first.listen.http}/v1/keys/greeting${first.token ? " -H 'Authorization: Bearer …'" : ''}`);
-    console.log(`      npx dynalab kv get greeting --endpoint ${first.listen.http}`);
+    console.log(`      npx dynalab kv get greeting --endpoint ${first.listen.http}${first.token ? ' --token …' : ''}`);
     console.log('Ctrl-C stops the cluster; deploying again on the same --data recovers it.');
     for (const [index, node] of cluster.nodes.entries()) {
       void node.exited?.then(({ code, signal }) => {

@@ -109,7 +109,10 @@ const workload = z.strictObject({
   keys: z.number().int().min(1).default(1000),
   distribution: z.enum(['uniform', 'zipf', 'hot']).default('uniform'),
   zipfExponent: z.number().positive().default(0.99),
-  /** For 'hot': the fraction of operations that go to key 0. */
+  /**
+   * For 'hot': the fraction of operations sent to key 0 on purpose; the rest pick a key uniformly, key 0
+   * included, so key 0's whole share is hotFraction + (1 − hotFraction) / keys (0.75 for 0.5 over 2 keys).
+   */
   hotFraction: probability.default(0.5),
   mix: mix.default({ get: 0.5, put: 0.5, delete: 0, cas: 0 }),
   valueBytes: z

@@ -81,6 +81,10 @@ describe('dynalab CLI', () => {
     expect(seed.code).not.toBe(0);
     expect(seed.stderr).toMatch(/--seed must be a whole number/);
     expect(existsSync(join(work, 'runs'))).toBe(false);
+    // A misspelled command is bad input (2), not a failed check (1).
+    const typo = dynalab('sim', 'frobnicate');
+    expect(typo.code).toBe(2);
+    expect(typo.stderr).toMatch(/^dynalab: Unknown argument: frobnicate \(see --help\)$/m);
   });
 
   it('kv refuses a malformed number or conflicting conditions before calling anyone, naming what was typed', () => {
