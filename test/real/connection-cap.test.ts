@@ -189,3 +189,34 @@ describe('the HTTP connection cap', () => {
     }
   });
 });
+
+describe('slow clients', () => {
+  it('a body that stops half way gets a 408 in JSON at the request deadline, and garbage a JSON 400', async () => {
+    const stub = { absentEtag: () => 'absent' } as unknown as StorageNode;
+    const server = createHttpApi(stub, { requestTimeoutMs: 600 });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const port = (server.address() as AddressInfo).port;
+    const exchange = async (bytes: string): Promise<{ answer: string; ms: number }> => {
+      const socket = net.connect(port, '127.0.0.1');
+      let answer = '';
+      socket.on('data', (chunk) => (answer += chunk.toString('latin1')));
+      await new Promise((resolve) => socket.once('connect', resolve));
+      const started = Date.now();
+      socket.write(bytes);
+      await new Promise((resolve) => socket.once('close', resolve));
+      return { answer, ms: Date.now() - started };
+    };
+    try {
+      // Before: node's own deadline (300 s), then a bare 400 with no body.
+      const stalled = await exchange('PUT /v1/keys/slow HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\nabc');
+      expect(stalled.answer).toMatch(/^HTTP\/1\.1 408 Request Timeout\r\n/);
+      expect(stalled.answer).toMatch(/"code":"request-timeout"/);
+      expect(stalled.ms).toBeLessThan(5_000);
+      const garbage = await exchange('\x00\x01garbage\r\n\r\n');
+      expect(garbage.answer).toMatch(/^HTTP\/1\.1 400 Bad Request\r\n/);
+      expect(garbage.answer).toMatch(/"code":"bad-request"/);
+    } finally {
+      await new Promise((resolve) => server.close(resolve));
+    }
+  });
+});
