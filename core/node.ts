@@ -949,7 +949,7 @@ export class StorageNode {
       value = encodeSiblingSet(merged);
       transfer = true;
     }
-    const ops: Parameters<StorageEngine['writeBatch']>[0][number][] = [{ type: 'put', key: dataKey(key), value, ...this.recordTtl(merged) }];
+    const ops: Parameters<StorageEngine['writeBatch']>[0][number][] = [{ type: 'put', key: dataKey(key), value, ...this.recordTtl(merged, stored.set) }];
     const hinted: NodeId[] = [];
     for (const owner of typeof hintFor === 'string' ? [hintFor] : hintFor) {
       if (owner === '' || owner === this.id || !this.config.hintedHandoff) continue;
@@ -995,13 +995,22 @@ export class StorageNode {
    * anyway; the dead record is kept that long because its context is what supersedes the older value a
    * replica that missed the delete or the overwrite still holds (a review found a TTL'd overwrite dropped 3 h
    * after expiry letting the overwritten value come back through read repair and anti-entropy, and plain
-   * deletes kept forever). A record that arrives already past its grace (a late hint, a repair) gets the
-   * shortest TTL: it is dead for everyone and is purged instead of kept for good.
+   * deletes kept forever).
+   *
+   * Death times come from the writers' clocks and are judged by this node's. So that a clock off by more than
+   * the grace (a coordinator days slow, this node days fast) cannot purge at once the record that just
+   * superseded a value this node held live — which then came back from a replica that missed the delete (the
+   * next review) — such a record is kept at least the grace from now. A dead record that finds nothing live
+   * here keeps the absolute time: replicas then purge together, instead of handing it back and forth through
+   * anti-entropy for ever, and one that arrives already past its grace (a late hint) gets the shortest TTL.
    */
-  private recordTtl(set: SiblingSet): { ttlMicros?: number } {
-    const purgeAt = purgeableAtMicros(set, this.engine.options.tombstoneGraceMicros);
+  private recordTtl(set: SiblingSet, before: SiblingSet): { ttlMicros?: number } {
+    const grace = this.engine.options.tombstoneGraceMicros;
+    const purgeAt = purgeableAtMicros(set, grace);
     if (purgeAt === null) return {};
-    return { ttlMicros: Math.max(1, purgeAt - this.env.clock.nowMicros()) };
+    const now = this.env.clock.nowMicros();
+    const supersededLive = !isDeleted(before, now);
+    return { ttlMicros: Math.max(1, purgeAt - now, supersededLive ? grace : 0) };
   }
 
   // ---------------------------------------------------------------------------------------------- hinted handoff

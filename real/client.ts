@@ -54,6 +54,21 @@ export interface ListResult {
   missing: string[];
 }
 
+/**
+ * The node gave no HTTP answer. `sent` says whether the request may have reached it: false for a refused or
+ * unresolvable address (nothing was delivered), true for a timeout or a connection lost before the answer —
+ * then a write may or may not have been applied.
+ */
+export class DynalabConnectionError extends Error {
+  constructor(
+    readonly sent: boolean,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'DynalabConnectionError';
+  }
+}
+
 export class DynalabHttpError extends Error {
   constructor(
     readonly status: number,
@@ -144,13 +159,21 @@ export class DynalabClient {
       // review: a stopped node's write said "cannot reach" and was readable after it resumed).
       if ((error as Error).name === 'TimeoutError') {
         const outcome = method === 'GET' || method === 'HEAD' ? 'the read was abandoned' : 'the write may or may not have been applied (read the key to see)';
-        throw new Error(`no answer from ${this.endpoint} within ${timeoutMs} ms (${method} ${url}): ${outcome}`);
+        throw new DynalabConnectionError(true, `no answer from ${this.endpoint} within ${timeoutMs} ms (${method} ${url}): ${outcome}`);
       }
-      const cause = (error as { cause?: { message?: string } }).cause?.message;
-      throw new Error(`cannot reach ${this.endpoint} (${method} ${url}): ${cause ?? (error as Error).message}`);
+      const cause = (error as { cause?: { message?: string; code?: string } }).cause;
+      const detail = cause?.message ?? (error as Error).message;
+      // Refused or unresolvable: the request never left. Anything else (a reset, the node closing the connection)
+      // may have come after the node took the request (the next review: "cannot reach" for a write it received).
+      if (cause?.code !== undefined && NEVER_SENT.has(cause.code)) throw new DynalabConnectionError(false, `cannot reach ${this.endpoint} (${method} ${url}): ${detail}`);
+      const outcome = method === 'GET' || method === 'HEAD' ? 'the read was abandoned' : 'the write may or may not have been applied (read the key to see)';
+      throw new DynalabConnectionError(true, `lost the connection to ${this.endpoint} before an answer (${method} ${url}: ${detail}): ${outcome}`);
     }
   }
 }
+
+/** Connection errors that mean the request was never delivered. */
+const NEVER_SENT = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'EADDRNOTAVAIL']);
 
 function keyUrl(key: Uint8Array | string, query: Record<string, number | undefined>): string {
   const params = new URLSearchParams();

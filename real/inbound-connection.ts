@@ -54,7 +54,8 @@ export class InboundConnection {
   private timer: NodeJS.Timeout | null;
   /** Why we hung up, when it was us; otherwise null. */
   private failure: string | null = null;
-  private readonly remote: string;
+  /** host:port of the other end. */
+  readonly remote: string;
 
   constructor(
     readonly socket: net.Socket,

@@ -97,7 +97,7 @@ export class TcpTransport implements Transport {
   private readonly logger: TransportLogger;
   private readonly counters = newTransportCounters();
   private readonly maxPendingHandshakes: number;
-  private readonly throttled = new Map<string, { lastMs: number; held: number }>();
+  private readonly throttled = new Map<string, { lastMs: number; held: number; latest: string; timer: NodeJS.Timeout | null }>();
   private readonly maxFrameBytes: number;
   private readonly queueLimits: SendQueueLimits;
   private readonly backoff: BackoffOptions;
@@ -271,6 +271,7 @@ export class TcpTransport implements Transport {
     if (this.lifecycle === 'closed') return;
     const wasListening = this.lifecycle !== 'new';
     this.lifecycle = 'closed';
+    for (const state of this.throttled.values()) if (state.timer !== null) clearTimeout(state.timer);
     const serverClosed = wasListening
       ? new Promise<void>((resolve) => this.server.close(() => resolve()))
       : Promise.resolve();
@@ -318,20 +319,40 @@ export class TcpTransport implements Transport {
       connection.evict(`closed to make room: ${this.maxPendingHandshakes} connections were already waiting in their handshake`);
       pending--;
       this.counters.inboundEvicted++;
-      this.warnThrottled('evicted', `closed an unauthenticated inbound connection still in its handshake to make room for a newer one (limit ${this.maxPendingHandshakes}; a flood of idle connections?)`);
+      this.warnThrottled('evicted', `closed an unauthenticated inbound connection from ${connection.remote} still in its handshake to make room for a newer one (limit ${this.maxPendingHandshakes}; a flood of idle connections?)`);
     }
   }
 
-  /** Logs `message` now, or — if the same kind was logged in the last 10 s — counts it for the next line. */
+  /**
+   * Logs `message` now, or — if the same kind was logged in the last 10 s — holds it, and when those 10 s are
+   * up logs the latest held one with how many there were (a review: a burst's count was only ever reported if
+   * another one came later, so 195 of 196 evictions never appeared).
+   */
   private warnThrottled(kind: string, message: string): void {
     const now = Date.now();
-    const state = this.throttled.get(kind) ?? { lastMs: -Infinity, held: 0 };
-    if (now - state.lastMs >= WARN_INTERVAL_MS) {
-      this.logger.warn(state.held > 0 ? `${message} (and ${state.held} more like it in the last ${Math.round((now - state.lastMs) / 1000)} s)` : message);
+    let state = this.throttled.get(kind);
+    if (state === undefined) {
+      state = { lastMs: Number.NEGATIVE_INFINITY, held: 0, latest: '', timer: null };
+      this.throttled.set(kind, state);
+    }
+    if (now - state.lastMs >= WARN_INTERVAL_MS && state.timer === null) {
+      this.logger.warn(message);
       state.lastMs = now;
-      state.held = 0;
-    } else state.held++;
-    this.throttled.set(kind, state);
+      return;
+    }
+    state.held++;
+    state.latest = message;
+    if (state.timer === null) {
+      const held = state;
+      held.timer = setTimeout(() => {
+        held.timer = null;
+        if (held.held === 0 || this.lifecycle === 'closed') return;
+        this.logger.warn(`${held.latest} — ${held.held} like it in the last ${WARN_INTERVAL_MS / 1000} s`);
+        held.held = 0;
+        held.lastMs = Date.now();
+      }, Math.max(0, held.lastMs + WARN_INTERVAL_MS - now));
+      held.timer.unref();
+    }
   }
 
   private deliverLocally(message: Uint8Array): void {

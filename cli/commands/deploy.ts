@@ -30,7 +30,10 @@ export const deployCommand: CommandModule<object, Awaited<ReturnType<typeof buil
     // printed "port NaN is busy" and went on, --port 65000 failed deep in Node with "66000").
     const lastTcpPort = argv.port + 1000 + argv.nodes - 1;
     if (!Number.isInteger(argv.port) || argv.port < 0 || (argv.port > 0 && lastTcpPort > 65535)) {
-      console.error(`dynalab deploy: --port ${String(process.argv[process.argv.indexOf('--port') + 1] ?? argv.port)}: give a whole number from 1 to ${65535 - 1000 - (argv.nodes - 1)} (node i listens on port + i, and on port + 1000 + i for its peers), or 0 for random free ports`);
+      // What was typed (yargs has made 'abc' NaN), from `--port abc` or `--port=abc`.
+      const at = process.argv.findIndex((arg) => arg === '--port' || arg.startsWith('--port='));
+      const typed = at < 0 ? String(argv.port) : process.argv[at]!.startsWith('--port=') ? process.argv[at]!.slice('--port='.length) : (process.argv[at + 1] ?? '');
+      console.error(`dynalab deploy: --port ${typed}: give a whole number from 1 to ${65535 - 1000 - (argv.nodes - 1)} (node i listens on port + i, and on port + 1000 + i for its peers), or 0 for random free ports`);
       process.exit(2);
     }
     try {

@@ -1,6 +1,6 @@
 import * as net from 'node:net';
 import { afterAll, describe, expect, it } from 'vitest';
-import { DynalabClient } from '../../real/client';
+import { DynalabClient, DynalabConnectionError } from '../../real/client';
 
 // A node that takes a request and never answers (stopped with SIGSTOP, or overloaded): the client's timeout is
 // not "cannot reach" — the request arrived, and a write may have been applied.
@@ -18,5 +18,26 @@ describe('client timeouts', () => {
     const client = new DynalabClient(`http://127.0.0.1:${port}`, { timeoutMs: 200 });
     await expect(client.put('k', 'v')).rejects.toThrow(/no answer from http:\/\/127\.0\.0\.1:\d+ within 200 ms \(PUT \/v1\/keys\/k.*\): the write may or may not have been applied/);
     await expect(client.get('k')).rejects.toThrow(/within 200 ms \(GET .*\): the read was abandoned/);
+  });
+
+  it('a node that closes the connection after taking the request: the write may have been applied; a refused connection: cannot reach', async () => {
+    let received = 0;
+    const closing = net.createServer((socket) => socket.once('data', () => {
+      received++;
+      socket.destroy();
+    }));
+    await new Promise<void>((resolve) => closing.listen(0, '127.0.0.1', resolve));
+    const { port } = closing.address() as net.AddressInfo;
+    try {
+      await expect(new DynalabClient(`http://127.0.0.1:${port}`, { timeoutMs: 2000 }).put('k', 'v')).rejects.toThrow(/lost the connection to .* before an answer .*: the write may or may not have been applied/);
+      expect(received).toBe(1);
+    } finally {
+      await new Promise<void>((resolve) => closing.close(() => resolve()));
+    }
+    // Nothing listens there now.
+    const refused = await new DynalabClient(`http://127.0.0.1:${port}`, { timeoutMs: 2000 }).put('k', 'v').catch((error: unknown) => error);
+    expect(refused).toBeInstanceOf(DynalabConnectionError);
+    expect((refused as DynalabConnectionError).sent).toBe(false);
+    expect((refused as Error).message).toMatch(/^cannot reach http:\/\/127\.0\.0\.1:\d+ \(PUT/);
   });
 });

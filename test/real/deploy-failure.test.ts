@@ -79,6 +79,7 @@ describe('dynalab deploy that fails', () => {
     const word = run(['--port', 'abc']);
     expect(word.status).toBe(2);
     expect(word.stderr).toMatch(/--port abc: give a whole number from 1 to 64533/);
+    expect(run(['--port=abc']).stderr).toMatch(/--port abc: give a whole number/);
     const high = run(['--port', '65000']);
     expect(high.status).toBe(2);
     expect(high.stderr).toMatch(/--port 65000: give a whole number .* port \+ 1000 \+ i/);

@@ -1,6 +1,6 @@
 import * as fs from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DynalabClient, DynalabHttpError } from '../../real/client';
+import { DynalabClient, DynalabConnectionError, DynalabHttpError } from '../../real/client';
 import { LocalCluster } from '../../real/local-cluster';
 import { tempDir, text } from './harness';
 
@@ -38,7 +38,7 @@ async function readWithRetry(client: DynalabClient, key: string) {
     try {
       return await client.get(key, { r: 2 });
     } catch (error) {
-      const transient = (error instanceof DynalabHttpError && error.status === 503) || /cannot reach/.test((error as Error).message);
+      const transient = (error instanceof DynalabHttpError && error.status === 503) || error instanceof DynalabConnectionError;
       if (!transient || attempt === 10) throw error;
       await sleep(100 * attempt);
     }
@@ -62,7 +62,7 @@ describe('kill -9 under a W=2 write load', () => {
           acked.set(key, value);
         } catch (error) {
           // Refused (node down), timed out or quorum not met: not acknowledged, so nothing is promised.
-          if (!(error instanceof DynalabHttpError) && !/cannot reach/.test((error as Error).message)) throw error;
+          if (!(error instanceof DynalabHttpError) && !(error instanceof DynalabConnectionError)) throw error;
           failed++;
           await sleep(5);
         }

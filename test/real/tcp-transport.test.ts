@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import * as net from 'node:net';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { NodeId } from '../../core/env';
 import { encodeFrame, encodeFrameHeader, FrameDecoder, FrameType, type Frame } from '../../real/frame-codec';
 import {
@@ -365,8 +365,26 @@ describe('TcpTransport', () => {
     await waitFor('the member to get through the flood', () => a.inbox.some((m) => m.from === 'b'), 5000);
     flooding = false;
     expect(a.transport.stats().inboundEvicted).toBeGreaterThan(0);
-    // Throttled: a line per 10 s, not one per closed connection.
-    expect(a.log.filter((line) => /to make room for a newer one/.test(line)).length).toBeLessThanOrEqual(2);
+    // Throttled: a line per 10 s, not one per closed connection, naming where they came from.
+    const lines = a.log.filter((line) => /to make room for a newer one/.test(line));
+    expect(lines.length).toBeLessThanOrEqual(2);
+    expect(lines[0]).toMatch(/from 127\.0\.0\.1:\d+ still in its handshake/);
+  });
+
+  it('a throttled warning reports how many it held back once its 10 s are up, not only if another comes later', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'] });
+    try {
+      const log: string[] = [];
+      const transport = new TcpTransport({ self: 'z', clusterSecret: SECRET, logger: capturingLogger(log) });
+      const warn = (transport as unknown as { warnThrottled(kind: string, message: string): void }).warnThrottled.bind(transport);
+      for (let i = 0; i < 5; i++) warn('evicted', `closed #${i}`);
+      expect(log).toEqual(['warn closed #0']);
+      vi.advanceTimersByTime(10_000);
+      expect(log).toEqual(['warn closed #0', 'warn closed #4 — 4 like it in the last 10 s']);
+      await transport.close();
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it('closes only the offending connection on garbage, truncated and oversize frames, and keeps serving', async () => {

@@ -78,6 +78,32 @@ describe('dead records: kept for the tombstone grace, then purged', () => {
     }
   });
 
+  it('a coordinator whose clock is more than the grace behind cannot make the replicas drop the delete at once', () => {
+    // The tombstone is stamped 11 days in the past; the replicas that held the value live keep the tombstone the
+    // grace from now (a review of the first fix: they purged it at once, and the value came back from the
+    // replica cut off for one minute).
+    const c = new SimCluster({ seed: 3, nodes: 5, n: 3, r: 2, w: 2, hintedHandoff: false, machine: (i) => (i === 4 ? { clockOffsetMicros: -11 * DAY } : {}) });
+    let key = '';
+    for (let i = 0; key === ''; i++) if (c.owners(`k${i}`)[0] === 'n4') key = `k${i}`;
+    const [a, b, x] = c.owners(key);
+    expect(c.awaitPut(b!, key, 'v1').status).toBe('ok');
+    c.advance(2_000_000);
+    c.network.partition([[x!]]);
+    const read = c.awaitGet(a!, key);
+    expect(c.awaitDelete(a!, key, { context: read.context }).status).toBe('ok');
+    c.advance(1_000_000);
+    expect(versionsHeld(c, b!, key)).toBe(1);
+    c.advance(60_000_000);
+    c.world.machine(a!).clock.jump(11 * DAY); // NTP steps the slow clock back
+    c.advance(1_000_000);
+    c.network.heal();
+    c.advance(5_000_000);
+    expect(c.awaitGet(b!, key).strings).toEqual([]);
+    expect(c.awaitGet(b!, key, { r: 3 }).strings).toEqual([]);
+    c.advance(2_000_000);
+    for (const id of [a!, b!, x!]) expect(c.localValues(id, key)).toEqual([]);
+  });
+
   it('a record that arrives already dead is purged after its grace, not stored for good', () => {
     const c = new SimCluster({ seed: 5, nodes: 3, n: 3, r: 2, w: 2 });
     const key = 'tmp';
