@@ -86,7 +86,16 @@ export function scenarioProblems(scenario: ScenarioCore): ScenarioProblem[] {
       if ('oneWay' in p) {
         list([...at, 'partition', 'oneWay', 'from'], p.oneWay.from);
         list([...at, 'partition', 'oneWay', 'to'], p.oneWay.to);
+        // A node cut off from itself cuts nothing (a review: n1 → n1 was accepted and did nothing).
+        const both = p.oneWay.from.filter((id) => p.oneWay.to.includes(id));
+        if (both.length > 0) problems.push({ path: [...at, 'partition', 'oneWay', 'to'], message: `${both.join(', ')} ${both.length === 1 ? 'is' : 'are'} on both sides of the one-way cut; a node always reaches itself` });
       }
+    }
+    if (fault.crash !== undefined && 'count' in fault.crash && fault.crash.count > c.nodes) {
+      problems.push({ path: [...at, 'crash', 'count'], message: `crash count ${fault.crash.count} is more than the ${c.nodes} nodes (a review found it quietly crashing them all)` });
+    }
+    if (fault.clock !== undefined && fault.clock.jumpMs === undefined && fault.clock.driftPpm === undefined) {
+      problems.push({ path: [...at, 'clock'], message: 'a clock fault needs jumpMs, driftPpm or both; this one changes nothing' });
     }
     if (fault.crash !== undefined && 'nodes' in fault.crash) list([...at, 'crash', 'nodes'], fault.crash.nodes);
     if (fault.restart !== undefined && fault.restart !== 'all') list([...at, 'restart', 'nodes'], fault.restart.nodes);

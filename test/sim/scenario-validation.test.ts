@@ -62,6 +62,13 @@ describe('scenario validation: problems that used to surface only while running'
     expect(refusal({ checks: '' })).toBe('accepted');
   });
 
+  it('faults that would do nothing, or more than asked: a one-way cut of a node from itself, a crash count over the nodes, a clock fault with no change', () => {
+    expect(refusal({ faults: 'faults:\n  - { at: 2s, partition: { oneWay: { from: [n1], to: [n1, n2] } } }' })).toMatch(/faults\.0\.partition\.oneWay\.to: n1 is on both sides of the one-way cut/);
+    expect(refusal({ faults: 'faults:\n  - { at: 2s, crash: { count: 10 } }' })).toMatch(/faults\.0\.crash\.count: crash count 10 is more than the 4 nodes/);
+    expect(refusal({ faults: 'faults:\n  - { at: 2s, clock: { nodes: [n1] } }' })).toMatch(/faults\.0\.clock: a clock fault needs jumpMs, driftPpm or both/);
+    expect(refusal({ faults: 'faults:\n  - { at: 2s, crash: { count: 4 } }' })).toBe('accepted');
+  });
+
   it('unknown nodes in faults and clocks, pointing at the name', () => {
     expect(refusal({ faults: 'faults:\n  - { at: 2s, partition: { isolate: n99 } }' })).toMatch(/v\.yaml:9:37: faults\.0\.partition\.isolate: unknown node 'n99' \(nodes are n0\.\.n3\)/);
     expect(refusal({ faults: 'faults:\n  - { at: 2s, crash: { nodes: [n0, n4] } }' })).toMatch(/v\.yaml:9:36: faults\.0\.crash\.nodes\.1: unknown node 'n4'/);
