@@ -24,11 +24,17 @@ export function loadScenario(text: string, fileName = 'scenario.yaml'): Scenario
     throw new ScenarioError(
       document.errors.map((error) => {
         const position = lineCounter.linePos(error.pos[0]);
-        return `${fileName}:${position.line}:${position.col}: YAML: ${error.message.split('\n')[0]}`;
+        // Name the key a duplicate-key error is about (the message alone did not say which; a review).
+        const keyText = text.slice(error.pos[0]).split(/[:\n]/, 1)[0]!.trim();
+        const key = error.code === 'DUPLICATE_KEY' && keyText !== '' ? ` ('${keyText}' is given twice)` : '';
+        return `${fileName}:${position.line}:${position.col}: YAML: ${error.message.split('\n')[0]}${key}`;
       }),
     );
   }
   const raw = document.toJS();
+  if (raw === null || raw === undefined) {
+    throw new ScenarioError([`${fileName}: the file is empty: a scenario needs at least duration, cluster and workload (see scenarios/quickstart.yaml)`]);
+  }
   const parsed = scenarioSchema.safeParse(raw);
   const where = (located: string) => `${fileName}${located ? `:${located}` : ''}`;
   const field = (path: Path) => (path.length > 0 ? path.join('.') : '(top level)');
@@ -65,7 +71,9 @@ export function loadScenario(text: string, fileName = 'scenario.yaml'): Scenario
       }
     }
     if (located === '') located = locate(document, lineCounter, path);
-    return { at: located, text: `${where(located)}: ${field(path.map(String))}: ${issue.message}` };
+    // A required field left out read "Invalid input": say it is missing.
+    const missing = path.length > 0 && !document.hasIn(path) && (path.length === 1 || isMap(document.getIn(path.slice(0, -1), true)));
+    return { at: located, text: `${where(located)}: ${field(path.map(String))}: ${missing ? 'required, but missing from the file' : issue.message}` };
   });
   throw new ScenarioError(inFileOrder([...schemaProblems, ...semantic]));
 }

@@ -115,7 +115,7 @@ cluster: { nodes: 3, spareNodes: 1, vnodes: 16 }
 workload: { rate: 100, clients: 5, keys: 100 }
 faults:
   - at: 2s
-    crash: { count: 4 }
+    crash: { count: 3 }
   - at: 4s
     join: { node: n3 }
 checks: [lost-writes]

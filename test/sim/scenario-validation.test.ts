@@ -69,6 +69,12 @@ describe('scenario validation: problems that used to surface only while running'
     expect(refusal({ faults: 'faults:\n  - { at: 2s, crash: { count: 4 } }' })).toBe('accepted');
   });
 
+  it('a missing required field, an empty file and a duplicate key say so, naming the field', () => {
+    expect(refusal({ duration: '' })).toMatch(/v\.yaml:1:1: duration: required, but missing from the file/);
+    expect(() => loadScenario('', 'empty.yaml')).toThrow(/empty\.yaml: the file is empty: a scenario needs at least duration, cluster and workload/);
+    expect(refusal({ quiescence: 'quiescence: 3s\nquiescence: 2s' })).toMatch(/v\.yaml:4:1: YAML: Map keys must be unique \('quiescence' is given twice\)/);
+  });
+
   it('unknown nodes in faults and clocks, pointing at the name', () => {
     expect(refusal({ faults: 'faults:\n  - { at: 2s, partition: { isolate: n99 } }' })).toMatch(/v\.yaml:9:37: faults\.0\.partition\.isolate: unknown node 'n99' \(nodes are n0\.\.n3\)/);
     expect(refusal({ faults: 'faults:\n  - { at: 2s, crash: { nodes: [n0, n4] } }' })).toMatch(/v\.yaml:9:36: faults\.0\.crash\.nodes\.1: unknown node 'n4'/);
