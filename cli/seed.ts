@@ -37,3 +37,11 @@ export function badFlagsExit2(message: string | null | undefined, error: Error |
   console.error(`dynalab: ${message ?? error?.message ?? 'bad arguments'} (see --help)`);
   process.exit(2);
 }
+
+/**
+ * A path as one word for a shell, for the replay commands the CLI prints: as it is when it has only safe
+ * characters, else in single quotes (a review: a scenario under "with space/" printed a command that broke).
+ */
+export function shellWord(word: string): string {
+  return /^[\w@%+=:,./-]+$/.test(word) ? word : `'${word.replaceAll("'", `'\\''`)}'`;
+}

@@ -1,6 +1,6 @@
 import { writeFileSync } from 'node:fs';
 import type { Argv } from 'yargs';
-import { badFlagsExit2, parseRuns, parseSeed } from '../seed';
+import { badFlagsExit2, parseRuns, parseSeed, shellWord } from '../seed';
 import { runPropertyCheck } from '../../sim/property-check';
 import { makeProgress } from '../progress';
 import { prepareOutDirOrExit, removeCreatedDirs } from './sim-run';
@@ -69,7 +69,7 @@ export function checkCommand(yargs: Argv): Argv {
       console.log(`minimal scenario written to ${file}:`);
       console.log(failure.scenarioYaml.replace(/^/gm, '  '));
       console.log(`replay: npx dynalab check --seed ${seed} --path ${failure.path} --runs 1${argv.sabotage ? ` --sabotage ${argv.sabotage}` : ''}`);
-      console.log(`    or: npx dynalab sim run ${file}`);
+      console.log(`    or: npx dynalab sim run ${shellWord(file)}`);
       process.exitCode = 1;
     },
   );

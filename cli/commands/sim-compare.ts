@@ -1,5 +1,5 @@
 import type { Argv } from 'yargs';
-import { badFlagsExit2, parseSeed } from '../seed';
+import { badFlagsExit2, parseSeed, shellWord } from '../seed';
 import { runScenario, type LatencySummary, type RunResult } from '../../sim/run-scenario';
 import { expandVariants, VARY_HELP } from '../../sim/variants';
 import { makeProgress } from '../progress';
@@ -83,7 +83,7 @@ export function simCompareCommand(yargs: Argv): Argv {
       else {
         console.log(`${base.name} — seed ${seed}, ${variants.length} variants, same workload and fault schedule\n`);
         console.log(compareTable(rows));
-        console.log(`\nreplay one: npx dynalab sim run ${file} --seed ${seed}   (edit the knob in the file)`);
+        console.log(`\nreplay one: npx dynalab sim run ${shellWord(file)} --seed ${seed}   (edit the knob in the file)`);
       }
       // A variant that fails its checks is a finding of the comparison (clock-skew.yaml's lww row is meant to),
       // not an error of the command: compare exits 0 once every variant ran, and says how many failed.

@@ -1,7 +1,7 @@
 import { mkdirSync, readFileSync, rmdirSync, statSync, unlinkSync, writeFileSync, type Stats } from 'node:fs';
 import { join, parse, resolve, sep } from 'node:path';
 import type { Argv } from 'yargs';
-import { badFlagsExit2, parseSeed } from '../seed';
+import { badFlagsExit2, parseSeed, shellWord } from '../seed';
 import { loadScenario, ScenarioError } from '../../sim/scenario/load';
 import type { Scenario } from '../../sim/scenario/schema';
 import { runScenario, type RunResult } from '../../sim/run-scenario';
@@ -176,7 +176,7 @@ export function simRunCommand(yargs: Argv): Argv {
       });
       progress.finish();
       const wallSeconds = Number(process.hrtime.bigint() - started) / 1e9;
-      const replay = `npx dynalab sim run ${file} --seed ${seed}`;
+      const replay = `npx dynalab sim run ${shellWord(file)} --seed ${seed}`;
       if (argv.out) {
         writeFileSync(join(argv.out, 'result.json'), JSON.stringify({ ...result, wallSeconds, replay }, null, 2) + '\n');
         writeFileSync(join(argv.out, 'history.jsonl'), history.toJsonLines());

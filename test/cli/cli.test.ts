@@ -3,6 +3,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { shellWord } from '../../cli/seed';
 
 /** The `dynalab` command as a user runs it: a child process, its output and its exit code. */
 const root = resolve(__dirname, '../..');
@@ -171,6 +172,17 @@ describe('dynalab CLI', () => {
     expect(replay.code, replay.stderr).toBe(1);
     expect(replay.stdout).toMatch(/FAIL\s+lost-writes .*; vclock mode\)/);
     expect(replay.stdout).toMatch(/verdict FAIL/);
+  });
+
+  it('replay commands quote a path a shell would split, and the quoted command replays the run', () => {
+    expect(shellWord('scenarios/quickstart.yaml')).toBe('scenarios/quickstart.yaml');
+    expect(shellWord("with space/q's.yaml")).toBe("'with space/q'\\''s.yaml'");
+    writeFileSync(join(work, 'with space.yaml'), tiny('lost-writes'));
+    const run = dynalab('sim', 'run', 'with space.yaml');
+    const replay = /^replay: (.*)$/m.exec(run.stdout)![1]!;
+    expect(replay).toMatch(/^npx dynalab sim run 'with space\.yaml' --seed \d+$/);
+    const again = spawnSync('sh', ['-c', replay.replace('npx dynalab', `node ${join(root, 'bin/dynalab.js')}`)], { cwd: work, encoding: 'utf8' });
+    expect(/trace (\w+)/.exec(again.stdout)![1]).toBe(/trace (\w+)/.exec(run.stdout)![1]);
   });
 
   it('a passing check under --sabotage prints a replay with --sabotage (without it, other cases are drawn)', () => {
