@@ -9,8 +9,28 @@ import { serveCommand } from './commands/serve';
 import { simCompareCommand } from './commands/sim-compare';
 import { simRunCommand } from './commands/sim-run';
 
+/** Options a user may repeat (each time adds one); any other given twice is refused rather than crashing. */
+const REPEATABLE = new Set(['_', 'vary']);
+
+// `… | head` closes stdout early: stop quietly, as cat and ls do, instead of an EPIPE stack trace (a review).
+process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+  if (error.code !== 'EPIPE') throw error;
+  process.exit(process.exitCode ?? 0);
+});
+
 await checkCommand(yargs(hideBin(process.argv)))
   .scriptName('dynalab')
+  // yargs turns a repeated option into an array, which a string option's handler then tripped over
+  // (`--out a --out b`: "dir.trim is not a function"; a review).
+  .middleware((argv) => {
+    for (const [name, value] of Object.entries(argv)) {
+      // (yargs also keys a dashed option by its camelCase name: the dashed spelling is reported.)
+      if (Array.isArray(value) && !REPEATABLE.has(name) && !/[A-Z]/.test(name)) {
+        console.error(`dynalab: --${name} is given ${value.length} times (${value.join(', ')}); give it once (see --help)`);
+        process.exit(2);
+      }
+    }
+  }, true)
   .usage('$0 <command> [options]')
   .command('sim', 'run the deterministic simulator', (y) =>
     simCompareCommand(simRunCommand(kernelDemoCommand(y)))

@@ -9,7 +9,7 @@ import { DynalabClient, DynalabHttpError, type GetResult } from '../../real/clie
  */
 export const kvCommand: CommandModule = {
   command: 'kv',
-  describe: 'get/put/delete/list against a real cluster over HTTP',
+  describe: 'get/put/delete/list/status against a real cluster over HTTP',
   builder: (y: Argv) =>
     y
       .option('endpoint', { type: 'string', default: process.env.DYNALAB_ENDPOINT ?? '127.0.0.1:8001', describe: 'any node\'s HTTP address (or $DYNALAB_ENDPOINT)' })
@@ -158,16 +158,24 @@ function client(argv: { endpoint: string; token?: string | undefined }): Dynalab
 }
 
 /** A yargs coerce for a flag that takes a whole number ≥ 1, naming the flag and what was typed when it is not. */
-function wholeNumber(flag: string): (raw: string) => number {
-  return (raw) => {
+/** A coerce gets an array when the flag is repeated: refuse it by name (it crashed on `raw.trim`). */
+function once(flag: string, raw: unknown): string {
+  if (Array.isArray(raw)) throw new Error(`${flag} is given ${raw.length} times (${raw.join(', ')}); give it once`);
+  return String(raw);
+}
+
+function wholeNumber(flag: string): (typed: string) => number {
+  return (typed) => {
+    const raw = once(flag, typed);
     const value = Number(raw);
     if (raw.trim() === '' || !Number.isInteger(value) || value < 1) throw new Error(`${flag} ${raw}: expected a whole number ≥ 1`);
     return value;
   };
 }
 
-function positiveNumber(flag: string): (raw: string) => number {
-  return (raw) => {
+function positiveNumber(flag: string): (typed: string) => number {
+  return (typed) => {
+    const raw = once(flag, typed);
     const value = Number(raw);
     if (raw.trim() === '' || !Number.isFinite(value) || value <= 0) throw new Error(`${flag} ${raw}: expected a positive number`);
     return value;

@@ -82,6 +82,15 @@ describe('dynalab CLI', () => {
     expect(seed.code).not.toBe(0);
     expect(seed.stderr).toMatch(/--seed must be a whole number/);
     expect(existsSync(join(work, 'runs'))).toBe(false);
+    // A flag given twice is refused by name (two --out crashed with "dir.trim is not a function").
+    writeFileSync(join(work, 'piped.yaml'), tiny('lost-writes'));
+    const twice = dynalab('sim', 'run', 'piped.yaml', '--out', 'a', '--out', 'b');
+    expect(twice.code).toBe(2);
+    expect(twice.stderr).toMatch(/^dynalab: --out is given 2 times \(a, b\); give it once/m);
+    // Output cut short by `| head` ends quietly, not with an EPIPE stack trace.
+    const piped = spawnSync('sh', ['-c', `node ${join(root, 'bin/dynalab.js')} sim run piped.yaml | head -1`], { cwd: work, encoding: 'utf8' });
+    expect(piped.stdout.split('\n').filter(Boolean)).toHaveLength(1);
+    expect(piped.stderr).not.toMatch(/EPIPE|at .*\(node:/);
     // A misspelled command is bad input (2), not a failed check (1).
     const typo = dynalab('sim', 'frobnicate');
     expect(typo.code).toBe(2);
