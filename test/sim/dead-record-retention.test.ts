@@ -18,39 +18,40 @@ function flushAndCompactAll(c: SimCluster): void {
   for (const id of c.ids) c.await<void>((done) => c.node(id)!.engine.flush(() => c.node(id)!.engine.compact(() => done())));
 }
 
+/**
+ * v1 on every replica; one replica (x) cut off; v1 overwritten through its context by a 60 s lease; then past
+ * the lease and the 3 h hint window (the old engine TTL of such a record), still cut off.
+ */
+function leaseOverwriteWhileCutOff(c: SimCluster): { key: string; a: string; x: string } {
+  const key = 'k';
+  const [a, , x] = c.owners(key);
+  expect(c.awaitPut(a!, key, 'v1').status).toBe('ok');
+  c.advance(2_000_000);
+  c.network.partition([[x!]]);
+  const read = c.awaitGet(a!, key);
+  expect(c.awaitPut(a!, key, 'v2-lease', { context: read.context, ttlMicros: 60_000_000 }).status).toBe('ok');
+  c.advance(60_000_000 + 3 * HOUR + 120_000_000);
+  return { key, a: a!, x: x! };
+}
+
 describe('dead records: kept for the tombstone grace, then purged', () => {
   for (const conflict of ['vclock', 'lww'] as const) {
     it(`${conflict}: a TTL'd overwrite expired hours ago still supersedes the value a cut-off replica holds`, () => {
       const c = new SimCluster({ seed: 1, nodes: 3, n: 3, r: 2, w: 2, conflict });
-      const key = 'k';
-      const [a, , x] = c.owners(key);
-      expect(c.awaitPut(a!, key, 'v1').status).toBe('ok');
-      c.advance(2_000_000);
-      c.network.partition([[x!]]);
-      const read = c.awaitGet(a!, key);
-      expect(c.awaitPut(a!, key, 'v2-lease', { context: read.context, ttlMicros: 60_000_000 }).status).toBe('ok');
-      // Past the TTL and the 3 h hint window (the old engine TTL of such a record), still cut off.
-      c.advance(60_000_000 + 3 * HOUR + 120_000_000);
-      expect(c.localValues(x!, key)).toEqual(['v1']);
+      const { key, a, x } = leaseOverwriteWhileCutOff(c);
+      expect(c.localValues(x, key)).toEqual(['v1']);
       c.network.heal();
       // Before the fix: ['v1'], and read repair wrote it back to every replica.
-      expect(c.awaitGet(a!, key, { r: 3 }).strings).toEqual([]);
+      expect(c.awaitGet(a, key, { r: 3 }).strings).toEqual([]);
       c.advance(1_000_000);
       for (const id of c.owners(key)) expect(c.localValues(id, key)).toEqual([]);
-      expect(c.awaitGet(a!, key).strings).toEqual([]);
+      expect(c.awaitGet(a, key).strings).toEqual([]);
     });
   }
 
   it('anti-entropy (no reads) does not bring an overwritten value back after the lease expired', () => {
     const c = new SimCluster({ seed: 1, nodes: 3, n: 3, r: 2, w: 2, antiEntropyIntervalMicros: 60_000_000, readRepair: false });
-    const key = 'k';
-    const [a, , x] = c.owners(key);
-    expect(c.awaitPut(a!, key, 'v1').status).toBe('ok');
-    c.advance(2_000_000);
-    c.network.partition([[x!]]);
-    const read = c.awaitGet(a!, key);
-    expect(c.awaitPut(a!, key, 'v2-lease', { context: read.context, ttlMicros: 60_000_000 }).status).toBe('ok');
-    c.advance(60_000_000 + 3 * HOUR + 120_000_000);
+    const { key } = leaseOverwriteWhileCutOff(c);
     c.network.heal();
     c.advance(10 * 60_000_000);
     for (const id of c.owners(key)) expect(c.localValues(id, key)).toEqual([]);
