@@ -15,8 +15,8 @@
  *
  * The load generator runs in this process, on the same machine as the three nodes: on a small machine the
  * figures are shared-CPU figures, and the script prints the core count so they can be read as such. The npm
- * script gives it the nodes' heap flag (SERVER_NODE_FLAGS in real/local-cluster.ts): its own full collections
- * would count as the store's latency.
+ * script gives it the nodes' old-generation flag (see SERVER_NODE_FLAGS in real/local-cluster.ts): its own full
+ * collections would count as the store's latency.
  *
  * Each phase line gives the servers' CPU per operation and their context switches per operation. Read the
  * half-load p99 with them: per operation a PUT costs more at half load than at the maximum (fewer requests

@@ -47,9 +47,12 @@ const BIN = fileURLToPath(new URL('../bin/dynalab.js', import.meta.url));
  * worse of the two half-load p99s from 34 / 355 / 72 ms to 27 / 27 / 16 ms over three alternating runs each
  * (`npm run bench:real`, this 2-core VM). The cost is up to 256 MiB more resident memory per node before the
  * heap is first collected. --no-allocation-site-pretenuring was tried beside it and changed nothing.
+ * 32 MiB semi-spaces (V8's default tops out at 16) then made scavenges rarer: over seven alternating runs the
+ * worse half-load p99 had a median of 17 ms with them against 28 ms without (PUT p99 13–23 ms against
+ * 19–26 ms in the last four), at up to 48 MiB more memory per node.
  * `dynalab serve` started by hand takes the same flags on its node command line (README, "Real mode").
  */
-export const SERVER_NODE_FLAGS: readonly string[] = ['--initial-old-space-size=256'];
+export const SERVER_NODE_FLAGS: readonly string[] = ['--initial-old-space-size=256', '--max-semi-space-size=32'];
 
 export class LocalCluster {
   readonly nodes: ChildNode[];
