@@ -34,10 +34,18 @@ function faultAction(fault: ScenarioFault): string {
   return 'fault';
 }
 
-export function scenarioProblems(scenario: ScenarioCore): ScenarioProblem[] {
+export function scenarioProblems(scenario: ScenarioCore & { checks?: Scenario['checks'] }): ScenarioProblem[] {
   const problems: ScenarioProblem[] = [];
   const { duration, quiescence } = scenario;
   const c = scenario.cluster;
+
+  // The convergence threshold defaults to the quiescence: at 0 s every run would fail it as the load stops (a
+  // review found `quiescence: 0s` accepted, then "beyond the 0 µs threshold").
+  const convergence = scenario.checks?.find((check) => check === 'convergence' || (typeof check === 'object' && 'convergence' in check));
+  const threshold = typeof convergence === 'object' ? convergence.convergence?.['thresholdMicros'] : undefined;
+  if (quiescence === 0 && convergence !== undefined && threshold === undefined) {
+    problems.push({ path: ['quiescence'], orAt: ['checks'], message: 'quiescence 0 s leaves the replicas no time to agree, and the convergence check\'s threshold defaults to it: give a quiescence (e.g. 5s) or convergence.thresholdMicros' });
+  }
 
   // The run's timeline: the workload and the faults happen in [0, stopAt).
   const stopAt = workloadStopAt(scenario);

@@ -75,6 +75,13 @@ describe('scenario validation: problems that used to surface only while running'
     expect(refusal({ quiescence: 'quiescence: 3s\nquiescence: 2s' })).toMatch(/v\.yaml:4:1: YAML: Map keys must be unique \('quiescence' is given twice\)/);
   });
 
+  it('quiescence 0 s with a convergence check whose threshold defaults to it is refused; with a threshold, or without the check, it is not', () => {
+    const noFaults = 'faults: []';
+    expect(refusal({ quiescence: 'quiescence: 0s', faults: noFaults, checks: 'checks: [lost-writes, convergence]' })).toMatch(/v\.yaml:3:13: quiescence: quiescence 0 s leaves the replicas no time to agree/);
+    expect(refusal({ quiescence: 'quiescence: 0s', faults: noFaults, checks: 'checks: [lost-writes, { convergence: { thresholdMicros: 2000000 } }]' })).toBe('accepted');
+    expect(refusal({ quiescence: 'quiescence: 0s', faults: noFaults, checks: 'checks: [lost-writes]' })).toBe('accepted');
+  });
+
   it('unknown nodes in faults and clocks, pointing at the name', () => {
     expect(refusal({ faults: 'faults:\n  - { at: 2s, partition: { isolate: n99 } }' })).toMatch(/v\.yaml:9:37: faults\.0\.partition\.isolate: unknown node 'n99' \(nodes are n0\.\.n3\)/);
     expect(refusal({ faults: 'faults:\n  - { at: 2s, crash: { nodes: [n0, n4] } }' })).toMatch(/v\.yaml:9:36: faults\.0\.crash\.nodes\.1: unknown node 'n4'/);
