@@ -9,14 +9,18 @@ import { serveCommand } from './commands/serve';
 import { simCompareCommand } from './commands/sim-compare';
 import { simRunCommand } from './commands/sim-run';
 
-/** Options a user may repeat (each time adds one); any other given twice is refused rather than crashing. */
-const REPEATABLE = new Set(['_', 'vary']);
+/** Options a user may repeat (each time adds one), and yargs' own lists; any other given twice is refused. */
+const REPEATABLE = new Set(['_', '--', 'vary']);
 
-// `… | head` closes stdout early: stop quietly, as cat and ls do, instead of an EPIPE stack trace (a review).
-process.stdout.on('error', (error: NodeJS.ErrnoException) => {
-  if (error.code !== 'EPIPE') throw error;
-  process.exit(process.exitCode ?? 0);
-});
+// `… | head` closes stdout early: a one-shot command stops quietly, as cat and ls do, instead of an EPIPE stack
+// trace (a review). Not `serve` and `deploy`: they run a node or a cluster, which a closed log must not stop
+// (serve ignores EPIPE itself; exiting here skipped deploy's stopping of its nodes and left them running).
+if (!['serve', 'deploy'].includes(process.argv[2] ?? '')) {
+  process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code !== 'EPIPE') throw error;
+    process.exit(process.exitCode ?? 0);
+  });
+}
 
 await checkCommand(yargs(hideBin(process.argv)))
   .scriptName('dynalab')

@@ -999,18 +999,19 @@ export class StorageNode {
    *
    * Death times come from the writers' clocks and are judged by this node's. So that a clock off by more than
    * the grace (a coordinator days slow, this node days fast) cannot purge at once the record that just
-   * superseded a value this node held live — which then came back from a replica that missed the delete (the
-   * next review) — such a record is kept at least the grace from now. A dead record that finds nothing live
-   * here keeps the absolute time: replicas then purge together, instead of handing it back and forth through
+   * superseded a value this node held — which then came back from a replica that missed the delete (the next
+   * review) — a record stored over one this node already held is kept at least the grace from now. That holds
+   * when it is stored again unchanged too (a retried delete, a repeated hint): a rule on "held a live value"
+   * gave the second copy of a delete the shortest TTL (the review after). A dead record arriving where nothing
+   * is held keeps the absolute time: replicas then purge together instead of handing it back and forth through
    * anti-entropy for ever, and one that arrives already past its grace (a late hint) gets the shortest TTL.
    */
   private recordTtl(set: SiblingSet, before: SiblingSet): { ttlMicros?: number } {
     const grace = this.engine.options.tombstoneGraceMicros;
     const purgeAt = purgeableAtMicros(set, grace);
     if (purgeAt === null) return {};
-    const now = this.env.clock.nowMicros();
-    const supersededLive = !isDeleted(before, now);
-    return { ttlMicros: Math.max(1, purgeAt - now, supersededLive ? grace : 0) };
+    const heldBefore = before.versions.length > 0;
+    return { ttlMicros: Math.max(1, purgeAt - this.env.clock.nowMicros(), heldBefore ? grace : 0) };
   }
 
   // ---------------------------------------------------------------------------------------------- hinted handoff

@@ -165,7 +165,8 @@ export class DynalabClient {
       const detail = cause?.message ?? (error as Error).message;
       // Refused or unresolvable: the request never left. Anything else (a reset, the node closing the connection)
       // may have come after the node took the request (the next review: "cannot reach" for a write it received).
-      if (cause?.code !== undefined && NEVER_SENT.has(cause.code)) throw new DynalabConnectionError(false, `cannot reach ${this.endpoint} (${method} ${url}): ${detail}`);
+      // (fetch refuses some ports outright — "bad port", no code: nothing was sent there either.)
+      if ((cause?.code !== undefined && NEVER_SENT.has(cause.code)) || cause?.message === 'bad port') throw new DynalabConnectionError(false, `cannot reach ${this.endpoint} (${method} ${url}): ${detail}`);
       const outcome = method === 'GET' || method === 'HEAD' ? 'the read was abandoned' : 'the write may or may not have been applied (read the key to see)';
       throw new DynalabConnectionError(true, `lost the connection to ${this.endpoint} before an answer (${method} ${url}: ${detail}): ${outcome}`);
     }

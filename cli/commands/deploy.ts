@@ -25,6 +25,13 @@ export const deployCommand: CommandModule<object, Awaited<ReturnType<typeof buil
   describe: 'start a local real cluster on loopback (one process per node); Ctrl-C stops it',
   builder,
   handler: async (argv: Args) => {
+    // The cluster outlives whoever reads its log (`deploy | head`): a closed pipe is ignored, as serve does,
+    // instead of an EPIPE that ended deploy without stopping its nodes.
+    for (const stream of [process.stdout, process.stderr]) {
+      stream.on('error', (error: NodeJS.ErrnoException) => {
+        if (error.code !== 'EPIPE') throw error;
+      });
+    }
     let cluster: LocalCluster;
     // Node i listens on port + i (HTTP) and port + 1000 + i (TCP): all of them must be ports (a review: --port abc
     // printed "port NaN is busy" and went on, --port 65000 failed deep in Node with "66000").

@@ -87,6 +87,10 @@ describe('dynalab CLI', () => {
     const twice = dynalab('sim', 'run', 'piped.yaml', '--out', 'a', '--out', 'b');
     expect(twice.code).toBe(2);
     expect(twice.stderr).toMatch(/^dynalab: --out is given 2 times \(a, b\); give it once/m);
+    // `--` is yargs' own list, not a flag given twice: a value that starts with '-' still gets through.
+    const dashes = dynalab('kv', 'put', '--endpoint', '127.0.0.1:9', 'k', '--', '--literal');
+    expect(dashes.stderr).not.toMatch(/is given \d+ times/);
+    expect(dashes.stderr).toMatch(/cannot reach http:\/\/127\.0\.0\.1:9/);
     // Output cut short by `| head` ends quietly, not with an EPIPE stack trace.
     const piped = spawnSync('sh', ['-c', `node ${join(root, 'bin/dynalab.js')} sim run piped.yaml | head -1`], { cwd: work, encoding: 'utf8' });
     expect(piped.stdout.split('\n').filter(Boolean)).toHaveLength(1);

@@ -39,5 +39,9 @@ describe('client timeouts', () => {
     expect(refused).toBeInstanceOf(DynalabConnectionError);
     expect((refused as DynalabConnectionError).sent).toBe(false);
     expect((refused as Error).message).toMatch(/^cannot reach http:\/\/127\.0\.0\.1:\d+ \(PUT/);
+    // A port fetch refuses outright (6000, X11) sends nothing either.
+    const badPort = await new DynalabClient('http://127.0.0.1:6000', { timeoutMs: 2000 }).put('k', 'v').catch((error: unknown) => error);
+    expect((badPort as DynalabConnectionError).sent).toBe(false);
+    expect((badPort as Error).message).toMatch(/^cannot reach .*bad port/);
   });
 });

@@ -94,6 +94,11 @@ describe('dead records: kept for the tombstone grace, then purged', () => {
     expect(c.awaitDelete(a!, key, { context: read.context }).status).toBe('ok');
     c.advance(1_000_000);
     expect(versionsHeld(c, b!, key)).toBe(1);
+    // The same delete again (a client retry, a second tombstone beside the first): stored over the first, it
+    // must not shorten its keep either (it did: the record held nothing live, so it got the shortest TTL).
+    expect(c.awaitDelete(a!, key, { context: read.context }).status).toBe('ok');
+    c.advance(1_000_000);
+    expect(versionsHeld(c, b!, key)).toBeGreaterThan(0);
     c.advance(60_000_000);
     c.world.machine(a!).clock.jump(11 * DAY); // NTP steps the slow clock back
     c.advance(1_000_000);
