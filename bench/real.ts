@@ -304,7 +304,7 @@ async function runPhases(target: Target, endpoints: URL[], pools: Pool[], pids: 
   // Warm-up: connections, JIT, WAL files.
   await closedLoop(target, 'warm-up', pools, 'PUT', (w, s) => `warm:${w}:${s}`, 1);
   const written: string[] = [];
-  // A closed-loop phase, printed with the CPU the store and the generator spent per operation in it.
+  // A phase, printed with the CPU the store and the generator spent per operation in it.
   const measured = async (run: () => Promise<PhaseResult>): Promise<PhaseResult> => {
     const serverBefore = serverUsage(pids);
     const generatorBefore = process.cpuUsage();
@@ -321,10 +321,7 @@ async function runPhases(target: Target, endpoints: URL[], pools: Pool[], pids: 
   const window = async (run: () => Promise<PhaseResult>): Promise<PhaseResult> => {
     await target.serverWindow?.reset(endpoints);
     generatorLoop.reset();
-    const serverBefore = serverUsage(pids);
-    const generatorBefore = process.cpuUsage();
-    const result = await run();
-    console.log(line(result) + cpuPerOp(serverBefore, serverUsage(pids), result.ok) + generatorCpuPerOp(generatorBefore, result.ok));
+    const result = await measured(run);
     const server = (await target.serverWindow?.describe(endpoints)) ?? '';
     if (server) console.log(server);
     return result;

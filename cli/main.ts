@@ -1,5 +1,6 @@
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
+import { exitQuietlyOnClosedPipe } from './closed-pipe';
 import { checkCommand } from './commands/check';
 import { kernelDemoCommand } from './commands/kernel-demo';
 import { deployCommand } from './commands/deploy';
@@ -12,15 +13,9 @@ import { simRunCommand } from './commands/sim-run';
 /** Options a user may repeat (each time adds one), and yargs' own lists; any other given twice is refused. */
 const REPEATABLE = new Set(['_', '--', 'vary']);
 
-// `… | head` closes stdout early: a one-shot command stops quietly, as cat and ls do, instead of an EPIPE stack
-// trace (a review). Not `serve` and `deploy`: they run a node or a cluster, which a closed log must not stop
-// (serve ignores EPIPE itself; exiting here skipped deploy's stopping of its nodes and left them running).
-if (!['serve', 'deploy'].includes(process.argv[2] ?? '')) {
-  process.stdout.on('error', (error: NodeJS.ErrnoException) => {
-    if (error.code !== 'EPIPE') throw error;
-    process.exit(process.exitCode ?? 0);
-  });
-}
+// Not `serve` and `deploy`: they keep running on a closed log (keepRunningOnClosedLog); exiting here skipped
+// deploy's stopping of its nodes and left them running (a review).
+if (!['serve', 'deploy'].includes(process.argv[2] ?? '')) exitQuietlyOnClosedPipe();
 
 await checkCommand(yargs(hideBin(process.argv)))
   .scriptName('dynalab')

@@ -158,8 +158,7 @@ export class DynalabClient {
       // A timeout is not "cannot reach": the request may have arrived, and a write may have been applied (a
       // review: a stopped node's write said "cannot reach" and was readable after it resumed).
       if ((error as Error).name === 'TimeoutError') {
-        const outcome = method === 'GET' || method === 'HEAD' ? 'the read was abandoned' : 'the write may or may not have been applied (read the key to see)';
-        throw new DynalabConnectionError(true, `no answer from ${this.endpoint} within ${timeoutMs} ms (${method} ${url}): ${outcome}`);
+        throw new DynalabConnectionError(true, `no answer from ${this.endpoint} within ${timeoutMs} ms (${method} ${url}): ${outcomeUnknown(method)}`);
       }
       const cause = (error as { cause?: { message?: string; code?: string } }).cause;
       const detail = cause?.message ?? (error as Error).message;
@@ -167,10 +166,14 @@ export class DynalabClient {
       // may have come after the node took the request (the next review: "cannot reach" for a write it received).
       // (fetch refuses some ports outright — "bad port", no code: nothing was sent there either.)
       if ((cause?.code !== undefined && NEVER_SENT.has(cause.code)) || cause?.message === 'bad port') throw new DynalabConnectionError(false, `cannot reach ${this.endpoint} (${method} ${url}): ${detail}`);
-      const outcome = method === 'GET' || method === 'HEAD' ? 'the read was abandoned' : 'the write may or may not have been applied (read the key to see)';
-      throw new DynalabConnectionError(true, `lost the connection to ${this.endpoint} before an answer (${method} ${url}: ${detail}): ${outcome}`);
+      throw new DynalabConnectionError(true, `lost the connection to ${this.endpoint} before an answer (${method} ${url}: ${detail}): ${outcomeUnknown(method)}`);
     }
   }
+}
+
+/** What a request that may have reached the node without an answer leaves the caller knowing. */
+function outcomeUnknown(method: string): string {
+  return method === 'GET' || method === 'HEAD' ? 'the read was abandoned' : 'the write may or may not have been applied (read the key to see)';
 }
 
 /** Connection errors that mean the request was never delivered. */

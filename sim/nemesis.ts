@@ -53,7 +53,7 @@ export class Nemesis {
     this.cluster.network.setDefaults({ lossProbability: this.baseLoss });
     this.lossBursts = [];
     if (anythingToHeal) {
-      this.lastHealMicros = this.cluster.simulator.nowMicros;
+      this.healedNow();
       this.note('heal everything still faulty (end of fault schedule)');
     }
   }
@@ -94,7 +94,7 @@ export class Nemesis {
     } else if (fault.heal !== undefined) {
       network.heal();
       this.partitioned = false;
-      this.lastHealMicros = this.cluster.simulator.nowMicros;
+      this.healedNow();
       this.note('heal network');
     } else if (fault.crash !== undefined) {
       const up = this.members().filter((id) => !this.crashed.has(id));
@@ -113,7 +113,7 @@ export class Nemesis {
       this.requireNodes(targets);
       for (const id of targets) if (this.crashed.has(id)) this.restart(id);
       // Bringing nodes back is healing too: convergence is timed from the last fault that ended.
-      this.lastHealMicros = this.cluster.simulator.nowMicros;
+      this.healedNow();
       this.note(`restart ${preview(targets)}`);
     } else if (fault.clock !== undefined) {
       this.requireNodes(fault.clock.nodes);
@@ -130,7 +130,7 @@ export class Nemesis {
       for (const id of nodes) {
         this.cluster.world.machine(id).disk.setFaults(knobs);
         if (active) this.diskFaulty.add(id);
-        else if (this.diskFaulty.delete(id)) this.lastHealMicros = this.cluster.simulator.nowMicros; // a disk fault cleared is a heal
+        else if (this.diskFaulty.delete(id)) this.healedNow(); // a disk fault cleared is a heal
       }
       this.note(`disk faults on ${preview(nodes)}: ${JSON.stringify(knobs)}`);
     } else if (fault.loss !== undefined) {
@@ -150,7 +150,7 @@ export class Nemesis {
         apply();
         // A burst that ended is a fault that healed: convergence is timed from the last one (a review found a
         // run with only a loss burst judged from t = 0).
-        this.lastHealMicros = this.cluster.simulator.nowMicros;
+        this.healedNow();
         this.note(this.lossBursts.length === 0 ? 'loss burst over' : `loss burst over (${this.lossBursts.length} still running)`);
         this.updateWindow();
       });
@@ -176,6 +176,11 @@ export class Nemesis {
       }
     }
     this.updateWindow();
+  }
+
+  /** A fault ended: convergence is timed from the last one that did. */
+  private healedNow(): void {
+    this.lastHealMicros = this.cluster.simulator.nowMicros;
   }
 
   private restart(id: NodeId): void {

@@ -1,5 +1,6 @@
 import type { ArgumentsCamelCase, Argv, CommandModule } from 'yargs';
 import { LocalCluster } from '../../real/local-cluster';
+import { keepRunningOnClosedLog } from '../closed-pipe';
 
 /**
  * `dynalab deploy --nodes 3 --data ./data`: a local cluster of real node processes on loopback. Prints the
@@ -25,22 +26,13 @@ export const deployCommand: CommandModule<object, Awaited<ReturnType<typeof buil
   describe: 'start a local real cluster on loopback (one process per node); Ctrl-C stops it',
   builder,
   handler: async (argv: Args) => {
-    // The cluster outlives whoever reads its log (`deploy | head`): a closed pipe is ignored, as serve does,
-    // instead of an EPIPE that ended deploy without stopping its nodes.
-    for (const stream of [process.stdout, process.stderr]) {
-      stream.on('error', (error: NodeJS.ErrnoException) => {
-        if (error.code !== 'EPIPE') throw error;
-      });
-    }
+    keepRunningOnClosedLog(); // the cluster outlives whoever reads its log (`deploy | head`)
     let cluster: LocalCluster;
     // Node i listens on port + i (HTTP) and port + 1000 + i (TCP): all of them must be ports (a review: --port abc
     // printed "port NaN is busy" and went on, --port 65000 failed deep in Node with "66000").
     const lastTcpPort = argv.port + 1000 + argv.nodes - 1;
     if (!Number.isInteger(argv.port) || argv.port < 0 || (argv.port > 0 && lastTcpPort > 65535)) {
-      // What was typed (yargs has made 'abc' NaN), from `--port abc` or `--port=abc`.
-      const at = process.argv.findIndex((arg) => arg === '--port' || arg.startsWith('--port='));
-      const typed = at < 0 ? String(argv.port) : process.argv[at]!.startsWith('--port=') ? process.argv[at]!.slice('--port='.length) : (process.argv[at + 1] ?? '');
-      console.error(`dynalab deploy: --port ${typed}: give a whole number from 1 to ${65535 - 1000 - (argv.nodes - 1)} (node i listens on port + i, and on port + 1000 + i for its peers), or 0 for random free ports`);
+      console.error(`dynalab deploy: --port ${typedValue('port') ?? String(argv.port)}: give a whole number from 1 to ${65535 - 1000 - (argv.nodes - 1)} (node i listens on port + i, and on port + 1000 + i for its peers), or 0 for random free ports`);
       process.exit(2);
     }
     try {
@@ -62,7 +54,7 @@ export const deployCommand: CommandModule<object, Awaited<ReturnType<typeof buil
       // The nodes run from the configs already in the directory: an option that asks for something else would
       // be silently ignored (a --token that is not enforced), so it is refused instead.
       const stored = cluster.nodes[0]!.config;
-      const explicit = (flag: string) => process.argv.some((arg) => arg === `--${flag}` || arg.startsWith(`--${flag}=`));
+      const explicit = (flag: string) => typedValue(flag) !== undefined;
       const differs: string[] = [];
       if (argv.n !== undefined && argv.n !== stored.n) differs.push(`--n ${argv.n} (the cluster has n=${stored.n})`);
       if (argv.r !== undefined && argv.r !== stored.r) differs.push(`--r ${argv.r} (the cluster has r=${stored.r})`);
@@ -128,3 +120,11 @@ export const deployCommand: CommandModule<object, Awaited<ReturnType<typeof buil
     }
   },
 };
+
+/** What was typed for `--flag` (`--flag v` or `--flag=v`), before yargs made it a number (NaN for 'abc'); undefined if not given. */
+function typedValue(flag: string): string | undefined {
+  const at = process.argv.findIndex((arg) => arg === `--${flag}` || arg.startsWith(`--${flag}=`));
+  if (at < 0) return undefined;
+  const arg = process.argv[at]!;
+  return arg.includes('=') ? arg.slice(arg.indexOf('=') + 1) : (process.argv[at + 1] ?? '');
+}

@@ -183,11 +183,7 @@ function positiveNumber(flag: string): (typed: string) => number {
 }
 
 async function run(body: () => Promise<void>): Promise<void> {
-  // `dynalab kv list | head` closes the pipe early: stop quietly, as cat or ls do, instead of a stack trace.
-  process.stdout.once('error', (error: NodeJS.ErrnoException) => {
-    if (error.code !== 'EPIPE') throw error;
-    process.exit(process.exitCode ?? 0);
-  });
+  // `dynalab kv list | head`: cli/main.ts makes every one-shot command stop quietly (exitQuietlyOnClosedPipe).
   try {
     await body();
   } catch (error) {

@@ -1,6 +1,7 @@
 import type { ArgumentsCamelCase, Argv, CommandModule } from 'yargs';
 import { ConfigError, loadNodeConfig } from '../../real/node-config';
 import { startRealNode } from '../../real/node-process';
+import { keepRunningOnClosedLog } from '../closed-pipe';
 
 /**
  * `dynalab serve --config node.yaml`: one real node in this process, until SIGINT/SIGTERM. Prints one
@@ -15,13 +16,7 @@ export const serveCommand: CommandModule<object, Awaited<ReturnType<typeof build
   describe: 'run one real node from a config file (YAML: id, listen, dataDir, secret, members, n/r/w, conflict)',
   builder,
   handler: async (argv: Args) => {
-    // A node's log is best-effort: when whoever reads it goes away (the deploy parent killed, `| head`), a write
-    // fails with EPIPE, and an unhandled stream error would take the node down in the middle of requests.
-    for (const stream of [process.stdout, process.stderr]) {
-      stream.on('error', (error: NodeJS.ErrnoException) => {
-        if (error.code !== 'EPIPE') throw error;
-      });
-    }
+    keepRunningOnClosedLog(); // the deploy parent killed, `| head`: the node keeps serving
     let config;
     try {
       config = loadNodeConfig(argv.config);
