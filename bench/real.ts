@@ -10,6 +10,11 @@
  *      PUTs of fresh keys for SECONDS (maximum throughput), then GETs of those keys for SECONDS;
  *   2. open loop at half of each measured maximum (fixed-rate arrivals), to read p99 at half load — the
  *      latency a service sees when it is not saturated (closed-loop latency at saturation is mostly queueing).
+ *      Each open-loop phase first runs WARM_UP=1 second at its rate, answered but not counted: a phase starts
+ *      right after a saturating one, and in LATENCY_CSV dumps most of a GET phase's slow requests came in its
+ *      first half second (a backlog built while the cluster switched from writes to reads, drained slowly at
+ *      high utilisation) — the transition, not the steady half load the target is about. The warm-up's own
+ *      p99 is printed beside the phase, so nothing is hidden.
  * A reference etcd cluster runs under the same load if `etcd` is on the PATH (the script never installs it;
  * `apt-get install etcd-server`), unless ETCD=0 (quick iterations on dynalab alone).
  *
@@ -34,6 +39,7 @@ import { LocalCluster, nodeLogLine } from '../real/local-cluster';
 
 const SECONDS = Number(process.env.SECONDS ?? 8);
 const CONNECTIONS = Number(process.env.CONNECTIONS ?? 64);
+const WARM_UP_SECONDS = Number(process.env.WARM_UP ?? 1);
 const VALUE = Buffer.alloc(1024, 'v');
 
 interface PhaseResult {
@@ -44,6 +50,8 @@ interface PhaseResult {
   errorKinds: string;
   seconds: number;
   latenciesMicros: Float64Array;
+  /** Open loop: the warm-up before the measured seconds (same rate, not in the figures above). */
+  warmUp?: { answered: number; p99Micros: number };
 }
 
 function percentile(sorted: Float64Array, p: number): number {
@@ -197,19 +205,27 @@ async function closedLoop(target: Target, name: string, pools: Pool[], method: '
  */
 const latencyLog: string[] | undefined = process.env.LATENCY_CSV ? ['phase,node,due_ms,latency_ms,status'] : undefined;
 
-/** Open loop: requests arrive at `rate` per second regardless of answers (at most 1024 in flight). */
+/**
+ * Open loop: requests arrive at `rate` per second regardless of answers (at most 1024 in flight), for
+ * WARM_UP_SECONDS (recorded apart) and then `seconds` (the phase's figures).
+ */
 async function openLoop(target: Target, name: string, pools: Pool[], method: 'PUT' | 'GET', keyFor: (seq: number) => string, rate: number, seconds: number): Promise<PhaseResult> {
   const recorder = new Recorder();
+  const warmUp = new Recorder();
   const started = process.hrtime.bigint();
-  const total = Math.floor(rate * seconds);
+  const warmUpCount = Math.floor(rate * WARM_UP_SECONDS);
+  const total = warmUpCount + Math.floor(rate * seconds);
+  let measuredFrom = started;
   let inFlight = 0;
   const pending: Promise<void>[] = [];
   for (let seq = 0; seq < total; seq++) {
     const dueNs = started + BigInt(Math.round((seq / rate) * 1e9));
     const nowNs = process.hrtime.bigint();
     if (dueNs > nowNs + 1_000_000n) await new Promise((resolve) => setTimeout(resolve, Number(dueNs - nowNs) / 1e6));
+    if (seq === warmUpCount) measuredFrom = dueNs;
+    const into = seq < warmUpCount ? warmUp : recorder;
     if (inFlight >= 1024) {
-      recorder.record(dueNs, -1, () => false); // the cluster is 1024 requests behind: shed, counted as an error
+      into.record(dueNs, -1, () => false); // the cluster is 1024 requests behind: shed, counted as an error
       continue;
     }
     inFlight++;
@@ -217,19 +233,21 @@ async function openLoop(target: Target, name: string, pools: Pool[], method: 'PU
     // Latency is measured from when the request was due, so a generator that falls behind is not flattered.
     pending.push(target.request(pools[slot]!, method, keyFor(seq)).then((status) => {
       inFlight--;
-      recorder.record(dueNs, status, (s) => s === target.okStatus[method]);
+      into.record(dueNs, status, (s) => s === target.okStatus[method]);
       latencyLog?.push(`${name},${slot},${(Number(dueNs - started) / 1e6).toFixed(3)},${(Number(process.hrtime.bigint() - dueNs) / 1e6).toFixed(3)},${status}`);
     }));
   }
   await Promise.all(pending);
-  return recorder.result(name, Number(process.hrtime.bigint() - started) / 1e9);
+  const warm = warmUp.result('warm-up', WARM_UP_SECONDS);
+  return { ...recorder.result(name, Number(process.hrtime.bigint() - measuredFrom) / 1e9), warmUp: { answered: warm.ok + warm.errors, p99Micros: percentile(warm.latenciesMicros, 0.99) } };
 }
 
 function line(result: PhaseResult): string {
   const ms = (us: number) => `${(us / 1000).toFixed(2)} ms`;
   const l = result.latenciesMicros;
   const rate = result.ok / result.seconds;
-  return `  ${result.name.padEnd(28)} ${(rate >= 1000 ? `${(rate / 1000).toFixed(2)} K` : rate.toFixed(0)).padStart(8)}/s   p50 ${ms(percentile(l, 0.5)).padStart(9)}   p99 ${ms(percentile(l, 0.99)).padStart(9)}   p999 ${ms(percentile(l, 0.999)).padStart(9)}   (${result.ok} ok, ${result.errors} errors${result.errors ? `: ${result.errorKinds}` : ''})`;
+  return `  ${result.name.padEnd(28)} ${(rate >= 1000 ? `${(rate / 1000).toFixed(2)} K` : rate.toFixed(0)).padStart(8)}/s   p50 ${ms(percentile(l, 0.5)).padStart(9)}   p99 ${ms(percentile(l, 0.99)).padStart(9)}   p999 ${ms(percentile(l, 0.999)).padStart(9)}   (${result.ok} ok, ${result.errors} errors${result.errors ? `: ${result.errorKinds}` : ''})` +
+    (result.warmUp ? `, after a ${WARM_UP_SECONDS} s warm-up at the same rate (p99 ${ms(result.warmUp.p99Micros)}, not counted)` : '');
 }
 
 /**
@@ -309,7 +327,9 @@ async function runPhases(target: Target, endpoints: URL[], pools: Pool[], pids: 
     const serverBefore = serverUsage(pids);
     const generatorBefore = process.cpuUsage();
     const result = await run();
-    console.log(line(result) + cpuPerOp(serverBefore, serverUsage(pids), result.ok) + generatorCpuPerOp(generatorBefore, result.ok));
+    // CPU is read around the whole phase, warm-up included, so it is divided by every request answered in it.
+    const answered = result.ok + (result.warmUp?.answered ?? 0);
+    console.log(line(result) + cpuPerOp(serverBefore, serverUsage(pids), answered) + generatorCpuPerOp(generatorBefore, answered));
     return result;
   };
   const puts = await measured(() => closedLoop(target, `${target.name} PUT (closed loop, max)`, pools, 'PUT', (w, s) => `bench:${w}:${s}`, SECONDS, written));
