@@ -1,6 +1,6 @@
 import { AntiEntropy } from './antientropy/exchange';
 import { Membership, type CatchUpPlan } from './membership/membership';
-import { recordOf, type MemberRecord } from './membership/ring-state';
+import { inTransition, recordOf, type MemberRecord } from './membership/ring-state';
 import type { NodeEnvironment, NodeId, Random, TimerId } from './env';
 import { SlotMap } from './slot-map';
 import { decodeMessage, encodeMessage, MessageDecodeError, type CoordinateMessage, type Message } from './replication/messages';
@@ -18,7 +18,7 @@ import { WriteOutcomeUnknownError } from './storage/errors';
 import type { StorageOptions } from './storage/options';
 import {
   contextOf, decodeContext, decodeOwnedSiblingSet, decodeSiblingSet, EMPTY_CONTEXT, emptySet, encodeContext, encodeSiblingSet, etag, isDeleted, latestStampMicros, liveValues, purgeableAtMicros,
-  merge, sameContent, tombstone, update, type ConflictMode, type Context, type SiblingSet, type Write,
+  merge, sameContent, bytesEqual, tombstone, update, type ConflictMode, type Context, type SiblingSet, type Write,
 } from './versioning';
 import { MAX_ABS_MICROS } from './versioning/bytes';
 
@@ -139,6 +139,8 @@ export interface NodeCounters {
   hintsExpired: number;
   /** Hints for an owner that has left the ring, replaced by hints for the key's current owners (counted in hintsStored). */
   hintsRehomed: number;
+  /** Copies a stand-in held only for hints, removed with the last of them once delivered (see standInCopyReclaimable). */
+  standInCopiesReclaimed: number;
   readRepairs: number;
   substitutions: number;
   malformedMessages: number;
@@ -153,7 +155,7 @@ export interface NodeCounters {
 export function zeroCounters(): NodeCounters {
   return {
     writesCoordinated: 0, writesForwarded: 0, readsCoordinated: 0, replicaWrites: 0, replicaReads: 0, hintsStored: 0,
-    hintsRefreshed: 0, hintsDelivered: 0, hintsExpired: 0, hintsRehomed: 0, readRepairs: 0, substitutions: 0, malformedMessages: 0, casConflicts: 0,
+    hintsRefreshed: 0, hintsDelivered: 0, hintsExpired: 0, hintsRehomed: 0, standInCopiesReclaimed: 0, readRepairs: 0, substitutions: 0, malformedMessages: 0, casConflicts: 0,
     antiEntropyExchanges: 0, antiEntropyKeysCompared: 0, antiEntropyKeysSent: 0, antiEntropyKeysRepaired: 0,
   };
 }
@@ -181,7 +183,8 @@ export class StorageNode {
   private readonly conditionalQueues = new Map<string, (() => void)[]>();
   private readonly pendingForwards = new SlotMap<(reply: Extract<Message, { type: 'coordinate-reply' }>) => void>();
   /** Offered hints awaiting an answer: the hint record's key (a copy), its in-flight marker and its stamp. */
-  private readonly pendingHints = new SlotMap<{ owner: HintOwner; stored: Uint8Array; marker: number; storedAtMicros: number }>();
+  /** Hints offered and not yet answered: `sent` is the copy offered (what the owner now holds, if it acknowledges). */
+  private readonly pendingHints = new SlotMap<{ owner: HintOwner; stored: Uint8Array; marker: number; storedAtMicros: number; sent: Uint8Array }>();
   /**
    * Hints offered and not yet answered, by hintMarker of their record key → how many (two keys may share a
    * marker: the other is then skipped for a round, nothing worse). A number, not the key as a string: building
@@ -847,7 +850,10 @@ export class StorageNode {
       // kept each read alive past a young-generation GC.
       this.env.clock.cancelTimer(substituteTimer);
       if (answered) this.env.clock.cancelTimer(deadlineTimer);
-      if (this.config.readRepair) this.readRepair(key, merged, stale);
+      // Owners only. A stand-in asked in a silent owner's place is not repaired: the copy would carry no hint,
+      // so it would never reach the owner, and no later delete or overwrite would ever reach it either — a
+      // review found a deleted value kept that way on a stand-in for good, sent there by a read's late repair.
+      if (this.config.readRepair) this.readRepair(key, merged, stale.filter((node) => plan.owners.includes(node)));
     });
     this.pendingReads.set(requestId, request);
     for (const target of plan.targets) this.askRead(request, target.node, key);
@@ -1140,7 +1146,7 @@ export class StorageNode {
     const siblings = this.storedBytes(key); // may throw (a read fault): before anything is recorded
     this.hintsInFlight.set(marker, (this.hintsInFlight.get(marker) ?? 0) + 1);
     owner.inFlight++;
-    this.pendingHints.set(requestId, { owner, stored: stored.slice(), marker, storedAtMicros });
+    this.pendingHints.set(requestId, { owner, stored: stored.slice(), marker, storedAtMicros, sent: siblings });
     roundIds.push(requestId);
     // The stored bytes as they are (the owner decodes and checks them), and the key as a view (encodeMessage copies).
     this.send(owner.id, { type: 'hint-delivery', requestId, key, siblings, ttlMicros: 0 });
@@ -1243,20 +1249,59 @@ export class StorageNode {
     }
     // A newer hinted write for the same key re-stamped the hint after we sent: keep it for the next round.
     if (current === undefined || decodeMicros(current) !== hint.storedAtMicros) return;
-    this.dropHint(stored, 'hintsDelivered');
+    const key = stored.subarray(hint.owner.prefix.length);
+    this.dropHint(stored, 'hintsDelivered', this.standInCopyReclaimable(key, stored, hint.sent) ? key : null);
   }
 
   /**
-   * Removes a delivered (or expired) hint. The stand-in keeps its copy of the data: a coordinator's next dot
-   * for a key claims it has seen every earlier dot of its own actor for that key, so throwing the copy away
-   * and later coordinating a new write there would make the owner discard the handed-off versions (found by
-   * `dynalab check`: a lost acknowledged write with N=1 and a stand-in). Reclaiming stand-in copies safely
-   * needs a causally-aware pass (anti-entropy), which is left for later; the cost is space, not correctness.
+   * Whether a stand-in may remove its copy of `key` together with the hint just delivered. A copy kept after
+   * every hint for it has gone is a stray: no owner's repair ever reaches a non-owner, so a later delete or
+   * overwrite never lands there, and once the owners purge their tombstone (after the grace) that old value
+   * was the only one left — served back to any read that asked this node to stand in again (found by a
+   * review: a late read repair left a deleted value on a stand-in for good).
+   *
+   * It may, when all of these hold (otherwise the copy stays, which costs space only):
+   * - this node does not own the key now, and no membership change is under way that could make it one;
+   * - no hint for another owner still needs the copy;
+   * - the copy is byte for byte the one the owner just acknowledged: nothing arrived here since the offer;
+   * - no version in it, and no entry of its causal context, was made by this node's current actor. A
+   *   coordinator draws its next dot for a key from its stored copy (core/versioning/dvv.ts nextCounter), so
+   *   a copy with its own dots must stay, or a later write it coordinates could reuse one and an owner would
+   *   discard the handed-off versions (found by `dynalab check`: a lost write with N=1 and a stand-in).
+   *   Dots of other actors — a hinted write another node coordinated, a read repair — carry no such duty.
    */
-  private dropHint(stored: Uint8Array, outcome: 'hintsDelivered' | 'hintsExpired'): void {
+  private standInCopyReclaimable(key: Uint8Array, deliveredHint: Uint8Array, sent: Uint8Array): boolean {
+    if (this.hintOwners === undefined) return false;
+    if (this.ringCanChange && inTransition(this.membershipState!.state)) return false;
+    if (this.preferenceList(key).includes(this.id)) return false;
+    try {
+      for (const owner of this.hintOwners) {
+        const other = hintKey(owner.id, key);
+        if (!bytesEqual(other, deliveredHint) && this.engine.getView(other) !== undefined) return false;
+      }
+      const stored = this.loadStored(key);
+      if (stored.bytes === null || !bytesEqual(stored.bytes, sent)) return false;
+      const actor = this.actor;
+      return !stored.set.versions.some((version) => version.dot.actor === actor) && !stored.set.clock.some((entry) => entry.actor === actor);
+    } catch {
+      return false; // unreadable here: keep it (the next delivery round, or an operator, sees it again)
+    }
+  }
+
+  /**
+   * Removes a delivered (or expired) hint, and with `reclaimCopyOf` the stand-in's copy of that key too — only
+   * when standInCopyReclaimable said it may go. Otherwise the copy stays: a copy with this node's own dots
+   * keeps its dot counters, and an expired hint's copy may be the last one its owner could still get.
+   */
+  private dropHint(stored: Uint8Array, outcome: 'hintsDelivered' | 'hintsExpired', reclaimCopyOf: Uint8Array | null = null): void {
+    const ops: WriteOp[] = [{ type: 'delete', key: stored }];
+    // One batch: the copy never goes without its hint record, and never stays behind one that is gone.
+    if (reclaimCopyOf !== null) ops.push({ type: 'delete', key: dataKey(reclaimCopyOf) });
     // Counted once the delete is durable: a hint whose delete failed is still there and will be offered again.
-    this.engine.writeBatch([{ type: 'delete', key: stored }], (error) => {
-      if (error === null) this.counters[outcome]++;
+    this.engine.writeBatch(ops, (error) => {
+      if (error !== null) return;
+      this.counters[outcome]++;
+      if (reclaimCopyOf !== null) this.counters.standInCopiesReclaimed++;
     });
   }
 

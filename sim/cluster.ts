@@ -48,6 +48,9 @@ export interface SimClusterOptions {
   brokenMembership?: NodeConfig['brokenMembership'];
 }
 
+/** How often a stand-in offers its hints, unless SimClusterOptions.hintIntervalMicros says otherwise (a node adds up to ¼ of it as jitter). */
+export const DEFAULT_HINT_INTERVAL_MICROS = 1_000_000;
+
 export class SimCluster {
   readonly world: SimWorld;
   readonly ids: NodeId[];
@@ -87,7 +90,7 @@ export class SimCluster {
       requestTimeoutMicros: options.requestTimeoutMicros ?? 500_000,
       ...(options.hintBatch === undefined ? {} : { hintBatch: options.hintBatch }),
       hintWindowMicros: options.hintWindowMicros ?? 3 * 3_600_000_000,
-      hintIntervalMicros: options.hintIntervalMicros ?? 1_000_000,
+      hintIntervalMicros: options.hintIntervalMicros ?? DEFAULT_HINT_INTERVAL_MICROS,
       antiEntropyIntervalMicros: options.antiEntropyIntervalMicros ?? 0,
       storage: { memtableBytes: 1024 * 1024, ...options.storage },
       // Only set when on, so a cluster without dynamic membership builds exactly the config it always did.

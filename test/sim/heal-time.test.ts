@@ -27,7 +27,7 @@ describe('heal time', () => {
     const c = convergence('\n  - { at: 1s, loss: { probability: 0.6, for: 2s } }');
     expect(c.healTime).toBe(3_000_000);
     expect(c.verdict).toBe('ok');
-    expect(c.summary).toMatch(/after heal/);
+    expect(c.summary).toMatch(/after (the )?heal/);
   });
 
   it('a disk fault cleared by a later disk fault is a heal', () => {

@@ -242,21 +242,25 @@ describe('each checker catches the store broken on purpose', () => {
   it('convergence: a key re-checked because it was divergent is not counted while a write of it is in flight', () => {
     // Slow links (30 ms median), W = 1 on 30 hot keys: a re-checked key often has its next write still reaching
     // its last replica. Counted, that timed "convergence" by when the load stopped (3.5 s after the heal, not
-    // 1.5 s; found by a review of the re-check).
-    const { result } = runScenario(
-      scenario({
-        duration: '24s',
-        quiescence: '6s',
-        cluster: { r: 1, w: 1, readRepair: false, requestTimeout: '500ms' },
-        network: { latency: { kind: 'lognormal', medianMs: 30, sigma: 0.5 } },
-        workload: { rate: 300, clients: 32, keys: 30, mix: { get: 0.1, put: 0.9 }, readModifyWrite: 0, valueBytes: { min: 8, max: 16 } },
-        faults: [{ at: '2s', partition: { isolate: 'n1' } }, { at: '5s', heal: true }],
-        checks: ['convergence'],
-      }),
-    );
-    const convergence = verdictOf(result, 'convergence');
-    expect(convergence.verdict, convergence.summary).toBe('ok');
-    expect(convergence.figures.convergenceMicros).toBeLessThanOrEqual(2_000_000);
+    // 1.5 s; found by a review of the re-check). Several seeds: a write whose last copy went to a stand-in is
+    // settled only a hint round later, and judged sooner it failed 7 of 12 seeds (one seed passed by luck).
+    for (const seed of [1, 2, 3]) {
+      const { result } = runScenario(
+        scenario({
+          duration: '24s',
+          quiescence: '6s',
+          cluster: { r: 1, w: 1, readRepair: false, requestTimeout: '500ms' },
+          network: { latency: { kind: 'lognormal', medianMs: 30, sigma: 0.5 } },
+          workload: { rate: 300, clients: 32, keys: 30, mix: { get: 0.1, put: 0.9 }, readModifyWrite: 0, valueBytes: { min: 8, max: 16 } },
+          faults: [{ at: '2s', partition: { isolate: 'n1' } }, { at: '5s', heal: true }],
+          checks: ['convergence'],
+        }),
+        { seed },
+      );
+      const convergence = verdictOf(result, 'convergence');
+      expect(convergence.verdict, `seed ${seed}: ${convergence.summary}`).toBe('ok');
+      expect(convergence.figures.convergenceMicros).toBeLessThanOrEqual(2_000_000);
+    }
   });
 
   it('a run shorter than the sampling interval still gets its final sample (no crash)', () => {

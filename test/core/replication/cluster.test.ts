@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { SimCluster } from '../../../sim/cluster';
+import { bytes, SimCluster } from '../../../sim/cluster';
+import { dataKey } from '../../../core/replication/keys';
 
 /**
  * The replication protocol on the simulator. Each mechanism is shown working, then switched off or broken on
@@ -88,9 +89,57 @@ describe('sloppy quorum and hinted handoff', () => {
     for (const standIn of standIns) {
       expect(cluster.node(standIn)!.pendingHintCount()).toBe(0);
       expect(cluster.node(standIn)!.counters.hintsDelivered).toBeGreaterThan(0);
-      // The stand-in keeps its copy (dropping it would break the causality of its next write; see dropHint).
-      expect(cluster.localValues(standIn, key)).toEqual(['written-during-partition']);
+      // Its copy goes with the last hint: the write came from another coordinator (no dot of its own in it), and
+      // a copy no owner's repair reaches would keep the old value after a later delete (see standInCopyReclaimable).
+      expect(cluster.node(standIn)!.counters.standInCopiesReclaimed, standIn).toBe(1);
+      expect(cluster.localValues(standIn, key), standIn).toEqual([]);
+      expect(cluster.node(standIn)!.engine.getView(dataKey(bytes(key))), standIn).toBeUndefined();
     }
+  });
+
+  it('a delete made while an owner was cut off leaves no old value on any stand-in', () => {
+    // Found by a review: the read before the delete asked a stand-in in the cut-off owner's place, and its late
+    // read repair gave the stand-in the old value with no hint — no owner's repair ever reached it after that.
+    const cluster = new SimCluster({ seed: 7, nodes: 4, n: 3, r: 2, w: 2 });
+    const key = 'k25';
+    const owners = cluster.owners(key);
+    expect(cluster.awaitPut(owners[0]!, key, 'v1').status).toBe('ok');
+    cluster.advance(5_000_000);
+    const cut = owners[2]!;
+    cluster.network.partition([[cut]]);
+    const coordinator = owners[0]!;
+    const read = cluster.awaitGet(coordinator, key);
+    expect(read.strings).toEqual(['v1']);
+    expect(cluster.awaitDelete(coordinator, key, { context: read.context }).status).toBe('ok');
+    cluster.advance(60_000_000);
+    cluster.network.heal();
+    cluster.advance(60_000_000);
+    for (const id of cluster.ids) expect(cluster.localValues(id, key), id).toEqual([]);
+    const nonOwners = cluster.ids.filter((id) => !owners.includes(id));
+    expect(nonOwners.reduce((sum, id) => sum + cluster.node(id)!.counters.substitutions, 0) + cluster.node(coordinator)!.counters.substitutions).toBeGreaterThan(0);
+    for (const id of nonOwners) expect(cluster.node(id)!.engine.getView(dataKey(bytes(key))), id).toBeUndefined();
+  });
+
+  it('a stand-in that coordinated a write itself keeps its copy after handing it over (its dots stay unique)', () => {
+    // Every owner cut off from the client's node, which already suspects them all (as it would after its
+    // forwards timed out): it coordinates the write as a stand-in, with a dot of its own.
+    const cluster = new SimCluster({ seed: 5, nodes: 6, readRepair: false });
+    const key = keyOwnedBy(cluster, () => true);
+    const owners = cluster.owners(key);
+    const nonOwners = cluster.ids.filter((id) => !owners.includes(id));
+    const standIn = nonOwners[0]!;
+    cluster.network.partition([nonOwners]);
+    const suspicion = (cluster.node(standIn) as unknown as { suspicion: { suspect(id: string): void } }).suspicion;
+    for (const owner of owners) suspicion.suspect(owner);
+    expect(cluster.awaitPut(standIn, key, 'coordinated-by-stand-in', { w: 1 }).status).toBe('ok');
+    expect(cluster.node(standIn)!.counters.writesCoordinated).toBe(1);
+    cluster.network.heal();
+    cluster.advance(5_000_000);
+    for (const owner of owners) expect(cluster.localValues(owner, key), owner).toEqual(['coordinated-by-stand-in']);
+    expect(cluster.node(standIn)!.pendingHintCount()).toBe(0);
+    expect(cluster.node(standIn)!.counters.hintsDelivered).toBeGreaterThan(0);
+    expect(cluster.node(standIn)!.counters.standInCopiesReclaimed).toBe(0);
+    expect(cluster.localValues(standIn, key)).toEqual(['coordinated-by-stand-in']);
   });
 
   it('with hinted handoff switched off, the cut-off owners still lack the write after the heal', () => {
