@@ -314,6 +314,12 @@ export class StorageEngine {
           if (!(op.ttlMicros > 0) || !Number.isFinite(op.ttlMicros)) throw new StorageInputError(`ttlMicros must be a positive finite number, got ${op.ttlMicros}`);
           if (now < 0) now = this.clock.nowMicros();
           time = Math.max(1, now + Math.ceil(op.ttlMicros));
+          // The expiry is stored as a u64 of whole µs through doubles: past 2^53 it would not round-trip, and the
+          // codec kept only its low bits — acknowledged, then expired at once after a WAL replay or a flush
+          // (found by a storage review, with ttlMicros = 2^64).
+          if (time > Number.MAX_SAFE_INTEGER) {
+            throw new StorageInputError(`ttlMicros ${op.ttlMicros} puts the expiry past ${Number.MAX_SAFE_INTEGER} µs (about 285 years of clock time); give a shorter TTL`);
+          }
         }
         entries.push({ kind: KIND_PUT, seq: 0, time, key: op.key, value: op.value });
       } else if (op.type === 'delete') {

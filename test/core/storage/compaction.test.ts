@@ -173,6 +173,22 @@ describe('write path', () => {
     expect(() => engine.put(enc('k'), enc('v'), { ttlMicros: -1 }, () => {})).toThrow(/ttlMicros/);
   });
 
+  it('refuses a TTL whose expiry would not survive its encoding, and keeps the longest one it takes across a crash and a flush', () => {
+    // Found by a storage review: ttlMicros = 2^64 was acknowledged, then expired at once after a WAL replay or a
+    // flush (the stored expiry kept only its low bits).
+    const world = new World(24);
+    let engine = world.open({ syncWrites: true });
+    expect(() => engine.put(enc('k'), enc('v'), { ttlMicros: 2 ** 64 }, () => {})).toThrow(/ttlMicros .* past 9007199254740991 µs/);
+    const longest = Number.MAX_SAFE_INTEGER - world.clock.nowMicros() - 1_000_000;
+    world.await((done) => engine.put(enc('long'), enc('lived'), { ttlMicros: longest }, done));
+    world.crash('drop-unsynced');
+    engine = world.open({ syncWrites: true });
+    world.sim.run({ untilMicros: world.sim.nowMicros + 10_000 });
+    expect(dec(engine.get(enc('long')))).toBe('lived');
+    world.await((done) => engine.flush(done));
+    expect(dec(engine.get(enc('long')))).toBe('lived');
+  });
+
   it('scans ranges and prefixes in order across memtable and tables, binary-safe', () => {
     const world = new World(23);
     const engine = world.open(smallOptions('leveled'));
