@@ -136,6 +136,10 @@ export interface NodeCounters {
   /** Of hintsStored: those that re-stamped a hint already waiting for the same owner and key (not a new hint). */
   hintsRefreshed: number;
   hintsDelivered: number;
+  /**
+   * Hints that outlived the hint window: dropped where this node owns the key (its replica holds the write),
+   * else handed to another owner of the key as a new hint (a stand-in's copy may be the write's only one).
+   */
   hintsExpired: number;
   /** Hints for an owner that has left the ring, replaced by hints for the key's current owners (counted in hintsStored). */
   hintsRehomed: number;
@@ -1130,11 +1134,27 @@ export class StorageNode {
     const marker = hintMarker(stored);
     if (owner.inFlight > 0 && this.hintsInFlight.has(marker)) return 'in-flight';
     const storedAtMicros = decodeMicros(stamp);
-    if (now - storedAtMicros > this.config.hintWindowMicros) {
-      this.dropHint(stored, 'hintsExpired');
-      return 'expired';
-    }
     const key = stored.subarray(owner.prefix.length);
+    if (now - storedAtMicros > this.config.hintWindowMicros) {
+      // This node owns the key: its own replica holds the write, and repair brings it to the owner later.
+      if (this.preferenceList(key).includes(this.id)) {
+        this.dropHint(stored, 'hintsExpired');
+        return 'expired';
+      }
+      // A stand-in's copy may be the only one the write has (W met by stand-ins while every owner was cut off),
+      // and only hints move it: dropped undelivered, an acknowledged write was lost (found by a review, owners
+      // cut off for 4 h). So it goes to one other owner instead, with a fresh window; with no other owner (N=1)
+      // it stays and keeps being offered to its own.
+      const other = this.handOverTarget(key, owner.id);
+      if (other !== undefined) {
+        const ops: WriteOp[] = [];
+        this.rehomeHint(owner, stored, encodeMicros(now), ops, [other]);
+        this.engine.writeBatch(ops, (error) => {
+          if (error === null) this.counters.hintsExpired++;
+        });
+        return 'expired';
+      }
+    }
     // Only a changing ring moves keys (membership on); with the static list every hint's owner still owns its key.
     if (this.ringCanChange && !this.preferenceList(key).includes(owner.id)) {
       const ops: WriteOp[] = [];
@@ -1182,9 +1202,9 @@ export class StorageNode {
    * version this node holds would sit on a node nobody reads the key from: replicas stayed divergent for good
    * after a leave, and at N = 1 acknowledged writes were lost after a join (found by a protocol review).
    */
-  private rehomeHint(owner: HintOwner, stored: Uint8Array, stamp: Uint8Array, ops: WriteOp[]): void {
+  private rehomeHint(owner: HintOwner, stored: Uint8Array, stamp: Uint8Array, ops: WriteOp[], to?: readonly NodeId[]): void {
     const key = stored.subarray(owner.prefix.length);
-    for (const node of this.preferenceList(key)) {
+    for (const node of to ?? this.preferenceList(key)) {
       if (node === this.id || node === owner.id) continue;
       const moved = hintKey(node, key);
       this.counters.hintsStored++;
@@ -1200,7 +1220,13 @@ export class StorageNode {
       this.rehomedTo.push(node);
     }
     ops.push({ type: 'delete', key: stored.slice() });
-    this.counters.hintsRehomed++;
+    if (to === undefined) this.counters.hintsRehomed++;
+  }
+
+  /** The owner of `key` other than `expiredOwner` (and this node) that an expired hint goes to: the first not suspected, else the first. */
+  private handOverTarget(key: Uint8Array, expiredOwner: NodeId): NodeId | undefined {
+    const others = this.preferenceList(key).filter((node) => node !== this.id && node !== expiredOwner);
+    return others.find((node) => !this.suspicion.isSuspected(node)) ?? others[0];
   }
 
   /** An offer with this marker was answered or timed out. */
