@@ -11,18 +11,24 @@ import type { WalCounters } from './stats';
  *
  * ## Record format
  *
- *   +-------------+-------------+--------+--------------+---------------------+
- *   | headerCrc   | length      | type   | payloadCrc   | payload (length B)  |
- *   | u32 (CRC of | u32         | u8     | u32 CRC of   | first seq u64,      |
- *   | length +    |             | 2=batch| the payload  | count varint,       |
- *   | type)       |             |        |              | count × entry       |
- *   +-------------+-------------+--------+--------------+---------------------+
- *    0             4             8        9              13
+ *   +-------------+-------------+--------+--------------+-----------------------------------+------+
+ *   | headerCrc   | length      | type   | payloadCrc   | batch, XORed with the keystream:  | 0xA5 |
+ *   | u32 (CRC of | u32 (batch  | u8     | u32 CRC of   | first seq u64, count varint,      | end  |
+ *   | length +    | + end byte) | 3      | the bytes    | count × entry                     | mark |
+ *   | type)       |             |        | after it     |                                   |      |
+ *   +-------------+-------------+--------+--------------+-----------------------------------+------+
+ *    0             4             8        9              13                                  13+length
  *
- * The type also names the checksum: 2 = a batch under CRC-32 (IEEE; what is written now, so real mode can use
- * Node's native zlib.crc32 — see crc.ts), 1 = a batch under CRC-32C (logs written before; still replayed). The
- * reader takes the type byte before the header verifies, picks the CRC by it, then verifies: a damaged type
- * either names no known record or selects a CRC under which the header fails.
+ * Type 3 (written now): the batch is XORed with a fixed keystream (SCRAMBLE below) and followed by a non-zero
+ * end mark, both under the payload CRC (CRC-32, IEEE, so real mode can use Node's native zlib.crc32; see
+ * crc.ts). Why: recovery tells a torn tail from damage by sectors that read as zeros — a sector that never
+ * reached the disk. Written data must therefore never read as a zero sector. Unscrambled, a value ending in
+ * zeros did: one flipped bit elsewhere in the last record, and recovery took the acknowledged write for a torn
+ * one and dropped it silently (found by a storage review). Scrambled, a full written sector reads as zeros with
+ * probability 2^-4096, and the sector holding a record's end always holds the mark.
+ * Older types, still replayed, never written: 2 = the batch in clear under CRC-32, 1 = in clear under CRC-32C.
+ * The reader takes the type byte before the header verifies, picks the CRC by it, then verifies: a damaged
+ * type either names no known record or selects a CRC under which the header fails.
  *
  * The header has its own checksum so a flipped bit in `length` cannot masquerade as a torn tail: a header
  * that verifies gives a trustworthy length, so "payload runs past end of file" really means the write was
@@ -50,8 +56,34 @@ import type { WalCounters } from './stats';
 export const WAL_HEADER_BYTES = 13;
 /** A batch record checksummed with CRC-32C (logs written before CRC-32 records; replayed, never written). */
 const RECORD_BATCH_CRC32C = 1;
-/** A batch record checksummed with CRC-32 (IEEE). */
+/** A batch record in clear, checksummed with CRC-32 (IEEE) (logs written before scrambled records; replayed, never written). */
 const RECORD_BATCH = 2;
+/** A scrambled batch record with an end mark, checksummed with CRC-32 (IEEE): what is written now. */
+const RECORD_SCRAMBLED_BATCH = 3;
+const END_MARK = 0xa5;
+
+/**
+ * XORs bytes [from, end) of `data` with a fixed keystream (xorshift32 from a constant seed, one word per 4
+ * bytes), in place; applying it twice restores the bytes. Not secrecy: it only makes written data that reads
+ * as an all-zero sector vanishingly unlikely (see the record format).
+ */
+export function scramble(data: Uint8Array, from: number, end: number): void {
+  let x = 0x9e3779b9;
+  let i = from;
+  for (; i + 4 <= end; i += 4) {
+    x ^= x << 13;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    data[i] = data[i]! ^ (x & 0xff);
+    data[i + 1] = data[i + 1]! ^ ((x >>> 8) & 0xff);
+    data[i + 2] = data[i + 2]! ^ ((x >>> 16) & 0xff);
+    data[i + 3] = data[i + 3]! ^ (x >>> 24);
+  }
+  x ^= x << 13;
+  x ^= x >>> 17;
+  x ^= x << 5;
+  for (let shift = 0; i < end; i++, shift += 8) data[i] = data[i]! ^ ((x >>> shift) & 0xff);
+}
 
 export type WalCallback = (error: DiskError | Error | null) => void;
 
@@ -135,10 +167,13 @@ export class WalWriter {
     w.u64(firstSeq);
     w.varint(entries.length);
     for (const entry of entries) encodeEntry(w, entry);
+    w.u8(0); // the end mark's place: written after scrambling
     const end = w.length;
     w.patchU32(start + 4, end - start - WAL_HEADER_BYTES);
     const buffer = w.peek();
-    buffer[start + 8] = RECORD_BATCH;
+    scramble(buffer, start + WAL_HEADER_BYTES, end - 1);
+    buffer[end - 1] = END_MARK;
+    buffer[start + 8] = RECORD_SCRAMBLED_BATCH;
     w.patchU32(start, this.crc32(buffer, start + 4, start + 9));
     w.patchU32(start + 9, this.crc32(buffer, start + WAL_HEADER_BYTES, end));
     if (direct) this.disk.append(this.name, buffer);
@@ -317,9 +352,17 @@ export function readWal(disk: Disk, name: string, crc32Implementation: Checksum3
           `; the log cannot be replayed past this point. Restore the data directory from a backup; or, where other replicas hold the data (N > 1), move it aside to start this replica empty and let its peers repair it, or truncate '${name}' to ${offset} bytes to keep what precedes this record (the acknowledged writes after it survive only on other replicas)`,
       );
     }
-    if (type !== RECORD_BATCH && type !== RECORD_BATCH_CRC32C) throw new StorageCorruptionError(name, offset, `unknown WAL record type ${type}`);
+    if (type !== RECORD_SCRAMBLED_BATCH && type !== RECORD_BATCH && type !== RECORD_BATCH_CRC32C) throw new StorageCorruptionError(name, offset, `unknown WAL record type ${type}`);
     try {
-      const reader = new ByteReader(data, offset + WAL_HEADER_BYTES, end);
+      let reader: ByteReader;
+      if (type === RECORD_SCRAMBLED_BATCH) {
+        if (length < 1 || data[end - 1] !== END_MARK) throw new RangeError('end mark missing');
+        const batch = data.slice(offset + WAL_HEADER_BYTES, end - 1); // a copy: readAll's bytes are not ours to change
+        scramble(batch, 0, batch.length);
+        reader = new ByteReader(batch);
+      } else {
+        reader = new ByteReader(data, offset + WAL_HEADER_BYTES, end);
+      }
       const firstSeq = reader.u64();
       const count = reader.varint();
       const entries: Entry[] = [];
