@@ -17,7 +17,7 @@ import { StorageEngine, type WriteOp } from './storage/engine';
 import { WriteOutcomeUnknownError } from './storage/errors';
 import type { StorageOptions } from './storage/options';
 import {
-  contextOf, decodeContext, decodeOwnedSiblingSet, decodeSiblingSet, EMPTY_CONTEXT, emptySet, encodeContext, encodeSiblingSet, etag, isDeleted, latestStampMicros, liveValues, purgeableAtMicros,
+  contextOf, decodeContext, decodeOwnedSiblingSet, decodeSiblingSet, EMPTY_CONTEXT, emptySet, encodeContext, encodeSiblingSet, etag, isDeleted, latestStampMicros, liveValues, purgeable, purgeableAtMicros,
   merge, sameContent, bytesEqual, tombstone, update, type ConflictMode, type Context, type SiblingSet, type Write,
 } from './versioning';
 import { MAX_ABS_MICROS } from './versioning/bytes';
@@ -1360,6 +1360,7 @@ export class StorageNode {
         send: (to, message) => this.send(to, message),
         records: () => this.dataRecords(),
         load: (key) => this.loadSet(key),
+        purgeable: (set) => purgeable(set, this.env.clock.nowMicros(), this.engine.options.tombstoneGraceMicros),
         store: (key, set) => this.storeReplica(key, set, '', () => {}),
         isSuspected: (peer) => this.suspicion.isSuspected(peer),
       },

@@ -66,6 +66,11 @@ export interface AntiEntropyHost {
   /** Every data record this replica holds: user key and the stored (encoded) sibling set. */
   records(): Iterable<{ key: Uint8Array; siblings: Uint8Array }>;
   load(key: Uint8Array): SiblingSet;
+  /**
+   * Whether a record is past its purge time (every version dead, the tombstone grace over since the last died;
+   * core/versioning purgeable): left out of the trees (see snapshot).
+   */
+  purgeable(set: SiblingSet): boolean;
   /** Merges `set` into the replica's copy durably (the node's replica-store path). */
   store(key: Uint8Array, set: SiblingSet): void;
   isSuspected(node: NodeId): boolean;
@@ -252,7 +257,14 @@ export class AntiEntropy {
       if (!ranges.contains(position)) continue;
       let version: string;
       try {
-        version = etag(decodeSiblingSet(record.siblings));
+        const set = decodeSiblingSet(record.siblings);
+        // A dead record past its purge time is left out: one replica may keep it longer than another (one that
+        // got the delete late keeps it a grace from arrival), and compared, it differed from the replicas that
+        // had purged it on every exchange — sent, stored for a microsecond, sent again — while the real
+        // differences waited behind it (found by a review: 23 acknowledged writes stayed missing for 25 min).
+        // It still supersedes, on this replica, an old value a peer offers for the key.
+        if (this.host.purgeable(set)) continue;
+        version = etag(set);
       } catch {
         continue; // an undecodable record: the peer's copy, if any, will be offered and merged over it
       }
@@ -308,10 +320,14 @@ export class AntiEntropy {
       this.host.send(from, this.digests(session, message.level + 1, differing.flatMap((j) => childrenOf(session.tree.shape, j))));
       return;
     }
-    // Leaf level: offer this side's keys in the differing leaves, as many leaves as the budget allows.
+    // Leaf level: offer this side's keys in the differing leaves, as many leaves as the budget allows — from a
+    // random one on, so that leaves which keep differing (a write in flight, a record that cannot merge) cannot
+    // hold the budget against the others exchange after exchange.
     const leaves: number[] = [];
     let keys = 0;
-    for (const leaf of differing) {
+    const first = this.host.random.int(differing.length);
+    for (let i = 0; i < differing.length; i++) {
+      const leaf = differing[(first + i) % differing.length]!;
       const count = session.leafKeys.get(leaf)?.length ?? 0;
       if (leaves.length > 0 && (keys + count > this.keyBudget || leaves.length >= this.keyBudget)) break;
       leaves.push(leaf);
