@@ -145,6 +145,8 @@ export interface NodeCounters {
   hintsRehomed: number;
   /** Copies a stand-in held only for hints, removed with the last of them once delivered (see standInCopyReclaimable). */
   standInCopiesReclaimed: number;
+  /** Records of keys this node no longer replicates, removed by the cleanup after a ring change (see sweepLostArcs). */
+  lostArcRecordsRemoved: number;
   readRepairs: number;
   substitutions: number;
   malformedMessages: number;
@@ -159,7 +161,7 @@ export interface NodeCounters {
 export function zeroCounters(): NodeCounters {
   return {
     writesCoordinated: 0, writesForwarded: 0, readsCoordinated: 0, replicaWrites: 0, replicaReads: 0, hintsStored: 0,
-    hintsRefreshed: 0, hintsDelivered: 0, hintsExpired: 0, hintsRehomed: 0, standInCopiesReclaimed: 0, readRepairs: 0, substitutions: 0, malformedMessages: 0, casConflicts: 0,
+    hintsRefreshed: 0, hintsDelivered: 0, hintsExpired: 0, hintsRehomed: 0, standInCopiesReclaimed: 0, lostArcRecordsRemoved: 0, readRepairs: 0, substitutions: 0, malformedMessages: 0, casConflicts: 0,
     antiEntropyExchanges: 0, antiEntropyKeysCompared: 0, antiEntropyKeysSent: 0, antiEntropyKeysRepaired: 0,
   };
 }
@@ -207,6 +209,8 @@ export class StorageNode {
   private hintRound = 0;
   private actor = '';
   private hintTimer: number | undefined;
+  /** The pending cleanup of arcs a ring change took from this node (see scheduleLostArcSweep). */
+  private sweepTimer: number | undefined;
   private antiEntropy: AntiEntropy | undefined;
   private stopped = false;
   private readonly membershipConfig: { partitioning: PartitionStrategy | undefined; gossipMicros: number; settleMicros: number; batch: number; broken: NonNullable<NodeConfig['brokenMembership']> };
@@ -295,6 +299,7 @@ export class StorageNode {
   stop(done: (error: Error | null) => void): void {
     this.stopped = true;
     if (this.hintTimer !== undefined) this.env.clock.cancelTimer(this.hintTimer);
+    if (this.sweepTimer !== undefined) this.env.clock.cancelTimer(this.sweepTimer);
     this.antiEntropy?.stop();
     this.membershipState?.stop();
     this.engine.close(done);
@@ -1428,7 +1433,10 @@ export class StorageNode {
           }
           this.storeReplica(key, set, '', done);
         },
-        ringChanged: () => this.antiEntropy?.ringChanged(),
+        ringChanged: () => {
+          this.antiEntropy?.ringChanged();
+          this.scheduleLostArcSweep();
+        },
         // Fsynced like any write; a failed one leaves the last state kept (storage failure is reported anyway).
         persist: (records) => this.engine.put(RING_STATE_KEY, encodeMessage({ type: 'ring-gossip', requestId: 0, reply: false, records: [...records] }), undefined, () => {}),
         // Waits for the fsync (a failed one means failed storage, reported as such; the change goes on).
@@ -1489,6 +1497,69 @@ export class StorageNode {
   }
 
   /** Data records (user key, sibling-set bytes) in key order strictly after `after`, at most `limit`. */
+  /**
+   * After the ring changes, this node removes its records of keys it no longer replicates — Cassandra's
+   * `nodetool cleanup`, run by itself. A node that loses an arc to a join stops receiving that arc's writes and
+   * deletes; kept, its copy turned stale, and once the owners had purged their tombstones (the grace), a leave
+   * that handed the arc back made that stale copy the live value again — every owner read back deleted data,
+   * with no fault at all (found by a review: 103 of 200 deleted keys).
+   *
+   * It waits until the ring has been still for a while (each change restarts the wait), no change is under
+   * way, and no catch-up pass is owed by this node: the new owners pull from every old replica during the
+   * change and again in its catch-up passes (core/membership), so by then every write this copy holds is theirs
+   * too. The wait is a quarter of the tombstone grace, at most max(10 min, 20 settle periods): well within the
+   * grace, which is what matters. Keys with a hint waiting here keep their copy (it is what the hint
+   * delivers). A copy holding this node's own dots may go too: a later dot it draws starts at its clock's
+   * microseconds (core/versioning/dvv.ts nextCounter), past every dot made before the wait.
+   */
+  private scheduleLostArcSweep(): void {
+    if (this.stopped) return;
+    if (this.sweepTimer !== undefined) this.env.clock.cancelTimer(this.sweepTimer);
+    const grace = this.engine.options.tombstoneGraceMicros;
+    const waitMicros = Math.max(1, Math.min(Math.floor(grace / 4), Math.max(600_000_000, 20 * this.membershipConfig.settleMicros)));
+    this.sweepTimer = this.env.clock.setTimer(waitMicros, () => {
+      this.sweepTimer = undefined;
+      this.sweepLostArcs(EMPTY_KEY);
+    });
+  }
+
+  /** One chunk of the cleanup (see scheduleLostArcSweep), from the data record after `after`; the next chunk in a later turn. */
+  private sweepLostArcs(after: Uint8Array): void {
+    if (this.stopped) return;
+    const state = this.membershipState?.state;
+    let owed: Uint8Array | undefined;
+    try {
+      owed = this.engine.getView(CATCH_UP_KEY);
+    } catch {
+      owed = EMPTY_KEY; // unreadable: as if a pass were owed
+    }
+    if (state === undefined || inTransition(state) || owed !== undefined || this.hintOwners === undefined) {
+      this.scheduleLostArcSweep();
+      return;
+    }
+    const chunk = this.dataRecordsAfter(after, 256);
+    const ops: WriteOp[] = [];
+    try {
+      for (const { key } of chunk) {
+        if (this.preferenceList(key).includes(this.id)) continue;
+        if (this.hintOwners.some((owner) => this.engine.getView(hintKey(owner.id, key)) !== undefined)) continue;
+        ops.push({ type: 'delete', key: dataKey(key) });
+      }
+    } catch {
+      return this.scheduleLostArcSweep(); // a read fault: try again after the next wait
+    }
+    if (ops.length > 0) {
+      const removed = ops.length;
+      this.engine.writeBatch(ops, (error) => {
+        if (error === null) this.counters.lostArcRecordsRemoved += removed;
+      });
+    }
+    if (chunk.length === 256) {
+      const last = chunk[chunk.length - 1]!.key.slice();
+      this.env.clock.setTimer(0, () => this.sweepLostArcs(last));
+    }
+  }
+
   private dataRecordsAfter(after: Uint8Array, limit: number): { key: Uint8Array; siblings: Uint8Array }[] {
     const start = after.length === 0 ? DATA_PREFIX : dataKey(after);
     const end = prefixEnd(DATA_PREFIX);

@@ -39,8 +39,10 @@ import {
  * Preference lists always come from the placement ring (reads and the W acknowledgements too). While the
  * ring is in transition, a coordinator also sends each write, fire-and-forget, to the key's *pending owners*
  * — nodes in the key's target preference list that are not in its placement list. So a write that lands
- * after the transfer scanned its key still reaches the new owner. Old owners keep their copies after a change
- * (reclaiming them safely needs a causally aware pass, like stand-in copies after hinted handoff).
+ * after the transfer scanned its key still reaches the new owner. Old owners keep their copies through the
+ * change and its catch-up passes, then remove them once the ring has been still for a while (the node's
+ * lost-arc cleanup, core/node.ts scheduleLostArcSweep): kept for good, they went stale, and a later change
+ * that handed the arcs back after the tombstone grace brought deleted data back.
  *
  * Ring state is durable: the host persists every state it changes to (`persist`) and a restarted node starts
  * from what it persisted, not from the static member list — which would have it coordinate with a ring from

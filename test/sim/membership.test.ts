@@ -250,3 +250,33 @@ describe('each mechanism switched off on purpose', () => {
     expect(unreadable(cluster, acked, 'n0').length).toBeGreaterThan(300 / 10);
   });
 });
+
+describe('old owners after a change', () => {
+  it('a node that lost arcs to a join removes its copies, so a later leave does not bring deleted data back', () => {
+    // Found by a review: old owners kept their copies of the arcs a join took; deletes made while the newcomer
+    // owned them never reached those copies, and once the owners had purged their tombstones (the grace), the
+    // newcomer's leave handed the arcs back and the stale copies were the live value again — 103 of 200 deleted
+    // keys read back at R = 3, with no fault at all. A 60 s grace here; the cleanup waits a quarter of it.
+    const cluster = new SimCluster({ ...base(1, { readRepair: true }), antiEntropyIntervalMicros: 2_000_000, storage: { tombstoneGraceMicros: 60_000_000 } });
+    const keys = Array.from({ length: 200 }, (_, i) => `k${i}`);
+    const ownersBefore = new Map(keys.map((key) => [key, cluster.owners(key)]));
+    for (const key of keys) expect(cluster.awaitPut('n0', key, `v1-${key}`).status).toBe('ok');
+    cluster.join('n5');
+    runUntil(cluster, () => cluster.node('n5')!.membership!.status === 'active' && cluster.ringConverged());
+    cluster.advance(5_000_000);
+    const moved = keys.filter((key) => ownersBefore.get(key)!.some((owner) => !cluster.owners(key).includes(owner)));
+    expect(moved.length).toBeGreaterThan(20);
+    for (const key of keys) {
+      const read = cluster.awaitGet('n0', key, { r: 3 });
+      expect(cluster.awaitDelete('n0', key, { context: read.context }).status).toBe('ok');
+    }
+    cluster.advance(120_000_000); // past the grace: the owners purge their tombstones
+    const lostOwnerCopies = moved.filter((key) => ownersBefore.get(key)!.some((owner) => !cluster.owners(key).includes(owner) && cluster.localValues(owner, key).length > 0));
+    expect(lostOwnerCopies).toEqual([]);
+    expect(cluster.counterTotals().lostArcRecordsRemoved).toBeGreaterThanOrEqual(moved.length);
+    cluster.leave('n5');
+    runUntil(cluster, () => cluster.node('n5')!.membership!.status === 'left' && cluster.ringConverged());
+    cluster.advance(30_000_000);
+    expect(keys.filter((key) => cluster.awaitGet('n1', key, { r: 3 }).strings.length > 0)).toEqual([]);
+  });
+});
