@@ -34,6 +34,9 @@ import { DEFAULT_MAX_IN_FLIGHT } from './admission';
  *   compaction: leveled       # or size-tiered
  *   tableSyncMiB: 1           # fsync a table being written every this many MiB (0 = only when complete)
  *   backgroundDutyCycle: 0.33 # share of the thread flush and compaction may take (1 = back to back)
+ *   tombstoneGraceHours: 240  # a dead record (deleted or expired) is kept this long, then dropped: run
+ *                             # anti-entropy (or reads at R = N) more often, or a replica cut off longer
+ *                             # than this can bring a deleted value back (Cassandra's gc_grace, 10 days)
  * ```
  * Every member must be configured with the same members, vnodes, n and conflict mode: the ring is computed
  * from them, and nodes that disagree would place keys differently.
@@ -96,6 +99,7 @@ const configObject = z
         // A serving node gives flush and compaction a third of its thread while requests are waiting: on the
         // 3-node bench a flush inside the half-load phase then cost p99 26–30 ms instead of 59–172 ms.
         backgroundDutyCycle: z.number().gt(0, DUTY_CYCLE_RANGE).max(1, DUTY_CYCLE_RANGE).default(0.33),
+        tombstoneGraceHours: z.number().min(0).max(24 * 365 * 10).default(240),
       })
       .prefault({}),
   });

@@ -83,6 +83,7 @@ export function realStorageOptions(random: Random, storage: RealNodeConfig['stor
     tableSyncBytes: Math.round(storage.tableSyncMiB * MiB),
     backgroundDutyCycle: storage.backgroundDutyCycle,
     backgroundStepBytes: 256 * 1024,
+    tombstoneGraceMicros: Math.round(storage.tombstoneGraceHours * 3_600_000_000),
   };
 }
 

@@ -143,7 +143,7 @@ export function runScenario(scenario: Scenario, options: RunOptions = {}): Scena
       duplicateProbability: scenario.network.duplicate,
       reorder: scenario.network.reorder,
     },
-    storage: { memtableBytes: c.storage.memtableBytes, compaction: c.storage.compaction, syncWrites: c.storage.syncWrites, blockCacheBytes: 256 * 1024 },
+    storage: { memtableBytes: c.storage.memtableBytes, compaction: c.storage.compaction, syncWrites: c.storage.syncWrites, tombstoneGraceMicros: c.storage.tombstoneGrace, blockCacheBytes: 256 * 1024 },
     machine: (index, id) => {
       const fixed = scenario.clocks.nodes[id];
       const draw = seededUnit(clockRandom, index);

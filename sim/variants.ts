@@ -68,6 +68,18 @@ const KNOBS: Record<string, { describe: string; apply: Apply }> = {
       return { ...s, cluster: { ...s.cluster, storage: { ...s.cluster.storage, writeMegabytesPerSecond: mbps } } };
     },
   },
+  grace: {
+    describe: 'tombstone grace, e.g. 30s or 240h',
+    apply: (s, v) => {
+      let micros: number;
+      try {
+        micros = parseDurationMicros(v);
+      } catch {
+        throw new Error(`grace must be a duration like 30s or 240h, got '${v}'`);
+      }
+      return { ...s, cluster: { ...s.cluster, storage: { ...s.cluster.storage, tombstoneGrace: micros } } };
+    },
+  },
   antiEntropy: {
     describe: "exchange interval, e.g. 2s, or 'off'",
     apply: (s, v) => {

@@ -45,6 +45,12 @@ const storage = z.strictObject({
    * append — faster, and a crash then loses acknowledged writes (try it with a crash fault and lost-writes).
    */
   syncWrites: z.boolean().default(true),
+  /**
+   * How long a record whose every version is dead (deleted or expired) is kept after the last death before the
+   * engine drops it — Cassandra's gc_grace. Default 10 days. A replica cut off for longer than this can bring a
+   * deleted value back (scenarios/tombstone-grace.yaml); shorter saves disk.
+   */
+  tombstoneGrace: duration.default(10 * 24 * 3_600_000_000),
 });
 
 const cluster = z
@@ -67,7 +73,7 @@ const cluster = z
     spareNodes: z.number().int().min(0).max(1000).default(0),
     /** Ring-state gossip round; default 1 s when there are spare nodes or join/leave faults, else off. */
     ringGossipInterval: duration.optional(),
-    storage: storage.default({ memtableBytes: 4 * 1024 * 1024, compaction: 'leveled', syncLatency: { kind: 'fixed', ms: 0.2 }, writeMegabytesPerSecond: 400, syncWrites: true }),
+    storage: storage.default({ memtableBytes: 4 * 1024 * 1024, compaction: 'leveled', syncLatency: { kind: 'fixed', ms: 0.2 }, writeMegabytesPerSecond: 400, syncWrites: true, tombstoneGrace: 10 * 24 * 3_600_000_000 }),
   })
   .superRefine((value, context) => {
     for (const knob of ['r', 'w'] as const) {

@@ -5,7 +5,7 @@ import { realStorageOptions } from '../../real/node-process';
 
 const fixed = (value: number): Random => ({ next: () => value, int: (max) => Math.floor(value * max), fork: () => fixed(value) });
 const MiB = 2 ** 20;
-const defaults = { memtableMiB: 64, blockCacheMiB: 8, compaction: 'leveled' as const, tableSyncMiB: 1, backgroundDutyCycle: 0.33 };
+const defaults = { memtableMiB: 64, blockCacheMiB: 8, compaction: 'leveled' as const, tableSyncMiB: 1, backgroundDutyCycle: 0.33, tombstoneGraceHours: 240 };
 const config = (storage: string): string => `id: a
 listen: { http: 127.0.0.1:8001, tcp: 127.0.0.1:9001 }
 dataDir: ./a
@@ -27,10 +27,10 @@ describe('real node storage options', () => {
   });
 
   it('takes the storage section of the config file, with defaults for what it leaves out', () => {
-    const parsed = parseNodeConfig(config('storage: { memtableMiB: 16, compaction: size-tiered, tableSyncMiB: 0 }'), 'a.yaml');
-    expect(parsed.storage).toEqual({ memtableMiB: 16, blockCacheMiB: 8, compaction: 'size-tiered', tableSyncMiB: 0, backgroundDutyCycle: 0.33 });
+    const parsed = parseNodeConfig(config('storage: { memtableMiB: 16, compaction: size-tiered, tableSyncMiB: 0, tombstoneGraceHours: 48 }'), 'a.yaml');
+    expect(parsed.storage).toEqual({ memtableMiB: 16, blockCacheMiB: 8, compaction: 'size-tiered', tableSyncMiB: 0, backgroundDutyCycle: 0.33, tombstoneGraceHours: 48 });
     const options = realStorageOptions(fixed(0), parsed.storage);
-    expect(options).toEqual({ memtableBytes: 16 * MiB, blockCacheBytes: 8 * MiB, compaction: 'size-tiered', tableSyncBytes: 0, backgroundDutyCycle: 0.33, backgroundStepBytes: 256 * 1024 });
+    expect(options).toEqual({ memtableBytes: 16 * MiB, blockCacheBytes: 8 * MiB, compaction: 'size-tiered', tableSyncBytes: 0, backgroundDutyCycle: 0.33, backgroundStepBytes: 256 * 1024, tombstoneGraceMicros: 48 * 3_600_000_000 });
     expect(parseNodeConfig(config(''), 'a.yaml').storage).toEqual(defaults);
   });
 

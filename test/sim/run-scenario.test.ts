@@ -6,6 +6,7 @@ import { runScenario } from '../../sim/run-scenario';
 import { loadScenario, ScenarioError } from '../../sim/scenario/load';
 import { scenarioSchema, type Scenario } from '../../sim/scenario/schema';
 import { spreadIndexes } from '../../sim/workload';
+import { expandVariants } from '../../sim/variants';
 
 const root = resolve(__dirname, '../..');
 
@@ -320,6 +321,16 @@ describe('each checker catches the store broken on purpose', () => {
 });
 
 describe('scenario files', () => {
+  it('tombstone-grace: a replica cut off longer than the grace brings deleted values back; the default grace does not', () => {
+    const file = join(root, 'scenarios', 'tombstone-grace.yaml');
+    const base = loadScenario(readFileSync(file, 'utf8'), file);
+    const [short, long] = expandVariants(base, ['grace=20s,240h']).map((variant) => runScenario(variant.scenario).result);
+    expect(short!.verdict).toBe('fail');
+    expect(verdictOf(short!, 'lost-writes').summary).toMatch(/acknowledged writes lost/);
+    expect(verdictOf(short!, 'stale-reads').verdict).toBe('fail');
+    expect(long!.verdict, JSON.stringify(long!.checks.map((c) => c.summary))).toBe('ok');
+  });
+
   it('every shipped scenario validates', () => {
     const dir = join(root, 'scenarios');
     const files = readdirSync(dir).filter((f) => f.endsWith('.yaml'));
