@@ -211,6 +211,10 @@ export class StorageNode {
   private hintTimer: number | undefined;
   /** The pending cleanup of arcs a ring change took from this node (see scheduleLostArcSweep). */
   private sweepTimer: number | undefined;
+  /** Cleanup offers awaiting an owner's answer, by request id (one per owner asked; see sweepLostArcs). */
+  private readonly sweepPushes = new SlotMap<SweepEntry>();
+  /** Called on each cleanup answer: settles the chunk once all are in. */
+  private sweepChunkDone: (() => void) | undefined;
   private antiEntropy: AntiEntropy | undefined;
   private stopped = false;
   private readonly membershipConfig: { partitioning: PartitionStrategy | undefined; gossipMicros: number; settleMicros: number; batch: number; broken: NonNullable<NodeConfig['brokenMembership']> };
@@ -291,6 +295,7 @@ export class StorageNode {
       node.scheduleHints();
       node.startMembership();
       node.startAntiEntropy();
+      if (node.ringCanChange) node.scheduleLostArcSweep();
       done(null, node);
     });
   }
@@ -1498,66 +1503,123 @@ export class StorageNode {
 
   /** Data records (user key, sibling-set bytes) in key order strictly after `after`, at most `limit`. */
   /**
-   * After the ring changes, this node removes its records of keys it no longer replicates — Cassandra's
-   * `nodetool cleanup`, run by itself. A node that loses an arc to a join stops receiving that arc's writes and
-   * deletes; kept, its copy turned stale, and once the owners had purged their tombstones (the grace), a leave
-   * that handed the arc back made that stale copy the live value again — every owner read back deleted data,
-   * with no fault at all (found by a review: 103 of 200 deleted keys).
+   * After the ring changes, this node hands its records of keys it no longer replicates to the keys' owners and
+   * then removes them — Cassandra's `nodetool cleanup`, run by itself, with a hand-off first. A node that loses
+   * an arc to a join stops receiving that arc's writes and deletes; kept, its copy turned stale, and once the
+   * owners had purged their tombstones (the grace), a leave that handed the arc back made that stale copy the
+   * live value again — every owner read back deleted data, with no fault at all (found by a review: 103 of 200
+   * deleted keys).
    *
-   * It waits until the ring has been still for a while (each change restarts the wait), no change is under
-   * way, and no catch-up pass is owed by this node: the new owners pull from every old replica during the
-   * change and again in its catch-up passes (core/membership), so by then every write this copy holds is theirs
-   * too. The wait is a quarter of the tombstone grace, at most max(10 min, 20 settle periods): well within the
-   * grace, which is what matters. Keys with a hint waiting here keep their copy (it is what the hint
-   * delivers). A copy holding this node's own dots may go too: a later dot it draws starts at its clock's
-   * microseconds (core/versioning/dvv.ts nextCounter), past every dot made before the wait.
+   * Each record goes to every current owner of its key (as a hint delivery: an owner whose ring says otherwise
+   * refuses it) and is removed only when all of them have acknowledged it and it has not changed meanwhile, so
+   * the copy this node gives up is never the only one left: the next review found a plain delete losing writes
+   * whose only copy a joiner had not pulled yet (its catch-up pass blocked, or a grace shorter than it).
+   * A record an owner did not take stays for the next cleanup. Keys with a hint waiting here keep their copy
+   * (it is what the hint delivers). A copy holding this node's own dots may go too: a later dot it draws
+   * starts at its clock's microseconds (core/versioning/dvv.ts nextCounter), past every dot made before.
+   *
+   * When: once the ring has been still for a while (each change restarts the wait) and no change is under way
+   * — a quarter of the tombstone grace, at most max(10 min, 20 settle periods), at least 3 settle periods —
+   * and again after every restart with membership on (a node that crashed before its cleanup, or during it,
+   * would otherwise never run it: the review after).
    */
   private scheduleLostArcSweep(): void {
     if (this.stopped) return;
     if (this.sweepTimer !== undefined) this.env.clock.cancelTimer(this.sweepTimer);
     const grace = this.engine.options.tombstoneGraceMicros;
-    const waitMicros = Math.max(1, Math.min(Math.floor(grace / 4), Math.max(600_000_000, 20 * this.membershipConfig.settleMicros)));
+    const settle = this.membershipConfig.settleMicros;
+    const waitMicros = Math.max(3 * settle, 1, Math.min(Math.floor(grace / 4), Math.max(600_000_000, 20 * settle)));
     this.sweepTimer = this.env.clock.setTimer(waitMicros, () => {
       this.sweepTimer = undefined;
       this.sweepLostArcs(EMPTY_KEY);
     });
   }
 
-  /** One chunk of the cleanup (see scheduleLostArcSweep), from the data record after `after`; the next chunk in a later turn. */
+  /**
+   * One chunk of the cleanup (see scheduleLostArcSweep), from the data record after `after`: offers the chunk's
+   * lost-arc records to their owners, and once every answer is in (or the deadline passed) removes those all
+   * owners took, then goes on with the next chunk.
+   */
   private sweepLostArcs(after: Uint8Array): void {
     if (this.stopped) return;
     const state = this.membershipState?.state;
-    let owed: Uint8Array | undefined;
+    if (state === undefined || inTransition(state)) return this.scheduleLostArcSweep();
+    const chunk = this.dataRecordsAfter(after, SWEEP_CHUNK);
+    const entries: SweepEntry[] = [];
+    const ids: number[] = [];
     try {
-      owed = this.engine.getView(CATCH_UP_KEY);
-    } catch {
-      owed = EMPTY_KEY; // unreadable: as if a pass were owed
-    }
-    if (state === undefined || inTransition(state) || owed !== undefined || this.hintOwners === undefined) {
-      this.scheduleLostArcSweep();
-      return;
-    }
-    const chunk = this.dataRecordsAfter(after, 256);
-    const ops: WriteOp[] = [];
-    try {
-      for (const { key } of chunk) {
-        if (this.preferenceList(key).includes(this.id)) continue;
-        if (this.hintOwners.some((owner) => this.engine.getView(hintKey(owner.id, key)) !== undefined)) continue;
-        ops.push({ type: 'delete', key: dataKey(key) });
+      const hintOwners = this.ownersWithHints();
+      for (const { key, siblings } of chunk) {
+        const owners = this.preferenceList(key);
+        if (owners.includes(this.id)) continue;
+        if (hintOwners.some((owner) => this.engine.getView(hintKey(owner.id, key)) !== undefined)) continue;
+        const entry: SweepEntry = { key, sent: siblings.slice(), waiting: owners.length, failed: owners.length === 0 };
+        entries.push(entry);
+        for (const owner of owners) {
+          const requestId = this.newRequestId();
+          this.sweepPushes.set(requestId, entry);
+          ids.push(requestId);
+          this.send(owner, { type: 'hint-delivery', requestId, key, siblings: entry.sent, ttlMicros: 0 });
+        }
       }
     } catch {
+      for (const id of ids) this.sweepPushes.delete(id);
       return this.scheduleLostArcSweep(); // a read fault: try again after the next wait
     }
-    if (ops.length > 0) {
-      const removed = ops.length;
-      this.engine.writeBatch(ops, (error) => {
-        if (error === null) this.counters.lostArcRecordsRemoved += removed;
-      });
+    const settle = (): void => {
+      if (this.stopped) return;
+      for (const id of ids) this.sweepPushes.delete(id);
+      const ops: WriteOp[] = [];
+      let kept = 0;
+      for (const entry of entries) {
+        let current: Uint8Array | undefined;
+        try {
+          current = this.engine.getView(dataKey(entry.key));
+        } catch {
+          current = undefined;
+        }
+        // Changed since it was offered (or unreadable): the owners may not have what it holds now.
+        if (entry.failed || entry.waiting > 0 || current === undefined || !bytesEqual(current, entry.sent) || this.preferenceList(entry.key).includes(this.id)) kept++;
+        else ops.push({ type: 'delete', key: dataKey(entry.key) });
+      }
+      if (ops.length > 0) {
+        const removed = ops.length;
+        this.engine.writeBatch(ops, (error) => {
+          if (error === null) this.counters.lostArcRecordsRemoved += removed;
+        });
+      }
+      if (chunk.length === SWEEP_CHUNK) this.sweepLostArcs(chunk[chunk.length - 1]!.key.slice());
+      else if (kept > 0) this.scheduleLostArcSweep(); // some owner did not take its copy: again later
+    };
+    if (entries.length === 0) {
+      this.env.clock.setTimer(0, settle);
+      return;
     }
-    if (chunk.length === 256) {
-      const last = chunk[chunk.length - 1]!.key.slice();
-      this.env.clock.setTimer(0, () => this.sweepLostArcs(last));
-    }
+    // Every answer in, or the deadline: whichever comes first settles the chunk.
+    let settled = false;
+    const once = (): void => {
+      if (settled) return;
+      settled = true;
+      this.env.clock.cancelTimer(deadline);
+      settle();
+    };
+    const deadline = this.env.clock.setTimer(4 * this.config.requestTimeoutMicros, once);
+    this.sweepChunkDone = () => {
+      if (entries.every((entry) => entry.waiting === 0 || entry.failed)) {
+        this.sweepChunkDone = undefined;
+        once();
+      }
+    };
+  }
+
+  /** An owner answered a cleanup offer (see sweepLostArcs). */
+  private sweepAcked(requestId: number, ok: boolean): void {
+    const entry = this.sweepPushes.get(requestId);
+    if (entry === undefined) return;
+    this.sweepPushes.delete(requestId);
+    if (ok) entry.waiting--;
+    else entry.failed = true;
+    this.sweepChunkDone?.();
   }
 
   private dataRecordsAfter(after: Uint8Array, limit: number): { key: Uint8Array; siblings: Uint8Array }[] {
@@ -1649,6 +1711,7 @@ export class StorageNode {
       case 'replica-write-ack': {
         const request = this.pendingWrites.get(message.requestId);
         if (request !== undefined) this.writeReplied(request, from, message.ok, message.error);
+        else if (this.sweepPushes.has(message.requestId)) this.sweepAcked(message.requestId, message.ok);
         else this.hintDelivered(message.requestId, message.ok);
         return;
       }
@@ -1867,6 +1930,18 @@ function keySuccessor(key: Uint8Array): Uint8Array {
 }
 
 const EMPTY_KEY = new Uint8Array(0);
+
+/** Records per cleanup chunk (see sweepLostArcs). */
+const SWEEP_CHUNK = 256;
+
+/** A lost-arc record offered to its owners by the cleanup: removed once `waiting` reaches 0 and nothing failed. */
+interface SweepEntry {
+  readonly key: Uint8Array;
+  /** The stored bytes offered (removed only if they are still what is stored). */
+  readonly sent: Uint8Array;
+  waiting: number;
+  failed: boolean;
+}
 
 /** Why a request fails when every member has left the ring (nothing owns any key). */
 const EMPTY_RING = 'the ring has no members: every node has left, so no node owns any key';

@@ -333,8 +333,10 @@ export function readWal(disk: Disk, name: string, crc32Implementation: Checksum3
     const type = data[offset + 8]!;
     const checksum = type === RECORD_BATCH_CRC32C ? crc32c : crc32Implementation;
     if (checksum(data, offset + 4, offset + 9) !== headerCrc) {
-      // A zero-filled tail (preallocated or torn at a sector boundary) is a torn tail, not corruption.
-      if (allZero(data, offset)) return torn();
+      // A zero-filled tail (preallocated or torn at a sector boundary) is a torn tail, not corruption — also when
+      // the boundary falls inside this header, its first bytes written and the rest never (found by a review:
+      // a header straddling two sectors, the second never written back, was refused as corruption).
+      if (allZero(data, offset) || zeroTailStartsWithin(data, offset, offset + WAL_HEADER_BYTES)) return torn();
       throw new StorageCorruptionError(name, offset, 'WAL record header checksum mismatch');
     }
     const end = offset + WAL_HEADER_BYTES + length;
