@@ -5,7 +5,7 @@ import type { NodeEnvironment, NodeId, Random, TimerId } from './env';
 import { SlotMap } from './slot-map';
 import { decodeMessage, encodeMessage, MessageDecodeError, type CoordinateMessage, type Message } from './replication/messages';
 import { checkKey, checkValue } from './replication/limits';
-import { CATCH_UP_KEY, DATA_PREFIX, dataKey, decodeMicros, encodeMicros, HINT_PREFIX, hintKey, parseHintKey, RING_STATE_KEY, userKeyOfData } from './replication/keys';
+import { CATCH_UP_KEY, SWEEP_OWED_KEY, DATA_PREFIX, dataKey, decodeMicros, encodeMicros, HINT_PREFIX, hintKey, parseHintKey, RING_STATE_KEY, userKeyOfData } from './replication/keys';
 import { validateQuorum } from './replication/quorum';
 import { ReadRequest, type ReadOutcome } from './replication/read-coordinator';
 import { Suspicion } from './replication/suspicion';
@@ -147,6 +147,8 @@ export interface NodeCounters {
   standInCopiesReclaimed: number;
   /** Records of keys this node no longer replicates, removed by the cleanup after a ring change (see sweepLostArcs). */
   lostArcRecordsRemoved: number;
+  /** Fresh actors taken because the cleanup removed copies holding this node's own dots (see freshActor). */
+  actorsRenewed: number;
   readRepairs: number;
   substitutions: number;
   malformedMessages: number;
@@ -161,7 +163,7 @@ export interface NodeCounters {
 export function zeroCounters(): NodeCounters {
   return {
     writesCoordinated: 0, writesForwarded: 0, readsCoordinated: 0, replicaWrites: 0, replicaReads: 0, hintsStored: 0,
-    hintsRefreshed: 0, hintsDelivered: 0, hintsExpired: 0, hintsRehomed: 0, standInCopiesReclaimed: 0, lostArcRecordsRemoved: 0, readRepairs: 0, substitutions: 0, malformedMessages: 0, casConflicts: 0,
+    hintsRefreshed: 0, hintsDelivered: 0, hintsExpired: 0, hintsRehomed: 0, standInCopiesReclaimed: 0, lostArcRecordsRemoved: 0, actorsRenewed: 0, readRepairs: 0, substitutions: 0, malformedMessages: 0, casConflicts: 0,
     antiEntropyExchanges: 0, antiEntropyKeysCompared: 0, antiEntropyKeysSent: 0, antiEntropyKeysRepaired: 0,
   };
 }
@@ -215,6 +217,12 @@ export class StorageNode {
   private readonly sweepPushes = new SlotMap<SweepEntry>();
   /** Called on each cleanup answer: settles the chunk once all are in. */
   private sweepChunkDone: (() => void) | undefined;
+  /** A cleanup pass is between its first chunk and its end (no second one starts meanwhile). */
+  private sweepRunning = false;
+  /** When the ring change the cleanup still owes began (undefined: nothing owed). */
+  private sweepOwedSinceMicros: number | undefined;
+  /** This node's epoch (node-epoch), part of its actor. */
+  private epoch = 0;
   private antiEntropy: AntiEntropy | undefined;
   private stopped = false;
   private readonly membershipConfig: { partitioning: PartitionStrategy | undefined; gossipMicros: number; settleMicros: number; batch: number; broken: NonNullable<NodeConfig['brokenMembership']> };
@@ -295,7 +303,7 @@ export class StorageNode {
       node.scheduleHints();
       node.startMembership();
       node.startAntiEntropy();
-      if (node.ringCanChange) node.scheduleLostArcSweep();
+      if (node.ringCanChange) node.resumeLostArcSweep();
       done(null, node);
     });
   }
@@ -1317,8 +1325,7 @@ export class StorageNode {
       }
       const stored = this.loadStored(key);
       if (stored.bytes === null || !bytesEqual(stored.bytes, sent)) return false;
-      const actor = this.actor;
-      return !stored.set.versions.some((version) => version.dot.actor === actor) && !stored.set.clock.some((entry) => entry.actor === actor);
+      return !this.holdsOwnDots(stored.set);
     } catch {
       return false; // unreadable here: keep it (the next delivery round, or an operator, sees it again)
     }
@@ -1440,7 +1447,7 @@ export class StorageNode {
         },
         ringChanged: () => {
           this.antiEntropy?.ringChanged();
-          this.scheduleLostArcSweep();
+          this.noteRingChangeForSweep();
         },
         // Fsynced like any write; a failed one leaves the last state kept (storage failure is reported anyway).
         persist: (records) => this.engine.put(RING_STATE_KEY, encodeMessage({ type: 'ring-gossip', requestId: 0, reply: false, records: [...records] }), undefined, () => {}),
@@ -1512,38 +1519,78 @@ export class StorageNode {
    *
    * Each record goes to every current owner of its key (as a hint delivery: an owner whose ring says otherwise
    * refuses it) and is removed only when all of them have acknowledged it and it has not changed meanwhile, so
-   * the copy this node gives up is never the only one left: the next review found a plain delete losing writes
-   * whose only copy a joiner had not pulled yet (its catch-up pass blocked, or a grace shorter than it).
-   * A record an owner did not take stays for the next cleanup. Keys with a hint waiting here keep their copy
-   * (it is what the hint delivers). A copy holding this node's own dots may go too: a later dot it draws
-   * starts at its clock's microseconds (core/versioning/dvv.ts nextCounter), past every dot made before.
+   * the copy this node gives up is never the only one left (a plain delete lost writes whose only copy a joiner
+   * had not pulled yet: the next review). A record an owner did not take stays, and the cleanup runs again.
+   * Keys with a hint waiting here keep their copy (it is what the hint delivers).
    *
-   * When: once the ring has been still for a while (each change restarts the wait) and no change is under way
-   * — a quarter of the tombstone grace, at most max(10 min, 20 settle periods), at least 3 settle periods —
-   * and again after every restart with membership on (a node that crashed before its cleanup, or during it,
-   * would otherwise never run it: the review after).
+   * When: the cleanup is owed from the first ring change not yet cleaned up after (`sweepOwedSinceMicros`,
+   * kept durably under SWEEP_OWED_KEY so a restart resumes it) and runs a wait after that — a quarter of the
+   * tombstone grace, at most max(10 min, 20 settle periods), at least 3 settle periods. Later changes do not
+   * push it back (under steady churn they did, past the grace: the review after), and a change under way only
+   * delays it a settle period. A copy is offered only while less than half the grace has passed since the
+   * cleanup became owed: every delete made after this node lost the key is then still a tombstone at the
+   * owners; later, offering the copy could bring deleted values back, so it is removed without the offer.
+   *
+   * A copy with dots of this node's actor: a write this node coordinates draws its next dot from its copy, and
+   * that dot's clock entry covers every earlier dot of the actor — without the copy, a later blind write here
+   * would claim to have seen (and so erase) siblings it never saw (the review after). So when the cleanup
+   * removes such a copy, the node takes a fresh actor (a new incarnation nonce) first.
    */
-  private scheduleLostArcSweep(): void {
-    if (this.stopped) return;
-    if (this.sweepTimer !== undefined) this.env.clock.cancelTimer(this.sweepTimer);
+  private noteRingChangeForSweep(): void {
+    if (this.stopped || this.sweepOwedSinceMicros !== undefined) return;
+    const now = this.env.clock.nowMicros();
+    this.sweepOwedSinceMicros = now;
+    this.engine.put(SWEEP_OWED_KEY, encodeMicros(now), undefined, () => {}); // fsynced like any write; a failed one only loses the resume
+    this.scheduleLostArcSweep(this.sweepWaitMicros());
+  }
+
+  private sweepWaitMicros(): number {
     const grace = this.engine.options.tombstoneGraceMicros;
     const settle = this.membershipConfig.settleMicros;
-    const waitMicros = Math.max(3 * settle, 1, Math.min(Math.floor(grace / 4), Math.max(600_000_000, 20 * settle)));
-    this.sweepTimer = this.env.clock.setTimer(waitMicros, () => {
+    return Math.max(3 * settle, 1, Math.min(Math.floor(grace / 4), Math.max(600_000_000, 20 * settle)));
+  }
+
+  /** Starts the cleanup `delayMicros` from now, unless one is already pending or running. */
+  private scheduleLostArcSweep(delayMicros: number): void {
+    if (this.stopped || this.sweepTimer !== undefined || this.sweepRunning) return;
+    this.sweepTimer = this.env.clock.setTimer(Math.max(1, delayMicros), () => {
       this.sweepTimer = undefined;
-      this.sweepLostArcs(EMPTY_KEY);
+      this.sweepRunning = true;
+      this.sweepLostArcs(EMPTY_KEY, false);
     });
   }
 
+  /** On start: the cleanup a previous incarnation still owed, if any (SWEEP_OWED_KEY), due when it was. */
+  private resumeLostArcSweep(): void {
+    let stored: Uint8Array | undefined;
+    try {
+      stored = this.engine.get(SWEEP_OWED_KEY);
+    } catch {
+      stored = undefined;
+    }
+    if (stored === undefined) return;
+    this.sweepOwedSinceMicros = decodeMicros(stored);
+    this.scheduleLostArcSweep(this.sweepOwedSinceMicros + this.sweepWaitMicros() - this.env.clock.nowMicros());
+  }
+
   /**
-   * One chunk of the cleanup (see scheduleLostArcSweep), from the data record after `after`: offers the chunk's
-   * lost-arc records to their owners, and once every answer is in (or the deadline passed) removes those all
-   * owners took, then goes on with the next chunk.
+   * One chunk of the cleanup (see noteRingChangeForSweep), from the data record after `after`: offers the
+   * chunk's lost-arc records to their owners, and once every answer is in (or the deadline passed) removes
+   * those all owners took, then goes on with the next chunk. `keptBefore`: an earlier chunk of this pass kept a
+   * record (the pass then ends by scheduling another: the review after found a record kept in any chunk but the
+   * last never offered again).
    */
-  private sweepLostArcs(after: Uint8Array): void {
+  private sweepLostArcs(after: Uint8Array, keptBefore: boolean): void {
     if (this.stopped) return;
     const state = this.membershipState?.state;
-    if (state === undefined || inTransition(state)) return this.scheduleLostArcSweep();
+    const owedSince = this.sweepOwedSinceMicros;
+    if (state === undefined || inTransition(state) || owedSince === undefined) {
+      this.sweepRunning = false;
+      if (owedSince !== undefined) this.scheduleLostArcSweep(this.membershipConfig.settleMicros);
+      return;
+    }
+    // Past half the grace, an offer could hand back a value whose delete the owners have purged.
+    const offer = this.env.clock.nowMicros() - owedSince < this.engine.options.tombstoneGraceMicros / 2;
     const chunk = this.dataRecordsAfter(after, SWEEP_CHUNK);
     const entries: SweepEntry[] = [];
     const ids: number[] = [];
@@ -1553,8 +1600,9 @@ export class StorageNode {
         const owners = this.preferenceList(key);
         if (owners.includes(this.id)) continue;
         if (hintOwners.some((owner) => this.engine.getView(hintKey(owner.id, key)) !== undefined)) continue;
-        const entry: SweepEntry = { key, sent: siblings.slice(), waiting: owners.length, failed: owners.length === 0 };
+        const entry: SweepEntry = { key, sent: siblings.slice(), waiting: offer ? owners.length : 0, failed: offer && owners.length === 0 };
         entries.push(entry);
+        if (!offer) continue;
         for (const owner of owners) {
           const requestId = this.newRequestId();
           this.sweepPushes.set(requestId, entry);
@@ -1564,13 +1612,16 @@ export class StorageNode {
       }
     } catch {
       for (const id of ids) this.sweepPushes.delete(id);
-      return this.scheduleLostArcSweep(); // a read fault: try again after the next wait
+      this.sweepRunning = false;
+      this.scheduleLostArcSweep(this.sweepWaitMicros()); // a read fault: try again after the next wait
+      return;
     }
     const settle = (): void => {
       if (this.stopped) return;
       for (const id of ids) this.sweepPushes.delete(id);
       const ops: WriteOp[] = [];
-      let kept = 0;
+      let kept = keptBefore;
+      let ownDots = false;
       for (const entry of entries) {
         let current: Uint8Array | undefined;
         try {
@@ -1579,19 +1630,40 @@ export class StorageNode {
           current = undefined;
         }
         // Changed since it was offered (or unreadable): the owners may not have what it holds now.
-        if (entry.failed || entry.waiting > 0 || current === undefined || !bytesEqual(current, entry.sent) || this.preferenceList(entry.key).includes(this.id)) kept++;
-        else ops.push({ type: 'delete', key: dataKey(entry.key) });
+        if (entry.failed || entry.waiting > 0 || current === undefined || !bytesEqual(current, entry.sent) || this.preferenceList(entry.key).includes(this.id)) {
+          kept = true;
+          continue;
+        }
+        ops.push({ type: 'delete', key: dataKey(entry.key) });
+        if (!ownDots) {
+          try {
+            ownDots = this.holdsOwnDots(decodeSiblingSet(current));
+          } catch {
+            ownDots = true; // undecodable: assume the worst
+          }
+        }
       }
+      if (ownDots) this.freshActor();
       if (ops.length > 0) {
         const removed = ops.length;
         this.engine.writeBatch(ops, (error) => {
           if (error === null) this.counters.lostArcRecordsRemoved += removed;
         });
       }
-      if (chunk.length === SWEEP_CHUNK) this.sweepLostArcs(chunk[chunk.length - 1]!.key.slice());
-      else if (kept > 0) this.scheduleLostArcSweep(); // some owner did not take its copy: again later
+      if (chunk.length === SWEEP_CHUNK) {
+        this.sweepLostArcs(chunk[chunk.length - 1]!.key.slice(), kept);
+        return;
+      }
+      this.sweepRunning = false;
+      if (kept) {
+        this.scheduleLostArcSweep(this.sweepWaitMicros()); // some owner did not take its copy: again later
+        return;
+      }
+      // Done: nothing more owed until the next ring change.
+      this.sweepOwedSinceMicros = undefined;
+      this.engine.delete(SWEEP_OWED_KEY, () => {});
     };
-    if (entries.length === 0) {
+    if (entries.length === 0 || !offer) {
       this.env.clock.setTimer(0, settle);
       return;
     }
@@ -1601,15 +1673,28 @@ export class StorageNode {
       if (settled) return;
       settled = true;
       this.env.clock.cancelTimer(deadline);
+      this.sweepChunkDone = undefined;
       settle();
     };
     const deadline = this.env.clock.setTimer(4 * this.config.requestTimeoutMicros, once);
     this.sweepChunkDone = () => {
-      if (entries.every((entry) => entry.waiting === 0 || entry.failed)) {
-        this.sweepChunkDone = undefined;
-        once();
-      }
+      if (entries.every((entry) => entry.waiting === 0 || entry.failed)) once();
     };
+  }
+
+  /** Whether `set` holds a version, or a clock entry, of this node's current actor. */
+  private holdsOwnDots(set: SiblingSet): boolean {
+    const actor = this.actor;
+    return set.versions.some((version) => version.dot.actor === actor) || set.clock.some((entry) => entry.actor === actor);
+  }
+
+  /**
+   * Takes a fresh actor: same node and epoch, a new incarnation nonce. Dots of the old actor stay valid
+   * wherever they are; no later write of this node claims anything about them.
+   */
+  private freshActor(): void {
+    this.actor = `${this.id}#${this.epoch}.${incarnationNonce(this.env.random)}`;
+    this.counters.actorsRenewed++;
   }
 
   /** An owner answered a cleanup offer (see sweepLostArcs). */
@@ -1854,6 +1939,7 @@ export class StorageNode {
       disk.rename(EPOCH_TEMP, EPOCH_FILE);
       disk.syncDirectory((dirError) => {
         if (dirError) return done(dirError);
+        this.epoch = epoch;
         this.actor = `${this.id}#${epoch}.${incarnationNonce(this.env.random)}`;
         done(null);
       });

@@ -23,6 +23,8 @@ export const DATA_PREFIX = new Uint8Array([DATA]);
 export const RING_STATE_KEY = new Uint8Array([0x72]); // 'r'
 /** Where a node keeps the catch-up pass its last join or leave still owes (membership.ts, step 4). */
 export const CATCH_UP_KEY = new Uint8Array([0x63]); // 'c'
+/** Where a node keeps when the ring changes its lost-arc cleanup still owes began (core/node.ts sweepLostArcs). */
+export const SWEEP_OWED_KEY = new Uint8Array([0x73]); // 's'
 
 export function dataKey(key: Uint8Array): Uint8Array {
   const out = new Uint8Array(key.length + 1);

@@ -319,3 +319,52 @@ describe('old owners after a change', () => {
     expect(unreadable(cluster, load.acked, 'n0')).toEqual([]);
   });
 });
+
+describe('old owners after a change: churn, own dots', () => {
+  it('joins every 12 s do not put the cleanup off past the grace (deleted keys stay deleted)', () => {
+    // Found by a review: each ring change restarted the cleanup's wait, so under steady churn it ran after the
+    // grace, and handed stale copies to owners that had purged the tombstones — 76 of 300 deleted keys back.
+    const cluster = new SimCluster({ ...base(1, { readRepair: true, spareNodes: 7 }), antiEntropyIntervalMicros: 2_000_000, storage: { tombstoneGraceMicros: 60_000_000 } });
+    const keys = Array.from({ length: 300 }, (_, i) => `k${i}`);
+    keys.forEach((key, i) => expect(cluster.awaitPut(`n${i % 5}`, key, `v1-${key}`).status).toBe('ok'));
+    cluster.join('n5');
+    runUntil(cluster, () => cluster.node('n5')!.membership!.status === 'active' && cluster.ringConverged());
+    for (const key of keys) {
+      const read = cluster.awaitGet('n1', key, { r: 3 });
+      expect(cluster.awaitDelete('n1', key, { context: read.context }).status).toBe('ok');
+    }
+    for (const spare of ['n6', 'n7', 'n8', 'n9', 'n10', 'n11']) {
+      cluster.advance(12_000_000);
+      cluster.join(spare);
+      runUntil(cluster, () => cluster.node(spare)!.membership!.status === 'active');
+    }
+    runUntil(cluster, () => cluster.ringConverged());
+    cluster.advance(60_000_000);
+    expect(keys.filter((key) => cluster.awaitGet('n1', key, { r: 3 }).strings.length > 0)).toEqual([]);
+    expect(cluster.counterTotals().lostArcRecordsRemoved).toBeGreaterThan(0);
+  });
+
+  it('a node whose cleanup removed copies with its own dots takes a fresh actor: its next blind write erases no sibling', () => {
+    // Found by a review (N = 1): v1 written through its old owner X, the key moved to n5 by a join, v2 written
+    // blindly at n5 (siblings), X's copy cleaned up; then a blind v3 through X standing in carried a clock
+    // entry of X's actor covering v1's dot, and the owner dropped v1, an acknowledged write.
+    const cluster = new SimCluster({ ...base(1), n: 1, r: 1, w: 1, storage: { tombstoneGraceMicros: 60_000_000 } });
+    const keys = Array.from({ length: 400 }, (_, i) => `k${i}`);
+    const ownerBefore = new Map(keys.map((key) => [key, cluster.owners(key)[0]!]));
+    for (const key of keys) expect(cluster.awaitPut(ownerBefore.get(key)!, key, `v1-${key}`).status).toBe('ok');
+    cluster.join('n5');
+    runUntil(cluster, () => cluster.node('n5')!.membership!.status === 'active' && cluster.ringConverged());
+    const key = keys.find((k) => cluster.owners(k)[0] === 'n5')!;
+    const oldOwner = ownerBefore.get(key)!;
+    expect(cluster.awaitPut('n5', key, 'v2').status).toBe('ok');
+    cluster.advance(30_000_000); // past the cleanup's wait (15 s with a 60 s grace)
+    expect(cluster.localValues(oldOwner, key)).toEqual([]);
+    expect(cluster.node(oldOwner)!.counters.actorsRenewed).toBeGreaterThan(0);
+    cluster.network.partition([[oldOwner]]);
+    const first = cluster.awaitPut(oldOwner, key, 'v3');
+    if (first.status !== 'ok') expect(cluster.awaitPut(oldOwner, key, 'v3').status).toBe('ok');
+    cluster.network.heal();
+    cluster.advance(10_000_000);
+    expect(cluster.awaitGet('n0', key, { r: 1 }).strings.sort()).toEqual([`v1-${key}`, 'v2', 'v3']);
+  });
+});
