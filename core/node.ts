@@ -221,6 +221,8 @@ export class StorageNode {
   private sweepRunning = false;
   /** When the ring change the cleanup still owes began (undefined: nothing owed). */
   private sweepOwedSinceMicros: number | undefined;
+  /** Ring changes seen by this incarnation: a pass during which it moved owes another. */
+  private ringChangesSeen = 0;
   /** This node's epoch (node-epoch), part of its actor. */
   private epoch = 0;
   private antiEntropy: AntiEntropy | undefined;
@@ -1526,10 +1528,12 @@ export class StorageNode {
    * When: the cleanup is owed from the first ring change not yet cleaned up after (`sweepOwedSinceMicros`,
    * kept durably under SWEEP_OWED_KEY so a restart resumes it) and runs a wait after that — a quarter of the
    * tombstone grace, at most max(10 min, 20 settle periods), at least 3 settle periods. Later changes do not
-   * push it back (under steady churn they did, past the grace: the review after), and a change under way only
-   * delays it a settle period. A copy is offered only while less than half the grace has passed since the
-   * cleanup became owed: every delete made after this node lost the key is then still a tombstone at the
-   * owners; later, offering the copy could bring deleted values back, so it is removed without the offer.
+   * push it back (under steady churn they did, past the grace, and the stale copies then offered brought
+   * deleted values back: the review after), and a change under way only delays it a settle period. A change
+   * that lands while a pass runs makes the pass end by owing another (the arcs it moved were not looked at).
+   * What stays is Cassandra's gc_grace rule: a copy offered after the owners purged a delete's tombstone brings
+   * the value back — here only when an owner stays unreachable for longer than the grace. Removing the copy
+   * unoffered instead lost the only copy of acknowledged writes at N = 1 (the review after that).
    *
    * A copy with dots of this node's actor: a write this node coordinates draws its next dot from its copy, and
    * that dot's clock entry covers every earlier dot of the actor — without the copy, a later blind write here
@@ -1537,6 +1541,7 @@ export class StorageNode {
    * removes such a copy, the node takes a fresh actor (a new incarnation nonce) first.
    */
   private noteRingChangeForSweep(): void {
+    this.ringChangesSeen++;
     if (this.stopped || this.sweepOwedSinceMicros !== undefined) return;
     const now = this.env.clock.nowMicros();
     this.sweepOwedSinceMicros = now;
@@ -1580,17 +1585,14 @@ export class StorageNode {
    * record (the pass then ends by scheduling another: the review after found a record kept in any chunk but the
    * last never offered again).
    */
-  private sweepLostArcs(after: Uint8Array, keptBefore: boolean): void {
+  private sweepLostArcs(after: Uint8Array, keptBefore: boolean, changesAtStart = this.ringChangesSeen): void {
     if (this.stopped) return;
     const state = this.membershipState?.state;
-    const owedSince = this.sweepOwedSinceMicros;
-    if (state === undefined || inTransition(state) || owedSince === undefined) {
+    if (state === undefined || inTransition(state) || this.sweepOwedSinceMicros === undefined) {
       this.sweepRunning = false;
-      if (owedSince !== undefined) this.scheduleLostArcSweep(this.membershipConfig.settleMicros);
+      if (this.sweepOwedSinceMicros !== undefined) this.scheduleLostArcSweep(this.membershipConfig.settleMicros);
       return;
     }
-    // Past half the grace, an offer could hand back a value whose delete the owners have purged.
-    const offer = this.env.clock.nowMicros() - owedSince < this.engine.options.tombstoneGraceMicros / 2;
     const chunk = this.dataRecordsAfter(after, SWEEP_CHUNK);
     const entries: SweepEntry[] = [];
     const ids: number[] = [];
@@ -1600,9 +1602,8 @@ export class StorageNode {
         const owners = this.preferenceList(key);
         if (owners.includes(this.id)) continue;
         if (hintOwners.some((owner) => this.engine.getView(hintKey(owner.id, key)) !== undefined)) continue;
-        const entry: SweepEntry = { key, sent: siblings.slice(), waiting: offer ? owners.length : 0, failed: offer && owners.length === 0 };
+        const entry: SweepEntry = { key, sent: siblings.slice(), waiting: owners.length, failed: owners.length === 0 };
         entries.push(entry);
-        if (!offer) continue;
         for (const owner of owners) {
           const requestId = this.newRequestId();
           this.sweepPushes.set(requestId, entry);
@@ -1651,19 +1652,20 @@ export class StorageNode {
         });
       }
       if (chunk.length === SWEEP_CHUNK) {
-        this.sweepLostArcs(chunk[chunk.length - 1]!.key.slice(), kept);
+        this.sweepLostArcs(chunk[chunk.length - 1]!.key.slice(), kept, changesAtStart);
         return;
       }
       this.sweepRunning = false;
-      if (kept) {
-        this.scheduleLostArcSweep(this.sweepWaitMicros()); // some owner did not take its copy: again later
+      // Some owner did not take its copy, or the ring changed during the pass: again later.
+      if (kept || this.ringChangesSeen !== changesAtStart) {
+        this.scheduleLostArcSweep(this.sweepWaitMicros());
         return;
       }
       // Done: nothing more owed until the next ring change.
       this.sweepOwedSinceMicros = undefined;
       this.engine.delete(SWEEP_OWED_KEY, () => {});
     };
-    if (entries.length === 0 || !offer) {
+    if (entries.length === 0) {
       this.env.clock.setTimer(0, settle);
       return;
     }
