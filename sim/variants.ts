@@ -50,12 +50,7 @@ const KNOBS: Record<string, { describe: string; apply: Apply }> = {
   memtable: {
     describe: 'memtable size, e.g. 64KiB, 4MiB',
     apply: (s, v) => {
-      let bytes: number;
-      try {
-        bytes = parseSizeBytes(v);
-      } catch {
-        throw new Error(`memtable must be a size like 64KiB or 4MiB, got '${v}'`);
-      }
+      const bytes = parsedOr(parseSizeBytes, v, `memtable must be a size like 64KiB or 4MiB, got '${v}'`);
       if (!(bytes > 0)) throw new Error(`memtable must be more than 0 bytes, got '${v}'`);
       return { ...s, cluster: { ...s.cluster, storage: { ...s.cluster.storage, memtableBytes: bytes } } };
     },
@@ -71,12 +66,7 @@ const KNOBS: Record<string, { describe: string; apply: Apply }> = {
   grace: {
     describe: 'tombstone grace, e.g. 30s or 240h',
     apply: (s, v) => {
-      let micros: number;
-      try {
-        micros = parseDurationMicros(v);
-      } catch {
-        throw new Error(`grace must be a duration like 30s or 240h, got '${v}'`);
-      }
+      const micros = parsedOr(parseDurationMicros, v, `grace must be a duration like 30s or 240h, got '${v}'`);
       return { ...s, cluster: { ...s.cluster, storage: { ...s.cluster.storage, tombstoneGrace: micros } } };
     },
   },
@@ -84,17 +74,21 @@ const KNOBS: Record<string, { describe: string; apply: Apply }> = {
     describe: "exchange interval, e.g. 2s, or 'off'",
     apply: (s, v) => {
       if (v === 'off' || v === '0') return { ...s, cluster: { ...s.cluster, antiEntropyInterval: 0 } };
-      let micros: number;
-      try {
-        micros = parseDurationMicros(v);
-      } catch {
-        throw new Error(`antiEntropy must be a duration like 2s or 'off', got '${v}'`);
-      }
+      const micros = parsedOr(parseDurationMicros, v, `antiEntropy must be a duration like 2s or 'off', got '${v}'`);
       return { ...s, cluster: { ...s.cluster, antiEntropyInterval: micros } };
     },
   },
   rate: { describe: 'client ops per simulated second', apply: (s, v) => ({ ...s, workload: { ...s.workload, rate: positiveNumber('rate', v) } }) },
 };
+
+/** `parse(value)`, or an Error saying `message` when it cannot be parsed (the parser's own message names units only). */
+function parsedOr(parse: (value: string) => number, value: string, message: string): number {
+  try {
+    return parse(value);
+  } catch {
+    throw new Error(message);
+  }
+}
 
 export const VARY_HELP = Object.entries(KNOBS).map(([name, knob]) => `${name} (${knob.describe})`).join(', ');
 
