@@ -1596,12 +1596,20 @@ export class StorageNode {
     const chunk = this.dataRecordsAfter(after, SWEEP_CHUNK);
     const entries: SweepEntry[] = [];
     const ids: number[] = [];
+    // A record kept for a waiting hint counts as kept: the cleanup is owed until a pass finds it gone (a review
+    // found one left behind for good — the pass ended, the hint was delivered, and the copy, holding this node's
+    // own dots, was not reclaimed with it; after the grace the next change's cleanup offered it, and a deleted
+    // value came back).
+    let waitingOnHints = false;
     try {
       const hintOwners = this.ownersWithHints();
       for (const { key, siblings } of chunk) {
         const owners = this.preferenceList(key);
         if (owners.includes(this.id)) continue;
-        if (hintOwners.some((owner) => this.engine.getView(hintKey(owner.id, key)) !== undefined)) continue;
+        if (hintOwners.some((owner) => this.engine.getView(hintKey(owner.id, key)) !== undefined)) {
+          waitingOnHints = true;
+          continue;
+        }
         const entry: SweepEntry = { key, sent: siblings.slice(), waiting: owners.length, failed: owners.length === 0 };
         entries.push(entry);
         for (const owner of owners) {
@@ -1621,7 +1629,7 @@ export class StorageNode {
       if (this.stopped) return;
       for (const id of ids) this.sweepPushes.delete(id);
       const ops: WriteOp[] = [];
-      let kept = keptBefore;
+      let kept = keptBefore || waitingOnHints;
       let ownDots = false;
       for (const entry of entries) {
         let current: Uint8Array | undefined;

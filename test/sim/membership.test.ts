@@ -376,7 +376,43 @@ describe('old owners after a change', () => {
   });
 });
 
-describe('old owners after a change: churn, own dots', () => {
+describe('old owners after a change: hints, churn, own dots', () => {
+  it('a lost-arc copy kept for a waiting hint is cleaned up once the hint is gone (a deleted value stays deleted)', () => {
+    // Found by a review: the cleanup skipped a copy with a hint waiting but did not count it as kept, so the pass
+    // ended owing nothing; the hint was delivered later and the copy (with the old owner's own dots) stayed;
+    // after the grace the next join's cleanup offered it and a deleted value came back — every owner reachable.
+    const options = { ...base(1, { spareNodes: 2 }), requestTimeoutMicros: 300_000, storage: { tombstoneGraceMicros: 60_000_000 } };
+    // A key that n5's join takes from one owner A and whose first owner afterwards is not n5.
+    const probe = new SimCluster(options);
+    const ownersBefore = new Map(Array.from({ length: 400 }, (_, i) => [`k${i}`, probe.owners(`k${i}`)] as const));
+    probe.join('n5');
+    runUntil(probe, () => probe.node('n5')!.membership!.status === 'active' && probe.ringConverged());
+    const [key, lost] = [...ownersBefore].map(([k, owners]) => [k, owners.find((o) => !probe.owners(k).includes(o))] as const).find(([k, o]) => o !== undefined && probe.owners(k)[0] !== 'n5')!;
+    const after = probe.owners(key);
+    const [coordinator, down] = [after[0]!, after.find((o) => o !== after[0] && o !== 'n5') ?? 'n5'];
+    const cluster = new SimCluster(options);
+    expect(cluster.awaitPut(lost!, key, 'v1').status).toBe('ok');
+    cluster.join('n5');
+    runUntil(cluster, () => cluster.node('n5')!.membership!.status === 'active' && cluster.ringConverged());
+    // An owner down; a W=3 write then leaves its hint on the old owner, which stands in with its old copy.
+    cluster.crash(down);
+    const read = cluster.awaitGet(coordinator, key, { r: 1 });
+    cluster.awaitPut(coordinator, key, 'v2', { context: read.context, w: 3 });
+    cluster.advance(61_000_000); // the old owner's cleanup runs while the hint waits
+    cluster.restart(down);
+    cluster.advance(60_000_000); // the hint is delivered; a later pass hands the copy over and removes it
+    const owners = cluster.owners(key);
+    const current = cluster.awaitGet(owners[0]!, key, { r: 3 });
+    expect(current.strings).toEqual(['v2']);
+    expect(cluster.awaitDelete(owners[0]!, key, { context: current.context }).status).toBe('ok');
+    cluster.advance(300_000_000); // past the grace: the owners purge the tombstone
+    expect(cluster.localValues(lost!, key)).toEqual([]);
+    cluster.join('n6');
+    runUntil(cluster, () => cluster.node('n6')!.membership!.status === 'active' && cluster.ringConverged());
+    cluster.advance(120_000_000);
+    expect(cluster.awaitGet(cluster.owners(key)[0]!, key, { r: 3 }).strings).toEqual([]);
+  });
+
   it('joins every 12 s do not put the cleanup off past the grace (deleted keys stay deleted)', () => {
     // Found by a review: each ring change restarted the cleanup's wait, so under steady churn it ran after the
     // grace, and handed stale copies to owners that had purged the tombstones — 76 of 300 deleted keys back.
