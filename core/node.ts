@@ -1296,7 +1296,9 @@ export class StorageNode {
     // A newer hinted write for the same key re-stamped the hint after we sent: keep it for the next round.
     if (current === undefined || decodeMicros(current) !== hint.storedAtMicros) return;
     const key = stored.subarray(hint.owner.prefix.length);
-    this.dropHint(stored, 'hintsDelivered', this.standInCopyReclaimable(key, stored, hint.sent) ? key : null);
+    const reclaim = this.standInCopyReclaimable(key, stored, hint.sent);
+    if (reclaim === 'with-own-dots') this.freshActor();
+    this.dropHint(stored, 'hintsDelivered', reclaim === false ? null : key);
   }
 
   /**
@@ -1306,17 +1308,21 @@ export class StorageNode {
    * was the only one left — served back to any read that asked this node to stand in again (found by a
    * review: a late read repair left a deleted value on a stand-in for good).
    *
-   * It may, when all of these hold (otherwise the copy stays, which costs space only):
+   * It may, when all of these hold (otherwise the copy stays):
    * - this node does not own the key now, and no membership change is under way that could make it one;
    * - no hint for another owner still needs the copy;
-   * - the copy is byte for byte the one the owner just acknowledged: nothing arrived here since the offer;
-   * - no version in it, and no entry of its causal context, was made by this node's current actor. A
-   *   coordinator draws its next dot for a key from its stored copy (core/versioning/dvv.ts nextCounter), so
-   *   a copy with its own dots must stay, or a later write it coordinates could reuse one and an owner would
-   *   discard the handed-off versions (found by `dynalab check`: a lost write with N=1 and a stand-in).
-   *   Dots of other actors — a hinted write another node coordinated, a read repair — carry no such duty.
+   * - the copy is byte for byte the one the owner just acknowledged: nothing arrived here since the offer.
+   *
+   * 'with-own-dots': the copy holds a version, or a clock entry, of this node's current actor (it coordinated
+   * the write as a stand-in). A coordinator draws its next dot for a key from its stored copy
+   * (core/versioning/dvv.ts nextCounter), and the clock entry of that dot covers every earlier dot of the actor:
+   * without the copy, a later write it coordinates would claim to have seen — and so erase — the handed-off
+   * versions (found by `dynalab check`: a lost write with N=1 and a stand-in). Kept for that, though, the copy
+   * was a stray that a later ring change's cleanup offered back after the delete's tombstone was purged (a
+   * fuzzing review: deleted values back at N=1). So the caller takes a fresh actor before removing it, as the
+   * lost-arc cleanup does.
    */
-  private standInCopyReclaimable(key: Uint8Array, deliveredHint: Uint8Array, sent: Uint8Array): boolean {
+  private standInCopyReclaimable(key: Uint8Array, deliveredHint: Uint8Array, sent: Uint8Array): boolean | 'with-own-dots' {
     if (this.hintOwners === undefined) return false;
     if (this.ringCanChange && inTransition(this.membershipState!.state)) return false;
     if (this.preferenceList(key).includes(this.id)) return false;
@@ -1327,7 +1333,7 @@ export class StorageNode {
       }
       const stored = this.loadStored(key);
       if (stored.bytes === null || !bytesEqual(stored.bytes, sent)) return false;
-      return !this.holdsOwnDots(stored.set);
+      return this.holdsOwnDots(stored.set) ? 'with-own-dots' : true;
     } catch {
       return false; // unreadable here: keep it (the next delivery round, or an operator, sees it again)
     }
@@ -1335,8 +1341,8 @@ export class StorageNode {
 
   /**
    * Removes a delivered (or expired) hint, and with `reclaimCopyOf` the stand-in's copy of that key too — only
-   * when standInCopyReclaimable said it may go. Otherwise the copy stays: a copy with this node's own dots
-   * keeps its dot counters, and an expired hint's copy may be the last one its owner could still get.
+   * when standInCopyReclaimable said it may go. An expired hint's copy stays: it may be the last one its owner
+   * could still get.
    */
   private dropHint(stored: Uint8Array, outcome: 'hintsDelivered' | 'hintsExpired', reclaimCopyOf: Uint8Array | null = null): void {
     const ops: WriteOp[] = [{ type: 'delete', key: stored }];
