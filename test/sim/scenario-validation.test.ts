@@ -187,6 +187,15 @@ describe('sim compare variants', () => {
     expect(() => expandVariants(base, ['diskMBps=-1'])).toThrow(/diskMBps must be a number ≥ 0/);
   });
 
+  it('grace sets the tombstone grace (10 days unless given); a bad value is refused naming the form', () => {
+    expect(base.cluster.storage.tombstoneGrace).toBe(10 * 24 * 3_600_000_000);
+    const variants = expandVariants(base, ['grace=30s,240h']);
+    expect(variants.map((v) => v.scenario.cluster.storage.tombstoneGrace)).toEqual([30_000_000, 240 * 3_600_000_000]);
+    expect(() => expandVariants(base, ['grace=soon'])).toThrow(/grace must be a duration like 30s or 240h, got 'soon'/);
+    const file = loadScenario(text({ cluster: 'cluster: { nodes: 4, vnodes: 16, n: 3, r: 2, w: 2, storage: { tombstoneGrace: 90s } }' }), 'g.yaml');
+    expect(file.cluster.storage.tombstoneGrace).toBe(90_000_000);
+  });
+
   it('a knob given twice, or with values repeated, is refused', () => {
     expect(() => expandVariants(base, ['conflict=lww', 'conflict=vclock'])).toThrow(/conflict is already varied by --vary 'conflict=lww'/);
     expect(() => expandVariants(base, ['n=3,3'])).toThrow(/--vary 'n=3,3': value '3' is given twice/);
