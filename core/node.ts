@@ -1179,6 +1179,7 @@ export class StorageNode {
     if (this.ringCanChange && !this.preferenceList(key).includes(owner.id)) {
       const ops: WriteOp[] = [];
       this.rehomeHint(owner, stored, stamp, ops);
+      this.counters.hintsRehomed++;
       this.engine.writeBatch(ops, () => {});
       return 'rehomed';
     }
@@ -1211,7 +1212,10 @@ export class StorageNode {
     const records = this.engine.scan({ start: owner.prefix, end: owner.end }, HINT_SCAN_CHUNK);
     if (records.length === 0 || owner.inFlight > 0) return records.length;
     const ops: WriteOp[] = [];
-    for (const record of records) this.rehomeHint(owner, record.key, record.value, ops);
+    for (const record of records) {
+      this.rehomeHint(owner, record.key, record.value, ops);
+      this.counters.hintsRehomed++;
+    }
     this.engine.writeBatch(ops, () => {});
     return records.length;
   }
@@ -1221,6 +1225,8 @@ export class StorageNode {
    * key elsewhere), with hints for the key's current owners, stamps kept. Delivered to the old owner, the
    * version this node holds would sit on a node nobody reads the key from: replicas stayed divergent for good
    * after a leave, and at N = 1 acknowledged writes were lost after a join (found by a protocol review).
+   * With `to`, the hint goes to those nodes instead (an expired hint handed to another owner; see offerHint).
+   * The caller counts it.
    */
   private rehomeHint(owner: HintOwner, stored: Uint8Array, stamp: Uint8Array, ops: WriteOp[], to?: readonly NodeId[]): void {
     const key = stored.subarray(owner.prefix.length);
@@ -1240,7 +1246,6 @@ export class StorageNode {
       this.rehomedTo.push(node);
     }
     ops.push({ type: 'delete', key: stored.slice() });
-    if (to === undefined) this.counters.hintsRehomed++;
   }
 
   /** The owner of `key` other than `expiredOwner` (and this node) that an expired hint goes to: the first not suspected, else the first. */
@@ -1327,16 +1332,22 @@ export class StorageNode {
     if (this.ringCanChange && inTransition(this.membershipState!.state)) return false;
     if (this.preferenceList(key).includes(this.id)) return false;
     try {
-      for (const owner of this.hintOwners) {
-        const other = hintKey(owner.id, key);
-        if (!bytesEqual(other, deliveredHint) && this.engine.getView(other) !== undefined) return false;
-      }
+      if (this.hintWaitsFor(key, this.hintOwners, deliveredHint)) return false;
       const stored = this.loadStored(key);
       if (stored.bytes === null || !bytesEqual(stored.bytes, sent)) return false;
       return this.holdsOwnDots(stored.set) ? 'with-own-dots' : true;
     } catch {
       return false; // unreadable here: keep it (the next delivery round, or an operator, sees it again)
     }
+  }
+
+  /** Whether a hint for `key` to one of `owners` is stored here, other than the record `except`. May throw (a read fault). */
+  private hintWaitsFor(key: Uint8Array, owners: readonly HintOwner[], except?: Uint8Array): boolean {
+    for (const owner of owners) {
+      const stored = hintKey(owner.id, key);
+      if ((except === undefined || !bytesEqual(stored, except)) && this.engine.getView(stored) !== undefined) return true;
+    }
+    return false;
   }
 
   /**
@@ -1516,7 +1527,6 @@ export class StorageNode {
     }
   }
 
-  /** Data records (user key, sibling-set bytes) in key order strictly after `after`, at most `limit`. */
   /**
    * After the ring changes, this node hands its records of keys it no longer replicates to the keys' owners and
    * then removes them — Cassandra's `nodetool cleanup`, run by itself, with a hand-off first. A node that loses
@@ -1612,7 +1622,7 @@ export class StorageNode {
       for (const { key, siblings } of chunk) {
         const owners = this.preferenceList(key);
         if (owners.includes(this.id)) continue;
-        if (hintOwners.some((owner) => this.engine.getView(hintKey(owner.id, key)) !== undefined)) {
+        if (this.hintWaitsFor(key, hintOwners)) {
           waitingOnHints = true;
           continue;
         }
@@ -1709,8 +1719,13 @@ export class StorageNode {
    * wherever they are; no later write of this node claims anything about them.
    */
   private freshActor(): void {
-    this.actor = `${this.id}#${this.epoch}.${incarnationNonce(this.env.random)}`;
+    this.actor = this.drawActor();
     this.counters.actorsRenewed++;
+  }
+
+  /** An actor id for this node: `id#epoch.nonce` (see incarnationNonce). */
+  private drawActor(): string {
+    return `${this.id}#${this.epoch}.${incarnationNonce(this.env.random)}`;
   }
 
   /** An owner answered a cleanup offer (see sweepLostArcs). */
@@ -1723,6 +1738,7 @@ export class StorageNode {
     this.sweepChunkDone?.();
   }
 
+  /** Data records (user key, sibling-set bytes) in key order strictly after `after`, at most `limit`. */
   private dataRecordsAfter(after: Uint8Array, limit: number): { key: Uint8Array; siblings: Uint8Array }[] {
     const start = after.length === 0 ? DATA_PREFIX : dataKey(after);
     const end = prefixEnd(DATA_PREFIX);
@@ -1956,7 +1972,7 @@ export class StorageNode {
       disk.syncDirectory((dirError) => {
         if (dirError) return done(dirError);
         this.epoch = epoch;
-        this.actor = `${this.id}#${epoch}.${incarnationNonce(this.env.random)}`;
+        this.actor = this.drawActor();
         done(null);
       });
     });
