@@ -230,8 +230,11 @@ const CHECK_SETTINGS = {
   /** Search budgets, in steps: per key (default 1 000 000) and in all (default 20 000 000). */
   linearizability: z.strictObject({ maxStepsPerKey: count.optional(), maxSteps: count.optional(), maxCounterexamples }),
   session: z.strictObject({ maxCounterexamples }),
-  /** thresholdMicros: longest acceptable time from the last heal until replicas agree (default: the quiescence). */
-  convergence: z.strictObject({ thresholdMicros: z.number().nonnegative().optional() }),
+  /**
+   * threshold: longest acceptable time from the last heal until replicas agree, as a duration ("40s"; default:
+   * the quiescence). thresholdMicros: the same in microseconds (the older spelling, still read). One or the other.
+   */
+  convergence: z.strictObject({ threshold: duration.optional(), thresholdMicros: z.number().nonnegative().optional() }),
   /** maxSiblings: most siblings one read may return (default: no limit, measure only). */
   siblings: z.strictObject({ maxSiblings: count.optional(), maxCounterexamples }),
   /** maxLost: lost overwrites still ok (default 0). */
@@ -282,7 +285,17 @@ const check = z.unknown().transform((value, context): CheckName | Partial<Record
     }
     return z.NEVER;
   }
-  return { [name]: parsed.data as Record<string, CheckSetting> } as Partial<Record<CheckName, Record<string, CheckSetting>>>;
+  const data = parsed.data as Record<string, CheckSetting>;
+  if (name === 'convergence' && data.threshold !== undefined) {
+    // The checker takes microseconds; the duration form is what a scenario author writes.
+    if (data.thresholdMicros !== undefined) {
+      context.addIssue({ code: 'custom', path: [name, 'threshold'], message: `give threshold (a duration like 40s) or thresholdMicros, not both` });
+      return z.NEVER;
+    }
+    data.thresholdMicros = data.threshold;
+    delete data.threshold;
+  }
+  return { [name]: data } as Partial<Record<CheckName, Record<string, CheckSetting>>>;
 });
 
 export const scenarioSchema = z.strictObject({

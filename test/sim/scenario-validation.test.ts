@@ -149,7 +149,7 @@ describe('checker settings: a strict schema per check', () => {
   });
 
   it('what the runner supplies is not a setting', () => {
-    expect(withCheck('convergence: { samples: 5 }')).toMatch(/checks\.0\.convergence\.samples: 'samples' is supplied by the runner, not a setting of check 'convergence' \(its settings: thresholdMicros\)/);
+    expect(withCheck('convergence: { samples: 5 }')).toMatch(/checks\.0\.convergence\.samples: 'samples' is supplied by the runner, not a setting of check 'convergence' \(its settings: threshold, thresholdMicros\)/);
     expect(withCheck('convergence: { healTime: 5 }')).toMatch(/'healTime' is supplied by the runner/);
     expect(withCheck('lost-writes: { mode: lww }')).toMatch(/'mode' is supplied by the runner/);
   });
@@ -168,6 +168,15 @@ describe('checker settings: a strict schema per check', () => {
     const { result } = runScenario(scenario);
     expect(result.checks.find((c) => c.checker === 'siblings')?.verdict).toBe('fail');
     expect(result.checks.find((c) => c.checker === 'convergence')?.summary).toMatch(/threshold 3 s/);
+  });
+
+  it("convergence's threshold is a duration (40s), the same as thresholdMicros; not both, and not a bare word", () => {
+    const scenario = loadScenario(text({ checks: 'checks:\n  - convergence: { threshold: 2500ms }' }), 'v.yaml');
+    expect(scenario.checks).toEqual([{ convergence: { thresholdMicros: 2_500_000 } }]);
+    expect(runScenario(scenario).result.checks[0]!.summary).toMatch(/threshold 2\.5 s/);
+    expect(withCheck('convergence: { threshold: 2s, thresholdMicros: 2000000 }')).toMatch(/checks\.0\.convergence\.threshold: give threshold \(a duration like 40s\) or thresholdMicros, not both/);
+    expect(withCheck('convergence: { threshold: soon }')).toMatch(/checks\.0\.convergence\.threshold: /);
+    expect(refusal({ quiescence: 'quiescence: 0s', faults: 'faults: []', checks: 'checks: [lost-writes, { convergence: { threshold: 2s } }]' })).toBe('accepted');
   });
 
   it('every shipped scenario still loads with its settings', () => {
