@@ -204,7 +204,7 @@ export function runScenario(scenario: Scenario, options: RunOptions = {}): Scena
       }
       const keys = [...settled];
       watched = carried;
-      samples.push({ time: now, divergentKeys: divergentKeys(cluster, keys, watched), sampledKeys: keys.length });
+      samples.push(judgeAgreement(now, cluster, keys, watched));
     }
     if (simulator.nowMicros + sampleEvery <= scenario.duration) simulator.schedule(sampleEvery, EventTag.Control, sample);
   };
@@ -223,7 +223,7 @@ export function runScenario(scenario: Scenario, options: RunOptions = {}): Scena
   if (simulator.nowMicros >= nemesis.lastHealMicros) {
     if (samples.length > 0 && samples[samples.length - 1]!.time === simulator.nowMicros) samples.pop();
     const keys = [...workload.touchedKeys];
-    samples.push({ time: simulator.nowMicros, divergentKeys: divergentKeys(cluster, keys), sampledKeys: keys.length });
+    samples.push(judgeAgreement(simulator.nowMicros, cluster, keys));
   }
   // The run's figures are taken here, before the final read phase: its R = N reads of every written key (and
   // the read repairs they start) are the checkers' measurement, not load the scenario put on the cluster.
@@ -255,7 +255,7 @@ export function runScenario(scenario: Scenario, options: RunOptions = {}): Scena
 
   // Read repair from the final reads needs a moment to land; then judge agreement once more over every key.
   simulator.run({ untilMicros: simulator.nowMicros + 1_000_000 });
-  const finalDivergentKeys = divergentKeys(cluster, [...workload.touchedKeys]);
+  const finalDivergentKeys = judgeAgreement(simulator.nowMicros, cluster, [...workload.touchedKeys]).divergentKeys;
 
   const membershipFigures = membership?.();
   // The checkers share one pairing and grouping of the history (sim/checkers/operations.ts).
@@ -266,6 +266,7 @@ export function runScenario(scenario: Scenario, options: RunOptions = {}): Scena
         mode: options.checkerMode ?? scenario.judgeConflictAs ?? c.conflict,
         samples,
         healTime: nemesis.lastHealMicros,
+        loadStopTime: stopAt,
         thresholdMicros: scenario.quiescence,
         changes: membershipFigures?.changes ?? [],
         ...settings,
@@ -369,8 +370,14 @@ function figures(cluster: SimCluster, workload: Workload, nemesis: Nemesis): Omi
  * differ pay for decoding and etags (which ignore clock micros, so different bytes may still agree).
  */
 /** How many of `keys` have owners that disagree; those keys are appended to `found` when given. */
-function divergentKeys(cluster: SimCluster, keys: readonly string[], found?: string[]): number {
+/**
+ * A convergence sample: how many of `keys` have replicas that disagree (pushed onto `found`), and how many it
+ * judged. A key with an owner down is not judged — and not counted as agreeing: a sample whose every key had a
+ * down owner judged nothing, and the checker leaves it out (sampledKeys 0).
+ */
+function judgeAgreement(time: number, cluster: SimCluster, keys: readonly string[], found?: string[]): ConvergenceSample {
   let divergent = 0;
+  let unjudged = 0;
   for (const key of keys) {
     const owners = cluster.owners(key);
     const keyBytes = bytes(key);
@@ -380,7 +387,10 @@ function divergentKeys(cluster: SimCluster, keys: readonly string[], found?: str
     let firstTag: string | undefined;
     for (const owner of owners) {
       const node = cluster.node(owner);
-      if (node === undefined) break; // a down owner: this key is not judged
+      if (node === undefined) {
+        unjudged++; // a down owner: this key is not judged
+        break;
+      }
       if (firstNode === undefined) {
         firstNode = node;
         firstRaw = node.engine.get(stored);
@@ -396,7 +406,7 @@ function divergentKeys(cluster: SimCluster, keys: readonly string[], found?: str
       }
     }
   }
-  return divergent;
+  return { time, divergentKeys: divergent, sampledKeys: keys.length - unjudged, ...(unjudged > 0 ? { unjudgedKeys: unjudged } : {}) };
 }
 
 /** Two uniform draws in [0, 1) for node `index`, hashed from a stream name (no shared state, so adding a node never shifts another's draw). */

@@ -30,6 +30,8 @@ export interface CheckerRunOptions {
   samples?: readonly ConvergenceSample[];
   /** convergence: time of the last heal, µs. */
   healTime?: number;
+  /** convergence: when the workload stopped issuing requests, µs. */
+  loadStopTime?: number;
   /** membership: the run's joins and leaves (none when membership is off). */
   changes?: readonly MembershipChangeFigure[];
   /** Checker settings (e.g. maxStepsPerKey, maxStaleRate, maxSiblings, thresholdMicros, maxCounterexamples). */
@@ -101,6 +103,7 @@ export const CHECKERS: Readonly<Record<CheckerName, Checker>> = {
       return checkConvergence(options.samples as readonly ConvergenceSample[], {
         healTime: requiredNumber(options, 'healTime', 'convergence'),
         thresholdMicros: requiredNumber(options, 'thresholdMicros', 'convergence'),
+        ...(typeof options.loadStopTime === 'number' ? { loadStopTime: options.loadStopTime } : {}),
       });
     },
   },

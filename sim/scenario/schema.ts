@@ -242,7 +242,7 @@ const CHECK_SETTINGS = {
   'cas-winners': z.strictObject({ maxCounterexamples }),
   membership: z.strictObject({}),
 } satisfies Record<CheckName, z.ZodType>;
-const RUNNER_INPUTS = ['mode', 'conflict', 'samples', 'healTime', 'changes'];
+const RUNNER_INPUTS = ['mode', 'conflict', 'samples', 'healTime', 'loadStopTime', 'changes'];
 
 /** A check is a checker name, or `{ name: { setting: value, … } }`; errors list the known names and settings. */
 const check = z.unknown().transform((value, context): CheckName | Partial<Record<CheckName, Record<string, CheckSetting>>> => {

@@ -260,7 +260,11 @@ describe('each checker catches the store broken on purpose', () => {
       );
       const convergence = verdictOf(result, 'convergence');
       expect(convergence.verdict, `seed ${seed}: ${convergence.summary}`).toBe('ok');
-      expect(convergence.figures.convergenceMicros).toBeLessThanOrEqual(2_000_000);
+      // 30 keys under 270 writes a second are never settled while the load runs, so no sample can judge one
+      // before it stops (18 s). That used to read as "converged ≤ 2 s after the heal", from samples that had
+      // looked at no key (found by a checker review); agreement is timed from when the load stopped now.
+      expect(convergence.summary).toMatch(/replicas agreed by [\d.]+ s after the load stopped .*every key was still being written/);
+      expect(convergence.figures.afterLoadStopMicros).toBeLessThanOrEqual(3_000_000);
     }
   });
 
