@@ -93,8 +93,16 @@ export interface WriteOptions {
 
 export interface WriteResult {
   status: 'ok' | 'fail' | 'info';
-  /** Causal context of the written version (pass it to the next write to supersede it). */
+  /**
+   * Causal context of the written version (pass it to the next write to supersede it) — given only when the
+   * write left a single version on the coordinator's replica. With concurrent versions beside it, the merged
+   * context would also cover versions this writer never saw, and the next write made with it would silently
+   * replace another client's acknowledged write (found by a review of the HTTP API): the context is empty then,
+   * and the writer must read (and see the siblings) before it writes again.
+   */
   context: Uint8Array;
+  /** How many versions the write left on the coordinator's replica, when more than one (no context then). */
+  siblings?: number;
   acks: number;
   error: string;
   /** Machine-readable reason for 'fail' (maps to HTTP status codes in real mode). */
@@ -720,7 +728,8 @@ export class StorageNode {
         : expected === this.absent
           ? `conflict: the key has a value (version ${current}); expected none`
           : `conflict: the key's version is ${current}, not the expected ${expected}`;
-      return done({ status: 'fail', context: encodeContext(contextOf(outcome.merged)), acks: 0, error, code: 'conflict' });
+      // No context with a refusal: it would cover a version this writer has not seen (see WriteResult.context).
+      return done({ status: 'fail', context: new Uint8Array(0), acks: 0, error, code: 'conflict' });
     }
     this.applyWrite(message, contextOf(outcome.merged), asStandIn, outcome.merged, done);
   }
@@ -750,13 +759,15 @@ export class StorageNode {
       targets = [{ node: this.id, hintFor: asStandIn ? hintFor : '' }, ...targets.filter((t) => t !== replaced)].slice(0, this.config.n);
     }
     const requestId = this.newRequestId();
-    const resultContext = encodeContext(contextOf(next));
+    // See WriteResult.context: a context only when this write is the one version there.
+    const resultContext = next.versions.length === 1 ? encodeContext(contextOf(next)) : new Uint8Array(0);
+    const siblings = next.versions.length > 1 ? { siblings: next.versions.length } : {};
     // The request stays registered until its deadline even after it answered, so late acknowledgements are
     // still counted and only truly silent replicas get a stand-in.
     // The coordinator may have put itself among the targets above while also being one of the plan's spares.
     const spares = plan.spares.filter((spare) => !targets.some((t) => t.node === spare));
     const request = new WriteRequest(requestId, message.w, spares, (outcome: WriteOutcome) => {
-      done({ status: outcome.status, context: resultContext, acks: outcome.acks, error: outcome.error, code: outcome.status === 'ok' ? 'ok' : 'quorum' });
+      done({ status: outcome.status, context: resultContext, ...siblings, acks: outcome.acks, error: outcome.error, code: outcome.status === 'ok' ? 'ok' : 'quorum' });
     });
     this.pendingWrites.set(requestId, request);
     const encoded = encodeSiblingSet(next);

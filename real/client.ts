@@ -21,8 +21,11 @@ export interface GetResult {
 }
 
 export interface WriteReply {
+  /** The written version's context; '' when concurrent versions remain beside it (then `siblings` says how many). */
   context: string;
   acks: number;
+  /** Versions the write left beside each other, when more than one: read them before writing again. */
+  siblings?: number;
 }
 
 export interface PutOptions {
@@ -140,7 +143,12 @@ export class DynalabClient {
   private async write(method: string, url: string, headers: Record<string, string>, body?: Uint8Array): Promise<WriteReply> {
     const response = await this.request(method, url, headers, body);
     if (response.status !== 204) throw await errorOf(response);
-    return { context: response.headers.get('x-dynalab-context') ?? '', acks: Number(response.headers.get('x-dynalab-acks') ?? 0) };
+    const siblings = response.headers.get('x-dynalab-siblings');
+    return {
+      context: response.headers.get('x-dynalab-context') ?? '',
+      acks: Number(response.headers.get('x-dynalab-acks') ?? 0),
+      ...(siblings !== null ? { siblings: Number(siblings) } : {}),
+    };
   }
 
   private async request(method: string, url: string, headers: Record<string, string> = {}, body?: Uint8Array): Promise<Response> {

@@ -430,7 +430,11 @@ export function createHttpApi(node: StorageNode, options: HttpApiOptions = {}): 
     if (res.headersSent) return; // already answered 500 by workFailed (the node threw, then called back anyway)
     const context = result.context.length > 0 ? Buffer.from(result.context.buffer, result.context.byteOffset, result.context.length).toString('base64') : '';
     if (result.status === 'ok') {
-      res.writeHead(204, context === '' ? ['X-Dynalab-Acks', String(result.acks)] : [CONTEXT_HEADER, context, 'X-Dynalab-Acks', String(result.acks)]);
+      // No context when versions concurrent with this one remain (see WriteResult.context): the header says how
+      // many, and the client reads them before it writes again.
+      const headers = context === '' ? ['X-Dynalab-Acks', String(result.acks)] : [CONTEXT_HEADER, context, 'X-Dynalab-Acks', String(result.acks)];
+      if (result.siblings !== undefined) headers.push('X-Dynalab-Siblings', String(result.siblings));
+      res.writeHead(204, headers);
       res.end();
       return;
     }

@@ -73,7 +73,8 @@ export const kvCommand: CommandModule = {
           });
           if (argv.json) return printJson(reply);
           console.log(`ok       ${plural(reply.acks, 'replica')} acknowledged (fsynced)`);
-          console.log(`context  ${reply.context}`);
+          if (reply.context !== '') console.log(`context  ${reply.context}`);
+          else if (reply.siblings !== undefined) console.log(`context  none: ${reply.siblings} concurrent versions stand side by side now; kv get shows them (and a context that covers them)`);
         }),
       )
       .command(

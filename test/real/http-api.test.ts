@@ -65,6 +65,27 @@ describe('HTTP API on a 3-node real cluster', () => {
     expect((await b.get('cart:7', { r: 3 })).values.map(text)).toEqual(['apple+pear']);
   });
 
+  it("a blind put beside another client's version answers without a context: reused, it silently replaced that version", async () => {
+    // Found by a review of the HTTP API: the 204 carried the merged context, which covered from-A though B never
+    // saw it, and B's next write with it made from-A vanish — an acknowledged write lost to an ordinary pattern.
+    const [a, b] = cluster().clients as [DynalabClient, DynalabClient];
+    await a.put('profile:9', 'from-A', { w: 3 }); // every replica, b's included, holds from-A
+    const blind = await b.put('profile:9', 'from-B');
+    expect(blind.context).toBe('');
+    expect(blind.siblings).toBe(2);
+    await b.put('profile:9', 'from-B-v2', blind.context === '' ? {} : { context: blind.context });
+    const values = (await a.get('profile:9', { r: 3 })).values.map(text);
+    expect(values).toContain('from-A');
+    // A write that leaves one version still hands back its context, and a 412 hands back none.
+    const read = await a.get('profile:9', { r: 3 });
+    const resolved = await a.put('profile:9', 'merged', { context: read.context });
+    expect(resolved.context).not.toBe('');
+    expect(resolved.siblings).toBeUndefined();
+    const refused = await raw(port(0), 'PUT', '/v1/keys/profile:9', { 'If-Match': '"0000000000000000"' }, Buffer.from('x'));
+    expect(refused.status).toBe(412);
+    expect(refused.headers['x-dynalab-context']).toBeUndefined();
+  });
+
   it('conditional put: If-Match with the current etag succeeds, a stale one gets 412; If-None-Match: * creates once', async () => {
     const [a, b] = cluster().clients as [DynalabClient, DynalabClient];
     await a.put('counter', '1');
