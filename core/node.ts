@@ -4,7 +4,7 @@ import { inTransition, recordOf, type MemberRecord } from './membership/ring-sta
 import type { NodeEnvironment, NodeId, Random, TimerId } from './env';
 import { SlotMap } from './slot-map';
 import { decodeMessage, encodeMessage, MessageDecodeError, type CoordinateMessage, type Message } from './replication/messages';
-import { checkKey, checkValue } from './replication/limits';
+import { checkKey, checkValue, MAX_SIBLING_SET_BYTES, TOO_MANY_SIBLINGS } from './replication/limits';
 import { CATCH_UP_KEY, SWEEP_OWED_KEY, DATA_PREFIX, dataKey, decodeMicros, encodeMicros, HINT_PREFIX, hintKey, parseHintKey, RING_STATE_KEY, userKeyOfData } from './replication/keys';
 import { validateQuorum } from './replication/quorum';
 import { ReadRequest, type ReadOutcome } from './replication/read-coordinator';
@@ -106,7 +106,7 @@ export interface WriteResult {
   acks: number;
   error: string;
   /** Machine-readable reason for 'fail' (maps to HTTP status codes in real mode). */
-  code: 'ok' | 'key-too-large' | 'value-too-large' | 'bad-request' | 'conflict' | 'quorum' | 'unavailable';
+  code: 'ok' | 'key-too-large' | 'value-too-large' | 'too-many-siblings' | 'bad-request' | 'conflict' | 'quorum' | 'unavailable';
 }
 
 export interface ReadResult {
@@ -614,7 +614,7 @@ export class StorageNode {
         context: reply.context,
         acks: reply.acks,
         error: reply.error,
-        code: reply.status === 'ok' ? 'ok' : reply.error.startsWith('conflict') ? 'conflict' : refusedUnapplied(reply.error) ? 'unavailable' : 'quorum',
+        code: reply.status === 'ok' ? 'ok' : reply.error.startsWith('conflict') ? 'conflict' : reply.error.startsWith(TOO_MANY_SIBLINGS) ? 'too-many-siblings' : refusedUnapplied(reply.error) ? 'unavailable' : 'quorum',
       });
     });
     this.send(coordinator, { ...message, requestId });
@@ -749,6 +749,12 @@ export class StorageNode {
     let local = stored.set;
     if (alsoMerge !== null) local = merge(local, alsoMerge);
     const next = update(local, context, write, this.actor);
+    const encoded = encodeSiblingSet(next);
+    if (encoded.length > MAX_SIBLING_SET_BYTES && next.versions.length > 1) {
+      // Refused before anything is sent or stored (see MAX_SIBLING_SET_BYTES): nothing was applied.
+      const error = `${TOO_MANY_SIBLINGS}: this write would leave ${next.versions.length} concurrent versions of the key, ${encoded.length} bytes together (the limit is ${MAX_SIBLING_SET_BYTES}); read the key and write with its context to resolve them`;
+      return this.failLater(done, 'too-many-siblings', error);
+    }
     const walk = knownWalk ?? this.walk(message.key);
     const plan = planTargets(walk, this.config.n, this.config.sloppyQuorum, (node) => node !== this.id && this.suspicion.isSuspected(node));
     let targets = plan.targets;
@@ -770,7 +776,6 @@ export class StorageNode {
       done({ status: outcome.status, context: resultContext, ...siblings, acks: outcome.acks, error: outcome.error, code: outcome.status === 'ok' ? 'ok' : 'quorum' });
     });
     this.pendingWrites.set(requestId, request);
-    const encoded = encodeSiblingSet(next);
     // Owners that get neither the write nor a stand-in holding a hint for them (every node suspected, say,
     // on the minority side of a partition): the coordinator keeps a hint for each, so they still converge.
     const unreached = plan.owners.filter((owner) => owner !== this.id && !targets.some((t) => t.node === owner || t.hintFor === owner));

@@ -443,6 +443,7 @@ export function createHttpApi(node: StorageNode, options: HttpApiOptions = {}): 
     switch (result.code) {
       case 'key-too-large':
       case 'value-too-large':
+      case 'too-many-siblings':
         return sendError(res, 413, result.code, result.error);
       case 'bad-request':
         return sendError(res, 400, result.code, result.error);

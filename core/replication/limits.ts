@@ -4,6 +4,17 @@
  */
 export const MAX_KEY_BYTES = 256;
 export const MAX_VALUE_BYTES = 1024 * 1024;
+/**
+ * The most a key's versions may hold together when a write would leave more than one: 8 MiB, eight values at the
+ * limit. A key's sibling set travels whole (in every replica write, read reply and hint), and real mode's peer
+ * frames stop at 16 MiB: past that, every message about the key was dropped, its requests timed out, and the
+ * silent peers were suspected — a node then answered 503 for every key (found by a review: about fifteen
+ * concurrent 1 MiB writes of one key did it). A write that leaves one version (a context that covers the
+ * siblings) is never refused by this: that is how they are resolved.
+ */
+export const MAX_SIBLING_SET_BYTES = 8 * 1024 * 1024;
+/** How a too-large sibling set's refusal starts (a forwarded write's reply carries only the text). */
+export const TOO_MANY_SIBLINGS = 'too many siblings';
 
 export type LimitViolation = { code: 'key-too-large' | 'value-too-large' | 'bad-request'; message: string };
 

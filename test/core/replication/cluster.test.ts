@@ -426,6 +426,24 @@ describe('deletes, TTL, compare-and-set and limits', () => {
     expect(cluster.awaitGet('n1', 'k').strings).toEqual([]);
     expect(cluster.awaitPut('n0', 'k'.repeat(256), 'max key').status).toBe('ok');
   });
+
+  it('refuses a blind write that would leave a key\'s siblings over 8 MiB together; a write with a context still resolves them', () => {
+    // Found by a review: ~15 concurrent 1 MiB values of one key made its sibling set outgrow real mode's 16 MiB
+    // frames; every message about it was dropped, peers were suspected, and a node answered 503 for every key.
+    const cluster = new SimCluster({ seed: 16, nodes: 3 });
+    const mib = (fill: number) => new Uint8Array(1024 * 1024).fill(fill);
+    const put = (value: Uint8Array, context?: Uint8Array) =>
+      cluster.await<import('../../../core/node').WriteResult>((done) => cluster.put(`n${value[0]! % 3}`, 'poster', value, context ? { context } : {}, done));
+    for (let i = 1; i <= 7; i++) expect(put(mib(i)).status, `blind write ${i}`).toBe('ok');
+    const eighth = put(mib(8));
+    expect(eighth).toMatchObject({ status: 'fail', code: 'too-many-siblings' });
+    expect(eighth.error).toMatch(/too many siblings: this write would leave 8 concurrent versions of the key, \d+ bytes together \(the limit is 8388608\); read the key and write with its context/);
+    const read = cluster.awaitGet('n0', 'poster', { r: 3 });
+    expect(read.values).toHaveLength(7); // the refused write was stored nowhere
+    const resolved = put(mib(9), read.context);
+    expect(resolved.status).toBe('ok');
+    expect(cluster.awaitGet('n1', 'poster', { r: 3 }).values).toHaveLength(1);
+  });
 });
 
 describe('durability across crashes', () => {
