@@ -494,18 +494,24 @@ export class StorageNode {
   private localKeys(prefix: Uint8Array, limit: number): { keys: Uint8Array[]; truncated: boolean } {
     const now = this.env.clock.nowMicros();
     const keys: Uint8Array[] = [];
-    for (const record of this.engine.scan({ prefix: dataKey(prefix) })) {
+    let truncated = false;
+    // Visited, not scanned: the walk stops at the first live key past the limit, and no value is copied.
+    this.engine.visit({ prefix: dataKey(prefix) }, (key, value) => {
       let live: boolean;
       try {
-        live = liveValues(decodeSiblingSet(record.value), now).length > 0;
+        live = liveValues(decodeSiblingSet(value), now).length > 0;
       } catch {
-        continue; // an undecodable record is anti-entropy's business, not a listing's
+        return true; // an undecodable record is anti-entropy's business, not a listing's
       }
-      if (!live) continue;
-      if (keys.length === limit) return { keys, truncated: true };
-      keys.push(userKeyOfData(record.key).slice());
-    }
-    return { keys, truncated: false };
+      if (!live) return true;
+      if (keys.length === limit) {
+        truncated = true;
+        return false;
+      }
+      keys.push(userKeyOfData(key).slice());
+      return true;
+    });
+    return { keys, truncated };
   }
 
   // ---------------------------------------------------------------------------------------------- writes

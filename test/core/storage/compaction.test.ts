@@ -201,5 +201,10 @@ describe('write path', () => {
     expect(all.map((kv) => Buffer.from(kv.key).toString('hex'))).toEqual(sorted.map((k) => Buffer.from(k).toString('hex')));
     expect(engine.scan({ prefix: new Uint8Array([0xff]) }, 5)).toHaveLength(5);
     expect(engine.scan({ prefix: new Uint8Array([0]) }).every((kv) => kv.key[0] === 0)).toBe(true);
+    // visit walks the same entries in the same order and stops when told: a listing with a limit no longer
+    // copies every value under its prefix first.
+    const visited: string[] = [];
+    engine.visit({ prefix: new Uint8Array([0xff]) }, (key) => visited.push(Buffer.from(key).toString('hex')) < 3);
+    expect(visited).toEqual(engine.scan({ prefix: new Uint8Array([0xff]) }, 3).map((kv) => Buffer.from(kv.key).toString('hex')));
   });
 });
