@@ -11,9 +11,9 @@ import type { KeyWrites, WriteRecord } from './supersession';
  *   the ancestor walk stops at covered writes, so the whole sweep costs O(writes + context edges). Deletes
  *   have no value, so nothing covers them: they stay on the frontier, kept in invoke order, and a read needs
  *   to look only at the recent ones (see `readReflectsAll`).
- * - lww: an acknowledged X covers every W invoked no later than X (a read reflecting X shows a write completed
- *   no earlier than X.invoke ≥ W.invoke, so it reflects W too). The frontier is the acknowledged write
- *   invoked last.
+ * - lww: an acknowledged X covers every W invoked no later than X (a read reflecting X shows a write that may
+ *   have been stamped no earlier than X.invoke ≥ W.invoke — its `latestStampTime` reaches X.invoke — so it
+ *   reflects W too). The frontier is the acknowledged write invoked last.
  */
 export class AckedFrontier {
   private readonly byOkTime: WriteRecord[];

@@ -14,8 +14,11 @@ import { KeyWrites } from './supersession';
  *
  * Every `ok` final get of a key is checked (after quiescence they should agree; one that disagrees and
  * misses a write is exactly the evidence we want). A write acknowledged after a final read was invoked is not
- * held against that read. Keys with acknowledged writes but no completed final read are skipped and counted:
- * they cannot be judged, so with any such write the verdict is `unknown`, never `ok`.
+ * held against that read, so a write is *judged* only when some final read of its key began after its
+ * acknowledgement. Writes no final read could judge — their key got no completed final read, or every final
+ * read of it began before they were acknowledged — are counted apart: with any such write (and none lost) the
+ * verdict is `unknown`, never `ok`. (Found by the checker review: a write acknowledged after its key's only
+ * final read began was counted as checked, and the run passed.)
  */
 export interface LostWritesOptions {
   mode: ConflictMode;
@@ -28,7 +31,11 @@ export function checkLostWrites(history: readonly HistoryEvent[], options: LostW
   let acknowledgedChecked = 0;
   let lost = 0;
   let keysChecked = 0;
+  // The two reasons an acknowledged write goes unjudged, each with its writes and keys.
   let keysWithoutFinalRead = 0;
+  let writesWithoutFinalRead = 0;
+  let keysAcknowledgedAfterFinalReads = 0;
+  let acknowledgedAfterFinalReads = 0;
   for (const [key, operations] of operationsByKey(history)) {
     const finalReads = operations.filter((o) => o.f === 'get' && o.final && o.outcome === 'ok');
     const writes = new KeyWrites(key, operations, options.mode);
@@ -36,10 +43,17 @@ export function checkLostWrites(history: readonly HistoryEvent[], options: LostW
     acknowledged += acked.length;
     if (finalReads.length === 0) {
       if (acked.length > 0) keysWithoutFinalRead++;
+      writesWithoutFinalRead += acked.length;
       continue;
     }
     keysChecked++;
-    acknowledgedChecked += acked.length;
+    const lastFinalReadStart = finalReads.reduce((latest, read) => Math.max(latest, read.invoke.time), Number.NEGATIVE_INFINITY);
+    const judgedHere = acked.filter((w) => w.okTime < lastFinalReadStart).length;
+    acknowledgedChecked += judgedHere;
+    if (judgedHere < acked.length) {
+      keysAcknowledgedAfterFinalReads++;
+      acknowledgedAfterFinalReads += acked.length - judgedHere;
+    }
     const lostHere = new Set<number>();
     for (const read of finalReads) {
       const values = read.readValues as string[];
@@ -54,7 +68,7 @@ export function checkLostWrites(history: readonly HistoryEvent[], options: LostW
     }
     lost += lostHere.size;
   }
-  const figures = { acknowledgedWrites: acknowledged, acknowledgedWritesChecked: acknowledgedChecked, lost, keysChecked, keysWithoutFinalRead };
+  const figures = { acknowledgedWrites: acknowledged, acknowledgedWritesChecked: acknowledgedChecked, lost, keysChecked, keysWithoutFinalRead, acknowledgedAfterFinalReads };
   if (lost > 0) {
     return {
       checker: 'lost-writes',
@@ -65,15 +79,20 @@ export function checkLostWrites(history: readonly HistoryEvent[], options: LostW
     };
   }
   // An acknowledged write that no final read could judge is not known to be kept: the verdict is unknown
-  // (never ok) as soon as one went unchecked, and says how many.
+  // (never ok) as soon as one went unjudged, and the summary says how many, and why.
   const unchecked = acknowledged - acknowledgedChecked;
+  const notJudged: string[] = [];
+  if (writesWithoutFinalRead > 0) notJudged.push(`${writesWithoutFinalRead} acknowledged writes on ${keysWithoutFinalRead} keys not judged (no final read completed)`);
+  if (acknowledgedAfterFinalReads > 0) {
+    notJudged.push(`${acknowledgedAfterFinalReads} acknowledged writes on ${keysAcknowledgedAfterFinalReads} keys not judged (acknowledged only after every final read of the key began)`);
+  }
   return {
     checker: 'lost-writes',
     verdict: unchecked > 0 ? 'unknown' : 'ok',
-    summary: acknowledgedChecked === 0 && unchecked > 0
+    summary: acknowledgedChecked === 0 && acknowledgedAfterFinalReads === 0 && unchecked > 0
       ? `no key with acknowledged writes had a completed final read (${keysWithoutFinalRead} keys, ${unchecked} acknowledged writes, not judged)`
       : unchecked > 0
-        ? `${unchecked} acknowledged writes on ${keysWithoutFinalRead} keys not judged (no final read completed); the other ${acknowledgedChecked} are reflected in the final reads of ${keysChecked} keys`
+        ? notJudged.join('; ') + (acknowledgedChecked > 0 ? `; the other ${acknowledgedChecked} are reflected in the final reads of ${keysChecked} keys` : '')
         : `all ${acknowledgedChecked} acknowledged writes reflected in the final reads of ${keysChecked} keys`,
     counterexamples: [],
     figures,

@@ -13,13 +13,16 @@ import { KeyWrites } from './supersession';
  * never an error, and never visible again.
  *
  * Judged on the final read phase, with LWW supersession (supersession.ts): W is a lost overwrite when a final
- * read does not reflect W although it shows something — the writes it shows are then all ones that completed
- * before W started (anything concurrent or later would reflect W), so one of them won over W; the counterexample
- * names it. (A final read that shows nothing and has no delete to explain it is a plain lost write — the
- * lost-writes checker's business, not counted here.)
+ * read does not reflect W although it shows something — the writes it shows are then all ones that were
+ * stamped before W started (acknowledged, or answered "unknown", before it: the coordinator stamps before it
+ * answers; anything that may have been stamped later would reflect W), so one of them won over W; the
+ * counterexample names it. (A final read that shows nothing and has no delete to explain it is a plain lost
+ * write — the lost-writes checker's business, not counted here.) As in lost-writes, a write is judged only by
+ * final reads that began after its acknowledgement; one that none did is counted as not judged.
  *
- * Figures: acknowledged writes checked (on keys with a final read), lost overwrites, and their fraction.
- * Verdict `fail` when the count exceeds `maxLost` (default 0).
+ * Figures: acknowledged writes checked (judged by a final read), lost overwrites, and their fraction; writes
+ * not judged, and of those the ones acknowledged after their key's final reads began. Verdict `fail` when the
+ * count exceeds `maxLost` (default 0), else `unknown` if any acknowledged write was not judged.
  */
 export interface LwwLostOverwritesOptions {
   /** Lost overwrites still judged `ok` (default 0). */
@@ -35,6 +38,9 @@ export function checkLwwLostOverwrites(history: readonly HistoryEvent[], options
   let lost = 0;
   let keysWithoutFinalRead = 0;
   let unchecked = 0;
+  // As in lost-writes: a write acknowledged only after every final read of its key began is judged by none.
+  let keysAcknowledgedAfterFinalReads = 0;
+  let acknowledgedAfterFinalReads = 0;
   for (const [key, operations] of operationsByKey(history)) {
     const finalReads = operations.filter((o) => o.f === 'get' && o.final && o.outcome === 'ok');
     const writes = new KeyWrites(key, operations, 'lww');
@@ -44,7 +50,14 @@ export function checkLwwLostOverwrites(history: readonly HistoryEvent[], options
       unchecked += acked.length;
       continue;
     }
-    checked += acked.length;
+    const lastFinalReadStart = finalReads.reduce((latest, read) => Math.max(latest, read.invoke.time), Number.NEGATIVE_INFINITY);
+    const judgedHere = acked.filter((w) => w.okTime < lastFinalReadStart).length;
+    checked += judgedHere;
+    if (judgedHere < acked.length) {
+      keysAcknowledgedAfterFinalReads++;
+      acknowledgedAfterFinalReads += acked.length - judgedHere;
+      unchecked += acked.length - judgedHere;
+    }
     const counted = new Set<number>();
     for (const read of finalReads) {
       const values = read.readValues as string[];
@@ -53,25 +66,30 @@ export function checkLwwLostOverwrites(history: readonly HistoryEvent[], options
       const isReflected = writes.reflected(explainers);
       for (const write of acked) {
         if (write.okTime >= read.invoke.time || isReflected(write.id) || counted.has(write.id)) continue;
-        // Invariant: every explainer completed before W was invoked, or the LWW rule would have reached W.
-        const winner = explainers.find((x) => x.okTime < write.invokeTime) as WriteRecord | undefined;
+        // Invariant: every explainer was stamped before W was invoked, or the LWW rule would have reached W.
+        const winner = explainers.find((x) => x.latestStampTime < write.invokeTime) as WriteRecord | undefined;
         if (winner === undefined) throw new Error(`lww-lost-overwrites(${key}): write at event ${write.operation.invoke.index} unreflected but no earlier winner`);
         counted.add(write.id);
         counterexamples.add(
           key,
           [winner.operation.invoke.index, winner.operation.completion?.index, write.operation.invoke.index, write.operation.completion?.index, read.completion?.index],
           `${describeWrite(write.operation)} (invoked ${write.invokeTime} µs, acknowledged) lost to the earlier ${describeWrite(winner.operation)} ` +
-            `(acknowledged ${winner.okTime} µs, before it started): final read ${showValues(values)}`,
+            `(${winner.operation.outcome === 'ok' ? 'acknowledged' : 'outcome unknown, answered'} ${winner.latestStampTime} µs, before it started): final read ${showValues(values)}`,
         );
       }
     }
     lost += counted.size;
   }
   const fraction = ratio(lost, checked);
-  const figures = { acknowledgedWritesChecked: checked, lostOverwrites: lost, fraction, keysWithoutFinalRead, acknowledgedWritesUnchecked: unchecked };
+  const figures = { acknowledgedWritesChecked: checked, lostOverwrites: lost, fraction, keysWithoutFinalRead, acknowledgedWritesUnchecked: unchecked, acknowledgedAfterFinalReads };
   const fail = lost > maxLost;
-  // Unjudged acknowledged writes (no final read completed on their key) make an otherwise clean run unknown.
-  const notJudged = unchecked > 0 ? `; ${unchecked} acknowledged writes on ${keysWithoutFinalRead} keys not judged (no final read completed)` : '';
+  // Unjudged acknowledged writes make an otherwise clean run unknown; the summary says how many, and why.
+  const withoutFinalRead = unchecked - acknowledgedAfterFinalReads;
+  let notJudged = '';
+  if (withoutFinalRead > 0) notJudged += `; ${withoutFinalRead} acknowledged writes on ${keysWithoutFinalRead} keys not judged (no final read completed)`;
+  if (acknowledgedAfterFinalReads > 0) {
+    notJudged += `; ${acknowledgedAfterFinalReads} acknowledged writes on ${keysAcknowledgedAfterFinalReads} keys not judged (acknowledged only after every final read of the key began)`;
+  }
   return {
     checker: 'lww-lost-overwrites',
     verdict: fail ? 'fail' : unchecked > 0 ? 'unknown' : 'ok',

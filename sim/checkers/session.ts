@@ -15,7 +15,9 @@ import { KeyWrites } from './supersession';
  * - **Monotonic reads**: a process's reads never go back in time. A later read R2 violates it when
  *   (a) it shows a value that something an earlier read showed causally supersedes (strictly older), or
  *   (b) it fails to reflect a write an earlier read showed (the earlier value vanished with nothing newer in
- *   its place — e.g. a found key reads "not found" again without any delete that could explain it).
+ *   its place — e.g. a found key reads "not found" again without any delete that could explain it), or
+ *   (d) it reflects none of the deletes that could explain an earlier read of "not found" taken after the
+ *   process had read or written something (see `commitToDeletes`).
  *
  * "Later" is process order: a process has one operation in flight, so history order is its program order
  * (a read invoked the very µs the process's own write returned comes after that write).
@@ -23,7 +25,8 @@ import { KeyWrites } from './supersession';
  * a session is only accused when it sees a write that finished before the one it is owed even started. That
  * rule is pairwise; one session also commits the store to one timestamp order: having read X and then Y ≠ X,
  * it has seen ts(Y) > ts(X), so reading X again (c) goes back in time whatever the writes' intervals were
- * (found by the checker review: A, B, A passed).
+ * (found by the checker review: A, B, A passed). "Not found" in Y's place counts as well: it showed a delete
+ * stamped above X (rule (d)).
  *
  * Figures carry the two sub-verdicts (`readYourWritesOk`, `monotonicReadsOk`: 1 or 0) and violation counts
  * (each violating read counted once per guarantee); the verdict fails if either fails.
@@ -41,16 +44,29 @@ interface SessionState {
   superseded: Set<number>;
   /** Observed writes no acknowledged write covers yet: the ones the fast path must still test. */
   open: WriteRecord[];
-  /** LWW: the write the last single-value read showed, and those shown before it and then replaced. */
+  /**
+   * LWW: the write the last single-value read showed, and those shown before it and then replaced (by another
+   * value, or by a delete an empty read showed), each with the read that first showed it replaced.
+   */
   lastShown: WriteRecord | undefined;
-  leftBehind: Set<number>;
+  leftBehind: Map<number, CheckedOperation>;
+  /** What earlier reads of "not found" committed the session to; no proof implies another (see addDeleteProof). */
+  deleteProofs: DeleteProof[];
+}
+
+/**
+ * An empty read that only a delete could explain, and the deletes that could: every later read of the session
+ * must reflect at least one of them.
+ */
+interface DeleteProof {
+  read: CheckedOperation;
+  deletes: WriteRecord[];
 }
 
 /**
  * Records what a read showed. Only values the read certainly showed become observations: a delete "explains"
- * an empty read only as a possibility (it may be an info delete that never happened), and holding a
- * possibility against a later read would accuse a correct store. So a value that comes back after a delete is
- * not a monotonic-read violation here; lost-writes and stale-reads catch it when the delete was acknowledged.
+ * an empty read only as a possibility (it may be an info delete that never happened), so it is not one.
+ * What an empty read does prove is kept apart, by `commitToDeletes`.
  */
 function observe(writes: KeyWrites, session: SessionState, read: CheckedOperation, fresh: readonly WriteRecord[]): void {
   for (const w of fresh) {
@@ -68,6 +84,58 @@ function observe(writes: KeyWrites, session: SessionState, read: CheckedOperatio
   }
 }
 
+/**
+ * Rule (d). A read of "not found" after the session had read or written something: that read reflected every
+ * such write (it was checked first), and with nothing shown, only through deletes — so one of the deletes that
+ * reflect what it owed was what it showed, or it broke a guarantee itself. Either way a later read that
+ * reflects none of them goes back in time (found by the checker review: A, then not found, then A again passed,
+ * the only delete being info). A read of "not found" before the session owed anything proves nothing: the key
+ * may not have been written yet.
+ *
+ * Each owed write gives one proof, the deletes that reflect it (`KeyWrites.deletesCovering`): the read showed
+ * one of each. Under vclock only writes nothing observed supersedes need one (a delete reflecting a write
+ * reflects its ancestors). Under LWW a delete reflects every write invoked up to its latest stamp time, so the
+ * owed write invoked last gives the strongest proof and implies the others; and the value last shown was
+ * out-stamped by the delete, so, as in rule (c), it must not come back.
+ */
+function commitToDeletes(writes: KeyWrites, session: SessionState, read: CheckedOperation, completeTime: number): void {
+  const owed = [...session.ownAcked];
+  for (const id of session.observed.keys()) owed.push(writes.writes[id] as WriteRecord);
+  if (owed.length === 0) return;
+  if (writes.mode === 'lww') {
+    const invokedLast = owed.reduce((latest, w) => (w.invokeTime > latest.invokeTime ? w : latest));
+    addDeleteProof(writes, session, { read, deletes: writes.deletesCovering(invokedLast, completeTime) });
+    if (session.lastShown !== undefined) {
+      if (!session.leftBehind.has(session.lastShown.id)) session.leftBehind.set(session.lastShown.id, read);
+      session.lastShown = undefined;
+    }
+    return;
+  }
+  for (const write of owed) {
+    if (!session.superseded.has(write.id)) addDeleteProof(writes, session, { read, deletes: writes.deletesCovering(write, completeTime) });
+  }
+}
+
+/**
+ * Keeps the session's proofs free of ones another implies, so there are no more than the deletes in play.
+ * vclock: each delete is reflected on its own, so a proof implies every proof holding all its deletes. LWW:
+ * a read reflecting a delete reflects every delete invoked before it, so one proof, the latest-invoked
+ * delete, implies the rest.
+ */
+function addDeleteProof(writes: KeyWrites, session: SessionState, proof: DeleteProof): void {
+  // Empty only if the read itself failed to reflect what it owed, and that was reported; nothing to hold.
+  if (proof.deletes.length === 0) return;
+  if (writes.mode === 'lww') {
+    const held = session.deleteProofs[0]?.deletes[0];
+    if (held === undefined || (proof.deletes[0] as WriteRecord).invokeTime > held.invokeTime) session.deleteProofs = [proof];
+    return;
+  }
+  const within = (inner: DeleteProof, outer: DeleteProof) => inner.deletes.every((d) => outer.deletes.includes(d));
+  if (session.deleteProofs.some((held) => within(held, proof))) return;
+  session.deleteProofs = session.deleteProofs.filter((held) => !within(proof, held));
+  session.deleteProofs.push(proof);
+}
+
 export function checkSession(history: readonly HistoryEvent[], options: SessionOptions): CheckerResult {
   const counterexamples = new CounterexampleList(options.maxCounterexamples);
   let reads = 0;
@@ -81,7 +149,7 @@ export function checkSession(history: readonly HistoryEvent[], options: SessionO
     for (const operation of operations) {
       let session = sessions.get(operation.process);
       if (session === undefined) {
-        session = { ownAcked: [], observed: new Map(), superseded: new Set(), open: [], lastShown: undefined, leftBehind: new Set() };
+        session = { ownAcked: [], observed: new Map(), superseded: new Set(), open: [], lastShown: undefined, leftBehind: new Map(), deleteProofs: [] };
         sessions.set(operation.process, session);
       }
       if (operation.isWrite) {
@@ -100,7 +168,9 @@ export function checkSession(history: readonly HistoryEvent[], options: SessionO
       const single = options.mode === 'lww' && values.length === 1 ? shown[0] : undefined;
       const flippedBack = single !== undefined && session.leftBehind.has(single.id) ? single : undefined;
       if (single !== undefined) {
-        if (session.lastShown !== undefined && session.lastShown !== single) session.leftBehind.add(session.lastShown.id);
+        if (session.lastShown !== undefined && session.lastShown !== single && !session.leftBehind.has(session.lastShown.id)) {
+          session.leftBehind.set(session.lastShown.id, operation);
+        }
         session.lastShown = single;
       }
       // The process's own latest write, if it returned the very µs this read was invoked: the frontier below
@@ -118,8 +188,10 @@ export function checkSession(history: readonly HistoryEvent[], options: SessionO
         flippedBack === undefined &&
         (ownAtInvoke === undefined || writes.certainlyReflects(ownAtInvoke, values, completeTime)) &&
         frontier.readReflectsAll(values, completeTime) &&
-        session.open.every((w) => writes.certainlyReflects(w, values, completeTime));
+        session.open.every((w) => writes.certainlyReflects(w, values, completeTime)) &&
+        session.deleteProofs.every((proof) => proof.deletes.some((d) => writes.certainlyReflects(d, values, completeTime)));
       if (quick) {
+        if (values.length === 0) commitToDeletes(writes, session, operation, completeTime);
         observe(writes, session, operation, fresh);
         continue;
       }
@@ -137,6 +209,7 @@ export function checkSession(history: readonly HistoryEvent[], options: SessionO
       }
 
       let vanished: [number, CheckedOperation] | undefined;
+      let forgotten: DeleteProof | undefined;
       if (older === undefined && flippedBack === undefined) {
         for (const seen of session.observed) {
           if (!isReflected(seen[0])) {
@@ -144,22 +217,36 @@ export function checkSession(history: readonly HistoryEvent[], options: SessionO
             break;
           }
         }
+        if (vanished === undefined) forgotten = session.deleteProofs.find((proof) => !proof.deletes.some((d) => isReflected(d.id)));
       }
-      if (older !== undefined || flippedBack !== undefined || vanished !== undefined) {
+      const wentBack = older !== undefined || flippedBack !== undefined || vanished !== undefined || forgotten !== undefined;
+      if (wentBack) {
         monotonicViolations++;
         if (flippedBack !== undefined) {
           const firstShown = session.observed.get(flippedBack.id);
+          const replacedBy = session.leftBehind.get(flippedBack.id) as CheckedOperation;
+          const replacement = (replacedBy.readValues as string[]).length === 0 ? 'a delete' : 'another value';
           counterexamples.add(
             key,
-            [firstShown?.invoke.index, operation.invoke.index, operation.completion?.index],
-            `monotonic reads (lww): process ${operation.process} read ${flippedBack.value} again after a later read of its had shown another value ` +
-              `in its place; one timestamp order cannot put ${flippedBack.value} both below and above that value`,
+            [firstShown?.invoke.index, replacedBy.invoke.index, replacedBy.completion?.index, operation.invoke.index, operation.completion?.index],
+            `monotonic reads (lww): process ${operation.process} read ${flippedBack.value} again after its read ${showValues(replacedBy.readValues as string[])} ` +
+              `(event ${replacedBy.completion?.index}) had shown ${replacement} in its place; one timestamp order cannot put ${flippedBack.value} both below and above ${replacement === 'a delete' ? 'that delete' : 'that value'}`,
           );
         } else if (older !== undefined) {
           counterexamples.add(
             key,
             [older.operation.invoke.index, operation.invoke.index, operation.completion?.index],
             `monotonic reads: process ${operation.process} read ${showValues(values)}, but ${older.value} is superseded by what it had already read`,
+          );
+        } else if (forgotten !== undefined) {
+          const { read: empty, deletes } = forgotten;
+          const shownDeletes = deletes.slice(0, 3);
+          counterexamples.add(
+            key,
+            [empty.invoke.index, empty.completion?.index, ...shownDeletes.map((d) => d.operation.invoke.index), operation.invoke.index, operation.completion?.index],
+            `monotonic reads: process ${operation.process} read [] (event ${empty.completion?.index}), which after what it had read or written only a delete could explain ` +
+              `(${shownDeletes.map((d) => describeWrite(d.operation)).join(', ')}${deletes.length > shownDeletes.length ? `, and ${deletes.length - shownDeletes.length} more` : ''}), ` +
+              `then ${showValues(values)}, which reflects none of them: either that read showed a delete and this one went back before it, or that read lost what it owed`,
           );
         } else {
           const [id, earlier] = vanished as [number, CheckedOperation];
@@ -173,6 +260,7 @@ export function checkSession(history: readonly HistoryEvent[], options: SessionO
         }
       }
 
+      if (values.length === 0 && missedOwn === undefined && !wentBack) commitToDeletes(writes, session, operation, completeTime);
       observe(writes, session, operation, fresh);
     }
   }

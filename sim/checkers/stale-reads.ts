@@ -18,6 +18,8 @@ import { KeyWrites } from './supersession';
  * than W, so X may carry the higher timestamp). The issue's wording was "invoked after W was invoked"; that is
  * stricter than what a correct LWW store guarantees — a write invoked just before W can still be stamped after
  * it — and flags linearizable histories, so the concurrent-or-later rule is used here, as in lost-writes.
+ * "Completed" includes an `info` answer: the coordinator stamps X before answering, whatever it answers, so
+ * only an X that never got an answer may have been stamped at any time (supersession.ts).
  *
  * Staleness of a stale read = R.invoke.time − (ok time of the earliest-acknowledged write it fails to reflect):
  * how long the read lagged behind what was already durable. Figures: reads, stale reads, their rate, worst,

@@ -8,10 +8,18 @@ import type { CheckedOperation } from './operations';
  * Supersession ("Y supersedes W") depends on the conflict mode:
  * - vclock: causal, transitively — W's value is in Y's `context` (or is the `expected` of a cas Y): Y's
  *   client saw W and replaced it; and so on down the chain.
- * - lww: Y was *not completed before W was invoked* (concurrent or later in real time), so with honest clocks
- *   Y may have received the higher timestamp and legitimately won. This is a "may": the checkers must not
- *   accuse the store when a correct LWW store could have produced the history. (The classic skew anomaly —
+ * - lww: Y *may have been stamped after W was invoked* (Y's `latestStampTime` ≥ W's invoke), so with honest
+ *   clocks Y may have received the higher timestamp and legitimately won. This is a "may": the checkers must
+ *   not accuse the store when a correct LWW store could have produced the history. (The classic skew anomaly —
  *   a write losing to one that completed before it started — is exactly what this rule does not excuse.)
+ *   The coordinator stamps a version before it answers (core/node.ts applyWrite), so Y's stamp is no later
+ *   than any answer Y got, `info` ("quorum not met", a client giving up) included; only a write that never
+ *   got an answer may have been stamped at any time. (One gap: an entry node that forwarded Y and timed out
+ *   answers `info` while its message may still be on the way; it takes a link slower than the forward's
+ *   deadline, two request timeouts, for the coordinator to stamp Y after that answer.) An info answer was once
+ *   taken as "stamped any time", which let a write answered unknown long before W started out-stamp W (found
+ *   by the checker review). Like the rest of the rule this assumes honest clocks: skewed ones are what
+ *   lww-lost-overwrites measures.
  *   Causal supersession adds nothing here: a write in Y's context was visible before Y was invoked, so it was
  *   invoked before Y completed, and the rule already covers it (an LWW store ignores contexts anyway). And the
  *   relation is deliberately *not* transitive: the shown write must out-stamp W itself. A chain X ~ Y ~ W of
@@ -38,8 +46,17 @@ export interface WriteRecord {
   /** put/cas: the value written; delete: null. */
   value: string | null;
   invokeTime: number;
-  /** Completion time if acknowledged (`ok`), else +∞ (info / never completed: it may complete any time). */
+  /**
+   * Completion time if acknowledged (`ok`), else +∞: an info or never-completed write may take effect (reach
+   * replicas, become visible) any time later.
+   */
   okTime: number;
+  /**
+   * LWW: the latest true time its version can have been stamped — the completion time when it got an answer
+   * (`ok` or `info`: the coordinator stamps before answering), +∞ when it never got one. Orders writes under
+   * LWW; `okTime` says when it counts as done.
+   */
+  latestStampTime: number;
   /** Ids of the writes this one causally supersedes (its context, plus a cas's expected value). */
   parents: number[];
 }
@@ -79,6 +96,7 @@ export class KeyWrites {
         value,
         invokeTime: operation.invoke.time,
         okTime: operation.outcome === 'ok' ? (operation.completion as { time: number }).time : Number.POSITIVE_INFINITY,
+        latestStampTime: operation.completion?.time ?? Number.POSITIVE_INFINITY,
         parents: [],
       };
       if (value !== null) {
@@ -120,15 +138,15 @@ export class KeyWrites {
     let best = Number.NEGATIVE_INFINITY;
     for (const id of this.deleteIds) {
       const record = this.writes[id] as WriteRecord;
-      best = Math.max(best, record.okTime);
+      best = Math.max(best, record.latestStampTime);
       this.deleteInvokes.push(record.invokeTime);
-      this.deleteOkPrefixMax.push(best);
+      this.deleteStampPrefixMax.push(best);
     }
   }
 
-  /** Delete invoke times (ascending) and the running maximum of their ok times: LWW's "latest delete" query. */
+  /** Delete invoke times (ascending) and the running maximum of their latest stamp times: LWW's "latest delete" query. */
   private readonly deleteInvokes: number[] = [];
-  private readonly deleteOkPrefixMax: number[] = [];
+  private readonly deleteStampPrefixMax: number[] = [];
 
   /**
    * A cheap, sound-but-incomplete test: `true` only if the read certainly reflects `write` (same answer as
@@ -142,7 +160,7 @@ export class KeyWrites {
     if (this.mode === 'lww') {
       let bound = Number.NEGATIVE_INFINITY;
       if (values.length === 0) {
-        // The latest-completing delete invoked before the read completed (deletes are in invoke order).
+        // The latest-stamped delete invoked before the read completed (deletes are in invoke order).
         let lo = 0;
         let hi = this.deleteInvokes.length;
         while (lo < hi) {
@@ -150,11 +168,11 @@ export class KeyWrites {
           if ((this.deleteInvokes[mid] as number) <= readCompleteTime) lo = mid + 1;
           else hi = mid;
         }
-        if (lo > 0) bound = this.deleteOkPrefixMax[lo - 1] as number;
+        if (lo > 0) bound = this.deleteStampPrefixMax[lo - 1] as number;
       } else {
         for (const value of values) {
           const shown = this.byValue.get(value);
-          if (shown !== undefined && shown.okTime > bound) bound = shown.okTime;
+          if (shown !== undefined && shown.latestStampTime > bound) bound = shown.latestStampTime;
         }
       }
       return write.invokeTime <= bound;
@@ -182,6 +200,33 @@ export class KeyWrites {
       }
     }
     return false;
+  }
+
+  /**
+   * The deletes that may explain an empty read (completed at `readCompleteTime`) *and* reflect `write`: if the
+   * read had to reflect `write`, it was showing one of these. vclock: `write` itself when it is a delete (nothing
+   * names a delete, so nothing else supersedes it), else its causal descendants that are deletes. LWW: the
+   * deletes that may have been stamped after `write` was invoked; a read reflects one of those exactly when it
+   * reflects the one invoked first (a delete is reflected when invoked no later than the read's bound), so only
+   * that one is returned.
+   */
+  deletesCovering(write: WriteRecord, readCompleteTime: number): WriteRecord[] {
+    if (this.mode === 'lww') {
+      for (const id of this.deleteIds) {
+        const record = this.writes[id] as WriteRecord;
+        if (record.invokeTime > readCompleteTime) break;
+        if (record.latestStampTime >= write.invokeTime) return [record];
+      }
+      return [];
+    }
+    if (write.value === null) return write.invokeTime <= readCompleteTime ? [write] : [];
+    const descendants = this.causalDescendants([write], readCompleteTime, Number.POSITIVE_INFINITY) as Set<number>;
+    const deletes: WriteRecord[] = [];
+    for (const id of descendants) {
+      const record = this.writes[id] as WriteRecord;
+      if (record.value === null) deletes.push(record);
+    }
+    return deletes;
   }
 
   writeOf(value: string): WriteRecord | undefined {
@@ -222,11 +267,11 @@ export class KeyWrites {
     const stamp = this.nextStamp();
     const marks = this.marks;
     if (this.mode === 'lww') {
-      // W is reflected if some shown write was not completed before W was invoked: W.invoke ≤ latest ok time.
+      // W is reflected if some shown write may have been stamped after W was invoked: W.invoke ≤ latest stamp time.
       let bound = Number.NEGATIVE_INFINITY;
       for (const record of start) {
         marks[record.id] = stamp;
-        if (record.okTime > bound) bound = record.okTime;
+        if (record.latestStampTime > bound) bound = record.latestStampTime;
       }
       return (id: number) => marks[id] === stamp || (this.writes[id] as WriteRecord).invokeTime <= bound;
     }

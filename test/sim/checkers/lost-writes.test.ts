@@ -44,6 +44,28 @@ describe('lost-writes checker', () => {
     expect(result.counterexamples[0]?.explanation).toContain('p2-0');
   });
 
+  it('lww: a write whose outcome is unknown was stamped before its info answer, so a write invoked after that answer must beat it', () => {
+    // The coordinator stamps the version before it replies (core/versioning/lww.ts), "quorum not met" included:
+    // X's stamp is no later than 10, W's (invoked at 100, honest clocks) is later, so a final read showing only X
+    // lost W (found by the checker review: the info write counted as "may be stamped any time" and hid the loss).
+    const h = new HistoryBuilder();
+    h.put(1, 'k', 'X', 0, 10, { type: 'info' });
+    const w = h.put(2, 'k', 'W', 100, 110);
+    const final = h.get(4, 'k', ['X'], 1000, 1010, { final: true });
+    const result = checkLostWrites(h.build(), { mode: 'lww' });
+    expect(result.verdict).toBe('fail');
+    expect(result.counterexamples[0]?.events).toEqual(indexesOf(w, final));
+    // Still excused: an info write answered after W was invoked (its stamp may be W's or later), and a write that
+    // never completed at all (no answer bounds its stamp).
+    for (const [end, type] of [[150, 'info'], [0, 'open']] as const) {
+      const excused = new HistoryBuilder();
+      excused.put(1, 'k', 'X', 0, end, { type });
+      excused.put(2, 'k', 'W', 100, 110);
+      excused.get(4, 'k', ['X'], 1000, 1010, { final: true });
+      expect(checkLostWrites(excused.build(), { mode: 'lww' }).verdict, type).toBe('ok');
+    }
+  });
+
   it('a write superseded transitively, by an info write, or by a never-completed write is not lost; by a failed one it is', () => {
     const h = new HistoryBuilder();
     h.put(1, 'k', 'a', 0, 10);
@@ -91,6 +113,28 @@ describe('lost-writes checker', () => {
     none.put(1, 'k', 'a', 0, 10);
     none.get(1, 'k', [], 20, 30); // not final
     expect(checkLostWrites(none.build(), { mode: 'vclock' }).verdict).toBe('unknown');
+  });
+
+  it('a write acknowledged only after every final read of its key began is not judged: unknown, not ok', () => {
+    // The key's only final read was invoked before W's acknowledgement, so it proves nothing about W (found by
+    // the checker review: W counted as checked and the verdict was "all 2 acknowledged writes reflected").
+    const h = new HistoryBuilder();
+    h.put(1, 'k', 'A', 0, 10);
+    h.put(2, 'k', 'W', 20, 500, { context: ['A'] });
+    h.get(3, 'k', ['A'], 100, 110, { final: true });
+    const result = checkLostWrites(h.build(), { mode: 'vclock' });
+    expect(result.verdict).toBe('unknown');
+    expect(result.summary).toMatch(/1 acknowledged writes on 1 keys not judged \(acknowledged only after every final read of the key began\)/);
+    expect(result.figures).toMatchObject({ acknowledgedWrites: 2, acknowledgedWritesChecked: 1, lost: 0, keysChecked: 1 });
+    // A later final read judges it.
+    h.get(4, 'k', ['W'], 600, 610, { final: true });
+    const judged = checkLostWrites(h.build(), { mode: 'vclock' });
+    expect(judged.verdict).toBe('ok');
+    expect(judged.summary).toBe('all 2 acknowledged writes reflected in the final reads of 1 keys');
+    // A lost write elsewhere still fails the run, whatever could not be judged.
+    h.put(5, 'j', 'X', 0, 10);
+    h.get(6, 'j', [], 100, 110, { final: true });
+    expect(checkLostWrites(h.build(), { mode: 'vclock' }).verdict).toBe('fail');
   });
 
   it('rejects a context naming a write invoked later (a client can only pass back what it read)', () => {

@@ -41,4 +41,37 @@ describe('lww-lost-overwrites checker', () => {
     gone.get(9, 'k', [], 100, 110, { final: true });
     expect(checkLwwLostOverwrites(gone.build()).figures.lostOverwrites).toBe(0);
   });
+
+  it('a write whose outcome is unknown but which was answered before a later write started cannot legitimately beat it', () => {
+    // The info answer came at 10, after the coordinator stamped X; W was invoked at 100 (found by the checker
+    // review: an info write was taken as "stamped any time" and the overwrite passed).
+    const h = new HistoryBuilder();
+    const winner = h.put(1, 'k', 'X', 0, 10, { type: 'info' });
+    const lost = h.put(2, 'k', 'W', 100, 110);
+    const final = h.get(4, 'k', ['X'], 1000, 1010, { final: true });
+    const result = checkLwwLostOverwrites(h.build());
+    expect(result.verdict).toBe('fail');
+    expect(result.figures).toMatchObject({ acknowledgedWritesChecked: 1, lostOverwrites: 1 });
+    expect(result.counterexamples[0]?.events).toEqual(indexesOf(winner, lost, { invoke: final.completion!, completion: undefined }));
+    expect(result.counterexamples[0]?.explanation).toMatch(/put W .* lost to the earlier put X \(outcome unknown, answered 10 µs, before it started\)/);
+    // A write that never completed bounds nothing: it may have been stamped after W.
+    const open = new HistoryBuilder();
+    open.put(1, 'k', 'X', 0, 0, { type: 'open' });
+    open.put(2, 'k', 'W', 100, 110);
+    open.get(4, 'k', ['X'], 1000, 1010, { final: true });
+    expect(checkLwwLostOverwrites(open.build()).verdict).toBe('ok');
+  });
+
+  it('a write acknowledged only after every final read of its key began is not judged: unknown, as in lost-writes', () => {
+    const h = new HistoryBuilder();
+    h.put(1, 'k', 'A', 0, 10);
+    h.put(2, 'k', 'W', 20, 500);
+    h.get(3, 'k', ['A'], 100, 110, { final: true });
+    const result = checkLwwLostOverwrites(h.build());
+    expect(result.verdict).toBe('unknown');
+    expect(result.figures).toMatchObject({ acknowledgedWritesChecked: 1, acknowledgedWritesUnchecked: 1, acknowledgedAfterFinalReads: 1, lostOverwrites: 0 });
+    expect(result.summary).toMatch(/1 acknowledged writes on 1 keys not judged \(acknowledged only after every final read of the key began\)/);
+    h.get(4, 'k', ['W'], 600, 610, { final: true });
+    expect(checkLwwLostOverwrites(h.build()).verdict).toBe('ok');
+  });
 });

@@ -289,22 +289,53 @@ function naiveSession(history: HistoryEvent[], mode: 'vclock' | 'lww'): { ryw: n
     const byOp = new Map(writes.writes.map((w) => [w.operation, w]));
     const own = new Map<number, number[]>();
     const observed = new Map<number, Set<number>>();
+    // LWW rule (c): the value each process last saw alone, and the values it saw replaced.
+    const lastShown = new Map<number, number | undefined>();
+    const leftBehind = new Map<number, Set<number>>();
+    // Rule (d): per process, sets of deletes of which each later read must reflect at least one.
+    const proofs = new Map<number, number[][]>();
     for (const op of operations) {
       const mine = own.get(op.process) ?? [];
       const seen = observed.get(op.process) ?? new Set<number>();
+      const left = leftBehind.get(op.process) ?? new Set<number>();
+      const held = proofs.get(op.process) ?? [];
       own.set(op.process, mine);
       observed.set(op.process, seen);
+      leftBehind.set(op.process, left);
+      proofs.set(op.process, held);
       if (op.isWrite) {
         if (op.outcome === 'ok') mine.push(byOp.get(op)!.id);
         continue;
       }
       if (op.outcome !== 'ok') continue;
-      const isReflected = writes.reflected(writes.explainers(op.readValues!, op.completion!.time));
-      if (mine.some((id) => !isReflected(id))) ryw++;
+      const values = op.readValues!;
+      const isReflected = writes.reflected(writes.explainers(values, op.completion!.time));
+      const missedOwn = mine.some((id) => !isReflected(id));
+      if (missedOwn) ryw++;
       const superseded = writes.causalAncestors([...seen].map((id) => writes.writes[id]!));
-      const shown = op.readValues!.map((v) => writes.writeOf(v)).filter((w) => w !== undefined);
+      const shown = values.map((v) => writes.writeOf(v)).filter((w) => w !== undefined);
       const older = shown.some((w) => superseded.has(w.id) && !seen.has(w.id));
-      if (older || [...seen].some((id) => !isReflected(id))) monotonic++;
+      const single = mode === 'lww' && values.length === 1 ? shown[0] : undefined;
+      const flippedBack = single !== undefined && left.has(single.id);
+      if (single !== undefined) {
+        const last = lastShown.get(op.process);
+        if (last !== undefined && last !== single.id) left.add(last);
+        lastShown.set(op.process, single.id);
+      }
+      const forgotten = held.some((deletes) => !deletes.some((id) => isReflected(id)));
+      const wentBack = older || flippedBack || [...seen].some((id) => !isReflected(id)) || forgotten;
+      if (wentBack) monotonic++;
+      // An empty read, fine itself, after the process read or wrote something: one of the deletes that
+      // explain it and reflect each owed write was what it showed.
+      const owed = [...mine, ...seen];
+      if (values.length === 0 && !missedOwn && !wentBack && owed.length > 0) {
+        const explaining = writes.explainers([], op.completion!.time);
+        for (const id of owed) held.push(explaining.filter((d) => writes.reflected([d])(id)).map((d) => d.id));
+        if (mode === 'lww' && lastShown.get(op.process) !== undefined) {
+          left.add(lastShown.get(op.process)!);
+          lastShown.set(op.process, undefined);
+        }
+      }
       for (const w of shown) seen.add(w.id);
     }
   }

@@ -108,4 +108,101 @@ describe('session guarantees checker', () => {
       expect(result.figures.readYourWritesViolations, mode).toBe(1);
     }
   });
+
+  it('a read that only a delete can explain commits the session to that delete: the deleted value cannot come back', () => {
+    // Process 2 reads [A], then [] — after reading A, only the delete (context [A]) explains "not found" — then
+    // [A] again. If the delete happened the third read went back in time; if not, the second lost A. Either way
+    // monotonic reads is broken (found by the checker review: ok in both modes, the delete being info or
+    // acknowledged only after the third read began).
+    for (const mode of ['vclock', 'lww'] as const) {
+      for (const late of ['info', 'acknowledged late'] as const) {
+        const h = new HistoryBuilder();
+        h.put(1, 'k', 'A', 0, 10);
+        h.get(2, 'k', ['A'], 20, 30);
+        const del = h.del(3, 'k', 35, late === 'info' ? 10_000_000 : 100, { context: ['A'], type: late === 'info' ? 'info' : 'ok' });
+        const empty = h.get(2, 'k', [], 40, 50);
+        const back = h.get(2, 'k', ['A'], 60, 70);
+        const result = checkSession(h.build(), { mode });
+        expect(result.verdict, `${mode}, ${late}`).toBe('fail');
+        expect(result.figures, `${mode}, ${late}`).toMatchObject({ readYourWritesViolations: 0, monotonicReadsViolations: 1 });
+        // Under LWW the rule for A, B, A says it first: the empty read showed a delete stamped above A.
+        expect(result.counterexamples[0]?.events, `${mode}, ${late}`).toEqual(expect.arrayContaining([...indexesOf(empty, back), ...(mode === 'vclock' ? [del.invoke.index] : [])]));
+        expect(result.counterexamples[0]?.explanation, `${mode}, ${late}`).toMatch(
+          mode === 'vclock'
+            ? /monotonic reads: process 2 read \[\] \(event \d+\), which after what it had read or written only a delete could explain \(delete \(event \d+\)\), then \[A\], which reflects none of them/
+            : /monotonic reads \(lww\): process 2 read A again after its read \[\] \(event \d+\) had shown a delete in its place/,
+        );
+      }
+    }
+    // The same when what the empty read owes is the process's own write rather than a value it read.
+    for (const mode of ['vclock', 'lww'] as const) {
+      const own = new HistoryBuilder();
+      own.put(2, 'k', 'A', 0, 10);
+      own.del(3, 'k', 15, 10_000_000, { context: ['A'], type: 'info' });
+      own.get(2, 'k', [], 40, 50);
+      own.get(2, 'k', ['A'], 60, 70);
+      expect(checkSession(own.build(), { mode }).figures, mode).toMatchObject({ readYourWritesViolations: 0, monotonicReadsViolations: 1 });
+    }
+    // LWW: after the delete, a value stamped before the delete was even invoked is going back too.
+    const older = new HistoryBuilder();
+    older.put(1, 'k', 'A', 0, 10);
+    older.put(4, 'k', 'B', 12, 15);
+    older.get(2, 'k', ['A'], 20, 30);
+    const del = older.del(3, 'k', 35, 10_000_000, { context: ['A'], type: 'info' });
+    older.get(2, 'k', [], 40, 50);
+    const stale = older.get(2, 'k', ['B'], 60, 70);
+    const lww = checkSession(older.build(), { mode: 'lww' });
+    expect(lww.figures).toMatchObject({ readYourWritesViolations: 0, monotonicReadsViolations: 1 });
+    expect(lww.counterexamples[0]?.events).toEqual(expect.arrayContaining([del.invoke.index, stale.invoke.index]));
+    // Under vclock B and the delete are siblings (neither names the other): the delete hides beside B.
+    expect(checkSession(older.build(), { mode: 'vclock' }).verdict).toBe('ok');
+    // LWW: a delete concurrent with A that the empty read showed was stamped above A, so A cannot come back
+    // either (one timestamp order, as for A, B, A). Under vclock that blind delete does not supersede A: the
+    // empty read itself lost A, and is the one violation.
+    for (const mode of ['vclock', 'lww'] as const) {
+      const concurrent = new HistoryBuilder();
+      concurrent.put(1, 'k', 'A', 0, 10);
+      concurrent.del(3, 'k', 5, 15);
+      concurrent.get(2, 'k', ['A'], 20, 30);
+      const empty = concurrent.get(2, 'k', [], 40, 50);
+      const back = concurrent.get(2, 'k', ['A'], 60, 70);
+      const result = checkSession(concurrent.build(), { mode });
+      expect(result.figures.monotonicReadsViolations, mode).toBe(1);
+      expect(result.counterexamples[0]?.events, mode).toContain((mode === 'lww' ? back : empty).invoke.index);
+    }
+  });
+
+  it('a read of nothing proves no delete when the session owed nothing yet, and deletes beside concurrent writes are no violation', () => {
+    for (const mode of ['vclock', 'lww'] as const) {
+      // "Not found" before any write reached the session: the key may simply not have been written yet.
+      const early = new HistoryBuilder();
+      early.put(1, 'k', 'A', 0, 100);
+      early.del(3, 'k', 5, 200, { context: ['A'], type: 'info' });
+      early.get(2, 'k', [], 3, 8);
+      early.get(2, 'k', ['A'], 120, 130);
+      expect(checkSession(early.build(), { mode }).verdict, mode).toBe('ok');
+      // Deleted, then written again: the new value is newer than the delete (or, under vclock, its sibling).
+      const rewritten = new HistoryBuilder();
+      rewritten.put(1, 'k', 'A', 0, 10);
+      rewritten.get(2, 'k', ['A'], 20, 30);
+      rewritten.del(3, 'k', 32, 38, { context: ['A'] });
+      rewritten.get(2, 'k', [], 40, 50);
+      rewritten.get(2, 'k', [], 55, 58);
+      rewritten.put(4, 'k', 'B', 60, 65);
+      rewritten.get(2, 'k', ['B'], 70, 80);
+      rewritten.get(2, 'k', ['B'], 90, 100);
+      expect(checkSession(rewritten.build(), { mode }).verdict, mode).toBe('ok');
+    }
+    // vclock: a delete and a write both replacing A are siblings; a read may show the tombstone alone (not
+    // found), then the write (the tombstone hidden beside it).
+    const siblings = new HistoryBuilder();
+    siblings.put(1, 'k', 'A', 0, 10);
+    siblings.get(2, 'k', ['A'], 20, 30);
+    siblings.del(3, 'k', 32, 38, { context: ['A'] });
+    siblings.put(4, 'k', 'B', 33, 39, { context: ['A'] });
+    siblings.get(2, 'k', [], 40, 50);
+    siblings.get(2, 'k', ['B'], 60, 70);
+    siblings.get(2, 'k', ['B'], 80, 90);
+    expect(checkSession(siblings.build(), { mode: 'vclock' }).verdict).toBe('ok');
+  });
 });

@@ -76,6 +76,30 @@ describe('stale-reads checker', () => {
     expect(checkStaleReads(bad.build(), { mode: 'lww' }).verdict).toBe('fail');
   });
 
+  it('lww: a value whose write ended unknown (info) before the missed write started is stale, as if acknowledged', () => {
+    // X's coordinator stamped it before answering "unknown" at 10; W, invoked at 100, out-stamps it (found by
+    // the checker review). A delete answered unknown before W started is no excuse either.
+    const h = new HistoryBuilder();
+    h.put(1, 'k', 'X', 0, 10, { type: 'info' });
+    const w = h.put(2, 'k', 'W', 100, 110);
+    const stale = h.get(3, 'k', ['X'], 200, 210);
+    const result = checkStaleReads(h.build(), { mode: 'lww' });
+    expect(result.verdict).toBe('fail');
+    expect(result.figures).toMatchObject({ staleReads: 1, worstStalenessMicros: 90 });
+    expect(result.counterexamples[0]?.events).toEqual(indexesOf(w, stale));
+    const d = new HistoryBuilder();
+    d.del(1, 'k', 0, 10, { type: 'info' });
+    d.put(2, 'k', 'W', 100, 110);
+    d.get(3, 'k', [], 200, 210);
+    expect(checkStaleReads(d.build(), { mode: 'lww' }).figures.staleReads).toBe(1);
+    // Answered after W was invoked, or never answered: it may carry the later stamp.
+    const late = new HistoryBuilder();
+    late.put(1, 'k', 'X', 0, 150, { type: 'info' });
+    late.put(2, 'k', 'W', 100, 110);
+    late.get(3, 'k', ['X'], 200, 210);
+    expect(checkStaleReads(late.build(), { mode: 'lww' }).verdict).toBe('ok');
+  });
+
   it('a not-found read after an acknowledged write, with no delete, is stale; after a delete it is fresh', () => {
     const h = new HistoryBuilder();
     h.put(1, 'k', 'a', 0, 10);
