@@ -20,6 +20,10 @@ import { LinearizedSet } from './linearized-set';
  * operations, register state) prunes configurations already explored: from the same set and state the rest
  * of the search is identical.
  *
+ * Ties: operations of different processes that touch at one instant (one returns the µs the other is invoked)
+ * are concurrent, the lenient reading; one process's own operations are ordered even then (it runs one at a
+ * time), so its next operation comes after its previous `ok` one.
+ *
  * What goes in, per key:
  * - `ok` operations must be linearized, between their invoke and completion.
  * - `info` and never-completed writes may take effect at any point after their invoke, or never: they have
@@ -196,30 +200,6 @@ function dropUnobservedUncertainWrites(ops: readonly SearchOp[]): SearchOp[] {
 }
 
 function buildEntries(ops: readonly SearchOp[]): Entry {
-  // A return at the same instant as its own process's next call still comes first: one process runs one
-  // operation at a time, so those two are ordered, not concurrent (found by the checker review: a process's
-  // read invoked the µs its own write returned was let see the value that write replaced). Within one instant
-  // entries go by tier: calls 0, then such chains (a return, its process's next call, …) counting up, and every
-  // other return last (operations of different processes touching at an instant stay concurrent, the
-  // lenient reading).
-  const LAST = Number.MAX_SAFE_INTEGER;
-  const callTier = new Array<number>(ops.length).fill(0);
-  const returnTier = new Array<number>(ops.length).fill(LAST);
-  const previousOfProcess = new Map<number, number>();
-  ops
-    .map((_, index) => index)
-    .sort((a, b) => (ops[a] as SearchOp).source.invoke.time - (ops[b] as SearchOp).source.invoke.time || a - b)
-    .forEach((index) => {
-      const op = ops[index] as SearchOp;
-      const previous = previousOfProcess.get(op.source.process);
-      previousOfProcess.set(op.source.process, index);
-      if (previous === undefined || (ops[previous] as SearchOp).source.completion?.time !== op.source.invoke.time) return;
-      const previousOp = ops[previous] as SearchOp;
-      const zeroLength = previousOp.source.invoke.time === op.source.invoke.time;
-      returnTier[previous] = zeroLength ? (callTier[previous] as number) + 1 : 1;
-      callTier[index] = (returnTier[previous] as number) + 1;
-    });
-  const tier = (entry: Entry) => (entry.call ? (callTier[entry.op] as number) : (returnTier[entry.op] as number));
   const entries: Entry[] = [];
   ops.forEach((op, index) => {
     const call: Entry = { op: index, call: true, time: op.source.invoke.time, prev: null, next: null, match: null };
@@ -230,9 +210,14 @@ function buildEntries(ops: readonly SearchOp[]): Entry {
       entries.push(ret);
     }
   });
-  // Time order, then tier (above), then by operation for determinism. A total order, as the determinism
-  // rules require; an operation's call still precedes its return (a chain's tiers count up).
-  entries.sort((a, b) => a.time - b.time || tier(a) - tier(b) || a.op - b.op || (a.call ? -1 : 1));
+  // Time order; within one instant calls before returns, so operations touching at an instant are concurrent
+  // (the lenient reading: a return orders only calls strictly after it). One process's own operations touching
+  // at an instant are ordered all the same, by `follows` in the search, not here: a global order of entries
+  // that put a process's return before its own next call would put it before every other process's call at
+  // that instant too (found by the checker review: a read invoked the µs another process's write returned
+  // was refused the value that write replaced). Then by operation, for determinism: a total order, as the
+  // determinism rules require; a zero-length operation's call still precedes its return.
+  entries.sort((a, b) => a.time - b.time || (a.call ? 0 : 1) - (b.call ? 0 : 1) || a.op - b.op);
   const head: Entry = { op: -1, call: true, time: Number.NEGATIVE_INFINITY, prev: null, next: null, match: null };
   let last = head;
   for (const entry of entries) {
@@ -241,6 +226,27 @@ function buildEntries(ops: readonly SearchOp[]): Entry {
     last = entry;
   }
   return head;
+}
+
+/**
+ * For each operation, the operation of the same process it must be linearized after (-1 for none): the
+ * process's latest earlier `ok` operation on this key. One process runs one operation at a time, so that one
+ * completed before this one was invoked — at the same instant at the latest, which the entry order leaves
+ * concurrent (see buildEntries), hence this (found by the checker review: a process's read invoked the µs its
+ * own write returned was let see the value that write replaced). Earlier `ok` operations of the process follow
+ * by induction (that one was placed after them). Uncertain operations order nothing after them: they have no
+ * known completion and may take effect later, so a timed-out write does not hold back the process's next op.
+ * Operations are numbered in invoke order, and a process's invokes on a key come in its program order.
+ */
+function sameProcessPredecessors(ops: readonly SearchOp[]): Int32Array {
+  const follows = new Int32Array(ops.length).fill(-1);
+  const lastOkOfProcess = new Map<number, number>();
+  ops.forEach((op, index) => {
+    const process = op.source.process;
+    follows[index] = lastOkOfProcess.get(process) ?? -1;
+    if (op.required) lastOkOfProcess.set(process, index);
+  });
+  return follows;
 }
 
 function lift(entry: Entry): void {
@@ -267,6 +273,7 @@ function unlift(entry: Entry): void {
 function searchKey(key: string, ops: readonly SearchOp[], budget: number): KeySearch {
   const n = ops.length;
   const head = buildEntries(ops);
+  const follows = sameProcessPredecessors(ops);
   const placed = new LinearizedSet(n);
   const memo = new Map<string, Int32Array[]>();
   /** Records (placed set, state); false if that configuration was already explored. Hash hits are verified. */
@@ -297,7 +304,11 @@ function searchKey(key: string, ops: readonly SearchOp[], budget: number): KeySe
     if (entry === null) throw new Error(`linearizability(${key}): search walked past the last entry with ${required} required operations left`);
     if (entry.call) {
       const op = ops[entry.op] as SearchOp;
-      const next = stepRegister(state, op.model);
+      // Its process's previous operation is not placed yet: it cannot go now (that one goes first). Skipping
+      // it keeps the walk exact: the operations tried at this point are precisely those nothing unplaced must
+      // precede, and that depends on the placed set alone, so the memo stays sound.
+      const predecessor = follows[entry.op] as number;
+      const next: RegisterState | undefined = predecessor >= 0 && !placed.has(predecessor) ? undefined : stepRegister(state, op.model);
       if (next !== undefined) {
         placed.add(entry.op);
         if (remember(next)) {

@@ -142,4 +142,37 @@ describe('linearizability checker', () => {
     zeroLength.get(2, 'k', ['A'], 40, 45);
     expect(checkLinearizability(zeroLength.build()).verdict).toBe('ok');
   });
+
+  it("a process's own next call at the instant its op returned does not order other processes touching that instant", () => {
+    // Put B returns at 10; process 2's read invoked at 10 may still see A (it touches B's return: concurrent).
+    // Process 1 also starts its next op at 10; that orders its own read after B, not process 2's (review
+    // finding: same-instant ordering by global tiers put B's return before every call at 10, a false fail).
+    const shape = (ownRead: string) => {
+      const h = new HistoryBuilder();
+      h.put(0, 'k', 'A', 0, 1);
+      h.put(1, 'k', 'B', 5, 10);
+      h.get(1, 'k', [ownRead], 10, 11);
+      h.get(2, 'k', ['A'], 6, 10);
+      h.get(2, 'k', ['A'], 10, 12);
+      return checkLinearizability(h.build()).verdict;
+    };
+    expect(shape('B')).toBe('ok');
+    // Process 1's own read at 10 still comes after its put B: it cannot see A.
+    expect(shape('A')).toBe('fail');
+
+    // The order holds through an uncertain op in between: the read at 10 follows the last acknowledged op of
+    // its process (put B), even across a timed-out put C of that process that may take effect later or never.
+    const acrossInfo = (ownRead: string) => {
+      const h = new HistoryBuilder();
+      h.put(0, 'k', 'A', 0, 1);
+      h.put(1, 'k', 'B', 5, 10);
+      h.put(1, 'k', 'C', 10, 10, { type: 'info' });
+      h.get(1, 'k', [ownRead], 10, 12);
+      h.get(2, 'k', ['C'], 20, 30); // C did take effect (and is kept: something observed it)
+      return checkLinearizability(h.build()).verdict;
+    };
+    expect(acrossInfo('A')).toBe('fail');
+    expect(acrossInfo('B')).toBe('ok'); // C may land after the read: only its invoke is known
+    expect(acrossInfo('C')).toBe('ok');
+  });
 });
