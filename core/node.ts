@@ -160,6 +160,8 @@ export interface NodeCounters {
   readRepairs: number;
   substitutions: number;
   malformedMessages: number;
+  /** Forwarded writes that arrived a second time (a duplicated message) and were not coordinated again. */
+  duplicateRequestsIgnored: number;
   casConflicts: number;
   antiEntropyExchanges: number;
   antiEntropyKeysCompared: number;
@@ -171,10 +173,13 @@ export interface NodeCounters {
 export function zeroCounters(): NodeCounters {
   return {
     writesCoordinated: 0, writesForwarded: 0, readsCoordinated: 0, replicaWrites: 0, replicaReads: 0, hintsStored: 0,
-    hintsRefreshed: 0, hintsDelivered: 0, hintsExpired: 0, hintsRehomed: 0, standInCopiesReclaimed: 0, lostArcRecordsRemoved: 0, actorsRenewed: 0, readRepairs: 0, substitutions: 0, malformedMessages: 0, casConflicts: 0,
+    hintsRefreshed: 0, hintsDelivered: 0, hintsExpired: 0, hintsRehomed: 0, standInCopiesReclaimed: 0, lostArcRecordsRemoved: 0, actorsRenewed: 0, readRepairs: 0, substitutions: 0, malformedMessages: 0, duplicateRequestsIgnored: 0, casConflicts: 0,
     antiEntropyExchanges: 0, antiEntropyKeysCompared: 0, antiEntropyKeysSent: 0, antiEntropyKeysRepaired: 0,
   };
 }
+
+/** How many forwarded writes a node remembers to spot a duplicate (see coordinatesSeen): seconds' worth at any load here. */
+const COORDINATES_REMEMBERED = 8192;
 
 const EPOCH_FILE = 'node-epoch';
 const EPOCH_TEMP = 'node-epoch.tmp';
@@ -208,7 +213,20 @@ export class StorageNode {
    */
   private readonly hintsInFlight = new SlotMap<number>();
   private readonly pendingScans = new SlotMap<(from: NodeId, keys: Uint8Array[], truncated: boolean) => void>();
-  private nextRequestId = 1;
+  /**
+   * Request ids count up from a random start, drawn per incarnation: a restarted node's ids must not repeat
+   * the ones its last incarnation used just before, or a peer would take its new requests for duplicates
+   * (see coordinatesSeen).
+   */
+  private nextRequestId: number;
+  /**
+   * The last COORDINATES_REMEMBERED forwarded writes coordinated here, by sender and request id. A network that
+   * duplicates a message (the simulator's `duplicate` knob; a resend after a reconnect) made this node
+   * coordinate the same client write twice: two versions with two dots, a read listing the value twice, and a
+   * duplicated conditional write that could apply after its client was told it failed (found by the workload
+   * review). Bounded by count, not time: a node's clock can be stepped back.
+   */
+  private readonly coordinatesSeen = new Set<string>();
   /**
    * Owners this node may hold hints for, in the order first seen; undefined until the first delivery round
    * has read them off the engine (a restarted node learns its hints from disk). An owner leaves the list when
@@ -258,6 +276,7 @@ export class StorageNode {
       broken: config.brokenMembership ?? {},
     };
     validateQuorum(config, config.members.length);
+    this.nextRequestId = 1 + env.random.int(0xffff_fffe);
     const requestTimeoutMicros = config.requestTimeoutMicros ?? 500_000;
     this.config = {
       id: config.id,
@@ -1820,6 +1839,10 @@ export class StorageNode {
     this.suspicion.heardFrom(from);
     switch (message.type) {
       case 'coordinate': {
+        if (this.seenCoordinate(from, message.requestId)) {
+          this.counters.duplicateRequestsIgnored++; // the first copy answers
+          return;
+        }
         let context: Context = EMPTY_CONTEXT;
         try {
           if (message.context.length > 0) context = decodeContext(message.context);
@@ -1962,6 +1985,16 @@ export class StorageNode {
    * The next request id. The wire carries it as a u32 and 0 means "no reply wanted" (read repair), so ids run
    * 1 … 2^32 − 1 and wrap: at 20 K requests a second that is days, and a request never lives that long.
    */
+  /** Whether `from`'s forwarded write `requestId` already arrived (among the last ones); remembers it if not. */
+  private seenCoordinate(from: NodeId, requestId: number): boolean {
+    const id = `${from}/${requestId}`;
+    if (this.coordinatesSeen.has(id)) return true;
+    this.coordinatesSeen.add(id);
+    // Oldest first (a Set keeps insertion order).
+    if (this.coordinatesSeen.size > COORDINATES_REMEMBERED) this.coordinatesSeen.delete(this.coordinatesSeen.values().next().value!);
+    return false;
+  }
+
   private newRequestId(): number {
     const id = this.nextRequestId;
     this.nextRequestId = id >= 0xffff_ffff ? 1 : id + 1;
