@@ -40,7 +40,7 @@ export interface HistoryEvent {
    * model reads it; the other checkers treat a non-failed cas as also superseding `expected`.
    */
   expected?: string | null;
-  /** The node that coordinated the request. */
+  /** The node the client sent the request to (its entry node; a write it does not own it forwards to an owner, which coordinates it). */
   node?: string;
   /** Why it failed or is unknown. */
   error?: string;
