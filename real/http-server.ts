@@ -27,10 +27,12 @@ import { decodeKeyPath, encodeKeyPath, KeyPathError } from './key-path';
  *   back on PUT/DELETE to supersede what you read. Without it a PUT is blind and, in vclock mode, becomes a
  *   sibling of whatever it did not see; a DELETE without it is not blind (the node reads first, see above).
  * - `ETag` (GET) is the version's fingerprint, for `If-Match`.
- * - `ttl` is in **seconds** (fractions allowed: `ttl=0.5`), like Redis's EX and Cassandra's USING TTL; from 0.000001 s
- *   (1 µs) to 1576800000 s (50 years).
+ * - `ttl` is in **seconds** (fractions allowed: `ttl=0.5`, decimal digits only), like Redis's EX and Cassandra's
+ *   USING TTL; from 0.000001 s (1 µs) to 1576800000 s (50 years).
+ * - Each route takes only the query parameters in the table, each once; any other is a 400 naming it. A target in
+ *   absolute form (`http://host:port/v1/keys/k`, RFC 9112 §3.2.2) is routed by its path.
  * - Errors are JSON `{"error": "...", "code": "..."}`: 400 malformed, 401 missing/wrong bearer token (scheme
- *   `Bearer`, any case), 413 key > 256 B or value > 1 MiB, 412 conditional write/delete conflict, 500 `internal` (a bug:
+ *   `Bearer`, any case), 413 key > 256 B or value > 1 MiB (at once: see refuseBody), 412 conditional write/delete conflict, 500 `internal` (a bug:
  *   it costs that request only, and is logged with its stack), 503 quorum not met (says how many replicas answered),
  *   503 `overloaded` with `Retry-After: 1` when the node is already answering `maxInFlight` requests.
  *
@@ -67,7 +69,14 @@ export interface HttpApiOptions {
 const ARRIVED = Symbol('arrived');
 /** The connection a response belongs to (kept: `res.socket` is gone by the time 'close' fires). */
 const CONNECTION = Symbol('connection');
-type TimedResponse = http.ServerResponse & { [ARRIVED]?: number; [CONNECTION]?: PipelinedSocket };
+type TimedResponse = http.ServerResponse & {
+  [ARRIVED]?: number;
+  [CONNECTION]?: PipelinedSocket;
+  [REQUEST]?: http.IncomingMessage;
+  [FAILED]?: ClientErrorAnswer;
+  [KEEP_ALIVE]?: boolean;
+  [END_REFUSAL]?: () => void;
+};
 
 /**
  * A connection's requests run one at a time, in order. HTTP/1.1 lets a client pipeline requests, and node:http
@@ -76,12 +85,29 @@ type TimedResponse = http.ServerResponse & { [ARRIVED]?: number; [CONNECTION]?: 
  * allows parallel processing only of safe methods; the answers go back in order anyway, so running each
  * request when the one before it has answered costs a pipelining client nothing it could have seen.
  */
-type PipelinedSocket = net.Socket & { [BUSY]?: boolean; [WAITING]?: (() => void)[] };
+type PipelinedSocket = net.Socket & { [BUSY]?: boolean; [WAITING]?: (() => void)[]; [LATEST]?: TimedResponse; [DOOMED]?: string };
 const BUSY = Symbol('busy');
 const WAITING = Symbol('waiting');
-/** Set on a request that sent `Expect: 100-continue` (node:http's 'checkContinue'). */
+/** The response of the last request parsed on a connection (a parse error after it concerns the one after). */
+const LATEST = Symbol('latest');
+/**
+ * A connection whose parser failed while requests on it were still being answered: what to write once they
+ * are (an error answer, or '' for nothing), before it is closed.
+ */
+const DOOMED = Symbol('doomed');
+/** The request a response answers (node's `res.req`, kept here so stand-in objects in tests work too). */
+const REQUEST = Symbol('request');
+/** A queued request whose own body failed to parse (or arrive in time): answered with this in its turn. */
+const FAILED = Symbol('failed');
+/** Ends a 413 already written whose body is still being read and dropped (refuseBody). */
+const END_REFUSAL = Symbol('end refusal');
+/** Set on a request that sent `Expect: 100-continue` (node:http's 'checkContinue'); INVITED once it got its 100. */
 const EXPECTS_CONTINUE = Symbol('expects continue');
-type ContinuingRequest = http.IncomingMessage & { [EXPECTS_CONTINUE]?: boolean };
+const INVITED = Symbol('invited');
+/** A response's keep-alive as node decided it, put back when the body is invited (see inviteBody). */
+const KEEP_ALIVE = Symbol('keep-alive');
+type ContinuingRequest = http.IncomingMessage & { [EXPECTS_CONTINUE]?: boolean; [INVITED]?: boolean };
+interface ClientErrorAnswer { status: number; reason: string; code: string; message: string }
 
 export const CONTEXT_HEADER = 'x-dynalab-context';
 const JSON_TYPE = 'application/json; charset=utf-8';
@@ -132,6 +158,10 @@ export function createHttpApi(node: StorageNode, options: HttpApiOptions = {}): 
       // Nothing waits, or the client is gone: what it pipelined is never started (nothing could answer it).
       socket[WAITING] = undefined;
       socket[BUSY] = false;
+      socket[LATEST] = undefined; // consulted only while busy: not kept for an idle keep-alive connection
+      // The parser failed on what followed the requests just answered: its error answer goes out after theirs.
+      const doomed = socket[DOOMED];
+      if (doomed !== undefined && !socket.destroyed && socket.writable) socket.end(doomed);
       return;
     }
     // Started after this turn's other 'finish'/'close' listeners — admission frees the slot on 'close' — so it
@@ -151,6 +181,11 @@ export function createHttpApi(node: StorageNode, options: HttpApiOptions = {}): 
     res[ARRIVED] = performance.now();
     res.on('finish', countStatus);
     const socket = req.socket as PipelinedSocket;
+    // Parsed after a parse error or timeout on this connection (see 'clientError'): the connection closes once
+    // the requests before that error are answered, and this one is not started.
+    if (socket[DOOMED] !== undefined) return;
+    res[REQUEST] = req;
+    socket[LATEST] = res;
     if (socket[BUSY] === true) {
       (socket[WAITING] ??= []).push(() => run(req, res, socket));
       return;
@@ -162,7 +197,19 @@ export function createHttpApi(node: StorageNode, options: HttpApiOptions = {}): 
     res[CONNECTION] = socket;
     res.on('finish', released);
     res.on('close', released);
-    if (req[EXPECTS_CONTINUE] === true && !(admission.full && isKeyPath(pathOf(req.url ?? '/')))) res.writeContinue();
+    const failed = res[FAILED];
+    if (failed !== undefined) {
+      // Its body failed to parse (or to arrive in time) while it waited for its turn: that is its answer.
+      res.setHeader('Connection', 'close');
+      return sendError(res, failed.status, failed.code, failed.message);
+    }
+    if (req[EXPECTS_CONTINUE] === true && !req.complete) {
+      // The body is invited only where it is read (inviteBody), after the checks that can refuse it: its size
+      // included — a 2 MiB PUT got "100 Continue", then 408 after 30 s instead of 413 (a review). Until then an
+      // answer closes the connection, since the client may still send the body no one read.
+      res[KEEP_ALIVE] = res.shouldKeepAlive;
+      res.shouldKeepAlive = false;
+    }
     try {
       route(req, res);
     } catch (error) {
@@ -170,42 +217,68 @@ export function createHttpApi(node: StorageNode, options: HttpApiOptions = {}): 
     }
   }
   admission.watch(server);
-  // With a listener here node:http no longer answers `Expect: 100-continue` itself: invite the body only when
-  // there is room, so a refused PUT's client never sends it.
-  // The decision is taken when the request's turn on its connection comes (run()), not when it arrives: one
-  // queued behind a busy request and refused its 100 early would wait for a body its client never sends.
+  // With a listener here node:http no longer answers `Expect: 100-continue` itself: the body is invited only
+  // where it is read (inviteBody), once the request is admitted and its size and parameters pass, so a refused
+  // PUT's client never sends it. That happens in the request's turn on its connection (run()), not when it
+  // arrives: one queued behind a busy request and refused its 100 early would wait for a body never sent.
   server.on('checkContinue', (req: ContinuingRequest, res: http.ServerResponse) => {
     req[EXPECTS_CONTINUE] = true;
     server.emit('request', req, res);
   });
   // A client that sends garbage gets a 400 and its connection closed — headers past node:http's limit (16 KiB)
   // a 431, as RFC 6585 names it — and the node is unaffected.
-  server.on('clientError', (error: NodeJS.ErrnoException, socket) => {
-    const tooLarge = error.code === 'HPE_HEADER_OVERFLOW';
-    const timedOut = error.code === 'ERR_HTTP_REQUEST_TIMEOUT';
-    // Every error answer is JSON, as the API's others are (these were bare 400s with no body).
-    const body = tooLarge
-      ? '{"error":"request headers are larger than 16 KiB","code":"headers-too-large"}\n'
-      : timedOut
-        ? `${JSON.stringify({ error: `the request did not arrive in full within ${requestTimeoutMs / 1000} s (headers within ${Math.round(requestTimeoutMs / 3000)} s)`, code: 'request-timeout' })}\n`
-        : `${JSON.stringify({ error: `malformed HTTP request (${error.code ?? error.message})`, code: 'bad-request' })}\n`;
-    const status = tooLarge ? '431 Request Header Fields Too Large' : timedOut ? '408 Request Timeout' : '400 Bad Request';
-    const head = `HTTP/1.1 ${status}\r\nConnection: close\r\n${body ? `Content-Type: ${JSON_TYPE}\r\nContent-Length: ${Buffer.byteLength(body)}\r\n` : ''}\r\n`;
-    if (socket.writable) socket.end(head + body);
+  server.on('clientError', (error: NodeJS.ErrnoException, socket: PipelinedSocket) => {
+    // The parser, once failed, fails again on whatever else arrives: the first error is the one answered.
+    if (socket[DOOMED] !== undefined) return;
+    const answer = clientErrorAnswer(error);
+    const latest = socket[LATEST];
+    if (socket[BUSY] === true && latest !== undefined) {
+      // Requests before the error are still being answered (pipelined). Answering the error in their place
+      // reported an applied PUT as a 400 or 431 (a review): they are answered first, each with its own answer.
+      const req = latest[REQUEST];
+      if (req !== undefined && !req.complete) {
+        // The error is in the last request itself (a malformed chunk, a body stopped past the deadline): it is
+        // that request's answer, then the connection closes.
+        socket[DOOMED] = '';
+        if (latest[CONNECTION] === undefined) latest[FAILED] = answer; // queued: answered in its turn (run)
+        else if (!latest.headersSent) {
+          latest.setHeader('Connection', 'close');
+          sendError(latest, answer.status, answer.code, answer.message);
+        } else latest[END_REFUSAL]?.(); // a 413 written while its body was being dropped: no more of it is read
+        return;
+      }
+      // The error is in what follows them (garbage, oversized headers): its answer goes out after theirs,
+      // and the connection closes (released()).
+      socket[DOOMED] = rawAnswer(answer);
+      return;
+    }
+    if (socket.writable) socket.end(rawAnswer(answer));
     else socket.destroy();
   });
+
+  function clientErrorAnswer(error: NodeJS.ErrnoException): ClientErrorAnswer {
+    // Every error answer is JSON, as the API's others are (these were bare 400s with no body).
+    if (error.code === 'HPE_HEADER_OVERFLOW') return { status: 431, reason: 'Request Header Fields Too Large', code: 'headers-too-large', message: 'request headers are larger than 16 KiB' };
+    if (error.code === 'ERR_HTTP_REQUEST_TIMEOUT') {
+      const message = `the request did not arrive in full within ${requestTimeoutMs / 1000} s (headers within ${Math.round(requestTimeoutMs / 3000)} s)`;
+      return { status: 408, reason: 'Request Timeout', code: 'request-timeout', message };
+    }
+    return { status: 400, reason: 'Bad Request', code: 'bad-request', message: `malformed HTTP request (${error.code ?? error.message})` };
+  }
 
   function route(req: http.IncomingMessage, res: TimedResponse): void {
     if (tokenDigest !== undefined && !authorized(req.headers.authorization, tokenDigest)) {
       res.setHeader('WWW-Authenticate', 'Bearer realm="dynalab"');
       return sendError(res, 401, 'unauthorized', 'missing or wrong bearer token (send "Authorization: Bearer <token>")');
     }
-    const url = req.url ?? '/';
+    const url = originForm(req.url ?? '/');
     const question = url.indexOf('?');
     const pathname = pathOf(url);
     const query = new URLSearchParams(question < 0 ? '' : url.slice(question + 1));
     if (pathname === '/v1/status') {
       if (req.method !== 'GET') return methodNotAllowed(res, 'GET');
+      const unknown = unknownParameter(query, 'GET /v1/status', STATUS_PARAMETERS);
+      if (unknown !== undefined) return sendError(res, 400, 'bad-request', unknown);
       res[ARRIVED] = undefined; // status reads are not part of the latency they report
       sendJson(res, 200, {
         id: node.id,
@@ -238,6 +311,8 @@ export function createHttpApi(node: StorageNode, options: HttpApiOptions = {}): 
     }
     if (pathname === '/v1/keys') {
       if (req.method !== 'GET') return methodNotAllowed(res, 'GET');
+      const unknown = unknownParameter(query, 'GET /v1/keys', LIST_PARAMETERS);
+      if (unknown !== undefined) return sendError(res, 400, 'bad-request', unknown);
       return listKeys(question < 0 ? '' : url.slice(question + 1), query, res);
     }
     if (pathname.startsWith('/v1/keys/')) {
@@ -250,16 +325,19 @@ export function createHttpApi(node: StorageNode, options: HttpApiOptions = {}): 
       }
       if (key.length === 0) return sendError(res, 400, 'bad-request', 'empty key: use /v1/keys/{key}');
       if (key.length > MAX_KEY_BYTES) return sendError(res, 413, 'key-too-large', `key is ${key.length} bytes; the limit is ${MAX_KEY_BYTES} bytes`);
-      switch (req.method) {
-        case 'GET':
-        case 'HEAD':
-          return getKey(key, query, res, req.method === 'HEAD');
+      const method = req.method ?? '';
+      const allowed = KEY_PARAMETERS.get(method);
+      if (allowed === undefined) return methodNotAllowed(res, 'GET, HEAD, PUT, DELETE');
+      // A misspelled parameter (W=3, R=3) was ignored, and the request ran at the default quorum (a review).
+      const unknown = unknownParameter(query, `${method} /v1/keys/{key}`, allowed);
+      if (unknown !== undefined) return drainThen(req, res, () => sendError(res, 400, 'bad-request', unknown));
+      switch (method) {
         case 'PUT':
           return putKey(key, query, req, res);
         case 'DELETE':
           return deleteKey(key, query, req, res);
         default:
-          return methodNotAllowed(res, 'GET, HEAD, PUT, DELETE');
+          return getKey(key, query, res, method === 'HEAD');
       }
     }
     sendError(res, 404, 'not-found', `no such endpoint: ${req.method} ${pathname} (see /v1/keys/{key}, /v1/keys?prefix=, /v1/status)`);
@@ -318,8 +396,11 @@ export function createHttpApi(node: StorageNode, options: HttpApiOptions = {}): 
     if (options instanceof Error) return drainThen(req, res, () => sendError(res, 400, 'bad-request', options.message));
     const condition = conditionOf(req, true);
     if (condition instanceof Error) return drainThen(req, res, () => sendError(res, 400, 'bad-request', condition.message));
+    // Before the body is invited or read: a declared size over the limit is refused at once (it was read to its
+    // end first, or invited with a 100 and then timed out on a slow link — a review).
     const declared = Number(req.headers['content-length'] ?? 0);
-    if (declared > MAX_VALUE_BYTES) return refuseBody(req, res, declared);
+    if (declared > MAX_VALUE_BYTES) return refuseBody(req, res, declared, 0);
+    inviteBody(req, res);
     const chunks: Buffer[] = [];
     let size = 0;
     let refused = false;
@@ -328,7 +409,8 @@ export function createHttpApi(node: StorageNode, options: HttpApiOptions = {}): 
       size += chunk.length;
       if (size > MAX_VALUE_BYTES) {
         refused = true;
-        refuseBody(req, res, size);
+        chunks.length = 0;
+        refuseBody(req, res, size, size);
         return;
       }
       chunks.push(chunk);
@@ -388,9 +470,11 @@ export function createHttpApi(node: StorageNode, options: HttpApiOptions = {}): 
     if (limit !== undefined && (limit < 1 || limit > 100_000)) return sendError(res, 400, 'bad-request', `limit=${limit} must be between 1 and 100000`);
     // The prefix is decoded from the raw query to bytes like a key path, not by URLSearchParams, which decodes
     // to UTF-8 text (%FF becomes U+FFFD, matching no stored byte FF) and lets a malformed escape through.
+    const prefixes = rawQueryParams(rawQuery, 'prefix');
+    if (prefixes.length > 1) return sendError(res, 400, 'bad-request', `prefix is given ${prefixes.length} times (${prefixes.map((p) => `prefix=${p}`).join(', ')}); give it once`);
     let prefixBytes: Uint8Array;
     try {
-      prefixBytes = decodeKeyPath(rawQueryParam(rawQuery, 'prefix') ?? '', 'prefix');
+      prefixBytes = decodeKeyPath(prefixes[0] ?? '', 'prefix');
     } catch (error) {
       if (error instanceof KeyPathError) return sendError(res, 400, 'bad-request', error.message);
       throw error;
@@ -511,8 +595,10 @@ function writeOptions(query: URLSearchParams, req: http.IncomingMessage, allowTt
   const ttl = ttls[0] ?? null;
   if (ttl !== null) {
     if (!allowTtl) return new Error('ttl applies to PUT only');
+    // Decimal digits only: Number() also took hex (0x10), exponents (1e3) and spaces around the digits (a review).
+    if (!/^\d+(\.\d+)?$/.test(ttl)) return new Error(`ttl=${JSON.stringify(ttl)} must be a positive number of seconds, digits only (fractions allowed: ttl=0.5)`);
     const seconds = Number(ttl);
-    if (ttl.trim() === '' || !Number.isFinite(seconds) || seconds <= 0) return new Error(`ttl=${ttl} must be a positive number of seconds (fractions allowed)`);
+    if (!Number.isFinite(seconds) || seconds <= 0) return new Error(`ttl=${ttl} must be a positive number of seconds (fractions allowed)`);
     if (seconds > MAX_TTL_SECONDS) return new Error(`ttl=${ttl} is too long: the limit is ${MAX_TTL_SECONDS} s (50 years)`);
     const micros = Math.round(seconds * 1e6);
     if (micros < 1) return new Error(`ttl=${ttl} rounds to 0 µs: ttl must be at least 0.000001 s`);
@@ -538,13 +624,44 @@ function intParam(query: URLSearchParams, name: string): number | undefined | Er
   return Number(raw);
 }
 
-/** The raw (still percent-encoded) value of the first `name=` parameter of a query string, or null. */
-function rawQueryParam(query: string, name: string): string | null {
+/**
+ * The raw (still percent-encoded) values of every `name=` parameter of a query string. A name is compared as
+ * URLSearchParams decodes it, so the allow-list (unknownParameter) and this see the same parameters.
+ */
+function rawQueryParams(query: string, name: string): string[] {
+  const values: string[] = [];
   for (const part of query.split('&')) {
+    if (part === '') continue;
     const eq = part.indexOf('=');
-    if ((eq < 0 ? part : part.slice(0, eq)) === name) return eq < 0 ? '' : part.slice(eq + 1);
+    const rawName = eq < 0 ? part : part.slice(0, eq);
+    const decoded = /[%+]/.test(rawName) ? (new URLSearchParams(`${rawName}=`).keys().next().value ?? rawName) : rawName;
+    if (decoded === name) values.push(eq < 0 ? '' : part.slice(eq + 1));
   }
-  return null;
+  return values;
+}
+
+/** The query parameters each route takes (names are case-sensitive); any other is a 400. */
+const KEY_PARAMETERS = new Map<string, readonly string[]>([['GET', ['r']], ['HEAD', ['r']], ['PUT', ['w', 'ttl']], ['DELETE', ['w']]]);
+const LIST_PARAMETERS = ['prefix', 'limit'] as const;
+const STATUS_PARAMETERS = ['reset'] as const;
+
+/** The error for the first query parameter `route` does not take, or undefined when it takes them all. */
+function unknownParameter(query: URLSearchParams, route: string, allowed: readonly string[]): string | undefined {
+  for (const name of query.keys()) {
+    if (!allowed.includes(name)) return `unknown query parameter ${JSON.stringify(name)}: ${route} takes ${allowed.join(', ')}`;
+  }
+  return undefined;
+}
+
+/**
+ * A request target in absolute form (`http://host:port/v1/keys/k`), which RFC 9112 §3.2.2 says a server must
+ * accept, as its origin form (`/v1/keys/k`); any other target as it is. It was a 404 'no such endpoint'.
+ */
+function originForm(target: string): string {
+  const authority = /^https?:\/\/[^/?#]*/i.exec(target);
+  if (authority === null) return target;
+  const rest = target.slice(authority[0].length);
+  return rest.startsWith('/') ? rest : `/${rest}`;
 }
 
 function unquote(etag: string): string {
@@ -569,37 +686,63 @@ function authorized(header: string | undefined, expected: Buffer): boolean {
 }
 
 /**
- * Refuses an oversized body. The rest of the body is read and discarded first (up to 16 MiB), so the client
- * gets its 413 rather than a reset connection from a socket closed with unread data; beyond that the
- * connection is cut.
+ * Refuses an oversized body (`size` bytes declared or seen, `read` of them read so far): the whole 413 goes
+ * out at once, with `Connection: close`. It used to wait for the end of the body (read and discarded up to
+ * 16 MiB), so a slow client waited for its whole upload — past the request deadline, a 408 instead of the 413
+ * (a review) — and one that sent `Expect: 100-continue` was first invited to send a body that could only be
+ * refused.
+ *
+ * A body that was not invited is not read: the connection closes after the answer. One that is coming anyway
+ * (no `Expect`, or a chunked body invited before its size showed) is still read and dropped up to its end or
+ * DISCARD_LIMIT before the connection closes: closed with unread data, the socket resets, and a client still
+ * sending may lose the answer it has not read yet — fetch() got EPIPE instead of the 413 for 19 of 30 10 MiB
+ * PUTs when the connection closed right after the answer.
  */
-function refuseBody(req: http.IncomingMessage, res: http.ServerResponse, size: number): void {
+function refuseBody(req: ContinuingRequest, res: TimedResponse, size: number, read: number): void {
   const message = `value is more than ${MAX_VALUE_BYTES} bytes (${size} seen); the limit is ${MAX_VALUE_BYTES} bytes (1 MiB)`;
-  let discarded = size;
-  let answered = false;
-  // Past DISCARD_LIMIT the rest is not read to its end: the 413 goes out at once with Connection: close, and
-  // node closes the connection once it is written (a 20 MB chunked PUT used to be cut off with no answer at
-  // all — a review). A client still sending may yet see a reset before it reads the answer on a slow link:
-  // node gives no way to linger here (its own close follows the answer), so that is left as it is.
-  const answerAndClose = (): void => {
-    answered = true;
-    res.setHeader('Connection', 'close');
-    sendError(res, 413, 'value-too-large', message);
+  res.setHeader('Connection', 'close');
+  if ((req[EXPECTS_CONTINUE] === true && req[INVITED] !== true) || req.complete || read > DISCARD_LIMIT) {
+    return sendError(res, 413, 'value-too-large', message);
+  }
+  // The answer in full now; its end (after which node closes the connection) once the body is read.
+  const text = Buffer.from(`${JSON.stringify({ error: message, code: 'value-too-large' })}\n`);
+  res.writeHead(413, { 'Content-Type': JSON_TYPE, 'Content-Length': text.length });
+  res.write(text);
+  let discarded = read;
+  const finish = (): void => {
+    res[END_REFUSAL] = undefined;
+    if (!res.writableEnded) res.end();
   };
+  res[END_REFUSAL] = finish; // the request deadline ends it too ('clientError')
   req.removeAllListeners('data');
   req.on('data', (chunk: Buffer) => {
     discarded += chunk.length;
-    if (discarded > DISCARD_LIMIT && !answered) answerAndClose();
+    if (discarded > DISCARD_LIMIT) finish();
   });
-  req.on('end', () => {
-    if (!answered) sendError(res, 413, 'value-too-large', message);
-  });
-  if (size > DISCARD_LIMIT) answerAndClose();
+  req.on('end', finish);
   req.resume();
 }
 
-
+/** Past this much of a refused body the connection closes without reading the rest. */
 const DISCARD_LIMIT = 16 * 1024 * 1024;
+
+/**
+ * The request's body is about to be read: a client waiting on `Expect: 100-continue` gets its 100 now, and the
+ * connection may stay open after the answer again (run() closes it after an answer given before the body).
+ */
+function inviteBody(req: ContinuingRequest, res: TimedResponse): void {
+  if (req[EXPECTS_CONTINUE] !== true || req[INVITED] === true) return;
+  req[INVITED] = true;
+  const keepAlive = res[KEEP_ALIVE];
+  if (keepAlive !== undefined) res.shouldKeepAlive = keepAlive;
+  if (!req.complete && !res.headersSent) res.writeContinue();
+}
+
+/** A raw error answer for a connection whose parser failed (no response object to answer with). */
+function rawAnswer(answer: ClientErrorAnswer): string {
+  const body = `${JSON.stringify({ error: answer.message, code: answer.code })}\n`;
+  return `HTTP/1.1 ${answer.status} ${answer.reason}\r\nConnection: close\r\nContent-Type: ${JSON_TYPE}\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`;
+}
 
 /** The requests admission control counts: key reads, writes and prefix listings (not status). */
 function isKeyPath(pathname: string): boolean {
@@ -618,8 +761,10 @@ function pathOf(url: string): string {
  */
 function drainThen(req: http.IncomingMessage, res: http.ServerResponse, then: () => void): void {
   if (req.complete) return then();
+  inviteBody(req, res);
   req.resume();
   req.on('end', () => {
+    if (res.headersSent) return; // answered meanwhile (a 408 for a body that stopped: see 'clientError')
     try {
       then();
     } catch (error) {

@@ -158,18 +158,21 @@ function client(argv: { endpoint: string; token?: string | undefined }): Dynalab
   return new DynalabClient(argv.endpoint, argv.token ? { token: argv.token } : {});
 }
 
-/** A yargs coerce for a flag that takes a whole number ≥ 1, naming the flag and what was typed when it is not. */
 /** A coerce gets an array when the flag is repeated: refuse it by name (it crashed on `raw.trim`). */
 function once(flag: string, raw: unknown): string {
   if (Array.isArray(raw)) throw new Error(`${flag} is given ${raw.length} times (${raw.join(', ')}); give it once`);
   return String(raw);
 }
 
+/**
+ * A yargs coerce for a flag that takes a whole number ≥ 1, naming the flag and what was typed when it is not.
+ * Decimal digits only, as the node takes them (Number() also took 0x10, 1e3 and " 10 " — a review).
+ */
 function wholeNumber(flag: string): (typed: string) => number {
   return (typed) => {
     const raw = once(flag, typed);
     const value = Number(raw);
-    if (raw.trim() === '' || !Number.isInteger(value) || value < 1) throw new Error(`${flag} ${raw}: expected a whole number ≥ 1`);
+    if (!/^\d+$/.test(raw) || value < 1) throw new Error(`${flag} ${raw}: expected a whole number ≥ 1, digits only`);
     return value;
   };
 }
@@ -178,7 +181,7 @@ function positiveNumber(flag: string): (typed: string) => number {
   return (typed) => {
     const raw = once(flag, typed);
     const value = Number(raw);
-    if (raw.trim() === '' || !Number.isFinite(value) || value <= 0) throw new Error(`${flag} ${raw}: expected a positive number`);
+    if (!/^\d+(\.\d+)?$/.test(raw) || !Number.isFinite(value) || value <= 0) throw new Error(`${flag} ${raw}: expected a positive number, digits only (fractions allowed: 0.5)`);
     return value;
   };
 }

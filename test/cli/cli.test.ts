@@ -117,6 +117,22 @@ describe('dynalab CLI', () => {
     expect(twice.stderr).toMatch(/give the value once: as an argument or with --file value\.bin, not both/);
   });
 
+  it('kv takes --ttl, --r, --w and --limit in decimal digits only (0x10 was a 16 s ttl), naming what was typed', () => {
+    for (const [flag, typed, expected] of [
+      ['--ttl', '0x10', /--ttl 0x10: expected a positive number, digits only \(fractions allowed: 0\.5\)/],
+      ['--ttl', '1e3', /--ttl 1e3: expected a positive number, digits only/],
+      ['--ttl', ' 10 ', /--ttl  10 : expected a positive number, digits only/],
+      ['--w', '0x2', /--w 0x2: expected a whole number ≥ 1, digits only/],
+      ['--w', '2e0', /--w 2e0: expected a whole number ≥ 1, digits only/],
+    ] as const) {
+      const run = dynalab('kv', 'put', 'k', 'v', flag, typed, '--endpoint', '127.0.0.1:9');
+      expect(run.code, `${flag} ${typed}`).not.toBe(0);
+      expect(run.stderr).toMatch(expected);
+    }
+    expect(dynalab('kv', 'get', 'k', '--r', ' 2', '--endpoint', '127.0.0.1:9').stderr).toMatch(/--r  2: expected a whole number ≥ 1, digits only/);
+    expect(dynalab('kv', 'list', '--limit', '0x10', '--endpoint', '127.0.0.1:9').stderr).toMatch(/--limit 0x10: expected a whole number ≥ 1, digits only/);
+  });
+
   it('problems that used to surface mid-run are refused when the file loads: exit 2, file:line:col, nothing run', () => {
     writeFileSync(join(work, 'late.yaml'), tiny('{ stale-reads: { maxStaleRate: 7 } }').replace('quiescence: 2s', 'quiescence: 6s').replace('isolate: n1', 'isolate: n99'));
     const late = dynalab('sim', 'run', 'late.yaml');

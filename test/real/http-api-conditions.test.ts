@@ -19,7 +19,7 @@ const failure = (promise: Promise<unknown>) => promise.then(() => expect.fail('e
 
 describe('ttl bounds', () => {
   it('a ttl over 50 years is a 400 naming the limit, and the node keeps serving', async () => {
-    const tooLong = await raw(port(0), 'PUT', '/v1/keys/ttl:huge?ttl=1e12', {}, Buffer.from('v'));
+    const tooLong = await raw(port(0), 'PUT', '/v1/keys/ttl:huge?ttl=1000000000000', {}, Buffer.from('v'));
     expect(tooLong.status).toBe(400);
     expect(tooLong.json().code).toBe('bad-request');
     expect(tooLong.json().error).toMatch(/the limit is 1576800000 s \(50 years\)/);
@@ -47,6 +47,18 @@ describe('ttl bounds', () => {
     } finally {
       await new Promise((resolve) => server.close(resolve));
     }
+  });
+
+  it('takes decimal digits only: hex, exponents, signs and spaces are a 400 naming ttl and what was sent', async () => {
+    // Found by a review: ttl=0x10 was a 16 s ttl, and ttl=%20%2010%20 a 10 s one (Number() takes both).
+    for (const [sent, shown] of [['0x10', '0x10'], ['%20%2010%20', '  10 '], ['1e3', '1e3'], ['%2B5', '+5'], ['.5', '.5'], ['5.', '5.'], ['Infinity', 'Infinity']]) {
+      const answer = await raw(port(0), 'PUT', `/v1/keys/ttl:loose?ttl=${sent}`, {}, Buffer.from('v'));
+      expect(answer.status, `ttl=${sent}`).toBe(400);
+      expect(answer.json().error).toBe(`ttl=${JSON.stringify(shown)} must be a positive number of seconds, digits only (fractions allowed: ttl=0.5)`);
+    }
+    expect((await clients()[0].get('ttl:loose', { r: 3 })).found).toBe(false);
+    expect((await raw(port(0), 'PUT', '/v1/keys/ttl:plain?ttl=16', {}, Buffer.from('v'))).status).toBe(204);
+    expect((await raw(port(0), 'PUT', '/v1/keys/ttl:plain?ttl=010.250', {}, Buffer.from('v'))).status).toBe(204);
   });
 
   it('a ttl that rounds to 0 µs is a 400, not a write without expiry', async () => {
@@ -288,6 +300,59 @@ describe('a repeated quorum or ttl parameter', () => {
     expect(twice.json().error).toBe('w is given 2 times (w=1, w=3); give it once');
     expect((await raw(port(0), 'GET', '/v1/keys/twice?r=1&r=2')).status).toBe(400);
     expect((await raw(port(0), 'PUT', '/v1/keys/twice?ttl=5&ttl=10', {}, Buffer.from('v'))).status).toBe(400);
+  });
+});
+
+describe('query parameters a route does not take', () => {
+  it('are a 400 naming the parameter and the ones the route takes, and nothing is written', async () => {
+    // Found by a review: ?W=3 and ?R=3 were ignored, so a request asking for all three replicas ran at the
+    // default quorum of two — with a node down, a 204 the client read as W=3.
+    const put = await raw(port(0), 'PUT', '/v1/keys/param:w?W=3', {}, Buffer.from('v'));
+    expect(put.status).toBe(400);
+    expect(put.json().error).toBe('unknown query parameter "W": PUT /v1/keys/{key} takes w, ttl');
+    expect((await clients()[1].get('param:w', { r: 3 })).found).toBe(false);
+    const get = await raw(port(0), 'GET', '/v1/keys/param:w?R=3');
+    expect(get.json().error).toBe('unknown query parameter "R": GET /v1/keys/{key} takes r');
+    expect((await raw(port(0), 'HEAD', '/v1/keys/param:w?ttl=5')).status).toBe(400);
+    const del = await raw(port(0), 'DELETE', '/v1/keys/param:w?w=2&ttl=5');
+    expect(del.json().error).toBe('unknown query parameter "ttl": DELETE /v1/keys/{key} takes w');
+    const list = await raw(port(0), 'GET', '/v1/keys?prefx=param');
+    expect(list.status).toBe(400);
+    expect(list.json().error).toBe('unknown query parameter "prefx": GET /v1/keys takes prefix, limit');
+    const status = await raw(port(0), 'GET', '/v1/status?rest=1');
+    expect(status.status).toBe(400);
+    expect(status.json().error).toBe('unknown query parameter "rest": GET /v1/status takes reset');
+    // The ones each route takes still pass.
+    expect((await raw(port(0), 'PUT', '/v1/keys/param:w?w=3&ttl=60', {}, Buffer.from('v'))).status).toBe(204);
+    expect((await raw(port(0), 'GET', '/v1/keys/param:w?r=3')).status).toBe(200);
+    expect((await raw(port(0), 'GET', '/v1/keys?prefix=param:&limit=5')).status).toBe(200);
+    expect((await raw(port(0), 'DELETE', '/v1/keys/param:w?w=3')).status).toBe(204);
+  });
+
+  it('a repeated prefix is a 400 naming both, like r, w and ttl (the first one was used silently)', async () => {
+    await clients()[0].put('dup:a1', 'v');
+    const twice = await raw(port(0), 'GET', '/v1/keys?prefix=dup:a&prefix=dup:b');
+    expect(twice.status).toBe(400);
+    expect(twice.json().error).toBe('prefix is given 2 times (prefix=dup:a, prefix=dup:b); give it once');
+    // A name spelled with a percent-escape is the same parameter.
+    expect((await raw(port(0), 'GET', '/v1/keys?prefix=dup:a&%70refix=dup:b')).status).toBe(400);
+  });
+});
+
+describe('a request target in absolute form (RFC 9112 §3.2.2)', () => {
+  it('is routed by its path and query, as the origin form is (it was a 404)', async () => {
+    await clients()[0].put('abs:key', 'absolute');
+    const nodePort = port(1);
+    const got = await raw(nodePort, 'GET', `http://127.0.0.1:${nodePort}/v1/keys/abs:key?r=3`);
+    expect(got.status).toBe(200);
+    expect(got.body.toString()).toBe('absolute');
+    const put = await raw(nodePort, 'PUT', `HTTP://localhost:${nodePort}/v1/keys/abs:put?w=3`, {}, Buffer.from('via absolute form'));
+    expect(put.status).toBe(204);
+    expect((await clients()[2].get('abs:put', { r: 3 })).values.map(text)).toEqual(['via absolute form']);
+    expect((await raw(nodePort, 'GET', `http://127.0.0.1:${nodePort}/v1/status`)).status).toBe(200);
+    const listed = await raw(nodePort, 'GET', `http://127.0.0.1:${nodePort}/v1/keys?prefix=abs:`);
+    expect(JSON.parse(listed.body.toString('utf8')).keys).toEqual(['abs:key', 'abs:put']);
+    expect((await raw(nodePort, 'GET', `http://127.0.0.1:${nodePort}`)).status).toBe(404);
   });
 });
 

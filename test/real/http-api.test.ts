@@ -11,6 +11,38 @@ const raw = rawRequest;
 
 const port = (i: number) => httpPort(cluster(), i);
 
+/** The status codes of every answer in a raw HTTP/1.1 byte stream, in order. */
+const statuses = (answer: string) => [...answer.matchAll(/HTTP\/1\.1 (\d{3})/g)].map((m) => m[1]);
+
+/**
+ * Writes `data` on a fresh connection and collects what comes back until the node closes the connection, or
+ * for `ms` at most (then `closed` is false), or — with `firstAnswer` — until a complete JSON answer is in:
+ * the answer, and how long its first byte took.
+ */
+async function exchange(nodePort: number, data: string | Buffer, ms = 5000, firstAnswer = false): Promise<{ answer: string; closed: boolean; firstByteMs: number }> {
+  const socket = net.connect(nodePort, '127.0.0.1');
+  await new Promise((resolve) => socket.once('connect', resolve));
+  const started = performance.now();
+  let answer = '';
+  let firstByteMs = Number.POSITIVE_INFINITY;
+  socket.on('data', (chunk: Buffer) => {
+    if (answer === '') firstByteMs = performance.now() - started;
+    answer += chunk.toString('latin1');
+  });
+  socket.on('error', () => {}); // a reset after the answer: what was read is what counts
+  socket.write(data);
+  const closed = await new Promise<boolean>((resolve) => {
+    const timer = setTimeout(() => resolve(false), ms);
+    if (firstAnswer) socket.on('data', () => answer.endsWith('}\n') && resolve(false));
+    socket.once('close', () => {
+      clearTimeout(timer);
+      resolve(true);
+    });
+  });
+  socket.destroy();
+  return { answer, closed, firstByteMs };
+}
+
 describe('HTTP API on a 3-node real cluster', () => {
   it('GET /v1/status reports server-side request latency and event-loop delay; ?reset=1 starts a new window', async () => {
     const client = cluster().clients[0]!;
@@ -128,6 +160,33 @@ describe('HTTP API on a 3-node real cluster', () => {
     expect((await raw(port(0), 'GET', '/v2/nothing')).status).toBe(404);
   });
 
+  it('an oversized body is refused at once: 413 before it is invited or read, not 100 Continue and a 408 after 30 s', async () => {
+    // Found by a review: `curl --limit-rate 40k --data-binary @2MiB` got "100 Continue", then 408 after 31 s —
+    // the node invited the body before looking at its size, and read a refused body to its end before answering.
+    const head = (extra: string) => `PUT /v1/keys/too-big HTTP/1.1\r\nHost: x\r\n${extra}\r\n`;
+    // Expect: 100-continue with a declared size over 1 MiB: the 413 is the first (and only) answer, the body is
+    // never invited and the connection closes.
+    const expecting = await exchange(port(0), head('Content-Length: 2097152\r\nExpect: 100-continue\r\n'));
+    expect(statuses(expecting.answer), expecting.answer).toEqual(['413']);
+    expect(expecting.answer).toContain('"code":"value-too-large"');
+    expect(expecting.answer).toMatch(/\r\nConnection: close\r\n/i);
+    expect(expecting.closed).toBe(true);
+    // No Expect, a declared 2 MiB of which 100 KB arrive and then nothing: the 413 does not wait for the rest.
+    const stalled = await exchange(port(0), head('Content-Length: 2097152\r\n') + 'v'.repeat(100_000), 3000, true);
+    expect(statuses(stalled.answer), 'answered before the body ends').toEqual(['413']);
+    expect(stalled.firstByteMs).toBeLessThan(2000);
+    // A chunked body that passes 1 MiB while streaming: the 413 as soon as it does, not at its end.
+    const chunk = `10000\r\n${'c'.repeat(0x10000)}\r\n`;
+    const streaming = await exchange(port(0), head('Transfer-Encoding: chunked\r\n') + chunk.repeat(20), 3000, true);
+    expect(statuses(streaming.answer)).toEqual(['413']);
+    expect(streaming.answer).toMatch(/\r\nConnection: close\r\n/i);
+    expect(streaming.firstByteMs).toBeLessThan(2000);
+    // A client that sends the whole body anyway still gets the 413, not a reset (the rest is read and dropped).
+    const whole = await raw(port(1), 'PUT', '/v1/keys/too-big', {}, Buffer.alloc(10 * 1024 * 1024, 7));
+    expect(whole.status).toBe(413);
+    expect((await cluster().clients[2]!.get('too-big', { r: 3 })).found).toBe(false);
+  });
+
   it('prefix listing gathers keys from every node', async () => {
     for (let i = 0; i < 12; i++) await cluster().clients[i % 3]!.put(`scan:${i}`, `${i}`);
     const listed = await cluster().clients[1]!.list('scan:');
@@ -165,6 +224,35 @@ describe('HTTP API on a 3-node real cluster', () => {
     expect(answer).toMatch(/^HTTP\/1.1 400/);
     await cluster().clients[0]!.put('still-up', 'yes');
     expect((await cluster().clients[0]!.get('still-up')).values.map(text)).toEqual(['yes']);
+  });
+});
+
+describe('a parse error behind pipelined requests', () => {
+  it('is answered after their own answers, not in their place; then the connection closes', async () => {
+    // Found by a review: PUT + garbage on one connection got only a 400 (and PUT + a 20 KB header only a 431),
+    // yet the PUT was applied — the error was answered while the PUT's own answer was still in flight.
+    const put = (key: string, value: string) => `PUT /v1/keys/${key} HTTP/1.1\r\nHost: x\r\nContent-Length: ${value.length}\r\n\r\n${value}`;
+    const garbage = await exchange(port(0), put('pipe:garbage', 'applied-1') + 'BLAH\x01 / HTTP/1.1\r\n\r\n');
+    expect(statuses(garbage.answer), garbage.answer).toEqual(['204', '400']);
+    expect(garbage.answer).toContain('HPE_INVALID_METHOD');
+    expect(garbage.closed).toBe(true);
+    expect((await cluster().clients[1]!.get('pipe:garbage', { r: 3 })).values.map(text)).toEqual(['applied-1']);
+
+    const oversized = await exchange(port(0), put('pipe:431', 'applied-2') + `GET /v1/keys/pipe:431 HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(20_000)}\r\n\r\n`);
+    expect(statuses(oversized.answer), oversized.answer).toEqual(['204', '431']);
+    expect(oversized.closed).toBe(true);
+
+    // Several in flight: each gets its answer, in order, then the error's.
+    const several = await exchange(port(1), put('pipe:several', 'v') + 'GET /v1/keys/pipe:several HTTP/1.1\r\nHost: x\r\n\r\n' + '\x00\x01garbage\r\n\r\n');
+    expect(statuses(several.answer), several.answer).toEqual(['204', '200', '400']);
+
+    // The error inside the last request's own body (a malformed chunk): that request is the one answered 400,
+    // after the PUT before it, and it writes nothing.
+    const chunked = await exchange(port(2), put('pipe:first', 'ok') + 'PUT /v1/keys/pipe:second HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\nZZ\r\n');
+    expect(statuses(chunked.answer), chunked.answer).toEqual(['204', '400']);
+    expect(chunked.answer).toContain('HPE_INVALID_CHUNK_SIZE');
+    expect((await cluster().clients[0]!.get('pipe:second', { r: 3 })).found).toBe(false);
+    expect((await cluster().clients[0]!.get('pipe:first', { r: 3 })).values.map(text)).toEqual(['ok']);
   });
 });
 
