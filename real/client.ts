@@ -189,9 +189,17 @@ const NEVER_SENT = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNRE
 
 function keyUrl(key: Uint8Array | string, query: Record<string, number | undefined>): string {
   const params = new URLSearchParams();
-  for (const [name, value] of Object.entries(query)) if (value !== undefined) params.set(name, String(value));
+  for (const [name, value] of Object.entries(query)) if (value !== undefined) params.set(name, decimal(value));
   const qs = params.toString();
   return `/v1/keys/${encodeKeyPath(key)}${qs ? `?${qs}` : ''}`;
+}
+
+/**
+ * A number as the server reads it: plain decimal digits. String(5e-7) is "5e-7", which the server refuses (it
+ * takes no exponents); the server keeps microseconds of a ttl, so six decimals lose nothing.
+ */
+function decimal(value: number): string {
+  return Number.isInteger(value) ? String(value) : value.toFixed(6).replace(/0+$/, '').replace(/\.$/, '');
 }
 
 /**
