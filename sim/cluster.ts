@@ -181,13 +181,18 @@ export class SimCluster {
     return loads;
   }
 
-  restart(id: NodeId): void {
+  /**
+   * Brings a crashed node's machine back and boots a node from what its disk kept. Booting takes simulated time
+   * (it reads the disk and syncs a new epoch): `booted` is told when it is done — null when the node runs, else
+   * the error it failed with (also kept in `startErrors`). It is not told when a crash ends the boot first.
+   */
+  restart(id: NodeId, booted?: (error: Error | null) => void): void {
     if (this.world.machine(id).host.alive) throw new Error(`node ${id} is running; crash it first`);
     this.world.restart(id);
-    this.boot(id);
+    this.boot(id, booted);
   }
 
-  private boot(id: NodeId): void {
+  private boot(id: NodeId, booted?: (error: Error | null) => void): void {
     this.nodes.set(id, null);
     const machine = this.world.machine(id);
     const incarnation = machine.host.incarnation;
@@ -195,9 +200,11 @@ export class SimCluster {
       if (!machine.host.isCurrent(incarnation)) return;
       if (error || node === null) {
         this.startErrors.push({ node: id, error: error?.message ?? 'unknown' });
+        booted?.(error ?? new Error('unknown'));
         return;
       }
       this.nodes.set(id, node);
+      booted?.(null);
     });
   }
 

@@ -10,7 +10,13 @@ import { EventTag } from './simulator';
  * "count" crashes) draw from the nemesis's own stream, so the same seed picks the same victims.
  *
  * It also keeps a log of what it did and the intervals during which any fault was active, for the run
- * summary's "availability during faults".
+ * summary's "availability during faults", and the time the last fault ended (convergence is timed from it).
+ * Only a fault that actually ends is a heal: a heal with nothing partitioned, a restart of a node that is not
+ * down, a loss burst no stronger than the base loss change nothing. A node counts as down from its crash until
+ * a restart has booted it (a boot that fails leaves it down, and says so in the log); a node whose storage has
+ * failed (its engine refuses writes until reopened) counts as faulty until it is restarted, even once its disk
+ * faults are cleared. The final heal (`healAll`) clears disk faults first, then restarts every node that is
+ * down or whose storage failed, so the final reads see every node.
  */
 export interface NemesisLogEntry {
   time: number;
@@ -22,8 +28,15 @@ export class Nemesis {
   /** [start, end) intervals with at least one fault active (end = Infinity while open). */
   readonly faultWindows: { start: number; end: number }[] = [];
   private partitioned = false;
+  /** Down: crashed, or restarted and failed to boot (retried by healAll). */
   private readonly crashed = new Set<NodeId>();
+  /** Restarted, still booting: down until the boot is done. */
+  private readonly booting = new Set<NodeId>();
   private readonly diskFaulty = new Set<NodeId>();
+  /** Restarts whose boot failed (each also in the log). */
+  readonly failedRestarts: { time: number; node: NodeId; error: string }[] = [];
+  /** Set once the fault schedule is over (closeWindows): no window opens after that. */
+  private ended = false;
   /** Loss bursts under way: overlapping ones each run their full length, the strongest setting the rate. */
   private lossBursts: { until: number; probability: number }[] = [];
   private baseLoss: number;
@@ -42,14 +55,22 @@ export class Nemesis {
     }
   }
 
-  /** Ends every fault: heal the network, restart crashed nodes, clear disk faults and loss. */
+  /**
+   * Ends every fault: heal the network, clear disk faults and loss, and restart every node that is down (a boot
+   * that failed under disk faults is retried on a healthy disk) or whose storage failed (like an operator
+   * replacing its disk: it comes back with what the disk kept).
+   */
   healAll(): void {
     const anythingToHeal = this.activeFaults || this.cluster.network.partitioned;
     this.cluster.network.heal();
     this.partitioned = false;
-    for (const id of [...this.crashed]) this.restart(id);
     for (const id of [...this.diskFaulty]) this.cluster.world.machine(id).disk.setFaults({});
     this.diskFaulty.clear();
+    for (const id of this.storageFailedNodes()) {
+      this.note(`restart ${id}: its storage failed (${this.storageFailure(id)}), restarted on a healthy disk`);
+      this.restart(id);
+    }
+    for (const id of [...this.crashed]) this.restart(id);
     this.cluster.network.setDefaults({ lossProbability: this.baseLoss });
     this.lossBursts = [];
     if (anythingToHeal) {
@@ -59,7 +80,14 @@ export class Nemesis {
   }
 
   get activeFaults(): boolean {
-    return this.partitioned || this.crashed.size > 0 || this.diskFaulty.size > 0 || this.lossBursts.some((burst) => this.cluster.simulator.nowMicros < burst.until);
+    return this.partitioned || this.crashed.size > 0 || this.booting.size > 0 || this.diskFaulty.size > 0
+      || this.lossBursts.some((burst) => this.cluster.simulator.nowMicros < burst.until)
+      || this.storageFailedNodes().length > 0;
+  }
+
+  /** Ring members and spares that are down at this moment: crashed, failed to boot, or still booting. */
+  get downNodes(): NodeId[] {
+    return this.cluster.ids.filter((id) => this.crashed.has(id) || this.booting.has(id));
   }
 
   private apply(fault: ScenarioFault): void {
@@ -68,15 +96,26 @@ export class Nemesis {
       const p = fault.partition;
       if ('fraction' in p) {
         const members = this.members();
-        const cut = this.pick(members, Math.max(1, Math.round(members.length * p.fraction)));
+        if (members.length < 2) {
+          this.note(`partition: fraction ${p.fraction} skipped: ${members.length} ring member${members.length === 1 ? '' : 's'}, nothing to cut off`);
+          this.updateWindow();
+          return;
+        }
+        // At least one node is cut off, and at least one stays on the other side: 0.9 of 5 rounded to all 5 cut
+        // off nothing, yet counted as a fault (found by a review).
+        const rounded = Math.round(members.length * p.fraction);
+        const count = Math.min(members.length - 1, Math.max(1, rounded));
+        const cut = this.pick(members, count);
         network.partition([cut]);
-        // The share actually cut, which rounding (at least one node) can make differ from the one asked for.
-        this.note(`partition: ${cut.length} of ${members.length} nodes (${Math.round((cut.length / members.length) * 100)} %) cut off: ${preview(cut)}`);
+        // The share actually cut, which rounding and the bounds can make differ from the one asked for.
+        const bound = rounded < 1 ? `; fraction ${p.fraction} rounds to 0, at least one is cut off`
+          : rounded > count ? `; fraction ${p.fraction} rounds to all ${members.length}, at least one stays on the other side` : '';
+        this.note(`partition: ${cut.length} of ${members.length} nodes (${Math.round((cut.length / members.length) * 100)} %) cut off${bound}: ${preview(cut)}`);
       } else if ('halves' in p) {
         const members = this.members();
         const half = this.pick(members, Math.floor(members.length / 2));
         network.partition([half]);
-        this.note(`partition: random halves (${half.length} | ${this.cluster.ids.length - half.length})`);
+        this.note(`partition: random halves (${half.length} | ${members.length - half.length})`);
       } else if ('isolate' in p) {
         this.requireNodes([p.isolate]);
         network.partition([[p.isolate]]);
@@ -92,29 +131,60 @@ export class Nemesis {
       }
       this.partitioned = true;
     } else if (fault.heal !== undefined) {
+      // Only a heal that ends something is a heal: one with nothing partitioned moved the heal time, and so
+      // flipped a convergence verdict (found by a review).
+      const wasPartitioned = this.partitioned || network.partitioned;
       network.heal();
       this.partitioned = false;
-      this.healedNow();
-      this.note('heal network');
+      if (wasPartitioned) this.healedNow();
+      this.note(wasPartitioned ? 'heal network' : 'heal network: nothing was partitioned');
     } else if (fault.crash !== undefined) {
-      const up = this.members().filter((id) => !this.crashed.has(id));
-      const victims = 'nodes' in fault.crash ? fault.crash.nodes
-        : 'count' in fault.crash ? this.pick(up, Math.min(up.length, fault.crash.count))
-        : this.pick(up, Math.max(1, Math.round(up.length * fault.crash.fraction)));
+      const up = this.members().filter((id) => !this.crashed.has(id) && !this.booting.has(id));
+      let bound = '';
+      let victims: NodeId[];
+      if ('nodes' in fault.crash) victims = fault.crash.nodes;
+      else if ('count' in fault.crash) victims = this.pick(up, Math.min(up.length, fault.crash.count));
+      else {
+        // A fraction crashes at least one node and never the last running member (a count can crash them all):
+        // 0.9 of 5 rounded to all 5 (found by a review).
+        const rounded = Math.round(up.length * fault.crash.fraction);
+        const count = Math.min(up.length - 1, Math.max(1, rounded));
+        if (rounded < 1 && count >= 1) bound = ` (fraction ${fault.crash.fraction} of ${up.length} running rounds to 0, at least one crashes)`;
+        else if (rounded > count) bound = ` (fraction ${fault.crash.fraction} of ${up.length} running rounds to ${rounded}, at least one stays up)`;
+        victims = count > 0 ? this.pick(up, count) : [];
+      }
       this.requireNodes(victims);
       const mode = fault.mode ?? 'drop-unsynced';
       for (const id of victims) {
         this.cluster.crash(id, mode);
+        this.booting.delete(id); // a crash ends a boot under way
         this.crashed.add(id);
       }
-      this.note(`crash ${victims.length} (${mode}): ${preview(victims)}`);
+      this.note(victims.length > 0 || 'nodes' in fault.crash || 'count' in fault.crash
+        ? `crash ${victims.length} (${mode})${bound}: ${preview(victims)}`
+        : `crash: fraction ${fault.crash.fraction} skipped: ${up.length} ring member${up.length === 1 ? '' : 's'} running, a fraction never crashes the last`);
     } else if (fault.restart !== undefined) {
-      const targets = fault.restart === 'all' ? [...this.crashed] : fault.restart.nodes;
+      // Every node that is down (crashed, or failed to boot) and every running node whose storage has failed is
+      // restarted. A restart of a node that is neither changes nothing and is no heal: it moved the heal time
+      // (found by a review). A restart becomes a heal once the node's boot is done (see restart()).
+      const storageFailed = new Set(this.storageFailedNodes());
+      const targets = fault.restart === 'all' ? [...this.crashed, ...storageFailed] : fault.restart.nodes;
       this.requireNodes(targets);
-      for (const id of targets) if (this.crashed.has(id)) this.restart(id);
-      // Bringing nodes back is healing too: convergence is timed from the last fault that ended.
-      this.healedNow();
-      this.note(`restart ${preview(targets)}`);
+      const restarted: NodeId[] = [];
+      const failed: string[] = [];
+      const idle: NodeId[] = [];
+      for (const id of new Set(targets)) {
+        if (this.crashed.has(id)) restarted.push(id);
+        else if (storageFailed.has(id)) {
+          failed.push(`${id}: ${this.storageFailure(id)}`);
+          restarted.push(id);
+        } else idle.push(id);
+      }
+      for (const id of restarted) this.restart(id);
+      const nothing = idle.length === 0 ? '' : `nothing to restart on ${preview(idle)} (not down)`;
+      const why = failed.length === 0 ? '' : ` (storage failed on ${failed.join('; ')})`;
+      if (restarted.length > 0) this.note(`restart ${preview(restarted)}${why}${nothing === '' ? '' : `; ${nothing}`}`);
+      else this.note(fault.restart === 'all' ? 'restart all: no node is down' : `restart: ${nothing}`);
     } else if (fault.clock !== undefined) {
       this.requireNodes(fault.clock.nodes);
       for (const id of fault.clock.nodes) {
@@ -127,19 +197,37 @@ export class Nemesis {
       const { nodes, ...knobs } = fault.disk;
       this.requireNodes(nodes);
       const active = Object.values(knobs).some((v) => v > 0);
+      const stillFailed: string[] = [];
+      let cleared = false;
       for (const id of nodes) {
         this.cluster.world.machine(id).disk.setFaults(knobs);
         if (active) this.diskFaulty.add(id);
-        else if (this.diskFaulty.delete(id)) this.healedNow(); // a disk fault cleared is a heal
+        else if (this.diskFaulty.delete(id)) {
+          // A disk fault cleared is a heal — unless the node's storage failed under it: its engine refuses
+          // writes until it is restarted (a review found such a node failing writes for the rest of the run,
+          // counted as "outside faults", and convergence timed from the clear).
+          const failure = this.storageFailure(id);
+          if (failure === null) cleared = true;
+          else stillFailed.push(`${id} (${failure})`);
+        }
       }
+      if (cleared) this.healedNow();
       this.note(`disk faults on ${preview(nodes)}: ${JSON.stringify(knobs)}`);
+      if (stillFailed.length > 0) this.note(`storage failed on ${stillFailed.join(', ')}: faulty until restarted`);
     } else if (fault.loss !== undefined) {
       // A burst that ends restores the strongest burst still running, not the base rate (a short burst inside a
       // long one used to end both; found by a review).
+      if (fault.loss.probability <= this.baseLoss) {
+        // A burst can only add loss: one no stronger than the base rate changes nothing, and is no fault (it
+        // used to set the rate to itself, lowering the loss; found by a review).
+        this.note(`loss burst: ${fault.loss.probability * 100} % for ${fault.loss.for / 1e6} s skipped: not above the base loss (${this.baseLoss * 100} %)`);
+        this.updateWindow();
+        return;
+      }
       const burst = { until: this.cluster.simulator.nowMicros + fault.loss.for, probability: fault.loss.probability };
       this.lossBursts.push(burst);
       const apply = (): void => {
-        const rate = this.lossBursts.reduce((max, b) => Math.max(max, b.probability), this.lossBursts.length > 0 ? 0 : this.baseLoss);
+        const rate = this.lossBursts.reduce((max, b) => Math.max(max, b.probability), this.baseLoss);
         network.setDefaults({ lossProbability: rate });
       };
       apply();
@@ -183,17 +271,42 @@ export class Nemesis {
     this.lastHealMicros = this.cluster.simulator.nowMicros;
   }
 
+  /**
+   * Restarts a node that is down or whose storage failed (a running node is stopped first, losing its unsynced
+   * bytes, as after a failed fsync nothing since the last good sync can be trusted). It counts as down until its
+   * boot is done. A boot that succeeds makes the restart a heal as of when it was issued (convergence is timed
+   * from the last fault that ended, and the fault window ends then, as before booting was watched). A boot that
+   * fails leaves it down — its fault window stays open, the heal time stays — and says so in the log; the final
+   * heal retries it on a healthy disk. (A failed boot used to be silent: the node was taken as back, and a run
+   * ended with a member down and an ok verdict; found by a review.)
+   */
   private restart(id: NodeId): void {
-    this.cluster.restart(id);
+    if (this.cluster.world.machine(id).host.alive) this.cluster.crash(id, 'drop-unsynced');
     this.crashed.delete(id);
+    this.booting.add(id);
+    const issuedAt = this.cluster.simulator.nowMicros;
+    this.cluster.restart(id, (error) => {
+      this.booting.delete(id);
+      if (error === null) {
+        this.lastHealMicros = Math.max(this.lastHealMicros, issuedAt);
+        this.updateWindow(this.lastHealMicros);
+        return;
+      }
+      this.crashed.add(id);
+      this.failedRestarts.push({ time: this.cluster.simulator.nowMicros, node: id, error: error.message });
+      this.note(`restart of ${id} failed: ${error.message}; ${id} stays down${this.ended ? ' to the end of the run' : ' (retried at the end of the fault schedule)'}`);
+      this.updateWindow();
+    });
   }
 
-  private updateWindow(): void {
+  /** Opens a window when a fault became active, or closes the open one (at `endedAt`, default now) when none is. */
+  private updateWindow(endedAt = this.cluster.simulator.nowMicros): void {
+    if (this.ended) return; // the schedule is over: every window was closed at its end
     const now = this.cluster.simulator.nowMicros;
     const open = this.faultWindows.at(-1);
     const isOpen = open !== undefined && open.end === Number.POSITIVE_INFINITY;
     if (this.activeFaults && !isOpen) this.faultWindows.push({ start: now, end: Number.POSITIVE_INFINITY });
-    if (!this.activeFaults && isOpen) open.end = now;
+    if (!this.activeFaults && isOpen) open.end = Math.max(open.start, endedAt);
   }
 
   /** Closes an open fault window (at the end of the fault schedule). */
@@ -201,6 +314,16 @@ export class Nemesis {
     this.updateWindow();
     const open = this.faultWindows.at(-1);
     if (open !== undefined && open.end === Number.POSITIVE_INFINITY) open.end = this.cluster.simulator.nowMicros;
+    this.ended = true;
+  }
+
+  /** Running nodes whose storage engine has failed (refuses writes until the node is restarted). */
+  private storageFailedNodes(): NodeId[] {
+    return this.cluster.ids.filter((id) => this.storageFailure(id) !== null);
+  }
+
+  private storageFailure(id: NodeId): string | null {
+    return this.cluster.node(id)?.engine.writeFailure?.message ?? null;
   }
 
   /**

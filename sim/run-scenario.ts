@@ -63,6 +63,11 @@ export interface RunResult {
      */
     availability: { duringFaults: number | null; outsideFaults: number | null; faultSeconds: number };
     /**
+     * Restarts whose boot failed (the node stayed down; the final heal retries it on a healthy disk), and the
+     * nodes still down at the end of the run (a node that could never come back): both also in the nemesis log.
+     */
+    restarts: { failed: { node: string; atSeconds: number; error: string }[]; downAtEnd: string[] };
+    /**
      * Hinted handoff over the run. `stored` counts hinted writes a stand-in took; `refreshed` those among them
      * that re-stamped a hint already waiting for the same owner and key. `delivered` and `expired` count hints
      * whose removal was durable. With healthy disks, `stored − refreshed` hints were created and each ends
@@ -348,6 +353,10 @@ function figures(cluster: SimCluster, workload: Workload, nemesis: Nemesis): Omi
       duringFaults: faultTotal === 0 ? null : faultOk / faultTotal,
       outsideFaults: calmTotal === 0 ? null : calmOk / calmTotal,
       faultSeconds: nemesis.faultWindows.reduce((sum, window) => sum + (window.end - window.start), 0) / 1e6,
+    },
+    restarts: {
+      failed: nemesis.failedRestarts.map((r) => ({ node: r.node, atSeconds: r.time / 1e6, error: r.error })),
+      downAtEnd: nemesis.downNodes,
     },
     hints: { stored: counters.hintsStored, refreshed: counters.hintsRefreshed, delivered: counters.hintsDelivered, expired: counters.hintsExpired, rehomed: counters.hintsRehomed, pendingAtEnd: pending },
     readRepairs: counters.readRepairs,
