@@ -111,6 +111,12 @@ export function formatResult(result: RunResult, wallSeconds: number, replay: str
   if (convergence) lines.push(`  convergence       ${convergence.summary}`);
   lines.push(`  hints             ${f.hints.stored} stored (${f.hints.refreshed} re-stamped a waiting hint), ${f.hints.delivered} delivered, ${f.hints.expired} expired, ${f.hints.pendingAtEnd} pending at end`);
   lines.push(`  repairs           ${f.readRepairs} read repairs, ${f.substitutions} stand-in substitutions, ${f.casConflicts} cas conflicts`);
+  // Only when something went wrong: a boot that failed, a node that never came back (figures.restarts).
+  const restarts = f.restarts;
+  if (restarts !== undefined && (restarts.failed.length > 0 || restarts.downAtEnd.length > 0)) {
+    const failed = restarts.failed.map((r) => `${r.node} at ${r.atSeconds} s (${r.error})`).join('; ');
+    lines.push(`  restarts          ${restarts.failed.length} failed to boot${failed ? `: ${failed}` : ''}; ${restarts.downAtEnd.length === 0 ? 'none' : restarts.downAtEnd.join(', ')} down at the end`);
+  }
   const ae = f.antiEntropy;
   if (ae.exchanges > 0) lines.push(`  anti-entropy      ${ae.keysRepaired} repairs: ${ae.exchanges} Merkle exchanges compared ${ae.keysCompared} keys by hash, sent ${ae.keysSent} sibling sets`);
   const m = f.membership;

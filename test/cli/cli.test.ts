@@ -50,6 +50,17 @@ describe('dynalab CLI', () => {
     expect(readFileSync(join(work, 'out2/trace-hash'), 'utf8')).toBe(readFileSync(join(work, 'out1/trace-hash'), 'utf8'));
   });
 
+  it('sim run says when a restart failed to boot (in the fault log and the figures)', () => {
+    writeFileSync(join(work, 'boot.yaml'), tiny('lost-writes').replace(/faults:[\s\S]*checks:/, `faults:
+  - { at: 1s, disk: { nodes: [n1], writeFaultProbability: 1 } }
+  - { at: 2s, crash: { nodes: [n1] } }
+  - { at: 3s, restart: { nodes: [n1] } }
+checks:`));
+    const run = dynalab('sim', 'run', 'boot.yaml');
+    expect(run.stdout).toMatch(/restart of n1 failed: .*injected write failure.*; n1 stays down/);
+    expect(run.stdout).toMatch(/^ {2}restarts {10}1 failed to boot: n1 at 3 s \(.*\); none down at the end$/m);
+  });
+
   it('sim compare sets variants side by side, with disk rows, and "none" for an operation nobody ran', () => {
     writeFileSync(join(work, 'puts.yaml'), tiny('lost-writes').replace('mix: { get: 0.5, put: 0.5 }', 'mix: { put: 1 }, readModifyWrite: 0').replace('vnodes: 16,', 'vnodes: 16, storage: { memtableBytes: 16KiB, writeMegabytesPerSecond: 1 },'));
     const run = dynalab('sim', 'compare', 'puts.yaml', '--vary', 'compaction=leveled,size-tiered');
