@@ -77,6 +77,11 @@ export class DynalabHttpError extends Error {
     readonly status: number,
     readonly code: string,
     message: string,
+    /**
+     * The error body's other fields: for a 503 write `acks` and `outcome` ('not-applied': certainly not
+     * written; 'unknown': it may still be applied — do not retry it as a new write), and `unreachable` peers.
+     */
+    readonly details: Record<string, unknown> = {},
   ) {
     super(`HTTP ${status} ${code}: ${message}`);
     this.name = 'DynalabHttpError';
@@ -100,13 +105,13 @@ export class DynalabClient {
     const replies = Number(response.headers.get('x-dynalab-replies') ?? 0);
     if (response.status === 404 && context !== '') return { found: false, values: [], siblings: false, context, etag, replies };
     if (response.status === 200) {
-      return { found: true, values: [new Uint8Array(await response.arrayBuffer())], siblings: false, context, etag, replies };
+      return { found: true, values: [response.body], siblings: false, context, etag, replies };
     }
     if (response.status === 300) {
-      const body = (await response.json()) as { siblings: string[] };
+      const body = jsonOf(response) as { siblings: string[] };
       return { found: true, values: body.siblings.map((b) => new Uint8Array(Buffer.from(b, 'base64'))), siblings: true, context, etag, replies };
     }
-    throw await errorOf(response);
+    throw errorOf(response);
   }
 
   async put(key: Uint8Array | string, value: Uint8Array | string, options: PutOptions = {}): Promise<WriteReply> {
@@ -129,20 +134,20 @@ export class DynalabClient {
   async list(prefix: Uint8Array | string, options: { limit?: number } = {}): Promise<ListResult> {
     const limit = options.limit !== undefined ? `&limit=${options.limit}` : '';
     const response = await this.request('GET', `/v1/keys?prefix=${encodeKeyQuery(prefix)}${limit}`);
-    if (response.status !== 200) throw await errorOf(response);
-    return (await response.json()) as ListResult;
+    if (response.status !== 200) throw errorOf(response);
+    return jsonOf(response) as ListResult;
   }
 
   /** The node's status; `reset`: start a new latency window after reading this one (GET /v1/status?reset=1). */
   async status(options: { reset?: boolean } = {}): Promise<Record<string, unknown>> {
     const response = await this.request('GET', options.reset === true ? '/v1/status?reset=1' : '/v1/status');
-    if (response.status !== 200) throw await errorOf(response);
-    return (await response.json()) as Record<string, unknown>;
+    if (response.status !== 200) throw errorOf(response);
+    return jsonOf(response) as Record<string, unknown>;
   }
 
   private async write(method: string, url: string, headers: Record<string, string>, body?: Uint8Array): Promise<WriteReply> {
     const response = await this.request(method, url, headers, body);
-    if (response.status !== 204) throw await errorOf(response);
+    if (response.status !== 204) throw errorOf(response);
     const siblings = response.headers.get('x-dynalab-siblings');
     return {
       context: response.headers.get('x-dynalab-context') ?? '',
@@ -151,16 +156,22 @@ export class DynalabClient {
     };
   }
 
-  private async request(method: string, url: string, headers: Record<string, string> = {}, body?: Uint8Array): Promise<Response> {
+  /**
+   * One request, its answer read in full. The body is read here, under the same deadline and error handling as
+   * the request: read later by each caller, a timeout or a reset while the body arrived escaped as a bare
+   * TimeoutError/TypeError instead of a DynalabConnectionError (found by a review of the HTTP API).
+   */
+  private async request(method: string, url: string, headers: Record<string, string> = {}, body?: Uint8Array): Promise<Answer> {
     if (this.options.token !== undefined) headers['Authorization'] = `Bearer ${this.options.token}`;
     try {
-      return await fetch(this.endpoint + url, {
+      const response = await fetch(this.endpoint + url, {
         method,
         headers,
         redirect: 'manual',
         signal: AbortSignal.timeout(this.options.timeoutMs ?? 10_000),
         ...(body !== undefined ? { body } : {}),
       });
+      return { status: response.status, statusText: response.statusText, headers: response.headers, body: new Uint8Array(await response.arrayBuffer()) };
     } catch (error) {
       const timeoutMs = this.options.timeoutMs ?? 10_000;
       // A timeout is not "cannot reach": the request may have arrived, and a write may have been applied (a
@@ -214,11 +225,23 @@ function unquote(etag: string): string {
   return etag.startsWith('"') && etag.endsWith('"') && etag.length >= 2 ? etag.slice(1, -1) : etag;
 }
 
-async function errorOf(response: Response): Promise<DynalabHttpError> {
-  const text = await response.text();
+/** An HTTP answer with its body read. */
+interface Answer {
+  status: number;
+  statusText: string;
+  headers: Headers;
+  body: Uint8Array;
+}
+
+function jsonOf(answer: Answer): unknown {
+  return JSON.parse(new TextDecoder().decode(answer.body));
+}
+
+function errorOf(response: Answer): DynalabHttpError {
+  const text = new TextDecoder().decode(response.body);
   try {
-    const body = JSON.parse(text) as { error?: string; code?: string };
-    return new DynalabHttpError(response.status, body.code ?? 'error', body.error ?? text);
+    const { error, code, ...details } = JSON.parse(text) as { error?: string; code?: string } & Record<string, unknown>;
+    return new DynalabHttpError(response.status, code ?? 'error', error ?? text, details);
   } catch {
     return new DynalabHttpError(response.status, 'error', text.trim() || response.statusText);
   }

@@ -537,12 +537,13 @@ export function createHttpApi(node: StorageNode, options: HttpApiOptions = {}): 
         // Refused before anything was written (the coordinator was busy with the key, its storage failed, no
         // owner is reachable with sloppy quorum off): not a quorum shortfall, and certainly not applied.
         const { note, unreachable } = unreachableNote();
-        return sendError(res, 503, result.code, `not applied: ${result.error}${note}`, { acks: 0, ...unreachable });
+        return sendError(res, 503, result.code, `not applied: ${result.error}${note}`, { acks: 0, outcome: 'not-applied', ...unreachable });
       }
       default: {
         const outcome = result.status === 'info' ? 'the outcome is unknown (it may still be applied)' : 'the write was not acknowledged by enough replicas';
         const { note, unreachable } = unreachableNote();
-        sendError(res, 503, result.code, `write quorum not met: ${replicas(result.acks, w)} acknowledged; ${outcome} (${result.error})${note}`, { acks: result.acks, ...unreachable });
+        // `outcome` says in a field what the prose says: a client must not retry a possibly applied write as new.
+        sendError(res, 503, result.code, `write quorum not met: ${replicas(result.acks, w)} acknowledged; ${outcome} (${result.error})${note}`, { acks: result.acks, outcome: result.status === 'info' ? 'unknown' : 'not-applied', ...unreachable });
       }
     }
   }

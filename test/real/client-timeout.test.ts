@@ -44,4 +44,24 @@ describe('client timeouts', () => {
     expect((badPort as DynalabConnectionError).sent).toBe(false);
     expect((badPort as Error).message).toMatch(/^cannot reach .*bad port/);
   });
+
+  it('an answer whose body stalls or is cut off is a connection error too, not a bare TimeoutError or TypeError', async () => {
+    // Headers, then 5 of the 10 body bytes promised: once it stalls, once the connection is cut.
+    for (const cut of [false, true]) {
+      const stalling = net.createServer((socket) => socket.once('data', () => {
+        socket.write('HTTP/1.1 200 OK\r\nContent-Type: application/octet-stream\r\nContent-Length: 10\r\n\r\nhello');
+        if (cut) setTimeout(() => socket.destroy(), 50);
+        else sockets.push(socket);
+      }));
+      await new Promise<void>((resolve) => stalling.listen(0, '127.0.0.1', resolve));
+      const { port } = stalling.address() as net.AddressInfo;
+      try {
+        const failure = await new DynalabClient(`http://127.0.0.1:${port}`, { timeoutMs: 300 }).get('k').catch((error: unknown) => error);
+        expect(failure, String(failure)).toBeInstanceOf(DynalabConnectionError);
+        expect((failure as Error).message).toMatch(cut ? /lost the connection to .* before an answer/ : /no answer from .* within 300 ms/);
+      } finally {
+        await new Promise<void>((resolve) => stalling.close(() => resolve()));
+      }
+    }
+  });
 });

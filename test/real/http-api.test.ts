@@ -268,6 +268,8 @@ describe('quorum failures and the bearer token', () => {
       const write = await small.clients[0]!.put('q', 'v2', { w: 2 }).catch((e: unknown) => e);
       expect((write as DynalabHttpError).status).toBe(503);
       expect((write as DynalabHttpError).message).toMatch(/1 of 2 replicas acknowledged/);
+      // In fields too: this node stored it, so it may yet spread — a client must not retry it as a new write.
+      expect((write as DynalabHttpError).details).toMatchObject({ acks: 1, outcome: 'unknown' });
       const read = await small.clients[0]!.get('q', { r: 2 }).catch((e: unknown) => e);
       expect((read as DynalabHttpError).status).toBe(503);
       expect((read as DynalabHttpError).message).toMatch(/1 of 2 replicas answered/);
