@@ -207,8 +207,11 @@ describe('sloppy quorum and hinted handoff', () => {
     const pending = cluster.ids.reduce((sum, id) => sum + cluster.node(id)!.pendingHintCount(), 0);
     expect(expired).toBeGreaterThan(0);
     expect(pending).toBe(0);
-    // Not both cut-off owners got it through their own hints: each expired hint went to one other owner.
-    expect(cluster.localValues(first, key).length + cluster.localValues(second, key).length).toBeLessThan(2);
+    // An expired hint is not delivered to its own owner. The coordinating owner drops its own (it holds the
+    // write); a stand-in hands its expired hint to one *other* owner with a fresh window (next test). Which one
+    // depends on whom it suspects at that moment, so a cut-off owner may still get the write through the other
+    // owner's handed-over hint: which cut-off owners end with a copy is not fixed (it asserted "not both", and
+    // held only for one random draw).
     expect(cluster.localValues(third, key)).toEqual(['stale-hint']);
   });
 
