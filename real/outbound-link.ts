@@ -56,6 +56,8 @@ export interface OutboundLinkOptions {
   handshakeTimeoutMs: number;
   /** Largest frame `length` (type byte + payload) this node will send. */
   maxFrameBytes: number;
+  /** A peer that reads nothing of what is written to it for this long is hung up on (default 10 000 ms). */
+  drainTimeoutMs?: number;
   counters: TransportCounters;
   logger: TransportLogger;
 }
@@ -74,6 +76,8 @@ interface Attempt {
   connected: boolean;
   /** Set once the failure has been counted, so a close after an auth failure is not counted twice. */
   counted: boolean;
+  /** Runs while the socket waits for 'drain': a peer that stops reading is hung up on (see pump). */
+  drainTimer?: NodeJS.Timeout | null;
 }
 
 export class OutboundLink {
@@ -105,6 +109,11 @@ export class OutboundLink {
 
   get queuedBytes(): number {
     return this.queue.byteLength;
+  }
+
+  /** Bytes written to the socket that the peer has not taken yet (the kernel's send buffer is full). */
+  get unsentBytes(): number {
+    return this.attempt?.socket.writableLength ?? 0;
   }
 
   get consecutiveFailures(): number {
@@ -218,6 +227,8 @@ export class OutboundLink {
       }
     });
     socket.on('drain', () => {
+      if (attempt.drainTimer) clearTimeout(attempt.drainTimer);
+      attempt.drainTimer = null;
       if (this.attempt === attempt && this.state === 'ready') this.pump();
     });
     socket.on('error', (error) => {
@@ -296,12 +307,20 @@ export class OutboundLink {
     });
   }
 
-  /** Writes queued messages until the queue is empty or the socket asks us to wait for 'drain'. */
+  /**
+   * Writes queued messages until the queue is empty or the socket asks us to wait for 'drain'. While it waits,
+   * nothing more leaves the bounded queue: new messages stay there (and past its limit the oldest are dropped,
+   * counted). Writing on regardless — one message per turn even after write() said wait — moved everything
+   * into the socket's own buffer, which has no limit: a peer that stopped reading (SIGSTOPped) grew its
+   * sender by 300 MiB while the queue read empty (found by a review of the transport). A peer that reads
+   * nothing for drainTimeoutMs is hung up on, like one that is gone.
+   */
   private pump(): void {
     const attempt = this.attempt;
     if (attempt === null || this.state !== 'ready') return;
     const { socket } = attempt;
     const { counters } = this.options;
+    if (socket.writableNeedDrain) return this.awaitDrain(attempt);
     // Corking turns a burst of small messages into one writev instead of two syscalls per message.
     socket.cork();
     try {
@@ -317,6 +336,18 @@ export class OutboundLink {
     } finally {
       socket.uncork();
     }
+    if (socket.writableNeedDrain) this.awaitDrain(attempt);
+  }
+
+  private awaitDrain(attempt: Attempt): void {
+    if (attempt.drainTimer) return;
+    const timeoutMs = this.options.drainTimeoutMs ?? 10_000;
+    attempt.drainTimer = setTimeout(() => {
+      attempt.drainTimer = null;
+      if (this.attempt !== attempt || !attempt.socket.writableNeedDrain) return;
+      this.hangUp(attempt, `${this.options.peer} read nothing for ${timeoutMs / 1000} s (${attempt.socket.writableLength} bytes unsent)`);
+    }, timeoutMs);
+    attempt.drainTimer.unref();
   }
 
   private hangUp(attempt: Attempt, reason: string, level: 'warn' | 'quiet' = 'warn'): void {
@@ -330,6 +361,8 @@ export class OutboundLink {
   private onClose(attempt: Attempt): void {
     if (attempt.timer !== null) clearTimeout(attempt.timer);
     attempt.timer = null;
+    if (attempt.drainTimer) clearTimeout(attempt.drainTimer);
+    attempt.drainTimer = null;
     if (this.attempt !== attempt) return;
     this.attempt = null;
     const waiters = this.closeWaiters.splice(0);

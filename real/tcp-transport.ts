@@ -50,6 +50,8 @@ export interface TcpTransportOptions {
   backoff?: Partial<BackoffOptions>;
   /** Time allowed for connect + handshake, in either direction. Default 5 s. */
   handshakeTimeoutMs?: number;
+  /** A peer that takes nothing of what is sent to it for this long is hung up on. Default 10 s. */
+  drainTimeoutMs?: number;
   /** Inbound connections beyond this are refused by the server. Default 256: a member needs one, and a flood of
    * unauthenticated ones must not take every file descriptor (the open-file limit is often 1024). */
   maxInboundConnections?: number;
@@ -67,6 +69,8 @@ export interface PeerLinkStats {
   state: LinkState;
   queuedMessages: number;
   queuedBytes: number;
+  /** Written to the socket but not yet taken by the peer (the send buffer; at most about one high-water mark). */
+  unsentBytes: number;
   consecutiveFailures: number;
   /** Why the last attempt to reach this peer failed, while it is unreachable (see OutboundLink.lastFailure). */
   lastFailure?: string;
@@ -102,6 +106,7 @@ export class TcpTransport implements Transport {
   private readonly queueLimits: SendQueueLimits;
   private readonly backoff: BackoffOptions;
   private readonly handshakeTimeoutMs: number;
+  private readonly drainTimeoutMs: number | undefined;
   private readonly listenHost: string;
   private readonly listenPort: number;
   private readonly addresses = new Map<NodeId, PeerAddress>();
@@ -122,6 +127,7 @@ export class TcpTransport implements Transport {
     this.queueLimits = { ...DEFAULT_QUEUE, ...options.queue };
     this.backoff = { ...DEFAULT_BACKOFF, ...options.backoff };
     this.handshakeTimeoutMs = options.handshakeTimeoutMs ?? DEFAULT_HANDSHAKE_TIMEOUT_MS;
+    this.drainTimeoutMs = options.drainTimeoutMs;
     this.listenHost = options.listen?.host ?? '127.0.0.1';
     this.listenPort = options.listen?.port ?? 0;
     const peers = options.peers instanceof Map ? options.peers : new Map(Object.entries(options.peers ?? {}));
@@ -219,6 +225,7 @@ export class TcpTransport implements Transport {
         backoff: this.backoff,
         handshakeTimeoutMs: this.handshakeTimeoutMs,
         maxFrameBytes: this.maxFrameBytes,
+        ...(this.drainTimeoutMs !== undefined ? { drainTimeoutMs: this.drainTimeoutMs } : {}),
         counters: this.counters,
         logger: this.logger,
       });
@@ -251,6 +258,7 @@ export class TcpTransport implements Transport {
         state: link?.linkState ?? 'idle',
         queuedMessages: link?.queuedMessages ?? 0,
         queuedBytes: link?.queuedBytes ?? 0,
+        unsentBytes: link?.unsentBytes ?? 0,
         consecutiveFailures: link?.consecutiveFailures ?? 0,
         ...(link?.lastFailure ? { lastFailure: link.lastFailure } : {}),
       };

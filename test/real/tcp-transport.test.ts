@@ -6,6 +6,8 @@ import { encodeFrame, encodeFrameHeader, FrameDecoder, FrameType, type Frame } f
 import {
   computeProof,
   decodeChallenge,
+  decodeHello,
+  encodeChallenge,
   encodeHello,
   HANDSHAKE_VERSION,
   newNonce,
@@ -459,6 +461,51 @@ describe('TcpTransport', () => {
     expect(down.inbox.map((m) => str(m.bytes))).toEqual(Array.from({ length: 10 }, (_, i) => `m${90 + i}`));
     stats = a.transport.stats();
     expect(stats.peers['down']?.queuedMessages).toBe(0);
+  });
+
+  it('a peer that stops reading holds the sender to its queue bound, and is hung up on after the drain timeout', async () => {
+    // A fake peer completes the server side of the handshake, then never reads again (a SIGSTOPped node). The
+    // sender used to write one message per turn regardless, into the socket's own unbounded buffer: 300 MiB
+    // for 300 one-MiB messages, while its queue read empty (found by a review of the transport).
+    const server = net.createServer((socket) => {
+      const decoder = new FrameDecoder(1 << 20);
+      let transcript: { clientNonce: Uint8Array; serverNonce: Uint8Array; clientId: string; serverId: string } | null = null;
+      const onData = (chunk: Buffer): void =>
+        decoder.push(chunk, (frame) => {
+          if (frame.type === FrameType.Hello) {
+            const hello = decodeHello(frame.payload);
+            transcript = { clientNonce: hello.nonce.slice(), serverNonce: newNonce(), clientId: hello.clientId, serverId: 'stuck' };
+            socket.write(encodeFrame(FrameType.Challenge, encodeChallenge({ nonce: transcript.serverNonce, proof: computeProof(SECRET, 'server', transcript), serverId: 'stuck', settings: '' })));
+          } else if (frame.type === FrameType.Proof && transcript !== null) {
+            socket.write(encodeFrame(FrameType.Welcome, new Uint8Array(0)));
+            socket.off('data', onData);
+            socket.pause(); // never reads again
+          }
+        });
+      socket.on('data', onData);
+      socket.on('error', () => {});
+      rawSockets.push(socket);
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const { port } = server.address() as net.AddressInfo;
+      const a = await startNode('a', { queue: { maxMessages: 1000, maxBytes: 8 << 20 }, drainTimeoutMs: 1500 });
+      a.transport.setPeer('stuck', { host: '127.0.0.1', port });
+      for (let i = 0; i < 60; i++) {
+        a.transport.send('stuck', new Uint8Array(1 << 20).fill(i));
+        await new Promise((resolve) => setImmediate(resolve));
+      }
+      await sleep(100);
+      const stats = a.transport.stats();
+      expect(stats.peers['stuck']!.queuedBytes).toBeLessThanOrEqual(8 << 20);
+      expect(stats.peers['stuck']!.unsentBytes).toBeLessThan(4 << 20);
+      expect(stats.dropsQueueFull).toBeGreaterThan(40);
+      await waitFor('the stuck peer to be hung up on', () => a.log.some((line) => /stuck read nothing for 1\.5 s \(\d+ bytes unsent\)/.test(line)), 5000);
+    } finally {
+      // The paused socket never notices the hang-up: destroyed here, or close() would wait for it.
+      for (const socket of rawSockets) socket.destroy();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    }
   });
 
   it('bounds the queue by bytes too, and drops messages it could never send', async () => {
