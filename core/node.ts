@@ -178,6 +178,9 @@ export function zeroCounters(): NodeCounters {
   };
 }
 
+/** The most key bytes one member's listing reply carries (a quarter of real mode's 16 MiB frames); past it, truncated. */
+const MAX_SCAN_REPLY_BYTES = 4 * 1024 * 1024;
+
 /** How many forwarded writes a node remembers to spot a duplicate (see coordinatesSeen): seconds' worth at any load here. */
 const COORDINATES_REMEMBERED = 8192;
 
@@ -520,6 +523,7 @@ export class StorageNode {
     const now = this.env.clock.nowMicros();
     const keys: Uint8Array[] = [];
     let truncated = false;
+    let replyBytes = 0;
     // Visited, not scanned: the walk stops at the first live key past the limit, and no value is copied.
     this.engine.visit({ prefix: dataKey(prefix) }, (key, value) => {
       let live: boolean;
@@ -529,11 +533,15 @@ export class StorageNode {
         return true; // an undecodable record is anti-entropy's business, not a listing's
       }
       if (!live) return true;
-      if (keys.length === limit) {
+      const userKey = userKeyOfData(key);
+      // The reply must fit a frame: 100 000 keys of 256 bytes encode to ~26 MB, over real mode's 16 MiB, and
+      // the member's whole answer was dropped — listed as missing (found by a review of the transport).
+      if (keys.length === limit || replyBytes + userKey.length + 5 > MAX_SCAN_REPLY_BYTES) {
         truncated = true;
         return false;
       }
-      keys.push(userKeyOfData(key).slice());
+      replyBytes += userKey.length + 5;
+      keys.push(userKey.slice());
       return true;
     });
     return { keys, truncated };

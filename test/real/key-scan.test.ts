@@ -42,4 +42,19 @@ describe('prefix scan (scatter-gather over every member)', () => {
     // N=3 over 5 nodes: every key still has a live replica among the four that answered.
     expect(partial.keys.map(text)).toEqual([...expected, 'other:1'].sort());
   });
+
+  it("a member's reply stops at 4 MiB of keys (truncated), so it always fits a frame", () => {
+    // 100 000 keys of 256 bytes encode to ~26 MB, over real mode's 16 MiB frames: the whole reply was dropped
+    // and the member listed as missing (transport review). 17 000 keys of 250 bytes pass the 4 MiB budget.
+    const cluster = new SimCluster({ seed: 3, nodes: 1, n: 1, r: 1, w: 1 });
+    const node = cluster.node('n0')!;
+    for (let i = 0; i < 17_000; i++) node.put(bytes(`k${String(i).padStart(6, '0')}`.padEnd(250, 'x')), bytes('v'), {}, () => {});
+    cluster.advance(2_000_000);
+    const listed = cluster.await<ScanResult>((done) => node.scanKeys(bytes('k'), { limit: 100_000 }, done));
+    expect(listed.truncated).toBe(true);
+    expect(listed.keys.length).toBeGreaterThan(15_000);
+    expect(listed.keys.length).toBeLessThan(17_000);
+    const reply = encodeMessage({ type: 'key-scan-reply', requestId: 1, truncated: true, keys: listed.keys });
+    expect(reply.length).toBeLessThanOrEqual(4 * 1024 * 1024 + 64);
+  });
 });
