@@ -39,7 +39,8 @@ await checkCommand(yargs(hideBin(process.argv)))
   .command(serveCommand)
   .command(deployCommand)
   .command(kvCommand)
-  .demandCommand(1, 'name a command (see --help)')
+  // (.fail adds "(see --help)"; said here too, it was printed twice.)
+  .demandCommand(1, 'name a command')
   .strict()
   // A misspelled command or flag is bad input (exit 2, one line), not a failed check (exit 1; a review found
   // `sim frobnicate` exiting 1). An error thrown by a command itself is passed on unchanged.

@@ -8,6 +8,29 @@ export function parseSeed(value: unknown): number | undefined {
   return wholeNumber('--seed', value, 0);
 }
 
+/**
+ * `check --seed`: fast-check keeps 32 bits of its seed, so 4294967299 would quietly run seed 3 (and print a
+ * replay of the number typed); above 2^32 − 1 is refused.
+ */
+export const MAX_CHECK_SEED = 2 ** 32 - 1;
+
+export function parseCheckSeed(value: unknown): number | undefined {
+  if (value === undefined) return undefined;
+  return wholeNumber('--seed', value, 0, MAX_CHECK_SEED);
+}
+
+/**
+ * `--out` of `sim run` and `check`: a directory name. An empty one (`--out ''`, or `--out` with no value) is
+ * refused, as `report capacity` refuses it: '' resolved to the working directory for one command, wrote
+ * nothing for another. A repeated `--out` (an array) is left to main.ts, which names the flag given twice.
+ */
+export function parseOutDir(value: unknown): string | undefined {
+  if (value === undefined) return undefined;
+  if (Array.isArray(value)) return value as unknown as string;
+  if (typeof value !== 'string' || value.trim() === '') throw new Error('--out: needs a directory name');
+  return value;
+}
+
 export function parseRuns(value: unknown): number | undefined {
   if (value === undefined) return undefined;
   return wholeNumber('--runs', value, 1);

@@ -1,4 +1,5 @@
-import type { Scenario } from './scenario/schema';
+import { z } from 'zod';
+import { scenarioSchema, type Scenario } from './scenario/schema';
 import { scenarioProblems } from './scenario/semantics';
 import { parseDurationMicros, parseSizeBytes } from './scenario/units';
 
@@ -13,73 +14,145 @@ export interface Variant {
   scenario: Scenario;
 }
 
-type Apply = (scenario: Scenario, value: string) => Scenario;
+/**
+ * A `--vary` knob: the scenario-file fields it sets, and what one typed value puts in them — as a scenario file
+ * would hold them (a number, a boolean, a duration or size text), after checking its form. The values then go
+ * through the scenario schema's own definition of each field (fieldSchema), so a variant is held to the limits
+ * a file is: `diskMBps=2000000` was run though the same value in a file is refused (a review).
+ */
+interface Knob {
+  describe: string;
+  fields: readonly (readonly string[])[];
+  input: (value: string, scenario: Scenario) => unknown[];
+}
 
-const KNOBS: Record<string, { describe: string; apply: Apply }> = {
+const KNOBS: Record<string, Knob> = {
   conflict: {
     describe: 'vclock | lww',
-    apply: (s, v) => {
+    fields: [['cluster', 'conflict']],
+    input: (v) => {
       if (v !== 'vclock' && v !== 'lww') throw new Error(`conflict must be vclock or lww, got '${v}'`);
-      return { ...s, cluster: { ...s.cluster, conflict: v } };
+      return [v];
     },
   },
   nrw: {
     describe: 'N/R/W, e.g. 3/2/2',
-    apply: (s, v) => {
+    fields: [['cluster', 'n'], ['cluster', 'r'], ['cluster', 'w']],
+    input: (v, s) => {
       const match = /^(\d+)\/(\d+)\/(\d+)$/.exec(v);
       if (!match) throw new Error(`nrw must look like 3/2/2, got '${v}'`);
       const [n, r, w] = [Number(match[1]), Number(match[2]), Number(match[3])];
       if (r > n || w > n || n > s.cluster.nodes || n < 1 || r < 1 || w < 1) throw new Error(`nrw ${v} is invalid for a ${s.cluster.nodes}-node cluster (need 1 ≤ R, W ≤ N ≤ nodes)`);
-      return { ...s, cluster: { ...s.cluster, n, r, w } };
+      return [n, r, w];
     },
   },
-  n: { describe: 'replicas', apply: (s, v) => ({ ...s, cluster: { ...s.cluster, n: positive('n', v, 255) } }) },
-  r: { describe: 'read quorum', apply: (s, v) => ({ ...s, cluster: { ...s.cluster, r: positive('r', v) } }) },
-  w: { describe: 'write quorum', apply: (s, v) => ({ ...s, cluster: { ...s.cluster, w: positive('w', v) } }) },
-  vnodes: { describe: 'vnodes per node', apply: (s, v) => ({ ...s, cluster: { ...s.cluster, vnodes: positive('vnodes', v, 4096) } }) },
-  sloppyQuorum: { describe: 'true | false', apply: (s, v) => ({ ...s, cluster: { ...s.cluster, sloppyQuorum: bool('sloppyQuorum', v) } }) },
-  hintedHandoff: { describe: 'true | false', apply: (s, v) => ({ ...s, cluster: { ...s.cluster, hintedHandoff: bool('hintedHandoff', v) } }) },
-  readRepair: { describe: 'true | false', apply: (s, v) => ({ ...s, cluster: { ...s.cluster, readRepair: bool('readRepair', v) } }) },
+  n: { describe: 'replicas', fields: [['cluster', 'n']], input: (v) => [positive('n', v, 255)] },
+  r: { describe: 'read quorum', fields: [['cluster', 'r']], input: (v) => [positive('r', v)] },
+  w: { describe: 'write quorum', fields: [['cluster', 'w']], input: (v) => [positive('w', v)] },
+  vnodes: { describe: 'vnodes per node', fields: [['cluster', 'vnodes']], input: (v) => [positive('vnodes', v, 4096)] },
+  sloppyQuorum: { describe: 'true | false', fields: [['cluster', 'sloppyQuorum']], input: (v) => [bool('sloppyQuorum', v)] },
+  hintedHandoff: { describe: 'true | false', fields: [['cluster', 'hintedHandoff']], input: (v) => [bool('hintedHandoff', v)] },
+  readRepair: { describe: 'true | false', fields: [['cluster', 'readRepair']], input: (v) => [bool('readRepair', v)] },
   compaction: {
     describe: 'leveled | size-tiered',
-    apply: (s, v) => {
+    fields: [['cluster', 'storage', 'compaction']],
+    input: (v) => {
       if (v !== 'leveled' && v !== 'size-tiered') throw new Error(`compaction must be leveled or size-tiered, got '${v}'`);
-      return { ...s, cluster: { ...s.cluster, storage: { ...s.cluster.storage, compaction: v } } };
+      return [v];
     },
   },
   memtable: {
     describe: 'memtable size, e.g. 64KiB, 4MiB',
-    apply: (s, v) => {
+    fields: [['cluster', 'storage', 'memtableBytes']],
+    input: (v) => {
       const bytes = parsedOr(parseSizeBytes, v, `memtable must be a size like 64KiB or 4MiB, got '${v}'`);
       if (!(bytes > 0)) throw new Error(`memtable must be more than 0 bytes, got '${v}'`);
-      return { ...s, cluster: { ...s.cluster, storage: { ...s.cluster.storage, memtableBytes: bytes } } };
+      return [v];
     },
   },
   diskMBps: {
-    describe: "disk write bandwidth in MB/s, 0 = unlimited",
-    apply: (s, v) => {
-      const mbps = Number(v);
-      if (v.trim() === '' || !Number.isFinite(mbps) || mbps < 0) throw new Error(`diskMBps must be a number ≥ 0 (MB/s; 0 = unlimited), got '${v}'`);
-      return { ...s, cluster: { ...s.cluster, storage: { ...s.cluster.storage, writeMegabytesPerSecond: mbps } } };
-    },
+    describe: 'disk write bandwidth in MB/s, 0 = unlimited',
+    fields: [['cluster', 'storage', 'writeMegabytesPerSecond']],
+    input: (v) => [decimal(v, `diskMBps must be a number ≥ 0 (MB/s in decimal digits, e.g. 400 or 2.5; 0 = unlimited), got '${v}'`)],
   },
   grace: {
     describe: 'tombstone grace, e.g. 30s or 240h',
-    apply: (s, v) => {
-      const micros = parsedOr(parseDurationMicros, v, `grace must be a duration like 30s or 240h, got '${v}'`);
-      return { ...s, cluster: { ...s.cluster, storage: { ...s.cluster.storage, tombstoneGrace: micros } } };
+    fields: [['cluster', 'storage', 'tombstoneGrace']],
+    input: (v) => {
+      parsedOr(parseDurationMicros, v, `grace must be a duration like 30s or 240h, got '${v}'`);
+      return [v];
     },
   },
   antiEntropy: {
     describe: "exchange interval, e.g. 2s, or 'off'",
-    apply: (s, v) => {
-      if (v === 'off' || v === '0') return { ...s, cluster: { ...s.cluster, antiEntropyInterval: 0 } };
-      const micros = parsedOr(parseDurationMicros, v, `antiEntropy must be a duration like 2s or 'off', got '${v}'`);
-      return { ...s, cluster: { ...s.cluster, antiEntropyInterval: micros } };
+    fields: [['cluster', 'antiEntropyInterval']],
+    input: (v) => {
+      if (v === 'off' || v === '0') return [0];
+      parsedOr(parseDurationMicros, v, `antiEntropy must be a duration like 2s or 'off', got '${v}'`);
+      return [v];
     },
   },
-  rate: { describe: 'client ops per simulated second', apply: (s, v) => ({ ...s, workload: { ...s.workload, rate: positiveNumber('rate', v) } }) },
+  rate: {
+    describe: 'client ops per simulated second',
+    fields: [['workload', 'rate']],
+    input: (v) => {
+      const rate = decimal(v, `rate must be a number > 0 in decimal digits (e.g. 200 or 12.5), got '${v}'`);
+      if (!(rate > 0)) throw new Error(`rate must be a number > 0 in decimal digits (e.g. 200 or 12.5), got '${v}'`);
+      return [rate];
+    },
+  },
 };
+
+/** Where a knob's setting lives in a scenario file, e.g. `cluster.storage.writeMegabytesPerSecond`; nrw: `cluster.n/r/w`. */
+export function knobField(knobName: string): string | undefined {
+  const knob = KNOBS[knobName];
+  if (knob === undefined) return undefined;
+  const paths = knob.fields.map((path) => path.join('.'));
+  if (paths.length === 1) return paths[0];
+  const parent = knob.fields[0]!.slice(0, -1).join('.');
+  return `${parent}.${knob.fields.map((path) => path.at(-1)).join('/')}`;
+}
+
+/** For `sim compare`'s replay line: where in the file to set each knob the specs vary ('' if none is known). */
+export function knobFieldHint(specs: readonly string[]): string {
+  const names = [...new Set(specs.map((spec) => spec.split('=', 1)[0]!))];
+  return names
+    .map((name) => (knobField(name) === undefined ? '' : `${name} is ${knobField(name)}${name === 'antiEntropy' ? " ('off' is 0)" : ''}`))
+    .filter((text) => text !== '')
+    .join('; ');
+}
+
+/** The schema's own definition of a scenario field (durations and sizes as a file writes them). */
+function fieldSchema(path: readonly string[]): z.ZodType {
+  let schema: z.ZodType = scenarioSchema;
+  for (const key of path) {
+    while (schema instanceof z.ZodDefault || schema instanceof z.ZodOptional) schema = schema.unwrap() as z.ZodType;
+    if (!(schema instanceof z.ZodObject)) throw new Error(`internal: ${path.join('.')} is not a scenario field`);
+    schema = (schema.shape as Record<string, z.ZodType>)[key]!;
+  }
+  return schema;
+}
+
+/** `scenario` with `value` at `path` (copies along the path; the rest is shared). */
+function setIn<T>(scenario: T, path: readonly string[], value: unknown): T {
+  const [head, ...rest] = path;
+  const object = scenario as Record<string, unknown>;
+  return { ...object, [head!]: rest.length === 0 ? value : setIn(object[head!], rest, value) } as T;
+}
+
+/** `knobName=value` applied to `scenario`, each field parsed by the scenario schema as if the file held the value. */
+function applyKnob(scenario: Scenario, knobName: string, knob: Knob, value: string): Scenario {
+  const inputs = knob.input(value, scenario);
+  let varied = scenario;
+  for (const [i, path] of knob.fields.entries()) {
+    const parsed = fieldSchema(path).safeParse(inputs[i]);
+    if (!parsed.success) {
+      throw new Error(`--vary ${knobName}=${value}: ${path.join('.')}: ${parsed.error.issues.map((issue) => issue.message).join('; ')}`);
+    }
+    varied = setIn(varied, path, parsed.data);
+  }
+  return varied;
+}
 
 /** `parse(value)`, or an Error saying `message` when it cannot be parsed (the parser's own message names units only). */
 function parsedOr(parse: (value: string) => number, value: string, message: string): number {
@@ -121,7 +194,7 @@ export function expandVariants(scenario: Scenario, specs: readonly string[]): Va
     variants = variants.flatMap((base) =>
       values.map((value) => ({
         label: base.label ? `${base.label} ${knobName}=${value}` : `${knobName}=${value}`,
-        scenario: knob.apply(base.scenario, value),
+        scenario: applyKnob(base.scenario, knobName, knob, value),
       })),
     );
   }
@@ -142,18 +215,19 @@ export function expandVariants(scenario: Scenario, specs: readonly string[]): Va
   return variants;
 }
 
+/** A whole number ≥ 1 (≤ max) in decimal digits: `1e2` and `0x10` are refused, as a scenario file would not read them so. */
 function positive(name: string, value: string, max = Number.MAX_SAFE_INTEGER): number {
-  const parsed = Number(value);
-  if (!(Number.isInteger(parsed) && parsed >= 1 && parsed <= max)) {
-    throw new Error(`${name} must be a positive integer${max < Number.MAX_SAFE_INTEGER ? ` ≤ ${max}` : ''}, got '${value}'`);
+  const parsed = /^\d+$/.test(value) ? Number(value) : Number.NaN;
+  if (!(Number.isSafeInteger(parsed) && parsed >= 1 && parsed <= max)) {
+    throw new Error(`${name} must be a positive integer${max < Number.MAX_SAFE_INTEGER ? ` ≤ ${max}` : ''} in decimal digits, got '${value}'`);
   }
   return parsed;
 }
 
-function positiveNumber(name: string, value: string): number {
-  const parsed = Number(value);
-  if (!(Number.isFinite(parsed) && parsed > 0 && value.trim() !== '')) throw new Error(`${name} must be a number > 0, got '${value}'`);
-  return parsed;
+/** A number ≥ 0 in decimal digits (`2.5`; not `1e3`, `0x10`, `-1` or `Infinity`), or an Error saying `message`. */
+function decimal(value: string, message: string): number {
+  if (!/^\d+(\.\d+)?$/.test(value)) throw new Error(message);
+  return Number(value);
 }
 
 function bool(name: string, value: string): boolean {

@@ -1,9 +1,9 @@
-import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type { Argv } from 'yargs';
-import { badFlagsExit2, parseRuns, parseSeed, shellWord } from '../seed';
+import { badFlagsExit2, MAX_CHECK_SEED, parseCheckSeed, parseOutDir, parseRuns, shellWord } from '../seed';
 import { runPropertyCheck } from '../../sim/property-check';
 import { makeProgress } from '../progress';
-import { prepareOutDirOrExit, removeCreatedDirs } from './sim-run';
+import { prepareOutDirOrExit, removeCreatedDirs, writeFiles } from './sim-run';
 
 /** What every drawn configuration is held to (sim/property-check.ts, brokenPromises), as a passing run lists it. */
 const PROMISES = [
@@ -16,6 +16,7 @@ const PROMISES = [
 ];
 
 const DEFAULT_RUNS = 100;
+const DEFAULT_OUT = 'runs';
 
 export function checkCommand(yargs: Argv): Argv {
   return yargs.command(
@@ -24,16 +25,18 @@ export function checkCommand(yargs: Argv): Argv {
     (y) =>
       y
         .option('runs', { type: 'string', coerce: parseRuns, describe: `scenarios to draw and run (a whole number ≥ 1; default ${DEFAULT_RUNS})` })
-        .option('seed', { type: 'string', coerce: parseSeed, describe: 'fast-check seed (random if omitted; printed either way)' })
+        .option('seed', { type: 'string', coerce: parseCheckSeed, describe: `fast-check seed, 0 to ${MAX_CHECK_SEED} (random if omitted; printed either way)` })
         .option('path', { type: 'string', coerce: parseReplayPath, describe: 'replay path printed by an earlier failure (e.g. 12:0:3)' })
         .option('sabotage', { choices: ['ack-before-fsync', 'lww'] as const, describe: 'break the store on purpose to watch the check catch it' })
-        .option('out', { type: 'string', default: 'runs', describe: 'where to write the minimal failing scenario' })
+        // No yargs default: with one, a bare `--out` quietly became 'runs' instead of being refused.
+        .option('out', { type: 'string', coerce: parseOutDir, describe: `where to write the minimal failing scenario (default: ${DEFAULT_OUT})` })
         .fail(badFlagsExit2),
     (argv) => {
       const seed = argv.seed ?? Math.floor(Math.random() * 2 ** 31);
       const runs = argv.runs ?? DEFAULT_RUNS;
       // Checked (and created) before the run, so a bad --out does not surface only after minutes of checking.
-      const created = prepareOutDirOrExit(argv.out);
+      const out = argv.out ?? DEFAULT_OUT;
+      const created = prepareOutDirOrExit(out);
       const progress = makeProgress('checking');
       const started = process.hrtime.bigint();
       let ran = 0;
@@ -48,6 +51,7 @@ export function checkCommand(yargs: Argv): Argv {
       progress.finish();
       const seconds = Number(process.hrtime.bigint() - started) / 1e9;
       if (report.ok && argv.path !== undefined && report.runs === 0) {
+        removeCreatedDirs(created);
         console.error(`dynalab check: --path ${argv.path} replayed nothing: it names no run of seed ${seed} (use the seed and path a failure printed)`);
         process.exit(2);
       }
@@ -61,16 +65,26 @@ export function checkCommand(yargs: Argv): Argv {
         return;
       }
       const failure = report.failure!;
-      const file = `${argv.out}/check-failure-seed-${seed}.yaml`;
-      writeFileSync(file, failure.scenarioYaml);
+      const file = join(out, `check-failure-seed-${seed}.yaml`);
+      // A file that cannot be written costs one line on stderr and exit 2 after the whole counterexample is
+      // printed (it was a stack trace, exit 1 and no counterexample; a review); the summary says it is not written.
+      const problem = writeFiles([[file, failure.scenarioYaml]]);
+      const written = problem === undefined;
       console.log(`dynalab check: a promise was broken (${ran} scenario runs including shrinking; seed ${seed})`);
       for (const violation of failure.violations) console.log(`  - ${violation}`);
       console.log('');
-      console.log(`minimal scenario written to ${file}:`);
+      console.log(written ? `minimal scenario written to ${file}:` : `minimal scenario (could not be written to ${file}):`);
       console.log(failure.scenarioYaml.replace(/^/gm, '  '));
       console.log(`replay: npx dynalab check --seed ${seed} --path ${failure.path} --runs 1${argv.sabotage ? ` --sabotage ${argv.sabotage}` : ''}`);
-      console.log(`    or: npx dynalab sim run ${shellWord(file)}`);
+      if (written) console.log(`    or: npx dynalab sim run ${shellWord(file)}`);
+      // 1: a promise was broken. check has no "unknown": an acknowledged write the final reads could not judge
+      // is a broken promise (sim/property-check.ts, brokenPromises).
       process.exitCode = 1;
+      if (problem !== undefined) {
+        removeCreatedDirs(created);
+        console.error(problem);
+        process.exitCode = 2;
+      }
     },
   );
 }

@@ -159,13 +159,15 @@ export function reportCommand(yargs: Argv): Argv {
         .option('write-amp-tiered', { type: 'string', default: seed('writeAmpSizeTiered'), describe: 'size-tiered write amplification (seed: 5)' })
         .option('write-amp-leveled', { type: 'string', default: seed('writeAmpLeveled'), describe: 'leveled write amplification (seed: 10)' })
         .option('scenario', { type: 'string', describe: 'also run this scenario file and report its latency, availability, staleness and siblings' })
-        .option('out', { type: 'string', default: 'reports-out', describe: 'directory for capacity.md, capacity.html and the PNGs' }),
+        // No yargs default: with one, a bare `--out` quietly became 'reports-out' instead of being refused.
+        .option('out', { type: 'string', describe: 'directory for capacity.md, capacity.html and the PNGs (default: reports-out)' }),
     (argv) => {
+      const out = argv.out ?? 'reports-out';
       let inputs: CapacityInputs;
       let scenario: { file: string; text: string } | undefined;
       try {
         inputs = inputsFromFlags(argv as unknown as CapacityArgs);
-        checkOutDir(argv.out);
+        checkOutDir(out);
         if (argv.scenario !== undefined) scenario = readScenario(argv.scenario);
       } catch (error) {
         if (error instanceof FlagError) console.error(`dynalab report capacity: ${error.message}`);
@@ -195,10 +197,10 @@ export function reportCommand(yargs: Argv): Argv {
       const charts = renderCharts(model, measured);
       let written: ReturnType<typeof writeReport>;
       try {
-        written = writeReport(argv.out, { model, measured, charts, command });
+        written = writeReport(out, { model, measured, charts, command });
       } catch (error) {
         // checkOutDir passed, so this is a race (the directory changed while measuring) or a full disk.
-        console.error(`dynalab report capacity: --out: cannot write the report to '${argv.out}': ${(error as Error).message}`);
+        console.error(`dynalab report capacity: --out: cannot write the report to '${out}': ${(error as Error).message}`);
         process.exit(2);
       }
       console.log(`dynalab report capacity — model: ${inputs.nodes.toLocaleString('en-US')} nodes, N=${inputs.replicas}, ${inputs.vnodes} vnodes${measured.scenario !== null ? `; scenario: its own ${measured.scenario.cluster.nodes}-node cluster` : ''}`);

@@ -1,7 +1,7 @@
 import type { Argv } from 'yargs';
 import { badFlagsExit2, parseSeed, shellWord } from '../seed';
 import { runScenario, type LatencySummary, type RunResult } from '../../sim/run-scenario';
-import { expandVariants, VARY_HELP } from '../../sim/variants';
+import { expandVariants, knobFieldHint, VARY_HELP } from '../../sim/variants';
 import { makeProgress } from '../progress';
 import { readScenarioOrExit } from './sim-run';
 
@@ -81,14 +81,21 @@ export function simCompareCommand(yargs: Argv): Argv {
       }
       if (argv.json) console.log(JSON.stringify(rows, null, 2));
       else {
-        console.log(`${base.name} — seed ${seed}, ${variants.length} variants, same workload and fault schedule\n`);
+        console.log(`${base.name} — seed ${seed}, ${variants.length} variant${variants.length === 1 ? '' : 's'}, same workload and fault schedule\n`);
         console.log(compareTable(rows));
-        console.log(`\nreplay one: npx dynalab sim run ${shellWord(file)} --seed ${seed}   (edit the knob in the file)`);
+        const fields = knobFieldHint(argv.vary as string[]);
+        console.log(`\nreplay one: npx dynalab sim run ${shellWord(file)} --seed ${seed}   (edit the knob in the file${fields ? `: ${fields}` : ''})`);
       }
-      // A variant that fails its checks is a finding of the comparison (clock-skew.yaml's lww row is meant to),
-      // not an error of the command: compare exits 0 once every variant ran, and says how many failed.
+      // A variant that fails its checks (or cannot be judged) is a finding of the comparison — clock-skew.yaml's
+      // lww row is meant to fail — not an error of the command: compare exits 0 once every variant ran, and says
+      // which failed and which are unknown. To gate on a verdict, run that variant with `sim run` (exit 1 / 3).
       const failed = rows.filter((row) => row.result.verdict === 'fail').map((row) => row.label);
-      if (failed.length > 0 && !argv.json) console.log(`${failed.length} of ${rows.length} variants failed their checks: ${failed.join(', ')} (compare exits 0; run a variant with \`sim run\` to gate on its verdict)`);
+      const unknown = rows.filter((row) => row.result.verdict === 'unknown').map((row) => row.label);
+      const of = (list: string[]) => `${list.length} of ${rows.length} variant${rows.length === 1 ? '' : 's'}`;
+      if (!argv.json) {
+        if (failed.length > 0) console.log(`${of(failed)} failed their checks: ${failed.join(', ')} (compare exits 0; run a variant with \`sim run\` to gate on its verdict)`);
+        if (unknown.length > 0) console.log(`${of(unknown)} could not be judged (verdict unknown): ${unknown.join(', ')}`);
+      }
     },
   );
 }

@@ -1,7 +1,7 @@
 import { mkdirSync, readFileSync, rmdirSync, statSync, unlinkSync, writeFileSync, type Stats } from 'node:fs';
 import { join, parse, resolve, sep } from 'node:path';
 import type { Argv } from 'yargs';
-import { badFlagsExit2, parseSeed, shellWord } from '../seed';
+import { badFlagsExit2, parseOutDir, parseSeed, shellWord } from '../seed';
 import { loadScenario, ScenarioError } from '../../sim/scenario/load';
 import type { Scenario } from '../../sim/scenario/schema';
 import { runScenario, type RunResult } from '../../sim/run-scenario';
@@ -35,6 +35,10 @@ export function readScenarioOrExit(file: string): Scenario {
  * some paths (e.g. under /proc).
  */
 export function prepareOutDirOrExit(dir: string): string[] {
+  if (dir.trim() === '') {
+    console.error('dynalab: --out: needs a directory name');
+    process.exit(2);
+  }
   const created: string[] = [];
   const absolute = resolve(dir);
   try {
@@ -74,6 +78,30 @@ export function removeCreatedDirs(created: readonly string[]): void {
       return;
     }
   }
+}
+
+/**
+ * The exit code of a run's verdict: 0 ok, 1 a check failed, 3 no check failed but one could not be judged
+ * (unknown: e.g. linearizability out of search budget). 2 is bad input or usage (a flag, a scenario file, an
+ * output file that cannot be written).
+ */
+export function verdictExitCode(verdict: RunResult['verdict']): number {
+  return verdict === 'fail' ? 1 : verdict === 'unknown' ? 3 : 0;
+}
+
+/**
+ * Writes each [path, contents] in order and stops at the first that cannot be written, returning one line that
+ * names the file and the OS error (for stderr; no stack trace), or undefined when every file was written.
+ */
+export function writeFiles(files: readonly (readonly [string, string])[]): string | undefined {
+  for (const [path, contents] of files) {
+    try {
+      writeFileSync(path, contents);
+    } catch (error) {
+      return `dynalab: cannot write ${path}: ${(error as Error).message}`;
+    }
+  }
+  return undefined;
 }
 
 export function formatResult(result: RunResult, wallSeconds: number, replay: string): string {
@@ -143,7 +171,9 @@ export function formatResult(result: RunResult, wallSeconds: number, replay: str
     lines.push('faults');
     for (const entry of result.nemesis) lines.push(`  ${(entry.time / 1e6).toFixed(1).padStart(7)} s  ${entry.action}`);
   }
-  const failed = result.checks.find((c) => c.verdict === 'fail');
+  // The first failing check that has one: a check that fails without counterexamples (convergence) listed
+  // first hid those of the checks after it (a review).
+  const failed = result.checks.find((c) => c.verdict === 'fail' && c.counterexamples.length > 0);
   if (failed && failed.counterexamples[0]) {
     const first = failed.counterexamples[0];
     lines.push('');
@@ -166,7 +196,7 @@ export function simRunCommand(yargs: Argv): Argv {
       y
         .positional('scenario', { type: 'string', demandOption: true, describe: 'scenario YAML file' })
         .option('seed', { type: 'string', coerce: parseSeed, describe: "override the scenario's seed" })
-        .option('out', { type: 'string', describe: 'directory for result.json, history.jsonl and trace-hash' })
+        .option('out', { type: 'string', coerce: parseOutDir, describe: 'directory for result.json, history.jsonl and trace-hash' })
         .option('json', { type: 'boolean', default: false, describe: 'print result.json to stdout instead of the summary' })
         .fail(badFlagsExit2),
     (argv) => {
@@ -183,17 +213,23 @@ export function simRunCommand(yargs: Argv): Argv {
       progress.finish();
       const wallSeconds = Number(process.hrtime.bigint() - started) / 1e9;
       const replay = `npx dynalab sim run ${shellWord(file)} --seed ${seed}`;
-      if (argv.out) {
-        writeFileSync(join(argv.out, 'result.json'), JSON.stringify({ ...result, wallSeconds, replay }, null, 2) + '\n');
-        writeFileSync(join(argv.out, 'history.jsonl'), history.toJsonLines());
-        writeFileSync(join(argv.out, 'trace-hash'), `${result.traceHash}\n`);
+      const json = JSON.stringify({ ...result, wallSeconds, replay }, null, 2);
+      // The summary first: a file that cannot be written (a directory named result.json, a disk full) then
+      // costs one line on stderr and exit 2, not the run's results and a stack trace with exit 1 (a review).
+      console.log(argv.json ? json : formatResult(result, wallSeconds, replay));
+      process.exitCode = verdictExitCode(result.verdict);
+      const out = argv.out;
+      if (out !== undefined) {
+        const problem = writeFiles([
+          [join(out, 'result.json'), json + '\n'],
+          [join(out, 'history.jsonl'), history.toJsonLines()],
+          [join(out, 'trace-hash'), `${result.traceHash}\n`],
+        ]);
+        if (problem !== undefined) {
+          console.error(problem);
+          process.exitCode = 2;
+        } else if (!argv.json) console.log(`wrote ${join(out, 'result.json')}, history.jsonl (${history.events.length} events), trace-hash`);
       }
-      if (argv.json) console.log(JSON.stringify({ ...result, wallSeconds, replay }, null, 2));
-      else {
-        console.log(formatResult(result, wallSeconds, replay));
-        if (argv.out) console.log(`wrote ${join(argv.out, 'result.json')}, history.jsonl (${history.events.length} events), trace-hash`);
-      }
-      if (result.verdict === 'fail') process.exitCode = 1;
     },
   );
 }

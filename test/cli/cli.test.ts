@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -157,7 +157,7 @@ checks:`));
   it('bad flags of check and sim are refused with one line and exit 2', () => {
     expectRefused(dynalab('check', '--runs', 'abc', '--seed', '1'), /--runs must be a whole number ≥ 1, got 'abc'/);
     expectRefused(dynalab('check', '--runs', '-3', '--seed', '1'), /--runs must be a whole number ≥ 1, got '-3'/);
-    expectRefused(dynalab('check', '--runs', '1', '--seed', ''), /--seed must be a whole number ≥ 0, got ''/);
+    expectRefused(dynalab('check', '--runs', '1', '--seed', ''), /--seed must be a whole number from 0 to 4294967295, got ''/);
     expectRefused(dynalab('sim', 'compare', 'tiny.yaml', '--vary', 'conflict=lww', '--vary', 'conflict=vclock'), /conflict is already varied/);
     expectRefused(dynalab('sim', 'compare', 'tiny.yaml', '--vary', 'n=3,3'), /value '3' is given twice/);
   });
@@ -235,7 +235,7 @@ checks:`));
     writeFileSync(join(work, 'skew.yaml'), readFileSync(join(root, 'scenarios/clock-skew.yaml'), 'utf8'));
     const run = dynalab('sim', 'compare', 'skew.yaml', '--vary', 'conflict=lww,vclock');
     expect(run.code, run.stderr).toBe(0);
-    expect(run.stdout).toMatch(/^1 of 2 variants failed their checks: conflict=lww /m);
+    expect(run.stdout).toMatch(/^1 of 2 variants failed their checks: conflict=lww \(compare exits 0; run a variant with `sim run` to gate on its verdict\)$/m);
   });
 
   it('check refuses a malformed --path, and one that names no run, instead of a stack trace or a pass', () => {
@@ -245,6 +245,103 @@ checks:`));
     const nothing = dynalab('check', '--path', '999:999', '--seed', '1', '--runs', '1');
     expect(nothing.code).toBe(2);
     expect(nothing.stderr).toMatch(/replayed nothing/);
+  });
+
+  it('a file that cannot be written after a run costs one line and exit 2, after the whole summary (sim run)', () => {
+    writeFileSync(join(work, 'tiny.yaml'), tiny('lost-writes'));
+    mkdirSync(join(work, 'blocked/result.json'), { recursive: true });
+    const run = dynalab('sim', 'run', 'tiny.yaml', '--out', 'blocked');
+    expect(run.code, run.stderr).toBe(2);
+    expect(run.stdout).toMatch(/^verdict OK {3}trace \w+$/m);
+    expect(run.stdout).toMatch(/^replay: npx dynalab sim run tiny\.yaml --seed 4$/m);
+    expect(run.stdout).not.toMatch(/^wrote /m);
+    expect(run.stderr).toMatch(/^dynalab: cannot write blocked\/result\.json: EISDIR: .*\n$/);
+    expect(run.stderr).not.toMatch(/^\s+at /m);
+    // --json prints the result before it tries the files, too.
+    const json = dynalab('sim', 'run', 'tiny.yaml', '--out', 'blocked', '--json');
+    expect(json.code).toBe(2);
+    expect(JSON.parse(json.stdout).verdict).toBe('ok');
+  });
+
+  it('a failure file check cannot write costs one line and exit 2, after the whole counterexample', () => {
+    mkdirSync(join(work, 'blocked-check/check-failure-seed-5.yaml'), { recursive: true });
+    const run = dynalab('check', '--runs', '100', '--seed', '5', '--sabotage', 'lww', '--out', 'blocked-check');
+    expect(run.code, run.stderr).toBe(2);
+    expect(run.stdout).toMatch(/^dynalab check: a promise was broken/);
+    expect(run.stdout).toMatch(/vector clocks lost an acknowledged write/);
+    expect(run.stdout).toMatch(/^minimal scenario \(could not be written to blocked-check\/check-failure-seed-5\.yaml\):$/m);
+    expect(run.stdout).toMatch(/^ {2}name: /m);
+    expect(run.stdout).toMatch(/^replay: npx dynalab check --seed 5 --path [\d:]+ --runs 1 --sabotage lww$/m);
+    expect(run.stdout).not.toMatch(/or: npx dynalab sim run/);
+    expect(run.stderr).toMatch(/^dynalab: cannot write blocked-check\/check-failure-seed-5\.yaml: EISDIR: .*\n$/);
+    expect(run.stderr).not.toMatch(/^\s+at /m);
+  });
+
+  it('an empty or value-less --out is refused by every command that takes it', () => {
+    writeFileSync(join(work, 'tiny.yaml'), tiny('lost-writes'));
+    const needsName = /^dynalab: --out: needs a directory name \(see --help\)\n$/;
+    expectRefused(dynalab('sim', 'run', 'tiny.yaml', '--out', ''), needsName);
+    expectRefused(dynalab('sim', 'run', 'tiny.yaml', '--out', ' '), needsName);
+    expectRefused(dynalab('sim', 'run', 'tiny.yaml', '--out'), needsName);
+    expectRefused(dynalab('check', '--runs', '1', '--seed', '1', '--out', ''), needsName);
+    expectRefused(dynalab('check', '--runs', '1', '--seed', '1', '--out'), needsName);
+    expectRefused(dynalab('report', 'capacity', '--out'), /^dynalab report capacity: --out: needs a directory name\n$/);
+    // Without --out, check still uses runs/ (a default said in --help, no longer a yargs default).
+    expect(dynalab('check', '--help').stdout).toMatch(/where to write the minimal failing scenario \(default: runs\)/);
+  });
+
+  it('names the first counterexample of the first failing check that has one (convergence has none)', () => {
+    writeFileSync(join(work, 'conv-first.yaml'), tiny('{ convergence: { threshold: 1us } }, { siblings: { maxSiblings: 0 } }', 'n: 3, r: 1, w: 1, hintedHandoff: false, readRepair: false'));
+    const run = dynalab('sim', 'run', 'conv-first.yaml');
+    expect(run.code, run.stderr).toBe(1);
+    expect(run.stdout).toMatch(/^ {2}FAIL {4}convergence .*\n {2}FAIL {4}siblings /m);
+    expect(run.stdout).toMatch(/^first counterexample \(siblings, key k\d+, history events [\d, ]+\):$/m);
+  });
+
+  it('an unknown verdict exits 3 (a failed check 1, bad input 2) in sim run; sim compare says which variants are unknown', () => {
+    const undecided = tiny('{ linearizability: { maxStepsPerKey: 1, maxSteps: 1 } }', 'n: 3, r: 3, w: 3, conflict: lww').replace(/faults:[\s\S]*checks:/, 'checks:');
+    writeFileSync(join(work, 'undecided.yaml'), undecided);
+    const run = dynalab('sim', 'run', 'undecided.yaml');
+    expect(run.stdout).toMatch(/^verdict UNKNOWN /m);
+    expect(run.code, run.stderr).toBe(3);
+    const compare = dynalab('sim', 'compare', 'undecided.yaml', '--vary', 'readRepair=true,false');
+    expect(compare.stdout).toMatch(/^verdict\s+unknown\s+unknown$/m);
+    expect(compare.stdout).toMatch(/^2 of 2 variants could not be judged \(verdict unknown\): readRepair=true, readRepair=false$/m);
+    expect(compare.code, compare.stderr).toBe(0);
+    // Both findings are said (vector clocks return siblings: not linearizable).
+    const mixed = dynalab('sim', 'compare', 'undecided.yaml', '--vary', 'conflict=vclock,lww');
+    expect(mixed.stdout).toMatch(/^verdict\s+fail\s+unknown$/m);
+    expect(mixed.stdout).toMatch(/^1 of 2 variants failed their checks: conflict=vclock \(compare exits 0.*\)\n1 of 2 variants could not be judged \(verdict unknown\): conflict=lww$/m);
+    expect(mixed.code, mixed.stderr).toBe(0);
+  });
+
+  it('--vary values are decimal and held to the limits a scenario file has, naming the knob and the value', () => {
+    writeFileSync(join(work, 'tiny.yaml'), tiny('lost-writes'));
+    expectRefused(dynalab('sim', 'compare', 'tiny.yaml', '--vary', 'diskMBps=2000000'), /^dynalab: --vary diskMBps=2000000: cluster\.storage\.writeMegabytesPerSecond: Too big: expected number to be <=1000000\n$/);
+    expectRefused(dynalab('sim', 'compare', 'tiny.yaml', '--vary', 'vnodes=1e2'), /vnodes must be a positive integer ≤ 4096 in decimal digits, got '1e2'/);
+    expectRefused(dynalab('sim', 'compare', 'tiny.yaml', '--vary', 'rate=0x10'), /rate must be a number > 0 in decimal digits .*, got '0x10'/);
+    expectRefused(dynalab('sim', 'compare', 'tiny.yaml', '--vary', 'diskMBps=1e3'), /diskMBps must be a number ≥ 0 .*, got '1e3'/);
+    // The same value in a file is refused the same way.
+    writeFileSync(join(work, 'fast-disk.yaml'), tiny('lost-writes').replace('vnodes: 16,', 'vnodes: 16, storage: { writeMegabytesPerSecond: 2000000 },'));
+    expectRefused(dynalab('sim', 'run', 'fast-disk.yaml'), /cluster\.storage\.writeMegabytesPerSecond: Too big: expected number to be <=1000000/);
+    // The replay hint names the file's field for each knob, and one variant is "1 variant".
+    const one = dynalab('sim', 'compare', 'tiny.yaml', '--vary', 'diskMBps=5', '--vary', 'nrw=3/2/2');
+    expect(one.code, one.stderr).toBe(0);
+    expect(one.stdout).toMatch(/^tiny — seed 4, 1 variant, same workload and fault schedule$/m);
+    expect(one.stdout).toMatch(/\(edit the knob in the file: diskMBps is cluster\.storage\.writeMegabytesPerSecond; nrw is cluster\.n\/r\/w\)$/m);
+  });
+
+  it('check --seed above 2^32 − 1 is refused (fast-check keeps 32 bits: 4294967299 ran seed 3)', () => {
+    expectRefused(dynalab('check', '--runs', '1', '--seed', '4294967299'), /^dynalab: --seed must be a whole number from 0 to 4294967295, got '4294967299' \(see --help\)\n$/);
+    const top = dynalab('check', '--runs', '1', '--seed', '4294967295', '--out', 'top');
+    expect(top.code, top.stderr).toBe(0);
+    expect(top.stdout).toMatch(/^replay: npx dynalab check --runs 1 --seed 4294967295$/m);
+  });
+
+  it('no command: one "(see --help)", exit 2', () => {
+    const run = dynalab();
+    expect(run.code).toBe(2);
+    expect(run.stderr).toBe('dynalab: name a command (see --help)\n');
   });
 
   it('kv delete takes --if-match', () => {
