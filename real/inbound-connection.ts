@@ -25,7 +25,10 @@ import type { TransportLogger } from './transport-logger';
  * the data limit (16 MiB by default), so an unauthenticated stranger cannot make us buffer more than that.
  * Anything wrong — garbage, an unknown frame type, an oversize length, data before the handshake, a bad
  * proof, a frame cut off by end of stream, silence past the handshake deadline — closes this socket and
- * nothing else; it is counted and logged.
+ * nothing else; it is counted and logged. What a stranger can cause before proving the secret (a failed
+ * proof, a bad or abandoned handshake) is logged through `warnThrottled`, one line per kind per 10 s with a
+ * count, not a line per connection (a review: 400 such connections wrote 400 WARN lines in 6 s); the counters
+ * still count every one.
  */
 export interface InboundConnectionOptions {
   self: NodeId;
@@ -36,6 +39,13 @@ export interface InboundConnectionOptions {
   handshakeTimeoutMs: number;
   counters: TransportCounters;
   logger: TransportLogger;
+  /** Logs a warning that a flood could repeat: at most one line per `kind` per 10 s, with a count (TcpTransport). */
+  warnThrottled: (kind: string, message: string) => void;
+  /**
+   * Judges the id an authenticated client claims: null to welcome it, or why it is refused (this node's own
+   * id, or not a member). Asked only once the client has proven the secret. Default: every id is welcome.
+   */
+  judgeClientId?: (clientId: NodeId) => string | null;
   /** Called with every data message, attributed to the authenticated peer. */
   deliver: (from: NodeId, message: Uint8Array) => void;
   /** Called once, when the socket has closed. */
@@ -133,13 +143,23 @@ export class InboundConnection {
         const transcript = this.transcript!;
         if (!verifyProof(options.secret, 'client', transcript, decodeProof(frame.payload))) {
           options.counters.authFailures++;
-          this.hangUp(`${transcript.clientId} failed to prove the cluster secret (auth failure)`);
+          this.hangUp(`${transcript.clientId} failed to prove the cluster secret (auth failure)`, 'auth-failed');
           return;
         }
         // Compared only once the client has proven the secret: an impostor hears "auth failure", not our settings' verdict.
+        // A client that has proven the secret is a (perhaps misconfigured) member, not a stranger: logged each time.
         const mismatch = settingsMismatch(transcript.clientId, this.clientSettings, options.settings);
         if (mismatch !== null) {
-          this.hangUp(mismatch);
+          this.hangUp(mismatch, null);
+          return;
+        }
+        // The id is only a claim (the secret is the cluster's, not the node's), but a member never claims this
+        // node's id or one outside the member list: such a claim is a misconfiguration, refused before its
+        // messages could be attributed to it.
+        const refusal = options.judgeClientId?.(transcript.clientId) ?? null;
+        if (refusal !== null) {
+          options.counters.handshakeFailures++;
+          this.hangUp(refusal, null);
           return;
         }
         if (this.timer !== null) clearTimeout(this.timer);
@@ -191,11 +211,18 @@ export class InboundConnection {
     this.socket.destroy();
   }
 
-  private hangUp(reason: string): void {
+  /**
+   * Closes the connection, logging why. `throttle` is the kind of warning for `warnThrottled`, or null to log
+   * it as a line of its own; by default a connection still in its handshake (a stranger's, possibly) is
+   * throttled, and one from an authenticated peer is not.
+   */
+  private hangUp(reason: string, throttle: string | null = this.pendingHandshake ? 'handshake-failed' : null): void {
     if (this.failure === null) {
       this.failure = reason;
       const who = this.transcript?.clientId ?? 'unauthenticated peer';
-      this.options.logger.warn(`closing inbound connection from ${who} at ${this.remote}: ${reason}`);
+      const message = `closing inbound connection from ${who} at ${this.remote}: ${reason}`;
+      if (throttle === null) this.options.logger.warn(message);
+      else this.options.warnThrottled(throttle, message);
     }
     this.socket.destroy();
   }
@@ -209,7 +236,8 @@ export class InboundConnection {
     // A peer that hangs up mid-handshake without us having judged it (e.g. it rejected *our* proof).
     if (wasAuthenticating && this.failure === null && this.transcript !== null) {
       this.options.counters.handshakeFailures++;
-      this.options.logger.warn(
+      this.options.warnThrottled(
+        'handshake-abandoned',
         `a connection claiming to be ${this.transcript.clientId} at ${this.remote} hung up during the handshake ` +
           '(it may have refused our proof: a different cluster secret or cluster settings on its side)',
       );

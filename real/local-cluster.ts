@@ -8,7 +8,8 @@ import { formatNodeConfig, loadNodeConfig, nodeConfigSchema, type RealNodeConfig
 
 /**
  * A local cluster of real node processes on loopback: what `dynalab deploy` runs, and what the kill -9 tests
- * and the benchmark drive. Each node is a child `node bin/dynalab.js serve --config <data>/<id>.yaml`.
+ * and the benchmark drive. Each node is a child `node bin/dynalab.js serve --config <data>/<id>.yaml
+ * --stop-on-stdin-eof`: it stops when this process ends, however it ends (see start()).
  *
  * The first deploy on a data directory writes one config per node into it (free loopback ports, a fresh
  * random cluster secret); a later deploy on the same directory reuses those configs — same ids, ports,
@@ -173,7 +174,13 @@ export class LocalCluster {
     // DYNALAB_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" npx dynalab deploy … profiles every node. They come
     // after SERVER_NODE_FLAGS, so a user's choice of the same V8 flag wins.
     const nodeArgs = (process.env.DYNALAB_NODE_ARGS ?? '').split(/\s+/).filter((a) => a.length > 0);
-    const child = spawn(process.execPath, [...SERVER_NODE_FLAGS, ...nodeArgs, BIN, 'serve', '--config', node.configFile], { stdio: ['ignore', 'pipe', 'pipe'] });
+    // Each node's stdin is a pipe this process holds open and never writes to: however this process ends —
+    // kill -9 included, which no handler sees — the kernel closes it, and the node, told by --stop-on-stdin-eof,
+    // stops as on SIGTERM. With stdin ignored (before), nodes outlived a killed deploy with their LOCKs held.
+    const child = spawn(process.execPath, [...SERVER_NODE_FLAGS, ...nodeArgs, BIN, 'serve', '--config', node.configFile, '--stop-on-stdin-eof'], {
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    child.stdin!.on('error', () => {}); // never written; a node that exits must not take this process down
     node.process = child;
     node.exited = new Promise((resolve) => child.once('exit', (code, signal) => {
       if (node.process === child) node.process = null;

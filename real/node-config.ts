@@ -47,14 +47,34 @@ import { DEFAULT_MAX_IN_FLIGHT } from './admission';
  * fine whatever address peers use, and a host name cannot be compared with an address without a DNS lookup.
  * No two members may have the same tcp address (one of them would never be reached).
  */
+const HOST_PORT = /^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+):\d{1,5}$/;
 const hostPort = z
   .string()
-  .regex(/^(\[[0-9a-fA-F:]+\]|[A-Za-z0-9.-]+):\d{1,5}$/, { message: 'expected host:port, e.g. 127.0.0.1:9001' })
+  // Dots inside brackets: an IPv4-mapped IPv6 address, [::ffff:127.0.0.1]:9001 (a review found it refused).
+  .regex(HOST_PORT, { message: 'expected host:port, e.g. 127.0.0.1:9001' })
+  .refine((value) => {
+    if (!HOST_PORT.test(value)) return true; // already reported as not host:port
+    const host = value.slice(0, value.lastIndexOf(':'));
+    return !host.startsWith('[') || net.isIPv6(host.slice(1, -1));
+  }, { message: 'not an IPv6 address inside the brackets' })
   .refine((value) => {
     if (!value.includes(':')) return true; // already reported as not host:port
     const port = Number(value.slice(value.lastIndexOf(':') + 1));
     return port >= 1 && port <= 65_535;
   }, { message: 'port must be between 1 and 65535' });
+
+/**
+ * The cluster secret: at least 16 characters, and not whitespace at either end — a secret of 16 spaces was
+ * accepted (a review), and a space or tab at an end is easily lost or added when the secret is copied into
+ * another member's file, which then fails every handshake with nothing but "auth failure" to go on.
+ */
+const secret = z.string().superRefine((value, ctx) => {
+  let message: string | null = null;
+  if (value.length > 0 && value.trim().length === 0) message = 'the cluster secret is only whitespace; use a long random string';
+  else if (value.trim() !== value) message = 'the cluster secret begins or ends with whitespace (easily lost when it is copied to another member); remove it';
+  else if (value.length < 16) message = 'the cluster secret must be at least 16 characters';
+  if (message !== null) ctx.addIssue({ code: 'custom', message });
+});
 
 const DUTY_CYCLE_RANGE = { message: 'must be > 0 and ≤ 1 (1 = back to back)' };
 
@@ -65,7 +85,7 @@ const configObject = z
     id: nodeId,
     listen: z.strictObject({ http: hostPort, tcp: hostPort }),
     dataDir: z.string().min(1),
-    secret: z.string().min(16, { message: 'the cluster secret must be at least 16 characters' }),
+    secret,
     token: z.string().min(1).optional(),
     members: z
       .array(z.strictObject({ id: nodeId, tcp: hostPort, http: hostPort.optional(), weight: z.number().positive().optional() }))
@@ -104,16 +124,21 @@ const configObject = z
       .prefault({}),
   });
 
-export const nodeConfigSchema = configObject.superRefine((config, ctx) => crossFieldChecks(config, (path, message) => ctx.addIssue({ code: 'custom', path, message })));
+// zod runs this on a config whose fields failed too (n: 0 still reaches it); crossFieldInput keeps only the
+// valid fields, so that no check reads an invalid one.
+export const nodeConfigSchema = configObject.superRefine((config, ctx) => crossFieldChecks(crossFieldInput(config), (path, message) => ctx.addIssue({ code: 'custom', path, message })));
 
 /**
  * The checks across fields. They also run, from parseNodeConfig, on a config whose other fields are wrong, as
  * long as the fields they read are valid: a config with both kinds of problem gets all of them in one round
- * (found by a review: r > n and a duplicate address showed only after the field errors were fixed).
+ * (found by a review: r > n and a duplicate address showed only after the field errors were fixed). A check
+ * that reads an invalid field is skipped: with `n: 0`, "r=2 cannot exceed n=0" (about a default r not even
+ * in the file) came after the n error itself (a review).
  */
 /**
  * What the cross checks read. Each field may be missing (it was invalid, and is reported on its own); a
- * member's `id` or `tcp` is undefined when that part of its entry was invalid.
+ * member's `id` or `tcp` is undefined when that part of its entry was invalid; `members` is missing when the
+ * list itself is invalid (not a list, or empty).
  */
 interface CrossFieldInput {
   id?: string | undefined;
@@ -171,7 +196,7 @@ function crossFieldInput(raw: unknown): CrossFieldInput {
     const result = schema.safeParse(input);
     return result.success ? result.data : undefined;
   };
-  const rawMembers = Array.isArray(fields['members']) ? (fields['members'] as unknown[]) : undefined;
+  const rawMembers = Array.isArray(fields['members']) && fields['members'].length >= 1 ? (fields['members'] as unknown[]) : undefined;
   const members = rawMembers?.map((entry) => {
     const record = typeof entry === 'object' && entry !== null ? (entry as Record<string, unknown>) : {};
     return { id: value(nodeId, record['id']), tcp: value(hostPort, record['tcp']) };
@@ -239,7 +264,12 @@ export function parseNodeConfig(text: string, fileName = 'node.yaml', baseDir = 
         }
       }
       const field = fieldPath.length > 0 ? fieldPath.join('.') : '(top level)';
-      const message = issue.code === 'invalid_type' && /received undefined$/.test(issue.message) ? 'required field is missing' : issue.message;
+      let message = issue.code === 'invalid_type' && /received undefined$/.test(issue.message) ? 'required field is missing' : issue.message;
+      // A cross check on r or w when the file leaves it out: the value is the default, which the line (1:1) does not show.
+      const top = fieldPath[0];
+      if (issue.code === 'custom' && fieldPath.length === 1 && (top === 'r' || top === 'w') && isMap(document.contents) && !document.contents.has(top)) {
+        message += ` (${top} is not in the file: that is its default; set ${top})`;
+      }
       return `${fileName}${located}: ${field}: ${message}`;
     }));
   }

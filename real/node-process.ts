@@ -120,6 +120,8 @@ async function startLocked(
     self: config.id,
     listen: splitHostPort(config.listen.tcp),
     peers,
+    // The member list is static and complete: a client claiming any other id is refused (and logged).
+    onlyKnownPeers: true,
     clusterSecret: config.secret,
     clusterSettings: clusterSettings(config),
     ...(options.logger ? { logger: options.logger } : {}),
@@ -130,7 +132,8 @@ async function startLocked(
     tcpAddress = await transport.start();
   } catch (error) {
     disk.close();
-    throw error;
+    // Named like the HTTP one below: a bare "listen EADDRINUSE" said neither which port nor what it was for.
+    throw new Error(`node ${config.id}: cannot listen for peers (listen.tcp) on ${config.listen.tcp}: ${listenFailure(error)}`);
   }
   const env: NodeEnvironment = { clock, random: random.fork('node'), disk, transport, crc32: nativeCrc32, soon: setImmediate };
   let node: StorageNode;
@@ -199,7 +202,7 @@ async function startLocked(
     loop.stop();
     clearInterval(storageWatch);
     disk.close();
-    throw new Error(`node ${config.id}: cannot listen for HTTP on ${config.listen.http}: ${(error as Error).message}`);
+    throw new Error(`node ${config.id}: cannot listen for HTTP (listen.http) on ${config.listen.http}: ${listenFailure(error)}`);
   }
   const bound = server.address() as AddressInfo;
   let stopping: Promise<void> | null = null;
@@ -227,6 +230,21 @@ async function startLocked(
       return stopping;
     },
   };
+}
+
+/** Why a listen failed, in words: Node's "listen EADDRINUSE: address already in use 127.0.0.1:9001" names the port twice. */
+function listenFailure(error: unknown): string {
+  const code = (error as NodeJS.ErrnoException).code;
+  switch (code) {
+    case 'EADDRINUSE':
+      return 'address already in use (another process holds this port: a node still running, or another program)';
+    case 'EADDRNOTAVAIL':
+      return 'address not available (this host has no such address)';
+    case 'EACCES':
+      return 'permission denied (ports below 1024 need privileges)';
+    default:
+      return (error as Error).message;
+  }
 }
 
 /**

@@ -62,6 +62,13 @@ export interface TcpTransportOptions {
    * takes a round trip, so a newcomer's room is the flood's oldest connection, not the member's.
    */
   maxPendingHandshakes?: number;
+  /**
+   * Welcome only clients whose authenticated id is a known peer (`peers` / `setPeer`), refusing and logging any
+   * other. Default false: a transport told its peers one at a time (tests; a peer added later) takes any id.
+   * A real node, which knows every member from its config, sets it. A client claiming this node's own id is
+   * refused either way.
+   */
+  onlyKnownPeers?: boolean;
 }
 
 export interface PeerLinkStats {
@@ -101,6 +108,7 @@ export class TcpTransport implements Transport {
   private readonly logger: TransportLogger;
   private readonly counters = newTransportCounters();
   private readonly maxPendingHandshakes: number;
+  private readonly onlyKnownPeers: boolean;
   private readonly throttled = new Map<string, { lastMs: number; held: number; latest: string; timer: NodeJS.Timeout | null }>();
   private readonly maxFrameBytes: number;
   private readonly queueLimits: SendQueueLimits;
@@ -136,6 +144,7 @@ export class TcpTransport implements Transport {
     this.server = net.createServer({ noDelay: true }, (socket) => this.accept(socket));
     this.server.maxConnections = options.maxInboundConnections ?? DEFAULT_MAX_INBOUND;
     this.maxPendingHandshakes = options.maxPendingHandshakes ?? DEFAULT_MAX_PENDING_HANDSHAKES;
+    this.onlyKnownPeers = options.onlyKnownPeers ?? false;
     this.server.on('drop', () => {
       this.counters.inboundRefused++;
       this.warnThrottled('refused', `refused an inbound connection: limit of ${this.server.maxConnections} reached`);
@@ -310,10 +319,25 @@ export class TcpTransport implements Transport {
       handshakeTimeoutMs: this.handshakeTimeoutMs,
       counters: this.counters,
       logger: this.logger,
+      warnThrottled: (kind, message) => this.warnThrottled(kind, message),
+      judgeClientId: (clientId) => this.judgeClientId(clientId),
       deliver: (from, message) => this.deliver(from, message),
       onClosed: (closed) => this.inbound.delete(closed),
     });
     this.inbound.add(connection);
+  }
+
+  /** Why an authenticated client's claimed id is refused, or null to welcome it (see onlyKnownPeers). */
+  private judgeClientId(clientId: NodeId): string | null {
+    if (clientId === this.self) {
+      return `it claims this node's own id '${clientId}' (a member entry with this node's address, or a copied config?); refusing it`;
+    }
+    if (this.onlyKnownPeers && !this.addresses.has(clientId)) {
+      const known = [...this.addresses.keys()];
+      const listed = known.length > 12 ? `${known.slice(0, 12).join(', ')}, …` : known.join(', ');
+      return `'${clientId}' is not a member of this node's cluster (peers: ${listed || 'none'}); refusing it (every node must have the same member list)`;
+    }
+    return null;
   }
 
   /** At most maxPendingHandshakes − 1 connections still in their handshake: the oldest ones go. */

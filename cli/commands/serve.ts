@@ -6,17 +6,38 @@ import { keepRunningOnClosedLog } from '../closed-pipe';
 /**
  * `dynalab serve --config node.yaml`: one real node in this process, until SIGINT/SIGTERM. Prints one
  * `ready` line on stdout once it serves (deploy waits for it); everything else goes to stderr.
+ *
+ * `--stop-on-stdin-eof` (what deploy passes) also stops it, the same way, when its stdin reaches end of file:
+ * deploy holds each node's stdin open, so the nodes stop when deploy ends however it ends — a kill -9 no
+ * handler sees included. Its log is no such signal: a node keeps serving on a closed log by design.
  */
-const builder = (y: Argv) => y.option('config', { type: 'string', demandOption: true, describe: 'the node config file' });
+const builder = (y: Argv) =>
+  y
+    .option('config', { type: 'string', demandOption: true, describe: 'the node config file' })
+    .option('stop-on-stdin-eof', {
+      type: 'boolean',
+      default: false,
+      describe: 'stop (as on SIGTERM) when stdin reaches end of file: how the nodes of `dynalab deploy` notice it is gone',
+    });
 
-type Args = ArgumentsCamelCase<Awaited<ReturnType<typeof builder>['argv']>>;
+/** What the builder declares (yargs' parsed argv type adds the camelCase spellings, which its builder type lacks). */
+type Options = { config: string; 'stop-on-stdin-eof': boolean };
+type Args = ArgumentsCamelCase<Options>;
 
-export const serveCommand: CommandModule<object, Awaited<ReturnType<typeof builder>['argv']>> = {
+export const serveCommand: CommandModule<object, Options> = {
   command: 'serve',
   describe: 'run one real node from a config file (YAML: id, listen, dataDir, secret, members, n/r/w, conflict)',
   builder,
   handler: async (argv: Args) => {
-    keepRunningOnClosedLog(); // the deploy parent killed, `| head`: the node keeps serving
+    keepRunningOnClosedLog(); // `| head`, a log reader gone: the node keeps serving
+    // Until the node is up, a stop is only noted; it runs once the node is up (and can release its LOCK).
+    let stop: ((why: string) => void) | null = null;
+    let stopWanted: string | null = null;
+    const requestStop = (why: string): void => {
+      if (stop !== null) stop(why);
+      else stopWanted ??= why;
+    };
+    if (argv.stopOnStdinEof) watchStdinForEof(() => requestStop('stdin closed (the deploy that started this node is gone)'));
     let config;
     try {
       config = loadNodeConfig(argv.config);
@@ -39,10 +60,10 @@ export const serveCommand: CommandModule<object, Awaited<ReturnType<typeof build
     console.error(`[${config.id}] static members: ${others.join(', ') || '(none)'}${config.token ? '; clients need the bearer token' : ''}`);
     console.log(`ready ${config.id} http=${node.httpAddress.host}:${node.httpAddress.port} tcp=${node.tcpAddress.host}:${node.tcpAddress.port}`);
     let stopping = false;
-    const stop = (signal: string) => {
+    stop = (why: string) => {
       if (stopping) return;
       stopping = true;
-      console.error(`[${config.id}] ${signal}: stopping`);
+      console.error(`[${config.id}] ${why}: stopping`);
       const force = setTimeout(() => {
         console.error(`[${config.id}] did not stop within 10 s; exiting anyway`);
         process.exit(1);
@@ -56,7 +77,23 @@ export const serveCommand: CommandModule<object, Awaited<ReturnType<typeof build
         },
       );
     };
-    process.on('SIGINT', () => stop('SIGINT'));
-    process.on('SIGTERM', () => stop('SIGTERM'));
+    process.on('SIGINT', () => requestStop('SIGINT'));
+    process.on('SIGTERM', () => requestStop('SIGTERM'));
+    if (stopWanted !== null) stop(stopWanted);
   },
 };
+
+/** Calls `onEof` once, when stdin ends or fails (its writer gone); whatever is written to it is discarded. */
+function watchStdinForEof(onEof: () => void): void {
+  let fired = false;
+  const fire = (): void => {
+    if (fired) return;
+    fired = true;
+    onEof();
+  };
+  process.stdin.on('end', fire);
+  process.stdin.on('close', fire);
+  process.stdin.on('error', fire);
+  process.stdin.on('data', () => {});
+  process.stdin.resume();
+}

@@ -46,4 +46,21 @@ describe('node config addresses', () => {
     ]);
     expect(problems(config('127.0.0.1:9001', '127.0.0.2:9001'))).toEqual([]); // same port, other host: fine
   });
+
+  it('takes an IPv4-mapped IPv6 address in brackets, and sees it is the IPv4 address it maps', () => {
+    // Before: "expected host:port" (no dots allowed inside brackets), though the address comparison handles them.
+    expect(problems(config('127.0.0.1:9001', '[::ffff:127.0.0.2]:9001'))).toEqual([]);
+    expect(problems(config('127.0.0.1:9001', '[::ffff:127.0.0.1]:9001'))).toEqual([
+      "node-a.yaml:9:19: members.1.tcp: 'b' has the same tcp address as 'a' (members.0.tcp: 127.0.0.1:9001); every member needs its own",
+    ]);
+    expect(problems(config('[::ffff:127.0.0.1]:9001'))).toEqual([]); // listen and the member entry agree
+    expect(problems(config('127.0.0.1:9001', '[::1]:9002'))).toEqual([]);
+    // Brackets hold an IPv6 address, nothing else.
+    expect(problems(config('127.0.0.1:9001', '[1.2.3.4]:9002'))).toEqual([
+      'node-a.yaml:9:19: members.1.tcp: not an IPv6 address inside the brackets',
+    ]);
+    expect(problems(config('127.0.0.1:9001', '[:::]:9002'))).toEqual([
+      'node-a.yaml:9:19: members.1.tcp: not an IPv6 address inside the brackets',
+    ]);
+  });
 });

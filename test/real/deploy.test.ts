@@ -11,11 +11,16 @@ import { tempDir, text } from './harness';
 
 const BIN = path.resolve(__dirname, '../../bin/dynalab.js');
 const root = tempDir('deploy');
+const killedRoot = tempDir('deploy-killed');
 const running = new Set<ChildProcess>();
+/** Node processes a test saw, killed at the end if still alive (a deploy killed with -9 cannot stop them). */
+const nodePids = new Set<number>();
 
 afterAll(() => {
   for (const child of running) child.kill('SIGKILL');
+  for (const pid of nodePids) if (alive(pid)) process.kill(pid, 'SIGKILL');
   fs.rmSync(root, { recursive: true, force: true });
+  fs.rmSync(killedRoot, { recursive: true, force: true });
 });
 
 interface Deployed {
@@ -25,8 +30,8 @@ interface Deployed {
   exited: Promise<number | null>;
 }
 
-function deploy(): Promise<Deployed> {
-  const child = spawn(process.execPath, [BIN, 'deploy', '--nodes', '3', '--data', root, '--port', '0'], { stdio: ['ignore', 'pipe', 'pipe'] });
+function deploy(dataDir = root, nodes = 3): Promise<Deployed> {
+  const child = spawn(process.execPath, [BIN, 'deploy', '--nodes', String(nodes), '--data', dataDir, '--port', '0'], { stdio: ['ignore', 'pipe', 'pipe'] });
   running.add(child);
   let out = '';
   let err = '';
@@ -70,6 +75,7 @@ describe('dynalab deploy', () => {
     expect([...got.values[0]!]).toEqual([0xff, 0xd8, 0xff, 0xe0]);
     const statuses = await Promise.all(clients.map((c) => c.status()));
     const pids = statuses.map((s) => s.pid as number);
+    for (const pid of pids) nodePids.add(pid);
     // Every node runs with the server heap flags (a mark-compact every ~0.3 s under load without them).
     for (const s of statuses) expect(s.nodeFlags).toEqual(expect.arrayContaining([...SERVER_NODE_FLAGS]));
 
@@ -87,4 +93,24 @@ describe('dynalab deploy', () => {
     second.child.kill('SIGINT');
     expect(await second.exited).toBe(0);
   }, 90_000);
+
+  it('its nodes stop, releasing their LOCKs, when deploy is killed with -9 and never gets a signal', async () => {
+    // A review: n0–n2 kept serving with their LOCKs held after `kill -9 <deploy>` (stdin ignored, and a node
+    // keeps running on a closed log by design), so a new deploy on the directory was refused.
+    const deployed = await deploy(killedRoot, 2);
+    const clients = deployed.endpoints.map((e) => new DynalabClient(e));
+    await clients[0]!.put('k', 'v');
+    const pids = (await Promise.all(clients.map((c) => c.status()))).map((s) => s.pid as number);
+    for (const pid of pids) nodePids.add(pid);
+    const locks = ['n0', 'n1'].map((id) => path.join(killedRoot, id, 'LOCK'));
+    expect(locks.filter((lock) => fs.existsSync(lock))).toEqual(locks);
+
+    deployed.child.kill('SIGKILL');
+    await deployed.exited;
+    const deadline = Date.now() + 10_000;
+    while (pids.some(alive) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(pids.filter(alive)).toEqual([]);
+    // Stopped cleanly (the SIGTERM path), not just gone: each removed its LOCK.
+    expect(locks.filter((lock) => fs.existsSync(lock))).toEqual([]);
+  }, 60_000);
 });

@@ -59,6 +59,37 @@ describe('node config (YAML + zod)', () => {
   });
 });
 
+describe('node config: unclear refusals and acceptances found by a review', () => {
+  it('refuses a secret that is only whitespace, or has whitespace at either end, naming the field', () => {
+    // 16 spaces passed the length check and started a node.
+    expect(problems(GOOD.replace('secret: 0123456789abcdef0123', 'secret: "                "'))).toEqual([
+      'node-a.yaml:6:9: secret: the cluster secret is only whitespace; use a long random string',
+    ]);
+    for (const padded of ['" 0123456789abcdef0123"', '"0123456789abcdef0123\\t"']) {
+      expect(problems(GOOD.replace('secret: 0123456789abcdef0123', `secret: ${padded}`))).toEqual([
+        expect.stringMatching(/^node-a\.yaml:6:9: secret: the cluster secret begins or ends with whitespace/),
+      ]);
+    }
+    expect(problems(GOOD.replace('secret: 0123456789abcdef0123', 'secret: "0123456789 abcdef0123"'))).toEqual([]); // inside is fine
+    expect(problems(GOOD.replace('secret: 0123456789abcdef0123', 'secret: ""'))).toEqual([
+      'node-a.yaml:6:9: secret: the cluster secret must be at least 16 characters',
+    ]);
+  });
+
+  it('skips the checks across fields that read an invalid field: n: 0 is reported once, not as r and w too', () => {
+    // Before: also "r: r=2 cannot exceed n=0" and "w: …" at 1:1, about defaults that are not in the file.
+    expect(problems(GOOD.replace('n: 3\nr: 2\nw: 2\n', 'n: 0\n'))).toEqual(['node-a.yaml:11:4: n: Too small: expected number to be >=1']);
+    // And an empty member list is that problem, not also "node 'a' is not in members ()".
+    expect(problems('id: a\nlisten: { http: 127.0.0.1:8001, tcp: 127.0.0.1:9001 }\ndataDir: ./d\nsecret: 0123456789abcdef-secret\nmembers: []\nn: 1\nr: 1\nw: 1\n')).toEqual([
+      'node-a.yaml:5:10: members: Too small: expected array to have >=1 items',
+    ]);
+    // A valid n with a default r above it is still refused, saying the r is the default.
+    expect(problems(GOOD.replace('n: 3\nr: 2\nw: 2\n', 'n: 1\nw: 1\n'))).toEqual([
+      "node-a.yaml:1:1: r: r=2 cannot exceed n=1 (r is not in the file: that is its default; set r)",
+    ]);
+  });
+});
+
 describe('SystemRandom', () => {
   it('draws in range, and fork(label) depends only on the seed and the label', () => {
     const random = new SystemRandom();

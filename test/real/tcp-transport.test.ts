@@ -389,6 +389,64 @@ describe('TcpTransport', () => {
     }
   });
 
+  it('a stranger cannot flood the log: failed proofs and abandoned or bad handshakes are throttled, and all counted', async () => {
+    // A review: every failed proof and every hang-up mid-handshake wrote its own WARN line (400 in 6 s).
+    const a = await startNode('a');
+    const rounds = 12;
+    for (let i = 0; i < rounds; i++) {
+      // A wrong proof.
+      const bad = await rawHandshake(a.address, `mallory${i}`, 'a', 'guessed-secret');
+      expect(await bad.welcomed).toBe(false);
+      // HELLO, then a hang-up once the challenge is in (what a client that refuses our proof does).
+      const quitter = await rawConnect(a.address);
+      const challenged = new Promise<void>((resolve) => quitter.socket.once('data', () => resolve()));
+      quitter.socket.write(encodeFrame(FrameType.Hello, encodeHello({ version: HANDSHAKE_VERSION, nonce: newNonce(), clientId: `quitter${i}`, settings: '' })));
+      await challenged;
+      quitter.socket.destroy();
+      await quitter.closed;
+      // Garbage before any handshake.
+      const garbage = await rawConnect(a.address);
+      garbage.socket.write(randomBytes(64));
+      expect(await closesWithin(garbage.closed, 1000)).toBe(true);
+    }
+    await waitFor('every connection judged', () => a.transport.stats().openInboundConnections === 0);
+    const stats = a.transport.stats();
+    expect(stats.authFailures).toBe(rounds);
+    expect(stats.handshakeFailures).toBe(2 * rounds);
+    expect(stats.inboundAccepted).toBe(3 * rounds);
+    const warnings = a.log.filter((line) => line.startsWith('warn'));
+    // One line per kind until 10 s are up (then one more per kind, with the count held back).
+    expect(warnings).toHaveLength(3);
+    expect(warnings).toContainEqual(expect.stringMatching(/^warn closing inbound connection from mallory0 at .*: mallory0 failed to prove the cluster secret/));
+    expect(warnings).toContainEqual(expect.stringMatching(/^warn a connection claiming to be quitter0 at .* hung up during the handshake/));
+    expect(warnings).toContainEqual(expect.stringMatching(/^warn closing inbound connection from unauthenticated peer at /));
+  });
+
+  it('refuses an authenticated client claiming the node\'s own id, or (onlyKnownPeers) an id that is not a peer', async () => {
+    const a = await startNode('a', { onlyKnownPeers: true });
+    a.transport.setPeer('b', { host: '127.0.0.1', port: 9 }); // a known member (never dialled here)
+    // Each has the secret; before, every one of these was welcomed and its messages delivered under the claimed id.
+    for (const claimed of ['a', 'stranger']) {
+      const client = await rawHandshake(a.address, claimed, 'a', SECRET);
+      expect(await client.welcomed).toBe(false);
+      expect(await closesWithin(client.closed, 1000)).toBe(true);
+    }
+    expect(a.log).toContainEqual(expect.stringMatching(/^warn closing inbound connection from a at .*: it claims this node's own id 'a'/));
+    expect(a.log).toContainEqual(expect.stringMatching(/^warn closing inbound connection from stranger at .*: 'stranger' is not a member of this node's cluster \(peers: b\)/));
+    expect(a.transport.stats().inboundAuthenticated).toBe(0);
+    expect(a.transport.stats().handshakeFailures).toBe(2);
+    const member = await rawHandshake(a.address, 'b', 'a', SECRET);
+    expect(await member.welcomed).toBe(true);
+    member.socket.write(encodeFrame(FrameType.Data, text('from b')));
+    await waitFor('the member\'s message', () => a.inbox.length === 1);
+    expect(a.inbox[0]!.from).toBe('b');
+
+    // Without onlyKnownPeers (peers told one at a time) any other id is welcome — but never the node's own.
+    const open = await startNode('o');
+    expect(await (await rawHandshake(open.address, 'anyone', 'o', SECRET)).welcomed).toBe(true);
+    expect(await (await rawHandshake(open.address, 'o', 'o', SECRET)).welcomed).toBe(false);
+  });
+
   it('closes only the offending connection on garbage, truncated and oversize frames, and keeps serving', async () => {
     const a = await startNode('a', { maxFrameBytes: 64 * 1024 });
     const b = await startNode('b');
@@ -433,7 +491,9 @@ describe('TcpTransport', () => {
     const stats = a.transport.stats();
     expect(stats.protocolErrors).toBe(3);
     expect(stats.handshakeFailures).toBeGreaterThanOrEqual(3);
-    expect(a.log.filter((line) => line.startsWith('warn')).length).toBeGreaterThanOrEqual(6);
+    // The strangers' three are throttled (one line, the rest counted); an authenticated peer's each get a line.
+    expect(a.log.filter((line) => line.startsWith('warn closing inbound connection from unauthenticated peer'))).toHaveLength(1);
+    for (const id of ['m', 'm2', 'm3']) expect(a.log.some((line) => line.startsWith(`warn closing inbound connection from ${id} at `))).toBe(true);
 
     // The good peer's existing connection was never touched, and both directions still work.
     const reconnectsBefore = b.transport.stats().reconnects;
