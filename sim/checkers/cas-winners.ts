@@ -137,7 +137,7 @@ function absenceOverWon(
       const end = winner.completion!.time;
       // A delete invoked after e cannot either; the two groups never overlap (a delete invoked after e ≥ s
       // ends after s), so the rest could have taken effect inside [s, e].
-      const possible = removals.length - endedBefore - (removalInvokes.length - countAtOrBelow(removalInvokes, end));
+      const possible = removals.length - endedBefore - (removalInvokes.length - countBelow(removalInvokes, end, true));
       const excess = inside - 1 - possible;
       if (excess <= 0) continue;
       if (worst === undefined || excess > worst.excess || (excess === worst.excess && (inside < worst.inside || (inside === worst.inside && end < worst.end)))) {
@@ -153,25 +153,13 @@ function absenceOverWon(
   };
 }
 
-/** How many of the ascending `sorted` are below `limit`. */
-function countBelow(sorted: readonly number[], limit: number): number {
+/** How many of the ascending `sorted` are below `limit` (with `inclusive`, at or below it). */
+function countBelow(sorted: readonly number[], limit: number, inclusive = false): number {
   let low = 0;
   let high = sorted.length;
   while (low < high) {
     const middle = (low + high) >>> 1;
-    if (sorted[middle]! < limit) low = middle + 1;
-    else high = middle;
-  }
-  return low;
-}
-
-/** How many of the ascending `sorted` are at or below `limit`. */
-function countAtOrBelow(sorted: readonly number[], limit: number): number {
-  let low = 0;
-  let high = sorted.length;
-  while (low < high) {
-    const middle = (low + high) >>> 1;
-    if (sorted[middle]! <= limit) low = middle + 1;
+    if (sorted[middle]! < limit || (inclusive && sorted[middle] === limit)) low = middle + 1;
     else high = middle;
   }
   return low;

@@ -4,7 +4,7 @@ import { describeWrite, operationsByKey, showValues } from './operations';
 import type { CheckerResult } from './result';
 import { CounterexampleList } from './result';
 import type { ConflictMode, WriteRecord } from './supersession';
-import { KeyWrites } from './supersession';
+import { judgedByFinalReads, KeyWrites } from './supersession';
 
 /**
  * Lost acknowledged writes: the durability promise. After heal and quiescence, the final read of a key must
@@ -47,8 +47,7 @@ export function checkLostWrites(history: readonly HistoryEvent[], options: LostW
       continue;
     }
     keysChecked++;
-    const lastFinalReadStart = finalReads.reduce((latest, read) => Math.max(latest, read.invoke.time), Number.NEGATIVE_INFINITY);
-    const judgedHere = acked.filter((w) => w.okTime < lastFinalReadStart).length;
+    const judgedHere = judgedByFinalReads(acked, finalReads);
     acknowledgedChecked += judgedHere;
     if (judgedHere < acked.length) {
       keysAcknowledgedAfterFinalReads++;

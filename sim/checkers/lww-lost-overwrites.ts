@@ -4,7 +4,7 @@ import type { CheckerResult } from './result';
 import { CounterexampleList } from './result';
 import { ratio } from './stats';
 import type { WriteRecord } from './supersession';
-import { KeyWrites } from './supersession';
+import { judgedByFinalReads, KeyWrites } from './supersession';
 
 /**
  * LWW overwrites lost to clock skew: an acknowledged write W that the store silently discarded in favour of a
@@ -50,8 +50,7 @@ export function checkLwwLostOverwrites(history: readonly HistoryEvent[], options
       unchecked += acked.length;
       continue;
     }
-    const lastFinalReadStart = finalReads.reduce((latest, read) => Math.max(latest, read.invoke.time), Number.NEGATIVE_INFINITY);
-    const judgedHere = acked.filter((w) => w.okTime < lastFinalReadStart).length;
+    const judgedHere = judgedByFinalReads(acked, finalReads);
     checked += judgedHere;
     if (judgedHere < acked.length) {
       keysAcknowledgedAfterFinalReads++;

@@ -61,6 +61,16 @@ export interface WriteRecord {
   parents: number[];
 }
 
+/**
+ * How many of a key's acknowledged writes its final reads can judge: those acknowledged before the last final
+ * read began (a write acknowledged after a read was invoked is not held against that read). The rest cannot be
+ * judged, so a checker must say unknown for them, never ok (found by the checker review).
+ */
+export function judgedByFinalReads(acked: readonly WriteRecord[], finalReads: readonly CheckedOperation[]): number {
+  const lastFinalReadStart = finalReads.reduce((latest, read) => Math.max(latest, read.invoke.time), Number.NEGATIVE_INFINITY);
+  return acked.filter((write) => write.okTime < lastFinalReadStart).length;
+}
+
 export class KeyWrites {
   /** Writes that may have happened (not failed), in invoke order. */
   readonly writes: WriteRecord[] = [];
