@@ -178,6 +178,13 @@ export function zeroCounters(): NodeCounters {
   };
 }
 
+/**
+ * Request ids stay below 2^30, V8's small-integer range: as heap numbers (the random start once reached 2^32)
+ * every id was an allocation and every record holding one changed shape, and a 500-node run took 15 % more CPU.
+ * A restarted node's start is still drawn at random, so it rarely lands within a window of its last ids.
+ */
+const SMALL_ID_RANGE = 2 ** 30 - 1;
+
 /** The most key bytes one member's listing reply carries (a quarter of real mode's 16 MiB frames); past it, truncated. */
 const MAX_SCAN_REPLY_BYTES = 4 * 1024 * 1024;
 
@@ -279,7 +286,7 @@ export class StorageNode {
       broken: config.brokenMembership ?? {},
     };
     validateQuorum(config, config.members.length);
-    this.nextRequestId = 1 + env.random.int(0xffff_fffe);
+    this.nextRequestId = 1 + env.random.int(SMALL_ID_RANGE);
     const requestTimeoutMicros = config.requestTimeoutMicros ?? 500_000;
     this.config = {
       id: config.id,
@@ -2005,7 +2012,7 @@ export class StorageNode {
 
   private newRequestId(): number {
     const id = this.nextRequestId;
-    this.nextRequestId = id >= 0xffff_ffff ? 1 : id + 1;
+    this.nextRequestId = id >= SMALL_ID_RANGE ? 1 : id + 1;
     return id;
   }
 
