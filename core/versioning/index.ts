@@ -14,7 +14,7 @@ export {
 } from './sibling-set';
 export { dvvUpdate, dvvMerge, nextCounter, versionOf } from './dvv';
 export { lwwUpdate, lwwMerge, compareLww } from './lww';
-export { type PrunePolicy, DEFAULT_PRUNE_POLICY, prune } from './prune';
+export { type PrunePolicy, DEFAULT_PRUNE_POLICY, prune, prunePolicyForGrace } from './prune';
 export {
   type Context, type UpdateOptions, EMPTY_CONTEXT, update, merge, mergeAll, contextOf, setDescends, needsRepair,
 } from './operations';

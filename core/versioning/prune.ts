@@ -11,10 +11,19 @@
  *
  * The trade-off, stated plainly: pruning forgets that this replica has *seen* some old events. It never drops a
  * value. What it can do is let an old, already-superseded version that still sits on some stale replica look
- * unseen again, so the next merge brings it back as a **false sibling** the client must resolve — annoying,
- * visible, never silent loss. And because dot counters skip ahead to the writer's clock (dvv.ts), a writer whose
- * entry was pruned cannot reuse an old dot (which *would* lose data) unless its clock went backwards by more
- * than the gap since its last write to the key.
+ * unseen again, so the next merge brings it back as a **false sibling** beside the very write that replaced it
+ * (a dominated sibling: the stale-reads checker counts it a phantom read). And because dot counters skip ahead
+ * to the writer's clock (dvv.ts), a writer whose entry was pruned cannot reuse an old dot (which *would* lose
+ * data) unless its clock went backwards by more than the gap since its last write to the key.
+ *
+ * So the store prunes no entry younger than its tombstone grace (`prunePolicyForGrace`): a clock entry is what
+ * supersedes the old version on a replica that missed the overwrite, as a tombstone is for a delete, and a
+ * replica may be cut off for that long and still be repaired. Riak's 20 s `young_vclock` was not enough: in
+ * partition-500 a hot key's owners were cut off for 40 s while every entry node on the other side coordinated
+ * it as a stand-in under its own actor; the clock passed 50 entries, the writes 20 s into the partition pruned
+ * the entry of a version written just before the cut, and a stand-in still holding it (with a hint for a
+ * cut-off owner) kept it through the next merge and served it after the heal beside the writes that had read
+ * and replaced it (test/core/replication/clock-pruning.test.ts).
  */
 import type { SiblingSet } from './sibling-set';
 import type { ClockEntry } from './version-vector';
@@ -58,4 +67,15 @@ export function prune(set: SiblingSet, nowMicros: number, policy: PrunePolicy = 
   if (dropped.size === 0) return set;
   const kept: ClockEntry[] = clock.filter((e) => !dropped.has(e.actor));
   return { mode: set.mode, clock: kept, versions: set.versions };
+}
+
+/**
+ * `base` with no entry pruned before it is `graceMicros` old (the storage's tombstone grace): a replica cut off
+ * for less than the grace — which the store still repairs, hints and anti-entropy included — may hold a version
+ * that only this entry marks as superseded, and without it that version would come back as a false sibling.
+ * Past the grace the same hazard is accepted for deletes already (a dead record is purged then).
+ */
+export function prunePolicyForGrace(graceMicros: number, base: PrunePolicy = DEFAULT_PRUNE_POLICY): PrunePolicy {
+  const youngMicros = Math.max(base.youngMicros, graceMicros);
+  return Object.freeze({ ...base, youngMicros, oldMicros: Math.max(base.oldMicros, youngMicros) });
 }

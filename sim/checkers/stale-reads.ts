@@ -31,8 +31,9 @@ import { KeyWrites } from './supersession';
  * certainly failed, or one whose write was invoked only after the read returned — or, in vclock mode, shows a
  * version beside a sibling that causally supersedes it (a correct store drops a dominated version when it
  * merges), or in LWW mode more than one value. No configuration excuses either — except that clock pruning
- * (core/versioning/prune.ts, only past 50 entries older than 20 s) can bring a superseded version back as a
- * false sibling, and this rule reports that cost too; before these were counted, only the linearizability checker saw
+ * (core/versioning/prune.ts: past 50 entries, and only entries older than the tombstone grace) can bring a
+ * superseded version back as a false sibling from a replica cut off for longer than the grace, and this rule
+ * reports that cost too (with Riak's 20 s it did so in partition-500 at 10 K ops/s); before these were counted, only the linearizability checker saw
  * them, and it rejects every sibling read anyway (found by the checker review).
  *
  * Cost: a read that reflects the frontier of acknowledged writes (acked-frontier.ts) costs O(frontier); only

@@ -3,7 +3,7 @@ import fc from 'fast-check';
 import {
   type SiblingSet, EMPTY_CONTEXT, assertSiblingSet, compareVV, concurrent, contextOf, descends, emptySet,
   encodeSiblingSet, equalVV, etag, isDeleted, liveValues, merge, mergeAll, needsRepair, tombstone, update,
-  hasTombstone, purgeable, prune, DEFAULT_PRUNE_POLICY, setDescends, decodeSiblingSet,
+  hasTombstone, purgeable, prune, prunePolicyForGrace, DEFAULT_PRUNE_POLICY, setDescends, decodeSiblingSet,
 } from '../../../core/versioning';
 import { REPLICAS, arbOp, dotKeys, execute, mustSurvive } from './model';
 
@@ -169,6 +169,24 @@ describe('clock pruning', () => {
     // Entries not yet old: pruned only down to maxEntries.
     const cap = { smallEntries: 1, maxEntries: 2, youngMicros: 0, oldMicros: 1e15 };
     expect(prune(resolved, 100, cap).clock.length).toBe(2);
+  });
+
+  it('the store\'s policy forgets no entry younger than the tombstone grace (a cut-off replica may still need it)', () => {
+    const grace = 10 * 24 * 3_600_000_000;
+    const policy = prunePolicyForGrace(grace);
+    expect(policy).toMatchObject({ smallEntries: DEFAULT_PRUNE_POLICY.smallEntries, maxEntries: DEFAULT_PRUNE_POLICY.maxEntries, youngMicros: grace, oldMicros: grace });
+    // A short grace never makes pruning more eager than the defaults.
+    expect(prunePolicyForGrace(1_000_000)).toEqual(DEFAULT_PRUNE_POLICY);
+    // 80 writers, each replacing the last, one second apart: past maxEntries and 20 s old, yet kept.
+    let s = emptySet('dvv');
+    for (let i = 0; i < 80; i++) {
+      s = update(s, contextOf(s), { value: bytes(`v${i}`), timestampMicros: i * 1_000_000 }, `node-${String(i).padStart(3, '0')}`, { prune: policy });
+    }
+    expect(s.clock.length).toBe(80);
+    expect(update(s, contextOf(s), { value: bytes('x'), timestampMicros: 80 * 1_000_000 }, 'node-x').clock.length).toBe(DEFAULT_PRUNE_POLICY.maxEntries);
+    // Past the grace, the default bound applies again.
+    const later = update(s, contextOf(s), { value: bytes('late'), timestampMicros: 80 * 1_000_000 + grace }, 'node-x', { prune: policy });
+    expect(later.clock.length).toBeLessThanOrEqual(DEFAULT_PRUNE_POLICY.smallEntries);
   });
 });
 
