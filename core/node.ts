@@ -500,13 +500,18 @@ export class StorageNode {
     const found = new Map<string, Uint8Array>();
     const answered = new Set<NodeId>();
     let truncated = false;
+    // The lowest last key among members that stopped early: past it the union has holes (keys only a truncated
+    // member held are missing), so the answer ends there (found by a review of the listing budget).
+    let cutoff: string | null = null;
     let finished = false;
     const finish = () => {
       if (finished) return;
       finished = true;
       this.pendingScans.delete(requestId);
       this.env.clock.cancelTimer(timer);
-      const keys = [...found.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, key]) => key);
+      let entries = [...found.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+      if (cutoff !== null) entries = entries.filter(([id]) => id <= cutoff!);
+      const keys = entries.map(([, key]) => key);
       if (keys.length > limit) truncated = true;
       done({ keys: keys.slice(0, limit), asked: members.length, answered: answered.size, missing: members.filter((m) => !answered.has(m)), truncated });
     };
@@ -515,6 +520,10 @@ export class StorageNode {
       if (answered.has(from) || !members.includes(from)) return;
       answered.add(from);
       truncated ||= replicaTruncated;
+      if (replicaTruncated && keys.length > 0) {
+        const last = latin1(keys[keys.length - 1]!);
+        if (cutoff === null || last < cutoff) cutoff = last;
+      }
       for (const key of keys) found.set(latin1(key), key);
       if (answered.size === members.length) finish();
     });
@@ -661,6 +670,7 @@ export class StorageNode {
       done({
         status: reply.status,
         context: reply.context,
+        ...(reply.siblings > 1 ? { siblings: reply.siblings } : {}),
         acks: reply.acks,
         error: reply.error,
         code: reply.status === 'ok' ? 'ok' : reply.error.startsWith('conflict') ? 'conflict' : reply.error.startsWith(TOO_MANY_SIBLINGS) ? 'too-many-siblings' : refusedUnapplied(reply.error) ? 'unavailable' : 'quorum',
@@ -1867,11 +1877,13 @@ export class StorageNode {
         try {
           if (message.context.length > 0) context = decodeContext(message.context);
         } catch (error) {
-          this.send(from, { type: 'coordinate-reply', requestId: message.requestId, status: 'fail', error: `malformed causal context: ${(error as Error).message}`, context: new Uint8Array(0), acks: 0 });
+          this.send(from, { type: 'coordinate-reply', requestId: message.requestId, status: 'fail', error: `malformed causal context: ${(error as Error).message}`, context: new Uint8Array(0), acks: 0, siblings: 0 });
           return;
         }
         this.coordinateWrite(message, context, false, (result) => {
-          this.send(from, { type: 'coordinate-reply', requestId: message.requestId, status: result.status, error: result.error, context: result.context, acks: result.acks });
+          // The siblings count travels too: without it a forwarded blind write beside another version came back with
+          // neither a context nor the count, indistinguishable from "nothing to resolve" (found by a review).
+          this.send(from, { type: 'coordinate-reply', requestId: message.requestId, status: result.status, error: result.error, context: result.context, acks: result.acks, siblings: result.siblings ?? 0 });
         });
         return;
       }

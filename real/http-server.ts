@@ -203,10 +203,16 @@ export function createHttpApi(node: StorageNode, options: HttpApiOptions = {}): 
       res.setHeader('Connection', 'close');
       return sendError(res, failed.status, failed.code, failed.message);
     }
-    if (req[EXPECTS_CONTINUE] === true && !req.complete) {
+    if (req[EXPECTS_CONTINUE] === true && !announcesBody(req)) {
+      // Nothing to invite, but node:http closes the connection after any answer to an Expect it did not see a
+      // 100 for: the 100 keeps a bodyless request's connection (and what is pipelined behind it) alive.
+      req[INVITED] = true;
+      res.writeContinue();
+    } else if (req[EXPECTS_CONTINUE] === true && !req.complete) {
       // The body is invited only where it is read (inviteBody), after the checks that can refuse it: its size
       // included — a 2 MiB PUT got "100 Continue", then 408 after 30 s instead of 413 (a review). Until then an
-      // answer closes the connection, since the client may still send the body no one read.
+      // answer closes the connection, since the client may still send the body no one read. A request that
+      // announces no body (a GET with Expect) keeps its connection: there is nothing to invite.
       res[KEEP_ALIVE] = res.shouldKeepAlive;
       res.shouldKeepAlive = false;
     }
@@ -549,6 +555,13 @@ export function createHttpApi(node: StorageNode, options: HttpApiOptions = {}): 
   }
 
   return server;
+}
+
+/** Whether the request says a body follows: a non-zero Content-Length, or a transfer coding (chunked). */
+function announcesBody(req: http.IncomingMessage): boolean {
+  if (req.headers['transfer-encoding'] !== undefined) return true;
+  const length = req.headers['content-length'];
+  return length !== undefined && length !== '0';
 }
 
 /** Answers 500 for a bug (logged with its stack); it costs this request, never the process. */

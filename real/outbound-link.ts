@@ -339,6 +339,11 @@ export class OutboundLink {
     if (socket.writableNeedDrain) this.awaitDrain(attempt);
   }
 
+  /**
+   * 'drain' comes each time the socket's buffer empties, so the watch measures time without progress of a
+   * whole message: a peer slow enough to take longer than drainTimeoutMs over one message (a 16 MiB frame at
+   * under 1.6 MB/s, at the default 10 s) is hung up on like a stopped one, and redialled.
+   */
   private awaitDrain(attempt: Attempt): void {
     if (attempt.drainTimer) return;
     const timeoutMs = this.options.drainTimeoutMs ?? 10_000;

@@ -18,7 +18,7 @@ import { Slab } from '../slab';
  *
  *   1 Coordinate       u32 requestId, u8 op, bin key, u8 hasValue, bin value, bin context, u64 ttlMicros,
  *                      u8 w, u8 hasExpected, bin expectedContext
- *   2 CoordinateReply  u32 requestId, u8 status, str error, bin context, u8 acks
+ *   2 CoordinateReply  u32 requestId, u8 status, str error, bin context, u8 acks, u32 siblings (0: one version)
  *   3 ReplicaWrite     u32 requestId, bin key, bin siblings, str hintFor, u64 ttlMicros
  *   4 ReplicaWriteAck  u32 requestId, u8 ok, str error
  *   5 ReplicaRead      u32 requestId, bin key
@@ -91,6 +91,8 @@ export interface CoordinateReplyMessage {
   error: string;
   context: Uint8Array;
   acks: number;
+  /** Versions the write left beside each other at the coordinator, when more than one (then no context); else 0. */
+  siblings: number;
 }
 
 export interface ReplicaWriteMessage {
@@ -285,6 +287,7 @@ export function encodeMessage(message: Message): Uint8Array {
       writeStr(out, message.error);
       writeBin(out, message.context);
       out.u8(message.acks);
+      out.u32(message.siblings);
       break;
     case 'replica-write':
       writeBin(out, message.key);
@@ -455,7 +458,7 @@ function decodeUnchecked(bytes: Uint8Array): Message {
     case 2: {
       const status = STATUSES[input.u8()];
       if (status === undefined) throw new MessageDecodeError('unknown reply status');
-      message = { type: 'coordinate-reply', requestId, status, error: readStr(input), context: readBin(input), acks: input.u8() };
+      message = { type: 'coordinate-reply', requestId, status, error: readStr(input), context: readBin(input), acks: input.u8(), siblings: input.u32() };
       break;
     }
     case 3:

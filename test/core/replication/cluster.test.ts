@@ -430,6 +430,22 @@ describe('deletes, TTL, compare-and-set and limits', () => {
     expect(cluster.awaitPut('n0', 'k'.repeat(256), 'max key').status).toBe('ok');
   });
 
+  it('a blind write beside another version answers no context and the siblings count, also when forwarded by a non-owner', () => {
+    // The count did not travel in the forwarded write's reply: a non-owner entry node answered neither a context
+    // nor the count, which reads as "nothing to resolve" (found by a review of the session's change).
+    const cluster = new SimCluster({ seed: 21, nodes: 5 });
+    const key = 'doc';
+    const owners = cluster.owners(key);
+    const nonOwner = cluster.ids.find((id) => !owners.includes(id))!;
+    expect(cluster.awaitPut(owners[0]!, key, 'v1', { w: 3 }).status).toBe('ok');
+    const viaOwner = cluster.awaitPut(owners[1]!, key, 'v2', { w: 3 });
+    expect(viaOwner).toMatchObject({ status: 'ok', siblings: 2 });
+    expect(viaOwner.context.length).toBe(0);
+    const forwarded = cluster.awaitPut(nonOwner, key, 'v3', { w: 3 });
+    expect(forwarded).toMatchObject({ status: 'ok', siblings: 3 });
+    expect(forwarded.context.length).toBe(0);
+  });
+
   it('refuses a blind write that would leave a key\'s siblings over 8 MiB together; a write with a context still resolves them', () => {
     // Found by a review: ~15 concurrent 1 MiB values of one key made its sibling set outgrow real mode's 16 MiB
     // frames; every message about it was dropped, peers were suspected, and a node answered 503 for every key.
