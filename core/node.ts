@@ -79,6 +79,8 @@ export interface NodeConfig {
   transferSettleMicros?: number;
   /** Sibling sets per range-transfer batch. Default 128. */
   transferBatch?: number;
+  /** Most key bytes one member's listing reply carries before it stops, truncated (default 4 MiB; see MAX_SCAN_REPLY_BYTES). */
+  listingReplyBytes?: number;
   /** Switches a membership mechanism off, only to show (in tests) what it is for. Never set in real use. */
   brokenMembership?: { skipTransfer?: boolean; skipPendingWrites?: boolean };
   storage?: Partial<StorageOptions>;
@@ -308,6 +310,7 @@ export class StorageNode {
       hintBatch: config.hintBatch ?? 256,
       antiEntropyIntervalMicros: config.antiEntropyIntervalMicros ?? 0,
       antiEntropyKeyBudget: config.antiEntropyKeyBudget ?? 256,
+      listingReplyBytes: config.listingReplyBytes ?? MAX_SCAN_REPLY_BYTES,
     };
     this.mode = config.conflict === 'lww' ? 'lww' : 'dvv';
     this.absent = etag(emptySet(this.mode));
@@ -555,7 +558,7 @@ export class StorageNode {
       const userKey = userKeyOfData(key);
       // The reply must fit a frame: 100 000 keys of 256 bytes encode to ~26 MB, over real mode's 16 MiB, and
       // the member's whole answer was dropped — listed as missing (found by a review of the transport).
-      if (keys.length === limit || replyBytes + userKey.length + 5 > MAX_SCAN_REPLY_BYTES) {
+      if (keys.length === limit || replyBytes + userKey.length + 5 > this.config.listingReplyBytes) {
         truncated = true;
         return false;
       }

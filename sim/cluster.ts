@@ -46,6 +46,8 @@ export interface SimClusterOptions {
   ringGossipIntervalMicros?: number;
   /** Membership mechanisms switched off on purpose (tests that show what they are for). */
   brokenMembership?: NodeConfig['brokenMembership'];
+  /** A member's listing reply budget in key bytes (default 4 MiB): small, to test the cut without ~50 K keys. */
+  listingReplyBytes?: number;
 }
 
 /** How often a stand-in offers its hints, unless SimClusterOptions.hintIntervalMicros says otherwise (a node adds up to ¼ of it as jitter). */
@@ -96,6 +98,7 @@ export class SimCluster {
       // Only set when on, so a cluster without dynamic membership builds exactly the config it always did.
       ...(ringGossip > 0 ? { ringGossipIntervalMicros: ringGossip } : {}),
       ...(options.brokenMembership ? { brokenMembership: options.brokenMembership } : {}),
+      ...(options.listingReplyBytes === undefined ? {} : { listingReplyBytes: options.listingReplyBytes }),
     };
     this.ids.forEach((id, index) => this.world.addMachine(id, options.machine?.(index, id) ?? {}));
     for (const id of this.ids) this.boot(id);

@@ -43,6 +43,25 @@ describe('prefix scan (scatter-gather over every member)', () => {
     expect(partial.keys.map(text)).toEqual([...expected, 'other:1'].sort());
   });
 
+  it("a listing cut at one member's byte budget ends at that member's last key: no holes past it", () => {
+    // Each key on one node (N=1): a member that stops early leaves the keys only it held beyond its cut out of
+    // the union, and the others' later keys made a list with holes (found by a review of the budget).
+    const cluster = new SimCluster({ seed: 4, nodes: 3, n: 1, r: 1, w: 1, listingReplyBytes: 60 });
+    const all: string[] = [];
+    for (let i = 0; i < 30; i++) {
+      const key = `item:${String(i).padStart(3, '0')}`;
+      expect(cluster.awaitPut('n0', key, 'v').status).toBe('ok');
+      all.push(key);
+    }
+    const listed = cluster.await<ScanResult>((done) => cluster.node('n0')!.scanKeys(bytes('item:'), { limit: 1000 }, done));
+    expect(listed.truncated).toBe(true);
+    const keys = listed.keys.map(text);
+    expect(keys.length).toBeGreaterThan(0);
+    expect(keys.length).toBeLessThan(30);
+    // A prefix of the true list, without holes.
+    expect(keys).toEqual(all.slice(0, keys.length));
+  });
+
   it("a member's reply stops at 4 MiB of keys (truncated), so it always fits a frame", () => {
     // 100 000 keys of 256 bytes encode to ~26 MB, over real mode's 16 MiB frames: the whole reply was dropped
     // and the member listed as missing (transport review). 17 000 keys of 250 bytes pass the 4 MiB budget.
