@@ -3,8 +3,8 @@ import { Membership, type CatchUpPlan } from './membership/membership';
 import { inTransition, recordOf, type MemberRecord } from './membership/ring-state';
 import type { NodeEnvironment, NodeId, Random, TimerId } from './env';
 import { SlotMap } from './slot-map';
-import { decodeMessage, encodeMessage, MessageDecodeError, type CoordinateMessage, type Message } from './replication/messages';
-import { checkKey, checkValue, MAX_SIBLING_SET_BYTES, TOO_MANY_SIBLINGS } from './replication/limits';
+import { decodeMessage, encodeMessage, MessageDecodeError, type CoordinateMessage, type Message, type WriteCode } from './replication/messages';
+import { checkKey, checkValue, MAX_SIBLING_SET_BYTES } from './replication/limits';
 import { CATCH_UP_KEY, SWEEP_OWED_KEY, DATA_PREFIX, dataKey, decodeMicros, encodeMicros, HINT_PREFIX, hintKey, parseHintKey, RING_STATE_KEY, userKeyOfData } from './replication/keys';
 import { validateQuorum } from './replication/quorum';
 import { ReadRequest, type ReadOutcome } from './replication/read-coordinator';
@@ -108,7 +108,7 @@ export interface WriteResult {
   acks: number;
   error: string;
   /** Machine-readable reason for 'fail' (maps to HTTP status codes in real mode). */
-  code: 'ok' | 'key-too-large' | 'value-too-large' | 'too-many-siblings' | 'bad-request' | 'conflict' | 'quorum' | 'unavailable';
+  code: WriteCode;
 }
 
 export interface ReadResult {
@@ -676,7 +676,7 @@ export class StorageNode {
         ...(reply.siblings > 1 ? { siblings: reply.siblings } : {}),
         acks: reply.acks,
         error: reply.error,
-        code: reply.status === 'ok' ? 'ok' : reply.error.startsWith('conflict') ? 'conflict' : reply.error.startsWith(TOO_MANY_SIBLINGS) ? 'too-many-siblings' : refusedUnapplied(reply.error) ? 'unavailable' : 'quorum',
+        code: reply.code,
       });
     });
     this.send(coordinator, { ...message, requestId });
@@ -824,7 +824,7 @@ export class StorageNode {
     const encoded = encodeSiblingSet(next);
     if (encoded.length > MAX_SIBLING_SET_BYTES && next.versions.length > 1) {
       // Refused before anything is sent or stored (see MAX_SIBLING_SET_BYTES): nothing was applied.
-      const error = `${TOO_MANY_SIBLINGS}: this write would leave ${next.versions.length} concurrent versions of the key, ${encoded.length} bytes together (the limit is ${MAX_SIBLING_SET_BYTES}); read the key and write with its context to resolve them`;
+      const error = `too many siblings: this write would leave ${next.versions.length} concurrent versions of the key, ${encoded.length} bytes together (the limit is ${MAX_SIBLING_SET_BYTES}); read the key and write with its context to resolve them`;
       return this.failLater(done, 'too-many-siblings', error);
     }
     const walk = knownWalk ?? this.walk(message.key);
@@ -1880,13 +1880,13 @@ export class StorageNode {
         try {
           if (message.context.length > 0) context = decodeContext(message.context);
         } catch (error) {
-          this.send(from, { type: 'coordinate-reply', requestId: message.requestId, status: 'fail', error: `malformed causal context: ${(error as Error).message}`, context: new Uint8Array(0), acks: 0, siblings: 0 });
+          this.send(from, { type: 'coordinate-reply', requestId: message.requestId, status: 'fail', error: `malformed causal context: ${(error as Error).message}`, context: new Uint8Array(0), acks: 0, siblings: 0, code: 'bad-request' });
           return;
         }
         this.coordinateWrite(message, context, false, (result) => {
           // The siblings count travels too: without it a forwarded blind write beside another version came back with
           // neither a context nor the count, indistinguishable from "nothing to resolve" (found by a review).
-          this.send(from, { type: 'coordinate-reply', requestId: message.requestId, status: result.status, error: result.error, context: result.context, acks: result.acks, siblings: result.siblings ?? 0 });
+          this.send(from, { type: 'coordinate-reply', requestId: message.requestId, status: result.status, error: result.error, context: result.context, acks: result.acks, siblings: result.siblings ?? 0, code: result.code });
         });
         return;
       }
@@ -2199,11 +2199,6 @@ interface HintOwner {
 function hintOwner(id: NodeId): HintOwner {
   const prefix = hintKey(id, EMPTY_KEY);
   return { id, prefix, end: prefixEnd(prefix)!, inFlight: 0, probe: null };
-}
-
-/** A coordinator's refusal that applied nothing (busy, or its storage failed): 'unavailable', not 'quorum'. */
-function refusedUnapplied(error: string): boolean {
-  return error.startsWith('busy: ') || isStorageFailure(error);
 }
 
 /** What a coordinator whose storage failed answers (and a conditional write's router looks for, to try the next owner). */

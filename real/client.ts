@@ -225,6 +225,8 @@ function unquote(etag: string): string {
   return etag.startsWith('"') && etag.endsWith('"') && etag.length >= 2 ? etag.slice(1, -1) : etag;
 }
 
+const textDecoder = new TextDecoder();
+
 /** An HTTP answer with its body read. */
 interface Answer {
   status: number;
@@ -234,11 +236,11 @@ interface Answer {
 }
 
 function jsonOf(answer: Answer): unknown {
-  return JSON.parse(new TextDecoder().decode(answer.body));
+  return JSON.parse(textDecoder.decode(answer.body));
 }
 
 function errorOf(response: Answer): DynalabHttpError {
-  const text = new TextDecoder().decode(response.body);
+  const text = textDecoder.decode(response.body);
   try {
     const { error, code, ...details } = JSON.parse(text) as { error?: string; code?: string } & Record<string, unknown>;
     return new DynalabHttpError(response.status, code ?? 'error', error ?? text, details);

@@ -72,7 +72,6 @@ const CONNECTION = Symbol('connection');
 type TimedResponse = http.ServerResponse & {
   [ARRIVED]?: number;
   [CONNECTION]?: PipelinedSocket;
-  [REQUEST]?: http.IncomingMessage;
   [FAILED]?: ClientErrorAnswer;
   [KEEP_ALIVE]?: boolean;
   [END_REFUSAL]?: () => void;
@@ -95,8 +94,6 @@ const LATEST = Symbol('latest');
  * are (an error answer, or '' for nothing), before it is closed.
  */
 const DOOMED = Symbol('doomed');
-/** The request a response answers (node's `res.req`, kept here so stand-in objects in tests work too). */
-const REQUEST = Symbol('request');
 /** A queued request whose own body failed to parse (or arrive in time): answered with this in its turn. */
 const FAILED = Symbol('failed');
 /** Ends a 413 already written whose body is still being read and dropped (refuseBody). */
@@ -184,7 +181,6 @@ export function createHttpApi(node: StorageNode, options: HttpApiOptions = {}): 
     // Parsed after a parse error or timeout on this connection (see 'clientError'): the connection closes once
     // the requests before that error are answered, and this one is not started.
     if (socket[DOOMED] !== undefined) return;
-    res[REQUEST] = req;
     socket[LATEST] = res;
     if (socket[BUSY] === true) {
       (socket[WAITING] ??= []).push(() => run(req, res, socket));
@@ -241,7 +237,7 @@ export function createHttpApi(node: StorageNode, options: HttpApiOptions = {}): 
     if (socket[BUSY] === true && latest !== undefined) {
       // Requests before the error are still being answered (pipelined). Answering the error in their place
       // reported an applied PUT as a 400 or 431 (a review): they are answered first, each with its own answer.
-      const req = latest[REQUEST];
+      const req = latest.req as http.IncomingMessage | undefined;
       if (req !== undefined && !req.complete) {
         // The error is in the last request itself (a malformed chunk, a body stopped past the deadline): it is
         // that request's answer, then the connection closes.

@@ -56,8 +56,8 @@ export interface OutboundLinkOptions {
   handshakeTimeoutMs: number;
   /** Largest frame `length` (type byte + payload) this node will send. */
   maxFrameBytes: number;
-  /** A peer that reads nothing of what is written to it for this long is hung up on (default 10 000 ms). */
-  drainTimeoutMs?: number;
+  /** A peer that reads nothing of what is written to it for this long is hung up on. */
+  drainTimeoutMs: number;
   counters: TransportCounters;
   logger: TransportLogger;
 }
@@ -77,7 +77,7 @@ interface Attempt {
   /** Set once the failure has been counted, so a close after an auth failure is not counted twice. */
   counted: boolean;
   /** Runs while the socket waits for 'drain': a peer that stops reading is hung up on (see pump). */
-  drainTimer?: NodeJS.Timeout | null;
+  drainTimer: NodeJS.Timeout | null;
 }
 
 export class OutboundLink {
@@ -195,6 +195,7 @@ export class OutboundLink {
       clientNonce: newNonce(),
       phase: 'challenge',
       timer: null,
+      drainTimer: null,
       failure: null,
       connected: false,
       counted: false,
@@ -227,7 +228,7 @@ export class OutboundLink {
       }
     });
     socket.on('drain', () => {
-      if (attempt.drainTimer) clearTimeout(attempt.drainTimer);
+      if (attempt.drainTimer !== null) clearTimeout(attempt.drainTimer);
       attempt.drainTimer = null;
       if (this.attempt === attempt && this.state === 'ready') this.pump();
     });
@@ -345,8 +346,8 @@ export class OutboundLink {
    * under 1.6 MB/s, at the default 10 s) is hung up on like a stopped one, and redialled.
    */
   private awaitDrain(attempt: Attempt): void {
-    if (attempt.drainTimer) return;
-    const timeoutMs = this.options.drainTimeoutMs ?? 10_000;
+    if (attempt.drainTimer !== null) return;
+    const timeoutMs = this.options.drainTimeoutMs;
     attempt.drainTimer = setTimeout(() => {
       attempt.drainTimer = null;
       if (this.attempt !== attempt || !attempt.socket.writableNeedDrain) return;
@@ -366,7 +367,7 @@ export class OutboundLink {
   private onClose(attempt: Attempt): void {
     if (attempt.timer !== null) clearTimeout(attempt.timer);
     attempt.timer = null;
-    if (attempt.drainTimer) clearTimeout(attempt.drainTimer);
+    if (attempt.drainTimer !== null) clearTimeout(attempt.drainTimer);
     attempt.drainTimer = null;
     if (this.attempt !== attempt) return;
     this.attempt = null;

@@ -94,6 +94,7 @@ export const DEFAULT_MAX_FRAME_BYTES = 16 * 1024 * 1024;
 const DEFAULT_QUEUE: SendQueueLimits = { maxMessages: 10_000, maxBytes: 64 * 1024 * 1024 };
 const DEFAULT_BACKOFF: BackoffOptions = { initialMs: 50, maxMs: 5_000 };
 const DEFAULT_HANDSHAKE_TIMEOUT_MS = 5_000;
+const DEFAULT_DRAIN_TIMEOUT_MS = 10_000;
 const DEFAULT_MAX_INBOUND = 256;
 const DEFAULT_MAX_PENDING_HANDSHAKES = 32;
 /** A warning that can repeat under a flood is logged at most this often, with how many were held back. */
@@ -114,7 +115,7 @@ export class TcpTransport implements Transport {
   private readonly queueLimits: SendQueueLimits;
   private readonly backoff: BackoffOptions;
   private readonly handshakeTimeoutMs: number;
-  private readonly drainTimeoutMs: number | undefined;
+  private readonly drainTimeoutMs: number;
   private readonly listenHost: string;
   private readonly listenPort: number;
   private readonly addresses = new Map<NodeId, PeerAddress>();
@@ -135,7 +136,7 @@ export class TcpTransport implements Transport {
     this.queueLimits = { ...DEFAULT_QUEUE, ...options.queue };
     this.backoff = { ...DEFAULT_BACKOFF, ...options.backoff };
     this.handshakeTimeoutMs = options.handshakeTimeoutMs ?? DEFAULT_HANDSHAKE_TIMEOUT_MS;
-    this.drainTimeoutMs = options.drainTimeoutMs;
+    this.drainTimeoutMs = options.drainTimeoutMs ?? DEFAULT_DRAIN_TIMEOUT_MS;
     this.listenHost = options.listen?.host ?? '127.0.0.1';
     this.listenPort = options.listen?.port ?? 0;
     const peers = options.peers instanceof Map ? options.peers : new Map(Object.entries(options.peers ?? {}));
@@ -234,7 +235,7 @@ export class TcpTransport implements Transport {
         backoff: this.backoff,
         handshakeTimeoutMs: this.handshakeTimeoutMs,
         maxFrameBytes: this.maxFrameBytes,
-        ...(this.drainTimeoutMs !== undefined ? { drainTimeoutMs: this.drainTimeoutMs } : {}),
+        drainTimeoutMs: this.drainTimeoutMs,
         counters: this.counters,
         logger: this.logger,
       });

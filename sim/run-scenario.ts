@@ -374,15 +374,12 @@ function figures(cluster: SimCluster, workload: Workload, nemesis: Nemesis): Omi
 }
 
 /**
- * How many of `keys` have owners that disagree (compared by etag of each owner's local sibling set). Stored
- * bytes are compared first: equal bytes are equal sets (the encoding is canonical), so only owners whose bytes
- * differ pay for decoding and etags (which ignore clock micros, so different bytes may still agree).
- */
-/** How many of `keys` have owners that disagree; those keys are appended to `found` when given. */
-/**
- * A convergence sample: how many of `keys` have replicas that disagree (pushed onto `found`), and how many it
- * judged. A key with an owner down is not judged — and not counted as agreeing: a sample whose every key had a
- * down owner judged nothing, and the checker leaves it out (sampledKeys 0).
+ * A convergence sample: how many of `keys` have owners that disagree (compared by etag of each owner's local
+ * sibling set; pushed onto `found` when given), and how many it judged. Stored bytes are compared first: equal
+ * bytes are equal sets (the encoding is canonical), so only owners whose bytes differ pay for decoding and etags
+ * (which ignore clock micros, so different bytes may still agree). A key with an owner down (or a copy that
+ * cannot be read) is not judged — and not counted as agreeing: a sample whose every key had a down owner
+ * judged nothing, and the checker leaves it out (sampledKeys 0).
  */
 function judgeAgreement(time: number, cluster: SimCluster, keys: readonly string[], found?: string[]): ConvergenceSample {
   let divergent = 0;

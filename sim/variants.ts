@@ -104,7 +104,7 @@ const KNOBS: Record<string, Knob> = {
 };
 
 /** Where a knob's setting lives in a scenario file, e.g. `cluster.storage.writeMegabytesPerSecond`; nrw: `cluster.n/r/w`. */
-export function knobField(knobName: string): string | undefined {
+function knobField(knobName: string): string | undefined {
   const knob = KNOBS[knobName];
   if (knob === undefined) return undefined;
   const paths = knob.fields.map((path) => path.join('.'));
@@ -117,8 +117,9 @@ export function knobField(knobName: string): string | undefined {
 export function knobFieldHint(specs: readonly string[]): string {
   const names = [...new Set(specs.map((spec) => spec.split('=', 1)[0]!))];
   return names
-    .map((name) => (knobField(name) === undefined ? '' : `${name} is ${knobField(name)}${name === 'antiEntropy' ? " ('off' is 0)" : ''}`))
-    .filter((text) => text !== '')
+    .map((name) => [name, knobField(name)] as const)
+    .filter(([, field]) => field !== undefined)
+    .map(([name, field]) => `${name} is ${field}${name === 'antiEntropy' ? " ('off' is 0)" : ''}`)
     .join('; ');
 }
 

@@ -35,10 +35,6 @@ export function readScenarioOrExit(file: string): Scenario {
  * some paths (e.g. under /proc).
  */
 export function prepareOutDirOrExit(dir: string): string[] {
-  if (dir.trim() === '') {
-    console.error('dynalab: --out: needs a directory name');
-    process.exit(2);
-  }
   const created: string[] = [];
   const absolute = resolve(dir);
   try {

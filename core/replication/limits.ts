@@ -13,8 +13,6 @@ export const MAX_VALUE_BYTES = 1024 * 1024;
  * siblings) is never refused by this: that is how they are resolved.
  */
 export const MAX_SIBLING_SET_BYTES = 8 * 1024 * 1024;
-/** How a too-large sibling set's refusal starts (a forwarded write's reply carries only the text). */
-export const TOO_MANY_SIBLINGS = 'too many siblings';
 
 export type LimitViolation = { code: 'key-too-large' | 'value-too-large' | 'bad-request'; message: string };
 

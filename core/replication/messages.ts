@@ -18,7 +18,8 @@ import { Slab } from '../slab';
  *
  *   1 Coordinate       u32 requestId, u8 op, bin key, u8 hasValue, bin value, bin context, u64 ttlMicros,
  *                      u8 w, u8 hasExpected, bin expectedContext
- *   2 CoordinateReply  u32 requestId, u8 status, str error, bin context, u8 acks, u32 siblings (0: one version)
+ *   2 CoordinateReply  u32 requestId, u8 status, str error, bin context, u8 acks, u32 siblings (0: one version),
+ *                      u8 code (WRITE_CODES)
  *   3 ReplicaWrite     u32 requestId, bin key, bin siblings, str hintFor, u64 ttlMicros
  *   4 ReplicaWriteAck  u32 requestId, u8 ok, str error
  *   5 ReplicaRead      u32 requestId, bin key
@@ -93,7 +94,13 @@ export interface CoordinateReplyMessage {
   acks: number;
   /** Versions the write left beside each other at the coordinator, when more than one (then no context); else 0. */
   siblings: number;
+  /** The coordinator's machine-readable outcome (WriteResult's code), so the entry node need not read it off the text. */
+  code: WriteCode;
 }
+
+/** The codes a coordinator answers a write with (core/node.ts WriteResult.code), in wire order. */
+export const WRITE_CODES = ['ok', 'key-too-large', 'value-too-large', 'too-many-siblings', 'bad-request', 'conflict', 'quorum', 'unavailable'] as const;
+export type WriteCode = (typeof WRITE_CODES)[number];
 
 export interface ReplicaWriteMessage {
   type: 'replica-write';
@@ -288,6 +295,7 @@ export function encodeMessage(message: Message): Uint8Array {
       writeBin(out, message.context);
       out.u8(message.acks);
       out.u32(message.siblings);
+      out.u8(WRITE_CODES.indexOf(message.code));
       break;
     case 'replica-write':
       writeBin(out, message.key);
@@ -458,7 +466,13 @@ function decodeUnchecked(bytes: Uint8Array): Message {
     case 2: {
       const status = STATUSES[input.u8()];
       if (status === undefined) throw new MessageDecodeError('unknown reply status');
-      message = { type: 'coordinate-reply', requestId, status, error: readStr(input), context: readBin(input), acks: input.u8(), siblings: input.u32() };
+      const error = readStr(input);
+      const context = readBin(input);
+      const acks = input.u8();
+      const siblings = input.u32();
+      const code = WRITE_CODES[input.u8()];
+      if (code === undefined) throw new MessageDecodeError('unknown write result code');
+      message = { type: 'coordinate-reply', requestId, status, error, context, acks, siblings, code };
       break;
     }
     case 3:

@@ -17,6 +17,9 @@ const CLOCK_SHIFT_RANGE = { message: 'must be within ±1e12 ms (~31.7 years): cl
  */
 const probability = z.number().min(0).max(1);
 
+/** The storage engine's tombstone grace unless a scenario says otherwise: 10 days, Cassandra's gc_grace. */
+const DEFAULT_TOMBSTONE_GRACE_MICROS = 10 * 24 * 3_600_000_000;
+
 const latency = z
   .discriminatedUnion('kind', [
     z.strictObject({ kind: z.literal('fixed'), ms: z.number().nonnegative() }),
@@ -50,7 +53,7 @@ const storage = z.strictObject({
    * engine drops it — Cassandra's gc_grace. Default 10 days. A replica cut off for longer than this can bring a
    * deleted value back (scenarios/tombstone-grace.yaml); shorter saves disk.
    */
-  tombstoneGrace: duration.default(10 * 24 * 3_600_000_000),
+  tombstoneGrace: duration.default(DEFAULT_TOMBSTONE_GRACE_MICROS),
 });
 
 const cluster = z
@@ -73,7 +76,7 @@ const cluster = z
     spareNodes: z.number().int().min(0).max(1000).default(0),
     /** Ring-state gossip round; default 1 s when there are spare nodes or join/leave faults, else off. */
     ringGossipInterval: duration.optional(),
-    storage: storage.default({ memtableBytes: 4 * 1024 * 1024, compaction: 'leveled', syncLatency: { kind: 'fixed', ms: 0.2 }, writeMegabytesPerSecond: 400, syncWrites: true, tombstoneGrace: 10 * 24 * 3_600_000_000 }),
+    storage: storage.default({ memtableBytes: 4 * 1024 * 1024, compaction: 'leveled', syncLatency: { kind: 'fixed', ms: 0.2 }, writeMegabytesPerSecond: 400, syncWrites: true, tombstoneGrace: DEFAULT_TOMBSTONE_GRACE_MICROS }),
   })
   .superRefine((value, context) => {
     for (const knob of ['r', 'w'] as const) {
