@@ -103,8 +103,7 @@ export class Nemesis {
         }
         // At least one node is cut off, and at least one stays on the other side: 0.9 of 5 rounded to all 5 cut
         // off nothing, yet counted as a fault (found by a review).
-        const rounded = Math.round(members.length * p.fraction);
-        const count = Math.min(members.length - 1, Math.max(1, rounded));
+        const { count, rounded } = fractionOf(members.length, p.fraction);
         const cut = this.pick(members, count);
         network.partition([cut]);
         // The share actually cut, which rounding and the bounds can make differ from the one asked for.
@@ -147,8 +146,7 @@ export class Nemesis {
       else {
         // A fraction crashes at least one node and never the last running member (a count can crash them all):
         // 0.9 of 5 rounded to all 5 (found by a review).
-        const rounded = Math.round(up.length * fault.crash.fraction);
-        const count = Math.min(up.length - 1, Math.max(1, rounded));
+        const { count, rounded } = fractionOf(up.length, fault.crash.fraction);
         if (rounded < 1 && count >= 1) bound = ` (fraction ${fault.crash.fraction} of ${up.length} running rounds to 0, at least one crashes)`;
         else if (rounded > count) bound = ` (fraction ${fault.crash.fraction} of ${up.length} running rounds to ${rounded}, at least one stays up)`;
         victims = count > 0 ? this.pick(up, count) : [];
@@ -360,4 +358,10 @@ export class Nemesis {
 
 function preview(ids: readonly string[]): string {
   return ids.length <= 6 ? ids.join(', ') : `${ids.slice(0, 6).join(', ')}, … (${ids.length})`;
+}
+
+/** A fraction of `n` nodes, rounded, but at least one and never all `n` (one stays on the other side, or up). */
+function fractionOf(n: number, fraction: number): { count: number; rounded: number } {
+  const rounded = Math.round(n * fraction);
+  return { count: Math.min(n - 1, Math.max(1, rounded)), rounded };
 }

@@ -83,17 +83,9 @@ export const serveCommand: CommandModule<object, Options> = {
   },
 };
 
-/** Calls `onEof` once, when stdin ends or fails (its writer gone); whatever is written to it is discarded. */
+/** Calls `onEof` when stdin ends or fails (its writer gone); whatever is written to it is discarded. */
 function watchStdinForEof(onEof: () => void): void {
-  let fired = false;
-  const fire = (): void => {
-    if (fired) return;
-    fired = true;
-    onEof();
-  };
-  process.stdin.on('end', fire);
-  process.stdin.on('close', fire);
-  process.stdin.on('error', fire);
-  process.stdin.on('data', () => {});
-  process.stdin.resume();
+  // onEof may run more than once (end, then close): the stop it requests runs once.
+  for (const event of ['end', 'close', 'error']) process.stdin.on(event, onEof);
+  process.stdin.resume(); // flowing with no 'data' listener: whatever arrives is dropped
 }

@@ -24,7 +24,7 @@ import { TableBuilder } from './sstable-writer';
 import { computeStats, type EngineCounters, type StorageStats, type WalCounters } from './stats';
 import { parseFileName, tableFileName, walFileName, type TableMeta } from './table-meta';
 import { Slab } from '../slab';
-import { buildLevels, checkLevels } from './version';
+import { buildLevels, checkLevels, firstTableReaching } from './version';
 import { readWal, WalWriter, type SoonHook } from './wal';
 import { WritebackPacer } from './writeback-pacer';
 
@@ -502,14 +502,7 @@ export class StorageEngine {
     }
     for (let level = 1; level < this.levels.length; level++) {
       const tables = this.levels[level]!;
-      let lo = 0;
-      let hi = tables.length;
-      while (lo < hi) {
-        const mid = (lo + hi) >>> 1;
-        if (compareBytes(tables[mid]!.largest, key) < 0) lo = mid + 1;
-        else hi = mid;
-      }
-      const table = tables[lo];
+      const table = tables[firstTableReaching(tables, key)];
       if (table === undefined || compareBytes(key, table.smallest) < 0) continue;
       entry = this.probe(table, key, hash);
       if (entry !== undefined) return entry;

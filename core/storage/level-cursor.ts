@@ -2,6 +2,7 @@ import { compareBytes } from './bytes';
 import type { Entry } from './entry';
 import type { EntryCursor } from './merge';
 import type { TableMeta } from './table-meta';
+import { firstTableReaching } from './version';
 
 /**
  * One cursor over the tables of a level ≥ 1. They are sorted by key and do not overlap, so together they read
@@ -27,16 +28,7 @@ export class LevelCursor implements EntryCursor {
 
   seek(key: Uint8Array | undefined): void {
     // The first table that can hold a key ≥ `key`: the first whose largest key is not below it.
-    let low = 0;
-    let high = this.tables.length;
-    if (key !== undefined) {
-      while (low < high) {
-        const middle = (low + high) >>> 1;
-        if (compareBytes(this.tables[middle]!.largest, key) < 0) low = middle + 1;
-        else high = middle;
-      }
-    }
-    this.index = low;
+    this.index = key === undefined ? 0 : firstTableReaching(this.tables, key);
     this.openFrom(key);
   }
 

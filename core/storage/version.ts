@@ -27,6 +27,18 @@ export function buildLevels(tables: readonly TableMeta[], maxLevels: number): Ta
   return levels;
 }
 
+/** In a level ≥ 1 (sorted, non-overlapping): the index of the first table whose largest key is ≥ `key` (length if none). */
+export function firstTableReaching(tables: readonly TableMeta[], key: Uint8Array): number {
+  let low = 0;
+  let high = tables.length;
+  while (low < high) {
+    const middle = (low + high) >>> 1;
+    if (compareBytes(tables[middle]!.largest, key) < 0) low = middle + 1;
+    else high = middle;
+  }
+  return low;
+}
+
 export function overlaps(table: TableMeta, smallest: Uint8Array, largest: Uint8Array): boolean {
   return compareBytes(table.largest, smallest) >= 0 && compareBytes(table.smallest, largest) <= 0;
 }

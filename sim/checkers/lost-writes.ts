@@ -4,7 +4,7 @@ import { describeWrite, operationsByKey, showValues } from './operations';
 import type { CheckerResult } from './result';
 import { CounterexampleList } from './result';
 import type { ConflictMode, WriteRecord } from './supersession';
-import { judgedByFinalReads, KeyWrites } from './supersession';
+import { KeyWrites, UnjudgedWrites } from './supersession';
 
 /**
  * Lost acknowledged writes: the durability promise. After heal and quiescence, the final read of a key must
@@ -31,28 +31,16 @@ export function checkLostWrites(history: readonly HistoryEvent[], options: LostW
   let acknowledgedChecked = 0;
   let lost = 0;
   let keysChecked = 0;
-  // The two reasons an acknowledged write goes unjudged, each with its writes and keys.
-  let keysWithoutFinalRead = 0;
-  let writesWithoutFinalRead = 0;
-  let keysAcknowledgedAfterFinalReads = 0;
-  let acknowledgedAfterFinalReads = 0;
+  const unjudged = new UnjudgedWrites();
   for (const [key, operations] of operationsByKey(history)) {
     const finalReads = operations.filter((o) => o.f === 'get' && o.final && o.outcome === 'ok');
     const writes = new KeyWrites(key, operations, options.mode);
     const acked = writes.writes.filter((w) => w.operation.outcome === 'ok');
     acknowledged += acked.length;
-    if (finalReads.length === 0) {
-      if (acked.length > 0) keysWithoutFinalRead++;
-      writesWithoutFinalRead += acked.length;
-      continue;
-    }
+    const judgedHere = unjudged.count(acked, finalReads);
+    if (finalReads.length === 0) continue;
     keysChecked++;
-    const judgedHere = judgedByFinalReads(acked, finalReads);
     acknowledgedChecked += judgedHere;
-    if (judgedHere < acked.length) {
-      keysAcknowledgedAfterFinalReads++;
-      acknowledgedAfterFinalReads += acked.length - judgedHere;
-    }
     const lostHere = new Set<number>();
     for (const read of finalReads) {
       const values = read.readValues as string[];
@@ -67,6 +55,7 @@ export function checkLostWrites(history: readonly HistoryEvent[], options: LostW
     }
     lost += lostHere.size;
   }
+  const { keysWithoutFinalRead, acknowledgedAfterFinalReads } = unjudged;
   const figures = { acknowledgedWrites: acknowledged, acknowledgedWritesChecked: acknowledgedChecked, lost, keysChecked, keysWithoutFinalRead, acknowledgedAfterFinalReads };
   if (lost > 0) {
     return {
@@ -79,19 +68,14 @@ export function checkLostWrites(history: readonly HistoryEvent[], options: LostW
   }
   // An acknowledged write that no final read could judge is not known to be kept: the verdict is unknown
   // (never ok) as soon as one went unjudged, and the summary says how many, and why.
-  const unchecked = acknowledged - acknowledgedChecked;
-  const notJudged: string[] = [];
-  if (writesWithoutFinalRead > 0) notJudged.push(`${writesWithoutFinalRead} acknowledged writes on ${keysWithoutFinalRead} keys not judged (no final read completed)`);
-  if (acknowledgedAfterFinalReads > 0) {
-    notJudged.push(`${acknowledgedAfterFinalReads} acknowledged writes on ${keysAcknowledgedAfterFinalReads} keys not judged (acknowledged only after every final read of the key began)`);
-  }
+  const unchecked = unjudged.total;
   return {
     checker: 'lost-writes',
     verdict: unchecked > 0 ? 'unknown' : 'ok',
     summary: acknowledgedChecked === 0 && acknowledgedAfterFinalReads === 0 && unchecked > 0
       ? `no key with acknowledged writes had a completed final read (${keysWithoutFinalRead} keys, ${unchecked} acknowledged writes, not judged)`
       : unchecked > 0
-        ? notJudged.join('; ') + (acknowledgedChecked > 0 ? `; the other ${acknowledgedChecked} are reflected in the final reads of ${keysChecked} keys` : '')
+        ? unjudged.clauses().join('; ') + (acknowledgedChecked > 0 ? `; the other ${acknowledgedChecked} are reflected in the final reads of ${keysChecked} keys` : '')
         : `all ${acknowledgedChecked} acknowledged writes reflected in the final reads of ${keysChecked} keys`,
     counterexamples: [],
     figures,

@@ -4,7 +4,7 @@ import type { CheckerResult } from './result';
 import { CounterexampleList } from './result';
 import { ratio } from './stats';
 import type { WriteRecord } from './supersession';
-import { judgedByFinalReads, KeyWrites } from './supersession';
+import { KeyWrites, UnjudgedWrites } from './supersession';
 
 /**
  * LWW overwrites lost to clock skew: an acknowledged write W that the store silently discarded in favour of a
@@ -36,27 +36,14 @@ export function checkLwwLostOverwrites(history: readonly HistoryEvent[], options
   const counterexamples = new CounterexampleList(options.maxCounterexamples);
   let checked = 0;
   let lost = 0;
-  let keysWithoutFinalRead = 0;
-  let unchecked = 0;
-  // As in lost-writes: a write acknowledged only after every final read of its key began is judged by none.
-  let keysAcknowledgedAfterFinalReads = 0;
-  let acknowledgedAfterFinalReads = 0;
+  // As in lost-writes: writes on keys with no final read, or acknowledged after every final read began, are judged by none.
+  const unjudged = new UnjudgedWrites();
   for (const [key, operations] of operationsByKey(history)) {
     const finalReads = operations.filter((o) => o.f === 'get' && o.final && o.outcome === 'ok');
     const writes = new KeyWrites(key, operations, 'lww');
     const acked = writes.writes.filter((w) => w.operation.outcome === 'ok');
-    if (finalReads.length === 0) {
-      if (acked.length > 0) keysWithoutFinalRead++;
-      unchecked += acked.length;
-      continue;
-    }
-    const judgedHere = judgedByFinalReads(acked, finalReads);
-    checked += judgedHere;
-    if (judgedHere < acked.length) {
-      keysAcknowledgedAfterFinalReads++;
-      acknowledgedAfterFinalReads += acked.length - judgedHere;
-      unchecked += acked.length - judgedHere;
-    }
+    checked += unjudged.count(acked, finalReads);
+    if (finalReads.length === 0) continue;
     const counted = new Set<number>();
     for (const read of finalReads) {
       const values = read.readValues as string[];
@@ -80,15 +67,12 @@ export function checkLwwLostOverwrites(history: readonly HistoryEvent[], options
     lost += counted.size;
   }
   const fraction = ratio(lost, checked);
+  const { keysWithoutFinalRead, acknowledgedAfterFinalReads } = unjudged;
+  const unchecked = unjudged.total;
   const figures = { acknowledgedWritesChecked: checked, lostOverwrites: lost, fraction, keysWithoutFinalRead, acknowledgedWritesUnchecked: unchecked, acknowledgedAfterFinalReads };
   const fail = lost > maxLost;
   // Unjudged acknowledged writes make an otherwise clean run unknown; the summary says how many, and why.
-  const withoutFinalRead = unchecked - acknowledgedAfterFinalReads;
-  let notJudged = '';
-  if (withoutFinalRead > 0) notJudged += `; ${withoutFinalRead} acknowledged writes on ${keysWithoutFinalRead} keys not judged (no final read completed)`;
-  if (acknowledgedAfterFinalReads > 0) {
-    notJudged += `; ${acknowledgedAfterFinalReads} acknowledged writes on ${keysAcknowledgedAfterFinalReads} keys not judged (acknowledged only after every final read of the key began)`;
-  }
+  const notJudged = unjudged.clauses().map((clause) => `; ${clause}`).join('');
   return {
     checker: 'lww-lost-overwrites',
     verdict: fail ? 'fail' : unchecked > 0 ? 'unknown' : 'ok',

@@ -66,9 +66,49 @@ export interface WriteRecord {
  * read began (a write acknowledged after a read was invoked is not held against that read). The rest cannot be
  * judged, so a checker must say unknown for them, never ok (found by the checker review).
  */
-export function judgedByFinalReads(acked: readonly WriteRecord[], finalReads: readonly CheckedOperation[]): number {
+function judgedByFinalReads(acked: readonly WriteRecord[], finalReads: readonly CheckedOperation[]): number {
   const lastFinalReadStart = finalReads.reduce((latest, read) => Math.max(latest, read.invoke.time), Number.NEGATIVE_INFINITY);
   return acked.filter((write) => write.okTime < lastFinalReadStart).length;
+}
+
+/**
+ * The acknowledged writes final reads could not judge, for lost-writes and lww-lost-overwrites alike: those on
+ * keys with no completed final read, and those acknowledged only after every final read of their key began.
+ */
+export class UnjudgedWrites {
+  keysWithoutFinalRead = 0;
+  writesWithoutFinalRead = 0;
+  keysAcknowledgedAfterFinalReads = 0;
+  acknowledgedAfterFinalReads = 0;
+
+  /** Counts one key's acknowledged writes; returns how many of them its final reads judge. */
+  count(acked: readonly WriteRecord[], finalReads: readonly CheckedOperation[]): number {
+    if (finalReads.length === 0) {
+      if (acked.length > 0) this.keysWithoutFinalRead++;
+      this.writesWithoutFinalRead += acked.length;
+      return 0;
+    }
+    const judged = judgedByFinalReads(acked, finalReads);
+    if (judged < acked.length) {
+      this.keysAcknowledgedAfterFinalReads++;
+      this.acknowledgedAfterFinalReads += acked.length - judged;
+    }
+    return judged;
+  }
+
+  get total(): number {
+    return this.writesWithoutFinalRead + this.acknowledgedAfterFinalReads;
+  }
+
+  /** One clause per reason that applies, for a summary. */
+  clauses(): string[] {
+    const clauses: string[] = [];
+    if (this.writesWithoutFinalRead > 0) clauses.push(`${this.writesWithoutFinalRead} acknowledged writes on ${this.keysWithoutFinalRead} keys not judged (no final read completed)`);
+    if (this.acknowledgedAfterFinalReads > 0) {
+      clauses.push(`${this.acknowledgedAfterFinalReads} acknowledged writes on ${this.keysAcknowledgedAfterFinalReads} keys not judged (acknowledged only after every final read of the key began)`);
+    }
+    return clauses;
+  }
 }
 
 export class KeyWrites {
