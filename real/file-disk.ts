@@ -150,6 +150,10 @@ export class FileDisk implements Disk {
   rename(from: string, to: string): void {
     const file = this.handle('rename', from);
     assertValidFileName('rename', to);
+    // Onto itself: nothing to do (rename(2) does nothing either). Going on would release `file` as the
+    // replaced one and keep it cached under `to`: a closed descriptor, whose number the next open reuses, so
+    // writes meant for this file landed in another (found by a review).
+    if (from === to) return;
     this.wrap('rename', from, () => fs.renameSync(this.pathOf(from), this.pathOf(to)));
     const replaced = this.open.get(to);
     if (replaced !== undefined) this.release(replaced);

@@ -122,7 +122,11 @@ export class SimDisk implements Disk {
   }
 
   exists(name: string): boolean {
-    return this.files.has(name);
+    // Only valid names are ever stored, so a hit needs no check. A miss on an invalid name is refused like
+    // every other operation refuses one, as FileDisk does (found by a review: this answered false, FileDisk threw).
+    if (this.files.has(name)) return true;
+    assertValidFileName('exists', name);
+    return false;
   }
 
   size(name: string): number {

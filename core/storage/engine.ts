@@ -44,7 +44,8 @@ import { WritebackPacer } from './writeback-pacer';
  * `StorageEngine.open` is synchronous: it reads the manifest, deletes orphan files, replays the WAL into a
  * memtable (which is then flushed in the background) and returns. It throws StorageCorruptionError if the
  * manifest or a WAL record in the middle of a log fails to verify; a torn WAL tail is accepted and reported in
- * `engine.recovery.droppedWalBytes`.
+ * `engine.recovery.droppedWalBytes`. Replayed records are served at once, but no new write is acknowledged until
+ * the replayed logs have been fsynced (see syncReplayedLogs).
  *
  * ## Errors
  * Invalid arguments throw StorageInputError synchronously. A failed WAL fsync or manifest install puts the
@@ -153,6 +154,13 @@ export class StorageEngine {
   /** A corruption met by background compaction: compaction stops, reads of healthy tables continue. */
   private backgroundError: Error | null = null;
   private closed = false;
+  /**
+   * Acknowledgements waiting for the logs replayed at open to be durable (see syncReplayedLogs); null once they
+   * are, or when nothing was replayed.
+   */
+  private replayWaiters: (() => void)[] | null = null;
+  /** The first error making the replayed logs durable: the engine has failed with it. */
+  private replayError: Error | null = null;
   /** close() has been called: writes still stalled are refused, never applied behind close's last fsyncs. */
   private closing = false;
   readonly recovery: RecoveryReport;
@@ -199,6 +207,7 @@ export class StorageEngine {
     this.nextFileNumber = nextFileNumber;
     this.memtableChunkBytes = memtableChunkBytes(options);
     this.liveWals = liveWals;
+    if (liveWals.length > 0) this.syncReplayedLogs([...liveWals]);
     const walNumber = this.nextFileNumber++;
     this.wal = WalWriter.create(this.disk, walFileName(walNumber), walNumber, this.walCounters, this.options.syncWrites, this.soon, this.crc32);
     this.walWriters.set(walNumber, this.wal);
@@ -281,6 +290,61 @@ export class StorageEngine {
     return new StorageEngine(env, options, state, recovery, replayed, wals, lastSeq, nextFileNumber);
   }
 
+  /**
+   * Makes the logs replayed at open durable, and holds every new acknowledgement until they are.
+   *
+   * Why (found by a review): a process crash keeps the page cache, so a replayed record may never have been
+   * fsynced — its fsync was still in flight when the process died — or its log's directory entry never synced.
+   * Open serves such records at once. Had a new write been acknowledged before they were durable, a power loss
+   * could keep the new write and lose a replayed value that reads had already returned as current: history
+   * with a hole. (Reads of replayed data before this completes are fine: the engine serves applied,
+   * not-yet-durable writes anyway; what must not happen is an acknowledgement that outruns them.)
+   *
+   * Why this way: it is the simplest correct choice. Open stays synchronous and writes still apply at once;
+   * only their callbacks wait, for one fsync per replayed log and one of the directory, all started here and
+   * running beside the new log's own first fsync. The alternative — flush the replayed memtable to a durable
+   * table before taking writes (LevelDB) — would make open asynchronous or stall writes behind a whole flush.
+   * A failure fails the engine; acknowledgements held behind it report their outcome unknown (they are applied).
+   */
+  private syncReplayedLogs(numbers: number[]): void {
+    this.replayWaiters = [];
+    let remaining = numbers.length + 1;
+    const synced = (error: Error | null): void => {
+      if (error !== null && this.replayError === null) this.replayError = error;
+      if (--remaining > 0) return;
+      const waiters = this.replayWaiters ?? [];
+      this.replayWaiters = null;
+      if (this.replayError !== null) this.fail(this.replayError);
+      for (const waiter of waiters) waiter();
+    };
+    for (const number of numbers) {
+      try {
+        this.disk.sync(walFileName(number), synced);
+      } catch (error) {
+        synced(error as Error);
+      }
+    }
+    try {
+      this.disk.syncDirectory(synced);
+    } catch (error) {
+      synced(error as Error);
+    }
+  }
+
+  /** Runs `callback` once the logs replayed at open are durable (at once if they are; see syncReplayedLogs). */
+  private whenReplayDurable(callback: () => void): void {
+    if (this.replayWaiters === null) callback();
+    else this.replayWaiters.push(callback);
+  }
+
+  /** `done`, held until the replayed logs are durable when it acknowledges a write (errors pass at once). */
+  private afterReplayDurable(done: WriteCallback): WriteCallback {
+    return (error) => {
+      if (error !== null) return done(error);
+      this.whenReplayDurable(() => done(this.replayError === null ? null : new WriteOutcomeUnknownError(this.replayError)));
+    };
+  }
+
   // ───────────────────────────── writes ─────────────────────────────
 
   put(key: Uint8Array, value: Uint8Array, options: { ttlMicros?: number } | undefined, done: WriteCallback): void {
@@ -351,6 +415,7 @@ export class StorageEngine {
 
   /** Numbers `entries` (private to this write, so they are numbered in place), logs them, applies them. */
   private applyWrite(entries: MutableEntry[], done: WriteCallback): void {
+    if (this.replayWaiters !== null) done = this.afterReplayDurable(done);
     const firstSeq = this.lastSeq + 1;
     for (let i = 0; i < entries.length; i++) entries[i]!.seq = firstSeq + i;
     // Captured before a possible rotation below: the ack must wait for *this* log's fsync.
@@ -519,6 +584,39 @@ export class StorageEngine {
     return undefined;
   }
 
+  /**
+   * The queued (stalled) entries as a sorted source for scans. They are not numbered yet, so each gets the
+   * sequence number it will have once applied (FIFO after lastSeq): the merge then prefers it to every applied
+   * version of its key, and the later of two queued writes of one key to the earlier.
+   */
+  private stalledCursor(): EntryCursor {
+    const entries: Entry[] = [];
+    let seq = this.lastSeq;
+    for (let w = this.stalledHead; w < this.stalled.length; w++) {
+      for (const entry of this.stalled[w]!.entries) entries.push({ ...entry, seq: ++seq });
+    }
+    // By key, newest first within a key: a merge source shows only its first entry of each key.
+    entries.sort((a, b) => compareBytes(a.key, b.key) || b.seq - a.seq);
+    let at = 0;
+    return {
+      seek(key: Uint8Array | undefined): void {
+        let low = 0;
+        let high = key === undefined ? 0 : entries.length;
+        while (low < high) {
+          const mid = (low + high) >>> 1;
+          if (compareBytes(entries[mid]!.key, key!) < 0) low = mid + 1;
+          else high = mid;
+        }
+        at = low;
+      },
+      valid: () => at < entries.length,
+      entry: () => entries[at]!,
+      next(): void {
+        at++;
+      },
+    };
+  }
+
   private probe(table: TableMeta, key: Uint8Array, hash: number): Entry | undefined {
     this.counters.tablesProbed++;
     const reader = this.reader(table);
@@ -578,6 +676,9 @@ export class StorageEngine {
     if (start !== undefined && end !== undefined && compareBytes(start, end) >= 0) return;
     const sources: EntryCursor[] = [this.active.cursor()];
     for (const m of this.immutables) sources.push(m.cursor());
+    // Writes queued behind a stall are the newest state of their keys, as lookup() has it: scan sees them too
+    // (found by a review: while writes were stalled, a scan showed overwritten values and deleted keys).
+    if (this.hasStalledWrites) sources.push(this.stalledCursor());
     const inRange = (table: TableMeta): boolean =>
       (start === undefined || compareBytes(table.largest, start) >= 0) && (end === undefined || compareBytes(table.smallest, end) < 0);
     // Level 0's tables overlap: one source each. A deeper level is one sorted run, opened a table at a time.
@@ -1093,24 +1194,16 @@ export class StorageEngine {
     // shutdown loses nothing: not just the current log, but also older ones whose memtables are sealed and not
     // yet flushed — with syncWrites false nothing else ever fsyncs them, and with it their own fsyncs may still
     // be running (or, given a soon hook, not yet started) when the current log's returns.
-    // Logs replayed at open and not yet flushed count too: a previous process may have left them unsynced (a
-    // process crash keeps the page cache), and their directory entries may never have been synced either.
+    // Logs replayed at open count too (a previous process may have left them unsynced): their fsyncs, and the
+    // directory's, started at open (see syncReplayedLogs); close waits for them.
     const logs = [...this.walWriters.values()];
-    const replayed = this.liveWals.filter((number) => !this.walWriters.has(number));
-    let remaining = logs.length + replayed.length + (replayed.length > 0 ? 1 : 0);
+    let remaining = logs.length + 1;
     const synced = (error: Error | null): void => {
       if (error !== null) this.fail(error);
       if (--remaining === 0) finish();
     };
     for (const log of logs) log.sync(synced);
-    for (const number of replayed) {
-      try {
-        this.disk.sync(walFileName(number), synced);
-      } catch (error) {
-        synced(error as Error);
-      }
-    }
-    if (replayed.length > 0) this.disk.syncDirectory(synced);
+    this.whenReplayDurable(() => synced(this.replayError));
   }
 
   private assertOpen(operation: string): void {

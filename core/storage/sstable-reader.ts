@@ -1,5 +1,5 @@
 import type { Disk } from '../env';
-import { blockCacheKey, type BlockCache } from './block-cache';
+import type { BlockCache } from './block-cache';
 import { BloomFilter } from './bloom';
 import { ByteReader, commonPrefixLength, compareBytes, POW2, prefixNumber } from './bytes';
 import { crc32, crc32c, type Checksum32 } from './crc';
@@ -308,6 +308,8 @@ export class TableReader {
   private readonly entryTrailerBytes: number;
   /** Formats 2 and 3: a data block's checksum covers the whole block. Format 4: only its offsets and count. */
   private readonly blockCrcCoversEntries: boolean;
+  /** The first of this table's keys in the block cache, one per block. */
+  private readonly cacheBase: number;
 
   constructor(
     private readonly disk: Disk,
@@ -419,6 +421,12 @@ export class TableReader {
     } catch (error) {
       throw new StorageCorruptionError(name, propsOffset, `malformed properties block: ${(error as Error).message}`);
     }
+    this.cacheBase = cache.reserveKeys(this.blockCount);
+  }
+
+  /** Block i's key in the block cache (see BlockCache.reserveKeys). */
+  cacheKey(blockIndex: number): number {
+    return this.cacheBase + blockIndex;
   }
 
   /** Reads `length` bytes at `offset` and checks the trailing CRC; returns the content without the CRC. */
@@ -518,7 +526,7 @@ export class TableReader {
   find(key: Uint8Array): Entry | undefined {
     const blockIndex = this.findBlock(key);
     if (blockIndex >= this.blockCount) return undefined;
-    const cacheKey = blockCacheKey(this.fileNumber, blockIndex);
+    const cacheKey = this.cacheKey(blockIndex);
     let block = this.cache.get(cacheKey);
     if (block === undefined) {
       if (this.cache.admit(cacheKey)) {
@@ -549,7 +557,7 @@ export class TableReader {
 
   /** Loads a data block through the cache (`fillCache` false for compaction, which reads each block once). */
   block(blockIndex: number, fillCache: boolean): DataBlock {
-    const cacheKey = blockCacheKey(this.fileNumber, blockIndex);
+    const cacheKey = this.cacheKey(blockIndex);
     const cached = this.cache.get(cacheKey);
     if (cached !== undefined) return cached;
     return this.readBlock(blockIndex, fillCache);
@@ -559,7 +567,7 @@ export class TableReader {
   readBlock(blockIndex: number, fillCache: boolean): DataBlock {
     const length = this.extents[2 * blockIndex + 1]!;
     const block = this.verifyBlock(blockIndex, this.disk.read(this.name, this.extents[2 * blockIndex]!, length), 0);
-    if (fillCache) this.cache.set(blockCacheKey(this.fileNumber, blockIndex), block, length + 64);
+    if (fillCache) this.cache.set(this.cacheKey(blockIndex), block, length + 64);
     return block;
   }
 
@@ -625,7 +633,7 @@ export class TableReader {
   }
 
   evictFromCache(): void {
-    this.cache.evictTable(this.fileNumber);
+    this.cache.evictTable(this.cacheBase, this.blockCount);
   }
 }
 
@@ -666,7 +674,7 @@ export class TableCursor {
   private loadBlock(i: number): DataBlock {
     const table = this.table;
     if (this.fillCache) {
-      const cacheKey = blockCacheKey(table.fileNumber, i);
+      const cacheKey = table.cacheKey(i);
       const cached = table.cachedBlock(cacheKey);
       if (cached !== undefined) return cached;
       if (this.readahead === 0) {
@@ -685,7 +693,7 @@ export class TableCursor {
     if (!this.fillCache) return block;
     // The cache must not pin the whole run: keep a copy of just this block.
     const copy = new DataBlock(block.data.slice(), block.count, block.data.length - 4 - 4 * block.count, block.trailerBytes);
-    table.cacheBlock(blockCacheKey(table.fileNumber, i), copy, table.blockLength(i) + 64);
+    table.cacheBlock(table.cacheKey(i), copy, table.blockLength(i) + 64);
     return copy;
   }
 

@@ -337,7 +337,7 @@ export function readWal(disk: Disk, name: string, crc32Implementation: Checksum3
       // the boundary falls inside this header, its first bytes written and the rest never (found by a review:
       // a header straddling two sectors, the second never written back, was refused as corruption).
       if (allZero(data, offset) || zeroTailStartsWithin(data, offset, offset + WAL_HEADER_BYTES)) return torn();
-      throw new StorageCorruptionError(name, offset, 'WAL record header checksum mismatch');
+      throw walCorruption(name, offset, 'WAL record header checksum mismatch');
     }
     const end = offset + WAL_HEADER_BYTES + length;
     if (end > data.length) return torn();
@@ -347,14 +347,13 @@ export function readWal(disk: Disk, name: string, crc32Implementation: Checksum3
       // on the whole rest of the file is zeros (a group commit of several records whose write-back stopped part
       // way: found by a real-mode review, where a node refused to restart after its disk filled).
       if ((end === data.length && holdsUnwrittenSector(data, offset + WAL_HEADER_BYTES, end)) || zeroTailStartsWithin(data, offset + WAL_HEADER_BYTES, end)) return torn();
-      throw new StorageCorruptionError(
+      throw walCorruption(
         name,
         offset,
-        (end === data.length ? 'WAL record payload checksum mismatch in the last record, every sector of it written (damage, not an interrupted write)' : 'WAL record payload checksum mismatch') +
-          `; the log cannot be replayed past this point. Restore the data directory from a backup; or, where other replicas hold the data (N > 1), move it aside to start this replica empty and let its peers repair it, or truncate '${name}' to ${offset} bytes to keep what precedes this record (the acknowledged writes after it survive only on other replicas)`,
+        end === data.length ? 'WAL record payload checksum mismatch in the last record, every sector of it written (damage, not an interrupted write)' : 'WAL record payload checksum mismatch',
       );
     }
-    if (type !== RECORD_SCRAMBLED_BATCH && type !== RECORD_BATCH && type !== RECORD_BATCH_CRC32C) throw new StorageCorruptionError(name, offset, `unknown WAL record type ${type}`);
+    if (type !== RECORD_SCRAMBLED_BATCH && type !== RECORD_BATCH && type !== RECORD_BATCH_CRC32C) throw walCorruption(name, offset, `unknown WAL record type ${type}`);
     try {
       let reader: ByteReader;
       if (type === RECORD_SCRAMBLED_BATCH) {
@@ -377,11 +376,24 @@ export function readWal(disk: Disk, name: string, crc32Implementation: Checksum3
       batches.push({ firstSeq, entries });
     } catch (error) {
       if (error instanceof StorageCorruptionError) throw error;
-      throw new StorageCorruptionError(name, offset, `malformed WAL batch despite valid checksum: ${(error as Error).message}`);
+      throw walCorruption(name, offset, `malformed WAL batch despite valid checksum: ${(error as Error).message}`);
     }
     offset = end;
   }
   return { batches, droppedTailBytes: 0, validBytes: offset };
+}
+
+/**
+ * Damage in the middle of a log, with what an operator can do about it. Every such error says the same (found by
+ * a review: only the payload checksum mismatch gave the remedy; a bad header, an unknown record type and a
+ * malformed batch named file and offset and stopped there).
+ */
+function walCorruption(name: string, offset: number, what: string): StorageCorruptionError {
+  return new StorageCorruptionError(
+    name,
+    offset,
+    `${what}; the log cannot be replayed past this point. Restore the data directory from a backup; or, where other replicas hold the data (N > 1), move it aside to start this replica empty and let its peers repair it, or truncate '${name}' to ${offset} bytes to keep what precedes this record (the acknowledged writes after it survive only on other replicas)`,
+  );
 }
 
 /** Disk sectors are written whole: a torn write leaves whole sectors unwritten, which read as zeros. */

@@ -136,6 +136,34 @@ export function runDiskContract(newFixture: () => DiskFixture): void {
     expect(() => disk.create('')).toThrow(DiskError);
   }));
 
+  // Found by a review: FileDisk threw on exists('../x') and exists('') while SimDisk answered false. A name
+  // outside the alphabet is a caller's bug, refused by every other operation: exists refuses it too.
+  it('exists refuses an invalid name with a DiskError naming it, like every other operation', withDisk(({ disk }) => {
+    for (const name of ['', '../x', '.', '..', 'a/b', 'x'.repeat(129)]) {
+      expect(() => disk.exists(name), JSON.stringify(name)).toThrow(DiskError);
+    }
+    expect(() => disk.exists('../x')).toThrow(/exists.*'\.\.\/x'.*invalid file name/);
+    expect(disk.exists('x'.repeat(128))).toBe(false);
+  }));
+
+  // Found by a review: FileDisk's rename(x, x) closed x's descriptor but kept using it, so once a later open
+  // reused the descriptor number, writes meant for x landed in that other file.
+  it('renaming a file onto itself changes nothing; later writes still reach it', withDisk(async (fixture) => {
+    const { disk } = fixture;
+    disk.create('MANIFEST.tmp');
+    disk.append('MANIFEST.tmp', bytes('manifest-v1'));
+    disk.rename('MANIFEST.tmp', 'MANIFEST.tmp');
+    disk.create('000009.log'); // would take the number of a descriptor closed by mistake
+    disk.append('MANIFEST.tmp', bytes('+more'));
+    disk.writeAt('MANIFEST.tmp', 0, bytes('M'));
+    expect(text(disk.readAll('MANIFEST.tmp'))).toBe('Manifest-v1+more');
+    expect(disk.size('000009.log')).toBe(0);
+    expect(disk.list()).toEqual(['000009.log', 'MANIFEST.tmp']);
+    expect(await syncNow(fixture, 'MANIFEST.tmp')).toBeNull();
+    expect(() => disk.rename('missing', 'missing')).toThrow(/rename.*'missing'.*no such file/);
+    expect(() => disk.rename('../x', '../x')).toThrow(/invalid file name/);
+  }));
+
   it('sync and syncDirectory call back asynchronously with no error', withDisk(async (fixture) => {
     fixture.disk.create('wal');
     fixture.disk.append('wal', bytes('record'));
