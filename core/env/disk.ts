@@ -34,6 +34,7 @@ export type SyncCallback = (error: DiskError | null) => void;
 export interface Disk {
   /** File names in this directory, sorted by code unit order. */
   list(): string[];
+  /** Whether the file exists. An invalid name (see assertValidFileName) throws DiskError, as in every other call. */
   exists(name: string): boolean;
   /** Current size in bytes (including unsynced writes). Throws DiskError if missing. */
   size(name: string): number;
