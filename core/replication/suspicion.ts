@@ -4,9 +4,15 @@ import type { Clock, NodeId } from '../env';
  * Local failure suspicion, as Dynamo does it (§4.8): a node that failed to answer a request in time is
  * treated as down for a while, so the next requests go around it (sloppy quorum) instead of waiting for
  * the same timeout again. Any message from the node clears the suspicion at once.
+ *
+ * A suspicion remembers when it began as well as when it ends, both on the local clock: a clock stepped back
+ * (NTP, an operator) reads earlier than the start, and the suspicion is then over. With the end alone, a step
+ * back of an hour kept a healed owner suspected for that hour, and every read and write of its keys went to a
+ * stand-in (found by a review).
  */
 export class Suspicion {
   private readonly until = new Map<NodeId, number>();
+  private readonly since = new Map<NodeId, number>();
 
   constructor(
     private readonly clock: Clock,
@@ -16,18 +22,22 @@ export class Suspicion {
   }
 
   suspect(node: NodeId): void {
-    this.until.set(node, this.clock.nowMicros() + this.suspectForMicros);
+    const now = this.clock.nowMicros();
+    this.until.set(node, now + this.suspectForMicros);
+    this.since.set(node, now);
   }
 
   heardFrom(node: NodeId): void {
-    if (this.until.size > 0) this.until.delete(node);
+    if (this.until.size > 0 && this.until.delete(node)) this.since.delete(node);
   }
 
   isSuspected(node: NodeId): boolean {
     const until = this.until.get(node);
     if (until === undefined) return false;
-    if (this.clock.nowMicros() >= until) {
+    const now = this.clock.nowMicros();
+    if (now >= until || now < this.since.get(node)!) {
       this.until.delete(node);
+      this.since.delete(node);
       return false;
     }
     return true;
