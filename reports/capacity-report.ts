@@ -10,7 +10,7 @@ import {
   bloomFinding, compactionFinding, lsmFinding, networkFinding, ringFinding, scenarioFinding, scenarioVerdictLines, storageFinding, trafficFinding,
 } from './findings';
 import type { Measured } from './measured';
-import { formatValue, grouped, sig } from './units';
+import { formatValue, grouped, P999_MIN_SAMPLES, percent, sig, tailName } from './units';
 
 export interface CapacityReport {
   model: CapacityModel;
@@ -20,7 +20,8 @@ export interface CapacityReport {
   command: string;
 }
 
-const pct = (fraction: number, digits = 3): string => `${sig(fraction * 100, digits)} %`;
+/** Never "100 %" for a share below 1 (units.ts `percent`). */
+const pct = (fraction: number, digits = 3): string => percent(fraction, digits);
 const times = (ratio: number): string => `${sig(ratio)}×`;
 const figureRow = (f: Figure): string[] => [f.label, formatValue(f.value, f.unit), `\`${f.formula}\``, f.arithmetic];
 
@@ -101,9 +102,11 @@ function measuredBlocks(report: CapacityReport): Block[] {
     { kind: 'finding', lines: bloomFinding(model, measured).slice(0, 1) },
   ];
   const load = measured.compaction.load;
+  const live = measured.compaction.strategies[0];
+  const liveText = live === undefined ? '' : ` Space amplification is the bytes in tables ÷ the key + value bytes of the live keys' newest records (${grouped(live.liveKeys)} keys, ${formatValue(live.liveBytes, 'bytes')}), counted by a scan once the load is flushed and compaction idle — not the largest level or run, which under size-tiered holds only part of the live keys.`;
   blocks.push(
     { kind: 'heading', level: 3, text: 'Compaction write amplification' },
-    { kind: 'paragraph', text: `The LSM engine on the simulated disk, once per strategy: ${grouped(load.puts)} puts of ${load.valueBytes} B values to keys drawn uniformly from ${grouped(load.keySpace)} (so some overwrite), ${load.memtableBytes / 1024} KiB memtables, level 1 at 4× the memtable and 10× per level below — the seeds' ratios, scaled down so a few MB build several levels.` },
+    { kind: 'paragraph', text: `The LSM engine on the simulated disk, once per strategy: ${grouped(load.puts)} puts of ${load.valueBytes} B values to keys drawn uniformly from ${grouped(load.keySpace)} (so some overwrite), ${load.memtableBytes / 1024} KiB memtables, level 1 at 4× the memtable and 10× per level below — the seeds' ratios, scaled down so a few MB build several levels.${liveText}` },
     {
       kind: 'table',
       header: ['strategy', 'model (seed)', 'measured: flush + compaction', 'with WAL + manifest', 'space amplification', 'flushes', 'compactions', 'bytes per level'],
@@ -137,7 +140,15 @@ function scenarioBlocks(report: CapacityReport): Block[] {
   return [
     { kind: 'heading', level: 2, text: `Scenario ${s.name} (${s.file}, seed ${s.seed})` },
     { kind: 'table', header: ['figure', 'value'], rows, align: ['left', 'left'] },
-    { kind: 'table', header: ['operation', 'count', 'p50', 'p99', 'p999'], rows: s.latency.map((l) => [l.op, grouped(l.summary.count), ms(l.summary.p50Ms), ms(l.summary.p99Ms), ms(l.summary.p999Ms)]) },
+    {
+      kind: 'table',
+      header: ['operation', 'count', 'p50', 'p99', 'p999'],
+      // Under 1 000 samples the "p999" is the largest sample: said, as `sim run` says it.
+      rows: s.latency.map((l) => [l.op, grouped(l.summary.count), ms(l.summary.p50Ms), ms(l.summary.p99Ms), `${tailName(l.summary.count) === 'max' ? 'max ' : ''}${ms(l.summary.p999Ms)}`]),
+    },
+    ...(s.latency.some((l) => tailName(l.summary.count) === 'max')
+      ? [{ kind: 'paragraph' as const, text: `An operation with fewer than ${grouped(P999_MIN_SAMPLES)} samples has no p999 of its own: its p999 column gives its largest latency, marked max (as \`sim run\` prints it).` }]
+      : []),
     { kind: 'table', header: ['check', 'verdict', 'summary'], rows: s.checks.map((c) => [c.checker, c.verdict, c.summary]), align: ['left', 'left', 'left'] },
     ...chart(report, 'latency.png'),
     { kind: 'finding', lines: scenarioFinding(report.measured) },

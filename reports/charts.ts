@@ -9,8 +9,8 @@
 import { createCanvas } from '@napi-rs/canvas';
 import { Chart, registerables, type ChartConfiguration, type ChartItem, type Plugin } from 'chart.js';
 import { blockedBloomFalsePositive, type CapacityModel } from './capacity-model';
-import type { Measured } from './measured';
-import { sig } from './units';
+import type { Measured, ScenarioMeasurement } from './measured';
+import { grouped, P999_MIN_SAMPLES, percent, sig, tailName } from './units';
 
 Chart.register(...registerables);
 
@@ -202,7 +202,7 @@ function bloomChart(measured: Measured): RenderedChart {
   return {
     file: 'bloom-false-positives.png',
     title: 'Bloom false positives',
-    caption: `False-positive rate of the engine's filter against the formula; chosen ${measured.bloom.chosen.bitsPerKey} bits/key measured ${(measured.bloom.chosen.measured * 100).toFixed(2)} %.`,
+    caption: `False-positive rate of the engine's filter against the formula; chosen ${measured.bloom.chosen.bitsPerKey} bits/key measured ${percent(measured.bloom.chosen.measured)}.`,
     png: renderChart(config as ChartConfiguration),
   };
 }
@@ -231,29 +231,47 @@ function writeAmpChart(model: CapacityModel, measured: Measured): RenderedChart 
   };
 }
 
-function latencyChart(measured: Measured): RenderedChart | null {
-  const scenario = measured.scenario;
-  if (scenario === null || scenario.latency.length === 0) return null;
+/**
+ * The scenario's latency bars: p50, p99 and the tail. An operation with fewer than 1 000 samples has no p999 of
+ * its own — the figure is its largest sample — so its bar is called max, on its label and in the legend.
+ */
+export function latencyChartConfig(scenario: ScenarioMeasurement): ChartConfiguration<'bar'> {
   const options = baseOptions(`Latency percentiles — scenario ${scenario.name} (seed ${scenario.seed})`, 'operation', 'milliseconds');
-  const config: ChartConfiguration<'bar'> = {
+  const names = new Set(scenario.latency.map((l) => tailName(l.summary.count)));
+  const tailLabel = names.size === 1 ? [...names][0]! : `p999 (max under ${grouped(P999_MIN_SAMPLES)} samples)`;
+  return {
     type: 'bar',
     data: {
-      labels: scenario.latency.map((l) => `${l.op} (${l.summary.count})`),
+      labels: scenario.latency.map((l) => `${l.op} (${l.summary.count}${tailName(l.summary.count) === 'max' && names.size > 1 ? '; top bar = max' : ''})`),
       datasets: [
         { label: 'p50', data: scenario.latency.map((l) => l.summary.p50Ms), backgroundColor: COLORS.primary },
         { label: 'p99', data: scenario.latency.map((l) => l.summary.p99Ms), backgroundColor: COLORS.replica },
-        { label: 'p999', data: scenario.latency.map((l) => l.summary.p999Ms), backgroundColor: COLORS.fourth },
+        { label: tailLabel, data: scenario.latency.map((l) => l.summary.p999Ms), backgroundColor: COLORS.fourth },
       ],
     },
     options,
   };
+}
+
+function latencyChart(measured: Measured): RenderedChart | null {
+  const scenario = measured.scenario;
+  if (scenario === null || scenario.latency.length === 0) return null;
+  const small = scenario.latency.filter((l) => tailName(l.summary.count) === 'max').map((l) => `${l.op} (${l.summary.count} samples)`);
+  const note = small.length > 0 ? ` The top bar is the max, not p999, for ${small.join(', ')}: under ${grouped(P999_MIN_SAMPLES)} samples there is no p999 of its own.` : '';
   return {
     file: 'latency.png',
     title: 'Scenario latency',
-    caption: `Simulated latency percentiles per operation in ${scenario.file}.`,
-    png: renderChart(config as ChartConfiguration),
+    caption: `Simulated latency percentiles per operation in ${scenario.file}.${note}`,
+    png: renderChart(latencyChartConfig(scenario) as ChartConfiguration),
   };
 }
+
+/**
+ * Every file name a chart of the report can have, drawn or not: a report written over an earlier one removes
+ * those it did not draw this time (latency.png without a scenario), so none is left beside a report that no
+ * longer shows it.
+ */
+export const CHART_FILES: readonly string[] = ['ring-balance.png', 'partition-strategies.png', 'bloom-false-positives.png', 'write-amplification.png', 'latency.png'];
 
 /** Every chart the report has data for, in report order. */
 export function renderCharts(model: CapacityModel, measured: Measured): RenderedChart[] {

@@ -6,9 +6,10 @@
  */
 import { nodesForLoad, type CapacityModel } from './capacity-model';
 import type { Measured } from './measured';
-import { formatValue, grouped, sig } from './units';
+import { formatValue, grouped, percent, sig } from './units';
 
-const pct = (fraction: number): string => `${sig(fraction * 100)} %`;
+/** Three figures, and never "100 %" for a share below 1 (availability takes four, as the scenario table does). */
+const pct = (fraction: number, digits = 3): string => percent(fraction, digits);
 const times = (ratio: number): string => `${sig(ratio)}×`;
 
 /** How a measured figure sits against the model's: "within 3 %", "12 % above". */
@@ -179,7 +180,7 @@ export function scenarioFinding(measured: Measured): string[] {
     lines.push(`The slowest p99 is ${worstOp.op} at ${sig(worstP99)} ms — ${worstP99 < 10 ? 'within' : 'over'} seed 001's 10 ms target (simulated network and disk latencies, not this machine's).`);
   }
   const during = s.availability.duringFaults;
-  if (during !== null) lines.push(`Availability during faults was ${pct(during)} over ${sig(s.availability.faultSeconds)} s of faults${s.availability.outsideFaults !== null ? `, ${pct(s.availability.outsideFaults)} outside them` : ''}.`);
+  if (during !== null) lines.push(`Availability during faults was ${pct(during, 4)} over ${sig(s.availability.faultSeconds)} s of faults${s.availability.outsideFaults !== null ? `, ${pct(s.availability.outsideFaults, 4)} outside them` : ''}.`);
   if (s.staleReads !== null) lines.push(s.staleReads.stale === 0 ? `No stale reads among ${s.staleReads.reads} with R=${s.cluster.r}, W=${s.cluster.w}, N=${s.cluster.n}.` : `${s.staleReads.stale} of ${s.staleReads.reads} reads were stale (rate ${sig(s.staleReads.rate)}) with R=${s.cluster.r}, W=${s.cluster.w}, N=${s.cluster.n}${s.cluster.r + s.cluster.w > s.cluster.n ? ' — overlapping quorums, so sloppy quorum or faults let them through' : ' — R + W ≤ N, so quorums need not overlap'}.`);
   if (s.siblings !== null) {
     const mean = sig(s.siblings.mean);

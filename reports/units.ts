@@ -28,6 +28,29 @@ function siParts(value: number, digits: number): [string, string] {
   return [sig(value, digits), ''];
 }
 
+/**
+ * A fraction as a percentage to `digits` significant figures (0.00975 → "0.975 %"), except that a share below 1
+ * never reads "100 %": it gets more figures until it does not (0.9997 → "99.97 %" at three, 0.99999 → "99.999 %"
+ * at four). Rounded to three figures, 99.97 % availability read "100 %" beside a table that said 99.97 %.
+ */
+export function percent(fraction: number, digits = 3): string {
+  let figures = digits;
+  let text = sig(fraction * 100, figures);
+  while (fraction < 1 && Number(text) >= 100 && figures < 17) text = sig(fraction * 100, ++figures);
+  return `${text} %`;
+}
+
+/**
+ * Below this many samples a latency summary's p999 is simply its largest sample, and is called that: "max"
+ * (as `sim run` prints it, cli/commands/sim-run.ts).
+ */
+export const P999_MIN_SAMPLES = 1000;
+
+/** What a latency summary's p999 is, by its sample count: "p999", or "max" under 1 000 samples. */
+export function tailName(count: number): 'p999' | 'max' {
+  return count < P999_MIN_SAMPLES ? 'max' : 'p999';
+}
+
 /** 1234567 → "1.23 M"; below 1000 the plain number. */
 export function si(value: number, digits = 3): string {
   const [mantissa, prefix] = siParts(value, digits);
@@ -60,7 +83,7 @@ export function formatValue(value: number, unit: Unit): string {
     case 'percent':
       return `${sig(value)} %`;
     case 'fraction':
-      return `${sig(value * 100)} %`;
+      return percent(value);
     case 'days':
       return `${sig(value)} days`;
   }

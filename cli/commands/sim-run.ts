@@ -148,7 +148,10 @@ export function formatResult(result: RunResult, wallSeconds: number, replay: str
     for (const c of m.changes) {
       const caughtUp = c.caughtUpSeconds === null ? ', catch-up not finished' : `, caught up after ${c.caughtUpSeconds.toFixed(1)} s`;
       const took = c.totalSeconds === null ? 'not finished' : `done after ${c.totalSeconds.toFixed(1)} s (transfer ${(c.transferSeconds! * 1000).toFixed(1)} ms)${caughtUp}`;
-      lines.push(`  membership        ${c.kind} ${c.node} at ${c.atSeconds.toFixed(1)} s: ${c.keys} keys ${c.kind === 'join' ? 'copied in' : 'handed off'} over ${c.streams} streams, ${took}`);
+      // c.keys counts sibling sets, not distinct keys: a joiner pulls each arc from every old replica, a leaver
+      // pushes to every new one, and the catch-up pass adds its own (core/membership/membership.ts).
+      const moved = c.kind === 'join' ? 'sibling sets received (from every old replica, catch-up included)' : 'sibling sets sent (to every new replica, catch-up included)';
+      lines.push(`  membership        ${c.kind} ${c.node} at ${c.atSeconds.toFixed(1)} s: ${c.keys} ${moved} over ${c.streams} streams, ${took}`);
     }
     const converged = m.ringConvergedAfterSeconds === null ? 'not converged' : `converged ${m.ringConvergedAfterSeconds.toFixed(1)} s after the last change`;
     lines.push(`  ring              ${m.members.length} members (${m.members.join(', ')}), ring version ${m.ringVersion}, ${converged}`);

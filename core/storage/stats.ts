@@ -34,9 +34,14 @@ export interface WalCounters {
  *   is the figure the leveled-vs-tiered comparison is about (the WAL costs ~1× under either).
  * - readAmplification: SSTables probed (key inside the table's range, bloom consulted) per get. Memtable hits
  *   probe none.
- * - spaceAmplification: total table bytes ÷ bytes of the largest level (leveled) or largest run (tiered) —
- *   RocksDB's estimate: the largest level approximates the live data set, the rest is overwritten, deleted or
- *   duplicated data waiting for compaction.
+ * - spaceAmplification: an estimate from the tables' shape alone — total table bytes ÷ bytes of the largest
+ *   level (leveled) or the largest run (size-tiered), RocksDB's estimate: the largest level approximates the live
+ *   data set, the rest is overwritten, deleted or duplicated data waiting for compaction. That holds for leveled
+ *   (the last level holds most live keys), not for size-tiered, whose live keys are spread across its runs: the
+ *   largest run holds only some of them, so the estimate overstates (with no deletes and records of one size,
+ *   every key of a run is live, so it is an upper bound). The engine does not count live bytes; where the figure
+ *   matters, count them after a flush (`liveData`) and use `spaceAmplificationOf` — table bytes ÷ live bytes —
+ *   as the capacity report does (reports/measured/compaction.ts).
  * - bloomFalsePositiveRate: of the probes where the key was not in the table, the fraction the filter let
  *   through (measured, not theoretical).
  */
@@ -129,4 +134,35 @@ export function computeStats(input: {
     failure: input.failure === null ? null : input.failure.message,
     backgroundError: input.backgroundError === null ? null : input.backgroundError.message,
   };
+}
+
+/** What a full scan of an engine visits: the newest visible record of every live key. */
+export interface LiveDataSource {
+  visit(range: { start?: Uint8Array; end?: Uint8Array }, visitor: (key: Uint8Array, value: Uint8Array) => boolean): void;
+}
+
+/**
+ * The live data set, counted at measurement time by a full scan: each live key's newest record (deleted and
+ * expired keys are not live), its key + value bytes. The engine does not track this as it writes — a put cannot
+ * tell cheaply whether it overwrites — so this costs one pass over every table. The scan sees memtables too:
+ * flush first when the count is set against table bytes.
+ */
+export function liveData(engine: LiveDataSource): { keys: number; bytes: number } {
+  let keys = 0;
+  let bytes = 0;
+  engine.visit({}, (key, value) => {
+    keys++;
+    bytes += key.length + value.length;
+    return true;
+  });
+  return { keys, bytes };
+}
+
+/**
+ * Space amplification measured against the live data: bytes in tables ÷ key + value bytes of the live keys'
+ * newest records. 1× would be a store that keeps nothing but its live keys and values; table format (entry
+ * headers, checksums, index, filter) and not-yet-compacted old versions add to it. 0 when nothing is live.
+ */
+export function spaceAmplificationOf(tableBytes: number, liveBytes: number): number {
+  return liveBytes > 0 ? tableBytes / liveBytes : 0;
 }

@@ -24,6 +24,8 @@ export function loadScenario(text: string, fileName = 'scenario.yaml'): Scenario
     throw new ScenarioError(
       document.errors.map((error) => {
         const position = lineCounter.linePos(error.pos[0]);
+        // A second document: the library's own hint was to call YAML.parseAllDocuments() (a review).
+        if (error.code === 'MULTIPLE_DOCS') return `${fileName}:${position.line}:${position.col}: ${secondDocument(text, error.pos[0], position.line)}`;
         // Name the key a duplicate-key error is about (the message alone did not say which; a review).
         const keyText = text.slice(error.pos[0]).split(/[:\n]/, 1)[0]!.trim();
         const key = error.code === 'DUPLICATE_KEY' && keyText !== '' ? ` ('${keyText}' is given twice)` : '';
@@ -76,6 +78,17 @@ export function loadScenario(text: string, fileName = 'scenario.yaml'): Scenario
     return { at: located, text: `${where(located)}: ${field(path.map(String))}: ${missing ? 'required, but missing from the file' : issue.message}` };
   });
   throw new ScenarioError(inFileOrder([...schemaProblems, ...semantic]));
+}
+
+/**
+ * What to do about a second YAML document starting at `offset` (line `line`): it starts with a `---` marker,
+ * or follows an end marker `...` without one.
+ */
+function secondDocument(text: string, offset: number, line: number): string {
+  const marker = text.slice(offset).startsWith('---');
+  return marker
+    ? `a scenario file holds one YAML document; remove the second \`---\` (line ${line})`
+    : `a scenario file holds one YAML document; a second one starts at line ${line}, after the end marker \`...\`: remove the marker or what follows it`;
 }
 
 /** Problems by line, then column (those without a place last; ties keep their order). */

@@ -17,6 +17,7 @@ const ringPoint = (vnodes: number, primary: number, replica: number, maxReplicaL
 const strategy = (name: 'leveled' | 'size-tiered', table: number, wal: number, manifest: number, space: number, flushes: number, compactions: number): CompactionMeasurement => ({
   strategy: name, tableWriteAmplification: table, walWriteAmplification: wal, manifestWriteAmplification: manifest,
   writeAmplification: table + wal + manifest, spaceAmplification: space, compactions, flushes, userBytes: 24_312_000,
+  tableBytes: Math.round(space * 15_326_690), liveBytes: 15_326_690, liveKeys: 15_130,
   bytesPerLevel: [], engineBloomFalsePositiveRate: 0.005, engineBloomProbes: 20_000,
 });
 
