@@ -12,8 +12,8 @@
  *    compares the digests it got, and answers with its own digests of the children of the nodes that differ
  *    (level l + 1). Both sides alternate down the tree; only differing subtrees are ever sent. No difference
  *    left: an empty AeDigests ends the exchange.
- * 3. Whichever side compares the leaves picks the differing leaves, up to the key budget, and sends its
- *    sibling sets for its keys in them (AeSets). The other side merges each one (storing only what changes
+ * 3. Whichever side compares the leaves picks the differing leaves, up to the key and byte budgets, and sends
+ *    its sibling sets for its keys in them (AeSets). The other side merges each one (storing only what changes
  *    its copy), then answers with the sets the first side lacks or holds older (AeSets, last), which that side
  *    merges in turn.
  *
@@ -26,16 +26,25 @@
  * - one exchange started at a time per node, at most `maxResponders` answered at a time;
  * - at most `keyBudget` sibling sets per AeSets message (the first differing leaf is always sent whole, so a
  *   leaf fuller than the budget still makes progress); leaves left out are picked up by the next exchange;
+ * - at most `setsBytes` of sibling sets per AeSets message (default 4 MiB, a quarter of real mode's 16 MiB
+ *   frames), and always at least one set. Found by a review: counted in keys only, 256 sets of 100 KiB made a
+ *   25 MiB message that the real transport dropped, every exchange timed out, and the next picked the same
+ *   leaves — the replica was never repaired. An offer takes whole leaves while they fit; a first leaf that
+ *   alone is over the budget is cut: the offer carries a run of its keys, in key order from a random one on
+ *   (so differences past the first budget's worth are reached too), says so (`cut`), and the answer covers
+ *   only keys inside that run. An answer stops at the budget; the rest waits for the next exchange;
  * - a session not finished within `sessionTimeoutMicros` is dropped.
- * Building a tree scans the replica's data records once (keys are stored in byte order, not ring order, so
+ * Building a tree visits the replica's data records once (keys are stored in byte order, not ring order, so
  * there is no cheaper way to find one arc's keys) and fingerprints each key in the shared arcs — O(keys held)
- * per exchange, which is why the seeds run it weekly. Trees kept up to date on every write would avoid the
- * scan; that is not built.
+ * per exchange, which is why the seeds run it weekly. The records are decoded in place (engine.visit) and a
+ * tree keeps a key and a fingerprint per record; sibling sets are loaded only for keys sent. (Found by a
+ * review: the tree was built from a scan that copied every key and value, on each side of every exchange.)
+ * Trees kept up to date on every write would avoid the walk; that is not built.
  */
 import type { Clock, NodeId, Random, TimerId } from '../env';
 import type { AeDigestsMessage, AeSetsMessage } from '../replication/messages';
 import { keyPosition, type Ring } from '../ring';
-import { decodeSiblingSet, encodeSiblingSet, etag, merge, type SiblingSet } from '../versioning';
+import { compareBytes, decodeOwnedSiblingSet, decodeSiblingSet, encodeSiblingSet, etag, merge, type SiblingSet } from '../versioning';
 import {
   assertShape, childrenOf, DEFAULT_SHAPE, differingAt, digestsAt, keyDigest, leafCount, leafOf, levelSize, MerkleBuilder,
   type MerkleShape, type MerkleTree,
@@ -63,8 +72,12 @@ export interface AntiEntropyHost {
   readonly random: Random;
   readonly counters: AntiEntropyCounters;
   send(to: NodeId, message: AeDigestsMessage | AeSetsMessage): void;
-  /** Every data record this replica holds: user key and the stored (encoded) sibling set. */
-  records(): Iterable<{ key: Uint8Array; siblings: Uint8Array }>;
+  /**
+   * Calls `visit` with every data record this replica holds, in key byte order: the user key and the stored
+   * (encoded) sibling set, both views valid only during the call (engine.visit), never kept. May throw (a
+   * corrupt block, a read fault).
+   */
+  records(visit: (key: Uint8Array, siblings: Uint8Array) => void): void;
   load(key: Uint8Array): SiblingSet;
   /**
    * Whether a record is past its purge time (every version dead, the tombstone grace over since the last died;
@@ -80,10 +93,20 @@ export interface AntiEntropyOptions {
   /** 0 = off. */
   intervalMicros: number;
   keyBudget?: number;
+  /** Most bytes of sibling sets (keys included) one AeSets message carries; at least one set always goes. */
+  setsBytes?: number;
   shape?: MerkleShape;
   sessionTimeoutMicros?: number;
   maxResponders?: number;
 }
+
+/** Default `setsBytes`: a quarter of real mode's 16 MiB frame limit (real/tcp-transport.ts). */
+export const DEFAULT_SETS_BYTES = 4 * 1024 * 1024;
+
+/** What one entry adds to an AeSets message beside its key and set bytes: their two varint lengths. */
+const ENTRY_OVERHEAD = 10;
+
+type SetEntry = { key: Uint8Array; siblings: Uint8Array };
 
 interface Snapshot {
   tree: MerkleTree;
@@ -101,6 +124,7 @@ interface Session extends Snapshot {
 
 export class AntiEntropy {
   private readonly keyBudget: number;
+  private readonly setsBytes: number;
   private readonly shape: MerkleShape;
   private readonly sessionTimeoutMicros: number;
   private readonly maxResponders: number;
@@ -117,6 +141,7 @@ export class AntiEntropy {
 
   constructor(private readonly host: AntiEntropyHost, private readonly options: AntiEntropyOptions) {
     this.keyBudget = options.keyBudget ?? 256;
+    this.setsBytes = options.setsBytes ?? DEFAULT_SETS_BYTES;
     this.shape = options.shape ?? DEFAULT_SHAPE;
     assertShape(this.shape);
     this.sessionTimeoutMicros = options.sessionTimeoutMicros ?? 2_000_000;
@@ -248,32 +273,39 @@ export class AntiEntropy {
     return session !== undefined && session.peer === from ? session : undefined;
   }
 
-  /** This replica's tree over `ranges`: one pass over its data records. */
+  /** This replica's tree over `ranges`: one pass over its data records, in place (see Bounded work). */
   private snapshot(ranges: RangeSet, shape: MerkleShape): Snapshot {
     const builder = new MerkleBuilder(shape);
     const leafKeys = new Map<number, { key: Uint8Array; version: string }[]>();
-    for (const record of this.host.records()) {
-      const position = keyPosition(record.key);
-      if (!ranges.contains(position)) continue;
+    const visit = (view: Uint8Array, siblings: Uint8Array): void => {
+      const position = keyPosition(view);
+      if (!ranges.contains(position)) return;
       let version: string;
       try {
-        const set = decodeSiblingSet(record.siblings);
+        // Decoded without a copy: the set's values are views of the engine's bytes, fingerprinted and dropped.
+        const set = decodeOwnedSiblingSet(siblings);
         // A dead record past its purge time is left out: one replica may keep it longer than another (one that
         // got the delete late keeps it a grace from arrival), and compared, it differed from the replicas that
         // had purged it on every exchange — sent, stored for a microsecond, sent again — while the real
         // differences waited behind it (found by a review: 23 acknowledged writes stayed missing for 25 min).
         // It still supersedes, on this replica, an old value a peer offers for the key.
-        if (this.host.purgeable(set)) continue;
+        if (this.host.purgeable(set)) return;
         version = etag(set);
       } catch {
-        continue; // an undecodable record: the peer's copy, if any, will be offered and merged over it
+        return; // an undecodable record: the peer's copy, if any, will be offered and merged over it
       }
-      const key = record.key.slice();
+      const key = view.slice();
       builder.add(position, keyDigest(key, version));
       const leaf = leafOf(shape, position);
       let keys = leafKeys.get(leaf);
       if (keys === undefined) leafKeys.set(leaf, (keys = []));
       keys.push({ key, version });
+    };
+    try {
+      this.host.records(visit);
+    } catch {
+      // A corrupt block or a read fault: this round's tree is empty, so the peer offers its keys and merging them is harmless.
+      return { tree: new MerkleBuilder(shape).finish(), leafKeys: new Map() };
     }
     return { tree: builder.finish(), leafKeys };
   }
@@ -320,22 +352,67 @@ export class AntiEntropy {
       this.host.send(from, this.digests(session, message.level + 1, differing.flatMap((j) => childrenOf(session.tree.shape, j))));
       return;
     }
-    // Leaf level: offer this side's keys in the differing leaves, as many leaves as the budget allows — from a
+    // Leaf level: offer this side's keys in the differing leaves, as many leaves as the budgets allow — from a
     // random one on, so that leaves which keep differing (a write in flight, a record that cannot merge) cannot
     // hold the budget against the others exchange after exchange.
     const leaves: number[] = [];
+    let entries: SetEntry[] = [];
     let keys = 0;
+    let bytes = 0;
+    let cut = false;
     const first = this.host.random.int(differing.length);
     for (let i = 0; i < differing.length; i++) {
       const leaf = differing[(first + i) % differing.length]!;
-      const count = session.leafKeys.get(leaf)?.length ?? 0;
-      if (leaves.length > 0 && (keys + count > this.keyBudget || leaves.length >= this.keyBudget)) break;
+      const held = session.leafKeys.get(leaf) ?? [];
+      if (leaves.length > 0 && (keys + held.length > this.keyBudget || leaves.length >= this.keyBudget)) break;
+      const sets: SetEntry[] = [];
+      let leafBytes = 0;
+      for (const { key } of held) {
+        if (bytes + leafBytes > this.setsBytes) break;
+        const entry = { key, siblings: encodeSiblingSet(this.host.load(key)) };
+        sets.push(entry);
+        leafBytes += entrySize(entry);
+      }
+      if (bytes + leafBytes > this.setsBytes) {
+        if (leaves.length > 0) break; // whole leaves only: this one waits for the next exchange
+        if (held.length > 1) {
+          entries = this.run(held, sets);
+          cut = true;
+          leaves.push(leaf);
+          break;
+        }
+      }
       leaves.push(leaf);
-      keys += count;
+      entries.push(...sets);
+      keys += held.length;
+      bytes += leafBytes;
     }
-    const entries = leaves.flatMap((leaf) => (session.leafKeys.get(leaf) ?? []).map(({ key }) => ({ key, siblings: encodeSiblingSet(this.host.load(key)) })));
+    // Counted as it goes out: within the budgets, the message fits a frame (keysSent once counted sets in
+    // messages the transport then dropped).
     this.host.counters.antiEntropyKeysSent += entries.length;
-    this.host.send(from, { type: 'ae-sets', requestId: session.id, fromInitiator: session.initiator, last: false, leaves, entries });
+    this.host.send(from, { type: 'ae-sets', requestId: session.id, fromInitiator: session.initiator, last: false, ...(cut ? { cut: true as const } : {}), leaves, entries });
+  }
+
+  /**
+   * A first leaf alone over the byte budget: a run of its keys in key order, from a random one on (wrapping
+   * past the last to the first), while the budget lasts and at least one. Always from the first key, an offer
+   * whose first budget's worth agreed with the peer would have reached nothing past it, exchange after exchange.
+   * `loaded` are sets already encoded for some of these keys.
+   */
+  private run(held: readonly { key: Uint8Array }[], loaded: readonly SetEntry[]): SetEntry[] {
+    const cache = new Map<Uint8Array, SetEntry>(loaded.map((entry) => [entry.key, entry]));
+    const sorted = held.map(({ key }) => key).sort(compareBytes);
+    const start = this.host.random.int(sorted.length);
+    const out: SetEntry[] = [];
+    let bytes = 0;
+    for (let j = 0; j < sorted.length; j++) {
+      const key = sorted[(start + j) % sorted.length]!;
+      const entry = cache.get(key) ?? { key, siblings: encodeSiblingSet(this.host.load(key)) };
+      if (out.length > 0 && bytes + entrySize(entry) > this.setsBytes) break;
+      out.push(entry);
+      bytes += entrySize(entry);
+    }
+    return out;
   }
 
   private onSets(from: NodeId, message: AeSetsMessage): void {
@@ -343,6 +420,10 @@ export class AntiEntropy {
     if (session === undefined) return;
     const shape = session.tree.shape;
     const leaves = new Set(message.leaves.filter((leaf) => leaf < leafCount(shape)));
+    // A cut offer covers, in its last leaf, only the run of keys from that leaf's first entry to its last.
+    const cutLeaf = message.cut === true && !message.last ? message.leaves[message.leaves.length - 1] : undefined;
+    let runFirst: Uint8Array | undefined;
+    let runLast: Uint8Array | undefined;
     // Merge what the peer sent; remember, per key, whether the peer's copy already equals the merged one.
     const offered = new Map<string, { key: Uint8Array; merged: SiblingSet; peerUpToDate: boolean }>();
     for (const entry of message.entries) {
@@ -350,6 +431,10 @@ export class AntiEntropy {
       if (!session.ranges.contains(position) || !leaves.has(leafOf(shape, position))) {
         this.host.counters.malformedMessages++; // not a key this exchange covers: never store strays
         continue;
+      }
+      if (leafOf(shape, position) === cutLeaf) {
+        runFirst ??= entry.key;
+        runLast = entry.key;
       }
       let incoming: SiblingSet;
       let local: SiblingSet;
@@ -370,23 +455,48 @@ export class AntiEntropy {
       offered.set(hex(entry.key), { key: entry.key, merged, peerUpToDate: mergedTag === etag(incoming) });
     }
     if (!message.last) {
-      // Answer with what the peer lacks: merged copies it is behind on, and keys it did not offer at all.
-      const entries: { key: Uint8Array; siblings: Uint8Array }[] = [];
+      // Answer with what the peer lacks: merged copies it is behind on, and keys it did not offer at all — up to
+      // the budgets (at least one set); the rest waits for the next exchange.
+      const entries: SetEntry[] = [];
+      let bytes = 0;
+      const add = (key: Uint8Array, set: SiblingSet): boolean => {
+        if (entries.length >= this.keyBudget) return false;
+        const entry = { key, siblings: encodeSiblingSet(set) };
+        if (entries.length > 0 && bytes + entrySize(entry) > this.setsBytes) return false;
+        entries.push(entry);
+        bytes += entrySize(entry);
+        return true;
+      };
+      let room = true;
       for (const { key, merged, peerUpToDate } of offered.values()) {
-        if (entries.length >= this.keyBudget) break;
-        if (!peerUpToDate) entries.push({ key, siblings: encodeSiblingSet(merged) });
+        if (!peerUpToDate && !(room = add(key, merged))) break;
       }
-      for (const leaf of leaves) {
+      for (const leaf of room ? leaves : []) {
         for (const { key } of session.leafKeys.get(leaf) ?? []) {
-          if (entries.length >= this.keyBudget) break;
-          if (!offered.has(hex(key))) entries.push({ key, siblings: encodeSiblingSet(this.host.load(key)) });
+          if (offered.has(hex(key))) continue;
+          // Outside a cut offer's run: the peer may well hold it, it just did not get that far.
+          if (leaf === cutLeaf && !inRun(key, runFirst, runLast)) continue;
+          if (!(room = add(key, this.host.load(key)))) break;
         }
+        if (!room) break;
       }
       this.host.counters.antiEntropyKeysSent += entries.length;
       this.host.send(from, { type: 'ae-sets', requestId: session.id, fromInitiator: session.initiator, last: true, leaves: [...leaves], entries });
     }
     this.close(session);
   }
+}
+
+function entrySize(entry: SetEntry): number {
+  return entry.key.length + entry.siblings.length + ENTRY_OVERHEAD;
+}
+
+/** Whether `key` lies in the run of keys from `first` to `last` in byte order, wrapping past the greatest to the least. */
+function inRun(key: Uint8Array, first: Uint8Array | undefined, last: Uint8Array | undefined): boolean {
+  if (first === undefined || last === undefined) return false;
+  const afterFirst = compareBytes(first, key) <= 0;
+  const beforeLast = compareBytes(key, last) <= 0;
+  return compareBytes(first, last) <= 0 ? afterFirst && beforeLast : afterFirst || beforeLast;
 }
 
 function sessionKey(initiator: NodeId, id: number): string {

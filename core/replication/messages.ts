@@ -29,8 +29,8 @@ import { Slab } from '../slab';
  *   9 KeyScanReply     u32 requestId, u8 truncated, varint count, bin key × count
  *  10 AeDigests        u32 requestId, u8 fromInitiator, u8 fanoutBits, u8 depth, u8 level, varint count,
  *                      (u32 index, u32 digestA, u32 digestB) × count
- *  11 AeSets           u32 requestId, u8 fromInitiator, u8 last, varint leafCount, u32 leaf × leafCount,
- *                      varint count, (bin key, bin siblings) × count
+ *  11 AeSets           u32 requestId, u8 fromInitiator, u8 flags (1 last, 2 cut), varint leafCount,
+ *                      u32 leaf × leafCount, varint count, (bin key, bin siblings) × count
  *
  * Anti-entropy (10, 11) — one exchange between two replicas, requestId chosen by the initiator; every message
  * says which side sent it, so the two directions of concurrent exchanges never mix:
@@ -42,7 +42,7 @@ import { Slab } from '../slab';
  *        |<-------------------------------------------|
  *        | AeDigests level 2: children of those that differ here ...
  *        |------------------------------------------->|  ... alternating until the leaf level
- *        |     AeSets: the leaves that differ and the sender's sibling sets for its keys in them (≤ budget)
+ *        |     AeSets: the leaves that differ and the sender's sibling sets for its keys in them (≤ budgets)
  *        |<------------------------------------------>|  (whichever side compared the leaves sends it)
  *        |     AeSets last: after merging, the sets the other side lacks or holds older
  *        |<------------------------------------------>|
@@ -180,6 +180,12 @@ export interface AeSetsMessage {
   fromInitiator: boolean;
   /** The answer to an earlier AeSets: nothing follows it. */
   last: boolean;
+  /**
+   * Set (true) only on an offer whose last leaf did not fit the byte budget: the sender's keys there are only
+   * the run from that leaf's first entry to its last, in key byte order, wrapping past the leaf's greatest key
+   * to its least (see core/antientropy/exchange.ts). Absent otherwise.
+   */
+  cut?: true;
   leaves: number[];
   entries: { key: Uint8Array; siblings: Uint8Array }[];
 }
@@ -342,7 +348,8 @@ export function encodeMessage(message: Message): Uint8Array {
       break;
     case 'ae-sets':
       out.u8(message.fromInitiator ? 1 : 0);
-      out.u8(message.last ? 1 : 0);
+      // A flags byte that used to be the `last` flag alone: messages without a cut encode as before.
+      out.u8((message.last ? 1 : 0) | (message.cut === true ? 2 : 0));
       out.varint(message.leaves.length);
       for (const leaf of message.leaves) out.u32(leaf);
       out.varint(message.entries.length);
@@ -522,7 +529,9 @@ function decodeUnchecked(bytes: Uint8Array): Message {
     }
     case 11: {
       const fromInitiator = readFlag(input);
-      const last = readFlag(input);
+      const flags = input.u8();
+      if (flags > 3) throw new MessageDecodeError(`ae-sets flags byte ${flags} has unknown bits`);
+      const last = (flags & 1) !== 0;
       const leafCount = input.varint();
       if (leafCount * 4 > input.remaining) throw new MessageDecodeError(`ae-sets claims ${leafCount} leaves in ${input.remaining} bytes`);
       const leaves: number[] = [];
@@ -532,7 +541,7 @@ function decodeUnchecked(bytes: Uint8Array): Message {
       if (count * 2 > input.remaining) throw new MessageDecodeError(`ae-sets claims ${count} entries in ${input.remaining} bytes`);
       const entries: { key: Uint8Array; siblings: Uint8Array }[] = [];
       for (let i = 0; i < count; i++) entries.push({ key: readBin(input), siblings: readBin(input) });
-      message = { type: 'ae-sets', requestId, fromInitiator, last, leaves, entries };
+      message = { type: 'ae-sets', requestId, fromInitiator, last, ...((flags & 2) !== 0 ? { cut: true as const } : {}), leaves, entries };
       break;
     }
     case 12: {

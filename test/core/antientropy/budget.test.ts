@@ -33,7 +33,9 @@ class Replica {
           this.sent.push(message);
           outbox.push({ from: id, to, message });
         },
-        records: () => [...this.data.values()].map(({ key, set }) => ({ key, siblings: encodeSiblingSet(set) })),
+        records: (visit) => {
+          for (const { key, set } of this.data.values()) visit(key, encodeSiblingSet(set));
+        },
         load: (key) => this.data.get(text(key))?.set ?? emptySet('dvv'),
         purgeable: (set) => purgeable(set, Replica.NOW_MICROS, Replica.GRACE_MICROS),
         store: (key, set) => {
