@@ -18,7 +18,7 @@ import { WriteOutcomeUnknownError } from './storage/errors';
 import type { StorageOptions } from './storage/options';
 import {
   contextOf, decodeContext, decodeOwnedSiblingSet, decodeSiblingSet, EMPTY_CONTEXT, emptySet, encodeContext, encodeSiblingSet, etag, isDeleted, latestStampMicros, liveValues, purgeable, purgeableAtMicros,
-  merge, prunePolicyForGrace, sameContent, bytesEqual, tombstone, update, type ConflictMode, type Context, type PrunePolicy, type SiblingSet, type Write,
+  counterOf, liveVersions, merge, prunePolicyForGrace, sameContent, bytesEqual, tombstone, update, type ConflictMode, type Context, type PrunePolicy, type SiblingSet, type Write,
 } from './versioning';
 import { MAX_ABS_MICROS } from './versioning/bytes';
 
@@ -99,13 +99,14 @@ export interface WriteResult {
   status: 'ok' | 'fail' | 'info';
   /**
    * Causal context of the written version (pass it to the next write to supersede it) — given only when the
-   * write left a single version on the coordinator's replica. With concurrent versions beside it, the merged
+   * write left no other live version on the coordinator's replica (tombstones and expired values do not count:
+   * reads hide them too). With concurrent live versions beside it, the merged
    * context would also cover versions this writer never saw, and the next write made with it would silently
    * replace another client's acknowledged write (found by a review of the HTTP API): the context is empty then,
    * and the writer must read (and see the siblings) before it writes again.
    */
   context: Uint8Array;
-  /** How many versions the write left on the coordinator's replica, when more than one (no context then). */
+  /** With live versions beside the write on the coordinator's replica: they and the write (no context then). */
   siblings?: number;
   acks: number;
   error: string;
@@ -252,6 +253,12 @@ export class StorageNode {
   /** Where the next delivery round starts in hintOwners, so a full batch for one owner starves none. */
   private hintRound = 0;
   private actor = '';
+  /**
+   * The highest dot counter issued under `actor` (any key): the next write's floor, so counters never go back
+   * when the clock does (core/versioning/dvv.ts, the writer contract). Not reset when the actor changes: a floor
+   * left from an earlier actor only moves the new one's counters up, which is harmless.
+   */
+  private lastDotCounter = 0;
   private hintTimer: number | undefined;
   /** The pending cleanup of arcs a ring change took from this node (see scheduleLostArcSweep). */
   private sweepTimer: number | undefined;
@@ -823,7 +830,8 @@ export class StorageNode {
     if (alsoMerge !== null) local = merge(local, alsoMerge);
     // Pruned only past the tombstone grace: a replica cut off for less may still hold a version only the pruned
     // entry marked as superseded (prune.ts; found by partition-500 at 10 K ops/s, a 40 s partition).
-    const next = update(local, context, write, this.actor, { prune: this.prunePolicy });
+    const next = update(local, context, write, this.actor, { prune: this.prunePolicy, minCounter: this.lastDotCounter + 1 });
+    this.lastDotCounter = Math.max(this.lastDotCounter, counterOf(next.clock, this.actor));
     const encoded = encodeSiblingSet(next);
     if (encoded.length > MAX_SIBLING_SET_BYTES && next.versions.length > 1) {
       // Refused before anything is sent or stored (see MAX_SIBLING_SET_BYTES): nothing was applied.
@@ -840,9 +848,12 @@ export class StorageNode {
       targets = [{ node: this.id, hintFor: asStandIn ? hintFor : '' }, ...targets.filter((t) => t !== replaced)].slice(0, this.config.n);
     }
     const requestId = this.newRequestId();
-    // See WriteResult.context: a context only when this write is the one version there.
-    const resultContext = next.versions.length === 1 ? encodeContext(contextOf(next)) : new Uint8Array(0);
-    const siblings = next.versions.length > 1 ? { siblings: next.versions.length } : {};
+    // See WriteResult.context: a context only when this write is the one version a reader would see there.
+    // Tombstones and expired values beside it count for nothing: a get hides them and its context covers them
+    // too (found by a review: after a TTL value expired, a blind put was answered "2 siblings, no context").
+    const othersLive = liveVersions(next, now).length - (write.deleted === true ? 0 : 1);
+    const resultContext = othersLive === 0 ? encodeContext(contextOf(next)) : new Uint8Array(0);
+    const siblings = othersLive > 0 ? { siblings: othersLive + 1 } : {};
     // The request stays registered until its deadline even after it answered, so late acknowledgements are
     // still counted and only truly silent replicas get a stand-in.
     // The coordinator may have put itself among the targets above while also being one of the plan's spares.

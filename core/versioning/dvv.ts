@@ -22,8 +22,14 @@
  * 2. a node that may have lost its state for a key (wiped disk, or a fallback that handed its hinted data off
  *    and deleted it) must not reuse dots. Counters here skip ahead to the writer's clock — counter =
  *    max(local + 1, context + 1, write timestamp µs) — so a writer whose clock moves forward never reuses a
- *    counter even after forgetting its entry (and pruning, prune.ts, is safe for the same reason). If clocks
- *    can step back, give the node an incarnation in its actor id (e.g. `${nodeId}#${epoch}`).
+ *    counter even after forgetting its entry (and pruning, prune.ts, is safe for the same reason). Clocks do
+ *    step back, though (NTP), and a counter can run ahead of its writer's clock (a conditional write is stamped
+ *    after the version it replaces, whose writer's clock may be fast): so the writer also passes a floor, one
+ *    past the highest counter it has issued under this actor (`minCounter`, kept in memory — the node takes a
+ *    new actor, `${nodeId}#${epoch}.${nonce}`, on every start, so the floor need not survive a restart). Found
+ *    by a review: without the floor, a writer whose dead record for a key was purged drew a counter from a
+ *    stepped-back clock below one it had issued; a replica still holding that dead record counted the new dot
+ *    as seen, and an acknowledged write was dropped.
  * `merge` throws a VersioningError if it ever meets one dot carrying two different values, rather than
  * silently keep one of them.
  *
@@ -59,9 +65,9 @@ export function versionOf(write: Write, actor: ActorId, counter: number): Versio
   };
 }
 
-/** The dot counter for a new event of `writer` (see the writer contract above). */
-export function nextCounter(local: VersionVector, context: VersionVector, writer: ActorId, timestampMicros: number): number {
-  const counter = Math.max(counterOf(local, writer) + 1, counterOf(context, writer) + 1, timestampMicros);
+/** The dot counter for a new event of `writer` (see the writer contract above); never below `minCounter`. */
+export function nextCounter(local: VersionVector, context: VersionVector, writer: ActorId, timestampMicros: number, minCounter = 0): number {
+  const counter = Math.max(counterOf(local, writer) + 1, counterOf(context, writer) + 1, timestampMicros, minCounter);
   if (!Number.isSafeInteger(counter)) throw new VersioningError(`dot counter overflow for ${writer}`);
   return counter;
 }
@@ -70,10 +76,10 @@ export function nextCounter(local: VersionVector, context: VersionVector, writer
  * A write at the coordinating replica: `local` is its stored set, `context` what the client read (empty for a
  * blind write). Returns the new set to store and replicate. The new version is always present in the result.
  */
-export function dvvUpdate(local: SiblingSet, context: VersionVector, write: Write, writer: ActorId): SiblingSet {
+export function dvvUpdate(local: SiblingSet, context: VersionVector, write: Write, writer: ActorId, minCounter = 0): SiblingSet {
   if (local.mode !== 'dvv') throw new VersioningError(`dvvUpdate on a ${local.mode} set`);
   if (writer.length === 0) throw new VersioningError('writer id must be non-empty');
-  const counter = nextCounter(local.clock, context, writer, write.timestampMicros);
+  const counter = nextCounter(local.clock, context, writer, write.timestampMicros, minCounter);
   const fresh = versionOf(write, writer, counter);
   const kept = local.versions.filter((v) => !covers(context, v.dot));
   const versions = [...kept, fresh].sort((a, b) => compareDots(a.dot, b.dot));

@@ -15,6 +15,8 @@ export type Context = VersionVector;
 export interface UpdateOptions {
   /** Clock pruning applied to the result, judged at the write's timestamp. Default: Riak's defaults. */
   readonly prune?: PrunePolicy | null;
+  /** The least dot counter the writer may use: one past the highest it has issued as this actor (dvv.ts). */
+  readonly minCounter?: number;
 }
 
 /**
@@ -26,7 +28,7 @@ export function update(
   local: SiblingSet, context: Context, write: Write, writer: ActorId, options: UpdateOptions = {},
 ): SiblingSet {
   if (local.mode === 'lww') return lwwUpdate(local, write, writer);
-  const next = dvvUpdate(local, context, write, writer);
+  const next = dvvUpdate(local, context, write, writer, options.minCounter ?? 0);
   const policy = options.prune === undefined ? DEFAULT_PRUNE_POLICY : options.prune;
   return policy === null ? next : prune(next, write.timestampMicros, policy);
 }
