@@ -420,6 +420,9 @@ export class StorageNode {
   cas(key: Uint8Array, value: Uint8Array, expectedEtag: string, options: WriteOptions, done: (result: WriteResult) => void): void {
     const problem = checkKey(key) ?? checkValue(value);
     if (problem) return this.failLater(done, problem.code, problem.message);
+    // The empty string means "any version" inside (deleteIf without an etag): taken from a caller, it made a
+    // compare-and-set unconditional (found by a review).
+    if (expectedEtag === ANY_VERSION) return this.failLater(done, 'bad-request', 'cas needs an expected etag (from a get; * for "only if it has a live value")');
     this.clientWrite({ op: 'cas', key, value, options, expectedEtag }, done);
   }
 
@@ -1900,12 +1903,20 @@ export class StorageNode {
           this.counters.duplicateRequestsIgnored++; // the first copy answers
           return;
         }
+        const refuse = (error: string, code: WriteResult['code'] = 'bad-request'): void =>
+          this.send(from, { type: 'coordinate-reply', requestId: message.requestId, status: 'fail', error, context: new Uint8Array(0), acks: 0, siblings: 0, code });
+        // What the entry node checked is checked again: a peer with other settings (a larger n) or another version
+        // must get an answer, not throw out of this handler (found by a review: w=0 from a peer threw a RangeError).
+        if (!(Number.isInteger(message.w) && message.w >= 1 && message.w <= this.config.n)) {
+          return refuse(`w=${message.w} must be between 1 and n=${this.config.n} (do ${from} and ${this.id} have the same n?)`);
+        }
+        const limit = checkKey(message.key) ?? (message.value === null ? null : checkValue(message.value));
+        if (limit !== null) return refuse(limit.message, limit.code);
         let context: Context = EMPTY_CONTEXT;
         try {
           if (message.context.length > 0) context = decodeContext(message.context);
         } catch (error) {
-          this.send(from, { type: 'coordinate-reply', requestId: message.requestId, status: 'fail', error: `malformed causal context: ${(error as Error).message}`, context: new Uint8Array(0), acks: 0, siblings: 0, code: 'bad-request' });
-          return;
+          return refuse(`malformed causal context: ${(error as Error).message}`);
         }
         this.coordinateWrite(message, context, false, (result) => {
           // The siblings count travels too: without it a forwarded blind write beside another version came back with
