@@ -3,6 +3,9 @@ import type { SimCluster } from './cluster';
 import type { ScenarioFault } from './scenario/schema';
 import { EventTag } from './simulator';
 
+/** How often a leave waiting for the node's own join looks again (simulated µs). */
+const JOIN_POLL_MICROS = 100_000;
+
 /**
  * The nemesis: plays a scenario's timed fault list against a simulated cluster — partitions (a fraction, random
  * halves, one node, explicit groups, one-way), heal, crash and restart (losing unsynced bytes), clock jumps and
@@ -244,7 +247,8 @@ export class Nemesis {
     } else if (fault.join !== undefined) {
       // Membership changes are not faults (no fault window): the cluster must stay fully available through them.
       // Which nodes are up depends on earlier random picks (a crash by count), so a change the cluster cannot
-      // make at that moment is logged and skipped rather than ending the run.
+      // make at that moment is logged and skipped rather than ending the run — except a leave of a node whose
+      // join is still under way, which waits for it (see leave()).
       this.requireNodes([fault.join.node]);
       try {
         const seed = this.cluster.join(fault.join.node);
@@ -254,14 +258,45 @@ export class Nemesis {
       }
     } else if (fault.leave !== undefined) {
       this.requireNodes([fault.leave.node]);
-      try {
-        this.cluster.leave(fault.leave.node);
-        this.note(`leave ${fault.leave.node}`);
-      } catch (error) {
-        this.note(`leave ${fault.leave.node} skipped: ${(error as Error).message}`);
-      }
+      this.leave(fault.leave.node, this.cluster.simulator.nowMicros);
     }
     this.updateWindow();
+  }
+
+  /**
+   * A leave. One asked of a node whose own join is still under way — copying, or its catch-up pass — waits for
+   * the join to finish (checked every JOIN_POLL_MICROS), then is made: the scenario validator takes a join as
+   * done at once (sim/scenario/semantics.ts), and how long a join takes is known only at run time. Refused
+   * there ("it is joining") and only logged, the leave was skipped and the run passed without it — the
+   * `membership` check said "all 1 joins and leaves finished" (found by a review). It waits for the catch-up pass
+   * too, because a node's next change cancels the last one's unfinished catch-up (membership.ts, known gaps). A
+   * join that never finishes holds the leave to the end of the run, and the `membership` check fails on that
+   * join. Any other refusal (the node is down: a crash by count picked it) is logged and skipped, as before.
+   */
+  private leave(id: NodeId, askedAtMicros: number): void {
+    const now = this.cluster.simulator.nowMicros;
+    const waiting = this.joinUnderWay(id);
+    if (waiting !== null) {
+      if (now === askedAtMicros) this.note(`leave ${id} waits: ${waiting}; it leaves once its join has finished`);
+      this.cluster.simulator.schedule(JOIN_POLL_MICROS, EventTag.Fault, () => this.leave(id, askedAtMicros));
+      return;
+    }
+    try {
+      this.cluster.leave(id);
+      this.note(now === askedAtMicros ? `leave ${id}` : `leave ${id} (asked at ${askedAtMicros / 1e6} s, made once its join had finished)`);
+    } catch (error) {
+      this.note(`leave ${id} skipped: ${(error as Error).message}`);
+    }
+  }
+
+  /** Why node `id`'s own join is not finished yet (null when it is, or it never joined, or it is down). */
+  private joinUnderWay(id: NodeId): string | null {
+    const membership = this.cluster.node(id)?.membership;
+    if (membership === undefined) return null;
+    if (membership.status === 'joining') return `${id} is still joining`;
+    const join = this.cluster.membershipChanges(id).filter((change) => change.kind === 'join').at(-1);
+    if (membership.status === 'active' && join !== undefined && join.caughtUpAtMicros === null) return `${id} has joined, its catch-up pass is still running`;
+    return null;
   }
 
   /** A fault ended: convergence is timed from the last one that did. */

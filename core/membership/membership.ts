@@ -4,7 +4,8 @@ import { buildRing, movedRanges, preferenceList, type Member, type PartitionStra
 import { RangeTransfer, type StreamPlan } from './range-transfer';
 import { RingGossip } from './ring-gossip';
 import {
-  applyRecords, fingerprint, initialState, inTransition, placementMembers, placementRing, recordOf, targetRing, withStatus, type MemberRecord, type MemberStatus, type RingState,
+  applyRecords, changingMembers, fingerprint, initialState, inTransition, orderSubsets, placementAfter, placementMembers, placementRing, recordOf, withStatus,
+  type MemberRecord, type MemberStatus, type RingState,
 } from './ring-state';
 
 /**
@@ -18,6 +19,8 @@ import {
  *    that arc (range-transfer.ts; stores merge): a version only one replica holds — a write at W < N during a
  *    partition, with hints off — must not be left on a replica the arc is about to drop. Meanwhile
  *    coordinators that know J is joining also send each write of those arcs to J (see "Writes during a change").
+ *    With other changes in flight, "target" is every ring J may turn active in (see "Several changes in
+ *    flight").
  * 3. When every pull stream has reached its end, J records itself `active`: its own placement ring now
  *    includes it, and every other node switches as gossip reaches it.
  * 4. Catch-up: `settle` later, when coordinators have switched, J pulls again, planned against the ring as it
@@ -29,7 +32,7 @@ import {
  * ## Leave (at the leaver L)
  * 1. L records itself `leaving`; it stays in the placement ring (it still holds its ranges).
  * 2. After `settle`, L pushes its copy of every arc it replicates to the arc's new replica(s) in the target
- *    ring, batch by acknowledged batch.
+ *    ring — in every ring it may leave from, with other changes in flight — batch by acknowledged batch.
  * 3. When every push is acknowledged, L records itself `left`: it drops out of every ring as gossip spreads.
  * 4. Catch-up: `settle` later, L pushes again to the replicas of the ring as it is then (`catchUpStreams`),
  *    for the writes it acknowledged after the first pass and for arcs another change moved meanwhile (as in a
@@ -44,6 +47,24 @@ import {
  * lost-arc cleanup, core/node.ts scheduleLostArcSweep): kept for good, they went stale, and a later change
  * that handed the arcs back after the tombstone grace brought deleted data back.
  *
+ * ## Several changes in flight
+ * The placement ring moves one change at a time — a joiner's `active`, a leaver's `left` — in an order no node
+ * knows in advance. So a change's copy covers every ring it may complete in, not only the target ring (where
+ * every change has completed): for each set of the *other* changes in flight that may have completed first
+ * (`orderSubsets`, `placementAfter`),
+ * - a joiner J pulls every arc it gains in that ring plus J, from the arc's replicas in the placement ring
+ *   now (they hold the arc's writes now; the owners of the intermediate ring may not have them yet);
+ * - a leaver L pushes every arc it replicates in that ring to the replicas the arc gains when L drops out;
+ * - a coordinator sends each write to the key's owners in every such ring (`pendingOwners`);
+ * - a catch-up pass pulls from (or pushes to) the owners of every ring the placement may have passed through
+ *   since the first pass was planned (each set of the changes completed since, undone).
+ * With one change in flight, all of this is the target ring alone, as before. Found by a review (N = 1): two
+ * joins 300 ms apart — the first joiner planned against the target ring, which gave the second joiner arcs
+ * the first took on its own ring, turned active first and served those arcs empty, and the second joiner then
+ * pulled them from the first: writes left on their old owner only, lost for good once it left; and a leave
+ * with a join in flight, which pushed only to the joiner (the target ring's owner), so once the leaver had left
+ * the interim owner served its arcs empty until the catch-up pass.
+ *
  * Ring state is durable: the host persists every state it changes to (`persist`) and a restarted node starts
  * from what it persisted, not from the static member list — which would have it coordinate with a ring from
  * before the changes it had already seen (found by a protocol review: N = 1 writes acknowledged by a restarted
@@ -51,8 +72,10 @@ import {
  *
  * Known gaps: a replica of the moved arcs that is down, or whose storage has failed (it stores nothing until a
  * restart), holds the join (or the catch-up) until it answers. A second change by this node cancels the first
- * one's unfinished catch-up. Concurrent changes
- * are planned against the state at transfer start. A coordinator that has not heard of a change within
+ * one's unfinished catch-up. A change's first pass covers the changes in flight when it is planned, not those
+ * announced after (each of those covers the pair in its own plan — but a later leaver pushes only what it
+ * holds when it scans, so an arc an earlier leaver had not handed it yet reaches its final owner by the catch-up
+ * pass); past MAX_ORDERED_CHANGES (ring-state.ts) changes in flight at once, only some orders are covered. A coordinator that has not heard of a change within
  * `settle` sends only to the old owners, and a write it acknowledges after the catch-up pass is left behind
  * (found, before the catch-up pass and the every-replica pull, by the same review: one lost message at
  * N = W = 1 lost the write).
@@ -116,7 +139,8 @@ export class Membership {
   readonly changes: MembershipChange[] = [];
   private placement: Ring;
   private placementKey: string;
-  private target: Ring | undefined;
+  /** The rings the placement may become while the changes in flight complete (`pendingOwners`), per state. */
+  private pendingRings: Ring[] | undefined;
   /** The state `inTransitionCached` was computed for: states are immutable, so identity says "unchanged". */
   private transitionOf: RingState | undefined;
   private inTransitionCached = false;
@@ -204,7 +228,12 @@ export class Membership {
     return recordOf(this.state, this.host.self)?.status;
   }
 
-  /** Nodes that will replicate `key` once the transfers in flight finish but do not now (empty when stable). */
+  /**
+   * Nodes that may replicate `key` as the transfers in flight finish but do not now (empty when stable): its
+   * owners in the target ring and, with several changes in flight, in every ring on the way there (a write
+   * that lands after a change's copy scanned its key reaches the next owner only this way; found by a review:
+   * with a leave and a join in flight, writes sent only to the joiner were missing at the interim owner).
+   */
   pendingOwners(key: Uint8Array, owners: readonly NodeId[]): NodeId[] {
     // Asked for every write; scanning 500 member records each time was ~1 % of a 500-node simulation.
     const state = this.state;
@@ -213,8 +242,16 @@ export class Membership {
       this.inTransitionCached = inTransition(state);
     }
     if (!this.inTransitionCached) return [];
-    this.target ??= targetRing(this.state, this.host.strategy);
-    return preferenceList(this.target, key, this.host.n).filter((node) => !owners.includes(node));
+    // Every set of changes that may complete first, but none (the placement itself); the target ring first.
+    this.pendingRings ??= orderSubsets(changingMembers(state))
+      .filter((done) => done.length > 0)
+      .reverse()
+      .map((done) => this.ringOf(placementAfter(state, new Set(done))));
+    const out: NodeId[] = [];
+    for (const ring of this.pendingRings) {
+      for (const node of preferenceList(ring, key, this.host.n)) if (!owners.includes(node) && !out.includes(node)) out.push(node);
+    }
+    return out;
   }
 
   /** Joins the cluster through `seed` (any member). Throws if gossip is off or this node already is a member. */
@@ -243,7 +280,7 @@ export class Membership {
   // ---------------------------------------------------------------------------------------------- internals
 
   private changed(state: RingState): void {
-    this.target = undefined;
+    this.pendingRings = undefined;
     const key = placementKeyOf(state);
     if (key !== this.placementKey) {
       this.placementKey = key;
@@ -274,39 +311,55 @@ export class Membership {
     }
   }
 
+  /**
+   * Step 2 of a join: every arc this node gains in any ring it may turn active in — the placement plus it, and
+   * with other changes in flight, that ring after any of them completed first (see "Several changes in
+   * flight"; planning against the target ring alone lost writes, found by a review) — pulled from the arc's
+   * replicas in the placement ring now, which hold its writes now.
+   */
   private runJoin(task: NonNullable<Membership['task']>): void {
     const self = this.host.self;
-    const target = targetRing(this.state, this.host.strategy);
+    const others = changingMembers(this.state).filter((id) => id !== self);
     const bySource = new Map<NodeId, RingRange[]>();
-    for (const move of movedRanges(this.placement, target, this.host.n)) {
-      if (!move.gained.includes(self)) continue;
-      // From every old replica (none: an empty cluster, nothing to copy).
-      for (const source of move.from) {
-        if (source === self) continue;
-        const list = bySource.get(source) ?? [];
-        list.push(move.range);
-        bySource.set(source, list);
+    for (const done of orderSubsets(others)) {
+      const ring = this.ringOf(placementAfter(this.state, new Set([...done, self])));
+      for (const move of movedRanges(this.placement, ring, this.host.n)) {
+        if (!move.gained.includes(self)) continue;
+        // From every old replica (none: an empty cluster, nothing to copy).
+        for (const source of move.from) if (source !== self) addRange(bySource, source, move.range);
       }
     }
     const plans: StreamPlan[] = [...bySource].map(([peer, ranges]) => ({ peer, ranges }));
     this.runTransfer(task, 'pull', plans, 'active');
   }
 
+  /**
+   * Step 2 of a leave: for every ring this node may leave from — the placement, and with other changes in
+   * flight, the placement after any of them completed first — each arc it replicates there goes to the
+   * replicas the arc gains when it drops out. Pushing to the target ring's replicas alone skipped the interim
+   * owner a joiner still joining leaves in place (found by a review: acknowledged writes read as absent at
+   * N = 1 between this node's `left` and its catch-up pass).
+   */
   private runLeave(task: NonNullable<Membership['task']>): void {
     const self = this.host.self;
-    const target = targetRing(this.state, this.host.strategy);
+    const others = changingMembers(this.state).filter((id) => id !== self);
     const byOwner = new Map<NodeId, RingRange[]>();
-    for (const move of movedRanges(this.placement, target, this.host.n)) {
-      if (!move.from.includes(self)) continue;
-      for (const owner of move.gained) {
-        if (owner === self) continue;
-        const list = byOwner.get(owner) ?? [];
-        list.push(move.range);
-        byOwner.set(owner, list);
+    for (const done of orderSubsets(others)) {
+      const before = this.ringOf(placementAfter(this.state, new Set(done)));
+      const after = this.ringOf(placementAfter(this.state, new Set([...done, self])));
+      for (const move of movedRanges(before, after, this.host.n)) {
+        if (!move.from.includes(self)) continue;
+        for (const owner of move.gained) if (owner !== self) addRange(byOwner, owner, move.range);
       }
     }
     const plans: StreamPlan[] = [...byOwner].map(([peer, ranges]) => ({ peer, ranges }));
     this.runTransfer(task, 'push', plans, 'left');
+  }
+
+  /** The ring of `members` (the placement ring itself when they are its members). */
+  private ringOf(members: readonly Member[]): Ring {
+    const key = membersKey(members);
+    return key === this.placementKey ? this.placement : buildRing(members, this.host.strategy);
   }
 
   private runTransfer(task: NonNullable<Membership['task']>, direction: 'pull' | 'push', plans: StreamPlan[], then: MemberStatus): void {
@@ -315,7 +368,7 @@ export class Membership {
     change.streams = plans.length;
     const run = this.options.skipTransfer === true ? [] : plans;
     const before = this.moved(direction);
-    const planRing = this.placement;
+    const planMembers = placementMembers(this.state);
     const finished = () => {
       if (this.stopped || this.task !== task) return;
       change.keys = this.moved(direction) - before;
@@ -327,7 +380,7 @@ export class Membership {
         change.finishedAtMicros = this.host.clock.nowMicros();
         this.task = undefined;
         this.gossip.update(withStatus(this.state, this.host.self, then));
-        this.scheduleCatchUp({ direction }, change, before, planRing);
+        this.scheduleCatchUp({ direction }, change, before, planMembers);
       });
     };
     task.cancel = direction === 'pull' ? this.transfer.pull(run, finished) : this.transfer.push(run, finished);
@@ -349,7 +402,7 @@ export class Membership {
    * Step 4: the streams planned again (catchUpStreams), `settle` from now (once coordinators have switched); then the durable
    * "catch-up owed" record is cleared. `before`: the transfer figure the change's key count starts from.
    */
-  private scheduleCatchUp(plan: CatchUpPlan, change: MembershipChange, before: number, planRing: Ring | undefined, round = 1): void {
+  private scheduleCatchUp(plan: CatchUpPlan, change: MembershipChange, before: number, planMembers: readonly Member[] | undefined, round = 1): void {
     if (this.catchUp?.timer !== undefined) this.host.clock.cancelTimer(this.catchUp.timer);
     this.catchUp?.cancel?.();
     const catchUp: NonNullable<Membership['catchUp']> = { timer: undefined, cancel: undefined };
@@ -362,13 +415,13 @@ export class Membership {
       // and replaying the first plan missed them (found by a second membership review: a join and a leave
       // overlapping lost N = 1 writes).
       const plannedAgainst = this.placementKey;
-      const streams = this.options.skipTransfer === true ? [] : this.catchUpStreams(plan.direction, planRing);
+      const streams = this.options.skipTransfer === true ? [] : this.catchUpStreams(plan.direction, planMembers);
       const done = () => {
         if (this.stopped || this.catchUp !== catchUp) return;
         this.catchUp = undefined;
         change.keys = this.moved(plan.direction) - before;
         // The ring moved on while this pass ran: once more against the new one (a few rounds at most).
-        if (this.placementKey !== plannedAgainst && round < MAX_CATCH_UP_ROUNDS) return this.scheduleCatchUp(plan, change, before, planRing, round + 1);
+        if (this.placementKey !== plannedAgainst && round < MAX_CATCH_UP_ROUNDS) return this.scheduleCatchUp(plan, change, before, planMembers, round + 1);
         change.caughtUpAtMicros = this.host.clock.nowMicros();
         this.host.persistCatchUp(null, () => {});
       };
@@ -378,32 +431,47 @@ export class Membership {
 
   /**
    * The catch-up pass's streams: the first pass's rule (movedRanges), applied between the ring as it is now
-   * and each ring this node's data may have been placed by — the one its first pass planned against
-   * (`planRing`; unknown after a restart) and the current one without it (join: where the others put the arcs
-   * it now holds while it was joining) or with it (leave: where another leaver may have pushed to it).
+   * and each ring this node's data may have been placed by since the first pass was planned: the placement
+   * members then (`planMembers`; unknown after a restart, when the current members without this node (join)
+   * or with it (leave) stand in), with any set of the changes made since then undone — they completed one at a
+   * time, in an order this node does not know (see "Several changes in flight"). This includes the first
+   * pass's ring and the current one without this node (join: where the others put the arcs it now holds while
+   * it was joining) or with it (leave: where another leaver may have pushed to it). Planning against only those
+   * two missed the rings before another change that completed meanwhile (found by a review: a second joiner
+   * caught up from the first joiner, which had never held the arcs).
    *
    * A joiner pulls each arc it gained from that arc's replicas in those rings; a leaver pushes each arc it held
    * in them to the arc's current replicas. Nodes that have left are not pulled from (their own leave pushed
    * what they held, and a node that has left may be gone), so a catch-up waits only for nodes that replicate
    * its arcs — as the first pass does — and costs about what the first pass cost.
    */
-  private catchUpStreams(direction: 'pull' | 'push', planRing: Ring | undefined): StreamPlan[] {
+  private catchUpStreams(direction: 'pull' | 'push', planMembers: readonly Member[] | undefined): StreamPlan[] {
     const self = this.host.self;
     const n = this.host.n;
     const now = this.placement;
-    // The current members without this node (join) or with it (leave), built directly: a status never moves
-    // backwards, so this is no state of the ring, only a placement to compare with.
-    const others = placementMembers(this.state).filter((m) => m.id !== self);
-    const own = recordOf(this.state, self);
-    const variant = buildRing(direction === 'pull' || own === undefined ? others : [...others, { id: self, weight: own.weight }], this.host.strategy);
+    const current = placementMembers(this.state);
+    let base = planMembers;
+    if (base === undefined) {
+      // Built directly: a status never moves backwards, so this is no state of the ring, only a placement to
+      // compare with.
+      const others = current.filter((m) => m.id !== self);
+      const own = recordOf(this.state, self);
+      base = direction === 'pull' || own === undefined ? others : [...others, { id: self, weight: own.weight }];
+    }
+    const inBase = new Set(base.map((m) => m.id));
+    const inNow = new Set(current.map((m) => m.id));
+    const changed = [...new Set([...inBase, ...inNow])].filter((id) => inBase.has(id) !== inNow.has(id)).sort();
     const byPeer = new Map<NodeId, RingRange[]>();
     const add = (peer: NodeId, range: RingRange) => {
       if (peer === self || recordOf(this.state, peer)?.status === 'left') return;
-      const list = byPeer.get(peer) ?? [];
-      if (!list.some((r) => r.start === range.start && r.end === range.end)) list.push(range);
-      byPeer.set(peer, list);
+      addRange(byPeer, peer, range);
     };
-    for (const before of planRing === undefined ? [variant] : [planRing, variant]) {
+    for (const made of orderSubsets(changed)) {
+      // `base` with the changes of `made` made (the others not yet); with all of them it is the ring as it is
+      // now, where nothing moved.
+      if (made.length === changed.length && changed.length > 0) continue;
+      const toggled = new Set(made);
+      const before = this.ringOf([...base.filter((m) => !toggled.has(m.id)), ...current.filter((m) => toggled.has(m.id) && !inBase.has(m.id))]);
       for (const move of movedRanges(before, now, n)) {
         if (direction === 'pull' && move.to.includes(self)) for (const source of move.from) add(source, move.range);
         if (direction === 'push' && move.from.includes(self)) for (const owner of move.to) add(owner, move.range);
@@ -421,5 +489,18 @@ const initialStates = new WeakMap<readonly Member[], { state: RingState; key: st
 
 /** What the placement ring depends on: its members and their weights. */
 function placementKeyOf(state: RingState): string {
-  return fingerprint({ records: placementMembers(state).map((m) => ({ id: m.id, weight: m.weight ?? 1, status: 'active' as const, version: 0 })) });
+  return membersKey(placementMembers(state));
+}
+
+/** `placementKeyOf` for a member list in any order. */
+function membersKey(members: readonly Member[]): string {
+  const sorted = [...members].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  return fingerprint({ records: sorted.map((m) => ({ id: m.id, weight: m.weight ?? 1, status: 'active' as const, version: 0 })) });
+}
+
+/** Adds `range` to `peer`'s list, once. */
+function addRange(byPeer: Map<NodeId, RingRange[]>, peer: NodeId, range: RingRange): void {
+  const list = byPeer.get(peer) ?? [];
+  if (!list.some((r) => r.start === range.start && r.end === range.end)) list.push(range);
+  byPeer.set(peer, list);
 }
