@@ -1,5 +1,6 @@
 import type { NodeId, Random } from '../core/env';
 import type { SimCluster } from './cluster';
+import type { SkippedMembershipChange } from './checkers/membership';
 import type { ScenarioFault } from './scenario/schema';
 import { EventTag } from './simulator';
 
@@ -28,6 +29,8 @@ export interface NemesisLogEntry {
 
 export class Nemesis {
   readonly log: NemesisLogEntry[] = [];
+  /** Joins and leaves asked for that could not be made (the `membership` check fails on them). */
+  readonly skippedChanges: SkippedMembershipChange[] = [];
   /** [start, end) intervals with at least one fault active (end = Infinity while open). */
   readonly faultWindows: { start: number; end: number }[] = [];
   private partitioned = false;
@@ -255,6 +258,7 @@ export class Nemesis {
         this.note(`join ${fault.join.node} (seed ${seed})`);
       } catch (error) {
         this.note(`join ${fault.join.node} skipped: ${(error as Error).message}`);
+        this.skippedChanges.push({ kind: 'join', node: fault.join.node, atSeconds: this.cluster.simulator.nowMicros / 1e6, reason: (error as Error).message });
       }
     } else if (fault.leave !== undefined) {
       this.requireNodes([fault.leave.node]);
@@ -286,6 +290,7 @@ export class Nemesis {
       this.note(now === askedAtMicros ? `leave ${id}` : `leave ${id} (asked at ${askedAtMicros / 1e6} s, made once its join had finished)`);
     } catch (error) {
       this.note(`leave ${id} skipped: ${(error as Error).message}`);
+      this.skippedChanges.push({ kind: 'leave', node: id, atSeconds: askedAtMicros / 1e6, reason: (error as Error).message });
     }
   }
 

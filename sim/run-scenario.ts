@@ -274,6 +274,7 @@ export function runScenario(scenario: Scenario, options: RunOptions = {}): Scena
         loadStopTime: stopAt,
         thresholdMicros: scenario.quiescence,
         changes: membershipFigures?.changes ?? [],
+        skippedChanges: nemesis.skippedChanges,
         ...settings,
       });
     }),

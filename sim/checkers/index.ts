@@ -5,7 +5,7 @@ import { checkConvergence } from './convergence';
 import { checkLinearizability } from './linearizability';
 import { checkLostWrites } from './lost-writes';
 import { checkLwwLostOverwrites } from './lww-lost-overwrites';
-import { checkMembership, type MembershipChangeFigure } from './membership';
+import { checkMembership, type MembershipChangeFigure, type SkippedMembershipChange } from './membership';
 import type { CheckerResult } from './result';
 import { checkSession } from './session';
 import { checkSiblings } from './siblings';
@@ -34,6 +34,8 @@ export interface CheckerRunOptions {
   loadStopTime?: number;
   /** membership: the run's joins and leaves (none when membership is off). */
   changes?: readonly MembershipChangeFigure[];
+  /** membership: joins and leaves the scenario asked for that the nemesis could not make. */
+  skippedChanges?: readonly SkippedMembershipChange[];
   /** Checker settings (e.g. maxStepsPerKey, maxStaleRate, maxSiblings, thresholdMicros, maxCounterexamples). */
   [setting: string]: unknown;
 }
@@ -135,7 +137,7 @@ export const CHECKERS: Readonly<Record<CheckerName, Checker>> = {
   membership: {
     name: 'membership',
     // Judges the run's membership figures, not the history (which it ignores).
-    run: (_history, options = {}) => checkMembership(options.changes ?? []),
+    run: (_history, options = {}) => checkMembership(options.changes ?? [], options.skippedChanges ?? []),
   },
   'cas-winners': {
     name: 'cas-winners',
