@@ -102,12 +102,25 @@ export class SimCluster {
     };
     this.ids.forEach((id, index) => this.world.addMachine(id, options.machine?.(index, id) ?? {}));
     for (const id of this.ids) this.boot(id);
-    // Let every node finish opening (epoch fsyncs) before the caller starts issuing requests.
-    this.world.simulator.run({ untilMicros: this.world.simulator.nowMicros + 10_000 });
+    // Let every node finish opening (epoch fsyncs) before the caller starts issuing requests: 10 ms steps until
+    // each has started or failed to (at most 60 simulated seconds). A fixed 10 ms let a scenario's load begin
+    // while nodes with slow fsyncs still booted — "no node is up" with no fault (found by a review).
+    const bootDeadline = this.world.simulator.nowMicros + 60_000_000;
+    do {
+      this.world.simulator.run({ untilMicros: this.world.simulator.nowMicros + 10_000 });
+    } while (this.stillBooting() && this.world.simulator.nowMicros < bootDeadline);
   }
 
   get simulator() {
     return this.world.simulator;
+  }
+
+  /** Some node booted at construction has neither started nor reported a failed start yet. */
+  private stillBooting(): boolean {
+    for (const id of this.ids) {
+      if (this.nodes.get(id) === null && !this.startErrors.some((failure) => failure.node === id)) return true;
+    }
+    return false;
   }
 
   get network() {

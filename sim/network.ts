@@ -159,6 +159,15 @@ export class SimNetwork implements EventHandler {
   }
 
   /** @internal used by SimTransport */
+  /**
+   * Forgets the host's handler (a crash): until the next incarnation registers its own, messages to the host are
+   * dropped as to a dead one. Kept, the crashed incarnation's handler received what was sent to the new one
+   * during its boot — a dead node acknowledged writes the new one never stored (found by a review).
+   */
+  clearHandler(host: SimHost): void {
+    this.handlers[host.index] = undefined;
+  }
+
   setHandler(host: SimHost, handler: MessageHandler): void {
     this.handlers[host.index] = handler;
   }

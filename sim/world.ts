@@ -86,6 +86,7 @@ export class SimWorld {
     const machine = this.machine(id);
     if (!machine.host.alive) return;
     machine.host.crash();
+    this.network.clearHandler(machine.host);
     machine.clock.cancelAll();
     machine.rawDisk.crash(mode);
   }
