@@ -12,8 +12,9 @@ import * as path from 'node:path';
  * addon for one is more than this needs. The file is created exclusively (`open(…, 'wx')`, i.e. O_CREAT|O_EXCL)
  * and holds `pid hostname`. When it already exists:
  *   - its pid is alive on this host (`kill(pid, 0)` succeeds or fails with EPERM), is not this process, and
- *     holds the LOCK file open (a holder keeps it open for its whole life; /proc/<pid>/fd shows it — where
- *     that cannot be read, it is assumed to): refused, naming the directory, the pid and what to do;
+ *     holds the LOCK file open (a holder keeps it open for its whole life; /proc/<pid>/fd shows it, compared
+ *     by device and inode, so a holder that came through a bind mount counts — where /proc cannot be read, it
+ *     is assumed to): refused, naming the directory, the pid and what to do;
  *   - its pid is alive but does not hold the file open (the pid was reused after a crash — in a container
  *     that is restarted, small pids come back at once): stale, taken over;
  *   - its pid is dead — a node killed with kill -9, or a machine that crashed — so the lock is stale: taken
@@ -73,8 +74,22 @@ export interface LockOptions {
 /** How often a holder checks that its LOCK is still its own. */
 const OWNERSHIP_CHECK_MS = 1_000;
 
-/** Whether the live process `pid` holds `file` open (false only when /proc says it does not). */
+/**
+ * Whether the live process `pid` holds `file` open (false only when /proc says it does not).
+ *
+ * Compared by device and inode, not by the path /proc/<pid>/fd/N reads as: found by a review, a holder that
+ * reached the directory by another path (a bind mount, a hard link) showed another string, looked like a reused
+ * pid, and its live LOCK was taken over. stat() of /proc/<pid>/fd/N follows the link to the open file itself
+ * whatever its name, deleted or not.
+ */
 function holdsOpen(pid: number, file: string): boolean {
+  let target: fs.Stats;
+  try {
+    target = fs.statSync(file);
+  } catch (error) {
+    // Gone meanwhile: nobody holds it (the caller re-reads it before removing anything). Anything else: cannot tell.
+    return (error as NodeJS.ErrnoException).code !== 'ENOENT';
+  }
   let fds: string[];
   try {
     fds = fs.readdirSync(`/proc/${pid}/fd`);
@@ -83,9 +98,10 @@ function holdsOpen(pid: number, file: string): boolean {
   }
   for (const fd of fds) {
     try {
-      if (fs.readlinkSync(`/proc/${pid}/fd/${fd}`) === file) return true;
+      const open = fs.statSync(`/proc/${pid}/fd/${fd}`);
+      if (open.ino === target.ino && open.dev === target.dev) return true;
     } catch {
-      // closed meanwhile
+      // closed meanwhile, or not a file this process may stat
     }
   }
   return false;

@@ -5,7 +5,7 @@ import { createHistogram } from 'node:perf_hooks';
 import { histogramMs } from './histogram-summary';
 import { MAX_TTL_MICROS, type ReadResult, type StorageNode, type WriteOptions, type WriteResult } from '../core/node';
 import { MAX_KEY_BYTES, MAX_VALUE_BYTES } from '../core/replication/limits';
-import { Admission, DEFAULT_MAX_IN_FLIGHT } from './admission';
+import { Admission, DEFAULT_MAX_BODY_MIB_IN_FLIGHT, DEFAULT_MAX_IN_FLIGHT } from './admission';
 import { decodeKeyPath, encodeKeyPath, KeyPathError } from './key-path';
 
 /**
@@ -34,7 +34,8 @@ import { decodeKeyPath, encodeKeyPath, KeyPathError } from './key-path';
  * - Errors are JSON `{"error": "...", "code": "..."}`: 400 malformed, 401 missing/wrong bearer token (scheme
  *   `Bearer`, any case), 413 key > 256 B or value > 1 MiB (at once: see refuseBody), 412 conditional write/delete conflict, 500 `internal` (a bug:
  *   it costs that request only, and is logged with its stack), 503 quorum not met (says how many replicas answered),
- *   503 `overloaded` with `Retry-After: 1` when the node is already answering `maxInFlight` requests.
+ *   503 `overloaded` with `Retry-After: 1` when the node is already answering `maxInFlight` requests, or holds
+ *   `maxBodyBytesInFlight` of request bodies (a request with a body is admitted with the bytes it declares).
  *
  * Admission control (admission.ts): past `maxInFlight` key requests in progress, a new one is refused at once
  * instead of queued. `GET /v1/status` is always answered, so an operator can see why.
@@ -48,6 +49,11 @@ export interface HttpApiOptions {
   resetStatusWindow?: () => void;
   /** Key requests in progress beyond which new ones get 503 `overloaded` (default DEFAULT_MAX_IN_FLIGHT). */
   maxInFlight?: number;
+  /**
+   * Request-body bytes in progress beyond which a key request with a body gets 503 `overloaded` (default
+   * DEFAULT_MAX_BODY_MIB_IN_FLIGHT MiB; see admission.ts). The node config sets it as `maxInFlightBodyMiB`.
+   */
+  maxBodyBytesInFlight?: number;
   /**
    * Peers this node cannot reach and why (TcpTransport.unreachablePeers): a quorum 503 names them, so a
    * client sees "n1: peer n1 runs 'conflict=lww …' but this node runs …" instead of only a count.
@@ -111,7 +117,7 @@ const JSON_TYPE = 'application/json; charset=utf-8';
 
 export function createHttpApi(node: StorageNode, options: HttpApiOptions = {}): http.Server {
   const counters = { requests: 0, connectionsRefused: 0, byStatus: {} as Record<string, number> };
-  const admission = new Admission(options.maxInFlight ?? DEFAULT_MAX_IN_FLIGHT);
+  const admission = new Admission(options.maxInFlight ?? DEFAULT_MAX_IN_FLIGHT, options.maxBodyBytesInFlight ?? DEFAULT_MAX_BODY_MIB_IN_FLIGHT * 2 ** 20);
   const tokenDigest = options.token === undefined ? undefined : tokenHash(options.token); // once, not per request
   // Server-side latency: from the request's headers being parsed to the last byte of the answer handed to the
   // kernel, in µs. What a client measures on top of this is its own queueing, the network and its event loop.
@@ -292,6 +298,7 @@ export function createHttpApi(node: StorageNode, options: HttpApiOptions = {}): 
         requests: {
           ...counters,
           inFlight: admission.inFlight,
+          bodyBytesInFlight: admission.bodyBytesInFlight,
           shed: admission.shed,
           latency: { count: latencyMicros.count, ...histogramMs(latencyMicros, (micros) => Math.round(micros) / 1000) },
         },
@@ -303,12 +310,16 @@ export function createHttpApi(node: StorageNode, options: HttpApiOptions = {}): 
       }
       return;
     }
-    if (isKeyPath(pathname) && !admission.admit(req, res)) {
+    const bodyBytes = isKeyPath(pathname) ? bodyBytesOf(req) : 0;
+    const refusal = isKeyPath(pathname) ? admission.admit(req, res, bodyBytes) : null;
+    if (refusal !== null) {
       // Answered at once, body unread: `Connection: close` drops whatever of it is still coming.
       res[ARRIVED] = undefined; // a refusal is not part of the latency of the requests the node serves
       res.setHeader('Retry-After', '1');
       if (!req.complete) res.setHeader('Connection', 'close');
-      const message = `node is answering ${admission.inFlight} requests (limit ${admission.limit}); retry later`;
+      const message = refusal === 'requests'
+        ? `node is answering ${admission.inFlight} requests (limit ${admission.limit}); retry later`
+        : `node has ${admission.bodyBytesInFlight} bytes of request bodies in progress; this one's ${bodyBytes} would pass the limit of ${byteLimit(admission.maxBodyBytes)} (maxInFlightBodyMiB); retry later`;
       return sendError(res, 503, 'overloaded', message, {}, req.method === 'HEAD');
     }
     if (pathname === '/v1/keys') {
@@ -421,6 +432,7 @@ export function createHttpApi(node: StorageNode, options: HttpApiOptions = {}): 
     req.on('end', () => {
       if (refused) return;
       if (res.headersSent) return;
+      admission.resize(res, size); // a chunked body was counted as the largest value until now
       // A view, not a copy: `new Uint8Array(buffer)` would copy the bytes a second time after the concat (and a
       // body that arrived in one chunk needs no concat). The core copies the value into its own encoding.
       const body = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size);
@@ -551,6 +563,22 @@ export function createHttpApi(node: StorageNode, options: HttpApiOptions = {}): 
   }
 
   return server;
+}
+
+/**
+ * The body bytes a request holds of admission's bound: its Content-Length, or for a body of unknown length
+ * (chunked) the largest value, until it ends (admission.resize). Past MAX_VALUE_BYTES it is refused with a 413
+ * and read only to be dropped, so no more than that is counted.
+ */
+function bodyBytesOf(req: http.IncomingMessage): number {
+  if (req.headers['transfer-encoding'] !== undefined) return MAX_VALUE_BYTES;
+  const declared = Number(req.headers['content-length'] ?? 0);
+  return Number.isFinite(declared) && declared > 0 ? Math.min(declared, MAX_VALUE_BYTES) : 0;
+}
+
+/** A byte limit as a person reads it: whole MiB as MiB, anything else in bytes. */
+function byteLimit(bytes: number): string {
+  return bytes % 2 ** 20 === 0 ? `${bytes / 2 ** 20} MiB` : `${bytes} bytes`;
 }
 
 /** Whether the request says a body follows: a non-zero Content-Length, or a transfer coding (chunked). */

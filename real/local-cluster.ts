@@ -123,23 +123,36 @@ export class LocalCluster {
         throw new Error(`invalid options, nothing written: ${[...new Set(problems)].join('; ')}`);
       }
     }
+    // Found by a review: two deploys started together on a fresh directory both found it empty, and the one
+    // that lost the race for n0.yaml removed the winner's files, since each file (and each node directory) was
+    // recorded as created before it was written. Now a file counts as this deploy's only once its exclusive
+    // write ('wx') succeeded, the node directories only once every config is written (they are made by the
+    // nodes this deploy starts), and on failure the directories it made are removed only if empty.
     const created: Created = { files: [], dirs: [] };
     try {
       const firstNew = fs.mkdirSync(dataDir, { recursive: true });
       if (firstNew !== undefined) created.root = firstNew;
+      const nodes = inputs.map((input) => {
+        const configFile = path.join(dataDir, `${input.id}.yaml`);
+        try {
+          fs.writeFileSync(configFile, `# written by dynalab deploy; edit with care: every node must agree on members, n and conflict\n${formatNodeConfig(input)}`, { mode: 0o600, flag: 'wx' });
+        } catch (error) {
+          if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+          throw new Error(
+            `another deploy is writing ${dataDir} (${configFile} appeared while this one was writing its configs); ` +
+              'this one removed what it wrote and stops: wait for the other deploy, or use another --data directory',
+          );
+        }
+        created.files.push(configFile);
+        return { id: input.id, configFile, config: loadNodeConfig(configFile), process: null, exited: null };
+      });
       for (const member of members) {
         const nodeDir = path.join(dataDir, member.id);
         if (!fs.existsSync(nodeDir)) created.dirs.push(nodeDir); // the node creates it when it starts
       }
-      const nodes = inputs.map((input) => {
-        const configFile = path.join(dataDir, `${input.id}.yaml`);
-        created.files.push(configFile);
-        fs.writeFileSync(configFile, `# written by dynalab deploy; edit with care: every node must agree on members, n and conflict\n${formatNodeConfig(input)}`, { mode: 0o600, flag: 'wx' });
-        return { id: input.id, configFile, config: loadNodeConfig(configFile), process: null, exited: null };
-      });
       return new LocalCluster(nodes, false, onLog, created);
     } catch (error) {
-      removeCreated(created);
+      removeCreated(created, dataDir, false);
       throw error;
     }
   }
@@ -153,7 +166,7 @@ export class LocalCluster {
   discardCreated(): boolean {
     if (this.reused || this.created === null) return false;
     if (this.nodes.some((node) => node.process !== null)) throw new Error('discardCreated: stop the nodes first');
-    removeCreated(this.created);
+    removeCreated(this.created, null, true);
     return true;
   }
 
@@ -240,10 +253,28 @@ interface Created {
   root?: string;
 }
 
-function removeCreated(created: Created): void {
+/**
+ * Removes what a fresh prepare() created. `whole`: the cluster is this deploy's (every config was written by
+ * it), so the data directory it made goes with everything in it. Otherwise (prepare failing part-way, maybe
+ * beside another deploy writing the same directory) only this deploy's files go, and the directories it
+ * made from `dataDir` up to the outermost only if they are empty: another deploy's files may be in them.
+ */
+function removeCreated(created: Created, dataDir: string | null, whole: boolean): void {
   for (const file of created.files) fs.rmSync(file, { force: true });
   for (const dir of created.dirs) fs.rmSync(dir, { recursive: true, force: true });
-  if (created.root !== undefined) fs.rmSync(created.root, { recursive: true, force: true });
+  if (created.root === undefined) return;
+  if (whole) {
+    fs.rmSync(created.root, { recursive: true, force: true });
+    return;
+  }
+  for (let dir = dataDir ?? created.root; ; dir = path.dirname(dir)) {
+    try {
+      fs.rmdirSync(dir); // only if empty
+    } catch {
+      return; // not empty (another deploy's files), or gone: what is above it stays too
+    }
+    if (dir === created.root || path.dirname(dir) === dir) return;
+  }
 }
 
 /** The deploy flag behind each option a node config takes from it. */

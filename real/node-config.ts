@@ -1,9 +1,11 @@
 import * as fs from 'node:fs';
 import * as net from 'node:net';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { isMap, isNode, isScalar, LineCounter, parseDocument, stringify } from 'yaml';
 import { z } from 'zod';
-import { DEFAULT_MAX_IN_FLIGHT } from './admission';
+import { vnodeCount } from '../core/ring/tokens';
+import { DEFAULT_MAX_BODY_MIB_IN_FLIGHT, DEFAULT_MAX_IN_FLIGHT } from './admission';
 
 /**
  * One real node's configuration file (YAML), validated with zod. A bad file is rejected with every problem
@@ -28,6 +30,7 @@ import { DEFAULT_MAX_IN_FLIGHT } from './admission';
  * conflict: vclock            # or lww
  * antiEntropyIntervalMs: 600000   # Merkle exchange with one peer every 10 min (0 = off)
  * maxInFlightRequests: 4096   # key requests in progress beyond which new ones get 503 "overloaded"
+ * maxInFlightBodyMiB: 64      # and request bodies in progress (declared sizes) beyond which a PUT gets the same
  * storage:                    # optional; the defaults
  *   memtableMiB: 64           # the node draws its memtable size from 75–100 % of this (see node-process.ts)
  *   blockCacheMiB: 8
@@ -78,17 +81,54 @@ const secret = z.string().superRefine((value, ctx) => {
 
 const DUTY_CYCLE_RANGE = { message: 'must be > 0 and ≤ 1 (1 = back to back)' };
 
+/**
+ * Bounds on the ring a config asks for. Each member gets round(vnodes × weight) tokens (core/ring/tokens.ts),
+ * and the weight had no upper bound: found by a review, weight 1e6 (64 M tokens) took 12 s and 1.3 GB to
+ * start, and 1e8 failed with "Invalid typed array length". Decision: at most 65 536 tokens per member — 16×
+ * the largest `vnodes` at weight 1, or weight 1024 at the default 64 vnodes, far past any capacity ratio one
+ * cluster's machines have — and at most 1 048 576 in the whole ring (256 members at vnodes 4096; 16 members at
+ * the per-member bound started in 0.2 s, 131 MB). Weights are relative, so a config over the bound scales
+ * them down.
+ */
+export const MAX_VNODES_PER_MEMBER = 65_536;
+export const MAX_RING_VNODES = 1_048_576;
+
+/**
+ * `~` is a shell's expansion, not a path: `dataDir: ~/data` became <config dir>/~/data and the node started
+ * on an empty directory there without a word (found by a review). Decision: refused, not expanded — under a
+ * service manager HOME is often not the operator's, and `~user` would need a password-database lookup — with
+ * the full path to write instead. `./~/data` names a directory called ~ on purpose.
+ */
+function tildeMessage(value: string, resolved: string): string {
+  const slash = value.indexOf('/');
+  const user = value.slice(1, slash < 0 ? undefined : slash);
+  const rest = slash < 0 ? '' : value.slice(slash);
+  const example = user === '' ? `, e.g. ${os.homedir()}${rest}` : ` (~${user} is ${user}'s home directory)`;
+  return `'~' is not expanded here (this would be ${resolved}); write the path in full${example}, or ./${value} for a directory named ${value.slice(0, slash < 0 ? undefined : slash)}`;
+}
+const TILDE_PLACEHOLDER = '<config dir>/';
+
+const dataDir = z
+  .string()
+  .min(1)
+  .superRefine((value, ctx) => {
+    if (value.startsWith('~')) ctx.addIssue({ code: 'custom', message: tildeMessage(value, `${TILDE_PLACEHOLDER}${value}`) });
+  });
+
+/** Relative capacity; bounded with vnodes by the cross checks (MAX_VNODES_PER_MEMBER). */
+const memberWeight = z.number().positive().optional();
+
 const nodeId = z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, { message: 'node ids are 1–64 characters of A-Z a-z 0-9 _ . -' });
 
 const configObject = z
   .strictObject({
     id: nodeId,
     listen: z.strictObject({ http: hostPort, tcp: hostPort }),
-    dataDir: z.string().min(1),
+    dataDir,
     secret,
     token: z.string().min(1).optional(),
     members: z
-      .array(z.strictObject({ id: nodeId, tcp: hostPort, http: hostPort.optional(), weight: z.number().positive().optional() }))
+      .array(z.strictObject({ id: nodeId, tcp: hostPort, http: hostPort.optional(), weight: memberWeight }))
       .min(1),
     n: z.number().int().min(1).default(3),
     r: z.number().int().min(1).default(2),
@@ -104,6 +144,8 @@ const configObject = z
     antiEntropyIntervalMs: z.number().int().min(0).default(600_000),
     /** Admission control (see real/http-server.ts): past this many key requests in progress, answer 503. */
     maxInFlightRequests: z.number().int().min(1).max(1_000_000).default(DEFAULT_MAX_IN_FLIGHT),
+    /** And past this many MiB of their request bodies (declared sizes) a request with a body gets the same 503. */
+    maxInFlightBodyMiB: z.number().int().min(1).max(65_536).default(DEFAULT_MAX_BODY_MIB_IN_FLIGHT),
     /**
      * HTTP client connections open at once; past it a new connection is closed as it arrives (and logged).
      * Default: 10 000, or the open-file limit minus 512 if that is lower (real/fd-limit.ts).
@@ -142,8 +184,9 @@ export const nodeConfigSchema = configObject.superRefine((config, ctx) => crossF
  */
 interface CrossFieldInput {
   id?: string | undefined;
-  members?: { id?: string | undefined; tcp?: string | undefined }[] | undefined;
-  listen?: { tcp?: string | undefined } | undefined;
+  members?: { id?: string | undefined; tcp?: string | undefined; http?: string | undefined; weight?: number | undefined }[] | undefined;
+  listen?: { tcp?: string | undefined; http?: string | undefined } | undefined;
+  vnodes?: number | undefined;
   n?: number | undefined;
   r?: number | undefined;
   w?: number | undefined;
@@ -179,7 +222,54 @@ function crossFieldChecks(config: CrossFieldInput, add: (path: (string | number)
       if (first === undefined) seenTcp.set(key, i);
       else add(['members', i, 'tcp'], `'${member.id ?? `members.${i}`}' has the same tcp address as '${members[first]!.id ?? `members.${first}`}' (members.${first}.tcp: ${members[first]!.tcp}); every member needs its own`);
     });
+    // A member's http address is only reported (in /v1/status), but one shared with another member, or with a
+    // member's node port, is a copy-paste slip that a deployment from this list would trip over (a review).
+    const seenHttp = new Map<string, number>();
+    members.forEach((member, i) => {
+      if (!validAddress(member.http)) return; // absent (optional), or reported already
+      const key = addressKey(member.http);
+      const name = (j: number) => members[j]!.id ?? `members.${j}`;
+      const first = seenHttp.get(key);
+      const onTcp = seenTcp.get(key);
+      if (onTcp !== undefined) add(['members', i, 'http'], `'${name(i)}' has its http address on the tcp address of '${name(onTcp)}' (members.${onTcp}.tcp: ${members[onTcp]!.tcp}); every address serves one purpose`);
+      else if (first !== undefined) add(['members', i, 'http'], `'${name(i)}' has the same http address as '${name(first)}' (members.${first}.http: ${members[first]!.http}); every member needs its own`);
+      else seenHttp.set(key, i);
+    });
+    if (config.vnodes !== undefined) {
+      const vnodes = config.vnodes;
+      let total = 0;
+      let overOne = false;
+      members.forEach((member, i) => {
+        if (member.weight === undefined) {
+          total += vnodeCount(vnodes, 1);
+          return;
+        }
+        const count = vnodeCount(vnodes, member.weight);
+        total += count;
+        if (!(count <= MAX_VNODES_PER_MEMBER)) {
+          overOne = true;
+          const maxWeight = Math.floor((MAX_VNODES_PER_MEMBER / vnodes) * 100) / 100;
+          add(
+            ['members', i, 'weight'],
+            `weight ${member.weight} gives member '${member.id ?? `members.${i}`}' ${count} vnodes (vnodes ${vnodes} × weight); at most ${MAX_VNODES_PER_MEMBER} per member — ` +
+              `with vnodes ${vnodes} a weight of at most ${maxWeight} (weights are relative: scale them all down together)`,
+          );
+        }
+      });
+      if (!overOne && total > MAX_RING_VNODES) {
+        add(['members'], `the ring would have ${total} vnodes (vnodes ${vnodes} × the members' weights); at most ${MAX_RING_VNODES}: lower vnodes or the weights`);
+      }
+    }
     if (config.n !== undefined && config.n > members.length) add(['n'], `n=${config.n} exceeds the ${members.length} members`);
+  }
+  const httpListen = config.listen?.http;
+  const tcpListen = config.listen?.tcp;
+  if (validAddress(httpListen) && validAddress(tcpListen)) {
+    // Found by a review: accepted, then the node opened its storage and failed to bind HTTP with "address
+    // already in use (another process holds this port…)" — its own node port.
+    const overlap = listenOverlap(httpListen, tcpListen);
+    if (overlap === 'same') add(['listen', 'http'], `same address as listen.tcp (${tcpListen}); give the HTTP API a port of its own`);
+    else if (overlap !== null) add(['listen', 'http'], `${httpListen} overlaps listen.tcp (${tcpListen}): same port, and ${overlap} binds every address; give the HTTP API a port of its own`);
   }
   if (config.n !== undefined && config.r !== undefined && config.r > config.n) add(['r'], `r=${config.r} cannot exceed n=${config.n}`);
   if (config.n !== undefined && config.w !== undefined && config.w > config.n) add(['w'], `w=${config.w} cannot exceed n=${config.n}`);
@@ -199,13 +289,14 @@ function crossFieldInput(raw: unknown): CrossFieldInput {
   const rawMembers = Array.isArray(fields['members']) && fields['members'].length >= 1 ? (fields['members'] as unknown[]) : undefined;
   const members = rawMembers?.map((entry) => {
     const record = typeof entry === 'object' && entry !== null ? (entry as Record<string, unknown>) : {};
-    return { id: value(nodeId, record['id']), tcp: value(hostPort, record['tcp']) };
+    return { id: value(nodeId, record['id']), tcp: value(hostPort, record['tcp']), http: value(hostPort, record['http']), weight: value(memberWeight, record['weight']) };
   });
   const listen = typeof fields['listen'] === 'object' && fields['listen'] !== null ? (fields['listen'] as Record<string, unknown>) : {};
   return {
     id: value(shape.id, fields['id']),
     members,
-    listen: { tcp: value(hostPort, listen['tcp']) },
+    listen: { tcp: value(hostPort, listen['tcp']), http: value(hostPort, listen['http']) },
+    vnodes: value(shape.vnodes, fields['vnodes']),
     n: value(shape.n, fields['n']),
     r: value(shape.r, fields['r']),
     w: value(shape.w, fields['w']),
@@ -265,6 +356,13 @@ export function parseNodeConfig(text: string, fileName = 'node.yaml', baseDir = 
       }
       const field = fieldPath.length > 0 ? fieldPath.join('.') : '(top level)';
       let message = issue.code === 'invalid_type' && /received undefined$/.test(issue.message) ? 'required field is missing' : issue.message;
+      // YAML reads a bare ~ (or nothing) as null: `dataDir: ~` said only "expected string, received null".
+      if (issue.code === 'invalid_type' && /received null$/.test(issue.message)) message += ' (YAML reads a bare ~ or an empty value as null; quote a value meant as text)';
+      // The schema does not know the file's directory; here the refused dataDir's would-be path is named in full.
+      if (field === 'dataDir' && typeof (raw as Record<string, unknown>)['dataDir'] === 'string') {
+        const value = (raw as Record<string, string>)['dataDir']!;
+        message = message.replace(`(this would be ${TILDE_PLACEHOLDER}${value})`, `(this would be ${path.resolve(baseDir, value)})`);
+      }
       // A cross check on r or w when the file leaves it out: the value is the default, which the line (1:1) does not show.
       const top = fieldPath[0];
       if (issue.code === 'custom' && fieldPath.length === 1 && (top === 'r' || top === 'w') && isMap(document.contents) && !document.contents.has(top)) {
@@ -328,6 +426,23 @@ function listenMismatch(listen: string, advertised: string): string | null {
   const dialledHost = canonicalHost(dialled.host);
   if (WILDCARD_HOSTS.has(boundHost) || net.isIP(boundHost) === 0 || net.isIP(dialledHost) === 0) return null;
   return boundHost === dialledHost ? null : `address ${bound.host}`;
+}
+
+/**
+ * Whether two listen addresses of one node would collide: 'same' address, the wildcard host ('0.0.0.0' or
+ * '::', which on Linux also takes the port on every IPv4 address) that makes the same port overlap, or null.
+ * Host names are compared as written (no DNS lookup).
+ */
+function listenOverlap(a: string, b: string): 'same' | string | null {
+  const first = splitHostPort(a);
+  const second = splitHostPort(b);
+  if (first.port !== second.port) return null;
+  const firstHost = canonicalHost(first.host);
+  const secondHost = canonicalHost(second.host);
+  if (firstHost === secondHost) return 'same';
+  if (WILDCARD_HOSTS.has(firstHost)) return first.host;
+  if (WILDCARD_HOSTS.has(secondHost)) return second.host;
+  return null;
 }
 
 /** Splits "host:port" (already validated); IPv6 brackets are removed. */

@@ -1,6 +1,7 @@
 import type { RecoveryReport } from '../core/storage';
 import { createHash } from 'node:crypto';
 import type * as http from 'node:http';
+import * as net from 'node:net';
 import type { AddressInfo } from 'node:net';
 import type { NodeEnvironment, Random } from '../core/env';
 import { nativeCrc32 } from './native-crc32';
@@ -135,6 +136,16 @@ async function startLocked(
     // Named like the HTTP one below: a bare "listen EADDRINUSE" said neither which port nor what it was for.
     throw new Error(`node ${config.id}: cannot listen for peers (listen.tcp) on ${config.listen.tcp}: ${listenFailure(error)}`);
   }
+  // The HTTP port too, before the storage is opened: found by a review, a taken HTTP port was reported only
+  // after the log had been replayed (minutes, for a long one) and a new node-epoch and log written. A probe
+  // bound and closed at once; the real listen below still reports a port taken in between.
+  try {
+    await probeListen(splitHostPort(config.listen.http));
+  } catch (error) {
+    await transport.close();
+    disk.close();
+    throw new Error(`node ${config.id}: cannot listen for HTTP (listen.http) on ${config.listen.http}: ${listenFailure(error)}`);
+  }
   const env: NodeEnvironment = { clock, random: random.fork('node'), disk, transport, crc32: nativeCrc32, soon: setImmediate };
   let node: StorageNode;
   try {
@@ -165,6 +176,7 @@ async function startLocked(
   const server = createHttpApi(node, {
     ...(config.token !== undefined ? { token: config.token } : {}),
     maxInFlight: config.maxInFlightRequests,
+    maxBodyBytesInFlight: config.maxInFlightBodyMiB * 2 ** 20,
     unreachablePeers: () => transport.unreachablePeers(),
     maxConnections: connectionCap,
     onConnectionsRefused: (refused, cap) =>
@@ -230,6 +242,15 @@ async function startLocked(
       return stopping;
     },
   };
+}
+
+/** Binds `address` and lets it go again: throws what listen would. */
+function probeListen(address: { host: string; port: number }): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const probe = net.createServer();
+    probe.once('error', reject);
+    probe.listen(address.port, address.host, () => probe.close(() => resolve()));
+  });
 }
 
 /** Why a listen failed, in words: Node's "listen EADDRINUSE: address already in use 127.0.0.1:9001" names the port twice. */

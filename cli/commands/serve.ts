@@ -5,7 +5,9 @@ import { keepRunningOnClosedLog } from '../closed-pipe';
 
 /**
  * `dynalab serve --config node.yaml`: one real node in this process, until SIGINT/SIGTERM. Prints one
- * `ready` line on stdout once it serves (deploy waits for it); everything else goes to stderr.
+ * `ready` line on stdout once it serves (deploy waits for it); everything else goes to stderr. A signal while
+ * the node starts (a long log replay) stops it as soon as it is up, without the ready line; the same signal
+ * again exits at once.
  *
  * `--stop-on-stdin-eof` (what deploy passes) also stops it, the same way, when its stdin reaches end of file:
  * deploy holds each node's stdin open, so the nodes stop when deploy ends however it ends — a kill -9 no
@@ -33,10 +35,29 @@ export const serveCommand: CommandModule<object, Options> = {
     // Until the node is up, a stop is only noted; it runs once the node is up (and can release its LOCK).
     let stop: ((why: string) => void) | null = null;
     let stopWanted: string | null = null;
+    let label = 'dynalab serve'; // the node's id once the config is read
     const requestStop = (why: string): void => {
-      if (stop !== null) stop(why);
-      else stopWanted ??= why;
+      if (stop !== null) return stop(why);
+      if (stopWanted === null) {
+        stopWanted = why;
+        const again = why.startsWith('SIG') ? `; ${why} again exits at once` : '';
+        console.error(`[${label}] ${why} while starting: stopping once the node has started (recovery runs to its end${again})`);
+      }
     };
+    // Installed before anything else — found by a review: installed only once the node had started, a SIGINT or
+    // SIGTERM during a long write-ahead-log replay killed the process outright (Node's default action) and
+    // left its LOCK behind. The same signal twice while starting (Ctrl-C, Ctrl-C) exits at once, for a start
+    // that seems stuck; the LOCK it leaves names a dead process, which the next start takes over. Different
+    // ones do not: Ctrl-C on a deploy reaches its nodes as SIGINT, then deploy itself sends them SIGTERM.
+    const onSignal = (signal: NodeJS.Signals): void => {
+      if (stop === null && stopWanted === signal) {
+        console.error(`[${label}] ${signal} again while starting: exiting now, without a clean stop`);
+        process.exit(1);
+      }
+      requestStop(signal);
+    };
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
     if (argv.stopOnStdinEof) watchStdinForEof(() => requestStop('stdin closed (the deploy that started this node is gone)'));
     let config;
     try {
@@ -48,6 +69,7 @@ export const serveCommand: CommandModule<object, Options> = {
       }
       throw error;
     }
+    label = config.id;
     let node;
     try {
       node = await startRealNode(config);
@@ -58,7 +80,8 @@ export const serveCommand: CommandModule<object, Options> = {
     const others = config.members.filter((m) => m.id !== config.id).map((m) => `${m.id}@${m.tcp}`);
     console.error(`[${config.id}] data ${config.dataDir}, actor ${node.node.actorId}, n=${config.n} r=${config.r} w=${config.w} ${config.conflict}`);
     console.error(`[${config.id}] static members: ${others.join(', ') || '(none)'}${config.token ? '; clients need the bearer token' : ''}`);
-    console.log(`ready ${config.id} http=${node.httpAddress.host}:${node.httpAddress.port} tcp=${node.tcpAddress.host}:${node.tcpAddress.port}`);
+    // Asked to stop while starting: no ready line (nothing should send it requests), straight to the stop.
+    if (stopWanted === null) console.log(`ready ${config.id} http=${node.httpAddress.host}:${node.httpAddress.port} tcp=${node.tcpAddress.host}:${node.tcpAddress.port}`);
     let stopping = false;
     stop = (why: string) => {
       if (stopping) return;
@@ -77,8 +100,6 @@ export const serveCommand: CommandModule<object, Options> = {
         },
       );
     };
-    process.on('SIGINT', () => requestStop('SIGINT'));
-    process.on('SIGTERM', () => requestStop('SIGTERM'));
     if (stopWanted !== null) stop(stopWanted);
   },
 };
