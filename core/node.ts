@@ -854,7 +854,8 @@ export class StorageNode {
     // See WriteResult.context: a context only when this write is the one version a reader would see there.
     // Tombstones and expired values beside it count for nothing: a get hides them and its context covers them
     // too (found by a review: after a TTL value expired, a blind put was answered "2 siblings, no context").
-    const othersLive = liveVersions(next, now).length - (write.deleted === true ? 0 : 1);
+    // At least 0: under LWW a newer version (a tombstone, say) can beat this write, which then is not in `next`.
+    const othersLive = Math.max(0, liveVersions(next, now).length - (write.deleted === true ? 0 : 1));
     const resultContext = othersLive === 0 ? encodeContext(contextOf(next)) : new Uint8Array(0);
     const siblings = othersLive > 0 ? { siblings: othersLive + 1 } : {};
     // The request stays registered until its deadline even after it answered, so late acknowledgements are
@@ -956,7 +957,10 @@ export class StorageNode {
         // keeps the hint itself, as Cassandra's coordinators do for replicas that time out.
         if (hinted.has(owner)) continue;
         hinted.add(owner);
-        this.storeReplica(key, set, owner, () => {});
+        // A hint that could not be stored (a disk fault) is left to the deadline to try again.
+        this.storeReplica(key, set, owner, (error) => {
+          if (error !== null) hinted.delete(owner);
+        });
       }
     }
   }

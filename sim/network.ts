@@ -158,7 +158,6 @@ export class SimNetwork implements EventHandler {
     return this.oneWayBlocked.size > 0 && this.oneWayBlocked.has(this.linkKey(fromIndex, toIndex));
   }
 
-  /** @internal used by SimTransport */
   /**
    * Forgets the host's handler (a crash): until the next incarnation registers its own, messages to the host are
    * dropped as to a dead one. Kept, the crashed incarnation's handler received what was sent to the new one
@@ -168,6 +167,7 @@ export class SimNetwork implements EventHandler {
     this.handlers[host.index] = undefined;
   }
 
+  /** @internal used by SimTransport */
   setHandler(host: SimHost, handler: MessageHandler): void {
     this.handlers[host.index] = handler;
   }

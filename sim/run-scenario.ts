@@ -164,6 +164,7 @@ export function runScenario(scenario: Scenario, options: RunOptions = {}): Scena
   // store's own, so only a request whose coordinator crashed mid-way is ever given up on.
   const workload = new Workload(cluster, scenario.workload, simulator.random.fork('workload'), history, stopAt, Math.max(10_000_000, 4 * c.requestTimeout));
   const nemesis = new Nemesis(cluster, simulator.random.fork('nemesis'));
+  nemesis.changesUntilMicros = scenario.duration; // the final reads begin then
   nemesis.schedule(scenario.faults.filter((fault) => fault.at < stopAt));
   workload.start();
   const membership = ringGossipInterval(scenario) > 0 ? watchRing(cluster, scenario.duration) : undefined;

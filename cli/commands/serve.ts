@@ -49,11 +49,14 @@ export const serveCommand: CommandModule<object, Options> = {
     // left its LOCK behind. The same signal twice while starting (Ctrl-C, Ctrl-C) exits at once, for a start
     // that seems stuck; the LOCK it leaves names a dead process, which the next start takes over. Different
     // ones do not: Ctrl-C on a deploy reaches its nodes as SIGINT, then deploy itself sends them SIGTERM.
+    // Signals seen while starting, whatever asked for the stop first (a closed stdin too).
+    const signalsWhileStarting = new Set<NodeJS.Signals>();
     const onSignal = (signal: NodeJS.Signals): void => {
-      if (stop === null && stopWanted === signal) {
+      if (stop === null && signalsWhileStarting.has(signal)) {
         console.error(`[${label}] ${signal} again while starting: exiting now, without a clean stop`);
         process.exit(1);
       }
+      if (stop === null) signalsWhileStarting.add(signal);
       requestStop(signal);
     };
     process.on('SIGINT', onSignal);

@@ -24,8 +24,9 @@
  *
  * ## Bounded work
  * - one exchange started at a time per node, at most `maxResponders` answered at a time;
- * - at most `keyBudget` sibling sets per AeSets message (the first differing leaf is always sent whole, so a
- *   leaf fuller than the budget still makes progress); leaves left out are picked up by the next exchange;
+ * - at most `keyBudget` sibling sets per AeSets message, except for the first differing leaf, which always goes
+ *   (whole, or as a cut run under the byte budget below — a run is bounded by bytes only), so a leaf fuller than
+ *   the budget still makes progress; leaves left out are picked up by the next exchange;
  * - at most `setsBytes` of sibling sets per AeSets message (default 4 MiB, a quarter of real mode's 16 MiB
  *   frames), and always at least one set. Found by a review: counted in keys only, 256 sets of 100 KiB made a
  *   25 MiB message that the real transport dropped, every exchange timed out, and the next picked the same

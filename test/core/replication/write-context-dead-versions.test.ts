@@ -22,6 +22,16 @@ describe('the context a write returns', () => {
     expect(cluster.awaitGet('n0', 'lease', { r: 3 }).strings).toEqual(['holder-3']);
   });
 
+  it('under last-writer-wins is given even when a newer version beat the write (it is not in the result)', () => {
+    // n0's clock is 10 s ahead: its delete out-stamps n1's later put, so the put's result holds only the tombstone.
+    const cluster = new SimCluster({ seed: 1, nodes: 2, n: 2, r: 1, w: 2, conflict: 'lww', machine: (i) => (i === 0 ? { clockOffsetMicros: 10_000_000 } : {}) });
+    expect(cluster.awaitDelete('n0', 'k').status).toBe('ok');
+    const put = cluster.awaitPut('n1', 'k', 'v');
+    expect(put.status).toBe('ok');
+    expect(put.siblings).toBeUndefined();
+    expect(put.context.length).toBeGreaterThan(0);
+  });
+
   it('is withheld, with the count, when a live version is left beside it', () => {
     const cluster = new SimCluster({ seed: 2, nodes: 3 });
     expect(cluster.awaitPut('n0', 'k', 'a').status).toBe('ok');
