@@ -37,7 +37,7 @@ import { DEFAULT_MAX_BODY_MIB_IN_FLIGHT, DEFAULT_MAX_IN_FLIGHT } from './admissi
  *   compaction: leveled       # or size-tiered
  *   tableSyncMiB: 1           # fsync a table being written every this many MiB (0 = only when complete)
  *   backgroundDutyCycle: 0.33 # share of the thread flush and compaction may take (1 = back to back)
- *   tombstoneGraceHours: 240  # a dead record (deleted or expired) is kept this long, then dropped: run
+ *   tombstoneGraceHours: 240  # (at least 3, the hint window) a dead record (deleted or expired) is kept this long, then dropped: run
  *                             # anti-entropy (or reads at R = N) more often, or a replica cut off longer
  *                             # than this can bring a deleted value back (Cassandra's gc_grace, 10 days)
  * ```
@@ -161,7 +161,14 @@ const configObject = z
         // A serving node gives flush and compaction a third of its thread while requests are waiting: on the
         // 3-node bench a flush inside the half-load phase then cost p99 26–30 ms instead of 59–172 ms.
         backgroundDutyCycle: z.number().gt(0, DUTY_CYCLE_RANGE).max(1, DUTY_CYCLE_RANGE).default(0.33),
-        tombstoneGraceHours: z.number().min(0).max(24 * 365 * 10).default(240),
+        // At least the hint window (3 h, core/node.ts hintWindowMicros): a hint can be delivered up to that long
+        // after its write, and one delivered after its key's tombstone was dropped brings the deleted value back
+        // (Cassandra's advice: gc_grace longer than max_hint_window). Zero was accepted before.
+        tombstoneGraceHours: z
+          .number()
+          .min(3, { message: 'must be at least 3 (hours): a hint is delivered up to 3 h after its write, and one that arrives after a deleted key\'s tombstone was dropped brings the value back' })
+          .max(24 * 365 * 10)
+          .default(240),
       })
       .prefault({}),
   });

@@ -37,5 +37,8 @@ describe('real node storage options', () => {
   it('names the field and line of a bad storage setting', () => {
     expect(() => parseNodeConfig(config('storage:\n  backgroundDutyCycle: 2'), 'a.yaml')).toThrow(/a\.yaml:11:\d+: storage\.backgroundDutyCycle: must be > 0 and ≤ 1/);
     expect(() => parseNodeConfig(config('storage: { memtableMB: 16 }'), 'a.yaml')).toThrow(/storage/);
+    // Shorter than the 3 h hint window, a late hint brings a deleted value back.
+    expect(() => parseNodeConfig(config('storage: { tombstoneGraceHours: 1 }'), 'a.yaml')).toThrow(/storage\.tombstoneGraceHours: must be at least 3 \(hours\): a hint is delivered up to 3 h/);
+    expect(parseNodeConfig(config('storage: { tombstoneGraceHours: 3 }'), 'a.yaml').storage.tombstoneGraceHours).toBe(3);
   });
 });
