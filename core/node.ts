@@ -438,7 +438,14 @@ export class StorageNode {
     this.clientWrite({ op: 'cas', key, value: null, options, expectedEtag: expectedEtag ?? ANY_VERSION }, done);
   }
 
-  get(key: Uint8Array, options: { r?: number }, done: (result: ReadResult) => void): void {
+  /**
+   * A read at R (default the node's r). `ownersOnly`: ask exactly the key's N owners — no stand-in for a silent
+   * or suspected one, and no suspicion from this read — for a measurement of what the owners hold (the
+   * simulator's final read phase). Found by a scenario fuzzer: through the normal path, an R = N read that met a
+   * slow owner asked a stand-in holding nothing after a quarter of the timeout, and a lost-writes verdict then
+   * counted writes "lost" that the owner still held.
+   */
+  get(key: Uint8Array, options: { r?: number; ownersOnly?: boolean }, done: (result: ReadResult) => void): void {
     const problem = checkKey(key);
     if (problem) {
       this.env.clock.setTimer(0, () => done({ status: 'fail', values: [], context: new Uint8Array(0), etag: '', replies: 0, error: problem.message, code: problem.code === 'value-too-large' ? 'bad-request' : problem.code }));
@@ -449,7 +456,7 @@ export class StorageNode {
       this.env.clock.setTimer(0, () => done({ status: 'fail', values: [], context: new Uint8Array(0), etag: '', replies: 0, error: `r=${r} must be between 1 and n=${this.config.n}`, code: 'bad-request' }));
       return;
     }
-    this.coordinateRead(key, r, (outcome) => {
+    this.coordinateRead(key, r, options.ownersOnly === true, (outcome) => {
       const values = liveValues(outcome.merged, this.env.clock.nowMicros());
       done({
         status: outcome.status,
@@ -777,7 +784,7 @@ export class StorageNode {
     const expected = decoder.decode(message.expectedContext ?? new Uint8Array(0));
     // Read a majority first so the etag is compared against more than this replica's possibly stale copy.
     const r = Math.floor(this.config.n / 2) + 1;
-    this.coordinateRead(message.key, r, (outcome) => {
+    this.coordinateRead(message.key, r, false, (outcome) => {
       if (ended()) return;
       try {
         this.compareAndWrite(message, asStandIn, outcome, expected, done);
@@ -967,14 +974,17 @@ export class StorageNode {
 
   // ---------------------------------------------------------------------------------------------- reads
 
-  private coordinateRead(key: Uint8Array, r: number, done: (outcome: ReadOutcome) => void): void {
+  /** `ownersOnly`: the key's N owners and no one else, suspected or not (see get). */
+  private coordinateRead(key: Uint8Array, r: number, ownersOnly: boolean, done: (outcome: ReadOutcome) => void): void {
     this.counters.readsCoordinated++;
     const walk = this.walk(key);
     if (walk.length === 0) {
       this.env.clock.setTimer(0, () => done({ status: 'fail', merged: emptySet(this.mode), replies: 0, error: EMPTY_RING }));
       return;
     }
-    const plan = planTargets(walk, this.config.n, this.config.sloppyQuorum, (node) => node !== this.id && this.suspicion.isSuspected(node));
+    const plan = ownersOnly
+      ? planTargets(walk, this.config.n, false, () => false)
+      : planTargets(walk, this.config.n, this.config.sloppyQuorum, (node) => node !== this.id && this.suspicion.isSuspected(node));
     const requestId = this.newRequestId();
     let answered = false;
     const answer = (outcome: ReadOutcome): void => {
@@ -997,7 +1007,7 @@ export class StorageNode {
     this.pendingReads.set(requestId, request);
     for (const target of plan.targets) this.askRead(request, target.node, key);
     const substituteTimer = this.env.clock.setTimer(this.config.substituteAfterMicros, () => {
-      if (request.done) return;
+      if (request.done || ownersOnly) return;
       for (const silent of request.silent()) {
         this.suspicion.suspect(silent);
         const spare = request.takeSpare();

@@ -292,7 +292,8 @@ export class Workload {
       simulator.schedule(0, EventTag.Workload, () => finish({ status: 'fail', values: [], context: new Uint8Array(0), etag: '', replies: 0, error: 'no node is up', code: 'unavailable' }));
       return;
     }
-    this.cluster.get(via, key, r === undefined ? {} : { r }, this.guard<ReadResult>(process, finish, () => ({ status: 'fail', values: [], context: new Uint8Array(0), etag: '', replies: 0, error: this.noAnswer(), code: 'unavailable' })));
+    // A final read asks the key's owners only (StorageNode.get, ownersOnly): it measures what they hold.
+    this.cluster.get(via, key, { ...(r === undefined ? {} : { r }), ...(final ? { ownersOnly: true } : {}) }, this.guard<ReadResult>(process, finish, () => ({ status: 'fail', values: [], context: new Uint8Array(0), etag: '', replies: 0, error: this.noAnswer(), code: 'unavailable' })));
   }
 
   private doWrite(process: ClientProcess, key: string, f: 'put' | 'delete', readFirst: boolean, request: Request): void {
