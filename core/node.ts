@@ -636,7 +636,9 @@ export class StorageNode {
       // at a time (coordinateWrite): of several racing on one etag exactly one wins while that owner is up.
       // Coordinated wherever they landed, each read the same etag and several won (found by a review: up to
       // 15 of 24 racing clients, no fault needed).
-      const candidates = owners.filter((owner) => (owner === this.id ? !storageFailed : !this.suspicion.isSuspected(owner)));
+      // Around owners silent for a whole timeout only, not merely slow ones (Suspicion): every entry node must
+      // pick the same coordinator while nothing has failed.
+      const candidates = owners.filter((owner) => (owner === this.id ? !storageFailed : !this.suspicion.isSilent(owner)));
       if (candidates.length > 0) {
         this.routeConditional(candidates, 0, message, context, walk, done);
         return;
@@ -953,7 +955,7 @@ export class StorageNode {
     // until a read repaired it (Cassandra writes hints for late replicas regardless of consistency level).
     for (const silent of request.silent()) {
       if (silent.node === this.id) continue;
-      this.suspicion.suspect(silent.node);
+      this.suspicion.suspectSlow(silent.node);
       const owner = silent.hintFor || silent.node;
       const spare = this.config.sloppyQuorum && !request.done ? request.takeSpare() : undefined;
       if (spare !== undefined) {
@@ -1009,7 +1011,7 @@ export class StorageNode {
     const substituteTimer = this.env.clock.setTimer(this.config.substituteAfterMicros, () => {
       if (request.done || ownersOnly) return;
       for (const silent of request.silent()) {
-        this.suspicion.suspect(silent);
+        this.suspicion.suspectSlow(silent);
         const spare = request.takeSpare();
         if (spare === undefined) break;
         this.counters.substitutions++;

@@ -41,4 +41,22 @@ describe('Suspicion', () => {
     step(1_000_000);
     expect(suspicion.isSuspected('n0')).toBe(true);
   });
+
+  it('has two grades: slow (a fraction of a timeout) and silent (a whole one); only the latter is isSilent', () => {
+    const { clock, step } = steppableClock(1_000_000);
+    const suspicion = new Suspicion(clock, 2_000_000);
+    suspicion.suspectSlow('n1');
+    expect(suspicion.isSuspected('n1')).toBe(true);
+    expect(suspicion.isSilent('n1')).toBe(false);
+    suspicion.suspect('n1');
+    expect(suspicion.isSilent('n1')).toBe(true);
+    suspicion.suspectSlow('n1'); // does not lower the grade while the suspicion lasts
+    expect(suspicion.isSilent('n1')).toBe(true);
+    step(2_000_000); // ended
+    expect(suspicion.isSuspected('n1')).toBe(false);
+    suspicion.suspectSlow('n1'); // a new suspicion starts at its own grade
+    expect(suspicion.isSilent('n1')).toBe(false);
+    suspicion.heardFrom('n1');
+    expect(suspicion.isSuspected('n1')).toBe(false);
+  });
 });
