@@ -444,8 +444,11 @@ export class StorageNode {
    * simulator's final read phase). Found by a scenario fuzzer: through the normal path, an R = N read that met a
    * slow owner asked a stand-in holding nothing after a quarter of the timeout, and a lost-writes verdict then
    * counted writes "lost" that the owner still held.
+   * `timeoutMicros`: how long this read waits for R replies (default the node's request timeout) — the final
+   * read phase waits longer than a scenario's timeout, which may be shorter than its links' round trips (the
+   * same fuzzer: 0–200 ms links, a 100 ms timeout, and not one of 1037 final reads completed).
    */
-  get(key: Uint8Array, options: { r?: number; ownersOnly?: boolean }, done: (result: ReadResult) => void): void {
+  get(key: Uint8Array, options: { r?: number; ownersOnly?: boolean; timeoutMicros?: number }, done: (result: ReadResult) => void): void {
     const problem = checkKey(key);
     if (problem) {
       this.env.clock.setTimer(0, () => done({ status: 'fail', values: [], context: new Uint8Array(0), etag: '', replies: 0, error: problem.message, code: problem.code === 'value-too-large' ? 'bad-request' : problem.code }));
@@ -454,6 +457,11 @@ export class StorageNode {
     const r = options.r ?? this.config.r;
     if (!(Number.isInteger(r) && r >= 1 && r <= this.config.n)) {
       this.env.clock.setTimer(0, () => done({ status: 'fail', values: [], context: new Uint8Array(0), etag: '', replies: 0, error: `r=${r} must be between 1 and n=${this.config.n}`, code: 'bad-request' }));
+      return;
+    }
+    const timeoutMicros = options.timeoutMicros ?? this.config.requestTimeoutMicros;
+    if (!(Number.isSafeInteger(timeoutMicros) && timeoutMicros > 0)) {
+      this.env.clock.setTimer(0, () => done({ status: 'fail', values: [], context: new Uint8Array(0), etag: '', replies: 0, error: `timeoutMicros must be a whole number of µs > 0, got ${timeoutMicros}`, code: 'bad-request' }));
       return;
     }
     this.coordinateRead(key, r, options.ownersOnly === true, (outcome) => {
@@ -467,7 +475,7 @@ export class StorageNode {
         error: outcome.error,
         code: outcome.status === 'ok' ? 'ok' : 'quorum',
       });
-    });
+    }, timeoutMicros);
   }
 
   /** Etag of a key without a live value (never written, deleted or expired): pass it to cas for "create only if absent". */
@@ -977,7 +985,7 @@ export class StorageNode {
   // ---------------------------------------------------------------------------------------------- reads
 
   /** `ownersOnly`: the key's N owners and no one else, suspected or not (see get). */
-  private coordinateRead(key: Uint8Array, r: number, ownersOnly: boolean, done: (outcome: ReadOutcome) => void): void {
+  private coordinateRead(key: Uint8Array, r: number, ownersOnly: boolean, done: (outcome: ReadOutcome) => void, timeoutMicros = this.config.requestTimeoutMicros): void {
     this.counters.readsCoordinated++;
     const walk = this.walk(key);
     if (walk.length === 0) {
@@ -1018,8 +1026,8 @@ export class StorageNode {
         this.askRead(request, spare, key);
       }
     });
-    const deadlineTimer = this.env.clock.setTimer(this.config.requestTimeoutMicros, () => {
-      request.timeout(this.config.requestTimeoutMicros);
+    const deadlineTimer = this.env.clock.setTimer(timeoutMicros, () => {
+      request.timeout(timeoutMicros);
       this.pendingReads.delete(requestId);
     });
   }

@@ -250,7 +250,7 @@ export class SimCluster {
     node.cas(bytes(key), bytes(value), expectedEtag, options, done);
   }
 
-  get(via: NodeId, key: string, options: { r?: number; ownersOnly?: boolean }, done: (result: ReadResult) => void): void {
+  get(via: NodeId, key: string, options: { r?: number; ownersOnly?: boolean; timeoutMicros?: number }, done: (result: ReadResult) => void): void {
     const node = this.node(via);
     if (node === undefined) {
       this.simulator.schedule(0, EventTag.Workload, () => done({ status: 'fail', values: [], context: new Uint8Array(0), etag: '', replies: 0, error: `node ${via} is down`, code: 'unavailable' }));

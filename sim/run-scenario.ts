@@ -162,7 +162,9 @@ export function runScenario(scenario: Scenario, options: RunOptions = {}): Scena
   const history = new HistoryRecorder();
   // A client gives up on a request after 10 s, or 4 request timeouts if longer: past every deadline of the
   // store's own, so only a request whose coordinator crashed mid-way is ever given up on.
-  const workload = new Workload(cluster, scenario.workload, simulator.random.fork('workload'), history, stopAt, Math.max(10_000_000, 4 * c.requestTimeout));
+  // Final reads wait at least 2 s for a key's owners (see Workload), longer if the scenario's timeout is longer.
+  const finalReadTimeout = Math.max(2_000_000, c.requestTimeout);
+  const workload = new Workload(cluster, scenario.workload, simulator.random.fork('workload'), history, stopAt, Math.max(10_000_000, 4 * c.requestTimeout), finalReadTimeout);
   const nemesis = new Nemesis(cluster, simulator.random.fork('nemesis'));
   nemesis.changesUntilMicros = scenario.duration; // the final reads begin then
   nemesis.schedule(scenario.faults.filter((fault) => fault.at < stopAt));
@@ -243,7 +245,8 @@ export function runScenario(scenario: Scenario, options: RunOptions = {}): Scena
   let index = 0;
   // Long enough for ~30 attempts per key (a 15 % lossy network fails an R = N read 6 times in 10); the phase
   // ends as soon as every key has been read, so the bound only matters for keys that cannot be read.
-  const finalDeadline = simulator.nowMicros + 40 * c.requestTimeout + 1_000_000;
+  // At least three final-read waits, for links slower than the request timeout (see Workload).
+  const finalDeadline = simulator.nowMicros + Math.max(40 * c.requestTimeout, 3 * finalReadTimeout) + 1_000_000;
   const finalRetryMicros = 200_000;
   const readFinal = (key: string, reader: ReturnType<Workload['finalReader']>): void =>
     workload.doGet(reader, key, true, (read) => {

@@ -91,6 +91,12 @@ export class Workload {
     private readonly stopAtMicros: number,
     /** How long a client waits for an answer before it gives up (see guard); well past every store deadline. */
     private readonly clientDeadlineMicros = 10_000_000,
+    /**
+     * How long a final read waits for the key's owners (see doGet): at least 2 s whatever the scenario's request
+     * timeout, which may be below its links' round trips (a fuzzer found 0–200 ms links with a 100 ms timeout:
+     * not one of 1037 final R = N reads completed, so nothing was judged or repaired).
+     */
+    private readonly finalReadTimeoutMicros = 2_000_000,
   ) {
     this.processes = Array.from({ length: spec.clients }, (_, id) => ({ id, busy: false, written: 0, pending: null }));
     const distribution: KeyDistribution =
@@ -292,8 +298,10 @@ export class Workload {
       simulator.schedule(0, EventTag.Workload, () => finish({ status: 'fail', values: [], context: new Uint8Array(0), etag: '', replies: 0, error: 'no node is up', code: 'unavailable' }));
       return;
     }
-    // A final read asks the key's owners only (StorageNode.get, ownersOnly): it measures what they hold.
-    this.cluster.get(via, key, { ...(r === undefined ? {} : { r }), ...(final ? { ownersOnly: true } : {}) }, this.guard<ReadResult>(process, finish, () => ({ status: 'fail', values: [], context: new Uint8Array(0), etag: '', replies: 0, error: this.noAnswer(), code: 'unavailable' })));
+    // A final read asks the key's owners only (StorageNode.get, ownersOnly): it measures what they hold, and waits
+    // finalReadTimeoutMicros for them.
+    const finalOptions = final ? { ownersOnly: true, timeoutMicros: this.finalReadTimeoutMicros } : {};
+    this.cluster.get(via, key, { ...(r === undefined ? {} : { r }), ...finalOptions }, this.guard<ReadResult>(process, finish, () => ({ status: 'fail', values: [], context: new Uint8Array(0), etag: '', replies: 0, error: this.noAnswer(), code: 'unavailable' })));
   }
 
   private doWrite(process: ClientProcess, key: string, f: 'put' | 'delete', readFirst: boolean, request: Request): void {

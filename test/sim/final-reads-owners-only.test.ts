@@ -49,4 +49,24 @@ describe('the final read phase', () => {
     expect(strict.status).not.toBe('ok');
     expect(strict.replies).toBe(2);
   });
+
+  it('waits for the owners longer than a request timeout shorter than the round trips', () => {
+    // 0–200 ms links against a 100 ms timeout (found by the same fuzzer): an R = N read through the normal
+    // deadline almost never completes, and with no final read nothing is judged or repaired.
+    const slow = `
+name: timeout-below-round-trips
+seed: 4
+duration: 8s
+quiescence: 3s
+cluster: { nodes: 3, vnodes: 16, n: 3, r: 1, w: 1, requestTimeout: 100ms }
+network:
+  latency: { kind: uniform, minMs: 0, maxMs: 200 }
+workload: { rate: 40, clients: 4, keys: 20, mix: { get: 0.5, put: 0.5, delete: 0, cas: 0 } }
+checks: [lost-writes]
+`;
+    const { result } = runScenario(loadScenario(slow, 'timeout-below-round-trips.yaml'));
+    expect(result.figures.finalReads.fail).toBe(0);
+    expect(result.figures.finalReads.ok).toBeGreaterThan(10);
+    expect(result.figures.finalDivergentKeys).toBe(0);
+  });
 });
