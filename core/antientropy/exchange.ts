@@ -370,7 +370,9 @@ export class AntiEntropy {
       let leafBytes = 0;
       for (const { key } of held) {
         if (bytes + leafBytes > this.setsBytes) break;
-        const entry = { key, siblings: encodeSiblingSet(this.host.load(key)) };
+        const set = this.loadOrSkip(key);
+        if (set === null) continue;
+        const entry = { key, siblings: encodeSiblingSet(set) };
         sets.push(entry);
         leafBytes += entrySize(entry);
       }
@@ -400,6 +402,19 @@ export class AntiEntropy {
    * whose first budget's worth agreed with the peer would have reached nothing past it, exchange after exchange.
    * `loaded` are sets already encoded for some of these keys.
    */
+  /**
+   * The replica's set for `key`, or null when it cannot be read (a read fault, a corrupt block): the key is left
+   * out of this exchange, as a replica read leaves it unanswered. Found by a scenario fuzzer: thrown, it ended a
+   * simulated run, and in real mode it left the exchange hanging until its timeout.
+   */
+  private loadOrSkip(key: Uint8Array): SiblingSet | null {
+    try {
+      return this.host.load(key);
+    } catch {
+      return null;
+    }
+  }
+
   private run(held: readonly { key: Uint8Array }[], loaded: readonly SetEntry[]): SetEntry[] {
     const cache = new Map<Uint8Array, SetEntry>(loaded.map((entry) => [entry.key, entry]));
     const sorted = held.map(({ key }) => key).sort(compareBytes);
@@ -408,7 +423,12 @@ export class AntiEntropy {
     let bytes = 0;
     for (let j = 0; j < sorted.length; j++) {
       const key = sorted[(start + j) % sorted.length]!;
-      const entry = cache.get(key) ?? { key, siblings: encodeSiblingSet(this.host.load(key)) };
+      let entry = cache.get(key);
+      if (entry === undefined) {
+        const set = this.loadOrSkip(key);
+        if (set === null) continue;
+        entry = { key, siblings: encodeSiblingSet(set) };
+      }
       if (out.length > 0 && bytes + entrySize(entry) > this.setsBytes) break;
       out.push(entry);
       bytes += entrySize(entry);
@@ -477,7 +497,8 @@ export class AntiEntropy {
           if (offered.has(hex(key))) continue;
           // Outside a cut offer's run: the peer may well hold it, it just did not get that far.
           if (leaf === cutLeaf && !inRun(key, runFirst, runLast)) continue;
-          if (!(room = add(key, this.host.load(key)))) break;
+          const set = this.loadOrSkip(key);
+          if (set !== null && !(room = add(key, set))) break;
         }
         if (!room) break;
       }
