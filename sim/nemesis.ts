@@ -57,9 +57,14 @@ export class Nemesis {
     this.baseLoss = cluster.network.defaultConditions.lossProbability;
   }
 
+  /**
+   * Schedules the faults at their times. One timed before now — `at: 0s` while the nodes were still booting (the
+   * cluster starts its clock once they are up) — runs at once (found by a scenario fuzzer: it threw "cannot
+   * schedule at 0 µs" out of the run).
+   */
   schedule(faults: readonly ScenarioFault[]): void {
     for (const fault of faults) {
-      this.cluster.simulator.scheduleAt(fault.at, EventTag.Fault, () => this.apply(fault));
+      this.cluster.simulator.scheduleAt(Math.max(fault.at, this.cluster.simulator.nowMicros), EventTag.Fault, () => this.apply(fault));
     }
   }
 

@@ -243,11 +243,13 @@ export function runScenario(scenario: Scenario, options: RunOptions = {}): Scena
   // unknown. Only the ok reads count for the checkers; the failed ones stay in the history as they happened.
   let outstanding = 0;
   let index = 0;
-  // Long enough for ~30 attempts per key (a 15 % lossy network fails an R = N read 6 times in 10); the phase
-  // ends as soon as every key has been read, so the bound only matters for keys that cannot be read.
-  // At least three final-read waits, for links slower than the request timeout (see Workload).
-  const finalDeadline = simulator.nowMicros + Math.max(40 * c.requestTimeout, 3 * finalReadTimeout) + 1_000_000;
+  // Long enough for 20 attempts per key, each a whole final-read wait and a retry pause (a 15 % lossy network
+  // fails an R = N read about 5 times in 10, and a lost message costs the whole wait; found by a scenario fuzzer:
+  // budgeted in request timeouts, a key got 3 attempts once final reads waited 2 s, and lost-writes said
+  // unknown). The phase ends as soon as every key has been read, so the bound only matters for keys that
+  // cannot be read.
   const finalRetryMicros = 200_000;
+  const finalDeadline = simulator.nowMicros + 20 * (finalReadTimeout + finalRetryMicros) + 1_000_000;
   const readFinal = (key: string, reader: ReturnType<Workload['finalReader']>): void =>
     workload.doGet(reader, key, true, (read) => {
       if (read === undefined && simulator.nowMicros + finalRetryMicros < finalDeadline) {
