@@ -868,10 +868,17 @@ export class StorageEngine {
       const write = this.stalled[this.stalledHead++]!;
       this.applyWrite(write.entries, write.done);
     }
-    if (this.failure !== null) {
-      for (const write of this.takeStalled()) write.done(this.failure);
-    }
+    if (this.failure !== null) this.refuseStalled(this.failure);
     if (this.stalledHead === this.stalled.length) this.takeStalled();
+  }
+
+  /**
+   * Refuses every queued write after a failure — as outcome unknown, not as "not applied": reads saw them while
+   * they waited (lookup serves the stall queue), so a plain error let a replica answer "certainly not applied"
+   * for a value a read had already returned (found by a scenario fuzzer: a phantom read).
+   */
+  private refuseStalled(error: Error): void {
+    for (const write of this.takeStalled()) write.done(new WriteOutcomeUnknownError(error, 'visible to reads while queued behind a full memtable, then refused'));
   }
 
   /** Removes and returns every queued write. */
@@ -1142,7 +1149,7 @@ export class StorageEngine {
     this.fail(error);
     this.flushing = false;
     this.compacting = false;
-    for (const write of this.takeStalled()) write.done(error);
+    this.refuseStalled(error);
     for (const waiter of this.flushWaiters.splice(0)) waiter.done(error);
     for (const waiter of this.manualCompactionWaiters.splice(0)) waiter(error);
     for (const waiter of this.idleWaiters.splice(0)) waiter(error);

@@ -38,8 +38,8 @@ export class StorageInputError extends RangeError {
  * called them failed, and reads then showed their values).
  */
 export class WriteOutcomeUnknownError extends Error {
-  constructor(override readonly cause: Error) {
-    super(`written to the log but not made durable, outcome unknown: ${cause.message}`);
+  constructor(override readonly cause: Error, what = 'written to the log but not made durable') {
+    super(`${what}, outcome unknown: ${cause.message}`);
     this.name = 'WriteOutcomeUnknownError';
   }
 }
