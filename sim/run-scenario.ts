@@ -236,6 +236,8 @@ export function runScenario(scenario: Scenario, options: RunOptions = {}): Scena
   // The run's figures are taken here, before the final read phase: its R = N reads of every written key (and
   // the read repairs they start) are the checkers' measurement, not load the scenario put on the cluster.
   const runFigures = figures(cluster, workload, nemesis);
+  // Membership changes are judged finished only if they finished before this moment (checkMembership).
+  const finalReadsStartMicros = simulator.nowMicros;
 
   // Final read phase: every written key, R = N, one reader per key in parallel. A read that fails (a node
   // still restarting, a replica still recovering when quiescence is short) is retried every 200 ms until the
@@ -281,6 +283,7 @@ export function runScenario(scenario: Scenario, options: RunOptions = {}): Scena
         thresholdMicros: scenario.quiescence,
         changes: membershipFigures?.changes ?? [],
         skippedChanges: nemesis.skippedChanges,
+        finalReadsStartSeconds: finalReadsStartMicros / 1e6,
         ...settings,
       });
     }),

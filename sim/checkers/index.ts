@@ -36,6 +36,8 @@ export interface CheckerRunOptions {
   changes?: readonly MembershipChangeFigure[];
   /** membership: joins and leaves the scenario asked for that the nemesis could not make. */
   skippedChanges?: readonly SkippedMembershipChange[];
+  /** membership: when the final read phase began (s); a change must have finished before it. */
+  finalReadsStartSeconds?: number;
   /** Checker settings (e.g. maxStepsPerKey, maxStaleRate, maxSiblings, thresholdMicros, maxCounterexamples). */
   [setting: string]: unknown;
 }
@@ -137,7 +139,7 @@ export const CHECKERS: Readonly<Record<CheckerName, Checker>> = {
   membership: {
     name: 'membership',
     // Judges the run's membership figures, not the history (which it ignores).
-    run: (_history, options = {}) => checkMembership(options.changes ?? [], options.skippedChanges ?? []),
+    run: (_history, options = {}) => checkMembership(options.changes ?? [], options.skippedChanges ?? [], options.finalReadsStartSeconds ?? Infinity),
   },
   'cas-winners': {
     name: 'cas-winners',

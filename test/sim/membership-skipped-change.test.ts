@@ -41,4 +41,15 @@ describe('a membership change the run could not make', () => {
     expect(judged.verdict).toBe('fail');
     expect(judged.figures).toMatchObject({ changes: 1, unfinished: 0, skipped: 1 });
   });
+
+  it('a catch-up that ended only after the final reads began counts as unfinished (found by a scenario fuzzer)', () => {
+    // A leave's catch-up pass carried writes the final reads had already missed; taken after the final reads,
+    // the figures showed it finished and this check passed beside a failed lost-writes.
+    const late = [{ kind: 'leave' as const, node: 'n1', atSeconds: 3.4, totalSeconds: 9, caughtUpSeconds: 14 }];
+    expect(checkMembership(late).verdict).toBe('ok');
+    const judged = checkMembership(late, [], 17);
+    expect(judged.verdict).toBe('fail');
+    expect(judged.summary).toBe('1 of 1 joins and leaves not finished before the final reads began');
+    expect(judged.counterexamples[0]!.explanation).toBe('the leave of n1 announced at 3.4 s: its catch-up pass finished only at 17.4 s, after the final reads began at 17.0 s');
+  });
 });
