@@ -916,7 +916,8 @@ export class StorageNode {
    */
   private writeReplied(request: WriteRequest, from: NodeId, ok: boolean, error: string): void {
     request.reply(from, ok, error);
-    if (!request.done || request.silent().length > 0) return;
+    // A refusal keeps the deadline too: it stores the refusing owner's hint (hintForSilentTargets).
+    if (!request.done || request.silent().length > 0 || request.refusing().length > 0) return;
     const timers = this.writeTimers.get(request.requestId);
     if (timers === undefined) return;
     this.writeTimers.delete(request.requestId);
@@ -929,11 +930,15 @@ export class StorageNode {
    * At a write's deadline, every target that never answered — an owner, or a stand-in sent in its place —
    * leaves an owner that may not have the write. The coordinator keeps a hint for each such owner, so the
    * write still reaches it after the heal (found by partition-500: a stand-in on the far side of the
-   * partition took the write's only hint for an owner with it).
+   * partition took the write's only hint for an owner with it). So does every target that refused it (its
+   * storage had failed, say): a refusal is no more a copy than silence is (found by a scenario fuzzer: at W = 1
+   * with read repair off, owners that refused under disk faults stayed without the write after every fault was
+   * healed).
    */
   private hintForSilentTargets(request: WriteRequest, key: Uint8Array, set: SiblingSet, hinted: ReadonlySet<NodeId>): void {
     if (!this.config.hintedHandoff) return;
-    const owners = [...new Set(request.silent().map((target) => target.hintFor || target.node))].filter((owner) => owner !== this.id && !hinted.has(owner));
+    const missing = [...request.silent(), ...request.refusing()];
+    const owners = [...new Set(missing.map((target) => target.hintFor || target.node))].filter((owner) => owner !== this.id && !hinted.has(owner));
     if (owners.length > 0) this.storeReplica(key, set, owners, () => {});
   }
 

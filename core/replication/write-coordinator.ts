@@ -74,6 +74,11 @@ export class WriteRequest {
     }
   }
 
+  /** Targets that refused the write (a replica whose storage failed, say). */
+  refusing(): Target[] {
+    return this.targets().filter((t) => this.refused.has(t.node));
+  }
+
   /** Targets that have neither acknowledged nor refused yet. */
   silent(): Target[] {
     return this.targets().filter((t) => !this.acked.has(t.node) && !this.refused.has(t.node));
