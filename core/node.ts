@@ -604,9 +604,8 @@ export class StorageNode {
     done: (result: WriteResult) => void,
   ): void {
     const w = request.options.w ?? this.config.w;
-    if (!(Number.isInteger(w) && w >= 1 && w <= this.config.n)) {
-      return this.failLater(done, 'bad-request', `w=${w} must be between 1 and n=${this.config.n}`);
-    }
+    const badW = this.wProblem(w);
+    if (badW !== null) return this.failLater(done, 'bad-request', badW);
     let context: Context;
     try {
       context = request.options.context && request.options.context.length > 0 ? decodeContext(request.options.context) : EMPTY_CONTEXT;
@@ -681,6 +680,11 @@ export class StorageNode {
     };
     if (coordinator === this.id) this.coordinateWrite(message, context, false, next, walk);
     else this.forward(coordinator, message, next);
+  }
+
+  /** Why `w` is not a write quorum this node can run (1 to n), or null. */
+  private wProblem(w: number): string | null {
+    return Number.isInteger(w) && w >= 1 && w <= this.config.n ? null : `w=${w} must be between 1 and n=${this.config.n}`;
   }
 
   private forward(coordinator: NodeId, message: CoordinateMessage, done: (result: WriteResult) => void): void {
@@ -904,7 +908,7 @@ export class StorageNode {
       this.writeTimers.delete(requestId);
       request.timeout(this.config.requestTimeoutMicros);
       this.pendingWrites.delete(requestId);
-      this.hintForSilentTargets(request, message.key, next, hinted);
+      this.hintForMissingTargets(request, message.key, next, hinted);
     });
     this.writeTimers.set(requestId, [substituteTimer, deadlineTimer]);
   }
@@ -916,7 +920,7 @@ export class StorageNode {
    */
   private writeReplied(request: WriteRequest, from: NodeId, ok: boolean, error: string): void {
     request.reply(from, ok, error);
-    // A refusal keeps the deadline too: it stores the refusing owner's hint (hintForSilentTargets).
+    // A refusal keeps the deadline too: it stores the refusing owner's hint (hintForMissingTargets).
     if (!request.done || request.silent().length > 0 || request.refusing().length > 0) return;
     const timers = this.writeTimers.get(request.requestId);
     if (timers === undefined) return;
@@ -935,7 +939,7 @@ export class StorageNode {
    * with read repair off, owners that refused under disk faults stayed without the write after every fault was
    * healed).
    */
-  private hintForSilentTargets(request: WriteRequest, key: Uint8Array, set: SiblingSet, hinted: ReadonlySet<NodeId>): void {
+  private hintForMissingTargets(request: WriteRequest, key: Uint8Array, set: SiblingSet, hinted: ReadonlySet<NodeId>): void {
     if (!this.config.hintedHandoff) return;
     const missing = [...request.silent(), ...request.refusing()];
     const owners = [...new Set(missing.map((target) => target.hintFor || target.node))].filter((owner) => owner !== this.id && !hinted.has(owner));
@@ -1936,9 +1940,8 @@ export class StorageNode {
           this.send(from, { type: 'coordinate-reply', requestId: message.requestId, status: 'fail', error, context: new Uint8Array(0), acks: 0, siblings: 0, code });
         // What the entry node checked is checked again: a peer with other settings (a larger n) or another version
         // must get an answer, not throw out of this handler (found by a review: w=0 from a peer threw a RangeError).
-        if (!(Number.isInteger(message.w) && message.w >= 1 && message.w <= this.config.n)) {
-          return refuse(`w=${message.w} must be between 1 and n=${this.config.n} (do ${from} and ${this.id} have the same n?)`);
-        }
+        const badW = this.wProblem(message.w);
+        if (badW !== null) return refuse(`${badW} (do ${from} and ${this.id} have the same n?)`);
         const limit = checkKey(message.key) ?? (message.value === null ? null : checkValue(message.value));
         if (limit !== null) return refuse(limit.message, limit.code);
         let context: Context = EMPTY_CONTEXT;

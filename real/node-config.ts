@@ -247,13 +247,9 @@ function crossFieldChecks(config: CrossFieldInput, add: (path: (string | number)
       let total = 0;
       let overOne = false;
       members.forEach((member, i) => {
-        if (member.weight === undefined) {
-          total += vnodeCount(vnodes, 1);
-          return;
-        }
-        const count = vnodeCount(vnodes, member.weight);
+        const count = vnodeCount(vnodes, member.weight ?? 1);
         total += count;
-        if (!(count <= MAX_VNODES_PER_MEMBER)) {
+        if (member.weight !== undefined && !(count <= MAX_VNODES_PER_MEMBER)) {
           overOne = true;
           const maxWeight = Math.floor((MAX_VNODES_PER_MEMBER / vnodes) * 100) / 100;
           add(

@@ -370,9 +370,8 @@ export class AntiEntropy {
       let leafBytes = 0;
       for (const { key } of held) {
         if (bytes + leafBytes > this.setsBytes) break;
-        const set = this.loadOrSkip(key);
-        if (set === null) continue;
-        const entry = { key, siblings: encodeSiblingSet(set) };
+        const entry = this.entryFor(key);
+        if (entry === null) continue;
         sets.push(entry);
         leafBytes += entrySize(entry);
       }
@@ -397,12 +396,6 @@ export class AntiEntropy {
   }
 
   /**
-   * A first leaf alone over the byte budget: a run of its keys in key order, from a random one on (wrapping
-   * past the last to the first), while the budget lasts and at least one. Always from the first key, an offer
-   * whose first budget's worth agreed with the peer would have reached nothing past it, exchange after exchange.
-   * `loaded` are sets already encoded for some of these keys.
-   */
-  /**
    * The replica's set for `key`, or null when it cannot be read (a read fault, a corrupt block): the key is left
    * out of this exchange, as a replica read leaves it unanswered. Found by a scenario fuzzer: thrown, it ended a
    * simulated run, and in real mode it left the exchange hanging until its timeout.
@@ -415,6 +408,18 @@ export class AntiEntropy {
     }
   }
 
+  /** `key` and its encoded set, ready to send, or null when the set cannot be read (loadOrSkip). */
+  private entryFor(key: Uint8Array): SetEntry | null {
+    const set = this.loadOrSkip(key);
+    return set === null ? null : { key, siblings: encodeSiblingSet(set) };
+  }
+
+  /**
+   * A first leaf alone over the byte budget: a run of its keys in key order, from a random one on (wrapping
+   * past the last to the first), while the budget lasts and at least one. Always from the first key, an offer
+   * whose first budget's worth agreed with the peer would have reached nothing past it, exchange after exchange.
+   * `loaded` are sets already encoded for some of these keys.
+   */
   private run(held: readonly { key: Uint8Array }[], loaded: readonly SetEntry[]): SetEntry[] {
     const cache = new Map<Uint8Array, SetEntry>(loaded.map((entry) => [entry.key, entry]));
     const sorted = held.map(({ key }) => key).sort(compareBytes);
@@ -423,12 +428,8 @@ export class AntiEntropy {
     let bytes = 0;
     for (let j = 0; j < sorted.length; j++) {
       const key = sorted[(start + j) % sorted.length]!;
-      let entry = cache.get(key);
-      if (entry === undefined) {
-        const set = this.loadOrSkip(key);
-        if (set === null) continue;
-        entry = { key, siblings: encodeSiblingSet(set) };
-      }
+      const entry = cache.get(key) ?? this.entryFor(key);
+      if (entry === null) continue;
       if (out.length > 0 && bytes + entrySize(entry) > this.setsBytes) break;
       out.push(entry);
       bytes += entrySize(entry);

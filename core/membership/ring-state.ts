@@ -132,9 +132,9 @@ export function placementMembers(state: RingState): Member[] {
   return state.records.filter((r) => r.status === 'active' || r.status === 'leaving').map((r) => ({ id: r.id, weight: r.weight }));
 }
 
-/** Members that will hold ranges once transfers in flight finish (active + joining). */
+/** Members that will hold ranges once transfers in flight finish (active + joining): every change done. */
 export function targetMembers(state: RingState): Member[] {
-  return state.records.filter((r) => r.status === 'active' || r.status === 'joining').map((r) => ({ id: r.id, weight: r.weight }));
+  return placementAfter(state, new Set(changingMembers(state)));
 }
 
 /** True while some member is joining or leaving: placement and target rings differ. */
@@ -181,11 +181,6 @@ export function orderSubsets(ids: readonly NodeId[]): NodeId[][] {
 /** The ring every read and write uses now. */
 export function placementRing(state: RingState, strategy?: PartitionStrategy): Ring {
   return buildRing(placementMembers(state), strategy);
-}
-
-/** The ring after every transfer in flight completes. */
-export function targetRing(state: RingState, strategy?: PartitionStrategy): Ring {
-  return buildRing(targetMembers(state), strategy);
 }
 
 /** Sum of member versions: a cheap summary for "have all nodes seen the same updates?" figures. */

@@ -17,11 +17,16 @@ import type { Clock, NodeId } from '../env';
  * merely slow owner made two cas winners with no fault at all (found by a scenario fuzzer: links of 0–100 ms
  * against a 300 ms timeout, suspected after 75 ms). `isSilent` answers for that grade only.
  */
+/** One node's suspicion: when it began and ends (local clock), and its grade. */
+interface Suspected {
+  since: number;
+  until: number;
+  /** Whole-timeout grade (`suspect`), not only slow (`suspectSlow`). */
+  silent: boolean;
+}
+
 export class Suspicion {
-  private readonly until = new Map<NodeId, number>();
-  private readonly since = new Map<NodeId, number>();
-  /** Nodes whose suspicion is of the whole-timeout grade (a subset of `until`'s keys). */
-  private readonly silent = new Set<NodeId>();
+  private readonly entries = new Map<NodeId, Suspected>();
 
   constructor(
     private readonly clock: Clock,
@@ -32,49 +37,47 @@ export class Suspicion {
 
   /** Silent for a whole request timeout. */
   suspect(node: NodeId): void {
-    this.mark(node);
-    this.silent.add(node);
+    this.mark(node, true);
   }
 
   /** Slower than a fraction of a request timeout; does not lower a whole-timeout suspicion already held. */
   suspectSlow(node: NodeId): void {
-    this.mark(node);
+    this.mark(node, false);
   }
 
-  private mark(node: NodeId): void {
-    // An ended suspicion (expired, or the clock stepped back) leaves no grade behind; isSuspected clears it.
-    if (!this.isSuspected(node)) this.silent.delete(node);
+  private mark(node: NodeId, silent: boolean): void {
+    // An ended suspicion (expired, or the clock stepped back) leaves no grade behind.
+    const held = this.live(node);
     const now = this.clock.nowMicros();
-    this.until.set(node, now + this.suspectForMicros);
-    this.since.set(node, now);
+    this.entries.set(node, { since: now, until: now + this.suspectForMicros, silent: silent || held?.silent === true });
   }
 
   heardFrom(node: NodeId): void {
-    if (this.until.size > 0 && this.until.delete(node)) {
-      this.since.delete(node);
-      this.silent.delete(node);
-    }
+    if (this.entries.size > 0) this.entries.delete(node);
   }
 
   /** Suspected of the whole-timeout grade (see the class comment). */
   isSilent(node: NodeId): boolean {
-    return this.isSuspected(node) && this.silent.has(node);
+    return this.live(node)?.silent === true;
   }
 
   isSuspected(node: NodeId): boolean {
-    const until = this.until.get(node);
-    if (until === undefined) return false;
-    const now = this.clock.nowMicros();
-    if (now >= until || now < this.since.get(node)!) {
-      this.until.delete(node);
-      this.since.delete(node);
-      this.silent.delete(node);
-      return false;
-    }
-    return true;
+    return this.live(node) !== undefined;
   }
 
   suspected(): NodeId[] {
-    return [...this.until.keys()].filter((node) => this.isSuspected(node));
+    return [...this.entries.keys()].filter((node) => this.isSuspected(node));
+  }
+
+  /** The node's suspicion while it lasts; an ended one is forgotten here. */
+  private live(node: NodeId): Suspected | undefined {
+    const entry = this.entries.get(node);
+    if (entry === undefined) return undefined;
+    const now = this.clock.nowMicros();
+    if (now >= entry.until || now < entry.since) {
+      this.entries.delete(node);
+      return undefined;
+    }
+    return entry;
   }
 }
