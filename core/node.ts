@@ -17,8 +17,8 @@ import { StorageEngine, type WriteOp } from './storage/engine';
 import { WriteOutcomeUnknownError } from './storage/errors';
 import type { StorageOptions } from './storage/options';
 import {
-  contextOf, decodeContext, decodeOwnedSiblingSet, decodeSiblingSet, EMPTY_CONTEXT, emptySet, encodeContext, encodeSiblingSet, etag, isDeleted, latestStampMicros, liveValues, purgeable, purgeableAtMicros,
-  counterOf, liveVersions, merge, prunePolicyForGrace, sameContent, bytesEqual, tombstone, update, type ConflictMode, type Context, type PrunePolicy, type SiblingSet, type Write,
+  contextOf, ContextKeyMismatchError, decodeContext, decodeOwnedSiblingSet, decodeSiblingSet, EMPTY_CONTEXT, emptySet, encodeContext, encodeSiblingSet, etag, isDeleted, latestStampMicros, liveValues, purgeable, purgeableAtMicros,
+  counterOf, liveVersions, withoutDeadVersions, merge, prunePolicyForGrace, sameContent, bytesEqual, tombstone, update, type ConflictMode, type Context, type PrunePolicy, type SiblingSet, type Write,
 } from './versioning';
 import { MAX_ABS_MICROS } from './versioning/bytes';
 
@@ -167,6 +167,8 @@ export interface NodeCounters {
   malformedMessages: number;
   /** Forwarded writes that arrived a second time (a duplicated message) and were not coordinated again. */
   duplicateRequestsIgnored: number;
+  /** Forwarded writes refused unstarted because the node that forwarded them had given up (see CoordinateCancelMessage). */
+  forwardsCancelled: number;
   casConflicts: number;
   antiEntropyExchanges: number;
   antiEntropyKeysCompared: number;
@@ -178,7 +180,7 @@ export interface NodeCounters {
 export function zeroCounters(): NodeCounters {
   return {
     writesCoordinated: 0, writesForwarded: 0, readsCoordinated: 0, replicaWrites: 0, replicaReads: 0, hintsStored: 0,
-    hintsRefreshed: 0, hintsDelivered: 0, hintsExpired: 0, hintsRehomed: 0, standInCopiesReclaimed: 0, lostArcRecordsRemoved: 0, actorsRenewed: 0, readRepairs: 0, substitutions: 0, malformedMessages: 0, duplicateRequestsIgnored: 0, casConflicts: 0,
+    hintsRefreshed: 0, hintsDelivered: 0, hintsExpired: 0, hintsRehomed: 0, standInCopiesReclaimed: 0, lostArcRecordsRemoved: 0, actorsRenewed: 0, readRepairs: 0, substitutions: 0, malformedMessages: 0, duplicateRequestsIgnored: 0, forwardsCancelled: 0, casConflicts: 0,
     antiEntropyExchanges: 0, antiEntropyKeysCompared: 0, antiEntropyKeysSent: 0, antiEntropyKeysRepaired: 0,
   };
 }
@@ -244,6 +246,10 @@ export class StorageNode {
    * review). Bounded by count, not time: a node's clock can be stepped back.
    */
   private readonly coordinatesSeen = new Set<string>();
+  /** Forwarded writes being coordinated here, by `from/requestId`: set when their forwarder cancels them. */
+  private readonly forwardedRunning = new Map<string, { cancelled: boolean }>();
+  /** Cancels that arrived before their write (a reordering network), oldest first; bounded as coordinatesSeen. */
+  private readonly cancelledBeforeArrival = new Set<string>();
   /**
    * Owners this node may hold hints for, in the order first seen; undefined until the first delivery round
    * has read them off the engine (a restarted node learns its hints from disk). An owner leaves the list when
@@ -465,12 +471,13 @@ export class StorageNode {
       return;
     }
     this.coordinateRead(key, r, options.ownersOnly === true, (outcome) => {
-      const values = liveValues(outcome.merged, this.env.clock.nowMicros());
+      const now = this.env.clock.nowMicros();
+      const values = liveValues(outcome.merged, now);
       done({
         status: outcome.status,
         values,
-        context: encodeContext(contextOf(outcome.merged)),
-        etag: values.length === 0 ? this.absent : etag(outcome.merged), // as currentEtag
+        context: encodeContext(contextOf(outcome.merged), key),
+        etag: this.currentEtag(outcome.merged, now),
         replies: outcome.replies,
         error: outcome.error,
         code: outcome.status === 'ok' ? 'ok' : 'quorum',
@@ -487,10 +494,13 @@ export class StorageNode {
    * The etag a client sees for `set`: its fingerprint, or absentEtag() when no version is live. A deleted or
    * expired key reads as absent, so it must compare as absent: "create only if absent" works again after a
    * delete or an expiry, and an old holder's etag no longer matches a lease that has run out (found by a
-   * review: after a delete, If-None-Match: * could never create the key again).
+   * review: after a delete, If-None-Match: * could never create the key again). Dead versions are left out of
+   * the fingerprint, so a sibling that expires changes the etag as it changes what a read returns (found by a
+   * review: a client that read {A, B-with-ttl} and merged them still matched after B expired, and its
+   * conditional write brought B back without its ttl).
    */
   private currentEtag(set: SiblingSet, nowMicros: number): string {
-    return isDeleted(set, nowMicros) ? this.absent : etag(set);
+    return isDeleted(set, nowMicros) ? this.absent : etag(withoutDeadVersions(set, nowMicros));
   }
 
   /** The key's preference list (first N distinct nodes clockwise). */
@@ -608,9 +618,9 @@ export class StorageNode {
     if (badW !== null) return this.failLater(done, 'bad-request', badW);
     let context: Context;
     try {
-      context = request.options.context && request.options.context.length > 0 ? decodeContext(request.options.context) : EMPTY_CONTEXT;
+      context = request.options.context && request.options.context.length > 0 ? decodeContext(request.options.context, request.key) : EMPTY_CONTEXT;
     } catch (error) {
-      return this.failLater(done, 'bad-request', `malformed causal context: ${(error as Error).message}`);
+      return this.failLater(done, 'bad-request', contextProblem(error));
     }
     const ttlMicros = request.options.ttlMicros ?? 0;
     if (!(Number.isInteger(ttlMicros) && ttlMicros >= 0 && ttlMicros <= MAX_TTL_MICROS)) {
@@ -700,6 +710,11 @@ export class StorageNode {
     const timer = this.env.clock.setTimer(deadlineMicros, () => {
       if (!this.pendingForwards.delete(requestId)) return;
       this.suspicion.suspect(coordinator);
+      // The client hears "outcome unknown" now; the write must not start later than that. Without the cancel a
+      // write held up on the way (a paused coordinator read it from its socket buffer on waking, a restarted
+      // one from the reconnected link) ran seconds after — a delete without a context then removed a value
+      // written and acknowledged after the client's answer (found by a fuzz of real mode with SIGSTOP).
+      this.send(coordinator, { type: 'coordinate-cancel', requestId });
       done({ status: 'info', context: new Uint8Array(0), acks: 0, error: `coordinator ${coordinator} did not answer within ${deadlineMicros / 1000} ms`, code: 'quorum' });
     });
     this.pendingForwards.set(requestId, (reply) => {
@@ -717,7 +732,12 @@ export class StorageNode {
   }
 
   /** `walk`: the key's walk, when the caller computed it in this same turn (nothing can have changed it since). */
-  private coordinateWrite(message: CoordinateMessage, context: Context, asStandIn: boolean, done: (result: WriteResult) => void, walk: NodeId[] | null = null): void {
+  /**
+   * `cancelled`: for a write forwarded by another node, whether that node has since given up on it (its client
+   * was answered "outcome unknown"); `forwarder` names it. A plain write is applied in the turn it arrives; a
+   * conditional one checks before it starts and again before it writes, and is refused if cancelled.
+   */
+  private coordinateWrite(message: CoordinateMessage, context: Context, asStandIn: boolean, done: (result: WriteResult) => void, walk: NodeId[] | null = null, cancelled: () => boolean = NEVER, forwarder = ''): void {
     const failure = this.engine.writeFailure;
     if (failure !== null) {
       // See clientWrite: never draw a dot from a copy that may be missing this node's own versions.
@@ -752,8 +772,9 @@ export class StorageNode {
           // Checked again at its turn: the storage may have failed while it waited.
           return end(this.storageFailed(failure));
         }
+        if (cancelled()) return end(this.cancelledResult(forwarder));
         try {
-          this.coordinateConditional(message, asStandIn, end, () => over);
+          this.coordinateConditional(message, asStandIn, end, () => over, cancelled, forwarder);
         } catch (error) {
           end({ status: 'fail', context: new Uint8Array(0), acks: 0, error: `conditional write failed before it was sent: ${(error as Error).message}`, code: 'unavailable' });
         }
@@ -785,6 +806,12 @@ export class StorageNode {
     start(finished);
   }
 
+  /** A forwarded write whose forwarder gave up before it ran here: refused, nothing applied. */
+  private cancelledResult(forwarder: string): WriteResult {
+    this.counters.forwardsCancelled++;
+    return { status: 'fail', context: new Uint8Array(0), acks: 0, error: cancelledBy(forwarder), code: 'unavailable' };
+  }
+
   /** What a node whose storage failed answers a write it was asked to coordinate (nothing was applied). */
   private storageFailed(failure: Error): WriteResult {
     return { status: 'fail', context: new Uint8Array(0), acks: 0, error: `node ${this.id} ${STORAGE_FAILED} (${failure.message})`, code: 'unavailable' };
@@ -794,12 +821,13 @@ export class StorageNode {
    * A conditional write: a majority read, the etag compared, then the write (or a 'conflict' failure). `ended`
    * says the turn was already ended (a throw while starting): then the read's answer must not write.
    */
-  private coordinateConditional(message: CoordinateMessage, asStandIn: boolean, done: (result: WriteResult) => void, ended: () => boolean): void {
+  private coordinateConditional(message: CoordinateMessage, asStandIn: boolean, done: (result: WriteResult) => void, ended: () => boolean, cancelled: () => boolean, forwarder: string): void {
     const expected = decoder.decode(message.expectedContext ?? new Uint8Array(0));
     // Read a majority first so the etag is compared against more than this replica's possibly stale copy.
     const r = Math.floor(this.config.n / 2) + 1;
     this.coordinateRead(message.key, r, false, (outcome) => {
       if (ended()) return;
+      if (cancelled()) return done(this.cancelledResult(forwarder));
       try {
         this.compareAndWrite(message, asStandIn, outcome, expected, done);
       } catch (error) {
@@ -814,8 +842,9 @@ export class StorageNode {
     if (outcome.status !== 'ok') {
       return done({ status: 'fail', context: new Uint8Array(0), acks: 0, error: `cas could not read the current version: ${outcome.error}`, code: 'quorum' });
     }
-    const live = !isDeleted(outcome.merged, this.env.clock.nowMicros());
-    const current = live ? etag(outcome.merged) : this.absent; // as currentEtag
+    const now = this.env.clock.nowMicros();
+    const live = !isDeleted(outcome.merged, now);
+    const current = this.currentEtag(outcome.merged, now);
     const matches = expected === ANY_VERSION || (expected === ANY_LIVE_VERSION ? live : current === expected);
     if (!matches) {
       this.counters.casConflicts++;
@@ -852,6 +881,13 @@ export class StorageNode {
     }
     let local = stored.set;
     if (alsoMerge !== null) local = merge(local, alsoMerge);
+    // Dead versions beside the write — tombstones, values expired by this coordinator's clock — are superseded
+    // by it, as a read's context would have covered them: nothing a reader sees is lost, and their dots stay in
+    // the clock, so merges drop them everywhere. Kept, a blind refresh of a key with a ttl (the session or
+    // cache pattern: PUT ?ttl= without a context) stacked one expired sibling per write until the key was
+    // refused as "too many siblings" while reading as one value (found by a review of TTL). LWW keeps one
+    // version and needs no such step (a newer tombstone must still win there).
+    if (local.mode === 'dvv') local = withoutDeadVersions(local, now);
     // Pruned only past the tombstone grace: a replica cut off for less may still hold a version only the pruned
     // entry marked as superseded (prune.ts; found by partition-500 at 10 K ops/s, a 40 s partition).
     const next = update(local, context, write, this.actor, { prune: this.prunePolicy, minCounter: this.lastDotCounter + 1 });
@@ -877,7 +913,7 @@ export class StorageNode {
     // too (found by a review: after a TTL value expired, a blind put was answered "2 siblings, no context").
     // At least 0: under LWW a newer version (a tombstone, say) can beat this write, which then is not in `next`.
     const othersLive = Math.max(0, liveVersions(next, now).length - (write.deleted === true ? 0 : 1));
-    const resultContext = othersLive === 0 ? encodeContext(contextOf(next)) : new Uint8Array(0);
+    const resultContext = othersLive === 0 ? encodeContext(contextOf(next), message.key) : new Uint8Array(0);
     const siblings = othersLive > 0 ? { siblings: othersLive + 1 } : {};
     // The request stays registered until its deadline even after it answered, so late acknowledgements are
     // still counted and only truly silent replicas get a stand-in.
@@ -1946,15 +1982,35 @@ export class StorageNode {
         if (limit !== null) return refuse(limit.message, limit.code);
         let context: Context = EMPTY_CONTEXT;
         try {
-          if (message.context.length > 0) context = decodeContext(message.context);
+          if (message.context.length > 0) context = decodeContext(message.context, message.key);
         } catch (error) {
-          return refuse(`malformed causal context: ${(error as Error).message}`);
+          return refuse(contextProblem(error));
         }
+        const forwardId = `${from}/${message.requestId}`;
+        if (this.cancelledBeforeArrival.delete(forwardId)) {
+          this.counters.forwardsCancelled++;
+          return refuse(cancelledBy(from), 'unavailable');
+        }
+        const running = { cancelled: false };
+        this.forwardedRunning.set(forwardId, running);
         this.coordinateWrite(message, context, false, (result) => {
+          this.forwardedRunning.delete(forwardId);
           // The siblings count travels too: without it a forwarded blind write beside another version came back with
           // neither a context nor the count, indistinguishable from "nothing to resolve" (found by a review).
           this.send(from, { type: 'coordinate-reply', requestId: message.requestId, status: result.status, error: result.error, context: result.context, acks: result.acks, siblings: result.siblings ?? 0, code: result.code });
-        });
+        }, null, () => running.cancelled, from);
+        return;
+      }
+      case 'coordinate-cancel': {
+        const forwardId = `${from}/${message.requestId}`;
+        const running = this.forwardedRunning.get(forwardId);
+        if (running !== undefined) {
+          running.cancelled = true; // a conditional write checks it before it writes (see coordinateWrite)
+          return;
+        }
+        if (this.coordinatesSeen.has(forwardId)) return; // already answered
+        this.cancelledBeforeArrival.add(forwardId);
+        if (this.cancelledBeforeArrival.size > COORDINATES_REMEMBERED) this.cancelledBeforeArrival.delete(this.cancelledBeforeArrival.values().next().value!);
         return;
       }
       case 'coordinate-reply': {
@@ -2179,6 +2235,17 @@ interface StoredSet {
  * contents), so they encode to the same bytes. Cheap in the common cases: the merge keeps version objects, so
  * most versions compare by identity.
  */
+const NEVER = (): boolean => false;
+
+function cancelledBy(forwarder: string): string {
+  return `cancelled: ${forwarder} gave up waiting for this write (its client was answered "outcome unknown") before it ran here; not applied`;
+}
+
+/** What is wrong with a client's causal context, for its error answer (a context of another key is not "malformed"). */
+function contextProblem(error: unknown): string {
+  return error instanceof ContextKeyMismatchError ? error.message : `malformed causal context: ${(error as Error).message}`;
+}
+
 function sameSet(a: SiblingSet, b: SiblingSet): boolean {
   if (a === b) return true;
   if (a.mode !== b.mode || a.clock.length !== b.clock.length || a.versions.length !== b.versions.length) return false;

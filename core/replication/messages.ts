@@ -53,6 +53,7 @@ import { Slab } from '../slab';
  *  13 RangePull        u32 requestId, bin after, u32 limit, varint count, (u32 start, u32 end) × count
  *  14 RangeBatch       u32 requestId, u8 pushed, u8 more, bin next, varint count, (bin key, bin siblings) × count
  *  15 RangeAck         u32 requestId
+ *  16 CoordinateCancel u32 requestId (of the Coordinate it cancels)
  *
  * Membership (12–15, core/membership/): ring gossip is one push-pull round; range transfer moves the data of
  * a join (the newcomer pulls) or a leave (the leaver pushes):
@@ -83,6 +84,16 @@ export interface CoordinateMessage {
   w: number;
   /** For cas: the context the key's current version must equal. */
   expectedContext: Uint8Array | null;
+}
+
+/**
+ * The entry node gave up on a forwarded write (its deadline passed and it answered its client "outcome
+ * unknown"): the coordinator must not start it any more. Sent on the same link right after the timeout, so on
+ * a FIFO link it arrives behind the write it cancels however long both waited (a paused or restarting peer).
+ */
+export interface CoordinateCancelMessage {
+  type: 'coordinate-cancel';
+  requestId: number;
 }
 
 export interface CoordinateReplyMessage {
@@ -240,7 +251,8 @@ export type Message =
   | RingGossipMessage
   | RangePullMessage
   | RangeBatchMessage
-  | RangeAckMessage;
+  | RangeAckMessage
+  | CoordinateCancelMessage;
 
 const TYPE_CODES = {
   coordinate: 1,
@@ -258,6 +270,7 @@ const TYPE_CODES = {
   'range-pull': 13,
   'range-batch': 14,
   'range-ack': 15,
+  'coordinate-cancel': 16,
 } as const satisfies Record<Message['type'], number>;
 
 const MEMBER_STATUSES = ['joining', 'active', 'leaving', 'left'] as const;
@@ -388,6 +401,7 @@ export function encodeMessage(message: Message): Uint8Array {
       }
       break;
     case 'range-ack':
+    case 'coordinate-cancel':
       break;
   }
   return messageSlab.copy(out.peek());
@@ -584,6 +598,9 @@ function decodeUnchecked(bytes: Uint8Array): Message {
     }
     case 15:
       message = { type: 'range-ack', requestId };
+      break;
+    case 16:
+      message = { type: 'coordinate-cancel', requestId };
       break;
     default:
       throw new MessageDecodeError(`unknown message type ${typeCode}`);

@@ -19,7 +19,8 @@
  * Actors are interned once, so a dot costs a small index rather than a repeated node id. Equal sets encode to
  * equal bytes. `decodeSiblingSet` validates everything above and throws a CodecError that says what and where.
  */
-import { CodecError } from './errors';
+import { murmur3_32 } from '../ring/hash';
+import { CodecError, ContextKeyMismatchError } from './errors';
 import { ByteReader, ByteWriter } from './bytes';
 import { checksum, readU32le } from './checksum';
 import type { ConflictMode, SiblingSet, Version } from './sibling-set';
@@ -110,11 +111,11 @@ export function encodeSiblingSet(set: SiblingSet): Uint8Array {
   return w.finish().slice();
 }
 
-function verifyChecksum(bytes: Uint8Array, what: string, minBytes: number, magic1: number): void {
+function verifyChecksum(bytes: Uint8Array, what: string, minBytes: number, magic1: number, format = FORMAT): void {
   if (!(bytes instanceof Uint8Array)) throw new CodecError(what, 0, 'input is not a Uint8Array');
   if (bytes.length < minBytes) throw new CodecError(what, bytes.length, `truncated: ${bytes.length} bytes is shorter than the minimum ${minBytes}`);
   if (bytes[0] !== SET_MAGIC_0 || bytes[1] !== magic1) throw new CodecError(what, 0, 'bad magic (not a dynalab record of this kind)');
-  if (bytes[2] !== FORMAT) throw new CodecError(what, 2, `unsupported format version ${bytes[2]}`);
+  if (bytes[2] !== format) throw new CodecError(what, 2, `unsupported format version ${bytes[2]}`);
   const body = bytes.length - 4;
   if (checksum(bytes.subarray(0, body)) !== readU32le(bytes, body)) {
     throw new CodecError(what, body, 'checksum mismatch (corrupt or truncated)');
@@ -207,22 +208,55 @@ function actorAt(r: ByteReader, actors: readonly string[], used: Uint8Array, fie
   return actors[i]!;
 }
 
-/** Encodes a causal context: 'd' 'c' 0x01, count, (actor, counter, micros)…, checksum. */
-export function encodeContext(context: VersionVector): Uint8Array {
+/**
+ * A causal context, as a client holds it between a read and its next write of the same key:
+ *
+ *   +-----+-----+--------+-----------------+---------+-----------------------------------+----------+
+ *   | 'd' | 'c' | 0x02   | key fingerprint | count   | (actor, counter, micros) × count  | checksum |
+ *   |     |     | format | u32le           | uvarint | string, uvarint, svarint          | u32le    |
+ *   +-----+-----+--------+-----------------+---------+-----------------------------------+----------+
+ *
+ * Why the key fingerprint: a context says "this writer has seen these dots", and a write supersedes every
+ * version whose dot the context covers. Dots are per actor, not per key, so the context of key A handed with
+ * a write to key B (a client mixing up its headers, a cache keyed wrongly) covers B's versions with lower
+ * counters from the same actors — versions that writer never saw — and the write silently replaces other
+ * clients' acknowledged writes of B. Riak's X-Riak-Vclock has that hazard; here the write is refused instead
+ * (`ContextKeyMismatchError`). 32 bits: a mixed-up context slips through once in ~4 billion.
+ */
+const CONTEXT_FORMAT = 2;
+const CONTEXT_KEY_SEED = 0x6b43c7a1;
+
+function contextKeyFingerprint(key: Uint8Array): number {
+  return murmur3_32(key, CONTEXT_KEY_SEED);
+}
+
+/** Encodes the causal context `context` of `key` (see the layout above). */
+export function encodeContext(context: VersionVector, key: Uint8Array): Uint8Array {
   const w = scratch;
   w.reset();
-  w.byte(SET_MAGIC_0); w.byte(CONTEXT_MAGIC_1); w.byte(FORMAT);
+  w.byte(SET_MAGIC_0); w.byte(CONTEXT_MAGIC_1); w.byte(CONTEXT_FORMAT);
+  w.u32le(contextKeyFingerprint(key));
   w.uvarint(context.length);
   for (const e of context) { w.string(e.actor); w.uvarint(e.counter); w.svarint(e.micros); }
   w.u32le(checksum(w.finish()));
   return w.finish().slice();
 }
 
-export function decodeContext(bytes: Uint8Array): VersionVector {
+/**
+ * Decodes a causal context handed with a write of `key`. Throws CodecError when the bytes are not a context,
+ * and ContextKeyMismatchError when they are one — of another key.
+ */
+export function decodeContext(bytes: Uint8Array, key: Uint8Array): VersionVector {
   const what = 'causal context';
-  verifyChecksum(bytes, what, 3 + 1 + 4, CONTEXT_MAGIC_1);
+  if (bytes instanceof Uint8Array && bytes.length > 3 && bytes[0] === SET_MAGIC_0 && bytes[1] === CONTEXT_MAGIC_1 && bytes[2] === 1) {
+    throw new CodecError(what, 2, 'format 1 is from a dynalab before contexts were bound to their key: read the key again for a current one');
+  }
+  verifyChecksum(bytes, what, 3 + 4 + 1 + 4, CONTEXT_MAGIC_1, CONTEXT_FORMAT);
   const r = new ByteReader(bytes, what, bytes.length - 4);
   r.byte('magic'); r.byte('magic'); r.byte('format');
+  const fingerprint = readU32le(bytes, r.offset); // present: verifyChecksum saw at least the minimum length
+  for (let i = 0; i < 4; i++) r.byte('key fingerprint');
+  if (fingerprint !== contextKeyFingerprint(key)) throw new ContextKeyMismatchError();
   const count = r.uvarint('entry count');
   if (count > r.remaining) r.fail(`entry count ${count} exceeds the bytes left`);
   const out: ClockEntry[] = [];

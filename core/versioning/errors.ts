@@ -19,3 +19,15 @@ export class CodecError extends Error {
     this.name = 'CodecError';
   }
 }
+
+/**
+ * A causal context handed with a write of another key than the one whose read returned it (see
+ * encodeContext). Not corruption: a client mixed up its contexts, and the write would have superseded
+ * versions of this key it never saw.
+ */
+export class ContextKeyMismatchError extends Error {
+  constructor() {
+    super('the causal context was returned for another key: a context applies only to the key whose read returned it (read this key for its own)');
+    this.name = 'ContextKeyMismatchError';
+  }
+}

@@ -3,14 +3,14 @@
  * contexts, tombstones, TTL), last-writer-wins, clock pruning, etags for compare-and-set, and the binary codec
  * for a stored sibling set. Pure and synchronous.
  */
-export { VersioningError, CodecError } from './errors';
+export { VersioningError, CodecError, ContextKeyMismatchError } from './errors';
 export {
   type ActorId, type ClockEntry, type VersionVector, type Dot, type Ordering, EMPTY_VV, compareActors, compareDots,
   counterOf, entryOf, covers, mergeVV, withEntry, descends, equalVV, concurrent, compareVV, assertVV,
 } from './version-vector';
 export {
   type ConflictMode, type Version, type SiblingSet, type Write, emptySet, tombstone, isExpired, liveVersions,
-  liveValues, isDeleted, hasTombstone, latestStampMicros, purgeable, purgeableAtMicros, sameContent, bytesEqual, compareBytes,
+  liveValues, withoutDeadVersions, isDeleted, hasTombstone, latestStampMicros, purgeable, purgeableAtMicros, sameContent, bytesEqual, compareBytes,
 } from './sibling-set';
 export { dvvUpdate, dvvMerge, nextCounter, versionOf } from './dvv';
 export { lwwUpdate, lwwMerge, compareLww } from './lww';

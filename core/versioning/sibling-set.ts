@@ -66,6 +66,19 @@ export function liveVersions(set: SiblingSet, nowMicros: number): Version[] {
   return set.versions.filter((v) => !v.deleted && !isExpired(v, nowMicros));
 }
 
+/**
+ * `set` without its dead versions (tombstones, and values expired at `nowMicros`), its clock unchanged: the
+ * clock still covers their dots, so a merge drops them from every replica's copy as it drops any version a
+ * newer write has seen. `set` itself when nothing is dead. Used by a DVV write, which supersedes dead versions
+ * beside it, and by the etag a client sees, which must change when a sibling expires.
+ */
+export function withoutDeadVersions(set: SiblingSet, nowMicros: number): SiblingSet {
+  let dead = 0;
+  for (const v of set.versions) if (v.deleted || isExpired(v, nowMicros)) dead++;
+  if (dead === 0) return set;
+  return { mode: set.mode, clock: set.clock, versions: set.versions.filter((v) => !v.deleted && !isExpired(v, nowMicros)) };
+}
+
 /** The live sibling values (one for LWW or a resolved key, several for concurrent writes). */
 export function liveValues(set: SiblingSet, nowMicros: number): Uint8Array[] {
   return liveVersions(set, nowMicros).map((v) => v.value);

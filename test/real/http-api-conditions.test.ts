@@ -106,8 +106,11 @@ describe('a node call that throws costs one request a 500, never the process', (
         expect(answer.status).toBe(500);
         expect(answer.json()).toEqual({ code: 'internal', error: 'internal error: boom from the node' });
       }
-      expect(logged).toHaveBeenCalledTimes(answers.length);
-      expect(String(logged.mock.calls[0]![0])).toMatch(/boom from the node\n\s+at /); // the stack
+      // Only this server's lines: the cluster nodes of this file log to console.error too (an event-loop stall
+      // warning on a loaded machine made this test fail).
+      const internal = logged.mock.calls.map((call) => String(call[0])).filter((line) => line.startsWith('dynalab http: internal error'));
+      expect(internal).toHaveLength(answers.length);
+      expect(internal[0]).toMatch(/boom from the node\n\s+at /); // the stack
       const status = JSON.parse((await raw(stubPort, 'GET', '/v1/status')).body.toString('utf8'));
       expect(status.requests.inFlight, 'every admission slot released').toBe(0);
       expect(status.requests.byStatus['500']).toBe(answers.length);

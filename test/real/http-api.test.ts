@@ -97,6 +97,25 @@ describe('HTTP API on a 3-node real cluster', () => {
     expect((await b.get('cart:7', { r: 3 })).values.map(text)).toEqual(['apple+pear']);
   });
 
+  it("a context is bound to its key: another key's context is refused with 400 and replaces nothing", async () => {
+    // Dots are per actor, not per key: before the binding, the context of `note:a` (which had seen a higher
+    // counter of the same coordinator) covered `note:b`'s version too, and the put replaced it though this
+    // client never read it.
+    const [a, b] = cluster().clients as [DynalabClient, DynalabClient];
+    await b.put('note:b', 'kept', { w: 3 });
+    await b.put('note:a', 'first', { w: 3 });
+    const other = await b.get('note:a', { r: 3 });
+    const refused = await raw(port(0), 'PUT', '/v1/keys/note:b', { 'X-Dynalab-Context': other.context }, Buffer.from('blind'));
+    expect(refused.status).toBe(400);
+    expect(refused.json().error).toMatch(/returned for another key/);
+    const deleted = await raw(port(0), 'DELETE', '/v1/keys/note:b', { 'X-Dynalab-Context': other.context });
+    expect(deleted.status).toBe(400);
+    expect((await a.get('note:b', { r: 3 })).values.map(text)).toEqual(['kept']);
+    // Its own context still works.
+    await a.put('note:a', 'second', { context: other.context });
+    expect((await a.get('note:a', { r: 3 })).values.map(text)).toEqual(['second']);
+  });
+
   it("a blind put beside another client's version answers without a context: reused, it silently replaced that version", async () => {
     // Found by a review of the HTTP API: the 204 carried the merged context, which covered from-A though B never
     // saw it, and B's next write with it made from-A vanish — an acknowledged write lost to an ordinary pattern.

@@ -36,7 +36,7 @@ const KEYS = Array.from({ length: 8 }, (_, i) => `k${i}`);
 /** Which actors (node incarnations) a context has seen, as `id#epoch`. The counters are derived from the node's
  * clock (virtual in one world, wall in the other) and each incarnation's random nonce (`.xxxxxxxxxx`) is drawn
  * from a seeded stream in one and the OS in the other, so both necessarily differ and are left out. */
-const causal = (bytes: Uint8Array) => decodeContext(bytes).map((e) => e.actor.replace(/\.[0-9a-z]{10}$/, '')).join(' ');
+const causal = (bytes: Uint8Array, key: string) => decodeContext(bytes, new TextEncoder().encode(key)).map((e) => e.actor.replace(/\.[0-9a-z]{10}$/, '')).join(' ');
 
 interface Outcome {
   log: string[];
@@ -67,7 +67,7 @@ function runSimulated(): Outcome {
   const final: Outcome['final'] = {};
   for (const key of KEYS) {
     const got = sim.awaitGet('n0', key, { r: 3 });
-    final[key] = { values: got.strings, context: causal(got.context) };
+    final[key] = { values: got.strings, context: causal(got.context, key) };
   }
   return { log, final };
 }
@@ -106,7 +106,7 @@ async function runReal(): Promise<Outcome> {
   const final: Outcome['final'] = {};
   for (const key of KEYS) {
     const got = await clients[0]!.get(key, { r: 3 });
-    final[key] = { values: got.values.map(text).sort(), context: causal(new Uint8Array(Buffer.from(got.context, 'base64'))) };
+    final[key] = { values: got.values.map(text).sort(), context: causal(new Uint8Array(Buffer.from(got.context, 'base64')), key) };
   }
   return { log, final };
 }

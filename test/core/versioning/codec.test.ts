@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import {
-  type SiblingSet, CodecError, EMPTY_CONTEXT, contextOf, decodeContext, decodeSiblingSet, emptySet, encodeContext,
+  type SiblingSet, CodecError, ContextKeyMismatchError, EMPTY_CONTEXT, contextOf, decodeContext, decodeSiblingSet, emptySet, encodeContext,
   encodeSiblingSet, merge, update, assertSiblingSet,
 } from '../../../core/versioning';
 import { arbOp, execute } from './model';
@@ -73,17 +73,31 @@ describe('sibling set codec', () => {
 
 describe('context codec', () => {
   it('round-trips contexts and rejects truncations and bit flips', () => {
+    const key = new TextEncoder().encode('user:42');
     fc.assert(fc.property(arbDvv, fc.nat(), fc.nat(7), (set, where, bit) => {
       const ctx = contextOf(set);
-      const bytes = encodeContext(ctx);
-      expect(decodeContext(bytes)).toEqual(ctx);
-      for (let cut = 0; cut < bytes.length; cut++) expect(() => decodeContext(bytes.subarray(0, cut))).toThrow(CodecError);
+      const bytes = encodeContext(ctx, key);
+      expect(decodeContext(bytes, key)).toEqual(ctx);
+      for (let cut = 0; cut < bytes.length; cut++) expect(() => decodeContext(bytes.subarray(0, cut), key)).toThrow(CodecError);
       const flipped = bytes.slice();
       flipped[where % flipped.length]! ^= 1 << bit;
-      expect(() => decodeContext(flipped)).toThrow(CodecError);
+      expect(() => decodeContext(flipped, key)).toThrow(CodecError);
       // A sibling-set decoder refuses a context and vice versa (different magic).
       expect(() => decodeSiblingSet(bytes)).toThrow(CodecError);
     }), { numRuns: 150 });
+  });
+
+  it('binds a context to its key: handed with another key it is refused, not applied', () => {
+    const ctx = contextOf(update(emptySet('dvv'), EMPTY_CONTEXT, { value: new Uint8Array([1]), timestampMicros: 5 }, 'a', { prune: null }));
+    const enc = (text: string) => new TextEncoder().encode(text);
+    const bytes = encodeContext(ctx, enc('user:42'));
+    expect(decodeContext(bytes, enc('user:42'))).toEqual(ctx);
+    expect(() => decodeContext(bytes, enc('user:43'))).toThrow(ContextKeyMismatchError);
+    expect(() => decodeContext(bytes, enc('user:43'))).toThrow(/returned for another key/);
+    // A format-1 context (before the binding) is refused with what to do, not as garbage.
+    const old = bytes.slice();
+    old[2] = 1;
+    expect(() => decodeContext(old, enc('user:42'))).toThrow(/format 1 .*read the key again/);
   });
 });
 
