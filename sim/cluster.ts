@@ -158,6 +158,15 @@ export class SimCluster {
   membershipChanges(id: NodeId): MembershipChange[] {
     const changes = (this.retiredChanges.get(id) ?? []).map((change) => ({ ...change }));
     for (const change of this.nodes.get(id)?.membership?.changes ?? []) {
+      // A join or leave an earlier incarnation announced and this one resumed (a restart before the transfer
+      // finished, or before its 'joined'/'left' state was durable): one change, not two.
+      const earlier = change.resumedTransfer === true ? [...changes].reverse().find((c) => c.kind === change.kind && c.caughtUpAtMicros === null) : undefined;
+      if (earlier !== undefined) {
+        if (earlier.finishedAtMicros === null) Object.assign(earlier, { transferStartedAtMicros: change.transferStartedAtMicros, finishedAtMicros: change.finishedAtMicros, streams: change.streams });
+        earlier.keys += change.keys;
+        earlier.caughtUpAtMicros = change.caughtUpAtMicros;
+        continue;
+      }
       const owed = change.resumed === true ? [...changes].reverse().find((c) => c.kind === change.kind && c.caughtUpAtMicros === null) : undefined;
       if (owed === undefined) changes.push({ ...change });
       else {

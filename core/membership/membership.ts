@@ -131,6 +131,8 @@ export interface MembershipChange {
   caughtUpAtMicros: number | null;
   /** A catch-up pass this incarnation resumed after a restart (the change itself was an earlier one's). */
   resumed?: boolean;
+  /** A join or leave this incarnation resumed after a restart before its transfer finished (announced by an earlier one). */
+  resumedTransfer?: boolean;
 }
 
 export class Membership {
@@ -193,7 +195,9 @@ export class Membership {
   start(): void {
     this.gossip.start();
     // Restarted mid-change from persisted state: nothing new will arrive to say so, so resume now.
+    const before = this.changes.length;
     this.resumeOwnChange();
+    if (this.changes.length > before) this.changes.at(-1)!.resumedTransfer = true;
     const owed = this.restoredCatchUp;
     if (owed !== undefined && this.task === undefined) {
       const now = this.host.clock.nowMicros();
