@@ -224,19 +224,21 @@ faults:
 checks: [lost-writes]`).find((c) => c.kind === 'leave')!;
     expect(leave.caughtUpSeconds!).toBeLessThan(5);
   });
-  it('a joiner whose disk fails mid-join retries its pulls at the transfer pace, not as fast as the network allows', () => {
+  it('a joiner whose disk fails mid-join retries its pulls at the transfer pace, and finishes the join once restarted', () => {
     // Found by a review: every store on a failed engine fails, and the puller asked for the same batch again at
     // once, so source and joiner bounced it back and forth and the run never finished. The join cannot finish
-    // (its storage failed until a restart), and says so.
+    // while its storage is failed; the end of the fault schedule restarts n5 on a healthy disk, the restarted
+    // node resumes its join and finishes it — one change in the figures (a fuzzer found the resumed join counted
+    // as a second change, the first "never finished", and this test had enshrined that).
     const scenario = loadScenario(readFileSync('scenarios/join-leave.yaml', 'utf8').replace('join: { node: n5 }\n', 'join: { node: n5 }\n  - at: 8500ms\n    disk: { nodes: [n5], syncFaultProbability: 0.02 }\n'), 'joiner-disk.yaml');
     const { result } = runScenario(scenario, { seed: 1 });
     expect(result.figures.events).toBeLessThan(500_000);
-    const join = result.figures.membership!.changes.find((c) => c.kind === 'join')!;
-    expect(join.totalSeconds).toBeNull();
-    // The `membership` check (in join-leave.yaml's list) fails the run for it, naming the stuck change.
-    const membership = result.checks.find((c) => c.checker === 'membership')!;
-    expect(membership.verdict).toBe('fail');
-    expect(membership.counterexamples[0]?.explanation).toBe('the join of n5 announced at 8.0 s: its copy never finished (the ring never switched)');
-    expect(result.verdict).toBe('fail');
+    expect(result.nemesis.some((e) => /^restart n5: its storage failed/.test(e.action))).toBe(true);
+    const joins = result.figures.membership!.changes.filter((c) => c.kind === 'join');
+    expect(joins).toHaveLength(1);
+    // Not in the ~1 s a healthy join takes here: only after the restart at the end of the fault schedule.
+    expect(joins[0]!.totalSeconds).toBeGreaterThan(20);
+    expect(result.checks.find((c) => c.checker === 'membership')!.verdict).toBe('ok');
+    expect(result.checks.find((c) => c.checker === 'lost-writes')!.verdict).toBe('ok');
   });
 });
