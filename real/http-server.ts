@@ -69,6 +69,18 @@ export interface HttpApiOptions {
    * stopped half way held its admission slot for over five minutes, then got a bare 400 (a review).
    */
   requestTimeoutMs?: number;
+  /**
+   * Requests that may wait on one connection behind the one being answered (default DEFAULT_MAX_PIPELINED).
+   * Past PIPELINE_PAUSE_AT of them the connection is read no further until they drain, so only a client whose
+   * single read already held more than this meets it: the one past it is answered 503 `overloaded` in its turn
+   * and the connection closes.
+   */
+  maxPipelined?: number;
+  /**
+   * The node's replica count (config `n`): a PUT or DELETE whose `w` is above it is refused before its body is
+   * invited or read. Unset, only w=0 is refused that early; the core refuses the rest once it has the body.
+   */
+  n?: number;
 }
 
 /** When the request arrived (performance.now()), on the response object: no closure per request. */
@@ -90,9 +102,26 @@ type TimedResponse = http.ServerResponse & {
  * allows parallel processing only of safe methods; the answers go back in order anyway, so running each
  * request when the one before it has answered costs a pipelining client nothing it could have seen.
  */
-type PipelinedSocket = net.Socket & { [BUSY]?: boolean; [WAITING]?: (() => void)[]; [LATEST]?: TimedResponse; [DOOMED]?: string };
+type PipelinedSocket = net.Socket & { [BUSY]?: boolean; [WAITING]?: (() => void)[]; [LATEST]?: TimedResponse; [DOOMED]?: string; [THROTTLED]?: boolean };
 const BUSY = Symbol('busy');
 const WAITING = Symbol('waiting');
+/**
+ * A connection not read from while the requests waiting on it drain (see PIPELINE_PAUSE_AT). Found by a review:
+ * answering one request at a time, node never saw a pipelining client's answers pile up, so it parsed all it
+ * sent — 120 000 GETs on one socket, never read, held that many requests in memory outside admission control,
+ * and a status read on another connection took 28 s (300 000: the event loop stalled 229 s, RSS 291 → 870 MB).
+ */
+const THROTTLED = Symbol('throttled');
+/**
+ * Requests waiting on one connection at which it is no longer read (socket.pause()); it is read again once
+ * they are down to PIPELINE_RESUME_AT. What a single read from the socket (64 KiB) holds is parsed in one go
+ * whatever this says, so up to ~3 600 of the shortest requests may wait for a moment: the queue is bounded
+ * by this plus one read, and DEFAULT_MAX_PIPELINED is above that.
+ */
+const PIPELINE_PAUSE_AT = 32;
+const PIPELINE_RESUME_AT = 16;
+/** Requests waiting on one connection past which the next is answered 503 and the connection closes. */
+export const DEFAULT_MAX_PIPELINED = 4096;
 /** The response of the last request parsed on a connection (a parse error after it concerns the one after). */
 const LATEST = Symbol('latest');
 /**
@@ -107,9 +136,11 @@ const END_REFUSAL = Symbol('end refusal');
 /** Set on a request that sent `Expect: 100-continue` (node:http's 'checkContinue'); INVITED once it got its 100. */
 const EXPECTS_CONTINUE = Symbol('expects continue');
 const INVITED = Symbol('invited');
+/** Set on a request whose `Expect` is not 100-continue (node:http's 'checkExpectation'): answered 417. */
+const UNMET_EXPECTATION = Symbol('unmet expectation');
 /** A response's keep-alive as node decided it, put back when the body is invited (see inviteBody). */
 const KEEP_ALIVE = Symbol('keep-alive');
-type ContinuingRequest = http.IncomingMessage & { [EXPECTS_CONTINUE]?: boolean; [INVITED]?: boolean };
+type ContinuingRequest = http.IncomingMessage & { [EXPECTS_CONTINUE]?: boolean; [INVITED]?: boolean; [UNMET_EXPECTATION]?: boolean };
 interface ClientErrorAnswer { status: number; reason: string; code: string; message: string }
 
 export const CONTEXT_HEADER = 'x-dynalab-context';
@@ -117,6 +148,15 @@ const JSON_TYPE = 'application/json; charset=utf-8';
 
 export function createHttpApi(node: StorageNode, options: HttpApiOptions = {}): http.Server {
   const counters = { requests: 0, connectionsRefused: 0, byStatus: {} as Record<string, number> };
+  // Pipelined requests waiting for their turn (all connections), the most that waited on one connection at
+  // once since the node started, connections not read from meanwhile, and connections closed for the hard cap.
+  const pipeline = { queued: 0, queuedPeak: 0, connectionsPaused: 0, overflows: 0 };
+  const maxPipelined = options.maxPipelined ?? DEFAULT_MAX_PIPELINED;
+  if (!(Number.isInteger(maxPipelined) && maxPipelined >= 1)) throw new RangeError(`maxPipelined must be an integer ≥ 1, got ${maxPipelined}`);
+  const pauseAt = Math.min(PIPELINE_PAUSE_AT, maxPipelined);
+  const resumeAt = Math.min(PIPELINE_RESUME_AT, pauseAt - 1);
+  const replicaCount = options.n;
+  if (replicaCount !== undefined && !(Number.isInteger(replicaCount) && replicaCount >= 1)) throw new RangeError(`n must be an integer ≥ 1, got ${replicaCount}`);
   const admission = new Admission(options.maxInFlight ?? DEFAULT_MAX_IN_FLIGHT, options.maxBodyBytesInFlight ?? DEFAULT_MAX_BODY_MIB_IN_FLIGHT * 2 ** 20);
   const tokenDigest = options.token === undefined ? undefined : tokenHash(options.token); // once, not per request
   // Server-side latency: from the request's headers being parsed to the last byte of the answer handed to the
@@ -135,6 +175,9 @@ export function createHttpApi(node: StorageNode, options: HttpApiOptions = {}): 
     headersTimeout: Math.max(1, Math.round(requestTimeoutMs / 3)),
     // How often node checks those two deadlines (its default, 30 s, would let a 30 s deadline run to 60 s).
     connectionsCheckingInterval: Math.max(100, Math.min(1_000, Math.round(requestTimeoutMs / 10))),
+    // Checked in route() instead, so the 400 is JSON like every other error answer and goes out in its turn
+    // behind requests pipelined before it (node's own was a bare 400, written at once).
+    requireHostHeader: false,
   }, handle);
   if (options.maxConnections !== undefined) {
     server.maxConnections = options.maxConnections;
@@ -151,15 +194,49 @@ export function createHttpApi(node: StorageNode, options: HttpApiOptions = {}): 
       }
     });
   }
+  /**
+   * Stops reading a connection while PIPELINE_PAUSE_AT requests wait on it. node:http resumes a socket itself
+   * whenever a request's body is read or dumped (IncomingMessage's readStart), so a throttled socket is paused
+   * again each time it resumes (keepThrottled), as node does for its own pause.
+   */
+  function throttle(socket: PipelinedSocket): void {
+    if (socket[THROTTLED] === true) return;
+    socket[THROTTLED] = true;
+    pipeline.connectionsPaused++;
+    if (!socket.listeners('resume').includes(keepThrottled)) socket.on('resume', keepThrottled);
+    socket.pause();
+  }
+  /** Reads the connection again once few enough requests wait on it (never one that is to close). */
+  function unthrottle(socket: PipelinedSocket, resume: boolean): void {
+    if (socket[THROTTLED] !== true) return;
+    socket[THROTTLED] = false;
+    pipeline.connectionsPaused--;
+    if (resume && !socket.destroyed && socket[DOOMED] === undefined) socket.resume();
+  }
+  /** The connection's client is gone: what it pipelined is never started (nothing could answer it). */
+  function forgetWaiting(socket: PipelinedSocket): void {
+    pipeline.queued -= socket[WAITING]?.length ?? 0;
+    socket[WAITING] = undefined;
+    unthrottle(socket, false);
+  }
+  // A closed connection's queue is forgotten here too, whatever else its close skipped (one listener function
+  // for every connection, not a closure each).
+  function forgetOnClose(this: PipelinedSocket): void {
+    forgetWaiting(this);
+  }
+  server.on('connection', (socket: PipelinedSocket) => socket.once('close', forgetOnClose));
   /** The response is done (sent, or its connection closed): the connection's next request may run. */
   function released(this: TimedResponse): void {
     const socket = this[CONNECTION];
     if (socket === undefined) return;
     this[CONNECTION] = undefined; // 'finish' and 'close' both fire: release once
-    const next = socket[WAITING]?.shift();
+    const waiting = socket[WAITING];
+    const next = waiting?.shift();
+    if (next !== undefined) pipeline.queued--;
+    if (waiting !== undefined && waiting.length <= resumeAt) unthrottle(socket, true);
     if (next === undefined || socket.destroyed) {
       // Nothing waits, or the client is gone: what it pipelined is never started (nothing could answer it).
-      socket[WAITING] = undefined;
+      forgetWaiting(socket);
       socket[BUSY] = false;
       socket[LATEST] = undefined; // consulted only while busy: not kept for an idle keep-alive connection
       // The parser failed on what followed the requests just answered: its error answer goes out after theirs.
@@ -172,7 +249,7 @@ export function createHttpApi(node: StorageNode, options: HttpApiOptions = {}): 
     // connection stays busy meanwhile, so a request parsed in between queues behind it instead of overtaking.
     setImmediate(() => {
       if (socket.destroyed) {
-        socket[WAITING] = undefined;
+        forgetWaiting(socket);
         socket[BUSY] = false;
         return;
       }
@@ -189,7 +266,19 @@ export function createHttpApi(node: StorageNode, options: HttpApiOptions = {}): 
     if (socket[DOOMED] !== undefined) return;
     socket[LATEST] = res;
     if (socket[BUSY] === true) {
-      (socket[WAITING] ??= []).push(() => run(req, res, socket));
+      const waiting = (socket[WAITING] ??= []);
+      if (waiting.length >= maxPipelined) {
+        // Only a client whose one read held more than the pause lets in gets here: its answers so far go out,
+        // then this 503, then the connection closes (released()); what follows is not started.
+        pipeline.overflows++;
+        const message = `more than ${maxPipelined} requests pipelined on one connection are waiting for their turn; read the answers before sending more (this connection closes)`;
+        socket[DOOMED] = rawAnswer({ status: 503, reason: 'Service Unavailable', code: 'overloaded', message }, 'Retry-After: 1\r\n');
+        return;
+      }
+      waiting.push(() => run(req, res, socket));
+      pipeline.queued++;
+      if (waiting.length > pipeline.queuedPeak) pipeline.queuedPeak = waiting.length;
+      if (waiting.length >= pauseAt) throttle(socket);
       return;
     }
     run(req, res, socket);
@@ -233,6 +322,12 @@ export function createHttpApi(node: StorageNode, options: HttpApiOptions = {}): 
     req[EXPECTS_CONTINUE] = true;
     server.emit('request', req, res);
   });
+  // Any other Expect: a JSON 417 in the request's turn (route()), where node's own was a bare 417 written at
+  // once, ahead of the answers to requests pipelined before it (found by a review).
+  server.on('checkExpectation', (req: ContinuingRequest, res: http.ServerResponse) => {
+    req[UNMET_EXPECTATION] = true;
+    server.emit('request', req, res);
+  });
   // A client that sends garbage gets a 400 and its connection closed — headers past node:http's limit (16 KiB)
   // a 431, as RFC 6585 names it — and the node is unaffected.
   server.on('clientError', (error: NodeJS.ErrnoException, socket: PipelinedSocket) => {
@@ -274,7 +369,18 @@ export function createHttpApi(node: StorageNode, options: HttpApiOptions = {}): 
     return { status: 400, reason: 'Bad Request', code: 'bad-request', message: `malformed HTTP request (${error.code ?? error.message})` };
   }
 
-  function route(req: http.IncomingMessage, res: TimedResponse): void {
+  function route(req: ContinuingRequest, res: TimedResponse): void {
+    if (req.httpVersionMajor === 1 && req.httpVersionMinor === 1 && req.headers.host === undefined) {
+      // RFC 9112 §3.2: a server must answer 400 to an HTTP/1.1 request without Host. The connection closes, as
+      // node's own answer closed it: what follows a malformed request is not trusted to be framed right.
+      res.setHeader('Connection', 'close');
+      return sendError(res, 400, 'bad-request', 'an HTTP/1.1 request needs a Host header (RFC 9112 §3.2)');
+    }
+    if (req[UNMET_EXPECTATION] === true) {
+      // A body that may follow is not read: its connection closes after the answer. A bodyless request keeps it.
+      if (announcesBody(req)) res.setHeader('Connection', 'close');
+      return sendError(res, 417, 'expectation-failed', `Expect: ${req.headers.expect ?? ''} is not supported; the only expectation this server meets is Expect: 100-continue`);
+    }
     if (tokenDigest !== undefined && !authorized(req.headers.authorization, tokenDigest)) {
       res.setHeader('WWW-Authenticate', 'Bearer realm="dynalab"');
       return sendError(res, 401, 'unauthorized', 'missing or wrong bearer token (send "Authorization: Bearer <token>")');
@@ -287,6 +393,11 @@ export function createHttpApi(node: StorageNode, options: HttpApiOptions = {}): 
       if (req.method !== 'GET') return methodNotAllowed(res, 'GET');
       const unknown = unknownParameter(query, 'GET /v1/status', STATUS_PARAMETERS);
       if (unknown !== undefined) return sendError(res, 400, 'bad-request', unknown);
+      // Only `reset=1`, once: `reset=true` or `reset=0` were 200s that reset nothing, silently (a review).
+      const resets = query.getAll('reset');
+      if (resets.length > 1) return sendError(res, 400, 'bad-request', `reset is given ${resets.length} times (${resets.map((v) => `reset=${v}`).join(', ')}); give reset=1 once`);
+      const reset = resets.length === 1;
+      if (reset && resets[0] !== '1') return sendError(res, 400, 'bad-request', `reset=${JSON.stringify(resets[0])} is not understood: reset=1 starts a new latency window after answering (leave reset out to keep the window)`);
       res[ARRIVED] = undefined; // status reads are not part of the latency they report
       sendJson(res, 200, {
         id: node.id,
@@ -300,11 +411,16 @@ export function createHttpApi(node: StorageNode, options: HttpApiOptions = {}): 
           inFlight: admission.inFlight,
           bodyBytesInFlight: admission.bodyBytesInFlight,
           shed: admission.shed,
+          // Pipelined requests wait here before admission (which counts only the one each connection runs).
+          queued: pipeline.queued,
+          queuedPeak: pipeline.queuedPeak,
+          connectionsPaused: pipeline.connectionsPaused,
+          pipelineOverflows: pipeline.overflows,
           latency: { count: latencyMicros.count, ...histogramMs(latencyMicros, (micros) => Math.round(micros) / 1000) },
         },
         ...options.status?.(),
       });
-      if (query.get('reset') === '1') {
+      if (reset) {
         latencyMicros.reset();
         options.resetStatusWindow?.();
       }
@@ -343,7 +459,7 @@ export function createHttpApi(node: StorageNode, options: HttpApiOptions = {}): 
       if (allowed === undefined) return methodNotAllowed(res, 'GET, HEAD, PUT, DELETE');
       // A misspelled parameter (W=3, R=3) was ignored, and the request ran at the default quorum (a review).
       const unknown = unknownParameter(query, `${method} /v1/keys/{key}`, allowed);
-      if (unknown !== undefined) return drainThen(req, res, () => sendError(res, 400, 'bad-request', unknown));
+      if (unknown !== undefined) return refuseBeforeBody(req, res, unknown);
       switch (method) {
         case 'PUT':
           return putKey(key, query, req, res);
@@ -405,10 +521,10 @@ export function createHttpApi(node: StorageNode, options: HttpApiOptions = {}): 
   }
 
   function putKey(key: Uint8Array, query: URLSearchParams, req: http.IncomingMessage, res: http.ServerResponse): void {
-    const options = writeOptions(query, req, true);
-    if (options instanceof Error) return drainThen(req, res, () => sendError(res, 400, 'bad-request', options.message));
+    const options = writeOptions(query, req, true, replicaCount);
+    if (options instanceof Error) return refuseBeforeBody(req, res, options.message);
     const condition = conditionOf(req, true);
-    if (condition instanceof Error) return drainThen(req, res, () => sendError(res, 400, 'bad-request', condition.message));
+    if (condition instanceof Error) return refuseBeforeBody(req, res, condition.message);
     // Before the body is invited or read: a declared size over the limit is refused at once (it was read to its
     // end first, or invited with a 100 and then timed out on a slow link — a review).
     const declared = Number(req.headers['content-length'] ?? 0);
@@ -454,11 +570,11 @@ export function createHttpApi(node: StorageNode, options: HttpApiOptions = {}): 
   }
 
   function deleteKey(key: Uint8Array, query: URLSearchParams, req: http.IncomingMessage, res: http.ServerResponse): void {
-    const options = writeOptions(query, req, false);
+    const options = writeOptions(query, req, false, replicaCount);
+    if (options instanceof Error) return refuseBeforeBody(req, res, options.message);
     const condition = conditionOf(req, false);
+    if (condition instanceof Error) return refuseBeforeBody(req, res, condition.message);
     drainThen(req, res, () => {
-      if (options instanceof Error) return sendError(res, 400, 'bad-request', options.message);
-      if (condition instanceof Error) return sendError(res, 400, 'bad-request', condition.message);
       const done = (result: WriteResult) => {
         admission.finish(res);
         sendWrite(res, result, options.w);
@@ -623,10 +739,16 @@ function conditionOf(req: http.IncomingMessage, isPut: boolean): string | typeof
   return etag;
 }
 
-function writeOptions(query: URLSearchParams, req: http.IncomingMessage, allowTtl: boolean): (WriteOptions & { w?: number }) | Error {
+/**
+ * A write's parameters and context, or what is wrong with them. `n` is the node's replica count when the HTTP
+ * API was told it: a w outside 1…n is then refused here, before the body is invited (the core refuses it too,
+ * but only once it has the body).
+ */
+function writeOptions(query: URLSearchParams, req: http.IncomingMessage, allowTtl: boolean, n: number | undefined): (WriteOptions & { w?: number }) | Error {
   const options: WriteOptions = {};
   const w = intParam(query, 'w');
   if (w instanceof Error) return w;
+  if (w !== undefined && (w < 1 || (n !== undefined && w > n))) return new Error(`w=${w} must be between 1 and ${n === undefined ? 'n (the number of replicas)' : `n=${n}`}`);
   if (w !== undefined) options.w = w;
   const ttls = query.getAll('ttl');
   if (ttls.length > 1) return new Error(`ttl is given ${ttls.length} times; give it once`);
@@ -644,8 +766,15 @@ function writeOptions(query: URLSearchParams, req: http.IncomingMessage, allowTt
   }
   const context = req.headers[CONTEXT_HEADER];
   if (typeof context === 'string' && context.length > 0) {
-    if (!/^[A-Za-z0-9+/]*={0,2}$/.test(context)) return new Error(`${CONTEXT_HEADER} must be base64 (as returned by GET)`);
-    options.context = new Uint8Array(Buffer.from(context, 'base64'));
+    // Only as GET returns it: canonical base64 of a non-empty context. Found by a review: `A` and `=` decode to
+    // no bytes, which the node takes as no context at all — a DELETE with one answered 204 and deleted nothing
+    // (the blind delete the node otherwise prevents by reading first), a PUT became a blind write.
+    const decoded = /^[A-Za-z0-9+/]*={0,2}$/.test(context) ? Buffer.from(context, 'base64') : undefined;
+    if (decoded === undefined || decoded.length === 0 || decoded.toString('base64') !== context) {
+      const without = allowTtl ? 'or leave the header out for a blind write' : 'or leave the header out to delete what the node reads';
+      return new Error(`X-Dynalab-Context: ${JSON.stringify(context.length > 64 ? `${context.slice(0, 64)}…` : context)} is not a context: send it back as GET returned it (base64 of a non-empty context), ${without}`);
+    }
+    options.context = new Uint8Array(decoded); // a copy: not a view into Buffer's shared pool
   }
   return options;
 }
@@ -658,7 +787,9 @@ function intParam(query: URLSearchParams, name: string): number | undefined | Er
   // Digits only (no sign, exponent or hex: "+1" arrives as " 1" and is refused); the range is checked where
   // it is known (r and w against n, limit against 1…100000). Three digits at most used to refuse limit=1000,
   // the documented default (a review).
-  if (!/^\d{1,9}$/.test(raw)) return new Error(`${name}=${JSON.stringify(raw)} must be a whole number, digits only`);
+  if (!/^\d+$/.test(raw)) return new Error(`${name}=${JSON.stringify(raw)} must be a whole number, digits only`);
+  // More than 9 significant digits: digits all right, but past any range here (it said "digits only", a review).
+  if (raw.replace(/^0+/, '').length > 9) return new Error(`${name}=${raw} is too large: ${name === 'limit' ? 'limit must be between 1 and 100000' : `${name} must be between 1 and n`}`);
   return Number(raw);
 }
 
@@ -776,10 +907,18 @@ function inviteBody(req: ContinuingRequest, res: TimedResponse): void {
   if (!req.complete && !res.headersSent) res.writeContinue();
 }
 
-/** A raw error answer for a connection whose parser failed (no response object to answer with). */
-function rawAnswer(answer: ClientErrorAnswer): string {
+/**
+ * A raw error answer for a connection whose parser failed, or that is to close (no response object to answer
+ * with); `extraHeaders` are whole header lines, each ending in CRLF.
+ */
+function rawAnswer(answer: ClientErrorAnswer, extraHeaders = ''): string {
   const body = `${JSON.stringify({ error: answer.message, code: answer.code })}\n`;
-  return `HTTP/1.1 ${answer.status} ${answer.reason}\r\nConnection: close\r\nContent-Type: ${JSON_TYPE}\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`;
+  return `HTTP/1.1 ${answer.status} ${answer.reason}\r\nConnection: close\r\n${extraHeaders}Content-Type: ${JSON_TYPE}\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`;
+}
+
+/** A throttled connection resumed (by node:http reading a body, or by its own drain): paused again. */
+function keepThrottled(this: net.Socket & { [THROTTLED]?: boolean }): void {
+  if (this[THROTTLED] === true) this.pause();
 }
 
 /** The requests admission control counts: key reads, writes and prefix listings (not status). */
@@ -791,6 +930,21 @@ function isKeyPath(pathname: string): boolean {
 function pathOf(url: string): string {
   const question = url.indexOf('?');
   return question < 0 ? url : url.slice(0, question);
+}
+
+/**
+ * Answers a 400 for a request refused before its body is needed. Found by a review: with `Expect:
+ * 100-continue` the body was invited only to be read and dropped — `curl -H 'Expect: 100-continue' -X PUT
+ * --data-binary @1MiB '…?zz=1'` got 100 Continue, uploaded the whole MiB, then the 400. A body not invited is
+ * not read: the answer goes out at once and the connection closes (the client may still send the body).
+ * Any other body is read and dropped first (drainThen), so the client reads the answer instead of a reset.
+ */
+function refuseBeforeBody(req: ContinuingRequest, res: http.ServerResponse, message: string): void {
+  if (req[EXPECTS_CONTINUE] === true && req[INVITED] !== true && !req.complete) {
+    res.setHeader('Connection', 'close');
+    return sendError(res, 400, 'bad-request', message);
+  }
+  drainThen(req, res, () => sendError(res, 400, 'bad-request', message));
 }
 
 /**

@@ -4,8 +4,6 @@
  * every byte outside RFC 3986's pchar set becomes %XX. Readable keys such as `user:42:avatar` stay readable.
  * A prefix in a query string (GET /v1/keys?prefix=) is decoded by the same rules: `+` is a plus, not a space.
  */
-const PCHAR = /[A-Za-z0-9\-._~!$&'()*+,;=:@]/;
-
 export class KeyPathError extends Error {}
 
 /** `what` names the decoded thing in error messages ('key', or 'prefix' for GET /v1/keys?prefix=). */
@@ -42,14 +40,27 @@ function hexValue(code: number): number {
   return -1;
 }
 
+/**
+ * `%XX` for every byte value. The encoders below turn the key into a latin1 string (one char per byte) and
+ * replace only what needs escaping, with one regex pass. Found by a review: a regex test and a string append
+ * per byte cost ~200 µs per 214-byte key — mostly the collector's, tracing the string of 214 pieces each key
+ * became — so listing 10 000 keys blocked the coordinator's event loop for 2 s. This is the same output,
+ * byte for byte (test/real/key-path-speed.test.ts checks it against the per-byte encoder), ~50× faster.
+ */
+const ESCAPED = Array.from({ length: 256 }, (_, byte) => `%${byte.toString(16).toUpperCase().padStart(2, '0')}`);
+/** Bytes outside the pchar set (as latin1 chars): what a key path escapes. */
+const PATH_UNSAFE = /[^A-Za-z0-9\-._~!$&'()*+,;=:@]/g;
+/** As PATH_UNSAFE, plus `&`, `=` and `+`: what a query value escapes. */
+const QUERY_UNSAFE = /[^A-Za-z0-9\-._~!$'()*,;:@]/g;
+const escape = (ch: string): string => ESCAPED[ch.charCodeAt(0)]!;
+
+function latin1(key: Uint8Array | string): string {
+  const bytes = typeof key === 'string' ? utf8.encode(key) : key;
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('latin1');
+}
+
 export function encodeKeyPath(key: Uint8Array | string): string {
-  const bytes = typeof key === 'string' ? new TextEncoder().encode(key) : key;
-  let out = '';
-  for (const byte of bytes) {
-    const ch = String.fromCharCode(byte);
-    out += byte < 0x80 && PCHAR.test(ch) ? ch : `%${byte.toString(16).toUpperCase().padStart(2, '0')}`;
-  }
-  return out;
+  return latin1(key).replace(PATH_UNSAFE, escape);
 }
 
 /**
@@ -57,5 +68,5 @@ export function encodeKeyPath(key: Uint8Array | string): string {
  * `&`, `=` and `+`, which delimit parameters or read as a space to form decoders.
  */
 export function encodeKeyQuery(key: Uint8Array | string): string {
-  return encodeKeyPath(key).replace(/[&=+]/g, (ch) => `%${ch.charCodeAt(0).toString(16).toUpperCase()}`);
+  return latin1(key).replace(QUERY_UNSAFE, escape);
 }

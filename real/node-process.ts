@@ -176,6 +176,7 @@ async function startLocked(
   const server = createHttpApi(node, {
     ...(config.token !== undefined ? { token: config.token } : {}),
     maxInFlight: config.maxInFlightRequests,
+    n: config.n, // so a w over n is refused before a body is invited
     maxBodyBytesInFlight: config.maxInFlightBodyMiB * 2 ** 20,
     unreachablePeers: () => transport.unreachablePeers(),
     maxConnections: connectionCap,

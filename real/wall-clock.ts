@@ -9,6 +9,12 @@ import { SlotMap } from '../core/slot-map';
  * A zero delay ("later, off this stack") is a setImmediate, not a setTimeout: Node clamps setTimeout(0) to
  * 1 ms, and the core defers on hot paths — a coordinator's reply from its own replica on every read, the
  * engine's flush and compaction steps — so every GET waited at least 1 ms for its local answer.
+ *
+ * A delayed timer runs its callback one setImmediate after its setTimeout fires: after the event loop's poll
+ * phase, not before it. Node runs due timers before it reads the sockets, so after a long synchronous stretch
+ * a request's deadline fired while the replies that had arrived in time sat unread: a prefix listing that
+ * blocked the loop for 2 s answered "missing: n1, n2" though both had answered (found by a review of the HTTP
+ * API). The core's deadlines are "no answer by then", and an answer already in the socket is in by then.
  */
 export class WallClock implements Clock {
   private readonly timers = new SlotMap<NodeJS.Timeout | NodeJS.Immediate>();
@@ -30,7 +36,7 @@ export class WallClock implements Clock {
     // background flush/compaction steps then crawled (a 1 GB full compaction took 518 s instead of ~6 s).
     let handle: NodeJS.Timeout | NodeJS.Immediate;
     if (delayMicros > 0) {
-      const timeout = setTimeout(fire, delayMicros / 1000, this.timers, id, callback);
+      const timeout = setTimeout(afterPoll, delayMicros / 1000, this.timers, id, callback);
       if (options?.keepAlive !== true) timeout.unref();
       handle = timeout;
     } else {
@@ -52,6 +58,11 @@ export class WallClock implements Clock {
     for (const handle of this.timers.valueList()) clear(handle);
     this.timers.clear();
   }
+}
+
+/** A delayed timer is due: run it after this turn's I/O (see the class comment), still cancellable until then. */
+function afterPoll(timers: SlotMap<NodeJS.Timeout | NodeJS.Immediate>, id: TimerId, callback: () => void): void {
+  timers.set(id, setImmediate(fire, timers, id, callback));
 }
 
 function fire(timers: SlotMap<unknown>, id: TimerId, callback: () => void): void {

@@ -1,5 +1,6 @@
 import * as fs from 'node:fs';
 import * as http from 'node:http';
+import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterAll, beforeAll } from 'vitest';
@@ -150,6 +151,33 @@ export function rawRequest(port: number, method: string, path: string, headers: 
 }
 
 /** The problems a node config file is refused with ([] when it is accepted). */
+/**
+ * Writes `data` on a fresh connection to `port` (and `afterFirstAnswer`, if given, once the first bytes come
+ * back: a body sent after its `100 Continue`); collects what comes back until the node closes the connection,
+ * or for `ms` at most (then `closed` is false).
+ */
+export async function rawExchange(port: number, data: string, ms = 1500, afterFirstAnswer?: string): Promise<{ answer: string; closed: boolean }> {
+  const socket = net.connect(port, '127.0.0.1');
+  await new Promise((resolve) => socket.once('connect', resolve));
+  let answer = '';
+  socket.on('error', () => {}); // a reset after the answer: what was read is what counts
+  socket.on('data', (chunk: Buffer) => {
+    const first = answer === '';
+    answer += chunk.toString('latin1');
+    if (first && afterFirstAnswer !== undefined) socket.write(afterFirstAnswer);
+  });
+  socket.write(data);
+  const closed = await new Promise<boolean>((resolve) => {
+    const timer = setTimeout(() => resolve(false), ms);
+    socket.once('close', () => {
+      clearTimeout(timer);
+      resolve(true);
+    });
+  });
+  socket.destroy();
+  return { answer, closed };
+}
+
 export function configProblems(text: string): string[] {
   try {
     parseNodeConfig(text, 'node-a.yaml', '/srv');

@@ -47,4 +47,44 @@ describe('WallClock', () => {
     expect(run.status).toBe(0);
     expect(run.stdout.trim().split('\n')).toEqual(['waiting', 'fired']);
   });
+
+  it('a deadline that passed while the loop was blocked runs after the data that arrived in time is read', async () => {
+    // Found by a review: after a 2 s synchronous stretch a listing's deadline fired before the peers' replies,
+    // already in the socket, were read, and the answer said the peers were missing.
+    const net = await import('node:net');
+    const { WallClock } = await import('../../real/wall-clock');
+    const server = net.createServer((socket) => socket.end('reply'));
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const order: string[] = [];
+      const socket = net.connect((server.address() as { port: number }).port, '127.0.0.1');
+      await new Promise((resolve) => socket.once('connect', resolve));
+      const clock = new WallClock();
+      const done = new Promise<void>((resolve) => {
+        socket.on('data', () => order.push('reply read'));
+        clock.setTimer(20_000, () => {
+          order.push('deadline');
+          resolve();
+        }, { keepAlive: true });
+      });
+      const until = Date.now() + 100; // the loop is busy past the deadline; the reply arrives meanwhile
+      while (Date.now() < until) { /* block */ }
+      await done;
+      socket.destroy();
+      expect(order).toEqual(['reply read', 'deadline']);
+    } finally {
+      server.close();
+    }
+  });
+
+  it('a delayed timer cancelled after it fell due but before it ran does not run', async () => {
+    const { WallClock } = await import('../../real/wall-clock');
+    const clock = new WallClock();
+    let ran = false;
+    const id = clock.setTimer(1_000, () => (ran = true), { keepAlive: true });
+    // Cancel it from a timer due at the same moment, queued after it: by then the first has fallen due.
+    setTimeout(() => clock.cancelTimer(id), 1);
+    await new Promise((resolve) => setTimeout(resolve, 30));
+    expect(ran).toBe(false);
+  });
 });
