@@ -1,7 +1,9 @@
+import * as http from 'node:http';
+import * as https from 'node:https';
 import { encodeKeyPath, encodeKeyQuery } from './key-path';
 
 /**
- * A small client for the HTTP API (fetch, keep-alive). Used by `dynalab kv` and the tests.
+ * A small client for the HTTP API (node:http, keep-alive). Used by `dynalab kv` and the tests.
  *
  * Expected outcomes come back as values — a found value, siblings, an absent key — and everything else
  * (412 conflict, 413, 503 quorum, 401, …) throws a DynalabHttpError carrying the status, the server's
@@ -90,19 +92,43 @@ export class DynalabHttpError extends Error {
 
 export class DynalabClient {
   readonly endpoint: string;
+  /** Where requests go: node:http's parts of the endpoint, and a path prefix if the endpoint has one. */
+  private readonly target: { transport: typeof http | typeof https; hostname: string; port: number; basePath: string };
+  /**
+   * Connections kept open between requests, as fetch kept them. An idle one does not keep the process alive
+   * (node:http unrefs it) and is closed after 4 s idle (fetch's default too), or a second before the node's
+   * announced Keep-Alive timeout if that is sooner, so a request is not sent on a connection the node is
+   * closing. (The agent's `timeout` applies to idle connections only: a slow answer is bounded by timeoutMs.)
+   */
+  private readonly agent: http.Agent;
 
   constructor(
     endpoint: string,
     private readonly options: { token?: string; timeoutMs?: number } = {},
   ) {
     this.endpoint = (/^https?:\/\//.test(endpoint) ? endpoint : `http://${endpoint}`).replace(/\/+$/, '');
+    let url: URL;
+    try {
+      url = new URL(this.endpoint);
+    } catch {
+      throw new Error(`endpoint ${JSON.stringify(endpoint)} is not host:port or an http(s):// URL`);
+    }
+    const secure = url.protocol === 'https:';
+    this.target = {
+      transport: secure ? https : http,
+      // URL keeps an IPv6 address in brackets; a socket address has none.
+      hostname: url.hostname.replace(/^\[(.*)\]$/, '$1'),
+      port: url.port === '' ? (secure ? 443 : 80) : Number(url.port),
+      basePath: url.pathname.replace(/\/+$/, ''),
+    };
+    this.agent = new (secure ? https.Agent : http.Agent)({ keepAlive: true, timeout: IDLE_CONNECTION_MS });
   }
 
   async get(key: Uint8Array | string, options: { r?: number } = {}): Promise<GetResult> {
     const response = await this.request('GET', keyUrl(key, { r: options.r }));
-    const context = response.headers.get('x-dynalab-context') ?? '';
-    const etag = unquote(response.headers.get('etag') ?? '');
-    const replies = Number(response.headers.get('x-dynalab-replies') ?? 0);
+    const context = header(response, 'x-dynalab-context') ?? '';
+    const etag = unquote(header(response, 'etag') ?? '');
+    const replies = Number(header(response, 'x-dynalab-replies') ?? 0);
     if (response.status === 404 && context !== '') return { found: false, values: [], siblings: false, context, etag, replies };
     if (response.status === 200) {
       return { found: true, values: [response.body], siblings: false, context, etag, replies };
@@ -120,6 +146,7 @@ export class DynalabClient {
     if (options.ifMatch !== undefined) headers['If-Match'] = ifMatchHeader(options.ifMatch);
     if (options.ifAbsent) headers['If-None-Match'] = '*';
     const body = typeof value === 'string' ? new TextEncoder().encode(value) : value;
+    if (options.ttlSeconds !== undefined) checkTtl(options.ttlSeconds);
     return this.write('PUT', keyUrl(key, { w: options.w, ttl: options.ttlSeconds }), headers, body);
   }
 
@@ -148,10 +175,10 @@ export class DynalabClient {
   private async write(method: string, url: string, headers: Record<string, string>, body?: Uint8Array): Promise<WriteReply> {
     const response = await this.request(method, url, headers, body);
     if (response.status !== 204) throw errorOf(response);
-    const siblings = response.headers.get('x-dynalab-siblings');
+    const siblings = header(response, 'x-dynalab-siblings');
     return {
-      context: response.headers.get('x-dynalab-context') ?? '',
-      acks: Number(response.headers.get('x-dynalab-acks') ?? 0),
+      context: header(response, 'x-dynalab-context') ?? '',
+      acks: Number(header(response, 'x-dynalab-acks') ?? 0),
       ...(siblings !== null ? { siblings: Number(siblings) } : {}),
     };
   }
@@ -160,33 +187,59 @@ export class DynalabClient {
    * One request, its answer read in full. The body is read here, under the same deadline and error handling as
    * the request: read later by each caller, a timeout or a reset while the body arrived escaped as a bare
    * TimeoutError/TypeError instead of a DynalabConnectionError (found by a review of the HTTP API).
+   *
+   * node:http, not fetch: fetch parses the URL as a browser does and drops dot segments — `/v1/keys/..` went
+   * out as `/v1/` and `/v1/keys/.` (or `%2E`) as `/v1/keys/`, so the keys `.` and `..` could be neither read nor
+   * written (a review). node:http sends `path` as given, and the key path is already percent-encoded.
    */
-  private async request(method: string, url: string, headers: Record<string, string> = {}, body?: Uint8Array): Promise<Answer> {
+  private request(method: string, url: string, headers: Record<string, string> = {}, body?: Uint8Array): Promise<Answer> {
     if (this.options.token !== undefined) headers['Authorization'] = `Bearer ${this.options.token}`;
-    try {
-      const response = await fetch(this.endpoint + url, {
-        method,
-        headers,
-        redirect: 'manual',
-        signal: AbortSignal.timeout(this.options.timeoutMs ?? 10_000),
-        ...(body !== undefined ? { body } : {}),
+    // fetch set the length of a body (an empty one too); node:http would send a PUT body chunked instead.
+    if (body !== undefined) headers['Content-Length'] = String(body.length);
+    const timeoutMs = this.options.timeoutMs ?? 10_000;
+    const { transport, hostname, port, basePath } = this.target;
+    return new Promise<Answer>((resolve, reject) => {
+      let settled = false;
+      let timedOut = false;
+      // One deadline for the whole exchange, the answer's body included (AbortSignal.timeout did this for fetch).
+      const timer = setTimeout(() => {
+        timedOut = true;
+        req.destroy(new Error(`timed out after ${timeoutMs} ms`));
+      }, timeoutMs);
+      const settle = (outcome: () => void) => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        outcome();
+      };
+      const failed = (error: Error) => settle(() => reject(this.connectionError(method, url, error, timedOut, timeoutMs)));
+      const req = transport.request({ hostname, port, method, path: basePath + url, headers, agent: this.agent }, (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (chunk: Buffer) => chunks.push(chunk));
+        res.on('end', () => settle(() => resolve({ status: res.statusCode ?? 0, statusText: res.statusMessage ?? '', headers: res.headers, body: new Uint8Array(Buffer.concat(chunks)) })));
+        res.on('error', failed);
+        // A connection closed before the body is in full ends the answer without 'end' (and not always 'error').
+        res.on('close', () => {
+          if (!res.complete) failed(new Error('the connection closed before the answer was complete'));
+        });
       });
-      return { status: response.status, statusText: response.statusText, headers: response.headers, body: new Uint8Array(await response.arrayBuffer()) };
-    } catch (error) {
-      const timeoutMs = this.options.timeoutMs ?? 10_000;
-      // A timeout is not "cannot reach": the request may have arrived, and a write may have been applied (a
-      // review: a stopped node's write said "cannot reach" and was readable after it resumed).
-      if ((error as Error).name === 'TimeoutError') {
-        throw new DynalabConnectionError(true, `no answer from ${this.endpoint} within ${timeoutMs} ms (${method} ${url}): ${outcomeUnknown(method)}`);
-      }
-      const cause = (error as { cause?: { message?: string; code?: string } }).cause;
-      const detail = cause?.message ?? (error as Error).message;
-      // Refused or unresolvable: the request never left. Anything else (a reset, the node closing the connection)
-      // may have come after the node took the request (the next review: "cannot reach" for a write it received).
-      // (fetch refuses some ports outright — "bad port", no code: nothing was sent there either.)
-      if ((cause?.code !== undefined && NEVER_SENT.has(cause.code)) || cause?.message === 'bad port') throw new DynalabConnectionError(false, `cannot reach ${this.endpoint} (${method} ${url}): ${detail}`);
-      throw new DynalabConnectionError(true, `lost the connection to ${this.endpoint} before an answer (${method} ${url}: ${detail}): ${outcomeUnknown(method)}`);
+      req.on('error', failed);
+      req.end(body);
+    });
+  }
+
+  /** A request that got no HTTP answer, as a DynalabConnectionError saying whether it may have been delivered. */
+  private connectionError(method: string, url: string, error: Error, timedOut: boolean, timeoutMs: number): DynalabConnectionError {
+    // A timeout is not "cannot reach": the request may have arrived, and a write may have been applied (a
+    // review: a stopped node's write said "cannot reach" and was readable after it resumed).
+    if (timedOut) {
+      return new DynalabConnectionError(true, `no answer from ${this.endpoint} within ${timeoutMs} ms (${method} ${url}): ${outcomeUnknown(method)}`);
     }
+    // Refused or unresolvable: the request never left. Anything else (a reset, the node closing the connection)
+    // may have come after the node took the request (the next review: "cannot reach" for a write it received).
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code !== undefined && NEVER_SENT.has(code)) return new DynalabConnectionError(false, `cannot reach ${this.endpoint} (${method} ${url}): ${error.message}`);
+    return new DynalabConnectionError(true, `lost the connection to ${this.endpoint} before an answer (${method} ${url}: ${error.message}): ${outcomeUnknown(method)}`);
   }
 }
 
@@ -194,6 +247,9 @@ export class DynalabClient {
 function outcomeUnknown(method: string): string {
   return method === 'GET' || method === 'HEAD' ? 'the read was abandoned' : 'the write may or may not have been applied (read the key to see)';
 }
+
+/** How long a kept-alive connection may sit idle before the client closes it. */
+const IDLE_CONNECTION_MS = 4_000;
 
 /** Connection errors that mean the request was never delivered. */
 const NEVER_SENT = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'EADDRNOTAVAIL']);
@@ -206,11 +262,28 @@ function keyUrl(key: Uint8Array | string, query: Record<string, number | undefin
 }
 
 /**
- * A number as the server reads it: plain decimal digits. String(5e-7) is "5e-7", which the server refuses (it
- * takes no exponents); the server keeps microseconds of a ttl, so six decimals lose nothing.
+ * A number as the server reads it: plain decimal digits. String(5e-7) is "5e-7" and String(1e21) "1e+21", which
+ * the server refuses (it takes no exponents) with a message about digits the caller never gave; an integer
+ * goes digit for digit (BigInt), and a fraction as its whole microseconds — the server keeps microseconds of a
+ * ttl, so that loses nothing, and it rounds as checkTtl does (toFixed(6) made 5e-7 "0.000000", checkTtl 1 µs).
  */
 function decimal(value: number): string {
-  return Number.isInteger(value) ? String(value) : value.toFixed(6).replace(/0+$/, '').replace(/\.$/, '');
+  // NaN, Infinity, a negative number: sent as written, for the server to refuse by that name.
+  if (!Number.isFinite(value) || value < 0) return String(value);
+  if (Number.isInteger(value)) return BigInt(value).toString();
+  const micros = BigInt(Math.round(value * 1e6));
+  const fraction = (micros % 1_000_000n).toString().padStart(6, '0').replace(/0+$/, '');
+  return `${micros / 1_000_000n}${fraction === '' ? '' : `.${fraction}`}`;
+}
+
+/**
+ * A ttl the server could be sent as it was given. One under half a microsecond went as `ttl=0`, and the
+ * answer — "ttl=0 must be a positive number" — named a value the caller never gave (a review); NaN and
+ * Infinity went as the words.
+ */
+function checkTtl(seconds: number): void {
+  if (!Number.isFinite(seconds) || seconds <= 0) throw new RangeError(`ttlSeconds ${seconds} must be a positive number of seconds`);
+  if (Math.round(seconds * 1e6) < 1) throw new RangeError(`ttlSeconds ${seconds} rounds to 0 µs: a ttl must be at least 0.000001 s (1 µs)`);
 }
 
 /**
@@ -231,8 +304,14 @@ const textDecoder = new TextDecoder();
 interface Answer {
   status: number;
   statusText: string;
-  headers: Headers;
+  headers: http.IncomingHttpHeaders;
   body: Uint8Array;
+}
+
+/** One response header (node:http names them in lower case), or null when the answer has none. */
+function header(answer: Answer, name: string): string | null {
+  const value = answer.headers[name];
+  return value === undefined ? null : Array.isArray(value) ? value.join(', ') : value;
 }
 
 function jsonOf(answer: Answer): unknown {
