@@ -197,6 +197,18 @@ const MAX_SCAN_REPLY_BYTES = 4 * 1024 * 1024;
 
 /** How many forwarded writes a node remembers to spot a duplicate (see coordinatesSeen): seconds' worth at any load here. */
 const COORDINATES_REMEMBERED = 8192;
+/**
+ * How long a value must have been expired, by a coordinator's clock, before a write there drops it (see
+ * applyWrite): the clock skew between nodes the store tolerates without one node's fast clock removing a value
+ * the others still serve. A blind refresh of a key with a ttl keeps at most this much of expired versions.
+ */
+export const EXPIRED_SIBLING_GRACE_MICROS = 10_000_000;
+/**
+ * How many forward deadlines (4 request timeouts each, a conditional write's) a cancel that arrived before its
+ * write is kept: on a reordering link the write follows within a few link delays; a cancel kept longer could
+ * only meet a later write that reuses the id.
+ */
+const CANCEL_MEMORY_DEADLINES = 2;
 
 const EPOCH_FILE = 'node-epoch';
 const EPOCH_TEMP = 'node-epoch.tmp';
@@ -248,8 +260,13 @@ export class StorageNode {
   private readonly coordinatesSeen = new Set<string>();
   /** Forwarded writes being coordinated here, by `from/requestId`: set when their forwarder cancels them. */
   private readonly forwardedRunning = new Map<string, { cancelled: boolean }>();
-  /** Cancels that arrived before their write (a reordering network), oldest first; bounded as coordinatesSeen. */
-  private readonly cancelledBeforeArrival = new Set<string>();
+  /**
+   * Cancels that arrived before their write (a reordering network), with when they arrived, oldest first. Kept
+   * for a few forward deadlines only: a cancel whose write was lost, or ran before a restart of this node
+   * forgot it, would otherwise wait for good and refuse a later write that happens to reuse the id (an entry
+   * node's ids wrap, and a restarted one starts at a random id; found by a review).
+   */
+  private readonly cancelledBeforeArrival = new Map<string, number>();
   /**
    * Owners this node may hold hints for, in the order first seen; undefined until the first delivery round
    * has read them off the engine (a restarted node learns its hints from disk). An owner leaves the list when
@@ -806,6 +823,26 @@ export class StorageNode {
     start(finished);
   }
 
+  /**
+   * Drops the early cancels older than CANCEL_MEMORY_DEADLINES forward deadlines (oldest first: they were
+   * added in arrival order), and `forwardId`'s own, if given; true if `forwardId`'s was there and fresh.
+   */
+  private forgetStaleCancels(forwardId: string | null): boolean {
+    const now = this.env.clock.nowMicros();
+    const oldestKept = now - CANCEL_MEMORY_DEADLINES * 4 * this.config.requestTimeoutMicros;
+    let fresh = false;
+    if (forwardId !== null) {
+      const at = this.cancelledBeforeArrival.get(forwardId);
+      fresh = at !== undefined && at >= oldestKept && at <= now; // a clock stepped back makes it stale too
+      this.cancelledBeforeArrival.delete(forwardId);
+    }
+    for (const [id, at] of this.cancelledBeforeArrival) {
+      if (at >= oldestKept && at <= now) break;
+      this.cancelledBeforeArrival.delete(id);
+    }
+    return fresh;
+  }
+
   /** A forwarded write whose forwarder gave up before it ran here: refused, nothing applied. */
   private cancelledResult(forwarder: string): WriteResult {
     this.counters.forwardsCancelled++;
@@ -886,8 +923,11 @@ export class StorageNode {
     // the clock, so merges drop them everywhere. Kept, a blind refresh of a key with a ttl (the session or
     // cache pattern: PUT ?ttl= without a context) stacked one expired sibling per write until the key was
     // refused as "too many siblings" while reading as one value (found by a review of TTL). LWW keeps one
-    // version and needs no such step (a newer tombstone must still win there).
-    if (local.mode === 'dvv') local = withoutDeadVersions(local, now);
+    // version and needs no such step (a newer tombstone must still win there). An expired value goes only once
+    // it has been expired for EXPIRED_SIBLING_GRACE_MICROS by this clock: dropped here, it is gone from every
+    // replica, so a coordinator whose clock ran 5 s fast removed a value still live for everyone else (the next
+    // review). Tombstones go at once: no reader sees them beside a live value.
+    if (local.mode === 'dvv') local = withoutDeadVersions(local, now - EXPIRED_SIBLING_GRACE_MICROS);
     // Pruned only past the tombstone grace: a replica cut off for less may still hold a version only the pruned
     // entry marked as superseded (prune.ts; found by partition-500 at 10 K ops/s, a 40 s partition).
     const next = update(local, context, write, this.actor, { prune: this.prunePolicy, minCounter: this.lastDotCounter + 1 });
@@ -1987,7 +2027,7 @@ export class StorageNode {
           return refuse(contextProblem(error));
         }
         const forwardId = `${from}/${message.requestId}`;
-        if (this.cancelledBeforeArrival.delete(forwardId)) {
+        if (this.cancelledBeforeArrival.has(forwardId) && this.forgetStaleCancels(forwardId)) {
           this.counters.forwardsCancelled++;
           return refuse(cancelledBy(from), 'unavailable');
         }
@@ -2009,8 +2049,9 @@ export class StorageNode {
           return;
         }
         if (this.coordinatesSeen.has(forwardId)) return; // already answered
-        this.cancelledBeforeArrival.add(forwardId);
-        if (this.cancelledBeforeArrival.size > COORDINATES_REMEMBERED) this.cancelledBeforeArrival.delete(this.cancelledBeforeArrival.values().next().value!);
+        this.forgetStaleCancels(null);
+        this.cancelledBeforeArrival.set(forwardId, this.env.clock.nowMicros());
+        if (this.cancelledBeforeArrival.size > COORDINATES_REMEMBERED) this.cancelledBeforeArrival.delete(this.cancelledBeforeArrival.keys().next().value!);
         return;
       }
       case 'coordinate-reply': {

@@ -197,23 +197,42 @@ export class DynalabClient {
     // fetch set the length of a body (an empty one too); node:http would send a PUT body chunked instead.
     if (body !== undefined) headers['Content-Length'] = String(body.length);
     const timeoutMs = this.options.timeoutMs ?? 10_000;
+    return this.attempt(method, url, headers, body, timeoutMs, Date.now() + timeoutMs, true);
+  }
+
+  /**
+   * One try of `request`, by `deadline` (ms since the epoch). `mayRetry`: a request that failed on a reused
+   * keep-alive connection before any answer came — the node had closed it (idle timeout, restart) as the
+   * request went out, so it never read it — is sent once more on a fresh connection, as fetch did (found by a
+   * review of the switch to node:http: such a PUT was reported "lost the connection … may or may not have been
+   * applied"). Node's documentation recommends exactly this test (`req.reusedSocket` and ECONNRESET).
+   */
+  private attempt(method: string, url: string, headers: Record<string, string>, body: Uint8Array | undefined, timeoutMs: number, deadline: number, mayRetry: boolean): Promise<Answer> {
     const { transport, hostname, port, basePath } = this.target;
     return new Promise<Answer>((resolve, reject) => {
       let settled = false;
       let timedOut = false;
+      let answered = false;
       // One deadline for the whole exchange, the answer's body included (AbortSignal.timeout did this for fetch).
       const timer = setTimeout(() => {
         timedOut = true;
         req.destroy(new Error(`timed out after ${timeoutMs} ms`));
-      }, timeoutMs);
+      }, Math.max(0, deadline - Date.now()));
       const settle = (outcome: () => void) => {
         if (settled) return;
         settled = true;
         clearTimeout(timer);
         outcome();
       };
-      const failed = (error: Error) => settle(() => reject(this.connectionError(method, url, error, timedOut, timeoutMs)));
+      const failed = (error: Error) => {
+        const code = (error as NodeJS.ErrnoException).code;
+        if (mayRetry && req.reusedSocket && !answered && !timedOut && (code === 'ECONNRESET' || code === 'EPIPE')) {
+          return settle(() => resolve(this.attempt(method, url, headers, body, timeoutMs, deadline, false)));
+        }
+        settle(() => reject(this.connectionError(method, url, error, timedOut, timeoutMs)));
+      };
       const req = transport.request({ hostname, port, method, path: basePath + url, headers, agent: this.agent }, (res) => {
+        answered = true;
         const chunks: Buffer[] = [];
         res.on('data', (chunk: Buffer) => chunks.push(chunk));
         res.on('end', () => settle(() => resolve({ status: res.statusCode ?? 0, statusText: res.statusMessage ?? '', headers: res.headers, body: new Uint8Array(Buffer.concat(chunks)) })));

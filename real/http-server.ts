@@ -102,7 +102,7 @@ type TimedResponse = http.ServerResponse & {
  * allows parallel processing only of safe methods; the answers go back in order anyway, so running each
  * request when the one before it has answered costs a pipelining client nothing it could have seen.
  */
-type PipelinedSocket = net.Socket & { [BUSY]?: boolean; [WAITING]?: (() => void)[]; [LATEST]?: TimedResponse; [DOOMED]?: string; [THROTTLED]?: boolean };
+type PipelinedSocket = net.Socket & { [BUSY]?: boolean; [WAITING]?: (() => void)[]; [LATEST]?: TimedResponse; [DOOMED]?: string; [THROTTLED]?: boolean; [PAUSED_MID_REQUEST]?: boolean };
 const BUSY = Symbol('busy');
 const WAITING = Symbol('waiting');
 /**
@@ -112,6 +112,14 @@ const WAITING = Symbol('waiting');
  * and a status read on another connection took 28 s (300 000: the event loop stalled 229 s, RSS 291 → 870 MB).
  */
 const THROTTLED = Symbol('throttled');
+/**
+ * Set when a connection is throttled, cleared when a request is parsed on it while it is read again. node:http's
+ * header and request deadlines count on while the node does not read: a request cut at the pause (half its
+ * headers in, the rest unread in the socket) got a 408 after a drain longer than the header deadline, though
+ * the client had sent it in full at once (found by a review). Such a timeout is the node's doing, not the
+ * client's, and is not answered.
+ */
+const PAUSED_MID_REQUEST = Symbol('paused mid-request');
 /**
  * Requests waiting on one connection at which it is no longer read (socket.pause()); it is read again once
  * they are down to PIPELINE_RESUME_AT. What a single read from the socket (64 KiB) holds is parsed in one go
@@ -202,6 +210,7 @@ export function createHttpApi(node: StorageNode, options: HttpApiOptions = {}): 
   function throttle(socket: PipelinedSocket): void {
     if (socket[THROTTLED] === true) return;
     socket[THROTTLED] = true;
+    socket[PAUSED_MID_REQUEST] = true;
     pipeline.connectionsPaused++;
     if (!socket.listeners('resume').includes(keepThrottled)) socket.on('resume', keepThrottled);
     socket.pause();
@@ -261,6 +270,7 @@ export function createHttpApi(node: StorageNode, options: HttpApiOptions = {}): 
     res[ARRIVED] = performance.now();
     res.on('finish', countStatus);
     const socket = req.socket as PipelinedSocket;
+    if (socket[THROTTLED] !== true) socket[PAUSED_MID_REQUEST] = false;
     // Parsed after a parse error or timeout on this connection (see 'clientError'): the connection closes once
     // the requests before that error are answered, and this one is not started.
     if (socket[DOOMED] !== undefined) return;
@@ -333,6 +343,9 @@ export function createHttpApi(node: StorageNode, options: HttpApiOptions = {}): 
   server.on('clientError', (error: NodeJS.ErrnoException, socket: PipelinedSocket) => {
     // The parser, once failed, fails again on whatever else arrives: the first error is the one answered.
     if (socket[DOOMED] !== undefined) return;
+    // A deadline that ran while this node was not reading the connection (see PAUSED_MID_REQUEST): the rest of
+    // the request is in the socket, parsed once the queue drains. (Its header deadline is not restarted.)
+    if (error.code === 'ERR_HTTP_REQUEST_TIMEOUT' && socket[PAUSED_MID_REQUEST] === true && !socket.destroyed) return;
     const answer = clientErrorAnswer(error);
     const latest = socket[LATEST];
     if (socket[BUSY] === true && latest !== undefined) {

@@ -163,3 +163,40 @@ describe('a connection that pipelines without reading', () => {
     }
   });
 });
+
+describe('a request cut at the pause', () => {
+  it('is not timed out while the node does not read it: a drain longer than the header deadline still answers it', async () => {
+    // Found by a review: node's header deadline ran on while the connection was paused; the request whose
+    // headers a read boundary had split got a 408 and the connection closed, though it was all sent at once.
+    // A stub node answering each GET after 40 ms and a 600 ms request deadline (headers: 200 ms): 40 pipelined
+    // GETs take 1.6 s to drain.
+    const stub = {
+      id: 'stub', actorId: 'stub', mode: 'vclock', counters: {},
+      suspectedPeers: () => [], pendingHintCount: () => 0, absentEtag: () => '0000000000000000',
+      get: (_key: Uint8Array, _options: unknown, done: (result: unknown) => void) =>
+        setTimeout(() => done({ status: 'ok', values: [new TextEncoder().encode('v')], context: new Uint8Array(0), etag: '1111111111111111', replies: 2, error: '', code: 'ok' }), 40),
+    } as unknown as Parameters<typeof createHttpApi>[0];
+    const server = createHttpApi(stub, { requestTimeoutMs: 600 });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const socket = net.connect((server.address() as AddressInfo).port, '127.0.0.1');
+      await new Promise((resolve) => socket.once('connect', resolve));
+      const chunks: Buffer[] = [];
+      socket.on('data', (chunk: Buffer) => chunks.push(chunk));
+      socket.on('error', () => {});
+      const requests = Array.from({ length: 40 }, (_, i) => `GET /v1/keys/k${i} HTTP/1.1\r\nHost: x\r\n\r\n`).join('');
+      const cut = requests.length - 12; // the last request's headers in two parts, 50 ms apart
+      socket.write(requests.slice(0, cut));
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      socket.write(requests.slice(cut));
+      await waitFor('40 answers', () => answersIn(Buffer.concat(chunks)).length >= 40 || socket.destroyed, 15_000);
+      const answers = answersIn(Buffer.concat(chunks));
+      expect(answers.map((a) => a.status)).toEqual(Array(40).fill(200));
+      expect(socket.destroyed).toBe(false);
+      socket.destroy();
+    } finally {
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+    }
+  });
+});

@@ -40,4 +40,35 @@ describe('a forwarded write its entry node gave up on', () => {
     expect(cluster.node(first!)!.counters.forwardsCancelled).toBe(1);
     expect(cluster.awaitGet(entry, 'doc', { r: 3 }).strings).toEqual(['v1']);
   });
+
+  it('a cancel whose write never came is forgotten after a few deadlines: a later write reusing the id runs', () => {
+    // Found by a review: such a cancel was kept until 8 192 more had come, and refused a fresh write — a plain
+    // put too — whose id an entry node's wrapping (or restarted, randomly started) counter came round to.
+    const cluster = new SimCluster({ seed: 7, nodes: 4, n: 3, r: 2, w: 2, requestTimeoutMicros: 300_000 });
+    let key = '';
+    let entry = '';
+    for (let i = 0; entry === ''; i++) {
+      const owners = cluster.owners(`k${i}`);
+      const outside = cluster.ids.find((id) => !owners.includes(id));
+      if (outside !== undefined) [key, entry] = [`k${i}`, outside];
+    }
+    const coordinator = cluster.owners(key)[0]!;
+    const internals = (id: string) => cluster.node(id) as unknown as { nextRequestId: number; cancelledBeforeArrival: Map<string, number> };
+    // The forwarded write is lost on the way; its cancel is not.
+    cluster.network.setLinkOverride(entry, coordinator, { lossProbability: 1 });
+    const id = internals(entry).nextRequestId;
+    let lost: WriteResult | undefined;
+    cluster.put(entry, key, 'lost', {}, (result) => (lost = result));
+    cluster.advance(100_000);
+    cluster.network.setLinkOverride(entry, coordinator, { lossProbability: 0 });
+    cluster.advance(2_000_000);
+    expect(lost?.status).toBe('info');
+    expect(internals(coordinator).cancelledBeforeArrival.size).toBe(1);
+    // Much later the entry node's counter comes round to the same id (set here).
+    cluster.advance(30_000_000);
+    internals(entry).nextRequestId = id;
+    const fresh = cluster.awaitPut(entry, key, 'v2');
+    expect(fresh.status, fresh.error).toBe('ok');
+    expect(cluster.awaitGet(entry, key, { r: 3 }).strings).toEqual(['v2']);
+  });
 });
