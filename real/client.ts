@@ -201,11 +201,14 @@ export class DynalabClient {
   }
 
   /**
-   * One try of `request`, by `deadline` (ms since the epoch). `mayRetry`: a request that failed on a reused
+   * One try of `request`, by `deadline` (ms since the epoch). `mayRetry`: a read that failed on a reused
    * keep-alive connection before any answer came — the node had closed it (idle timeout, restart) as the
-   * request went out, so it never read it — is sent once more on a fresh connection, as fetch did (found by a
-   * review of the switch to node:http: such a PUT was reported "lost the connection … may or may not have been
-   * applied"). Node's documentation recommends exactly this test (`req.reusedSocket` and ECONNRESET).
+   * request went out — is sent once more on a fresh connection, as fetch did (found by a review of the switch
+   * to node:http). Node's documentation suggests exactly this test (`req.reusedSocket` and ECONNRESET). A write
+   * is not: the same reset also ends a request the node took and applied before it died, and sent again, a
+   * write applied twice became its own sibling, a conditional one a 412 — and when the second try found the
+   * node down, "cannot reach" was said of a write that had been applied (a fuzz of real mode with kill -9 saw
+   * it read back). A write that meets a reset is "outcome unknown", as any write cut off before its answer.
    */
   private attempt(method: string, url: string, headers: Record<string, string>, body: Uint8Array | undefined, timeoutMs: number, deadline: number, mayRetry: boolean): Promise<Answer> {
     const { transport, hostname, port, basePath } = this.target;
@@ -226,7 +229,7 @@ export class DynalabClient {
       };
       const failed = (error: Error) => {
         const code = (error as NodeJS.ErrnoException).code;
-        if (mayRetry && req.reusedSocket && !answered && !timedOut && (code === 'ECONNRESET' || code === 'EPIPE')) {
+        if (mayRetry && (method === 'GET' || method === 'HEAD') && req.reusedSocket && !answered && !timedOut && (code === 'ECONNRESET' || code === 'EPIPE')) {
           return settle(() => resolve(this.attempt(method, url, headers, body, timeoutMs, deadline, false)));
         }
         settle(() => reject(this.connectionError(method, url, error, timedOut, timeoutMs)));
