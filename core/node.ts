@@ -259,7 +259,7 @@ export class StorageNode {
    */
   private readonly coordinatesSeen = new Set<string>();
   /** Forwarded writes being coordinated here, by `from/requestId`: set when their forwarder cancels them. */
-  private readonly forwardedRunning = new Map<string, { cancelled: boolean }>();
+  private readonly forwardedRunning = new Map<string, ForwardedWrite>();
   /**
    * Cancels that arrived before their write (a reordering network), with when they arrived, oldest first. Kept
    * for a few forward deadlines only: a cancel whose write was lost, or ran before a restart of this node
@@ -750,11 +750,11 @@ export class StorageNode {
 
   /** `walk`: the key's walk, when the caller computed it in this same turn (nothing can have changed it since). */
   /**
-   * `cancelled`: for a write forwarded by another node, whether that node has since given up on it (its client
-   * was answered "outcome unknown"); `forwarder` names it. A plain write is applied in the turn it arrives; a
-   * conditional one checks before it starts and again before it writes, and is refused if cancelled.
+   * `forwarded`: a write another node forwarded here, and whether that node has since given up on it (its
+   * client was answered "outcome unknown"). A plain write is applied in the turn it arrives; a conditional one
+   * checks before it starts and again before it writes, and is refused if cancelled.
    */
-  private coordinateWrite(message: CoordinateMessage, context: Context, asStandIn: boolean, done: (result: WriteResult) => void, walk: NodeId[] | null = null, cancelled: () => boolean = NEVER, forwarder = ''): void {
+  private coordinateWrite(message: CoordinateMessage, context: Context, asStandIn: boolean, done: (result: WriteResult) => void, walk: NodeId[] | null = null, forwarded: ForwardedWrite | null = null): void {
     const failure = this.engine.writeFailure;
     if (failure !== null) {
       // See clientWrite: never draw a dot from a copy that may be missing this node's own versions.
@@ -789,9 +789,9 @@ export class StorageNode {
           // Checked again at its turn: the storage may have failed while it waited.
           return end(this.storageFailed(failure));
         }
-        if (cancelled()) return end(this.cancelledResult(forwarder));
+        if (forwarded?.cancelled === true) return end(this.cancelledResult(forwarded.from));
         try {
-          this.coordinateConditional(message, asStandIn, end, () => over, cancelled, forwarder);
+          this.coordinateConditional(message, asStandIn, end, () => over, forwarded);
         } catch (error) {
           end({ status: 'fail', context: new Uint8Array(0), acks: 0, error: `conditional write failed before it was sent: ${(error as Error).message}`, code: 'unavailable' });
         }
@@ -844,9 +844,10 @@ export class StorageNode {
   }
 
   /** A forwarded write whose forwarder gave up before it ran here: refused, nothing applied. */
-  private cancelledResult(forwarder: string): WriteResult {
+  private cancelledResult(forwarder: NodeId): WriteResult {
     this.counters.forwardsCancelled++;
-    return { status: 'fail', context: new Uint8Array(0), acks: 0, error: cancelledBy(forwarder), code: 'unavailable' };
+    const error = `cancelled: ${forwarder} gave up waiting for this write (its client was answered "outcome unknown") before it ran here; not applied`;
+    return { status: 'fail', context: new Uint8Array(0), acks: 0, error, code: 'unavailable' };
   }
 
   /** What a node whose storage failed answers a write it was asked to coordinate (nothing was applied). */
@@ -858,13 +859,13 @@ export class StorageNode {
    * A conditional write: a majority read, the etag compared, then the write (or a 'conflict' failure). `ended`
    * says the turn was already ended (a throw while starting): then the read's answer must not write.
    */
-  private coordinateConditional(message: CoordinateMessage, asStandIn: boolean, done: (result: WriteResult) => void, ended: () => boolean, cancelled: () => boolean, forwarder: string): void {
+  private coordinateConditional(message: CoordinateMessage, asStandIn: boolean, done: (result: WriteResult) => void, ended: () => boolean, forwarded: ForwardedWrite | null): void {
     const expected = decoder.decode(message.expectedContext ?? new Uint8Array(0));
     // Read a majority first so the etag is compared against more than this replica's possibly stale copy.
     const r = Math.floor(this.config.n / 2) + 1;
     this.coordinateRead(message.key, r, false, (outcome) => {
       if (ended()) return;
-      if (cancelled()) return done(this.cancelledResult(forwarder));
+      if (forwarded?.cancelled === true) return done(this.cancelledResult(forwarded.from));
       try {
         this.compareAndWrite(message, asStandIn, outcome, expected, done);
       } catch (error) {
@@ -2028,17 +2029,17 @@ export class StorageNode {
         }
         const forwardId = `${from}/${message.requestId}`;
         if (this.cancelledBeforeArrival.has(forwardId) && this.forgetStaleCancels(forwardId)) {
-          this.counters.forwardsCancelled++;
-          return refuse(cancelledBy(from), 'unavailable');
+          const cancelled = this.cancelledResult(from);
+          return refuse(cancelled.error, cancelled.code);
         }
-        const running = { cancelled: false };
+        const running: ForwardedWrite = { from, cancelled: false };
         this.forwardedRunning.set(forwardId, running);
         this.coordinateWrite(message, context, false, (result) => {
           this.forwardedRunning.delete(forwardId);
           // The siblings count travels too: without it a forwarded blind write beside another version came back with
           // neither a context nor the count, indistinguishable from "nothing to resolve" (found by a review).
           this.send(from, { type: 'coordinate-reply', requestId: message.requestId, status: result.status, error: result.error, context: result.context, acks: result.acks, siblings: result.siblings ?? 0, code: result.code });
-        }, null, () => running.cancelled, from);
+        }, null, running);
         return;
       }
       case 'coordinate-cancel': {
@@ -2276,10 +2277,10 @@ interface StoredSet {
  * contents), so they encode to the same bytes. Cheap in the common cases: the merge keeps version objects, so
  * most versions compare by identity.
  */
-const NEVER = (): boolean => false;
-
-function cancelledBy(forwarder: string): string {
-  return `cancelled: ${forwarder} gave up waiting for this write (its client was answered "outcome unknown") before it ran here; not applied`;
+/** A write another node forwarded here to coordinate (see CoordinateCancelMessage). */
+interface ForwardedWrite {
+  readonly from: NodeId;
+  cancelled: boolean;
 }
 
 /** What is wrong with a client's causal context, for its error answer (a context of another key is not "malformed"). */
